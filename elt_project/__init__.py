@@ -1,0 +1,1 @@
+"""Metadata-driven ELT and analytics platform."""

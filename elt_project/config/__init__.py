@@ -1,0 +1,1 @@
+"""Validated models of configs and rules, and reading/writing them in the warehouse."""

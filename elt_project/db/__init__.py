@@ -1,0 +1,1 @@
+"""Warehouse access: engine, schema, migrations, per-dialect operations."""

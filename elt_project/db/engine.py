@@ -1,0 +1,64 @@
+"""Creating the one warehouse engine that the rest of the process shares.
+
+SQLite is tuned for several processes at once (Dagster run workers, the web runner,
+the hub): WAL journal so readers never block the writer, and a busy timeout so a
+second writer waits instead of failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine
+
+from elt_project.errors import WarehouseUnavailable
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def create_warehouse_engine(url: URL | str, *, check: bool = False) -> Engine:
+    """Make an engine for ``url``; with ``check``, connect once and fail with a clear message.
+
+    ``postgresql://`` URLs without a driver get psycopg 3 explicitly, because the
+    installed psycopg2 (pulled in by dagster-postgres) and SQLAlchemy disagree on
+    the default.
+    """
+    url = sa.make_url(url) if isinstance(url, str) else url
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    kwargs: dict = {"pool_pre_ping": True}
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+    elif url.get_backend_name() == "mssql":
+        kwargs["fast_executemany"] = True
+    engine = sa.create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_on_connect)
+    if check:
+        check_connection(engine)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def check_connection(engine: Engine) -> None:
+    """Connect once; translate any driver error into one sentence without secrets."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:
+        where = engine.url.render_as_string(hide_password=True)
+        raise WarehouseUnavailable(
+            f"Cannot connect to the warehouse at {where}; check DATABASE_URL (or DB_SERVER/DB_DATABASE) "
+            "and that the database server is running."
+        ) from exc

@@ -1,0 +1,1 @@
+"""Reading sources: parsers (registry), allow-listed custom parsers, the configurable parser, remote sources."""

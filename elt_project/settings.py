@@ -1,0 +1,206 @@
+"""One typed settings object, built once at the edge and passed down.
+
+Sources, first match wins: explicit keyword arguments, the process environment,
+the project's ``.env`` file, then the OS keyring (only for database credentials).
+Nothing here runs at import time; call :func:`load_settings` from a CLI command,
+an app factory or a Dagster resource.
+
+Secrets (database password, OpenAI key) are held as :class:`pydantic.SecretStr`
+so they never appear in ``repr``, logs or error messages.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from sqlalchemy.engine import URL, make_url
+
+from elt_project.errors import ConfigurationError
+
+DEFAULT_CREDENTIAL_TARGET = "DataLaunchpad/DB_Credentials"
+DEFAULT_ODBC_DRIVER = "ODBC Driver 18 for SQL Server"
+
+
+def project_root() -> Path:
+    """The folder holding ``pyproject.toml``: where ``data/``, ``.env`` and ``transforms/`` live."""
+    return Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseModel):
+    """Everything the services need to know about their environment."""
+
+    model_config = ConfigDict(frozen=True)
+
+    database_url: SecretStr | None = Field(
+        default=None, description="Any SQLAlchemy URL; wins over DB_SERVER when set."
+    )
+    db_server: str | None = Field(default=None, description="SQL Server host; selects mssql+pyodbc.")
+    db_database: str | None = Field(default=None, description="SQL Server database name.")
+    db_driver: str = Field(default=DEFAULT_ODBC_DRIVER, description="ODBC driver name for SQL Server.")
+    db_username: str | None = Field(default=None, description="Fallback when the keyring has no entry.")
+    db_password: SecretStr | None = Field(default=None, description="Fallback when the keyring has no entry.")
+    db_trust_server_certificate: bool = Field(default=False, description="TrustServerCertificate=yes.")
+    credential_target: str = Field(
+        default=DEFAULT_CREDENTIAL_TARGET, description="Keyring service holding the DB login."
+    )
+    openai_api_key: SecretStr | None = Field(default=None, description="Enables the AI features.")
+    analytics_public_url: str | None = Field(default=None, description="Public link to the hub.")
+    data_dir: Path = Field(description="Where the embedded warehouse, Dagster home and incoming files live.")
+    transforms_dir: Path = Field(description="Folder of SQLite transform scripts (<procedure>.sql).")
+    bind_host: str = Field(default="127.0.0.1", description="Interface every service listens on.")
+    runner_port: int = Field(default=3000, description="Data Importer page.")
+    dagster_port: int = Field(default=3001, description="Dagster webserver.")
+    hub_port: int = Field(default=8501, description="Analytics & AI Hub.")
+    sensor_interval_seconds: int = Field(default=30, description="How often file sensors poll.")
+    file_min_age_seconds: int = Field(default=10, description="A file must be unchanged this long.")
+    batch_window_seconds: int = Field(default=120, description="Replace-load files batched together.")
+    sensors_running_by_default: bool = Field(default=True, description="Sensors start running.")
+
+    @property
+    def dagster_home(self) -> Path:
+        """Persistent Dagster home; a temporary one would lose run keys and cursors."""
+        return self.data_dir / "dagster_home"
+
+    def warehouse_url(self) -> URL:
+        """The SQLAlchemy URL of the warehouse, with secrets inside the URL object only."""
+        if self.database_url is not None:
+            try:
+                return make_url(self.database_url.get_secret_value())
+            except Exception:  # the library's message would echo the raw URL, password included
+                raise ConfigurationError(
+                    "DATABASE_URL is not a valid SQLAlchemy URL; use the form "
+                    "dialect+driver://user:password@host/database."
+                ) from None
+        if self.db_server:
+            return self._mssql_url()
+        return URL.create("sqlite", database=str(self.data_dir / "warehouse.db"))
+
+    def _mssql_url(self) -> URL:
+        if not self.db_database:
+            raise ConfigurationError("DB_SERVER is set but DB_DATABASE is empty; set DB_DATABASE in .env.")
+        username, password = _keyring_login(self.credential_target)
+        if username is None:
+            username = self.db_username
+            password = self.db_password.get_secret_value() if self.db_password else None
+        if not username or password is None:
+            raise ConfigurationError(
+                f"No SQL Server login found: add a keyring entry named '{self.credential_target}' "
+                "(CREDENTIAL_TARGET) or set DB_USERNAME and DB_PASSWORD in .env."
+            )
+        query = {"driver": self.db_driver.strip("{}")}
+        if self.db_trust_server_certificate:
+            query["TrustServerCertificate"] = "yes"
+        return URL.create(
+            "mssql+pyodbc",
+            username=username,
+            password=password,
+            host=self.db_server,
+            database=self.db_database,
+            query=query,
+        )
+
+    def describe_warehouse(self) -> str:
+        """A log-safe description of the warehouse (password hidden)."""
+        try:
+            return self.warehouse_url().render_as_string(hide_password=True)
+        except ConfigurationError as exc:
+            return f"<unconfigured: {exc}>"
+
+
+def _keyring_login(target: str) -> tuple[str | None, str | None]:
+    """Read a username/password pair from the OS keyring; (None, None) when unavailable."""
+    try:
+        import keyring
+
+        credential = keyring.get_credential(target, None)
+    except Exception:  # no backend on this OS, locked store: fall back to .env
+        return None, None
+    if credential is None:
+        return None, None
+    return credential.username, credential.password
+
+
+_TRUE = {"1", "true", "yes", "on", "y"}
+
+# Setting name in the environment -> field name.
+_ENV_NAMES = {
+    "DATABASE_URL": "database_url",
+    "DB_SERVER": "db_server",
+    "DB_DATABASE": "db_database",
+    "DB_DRIVER": "db_driver",
+    "DB_USERNAME": "db_username",
+    "DB_PASSWORD": "db_password",
+    "DB_TRUST_SERVER_CERTIFICATE": "db_trust_server_certificate",
+    "CREDENTIAL_TARGET": "credential_target",
+    "OPENAI_API_KEY": "openai_api_key",
+    "ANALYTICS_PUBLIC_URL": "analytics_public_url",
+    "ELT_DATA_DIR": "data_dir",
+    "ELT_TRANSFORMS_DIR": "transforms_dir",
+    "BIND_HOST": "bind_host",
+    "RUNNER_PORT": "runner_port",
+    "DAGSTER_PORT": "dagster_port",
+    "HUB_PORT": "hub_port",
+    "SENSOR_INTERVAL_SECONDS": "sensor_interval_seconds",
+    "FILE_MIN_AGE_SECONDS": "file_min_age_seconds",
+    "BATCH_WINDOW_SECONDS": "batch_window_seconds",
+    "SENSORS_RUNNING_BY_DEFAULT": "sensors_running_by_default",
+}
+_BOOL_FIELDS = {"db_trust_server_certificate", "sensors_running_by_default"}
+
+
+def load_settings(
+    *,
+    env: Mapping[str, str] | None = None,
+    env_file: Path | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build settings from overrides, then ``env`` (default: os.environ), then the ``.env`` file.
+
+    ``env_file`` defaults to ``.env`` in the project root; a missing file is fine.
+    """
+    root = project_root()
+    environ = dict(os.environ if env is None else env)
+    file_values: dict[str, str] = {}
+    dotenv_path = env_file if env_file is not None else root / ".env"
+    if dotenv_path.is_file():
+        file_values = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None}
+
+    values: dict[str, Any] = {}
+    for env_name, field in _ENV_NAMES.items():
+        raw = environ.get(env_name)
+        if raw is None or raw == "":
+            raw = file_values.get(env_name)
+        if raw is None or raw == "":
+            continue
+        values[field] = raw.strip().lower() in _TRUE if field in _BOOL_FIELDS else raw
+    values.update({k: v for k, v in overrides.items() if v is not None})
+
+    data_dir = Path(values.get("data_dir") or root / "data").expanduser()
+    values["data_dir"] = data_dir if data_dir.is_absolute() else root / data_dir
+    transforms_dir = Path(values.get("transforms_dir") or root / "transforms").expanduser()
+    values["transforms_dir"] = transforms_dir if transforms_dir.is_absolute() else root / transforms_dir
+    try:
+        return Settings(**values)
+    except Exception as exc:
+        field = _first_bad_field(exc)
+        raise ConfigurationError(
+            f"Setting {field} has an invalid value; fix it in .env or the environment (see .env.example)."
+        ) from None
+
+
+def _first_bad_field(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        for err in errors():
+            loc = err.get("loc") or ()
+            if loc:
+                name = str(loc[0])
+                for env_name, field in _ENV_NAMES.items():
+                    if field == name:
+                        return env_name
+                return name
+    return "(unknown)"
