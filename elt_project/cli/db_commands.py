@@ -1,0 +1,25 @@
+"""``elt db ...``: schema migrations."""
+
+from __future__ import annotations
+
+import click
+
+from elt_project.cli.context import cli_engine, cli_settings
+from elt_project.db.migrate import current_revision, upgrade
+
+
+@click.group("db")
+def db_group() -> None:
+    """Warehouse schema: migrate, inspect, script."""
+
+
+@db_group.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the metadata tables (idempotent; safe at every start)."""
+    settings = cli_settings()
+    engine = cli_engine(settings)
+    upgrade(engine)
+    click.echo(f"Warehouse {settings.describe_warehouse()} is at revision {current_revision(engine)}.")
+
+
+COMMANDS = [db_group]

@@ -1,0 +1,5 @@
+"""`elt` subcommands (demo)."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

@@ -1,0 +1,5 @@
+"""`elt` subcommands (run)."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

@@ -1,0 +1,5 @@
+"""`elt` subcommands (service)."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

@@ -1,0 +1,5 @@
+"""`elt` subcommands (sqlgen)."""
+
+from __future__ import annotations
+
+COMMANDS: list = []
