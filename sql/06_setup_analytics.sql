@@ -1,0 +1,43 @@
+-- 06_setup_analytics.sql: analytics_config, analytics_predictions
+-- Generated from elt_project/db/schema.py by `elt db script --dialect mssql`; do not edit by hand.
+-- Safe to re-run: each object is created only when it is missing.
+
+IF OBJECT_ID(N'analytics_config', N'U') IS NULL
+BEGIN
+CREATE TABLE analytics_config (
+	id INTEGER NOT NULL IDENTITY(1,1),
+	target_table NVARCHAR(255) NOT NULL,
+	date_column NVARCHAR(255) NOT NULL,
+	value_column NVARCHAR(255) NOT NULL,
+	model_type NVARCHAR(50) NOT NULL,
+	alert_webhook_url NVARCHAR(max) NULL,
+	is_active BIT NOT NULL DEFAULT 1,
+	created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+	CONSTRAINT pk_analytics_config PRIMARY KEY (id)
+);
+END
+GO
+
+IF OBJECT_ID(N'analytics_predictions', N'U') IS NULL
+BEGIN
+CREATE TABLE analytics_predictions (
+	id INTEGER NOT NULL IDENTITY(1,1),
+	run_id NVARCHAR(255) NULL,
+	target_table NVARCHAR(255) NULL,
+	model_type NVARCHAR(50) NULL,
+	prediction_date DATETIME NULL,
+	actual_value FLOAT NULL,
+	predicted_value FLOAT NULL,
+	is_anomaly BIT NOT NULL DEFAULT 0,
+	anomaly_score FLOAT NULL,
+	created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+	CONSTRAINT pk_analytics_predictions PRIMARY KEY (id)
+);
+END
+GO
+
+IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_analytics_predictions_run_id' AND object_id = OBJECT_ID(N'analytics_predictions'))
+BEGIN
+CREATE INDEX ix_analytics_predictions_run_id ON analytics_predictions (run_id);
+END
+GO
