@@ -1,0 +1,1 @@
+"""A realistic sales domain that the product works on out of the box (``elt demo``)."""
