@@ -44,4 +44,36 @@ def db_script(dialect: str, out: Path | None) -> None:
         click.echo(f"Wrote {path}")
 
 
-COMMANDS: list = []
+
+
+
+@click.command("backup")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for backup_data_<table>.sql files (default: backups/ in the project).",
+)
+@click.option("--table", "tables", multiple=True, help="Back up only this metadata table (repeatable).")
+def backup(out: Path | None, tables: tuple[str, ...]) -> None:
+    """Script the metadata tables' rows as INSERT statements (configs, rules, run history)."""
+    from elt_project.db.backup import backup_tables
+
+    settings = cli_settings()
+    engine = cli_engine(settings)
+    folder = out if out is not None else project_root() / "backups"
+    for path in backup_tables(engine, folder, tables or None):
+        click.echo(f"Wrote {path}")
+
+
+@click.command("restore")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def restore(folder: Path) -> None:
+    """Load backup_data_<table>.sql files into an empty, migrated warehouse (all or nothing)."""
+    from elt_project.db.backup import restore_backups
+
+    settings = cli_settings()
+    engine = cli_engine(settings)
+    for table, rows in restore_backups(engine, folder).items():
+        click.echo(f"{table}: {rows} rows")
+COMMANDS = [backup, restore]

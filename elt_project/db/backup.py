@@ -1,0 +1,222 @@
+"""Backing up the metadata tables as INSERT scripts, and restoring them into a new warehouse.
+
+Why SQL files rather than a binary dump: a DBA can read and review them, they diff
+well in version control (no timestamps inside, rows in id order), and they run in
+any SQL client. Every literal is rendered by SQLAlchemy for the warehouse's dialect
+(``literal_binds``), so quotes, NULLs, dates and non-Latin text round trip; values
+are never pasted into SQL by hand.
+
+Dialect details handled here and nowhere else:
+
+* SQL Server: ``DATETIME`` reads ``'2024-01-02 03:04:05'`` according to the
+  session's language, so datetimes are written as ISO 8601 with a ``T`` and
+  milliseconds, which every language setting reads the same way; inserts with
+  explicit ids are wrapped in ``SET IDENTITY_INSERT ... ON/OFF``.
+* PostgreSQL: after a restore the identity sequences are moved past the restored
+  ids (``setval``) so the next insert does not collide.
+* SQLite: integer primary keys continue from the highest id by themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Iterable, Iterator, Mapping, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Dialect, Engine
+
+from elt_project.db import schema
+from elt_project.errors import ConfigurationError
+
+BACKUP_PREFIX = "backup_data_"
+#: Rows per INSERT statement; SQL Server allows at most 1000 rows in one VALUES list.
+ROWS_PER_STATEMENT = 100
+_DIALECT_MARK = "-- dialect: "
+
+
+def render_insert(table: sa.Table, rows: Sequence[Mapping], dialect: Dialect) -> str:
+    """One ``INSERT INTO table (...) VALUES (...), (...)`` with every value rendered as a literal."""
+    if not rows:
+        raise ValueError("render_insert needs at least one row")
+    prepared = [{key: _literal_value(table.c[key], value, dialect) for key, value in row.items()} for row in rows]
+    statement = sa.insert(table).inline().values(prepared if len(prepared) > 1 else prepared[0])
+    return str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
+def render_literal(column: sa.Column, value, dialect: Dialect) -> str:
+    """A single value as a SQL literal for ``column`` (used by the config INSERT generator)."""
+    expression = _literal_value(column, value, dialect)
+    if not isinstance(expression, sa.sql.ClauseElement):
+        expression = sa.literal(value, type_=column.type)
+    return str(expression.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
+def _literal_value(column: sa.Column, value, dialect: Dialect):
+    if dialect.name == "mssql" and isinstance(value, dt.datetime):
+        return sa.literal(value.isoformat(timespec="milliseconds"), type_=sa.String())
+    if dialect.name == "mssql" and isinstance(value, dt.date):
+        return sa.literal(value.strftime("%Y%m%d"), type_=sa.String())  # the unambiguous DATE format
+    return value
+
+
+def backup_tables(engine: Engine, out_dir: Path, tables: Iterable[str] | None = None) -> list[Path]:
+    """Write ``backup_data_<table>.sql`` for each table (default: every metadata table).
+
+    Rows are read in id order in chunks so a long run history does not fill memory.
+    An empty table still gets a file, so a restore knows it had no rows.
+    """
+    selected = _select_tables(tables)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    dialect = engine.dialect
+    preparer = dialect.identifier_preparer
+    written: list[Path] = []
+    with engine.connect() as conn:
+        existing = set(sa.inspect(conn).get_table_names())
+        for table in selected:
+            if table.name not in existing:
+                raise ConfigurationError(
+                    f"Table {table.name} does not exist in the warehouse; run `elt db upgrade` first."
+                )
+            path = out_dir / f"{BACKUP_PREFIX}{table.name}.sql"
+            identity = _has_identity(table) and dialect.name == "mssql"
+            with path.open("w", encoding="utf-8", newline="\n") as handle:
+                handle.write(f"-- Data of {table.name}, restore with `elt restore <folder>`.\n")
+                handle.write(f"{_DIALECT_MARK}{dialect.name}\n")
+                if identity:
+                    handle.write(f"SET IDENTITY_INSERT {preparer.format_table(table)} ON;\n")
+                for chunk in _row_chunks(conn, table):
+                    handle.write(render_insert(table, chunk, dialect) + ";\n")
+                if identity:
+                    handle.write(f"SET IDENTITY_INSERT {preparer.format_table(table)} OFF;\n")
+            written.append(path)
+    return written
+
+
+def restore_backups(engine: Engine, folder: Path) -> dict[str, int]:
+    """Run every ``backup_data_<table>.sql`` in ``folder`` into an empty, migrated warehouse.
+
+    All files restore in one transaction: either every table is restored or none.
+    Returns table name -> rows restored.
+    """
+    files = sorted(Path(folder).glob(f"{BACKUP_PREFIX}*.sql"))
+    if not files:
+        raise ConfigurationError(f"No {BACKUP_PREFIX}*.sql files in {folder}; point `elt restore` at a backups folder.")
+    dialect_name = engine.dialect.name
+    plan: list[tuple[sa.Table, str]] = []
+    for path in files:
+        name = path.stem.removeprefix(BACKUP_PREFIX)
+        table = schema.metadata.tables.get(name)
+        if table is None:
+            raise ConfigurationError(f"{path.name} is not a backup of a metadata table; remove it from {folder}.")
+        text = path.read_text(encoding="utf-8")
+        source = _file_dialect(text)
+        if source != dialect_name and "mssql" in (source, dialect_name):
+            raise ConfigurationError(
+                f"{path.name} was written for {source} and cannot be restored into {dialect_name}; "
+                f"back up again from a {dialect_name} warehouse."
+            )
+        plan.append((table, text))
+
+    restored: dict[str, int] = {}
+    with engine.begin() as conn:
+        for table, text in plan:
+            _require_empty(conn, table)
+            for statement in split_sql_statements(text):
+                conn.exec_driver_sql(statement)
+            restored[table.name] = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            if dialect_name == "postgresql" and _has_identity(table):
+                _reset_sequence(conn, table)
+    return restored
+
+
+def split_sql_statements(text: str) -> list[str]:
+    """Split a script on semicolons outside quotes and comments; comment-only pieces are dropped.
+
+    Enough for the scripts this project writes: strings use doubled quotes (never
+    backslash escapes) and identifiers use ``"..."`` or ``[...]``.
+    """
+    statements: list[str] = []
+    current: list[str] = []
+    i, n = 0, len(text)
+    closing = {"'": "'", '"': '"', "[": "]"}
+    while i < n:
+        char = text[i]
+        if char in closing:
+            end = closing[char]
+            j = i + 1
+            while j < n:
+                if text[j] == end:
+                    if end != "]" and j + 1 < n and text[j + 1] == end:
+                        j += 2  # a doubled quote inside the literal
+                        continue
+                    break
+                j += 1
+            current.append(text[i : j + 1])
+            i = j + 1
+        elif text.startswith("--", i):
+            j = text.find("\n", i)
+            i = n if j == -1 else j + 1
+        elif char == ";":
+            statements.append("".join(current).strip())
+            current = []
+            i += 1
+        else:
+            current.append(char)
+            i += 1
+    statements.append("".join(current).strip())
+    return [s for s in statements if s]
+
+
+def _select_tables(tables: Iterable[str] | None) -> list[sa.Table]:
+    if tables is None:
+        return list(schema.metadata.sorted_tables)
+    selected = []
+    for name in tables:
+        table = schema.metadata.tables.get(name)
+        if table is None:
+            known = ", ".join(sorted(schema.metadata.tables))
+            raise ConfigurationError(f"{name} is not a metadata table; choose from: {known}.")
+        selected.append(table)
+    return selected
+
+
+def _row_chunks(conn: Connection, table: sa.Table) -> Iterator[list[dict]]:
+    order = list(table.primary_key.columns) or list(table.columns)
+    result = conn.execution_options(yield_per=ROWS_PER_STATEMENT).execute(sa.select(table).order_by(*order))
+    for partition in result.mappings().partitions(ROWS_PER_STATEMENT):
+        yield [dict(row) for row in partition]
+
+
+def _has_identity(table: sa.Table) -> bool:
+    return any(column.identity is not None for column in table.columns)
+
+
+def _file_dialect(text: str) -> str:
+    for line in text.splitlines()[:5]:
+        if line.startswith(_DIALECT_MARK):
+            return line.removeprefix(_DIALECT_MARK).strip()
+    return "unknown"
+
+
+def _require_empty(conn: Connection, table: sa.Table) -> None:
+    count = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+    if count:
+        raise ConfigurationError(
+            f"Table {table.name} already holds {count} rows; restore only into an empty warehouse "
+            "(create a new database and run `elt db upgrade`)."
+        )
+
+
+def _reset_sequence(conn: Connection, table: sa.Table) -> None:
+    """Move the identity sequence past the restored ids; an empty table starts again at 1."""
+    highest = sa.func.max(table.c.id)
+    conn.execute(
+        sa.select(
+            sa.func.setval(
+                sa.func.pg_get_serial_sequence(table.name, "id"),
+                sa.func.coalesce(highest, 1),
+                highest.is_not(None),
+            )
+        ).select_from(table)
+    )

@@ -1,0 +1,181 @@
+"""Backups: INSERT scripts that restore the same rows into a new warehouse, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+import sqlglot
+from click.testing import CliRunner
+from sqlglot import exp
+
+from elt_project.cli import main
+from elt_project.db import schema
+from elt_project.db.backup import (
+    backup_tables,
+    render_insert,
+    restore_backups,
+    split_sql_statements,
+)
+from elt_project.db.tsql_scripts import dialect_for
+from elt_project.errors import ConfigurationError
+
+TRICKY = "O'Brien; DROP TABLE x; -- not a comment\n\"quoted\" [bracket] \\ back Zürich 東京 🚀"
+STAMP = dt.datetime(2024, 2, 29, 23, 59, 58, 123000)
+
+
+def seed(engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            schema.elt_pipeline_configs.insert(),
+            [
+                {
+                    "pipeline_name": "Sales",
+                    "import_name": "sales_csv",
+                    "file_type": "csv",
+                    "staging_table": "stg_sales",
+                    "destination_table": "dest_sales",
+                    "scraper_config": '{"read_options": {"sep": ";"}}',
+                    "column_mapping": TRICKY,
+                    "last_import_date": STAMP,
+                }
+            ],
+        )
+        conn.execute(
+            schema.elt_pipeline_configs.insert(),
+            [
+                {
+                    "pipeline_name": "Sales",
+                    "import_name": "returns_csv",
+                    "file_type": "csv",
+                    "staging_table": "stg_returns",
+                    "destination_table": "dest_returns",
+                    "is_active": 0,
+                },
+            ],
+        )
+        conn.execute(
+            schema.etl_pipeline_run_logs.insert(),
+            [
+                {
+                    "run_id": f"run-{i}",
+                    "status": "SUCCESS" if i % 3 else "FAILED",
+                    "start_time": STAMP + dt.timedelta(minutes=i),
+                    "rows_loaded": i * 1000 if i % 2 else None,
+                    "error_message": TRICKY if i == 7 else None,
+                }
+                for i in range(250)  # more than two INSERT chunks
+            ],
+        )
+        conn.execute(
+            schema.data_quality_rules.insert().values(
+                rule_name="status_in_set",
+                target_table="stg_sales",
+                target_column="status",
+                check_type="IS_IN_SET",
+                check_expression="'A', 'I'",
+                severity="WARN",
+            )
+        )
+        conn.execute(
+            schema.analytics_predictions.insert().values(
+                run_id="r1", actual_value=0.1, predicted_value=-1.5e-7, is_anomaly=1, prediction_date=STAMP
+            )
+        )
+        # A deleted row leaves a gap: restored ids must keep it.
+        conn.execute(schema.data_quality_rules.insert().values(rule_name="gone", target_table="t", check_type="X"))
+        conn.execute(schema.data_quality_rules.insert().values(rule_name="after_gap", target_table="t", check_type="X"))
+        conn.execute(schema.data_quality_rules.delete().where(schema.data_quality_rules.c.rule_name == "gone"))
+
+
+def snapshot(engine) -> dict[str, list[tuple]]:
+    with engine.connect() as conn:
+        return {
+            table.name: [tuple(r) for r in conn.execute(sa.select(table).order_by(table.c.id))]
+            for table in schema.metadata.sorted_tables
+        }
+
+
+def test_backup_restore_round_trip(engine, fresh_engine, tmp_path):
+    seed(engine)
+    before = snapshot(engine)
+    paths = backup_tables(engine, tmp_path / "backups")
+    assert {p.name for p in paths} == {f"backup_data_{t}.sql" for t in schema.metadata.tables}
+    configs_sql = (tmp_path / "backups" / "backup_data_elt_pipeline_configs.sql").read_text(encoding="utf-8")
+    assert "O''Brien" in configs_sql
+
+    restored = restore_backups(fresh_engine, tmp_path / "backups")
+    assert restored["etl_pipeline_run_logs"] == 250
+    assert restored["elt_users"] == 0
+    after = snapshot(fresh_engine)
+    assert after == before
+    assert [r[0] for r in after["data_quality_rules"]] == [1, 3]
+
+    # Identity continues after the restored ids on every warehouse.
+    with fresh_engine.begin() as conn:
+        new_id = conn.execute(
+            schema.data_quality_rules.insert().values(rule_name="new", target_table="t", check_type="X")
+            .returning(schema.data_quality_rules.c.id)
+        ).scalar_one()
+        assert new_id == 4
+        conn.execute(schema.elt_users.insert().values(username="first", password_hash="h"))
+
+
+def test_backup_is_stable_for_version_control(engine, tmp_path):
+    seed(engine)
+    first = [p.read_text(encoding="utf-8") for p in backup_tables(engine, tmp_path / "a")]
+    second = [p.read_text(encoding="utf-8") for p in backup_tables(engine, tmp_path / "b")]
+    assert first == second
+
+
+def test_restore_refuses_a_warehouse_with_rows(engine, tmp_path):
+    seed(engine)
+    backup_tables(engine, tmp_path / "backups", tables=["data_quality_rules"])
+    with pytest.raises(ConfigurationError, match="already holds 2 rows; restore only into an empty warehouse"):
+        restore_backups(engine, tmp_path / "backups")
+
+
+def test_unknown_table_and_empty_folder_are_clear(engine, tmp_path):
+    with pytest.raises(ConfigurationError, match="not_a_table is not a metadata table"):
+        backup_tables(engine, tmp_path, tables=["not_a_table"])
+    with pytest.raises(ConfigurationError, match="No backup_data_"):
+        restore_backups(engine, tmp_path)
+
+
+def test_cli_backup_and_restore(engine, fresh_engine, tmp_path, monkeypatch):
+    seed(engine)
+    runner = CliRunner()
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    result = runner.invoke(main, ["backup", "--out", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    assert "backup_data_elt_pipeline_configs.sql" in result.output
+    monkeypatch.setenv("DATABASE_URL", fresh_engine.url.render_as_string(hide_password=False))
+    result = runner.invoke(main, ["restore", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    assert "etl_pipeline_run_logs: 250 rows" in result.output
+    result = runner.invoke(main, ["restore", str(tmp_path / "b")])
+    assert result.exit_code == 1
+    assert "Error: Table" in result.output and "already holds" in result.output
+
+
+def test_mssql_rendering_is_language_neutral_tsql():
+    dialect = dialect_for("mssql")
+    sql = render_insert(
+        schema.etl_pipeline_run_logs,
+        [{"id": 7, "run_id": TRICKY, "status": "OK", "start_time": STAMP, "rows_read": None}],
+        dialect,
+    )
+    assert "'2024-02-29T23:59:58.123'" in sql
+    assert "N'O''Brien" in sql
+    assert "OUTPUT" not in sql
+    parsed = sqlglot.parse_one(sql, read="tsql")
+    assert isinstance(parsed, exp.Insert)
+    values = parsed.find(exp.Tuple).expressions
+    assert isinstance(values[1], exp.National) and values[1].this == TRICKY
+    assert isinstance(values[4], exp.Null)
+
+
+def test_split_keeps_semicolons_inside_literals_and_drops_comments():
+    text = "-- head; comment\nINSERT INTO t VALUES ('a;b', 'it''s; -- x');\nSET X ON;\n-- tail\n"
+    assert split_sql_statements(text) == ["INSERT INTO t VALUES ('a;b', 'it''s; -- x')", "SET X ON"]
