@@ -1,0 +1,202 @@
+"""Asset factories: one extract-and-load asset per import, one transform asset per group.
+
+The assets are thin: they turn Dagster's run context into arguments for the
+engine (:mod:`elt_project.pipeline.api`) and the engine's results into Dagster
+metadata and asset-check results. Nothing here knows how a file is parsed or
+how a transform runs.
+"""
+
+
+from collections.abc import Iterator
+
+import dagster as dg
+from pydantic import Field
+
+from elt_project.config.models import PipelineConfig, QualityRule, slugify
+from elt_project.orchestration.resources import WarehouseResource
+
+PREVIEW_ROWS = 5
+
+
+class StagingRunConfig(dg.Config):
+    """Run config of an extract-and-load asset; sensors fill it, a manual run may leave it empty."""
+
+    files: list[str] = Field(
+        default=[], description="Paths of the files to load; empty loads every new matching file."
+    )
+    trigger: str = Field(default="manual", description="Who started the run: manual, sensor or runner.")
+
+
+def staging_asset_name(config: PipelineConfig) -> str:
+    return f"{config.asset_slug}_extract_and_load_staging"
+
+
+def transform_asset_name(pipeline_name: str) -> str:
+    return f"{slugify(pipeline_name).lower()}_transform"
+
+
+def check_name(rule: QualityRule) -> str:
+    return slugify(rule.rule_name)
+
+
+def transform_pool(configs: list[PipelineConfig]) -> str:
+    """The concurrency pool of a group's transform: its destination table when it has one.
+
+    A pool is one name per asset, so a group writing several tables is serialised
+    under its own name instead.
+    """
+    destinations = sorted({c.destination_table.lower() for c in configs})
+    if len(destinations) == 1:
+        return f"table_{slugify(destinations[0])}"
+    return f"group_{slugify(configs[0].pipeline_name).lower()}"
+
+
+def build_staging_asset(
+    import_config: PipelineConfig, rules: list[QualityRule], upstream: list[dg.AssetKey]
+) -> dg.AssetsDefinition:
+    """The ``<import>_extract_and_load_staging`` asset with one check per active rule on its table."""
+    key = dg.AssetKey(staging_asset_name(import_config))
+    specs = [
+        dg.AssetCheckSpec(
+            name=check_name(rule),
+            asset=key,
+            blocking=rule.severity == "FAIL",
+            description=rule.description or f"{rule.check_type} on {rule.target_column or rule.target_table}",
+        )
+        for rule in rules
+    ]
+    spec_names = {spec.name for spec in specs}
+    severities = {check_name(rule): rule.severity for rule in rules}
+
+    @dg.asset(
+        name=key.path[0],
+        group_name=import_config.group_slug,
+        deps=upstream,
+        check_specs=specs,
+        kinds={"sql"},
+        tags={"import": import_config.asset_slug},
+        description=(
+            f"Reads {import_config.file_type} files for import '{import_config.import_name}' and loads them into "
+            f"{import_config.staging_table}; runs its data-quality rules."
+        ),
+        metadata={"staging_table": import_config.staging_table, "load_method": import_config.load_method},
+    )
+    def _staging(
+        context: dg.AssetExecutionContext, config: StagingRunConfig, warehouse: WarehouseResource
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+        from elt_project.pipeline.api import stage_import
+
+        files = list(config.files) or None
+        result = stage_import(
+            warehouse.engine(),
+            warehouse.settings(),
+            import_config,
+            files,
+            run_id=context.run.run_id,
+            trigger=config.trigger,
+            raise_on_quality_failure=False,
+        )
+        for outcome in result.quality:
+            level = context.log.warning if not outcome.passed else context.log.info
+            level(f"Rule {outcome.rule_name}: {'passed' if outcome.passed else outcome.message}")
+        yield dg.MaterializeResult(metadata=staging_metadata(result))
+        seen: set[str] = set()
+        for outcome in result.quality:
+            name = slugify(outcome.rule_name)
+            if name not in spec_names or name in seen:
+                continue  # a rule added after the last reload: reported in the log and the table only
+            seen.add(name)
+            yield dg.AssetCheckResult(
+                check_name=name,
+                passed=outcome.passed,
+                severity=dg.AssetCheckSeverity.ERROR
+                if severities[name] == "FAIL"
+                else dg.AssetCheckSeverity.WARN,
+                metadata={
+                    "failing_rows": dg.MetadataValue.int(outcome.failing_rows),
+                    "samples": dg.MetadataValue.json(list(outcome.samples)[:10]),
+                    "message": outcome.message,
+                },
+            )
+        for name in sorted(spec_names - seen):
+            # No rows reached the rule (no new files, or the rule was disabled since the reload).
+            yield dg.AssetCheckResult(
+                check_name=name,
+                passed=True,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={"evaluated": False, "rows_staged": result.rows_staged},
+                description="Not evaluated in this run: nothing was staged for this rule.",
+            )
+
+    return _staging
+
+
+def staging_metadata(result) -> dict:
+    """Dagster metadata of a :class:`StageResult`: counts, files, duration and a preview."""
+    files = [f"{f.path.name} ({f.status}, sha256 {f.content_hash[:12]})" for f in result.files]
+    return {
+        "dagster/row_count": dg.MetadataValue.int(result.rows_staged),
+        "rows_read": dg.MetadataValue.int(result.rows_read),
+        "rows_staged": dg.MetadataValue.int(result.rows_staged),
+        "rows_rejected": dg.MetadataValue.int(result.rows_rejected),
+        "files": dg.MetadataValue.json(
+            [{"name": f.path.name, "sha256": f.content_hash, "status": f.status, "rows": f.rows_read}
+             for f in result.files]
+        ),
+        "file_names": ", ".join(files) or "(no new files)",
+        "duration_s": dg.MetadataValue.float(round(result.duration_s, 3)),
+        "quality_failed": result.quality_failed,
+        "preview": dg.MetadataValue.md(markdown_table(result.preview[:PREVIEW_ROWS])),
+    }
+
+
+def markdown_table(rows: list[dict]) -> str:
+    """A small Markdown table; cell text is escaped so a '|' in the data cannot break it."""
+    if not rows:
+        return "_no rows staged_"
+    columns = list(rows[0].keys())
+
+    def cell(value: object) -> str:
+        text = "" if value is None else str(value)
+        return text.replace("|", "\\|").replace("\n", " ")[:80]
+
+    lines = ["| " + " | ".join(cell(c) for c in columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(row.get(c)) for c in columns) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def build_transform_asset(pipeline_name: str, configs: list[PipelineConfig]) -> dg.AssetsDefinition:
+    """The ``<group>_transform`` asset: runs the engine's transform for the imports staged in this run."""
+    staging_keys = [dg.AssetKey(staging_asset_name(c)) for c in configs]
+    destinations = sorted({c.destination_table for c in configs})
+
+    @dg.asset(
+        name=transform_asset_name(pipeline_name),
+        group_name=slugify(pipeline_name),
+        deps=staging_keys,
+        pool=transform_pool(configs),
+        kinds={"sql"},
+        description=f"Moves this run's staged rows of group '{pipeline_name}' into {', '.join(destinations)}.",
+        metadata={"destination_tables": ", ".join(destinations)},
+    )
+    def _transform(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        from elt_project.pipeline.api import transform_group
+
+        trigger = context.run.tags.get("trigger", "manual")
+        result = transform_group(
+            warehouse.engine(), warehouse.settings(), configs, run_id=context.run.run_id, trigger=trigger
+        )
+        loaded = sum(result.rows_loaded.values())
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": dg.MetadataValue.int(loaded),
+                "imports": ", ".join(result.imports) or "(nothing staged in this run)",
+                "rows_loaded": dg.MetadataValue.json(result.rows_loaded),
+                "rows_deduplicated": dg.MetadataValue.json(result.rows_deduplicated),
+                "truncated_tables": ", ".join(result.truncated_tables) or "(none)",
+                "activated_imports": ", ".join(result.activated_imports) or "(none)",
+                "duration_s": dg.MetadataValue.float(round(result.duration_s, 3)),
+            }
+        )
+
+    return _transform

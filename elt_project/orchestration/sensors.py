@@ -1,0 +1,125 @@
+"""One file sensor per import that reads a monitored folder.
+
+The sensor lists the folder, lets :func:`file_watch.plan_tick` decide, and asks
+for runs of the import's staging asset plus its group's transform. The run key
+is the import plus the content hash, so Dagster never starts two runs for the
+same content and never skips new content that reuses an old file name.
+"""
+
+
+import os
+import time
+from pathlib import Path
+
+import dagster as dg
+import sqlalchemy as sa
+
+from elt_project.config.models import PipelineConfig
+from elt_project.db import schema
+from elt_project.orchestration.assets import staging_asset_name, transform_asset_name
+from elt_project.orchestration.file_watch import WatchCursor, plan_tick
+from elt_project.orchestration.resources import WarehouseResource
+from elt_project.settings import Settings
+
+LEDGER_CHUNK = 500
+
+
+def sensor_name(config: PipelineConfig) -> str:
+    return f"{config.asset_slug}_file_sensor"
+
+
+def default_status(settings: Settings) -> dg.DefaultSensorStatus:
+    if settings.sensors_running_by_default:
+        return dg.DefaultSensorStatus.RUNNING
+    return dg.DefaultSensorStatus.STOPPED
+
+
+def list_folder(folder: Path, pattern: str | None) -> list[tuple[str, int, float]]:
+    """``(path, size, mtime)`` of the files matching the import's pattern (one stat each)."""
+    from elt_project.ingest.paths import list_matching_files
+
+    listing = []
+    for path in list_matching_files(str(folder), pattern or "*"):
+        try:
+            st = os.stat(path)
+        except OSError:  # removed between listing and stat
+            continue
+        listing.append((str(path), st.st_size, st.st_mtime))
+    return listing
+
+
+def loaded_hashes(engine: sa.engine.Engine, import_name: str, candidates: set[str]) -> set[str]:
+    """The subset of ``candidates`` the ledger has LOADED for this import."""
+    ledger = schema.elt_file_ledger
+    found: set[str] = set()
+    ordered = sorted(candidates)
+    with engine.connect() as conn:
+        for start in range(0, len(ordered), LEDGER_CHUNK):
+            chunk = ordered[start : start + LEDGER_CHUNK]
+            query = sa.select(ledger.c.content_hash).where(
+                ledger.c.import_name == import_name,
+                ledger.c.status == "LOADED",
+                ledger.c.content_hash.in_(chunk),
+            )
+            found.update(conn.scalars(query))
+    return found
+
+
+def build_file_sensor(
+    config: PipelineConfig, job, settings: Settings
+) -> dg.SensorDefinition:
+    """The ``<import>_file_sensor``: stable, new files in the monitored folder start runs."""
+    staging = staging_asset_name(config)
+    selection = [dg.AssetKey(staging), dg.AssetKey(transform_asset_name(config.pipeline_name))]
+    folder = Path(config.monitored_directory or "").expanduser()
+
+    @dg.sensor(
+        name=f"{config.asset_slug}_file_sensor",
+        job=job,
+        minimum_interval_seconds=settings.sensor_interval_seconds,
+        default_status=default_status(settings),
+        description=(
+            f"Watches {folder} for {config.file_pattern or '*'}; a file starts a run once unchanged for "
+            f"{settings.file_min_age_seconds} s"
+            + (f", replace loads are batched for {settings.batch_window_seconds} s." if config.load_method == "replace" else ".")
+        ),
+        tags={"import": config.asset_slug},
+    )
+    def _sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+        if not folder.is_dir():
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                return dg.SkipReason(
+                    f"Monitored folder {folder} is missing and cannot be created ({exc.strerror}); "
+                    f"fix monitored_directory of import '{config.import_name}'."
+                )
+            context.log.info(f"Created the missing monitored folder {folder}.")
+            return dg.SkipReason(f"Created the missing monitored folder {folder}; it is empty.")
+
+        plan = plan_tick(
+            import_slug=config.asset_slug,
+            load_method=config.load_method,
+            listing=list_folder(folder, config.file_pattern),
+            cursor=WatchCursor.from_json(context.cursor),
+            now=time.time(),
+            min_age_s=settings.file_min_age_seconds,
+            batch_window_s=settings.batch_window_seconds,
+            loaded_hashes=lambda hashes: loaded_hashes(warehouse.engine(), config.import_name, hashes),
+        )
+        for path in plan.skipped_duplicates:
+            context.log.info(f"Skipped {Path(path).name}: its content was already loaded or requested.")
+        context.update_cursor(plan.cursor.to_json())
+        if not plan.runs:
+            return dg.SkipReason(plan.reason)
+        return [
+            dg.RunRequest(
+                run_key=run.run_key,
+                asset_selection=selection,
+                run_config={"ops": {staging: {"config": {"files": run.files, "trigger": "sensor"}}}},
+                tags={"import": config.asset_slug, "trigger": "sensor"},
+            )
+            for run in plan.runs
+        ]
+
+    return _sensor
