@@ -1,13 +1,83 @@
-"""Parser registry keyed by ``file_type`` (placeholder until the parsers land)."""
+"""Which code reads which source: parsers by ``file_type``, allow-listed custom parsers by name.
+
+Adding a file type = one Parser class + one ``register_parser("x", XParser)`` line below.
+Adding a custom parser = one function + one entry in ``ALLOWED_CUSTOM_PARSERS``.
+A ``parser_function`` from the database is only ever a key into that dict: it is
+never resolved with getattr or import, so a name like ``os.system`` cannot run.
+"""
 
 from __future__ import annotations
 
-BUILTIN_FILE_TYPES = frozenset({"csv", "psv", "tsv", "txt", "excel", "json", "parquet"})
-ALLOWED_CUSTOM_PARSERS = frozenset({"parse_report_with_footer", "generic_configurable_parser"})
+from typing import Any, Callable
+
+from elt_project.errors import ConfigurationError
+from elt_project.ingest.base import Parser
+from elt_project.ingest.configurable import generic_configurable_parser
+from elt_project.ingest.custom_parsers import parse_report_with_footer
+from elt_project.ingest.delimited import CsvParser, PsvParser, TsvParser, TxtParser
+from elt_project.ingest.excel import ExcelParser
+from elt_project.ingest.json_source import JsonParser
+from elt_project.ingest.parquet_source import ParquetParser
+
+_PARSERS: dict[str, type[Parser]] = {}
+
+
+def register_parser(file_type: str, parser: type[Parser]) -> None:
+    """Make ``file_type`` (case-insensitive) readable by ``parser``."""
+    if not (isinstance(parser, type) and issubclass(parser, Parser)):
+        raise TypeError(f"{parser!r} is not a Parser subclass")
+    _PARSERS[file_type.lower()] = parser
+
+
+def parser_for(file_type: str) -> type[Parser]:
+    """The parser class for ``file_type``; ConfigurationError when there is none."""
+    parser = _PARSERS.get((file_type or "").lower())
+    if parser is None:
+        known = ", ".join(sorted(_PARSERS))
+        raise ConfigurationError(
+            f"file_type '{file_type}' has no parser; use one of {known} or set parser_function."
+        )
+    return parser
+
+
+def registered_file_types() -> frozenset[str]:
+    return frozenset(_PARSERS)
+
+
+register_parser("csv", CsvParser)
+register_parser("psv", PsvParser)
+register_parser("tsv", TsvParser)
+register_parser("txt", TxtParser)
+register_parser("excel", ExcelParser)
+register_parser("xlsx", ExcelParser)
+register_parser("json", JsonParser)
+register_parser("parquet", ParquetParser)
+
+#: Name in ``parser_function`` → the function that runs. Functions take the file path
+#: (str) and return a pandas DataFrame; a function that also takes ``options`` is
+#: given the import's scraper_config and ``batch_rows`` and may yield Arrow batches.
+ALLOWED_CUSTOM_PARSERS: dict[str, Callable[..., Any]] = {
+    "parse_report_with_footer": parse_report_with_footer,
+    "generic_configurable_parser": generic_configurable_parser,
+}
+
+#: Kept for callers that imported the old name.
+BUILTIN_FILE_TYPES = registered_file_types()
+
+
+def custom_parser(name: str) -> Callable[..., Any]:
+    """The allow-listed function called ``name``; ConfigurationError otherwise (run halts)."""
+    function = ALLOWED_CUSTOM_PARSERS.get(name)
+    if function is None or not callable(function):
+        raise ConfigurationError(
+            f"parser_function '{name}' is not an allowed custom parser; add the function to "
+            "ALLOWED_CUSTOM_PARSERS in elt_project/ingest/registry.py or fix the config row."
+        )
+    return function
 
 
 def is_known_source(file_type: str, parser_function: str | None) -> bool:
-    """True when a run could read this source: a built-in type, or an allow-listed parser."""
+    """True when a run could read this source: a registered type, or an allow-listed parser."""
     if parser_function:
-        return parser_function in ALLOWED_CUSTOM_PARSERS
-    return file_type.lower() in BUILTIN_FILE_TYPES
+        return callable(ALLOWED_CUSTOM_PARSERS.get(parser_function))
+    return (file_type or "").lower() in _PARSERS

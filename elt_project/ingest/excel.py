@@ -1,0 +1,141 @@
+"""Excel workbooks (.xlsx) streamed with openpyxl in read-only mode.
+
+- ``data_only=True``: formulas give the value Excel cached when it last saved.
+- Read-only mode does not expose merged ranges, so they are read from the
+  sheet's XML (``<mergeCell ref=...>``, stored after the rows) with a streaming
+  regex scan. A header cell inside a merged range takes the range's value;
+  the columns of one range are told apart as ``Name``, ``Name_2``, ...
+- The header is the first non-empty row after ``read_options.skiprows`` rows;
+  blank header cells become ``column_<n>``.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+from typing import Any, Iterator
+
+import pyarrow as pa
+
+from elt_project.errors import SourceFileError
+from elt_project.ingest.base import Parser, ensure_not_empty, file_access_error, unique_column_names
+from elt_project.ingest.options import builtin_read_options
+from elt_project.ingest.rows import typed_batches
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+
+
+def column_index(letters: bytes) -> int:
+    """1-based column number of ``b'A'``, ``b'AB'``..."""
+    number = 0
+    for char in letters:
+        number = number * 26 + (char - 64)
+    return number
+
+
+def merged_ranges(sheet: Any) -> list[tuple[int, int, int, int]]:
+    """(min_row, min_col, max_row, max_col) of every merged range, read from the sheet XML."""
+    ranges = []
+    tail = b""
+    with sheet._get_source() as source:  # openpyxl's own handle on the zip member
+        while chunk := source.read(1 << 20):
+            data = tail + chunk
+            for match in _MERGE.finditer(data):
+                c1, r1, c2, r2 = match.groups()
+                c2, r2 = c2 or c1, r2 or r1
+                ranges.append((int(r1), column_index(c1), int(r2), column_index(c2)))
+            tail = data[-200:]
+            ranges = list(dict.fromkeys(ranges))  # the overlap may match a range twice
+    return ranges
+
+
+class ExcelParser(Parser):
+    """First sheet, or ``read_options.sheet_name``; native Arrow types (see rows.py)."""
+
+    file_type = "excel"
+
+    def batches(self, path: Path, *, batch_rows: int) -> Iterator[pa.RecordBatch]:
+        opts = builtin_read_options(self.options, file_type=self.file_type)
+        ensure_not_empty(path)
+        header_row, names, width = self._header(path, opts.sheet_name, opts.skiprows)
+
+        def open_rows() -> Iterator[dict[str, Any]]:
+            with self._sheet(path, opts.sheet_name) as sheet:
+                for row_no, row in enumerate(sheet.iter_rows(min_row=header_row + 1, values_only=True),
+                                             start=header_row + 1):
+                    if len(row) > width and any(v not in (None, "") for v in row[width:]):
+                        raise SourceFileError(
+                            f"{path.name}: row {row_no} has values right of the last header column "
+                            f"({names[-1]}); give those cells a header or remove them."
+                        )
+                    if all(v is None or v == "" for v in row[:width]):
+                        continue
+                    yield dict(zip(names, row))
+
+        yield from typed_batches(open_rows, batch_rows=batch_rows, source=path.name, names=names)
+
+    def _header(self, path: Path, sheet_name: str | int | None, skiprows: int) -> tuple[int, list[str], int]:
+        with self._sheet(path, sheet_name) as sheet:
+            header_row, cells = 0, None
+            for row_no, row in enumerate(sheet.iter_rows(min_row=skiprows + 1, values_only=True),
+                                         start=skiprows + 1):
+                if any(v not in (None, "") for v in row):
+                    header_row, cells = row_no, list(row)
+                    break
+            if cells is None:
+                raise SourceFileError(f"{path.name}: file is empty (the sheet '{sheet.title}' has no rows).")
+            merged_from: dict[int, int] = {}
+            for r1, c1, r2, c2 in merged_ranges(sheet):
+                if r1 == header_row and c2 > c1:  # horizontal range starting on the header row
+                    for col in range(c1 + 1, c2 + 1):
+                        merged_from[col] = c1
+            width = max(i for i, v in enumerate(cells, 1) if v not in (None, "") or i in merged_from)
+            cells = cells[:width] + [None] * (width - len(cells))
+            raw: list[Any] = []
+            for col, value in enumerate(cells, start=1):
+                if col in merged_from:
+                    anchor = merged_from[col]
+                    raw.append(f"{cells[anchor - 1]}_{col - anchor + 1}")
+                else:
+                    raw.append(value)
+            return header_row, unique_column_names(raw, source=path.name), width
+
+    def _sheet(self, path: Path, sheet_name: str | int | None) -> "_OpenSheet":
+        return _OpenSheet(path, sheet_name)
+
+
+class _OpenSheet:
+    """Context manager: one read-only workbook, closed on exit, and the chosen sheet."""
+
+    def __init__(self, path: Path, sheet_name: str | int | None) -> None:
+        self.path, self.sheet_name, self.workbook = path, sheet_name, None
+
+    def __enter__(self) -> Any:
+        import openpyxl  # heavy; loaded only when an Excel file is read
+
+        try:
+            self.workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+        except OSError as exc:
+            raise file_access_error(self.path, exc) from exc
+        except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+            raise SourceFileError(
+                f"{self.path.name} is not a readable .xlsx workbook; save it as Excel Workbook (.xlsx)."
+            ) from exc
+        names = self.workbook.sheetnames
+        if self.sheet_name is None:
+            return self.workbook[names[0]]
+        if isinstance(self.sheet_name, int):
+            if 0 <= self.sheet_name < len(names):
+                return self.workbook[names[self.sheet_name]]
+        elif self.sheet_name in names:
+            return self.workbook[self.sheet_name]
+        self.workbook.close()
+        raise SourceFileError(
+            f"{self.path.name} has no sheet '{self.sheet_name}' (sheets: {', '.join(names)}); "
+            "fix read_options.sheet_name."
+        )
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self.workbook is not None:
+            self.workbook.close()

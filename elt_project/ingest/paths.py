@@ -1,0 +1,86 @@
+"""Where source files may come from: the monitored folder, and nothing outside it.
+
+Config rows are typed by people on Windows and Linux alike, so both ``/`` and
+``\\`` work as separators. Paths are compared after resolving symlinks, so a link
+inside the folder that points elsewhere is refused like ``../`` is.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from pathlib import Path
+
+from elt_project.errors import ConfigurationError, SourceFileError
+
+#: Files that are still being written or belong to an editor, never loaded.
+IGNORED_PREFIXES = ("~$", ".")
+IGNORED_SUFFIXES = (".partial", ".part", ".filepart", ".tmp", ".crdownload", ".download")
+
+
+def native_path(text: str | Path) -> Path:
+    """A configured path with either kind of slash, as a Path on this OS."""
+    value = str(text)
+    if os.sep == "/":
+        value = value.replace("\\", "/")
+    return Path(value).expanduser()
+
+
+def monitored_folder(monitored_directory: str) -> Path:
+    """The resolved monitored folder; ConfigurationError when it is not a folder."""
+    if not monitored_directory or not str(monitored_directory).strip():
+        raise ConfigurationError("monitored_directory is empty; set it to the folder files are dropped into.")
+    folder = native_path(str(monitored_directory).strip()).resolve()
+    if not folder.is_dir():
+        raise ConfigurationError(
+            f"monitored_directory '{monitored_directory}' is not an existing folder; create it or fix the config row."
+        )
+    return folder
+
+
+def resolve_source_file(monitored_directory: str, path: str | Path) -> Path:
+    """The real path of ``path`` (relative paths are taken inside the folder), refusing escapes."""
+    folder = monitored_folder(monitored_directory)
+    candidate = native_path(path)
+    if not candidate.is_absolute():
+        candidate = folder / candidate
+    real = candidate.resolve()
+    if real != folder and folder in real.parents:
+        return real
+    raise SourceFileError(
+        f"{path} is outside the monitored folder {folder}; drop files only into {folder}."
+    )
+
+
+def is_ignored(name: str) -> bool:
+    """True for hidden, Office lock and partial-download files."""
+    lowered = name.lower()
+    return lowered.startswith(IGNORED_PREFIXES) or lowered.endswith(IGNORED_SUFFIXES)
+
+
+def list_matching_files(monitored_directory: str, file_pattern: str) -> list[Path]:
+    """Files directly in the folder whose name matches the pattern, oldest first (mtime, then name).
+
+    The pattern is reduced to its base name so ``../../etc/*`` cannot leave the
+    folder; matching ignores case because Windows file names do. Symlinks that
+    resolve outside the folder are skipped.
+    """
+    folder = monitored_folder(monitored_directory)
+    pattern = os.path.basename(str(native_path(file_pattern or "*"))) or "*"
+    pattern = pattern.casefold()
+    found: list[tuple[float, str, Path]] = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if is_ignored(entry.name) or not fnmatch.fnmatchcase(entry.name.casefold(), pattern):
+                continue
+            try:
+                if not entry.is_file():
+                    continue
+                real = Path(entry.path).resolve()
+                if real.parent != folder and folder not in real.parents:
+                    continue
+                mtime = entry.stat().st_mtime
+            except OSError:  # vanished between listing and stat: not there any more
+                continue
+            found.append((mtime, entry.name, Path(entry.path)))
+    return [path for _, _, path in sorted(found)]
