@@ -15,16 +15,24 @@ from typing import Any, Iterator
 import pyarrow as pa
 
 from elt_project.errors import SourceFileError, TransientError
+from elt_project.ingest.options import builtin_read_options
 
 #: Upper bound for one batch; parsers slice larger blocks down to it.
 DEFAULT_BATCH_ROWS = 65_536
 
 
 class Parser(ABC):
-    """Reads one file type. ``options`` is the import's ``scraper_config`` dict (or None)."""
+    """Reads one file type. ``options`` is the import's ``scraper_config`` dict (or None).
+
+    ``read_options`` are validated in the constructor, so a bad config fails when
+    the read is set up, before any file is touched.
+    """
+
+    file_type = "file"
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         self.options = dict(options or {})
+        self.read_options = builtin_read_options(self.options, file_type=self.file_type)
 
     @abstractmethod
     def batches(self, path: Path, *, batch_rows: int) -> Iterator[pa.RecordBatch]:

@@ -25,7 +25,7 @@ import pyarrow.csv as pacsv
 from elt_project.errors import SourceFileError
 from elt_project.ingest.base import Parser, empty_batch, ensure_not_empty, file_access_error, sliced
 from elt_project.ingest.base import unique_column_names
-from elt_project.ingest.options import builtin_read_options, is_utf8
+from elt_project.ingest.options import is_utf8
 
 ENCODING_HINT = "set read_options.encoding in scraper_config (e.g. latin1)"
 SNIFF_CANDIDATES = (",", "|", ";", "\t")
@@ -138,7 +138,7 @@ class DelimitedParser(Parser):
     delimiter: str | None = ","  # None: sniffed from the header line
 
     def batches(self, path: Path, *, batch_rows: int) -> Iterator[pa.RecordBatch]:
-        opts = builtin_read_options(self.options, file_type=self.file_type)
+        opts = self.read_options
         ensure_not_empty(path)
         probe = probe_header(path, opts.encoding, opts.skiprows)
         delimiter = opts.delimiter or self.delimiter or sniff_delimiter(probe)

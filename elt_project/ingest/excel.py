@@ -20,7 +20,6 @@ import pyarrow as pa
 
 from elt_project.errors import SourceFileError
 from elt_project.ingest.base import Parser, ensure_not_empty, file_access_error, unique_column_names
-from elt_project.ingest.options import builtin_read_options
 from elt_project.ingest.rows import typed_batches
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
@@ -56,7 +55,7 @@ class ExcelParser(Parser):
     file_type = "excel"
 
     def batches(self, path: Path, *, batch_rows: int) -> Iterator[pa.RecordBatch]:
-        opts = builtin_read_options(self.options, file_type=self.file_type)
+        opts = self.read_options
         ensure_not_empty(path)
         header_row, names, width = self._header(path, opts.sheet_name, opts.skiprows)
 

@@ -17,7 +17,6 @@ import pyarrow as pa
 from elt_project.errors import SourceFileError
 from elt_project.ingest.base import Parser, ensure_not_empty, file_access_error
 from elt_project.ingest.delimited import text_encoding
-from elt_project.ingest.options import builtin_read_options
 from elt_project.ingest.rows import typed_batches
 
 _CHUNK = 1 << 20
@@ -28,7 +27,7 @@ class JsonParser(Parser):
     file_type = "json"
 
     def batches(self, path: Path, *, batch_rows: int) -> Iterator[pa.RecordBatch]:
-        opts = builtin_read_options(self.options, file_type=self.file_type)
+        opts = self.read_options
         ensure_not_empty(path)
         codec = text_encoding(opts.encoding)
 
