@@ -37,30 +37,35 @@ def string_type(max_length: int) -> str:
     return f"string({-(-max_length // 4000) * 4000})"
 
 
-def _all_parse(values: list[str], formats: tuple[str, ...]) -> bool:
+def _parses(value: str, formats: tuple[str, ...]) -> bool:
     for fmt in formats:
         try:
-            for value in values:
-                datetime.strptime(value, fmt)
+            datetime.strptime(value, fmt)
             return True
         except ValueError:
             continue
     return False
 
 
+def _leading_zero(value: str) -> bool:
+    digits = value.lstrip("+-")
+    return len(digits) > 1 and digits.startswith("0") and not digits.startswith("0.")
+
+
 def text_type(values: list[str]) -> str:
     """Logical type of a column of non-empty strings."""
     values = [v.strip() for v in values]
+    if any(_leading_zero(v) for v in values):
+        return string_type(max(len(v) for v in values))
     if all(_INTEGER.match(v) for v in values):
-        if not any(len(v.lstrip("+-")) > 1 and v.lstrip("+-").startswith("0") for v in values):
-            return "integer"
-    if all(_FLOAT.match(v) for v in values) and not all(_INTEGER.match(v) for v in values):
+        return "integer"
+    if all(_FLOAT.match(v) for v in values):
         return "float"
     if all(v.lower() in _BOOLEAN for v in values):
         return "boolean"
-    if _all_parse(values, _DATE_FORMATS):
+    if all(_parses(v, _DATE_FORMATS) for v in values):
         return "date"
-    if _all_parse(values, _DATETIME_FORMATS):
+    if all(_parses(v, _DATETIME_FORMATS) or _parses(v, _DATE_FORMATS) for v in values):
         return "datetime"
     return string_type(max(len(v) for v in values))
 
