@@ -76,4 +76,46 @@ def restore(folder: Path) -> None:
     engine = cli_engine(settings)
     for table, rows in restore_backups(engine, folder).items():
         click.echo(f"{table}: {rows} rows")
-COMMANDS = [backup, restore]
+
+
+@click.command("setup-sql")
+@click.argument("pipeline")
+@click.option(
+    "--dialect",
+    type=click.Choice(["auto", "mssql", "postgresql", "sqlite"]),
+    default="auto",
+    show_default=True,
+    help="SQL dialect; auto uses the warehouse's.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the generated files (default: generated_sql/ in the project).",
+)
+@click.option("--apply", "apply_", is_flag=True, help="Also run it on the warehouse (admins; keeps existing transforms).")
+def setup_sql(pipeline: str, dialect: str, out: Path | None, apply_: bool) -> None:
+    """Generate staging/destination tables and the transform for PIPELINE from sample files."""
+    from elt_project.config.repository import load_pipeline_configs
+    from elt_project.errors import ConfigurationError
+    from elt_project.pipeline.setup_sql import apply_setup_sql, generate_setup_sql, write_setup_sql
+
+    settings = cli_settings()
+    engine = cli_engine(settings)
+    configs, _ = load_pipeline_configs(engine)
+    group = [c for c in configs if pipeline.casefold() in (c.pipeline_name.casefold(), c.group_slug.casefold())]
+    if not group:
+        raise ConfigurationError(f"No active imports in pipeline '{pipeline}'; check the name with `elt imports`.")
+    result = generate_setup_sql(group, engine.dialect.name if dialect == "auto" else dialect, settings)
+    for path in write_setup_sql(result, out if out is not None else project_root() / "generated_sql"):
+        click.echo(f"Wrote {path}")
+    for problem in result.problems:
+        click.secho(f"Warning: {problem}", fg="yellow", err=True)
+    if not apply_:
+        click.echo("Review the script, then run it in your SQL client (or again with --apply).")
+        return
+    for line in apply_setup_sql(engine, result, settings):
+        click.echo(f"Applied: {line}")
+
+
+COMMANDS = [setup_sql, backup, restore]

@@ -38,6 +38,8 @@ SCRIPT_TABLES: dict[str, tuple[str, ...]] = {
 
 SCRIPT_DIALECTS = ("mssql", "postgresql", "sqlite")
 REGENERATE_COMMAND = "elt db script --dialect mssql"
+#: The SQL Server version generated SQL is written for (2016+ is needed for STRING_SPLIT).
+MSSQL_TARGET_VERSION = (13,)
 
 _HEADER = (
     "-- {name}: {tables}\n"
@@ -52,7 +54,11 @@ def dialect_for(name: str) -> Dialect:
     if key in ("mssql", "sqlserver", "tsql"):
         from sqlalchemy.dialects import mssql
 
-        return mssql.dialect()
+        dialect = mssql.dialect()
+        # Offline, SQLAlchemy assumes a pre-2008 server and would turn DATE into DATETIME.
+        dialect.server_version_info = MSSQL_TARGET_VERSION
+        dialect._supports_nvarchar_max = True
+        return dialect
     if key in ("postgresql", "postgres"):
         from sqlalchemy.dialects import postgresql
 

@@ -1,0 +1,332 @@
+"""Building blocks of the setup SQL: sampled columns, safe names, typed tables, per-dialect transforms.
+
+Kept apart from ``setup_sql`` (which assembles a script per pipeline group) so each
+piece is small and testable. Tables are SQLAlchemy ``Table`` objects compiled for
+the dialect, so types and identifier quoting come from SQLAlchemy; the only SQL
+written here by hand is the procedural glue around them, with every identifier
+quoted by the dialect's preparer and every string rendered as a literal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mssql
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.sql import quoted_name
+
+from elt_project.config.models import PipelineConfig
+from elt_project.db.schema import RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN
+from elt_project.errors import ConfigurationError, SourceFileError
+
+#: Longest identifier every supported warehouse accepts (PostgreSQL: 63).
+MAX_IDENTIFIER = 63
+#: Longer strings become NVARCHAR(MAX) / TEXT.
+MAX_BOUNDED_STRING = 4000
+LINEAGE_COLUMNS = (RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN)
+LOAD_TIMESTAMP = "load_timestamp"
+_STRING = re.compile(r"^string\((\d+)\)$")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A source column: its header in the file, its safe SQL name and its logical type."""
+
+    source: str
+    name: str
+    logical: str
+
+
+@dataclass(frozen=True)
+class TransformStep:
+    """One staging -> destination copy inside a transform."""
+
+    staging_table: str
+    destination_table: str
+    columns: list[Column]
+
+
+# ---- sampling ------------------------------------------------------------------------------
+
+
+def sample_columns(config: PipelineConfig) -> list[Column]:
+    """Columns of the newest file matching the import's pattern, with safe names and inferred types."""
+    from elt_project.ingest.paths import list_matching_files
+    from elt_project.ingest.reader import sample_schema
+
+    if not config.monitored_directory or not config.file_pattern:
+        raise ConfigurationError(
+            f"import {config.import_name} has no monitored_directory and file_pattern to take a sample file from; "
+            "set both in elt_pipeline_configs."
+        )
+    files = list_matching_files(config.monitored_directory, config.file_pattern)
+    if not files:
+        raise SourceFileError(
+            f"no sample file for import {config.import_name} in {config.monitored_directory} "
+            f"(pattern '{config.file_pattern}'); drop one there and generate again."
+        )
+    schema = sample_schema(
+        files[-1],
+        file_type=config.file_type,
+        parser_function=config.parser_function,
+        options=config.scraper_config,
+    )
+    if not schema:
+        raise SourceFileError(f"the sample file {files[-1]} for import {config.import_name} has no columns.")
+    names = safe_column_names([header for header, _ in schema])
+    return [Column(header, name, logical) for (header, logical), name in zip(schema, names)]
+
+
+def safe_column_names(headers: Sequence[str]) -> list[str]:
+    """Lower snake_case names, unique, never a lineage column, at most 63 characters.
+
+    ``'Order ID'`` -> ``order_id``, ``'2024 Total (€)'`` -> ``col_2024_total``; an empty
+    header becomes ``column_<n>``; repeats get ``_2``, ``_3``.
+    """
+    taken: set[str] = set(LINEAGE_COLUMNS) | {LOAD_TIMESTAMP}
+    names = []
+    for position, header in enumerate(headers, start=1):
+        base = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(header).strip())
+        base = re.sub(r"[^0-9A-Za-z]+", "_", base).strip("_").lower() or f"column_{position}"
+        if base[0].isdigit():
+            base = f"col_{base}"
+        base = base[:MAX_IDENTIFIER]
+        name, suffix = base, 2
+        while name in taken:
+            tail = f"_{suffix}"
+            name = base[: MAX_IDENTIFIER - len(tail)] + tail
+            suffix += 1
+        taken.add(name)
+        names.append(name)
+    return names
+
+
+def merge_columns(existing: list[Column] | None, new: list[Column]) -> list[Column]:
+    """Union of two imports' columns feeding one table; a type conflict widens to a string."""
+    if not existing:
+        return list(new)
+    merged = {column.name: column for column in existing}
+    for column in new:
+        old = merged.get(column.name)
+        merged[column.name] = column if old is None else Column(old.source, old.name, _wider(old.logical, column.logical))
+    return list(merged.values())
+
+
+def _wider(a: str, b: str) -> str:
+    if a == b:
+        return a
+    if {a, b} == {"integer", "float"}:
+        return "float"
+    if {a, b} == {"date", "datetime"}:
+        return "datetime"
+    return f"string({max(_string_length(a), _string_length(b), 255)})"
+
+
+def _string_length(logical: str) -> int:
+    match = _STRING.match(logical)
+    return int(match.group(1)) if match else 0
+
+
+# ---- tables --------------------------------------------------------------------------------
+
+
+def sql_type(logical: str) -> sa.types.TypeEngine:
+    """The column type for a logical type; NVARCHAR on SQL Server so any script survives."""
+    if logical == "integer":
+        return sa.BigInteger()
+    if logical == "float":
+        return sa.Float(precision=53)
+    if logical == "boolean":
+        return sa.Boolean(create_constraint=False)
+    if logical == "date":
+        return sa.Date()
+    if logical == "datetime":
+        return sa.DateTime().with_variant(mssql.DATETIME2(), "mssql")
+    length = _string_length(logical) if _STRING.match(logical) else 255
+    if length > MAX_BOUNDED_STRING:
+        return sa.Text().with_variant(mssql.NVARCHAR(None), "mssql")
+    return sa.String(max(length, 1)).with_variant(mssql.NVARCHAR(max(length, 1)), "mssql")
+
+
+def _name(value: str) -> quoted_name:
+    return quoted_name(value, quote=True)
+
+
+def table_ref(name: str, metadata: sa.MetaData | None = None, *columns: sa.Column) -> sa.Table:
+    """A table object for a configured name (``table`` or ``schema.table``), always quoted."""
+    schema, _, table = name.rpartition(".")
+    return sa.Table(_name(table), metadata or sa.MetaData(), *columns, schema=_name(schema) if schema else None)
+
+
+def staging_table(name: str, columns: list[Column]) -> sa.Table:
+    """Business columns (nullable) plus the lineage columns the engine fills."""
+    return table_ref(
+        name,
+        None,
+        *[sa.Column(_name(c.name), sql_type(c.logical), nullable=True) for c in columns],
+        sa.Column(_name(RUN_ID_COLUMN), sql_type("string(255)"), nullable=True),
+        sa.Column(_name(SOURCE_HASH_COLUMN), sql_type("string(64)"), nullable=True),
+        sa.Column(_name(SOURCE_ROW_COLUMN), sa.BigInteger(), nullable=True),
+    )
+
+
+#: "Now, in UTC" as a column default, per dialect (SQLite's CURRENT_TIMESTAMP is already UTC).
+_UTC_NOW = {
+    "mssql": "SYSUTCDATETIME()",
+    "postgresql": "(now() AT TIME ZONE 'utc')",
+    "sqlite": "CURRENT_TIMESTAMP",
+}
+
+
+def destination_table(name: str, columns: list[Column], dialect: Dialect) -> sa.Table:
+    """Business columns plus ``load_timestamp`` in UTC, filled by the database."""
+    utc_now = sa.text(_UTC_NOW.get(dialect.name, "CURRENT_TIMESTAMP"))
+    return table_ref(
+        name,
+        None,
+        *[sa.Column(_name(c.name), sql_type(c.logical), nullable=True) for c in columns],
+        sa.Column(_name(LOAD_TIMESTAMP), sa.DateTime().with_variant(mssql.DATETIME2(), "mssql"), server_default=utc_now),
+    )
+
+
+def run_id_index(table: sa.Table) -> sa.Index:
+    """An index on the run id: every transform and quality check filters staging on it."""
+    name = f"ix_{table.name}_{RUN_ID_COLUMN}"
+    if len(name) > MAX_IDENTIFIER:
+        digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+        name = f"{name[: MAX_IDENTIFIER - 9]}_{digest}"
+    return sa.Index(_name(name), table.c[RUN_ID_COLUMN])
+
+
+def create_table(table: sa.Table, dialect: Dialect) -> str:
+    """CREATE TABLE that does nothing when the table exists (re-runnable)."""
+    if dialect.name == "mssql":
+        ddl = _compile(CreateTable(table), dialect)
+        target = literal(dialect.identifier_preparer.format_table(table), dialect)
+        return f"IF OBJECT_ID({target}, N'U') IS NULL\nBEGIN\n{ddl};\nEND"
+    return _compile(CreateTable(table, if_not_exists=True), dialect) + ";"
+
+
+def create_index(index: sa.Index, dialect: Dialect) -> str:
+    """CREATE INDEX that does nothing when the index exists."""
+    if dialect.name == "mssql":
+        table = literal(dialect.identifier_preparer.format_table(index.table), dialect)
+        return (
+            f"IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = {literal(str(index.name), dialect)} "
+            f"AND object_id = OBJECT_ID({table}))\nBEGIN\n{_compile(CreateIndex(index), dialect)};\nEND"
+        )
+    return _compile(CreateIndex(index, if_not_exists=True), dialect) + ";"
+
+
+def literal(value: str, dialect: Dialect) -> str:
+    """A string literal rendered by SQLAlchemy (quotes doubled; N'' on SQL Server)."""
+    type_ = mssql.NVARCHAR() if dialect.name == "mssql" else sa.String()
+    return str(sa.literal(value, type_=type_).compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
+def _compile(element, dialect: Dialect) -> str:
+    return "\n".join(line.rstrip() for line in str(element.compile(dialect=dialect)).strip().splitlines())
+
+
+# ---- transforms ----------------------------------------------------------------------------
+
+
+def _insert_select(step: TransformStep, dialect: Dialect, run_id: str) -> str:
+    quote = dialect.identifier_preparer.quote
+    prep = dialect.identifier_preparer
+    columns = ", ".join(quote(_name(c.name)) for c in step.columns)
+    return (
+        f"INSERT INTO {prep.format_table(table_ref(step.destination_table))} ({columns})\n"
+        f"    SELECT {columns}\n"
+        f"    FROM {prep.format_table(table_ref(step.staging_table))}\n"
+        f"    WHERE {quote(_name(RUN_ID_COLUMN))} = {run_id};"
+    )
+
+
+def _destinations(steps: list[TransformStep]) -> list[str]:
+    return list(dict.fromkeys(step.destination_table for step in steps))
+
+
+def create_procedure(name: str, steps: list[TransformStep], dialect: Dialect) -> str:
+    """The transform procedure: truncate listed destinations first, then copy this run's rows.
+
+    Truncating all listed destinations before any insert keeps rows when two
+    imports share a destination.
+    """
+    prep = dialect.identifier_preparer
+    procedure = prep.format_table(table_ref(name))
+    if dialect.name == "mssql":
+        lines = [
+            f"CREATE OR ALTER PROCEDURE {procedure}",
+            "    @run_id NVARCHAR(255),",
+            "    @tables_to_truncate NVARCHAR(MAX) = NULL",
+            "AS",
+            "BEGIN",
+            "    SET NOCOUNT ON;",
+        ]
+        for destination in _destinations(steps):
+            lines += [
+                "    IF EXISTS (SELECT 1 FROM STRING_SPLIT(@tables_to_truncate, N',') "
+                f"WHERE LTRIM(RTRIM(value)) = {literal(destination, dialect)})",
+                "    BEGIN",
+                f"        TRUNCATE TABLE {prep.format_table(table_ref(destination))};",
+                "    END;",
+            ]
+        lines += ["    " + _insert_select(step, dialect, "@run_id") for step in steps]
+        lines.append("END;")
+        return "\n".join(lines)
+    if dialect.name == "postgresql":
+        body = [
+            "DECLARE",
+            "    truncate_list text[] := ARRAY(SELECT lower(btrim(item)) FROM "
+            "unnest(string_to_array(coalesce(p_tables_to_truncate, ''), ',')) AS item);",
+            "BEGIN",
+        ]
+        for destination in _destinations(steps):
+            body += [
+                f"    IF {literal(destination.lower(), dialect)} = ANY (truncate_list) THEN",
+                f"        TRUNCATE TABLE {prep.format_table(table_ref(destination))};",
+                "    END IF;",
+            ]
+        body += ["    " + _insert_select(step, dialect, "p_run_id") for step in steps]
+        body.append("END;")
+        text = "\n".join(body)
+        tag = "$transform$"
+        while tag in text:
+            tag = tag[:-1] + "_$"
+        return (
+            f"CREATE OR REPLACE PROCEDURE {procedure}(p_run_id text, p_tables_to_truncate text DEFAULT NULL)\n"
+            f"LANGUAGE plpgsql\nAS {tag}\n{text}\n{tag};"
+        )
+    raise ConfigurationError(f"{dialect.name} has no stored procedures; use a transform script instead.")
+
+
+def sqlite_script(name: str, steps: list[TransformStep], dialect: Dialect) -> str:
+    """Content of ``transforms/<name>.sql``: the engine empties replace destinations, this copies the rows."""
+    lines = [
+        f"-- Transform {name}: run by the engine with :run_id and :tables_to_truncate.",
+        "-- SQLite has no procedures; the engine empties 'replace' destinations before this script runs.",
+    ]
+    lines += [_insert_select(step, dialect, ":run_id") for step in steps]
+    return "\n".join(lines) + "\n"
+
+
+def procedure_exists(conn: Connection, name: str) -> bool:
+    """True when a procedure of this name exists (SQL Server, PostgreSQL); always False on SQLite."""
+    schema, _, procedure = name.rpartition(".")
+    dialect = conn.dialect.name
+    if dialect == "mssql":
+        query = sa.text("SELECT OBJECT_ID(:name, N'P')").bindparams(name=name)
+        return conn.execute(query).scalar() is not None
+    if dialect == "postgresql":
+        query = sa.text(
+            "SELECT count(*) FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE p.proname = :name AND p.prokind = 'p' AND n.nspname = coalesce(:schema, current_schema())"
+        ).bindparams(name=procedure, schema=schema or None)
+        return bool(conn.execute(query).scalar())
+    return False
