@@ -30,9 +30,222 @@ Contract (kept stable for callers):
 
 from __future__ import annotations
 
+import time
 import uuid
+from pathlib import Path
+from typing import Sequence
+
+from sqlalchemy.engine import Engine
+
+from elt_project.config.models import PipelineConfig
+from elt_project.config.repository import load_pipeline_configs
+from elt_project.errors import ConfigurationError, DataQualityFailure, EltError, SourceFileError
+from elt_project.ingest.identity import file_identity
+from elt_project.ingest.paths import list_matching_files, resolve_source_file
+from elt_project.pipeline import archive, ledger, quality, retention, run_log, transform
+from elt_project.pipeline import staging as staging_mod
+from elt_project.pipeline.enrichment import load_enricher
+from elt_project.pipeline.results import FileOutcome, RunSummary, StageResult, TransformResult
+from elt_project.pipeline.staging import lineage_columns
+from elt_project.pipeline.tables import reflect_table
+from elt_project.settings import Settings
 
 
 def new_run_id() -> str:
     """A run id for runs started outside Dagster (CLI, tests): ``manual-`` plus a uuid."""
     return f"manual-{uuid.uuid4()}"
+
+
+def stage_import(
+    engine: Engine,
+    settings: Settings,
+    config: PipelineConfig,
+    files: Sequence[str | Path] | None = None,
+    *,
+    run_id: str,
+    trigger: str = "manual",
+    raise_on_quality_failure: bool = True,
+) -> StageResult:
+    """Parse, map, enrich and stage the import's files, then check quality (see the module docstring)."""
+    started = time.perf_counter()
+    result = StageResult(config.import_name, config.pipeline_name, run_id, config.staging_table)
+    staging = reflect_table(engine, config.staging_table, what=f"staging table of import '{config.import_name}'")
+    lineage_columns(staging)  # a staging table without dagster_run_id fails here, before any work
+    retention.purge_expired(engine, config, staging)
+    log_id = run_log.start(engine, run_id, config, trigger)
+    staged_hashes: list[str] = []
+    try:
+        paths = _source_files(engine, config, files)
+        enricher = load_enricher(engine, staging, config.staging_table)
+        for path in paths:
+            identity = file_identity(path)
+            if ledger.claim(engine, config.import_name, identity, run_id) == "duplicate":
+                result.files.append(FileOutcome(path, identity.sha256, identity.size, "duplicate"))
+                continue
+            staged_hashes.append(identity.sha256)
+            try:
+                load = staging_mod.load_file(
+                    engine, staging, config, path, enricher=enricher, run_id=run_id, content_hash=identity.sha256
+                )
+            except Exception as exc:
+                result.files.append(FileOutcome(path, identity.sha256, identity.size, "failed", message=str(exc)))
+                raise
+            result.files.append(FileOutcome(path, identity.sha256, identity.size, "staged", load.rows_read))
+            result.rows_read += load.rows_read
+            result.rows_staged += load.rows_staged
+            result.preview = result.preview or load.preview
+        _log_files(engine, log_id, result)
+        if not result.staged_files:
+            status = run_log.SKIPPED_DUPLICATE if result.files else run_log.NO_NEW_FILES
+            run_log.update(engine, log_id, status=status, rows_read=0, rows_staged=0)
+            result.duration_s = time.perf_counter() - started
+            return result
+        result.quality, result.rows_rejected = quality.evaluate(
+            engine, config, staging, run_id, quality.load_rules(engine, config)
+        )
+    except Exception as exc:
+        if staged_hashes:
+            staging_mod.delete_run_rows(engine, staging, run_id, staged_hashes)
+        ledger.mark_failed(engine, config.import_name, run_id, _message(exc))
+        run_log.fail(engine, log_id, exc)
+        archive.archive(config, [f.path for f in result.files if f.status == "failed"], "failed")
+        if isinstance(exc, EltError):
+            raise
+        raise SourceFileError(
+            f"Import '{config.import_name}' could not be staged ({type(exc).__name__}); "
+            "see the run's log for details, fix the file or configuration and run again."
+        ) from exc
+    counts = dict(rows_read=result.rows_read, rows_staged=result.rows_staged, rows_rejected=result.rows_rejected)
+    result.duration_s = time.perf_counter() - started
+    if result.quality_failed:
+        failure = _quality_failure(config, run_id, result)
+        ledger.mark_failed(engine, config.import_name, run_id, str(failure))
+        run_log.update(
+            engine, log_id, status=run_log.QUALITY_FAILED, error_message=str(failure),
+            resolution_steps=failure.resolution, **counts,
+        )
+        if raise_on_quality_failure:
+            raise failure
+        return result
+    run_log.update(engine, log_id, status=run_log.STAGED, **counts)
+    return result
+
+
+def transform_group(
+    engine: Engine,
+    settings: Settings,
+    configs: Sequence[PipelineConfig],
+    *,
+    run_id: str,
+    trigger: str = "manual",
+) -> TransformResult:
+    """Dedup and transform the imports this run staged, in one transaction (see the module docstring)."""
+    configs = list(configs)
+    pipeline_name = configs[0].pipeline_name if configs else ""
+    try:
+        result = transform.run_transform(engine, settings, configs, run_id, pipeline_name)
+    except Exception as exc:
+        for config in configs:
+            ledger.mark_failed(engine, config.import_name, run_id, _message(exc))
+            with engine.connect() as conn:
+                log_id = run_log.find(conn, run_id, config.import_name)
+            if log_id is not None:
+                run_log.fail(engine, log_id, exc)
+        raise
+    by_name = {c.import_name: c for c in configs}
+    for name in result.imports:
+        config = by_name[name]
+        staging = reflect_table(engine, config.staging_table, what="staging table")
+        retention.after_success(engine, config, staging, run_id)
+        with engine.connect() as conn:
+            paths = ledger.loaded_files(conn, run_id, name)
+        archive.archive(config, [Path(p) for p in paths], "processed")
+    return result
+
+
+def run_import(
+    engine: Engine,
+    settings: Settings,
+    config: PipelineConfig,
+    files: Sequence[str | Path] | None = None,
+    *,
+    run_id: str | None = None,
+) -> RunSummary:
+    """Stage then transform one import (``elt run IMPORT``); errors are raised as EltError."""
+    run_id = run_id or new_run_id()
+    summary = RunSummary(run_id=run_id)
+    stage = stage_import(engine, settings, config, files, run_id=run_id)
+    summary.stages.append(stage)
+    if stage.staged_files:
+        summary.transform = transform_group(engine, settings, [config], run_id=run_id)
+    return summary
+
+
+def run_pipeline(engine: Engine, settings: Settings, pipeline_name: str, *, run_id: str | None = None) -> RunSummary:
+    """Stage every active import of a group, then transform the ones that staged cleanly.
+
+    One import's bad file or failed quality does not stop the others: their errors
+    are collected in ``RunSummary.errors`` (one sentence each) and the caller checks
+    ``summary.failed``. A failing transform is raised.
+    """
+    run_id = run_id or new_run_id()
+    configs, _problems = load_pipeline_configs(engine)
+    configs = [c for c in configs if c.pipeline_name == pipeline_name]
+    if not configs:
+        raise ConfigurationError(
+            f"No active import belongs to pipeline '{pipeline_name}'; check the name with `elt imports`."
+        )
+    summary = RunSummary(run_id=run_id)
+    errors: list[EltError] = []
+    for config in configs:
+        try:
+            summary.stages.append(
+                stage_import(engine, settings, config, run_id=run_id, raise_on_quality_failure=False)
+            )
+        except EltError as exc:
+            errors.append(exc)
+        if summary.stages and summary.stages[-1].quality_failed:
+            errors.append(_quality_failure(config, run_id, summary.stages[-1]))
+    if any(stage.staged_files and not stage.quality_failed for stage in summary.stages):
+        summary.transform = transform_group(engine, settings, configs, run_id=run_id)
+    summary.errors = [str(e) for e in errors]
+    return summary
+
+
+def _source_files(engine: Engine, config: PipelineConfig, files) -> list[Path]:
+    if files is not None:
+        if not config.monitored_directory:
+            return [Path(f) for f in files]
+        return [resolve_source_file(config.monitored_directory, f) for f in files]
+    if not config.monitored_directory or not config.file_pattern:
+        raise ConfigurationError(
+            f"Import '{config.import_name}' has no monitored_directory/file_pattern to look in; "
+            "set them or pass the files to load."
+        )
+    loaded = ledger.loaded_hashes(engine, config.import_name)
+    fresh = []
+    for path in list_matching_files(config.monitored_directory, config.file_pattern):
+        if file_identity(path).sha256 not in loaded:
+            fresh.append(path)
+    return fresh
+
+
+def _log_files(engine: Engine, log_id: int, result: StageResult) -> None:
+    names = ", ".join(f.path.name for f in result.files)
+    hashes = [f.content_hash for f in result.files]
+    run_log.update(
+        engine, log_id, file_name=names[:1024] or None, file_hash=hashes[0] if len(hashes) == 1 else None
+    )
+
+
+def _quality_failure(config: PipelineConfig, run_id: str, result: StageResult) -> DataQualityFailure:
+    failed = [q for q in result.quality if q.blocks]
+    rules = ", ".join(f"'{q.rule_name}' ({q.failing_rows} rows)" for q in failed)
+    return DataQualityFailure(
+        f"Import '{config.import_name}' failed data quality rule(s) {rules}; the staged rows are kept for "
+        f"inspection under run id {run_id} and failing rows are in elt_rejected_rows."
+    )
+
+
+def _message(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, EltError) else f"Unexpected {type(exc).__name__}."

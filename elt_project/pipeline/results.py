@@ -88,3 +88,9 @@ class RunSummary:
     run_id: str
     stages: list[StageResult] = field(default_factory=list)
     transform: TransformResult | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """True when an import of the run failed (its error is in ``errors``)."""
+        return bool(self.errors)

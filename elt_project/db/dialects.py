@@ -1,0 +1,273 @@
+"""Everything that differs between SQLite, PostgreSQL and SQL Server, in one place.
+
+The engine never branches on the dialect outside this module. What lives here:
+
+- :func:`bulk_load` — the fast path that appends Arrow batches to a staging table:
+  SQLite through ``sqlite3.executemany`` with one prepared INSERT in one transaction
+  (ADBC's ingest is twice as fast, but ``adbc_driver_sqlite`` bundles its own SQLite
+  library, and two SQLite libraries in one process break each other's file locks:
+  measured here as "disk I/O error" on the WAL warehouse), PostgreSQL through
+  ``COPY ... FROM STDIN (FORMAT csv)`` fed by Arrow's C++ CSV writer (the server
+  casts text to the column types, so a typed staging table works), SQL Server
+  through pyodbc ``fast_executemany``.
+- :func:`truncate`, :func:`call_transform` — destinations and transforms.
+- :func:`numeric_value`, :func:`regex_match`, :func:`prepare_connection` — what the
+  data-quality checks need to compare text columns as numbers and match patterns.
+- :func:`row_order` — a physical insertion order for "keep the first duplicate".
+
+Values are always bound; identifiers are quoted by the dialect's identifier preparer.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sqlite3
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from elt_project.errors import ConfigurationError, TransformError
+
+_NUMBER_PATTERN = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
+_NUMERIC_PY_TYPES = (int, float)
+
+
+# ---- quoting ---------------------------------------------------------------------------
+
+
+def quote_table(dialect: sa.engine.Dialect, table: sa.Table) -> str:
+    """The table's name (with schema) quoted for ``dialect``."""
+    return dialect.identifier_preparer.format_table(table)
+
+
+def quote_name(dialect: sa.engine.Dialect, dotted: str) -> str:
+    """Quote a possibly schema-qualified object name (a procedure) part by part."""
+    preparer = dialect.identifier_preparer
+    return ".".join(preparer.quote(part) for part in dotted.split("."))
+
+
+# ---- bulk load ---------------------------------------------------------------------------
+
+
+def _normalise_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Null-typed columns (all-empty Excel/JSON columns) become strings every driver can bind."""
+    if not any(pa.types.is_null(field.type) for field in batch.schema):
+        return batch
+    arrays = [col.cast(pa.string()) if pa.types.is_null(col.type) else col for col in batch.columns]
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+
+
+def bulk_load(engine: Engine, table: sa.Table, batches: Iterable[pa.RecordBatch]) -> int:
+    """Append ``batches`` (column names = table column names) to ``table`` in ONE transaction.
+
+    Commits when every batch is in; on any error nothing of this call stays. Returns
+    the number of rows appended. The caller must not hold an open write transaction
+    on ``engine`` (SQLite loads through a connection of its own).
+    """
+    iterator = iter(batches)
+    first = next(iterator, None)
+    if first is None:
+        return 0
+    first = _normalise_batch(first)
+    name = engine.dialect.name
+    if name == "postgresql":
+        return _postgres_load(engine, table, first, iterator)
+    return _executemany_load(engine, table, first, iterator)
+
+
+def _chain(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    yield first
+    for batch in rest:
+        yield _normalise_batch(batch)
+
+
+def _postgres_load(engine: Engine, table: sa.Table, first: pa.RecordBatch, rest: Iterator) -> int:
+    preparer = engine.dialect.identifier_preparer
+    columns = ", ".join(preparer.quote(name) for name in first.schema.names)
+    statement = f"COPY {quote_table(engine.dialect, table)} ({columns}) FROM STDIN (FORMAT csv)"
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+    rows = 0
+    with engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for batch in _chain(first, rest):
+                buffer = io.BytesIO()
+                # Strings are always quoted and nulls written as nothing, so COPY keeps
+                # empty strings and NULLs apart.
+                pa_csv.write_csv(batch, buffer, options)
+                copy.write(buffer.getbuffer())
+                rows += batch.num_rows
+    return rows
+
+
+def _executemany_load(engine: Engine, table: sa.Table, first: pa.RecordBatch, rest: Iterator) -> int:
+    preparer = engine.dialect.identifier_preparer
+    names = first.schema.names
+    marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+    statement = (
+        f"INSERT INTO {quote_table(engine.dialect, table)} ({', '.join(preparer.quote(n) for n in names)}) "
+        f"VALUES ({', '.join(marker for _ in names)})"
+    )
+    rows = 0
+    with engine.begin() as conn:
+        cursor = conn.connection.driver_connection.cursor()
+        if engine.dialect.name == "mssql":
+            cursor.fast_executemany = True
+        try:
+            for batch in _chain(first, rest):
+                cursor.executemany(statement, list(zip(*(col.to_pylist() for col in batch.columns))))
+                rows += batch.num_rows
+        finally:
+            cursor.close()
+    return rows
+
+
+# ---- destinations and transforms ---------------------------------------------------------
+
+
+def truncate(conn: Connection, table: sa.Table) -> None:
+    """Empty ``table`` inside the caller's transaction (DELETE on SQLite, which has no TRUNCATE)."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(sa.delete(table))
+    else:
+        conn.exec_driver_sql(f"TRUNCATE TABLE {quote_table(conn.dialect, table)}")
+
+
+def engine_truncates_for_procedure(dialect: sa.engine.Dialect) -> bool:
+    """SQLite scripts are not procedures: the engine truncates ``replace`` destinations itself.
+
+    On PostgreSQL and SQL Server the procedure receives ``tables_to_truncate`` and
+    truncates, as the product documentation describes.
+    """
+    return dialect.name == "sqlite"
+
+
+def call_transform(
+    conn: Connection, transforms_dir: Path, procedure: str, run_id: str, tables_to_truncate: list[str]
+) -> None:
+    """Run the transform named ``procedure`` for ``run_id`` inside the caller's transaction.
+
+    SQL Server: ``EXEC proc @run_id=?, @tables_to_truncate=?``; PostgreSQL: ``CALL
+    proc(:run_id, :tables_to_truncate)``; SQLite: the statements of
+    ``transforms_dir/<procedure>.sql`` one by one, each given the named parameters
+    ``:run_id`` and ``:tables_to_truncate`` (comma-separated, or NULL when empty).
+    """
+    tables = ",".join(tables_to_truncate) or None
+    params = {"run_id": run_id, "tables_to_truncate": tables}
+    name = conn.dialect.name
+    if name == "sqlite":
+        _run_sqlite_script(conn, transforms_dir, procedure, params)
+        return
+    quoted = quote_name(conn.dialect, procedure)
+    if name == "mssql":
+        conn.execute(sa.text(f"EXEC {quoted} @run_id=:run_id, @tables_to_truncate=:tables_to_truncate"), params)
+    else:
+        conn.execute(sa.text(f"CALL {quoted}(:run_id, :tables_to_truncate)"), params)
+
+
+def split_sqlite_script(script: str) -> list[str]:
+    """Split a script into complete statements using SQLite's own tokenizer rules."""
+    statements: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip():
+                statements.append(pending.strip())
+            pending = ""
+    tail = pending.strip()
+    if tail and _has_code(tail):
+        statements.append(tail)
+    return statements
+
+
+def _has_code(text: str) -> bool:
+    without_comments = re.sub(r"--[^\n]*|/\*.*?\*/", "", text, flags=re.S)
+    return bool(without_comments.strip(" \t\r\n;"))
+
+
+def _run_sqlite_script(conn: Connection, transforms_dir: Path, procedure: str, params: dict) -> None:
+    path = Path(transforms_dir) / f"{procedure}.sql"
+    if not path.is_file():
+        raise TransformError(
+            f"Transform script {path} for transform_procedure '{procedure}' does not exist; "
+            "create it (SQLite runs <procedure>.sql from ELT_TRANSFORMS_DIR) or clear transform_procedure.",
+            resolution="Create the transform script or clear transform_procedure, then run again.",
+        )
+    for statement in split_sqlite_script(path.read_text(encoding="utf-8")):
+        # Driver-level execution: sqlite3 binds :run_id itself and ignores unused names,
+        # and a ':' inside a string literal is not mistaken for a parameter.
+        conn.exec_driver_sql(statement, params)
+
+
+# ---- what quality checks and dedup need ----------------------------------------------------
+
+
+def prepare_connection(conn: Connection) -> None:
+    """Register the SQL functions the checks use on this connection (SQLite only)."""
+    if conn.dialect.name == "sqlite":
+        raw = conn.connection.driver_connection
+        raw.create_function("elt_to_number", 1, _to_number, deterministic=True)
+
+
+def _to_number(value):
+    if value is None or isinstance(value, (int, float)):
+        return value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _is_numeric_type(type_: sa.types.TypeEngine) -> bool:
+    try:
+        return issubclass(type_.python_type, _NUMERIC_PY_TYPES) or type_.python_type.__name__ == "Decimal"
+    except NotImplementedError:
+        return False
+
+
+def numeric_value(expr: sa.ColumnElement, type_: sa.types.TypeEngine, dialect: sa.engine.Dialect):
+    """``expr`` as a number, or NULL when its text is not a number (never an error)."""
+    if _is_numeric_type(type_):
+        return expr
+    if dialect.name == "sqlite":
+        return sa.func.elt_to_number(expr)
+    if dialect.name == "postgresql":
+        text = sa.cast(expr, sa.Text)
+        return sa.case(
+            (text.regexp_match(sa.literal(_NUMBER_PATTERN)), sa.cast(text, sa.Float)),
+            else_=sa.null(),
+        )
+    return sa.try_cast(expr, sa.Float)
+
+
+def regex_match(expr: sa.ColumnElement, pattern: str, dialect: sa.engine.Dialect, rule_name: str):
+    """``expr`` matches ``pattern``: ``~`` on PostgreSQL, a Python ``re.search`` REGEXP on SQLite."""
+    if dialect.name not in ("sqlite", "postgresql"):
+        raise ConfigurationError(
+            f"Data quality rule '{rule_name}' uses MATCHES, which SQL Server does not support; "
+            "use IS_IN_SET or a transform-side check instead."
+        )
+    return sa.cast(expr, sa.Text).regexp_match(pattern)
+
+
+def row_order(source: sa.FromClause, dialect: sa.engine.Dialect):
+    """An expression that orders a table's (or alias's) rows as they were inserted, or None.
+
+    SQLite ``rowid`` and PostgreSQL ``ctid`` follow insertion order for freshly
+    appended rows; SQL Server has no such column (dedup then keeps an arbitrary one).
+    """
+    if isinstance(source, sa.Table):
+        prefix = quote_table(dialect, source)
+    else:
+        prefix = dialect.identifier_preparer.quote(source.name)
+    if dialect.name == "sqlite":
+        return sa.literal_column(f"{prefix}.rowid")
+    if dialect.name == "postgresql":
+        return sa.literal_column(f"{prefix}.ctid")
+    return None

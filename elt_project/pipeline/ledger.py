@@ -1,0 +1,130 @@
+"""The file ledger: a file (by content) is loaded into an import once.
+
+``elt_file_ledger`` has one row per (import_name, content_hash). Before a file is
+staged the run *claims* it:
+
+- already LOADED → the file is a duplicate (a re-drop, maybe under another name);
+- STAGED by another run (that run crashed before its transform) or FAILED → the
+  row is taken over by this run and the file is staged again;
+- unknown → a new STAGED row.
+
+The transform marks the rows LOADED in the same transaction that writes the
+destination, so "LOADED" and "the rows are there" can never disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from elt_project.db.schema import elt_file_ledger as ledger
+from elt_project.errors import TransientError
+
+STAGED, LOADED, FAILED = "STAGED", "LOADED", "FAILED"
+
+
+def utcnow() -> datetime:
+    """Naive UTC, as the DateTime columns store it."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def claim(
+    engine: Engine, import_name: str, identity, run_id: str
+) -> Literal["claimed", "duplicate"]:
+    """Claim a file for this run (see the module docstring); ``identity`` is a FileIdentity."""
+    where = sa.and_(ledger.c.import_name == import_name, ledger.c.content_hash == identity.sha256)
+    values = {
+        "file_path": str(identity.path),
+        "file_size": identity.size,
+        "file_mtime": identity.mtime,
+        "status": STAGED,
+        "run_id": run_id,
+        "rows_loaded": None,
+        "error_message": None,
+        "updated_at": utcnow(),
+    }
+    try:
+        with engine.begin() as conn:
+            row = conn.execute(sa.select(ledger.c.status, ledger.c.run_id).where(where)).first()
+            if row is not None and (row.status == LOADED or (row.status == STAGED and row.run_id == run_id)):
+                return "duplicate"
+            if row is None:
+                conn.execute(sa.insert(ledger).values(import_name=import_name, content_hash=identity.sha256, **values))
+            else:
+                conn.execute(sa.update(ledger).where(where).values(**values))
+    except sa.exc.IntegrityError as exc:
+        raise TransientError(
+            f"Another run is registering file {identity.path} for import '{import_name}' right now; "
+            "run the import again in a minute."
+        ) from exc
+    return "claimed"
+
+
+def mark_failed(bind: Engine | Connection, import_name: str, run_id: str, message: str) -> None:
+    """This run's STAGED files of the import become FAILED (retried by the next run)."""
+    statement = (
+        sa.update(ledger)
+        .where(ledger.c.import_name == import_name, ledger.c.run_id == run_id, ledger.c.status == STAGED)
+        .values(status=FAILED, error_message=message[:4000], updated_at=utcnow())
+    )
+    if isinstance(bind, Engine):
+        with bind.begin() as conn:
+            conn.execute(statement)
+    else:
+        bind.execute(statement)
+
+
+def staged_files(conn: Connection, run_id: str, import_names: list[str]) -> dict[str, list[str]]:
+    """Import name → file paths this run STAGED (only those imports are transformed)."""
+    if not import_names:
+        return {}
+    rows = conn.execute(
+        sa.select(ledger.c.import_name, ledger.c.file_path)
+        .where(ledger.c.run_id == run_id, ledger.c.status == STAGED, ledger.c.import_name.in_(import_names))
+        .order_by(ledger.c.id)
+    )
+    result: dict[str, list[str]] = {}
+    for row in rows:
+        result.setdefault(row.import_name, []).append(row.file_path)
+    return result
+
+
+def mark_loaded(conn: Connection, import_name: str, run_id: str, rows_loaded: int | None) -> None:
+    """Inside the transform's transaction: this run's files of the import are LOADED."""
+    conn.execute(
+        sa.update(ledger)
+        .where(ledger.c.import_name == import_name, ledger.c.run_id == run_id, ledger.c.status == STAGED)
+        .values(status=LOADED, rows_loaded=rows_loaded, updated_at=utcnow())
+    )
+
+
+def loaded_hashes(engine: Engine, import_name: str) -> set[str]:
+    """Content hashes already LOADED for an import (to skip them when listing a folder)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(ledger.c.content_hash).where(ledger.c.import_name == import_name, ledger.c.status == LOADED)
+        )
+        return {row[0] for row in rows}
+
+
+def loaded_files(conn: Connection, run_id: str, import_name: str) -> list[str]:
+    """Paths of the files this run LOADED for an import (for archiving)."""
+    rows = conn.execute(
+        sa.select(ledger.c.file_path).where(
+            ledger.c.run_id == run_id, ledger.c.import_name == import_name, ledger.c.status == LOADED
+        )
+    )
+    return [row[0] for row in rows]
+
+
+def staged_hashes(conn: Connection, run_id: str, import_name: str) -> list[str]:
+    """Content hashes of the files this run STAGED for an import."""
+    rows = conn.execute(
+        sa.select(ledger.c.content_hash).where(
+            ledger.c.run_id == run_id, ledger.c.import_name == import_name, ledger.c.status == STAGED
+        )
+    )
+    return [row[0] for row in rows]

@@ -1,0 +1,150 @@
+"""Streaming one source file into the staging table.
+
+parse (Arrow batches from :mod:`elt_project.ingest.reader`) → column plan
+(:mod:`.mapping`) → enrichment (:mod:`.enrichment`) → lineage columns
+(``dagster_run_id`` always; ``source_file_hash`` and ``source_row_number`` when the
+staging table has them) → :func:`elt_project.db.dialects.bulk_load`.
+
+Memory stays flat: only one batch is alive at a time, whatever the file size.
+Staging is append-only and keyed by run id, so a failed load is undone by deleting
+the run's rows (:func:`delete_run_rows`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import pyarrow as pa
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from elt_project.config.models import PipelineConfig
+from elt_project.db import dialects
+from elt_project.db.schema import RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN
+from elt_project.errors import ConfigurationError
+from elt_project.pipeline.enrichment import Enricher
+from elt_project.pipeline.mapping import ColumnPlan, plan_columns
+from elt_project.pipeline.tables import display_name, find_column
+
+PREVIEW_ROWS = 5
+
+
+@dataclass
+class FileLoad:
+    """Counts and a preview of one staged file."""
+
+    rows_read: int = 0
+    rows_staged: int = 0
+    preview: list[dict] = field(default_factory=list)
+
+
+def lineage_columns(staging: sa.Table) -> dict[str, str | None]:
+    """Real names of the lineage columns in ``staging``; a missing ``dagster_run_id`` is an error."""
+    run_column = find_column(staging, RUN_ID_COLUMN)
+    if run_column is None:
+        raise ConfigurationError(
+            f"Staging table {display_name(staging)} has no {RUN_ID_COLUMN} column; add "
+            f"'{RUN_ID_COLUMN} VARCHAR(255)' to it so each row records the run that loaded it."
+        )
+    hash_column = find_column(staging, SOURCE_HASH_COLUMN)
+    row_column = find_column(staging, SOURCE_ROW_COLUMN)
+    return {
+        "run": run_column.name,
+        "hash": hash_column.name if hash_column is not None else None,
+        "row": row_column.name if row_column is not None else None,
+    }
+
+
+def load_file(
+    engine: Engine,
+    staging: sa.Table,
+    config: PipelineConfig,
+    path: Path,
+    *,
+    enricher: Enricher,
+    run_id: str,
+    content_hash: str,
+    batch_rows: int = 65_536,
+) -> FileLoad:
+    """Parse ``path`` and append its rows to ``staging`` in one transaction."""
+    from elt_project.ingest import reader  # the ingest package owns parsing
+
+    lineage = lineage_columns(staging)
+    result = FileLoad()
+    batches = reader.read_batches(
+        path,
+        file_type=config.file_type,
+        parser_function=config.parser_function,
+        options=config.scraper_config,
+        batch_rows=batch_rows,
+    )
+
+    def staged_batches() -> Iterator[pa.RecordBatch]:
+        plan: ColumnPlan | None = None
+        for batch in batches:
+            if plan is None:
+                plan = plan_columns(
+                    batch.schema.names,
+                    staging,
+                    config.column_mapping,
+                    import_name=config.import_name,
+                    file_name=path.name,
+                )
+            if batch.num_rows == 0:
+                continue
+            shaped = _shape(batch, plan, enricher, lineage, run_id, content_hash, first_row=result.rows_read + 1)
+            if not result.preview:
+                result.preview = shaped.slice(0, PREVIEW_ROWS).to_pylist()
+            result.rows_read += batch.num_rows
+            yield shaped
+
+    result.rows_staged = dialects.bulk_load(engine, staging, staged_batches())
+    return result
+
+
+def _shape(
+    batch: pa.RecordBatch,
+    plan: ColumnPlan,
+    enricher: Enricher,
+    lineage: dict[str, str | None],
+    run_id: str,
+    content_hash: str,
+    *,
+    first_row: int,
+) -> pa.RecordBatch:
+    """Select and rename the planned columns, enrich, then add the lineage columns."""
+    shaped = pa.RecordBatch.from_arrays([batch.column(i) for i in plan.sources], names=list(plan.targets))
+    shaped = enricher.apply(shaped)
+    n = shaped.num_rows
+    shaped = shaped.append_column(lineage["run"], pa.repeat(pa.scalar(run_id, pa.string()), n))
+    if lineage["hash"]:
+        shaped = shaped.append_column(lineage["hash"], pa.repeat(pa.scalar(content_hash, pa.string()), n))
+    if lineage["row"]:
+        shaped = shaped.append_column(lineage["row"], pa.array(range(first_row, first_row + n), pa.int64()))
+    return shaped
+
+
+def run_rows(staging: sa.Table, run_id: str, lineage: dict[str, str | None]):
+    """The WHERE clause selecting one run's rows."""
+    return staging.c[lineage["run"]] == run_id
+
+
+def delete_run_rows(engine: Engine, staging: sa.Table, run_id: str, content_hashes: list[str] | None = None) -> int:
+    """Delete this run's staged rows (only those of ``content_hashes`` when the table records hashes)."""
+    lineage = lineage_columns(staging)
+    condition = run_rows(staging, run_id, lineage)
+    if content_hashes is not None and lineage["hash"]:
+        condition = sa.and_(condition, staging.c[lineage["hash"]].in_(content_hashes))
+    with engine.begin() as conn:
+        return conn.execute(sa.delete(staging).where(condition)).rowcount or 0
+
+
+def count_run_rows(conn, staging: sa.Table, run_id: str, content_hashes: list[str] | None = None) -> int:
+    """This run's staged rows (only those of ``content_hashes`` when the table records hashes)."""
+    lineage = lineage_columns(staging)
+    condition = run_rows(staging, run_id, lineage)
+    if content_hashes is not None and lineage["hash"]:
+        condition = sa.and_(condition, staging.c[lineage["hash"]].in_(content_hashes))
+    return int(conn.execute(sa.select(sa.func.count()).select_from(staging).where(condition)).scalar())

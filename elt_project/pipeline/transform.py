@@ -1,0 +1,207 @@
+"""Staging → destination for the imports of one group staged in one run, in ONE transaction.
+
+Inside a single transaction, in order:
+
+1. dedup of ``append`` imports with a ``deduplication_key`` (:mod:`.dedup`);
+2. for each transform target — imports sharing a ``transform_procedure`` form one
+   target and the procedure is called once; imports without one form a target per
+   (staging, destination) pair and get the built-in transform:
+   - ``replace`` destinations of imports that staged files in this run are emptied
+     (by the procedure on PostgreSQL/SQL Server, which receives them as
+     ``tables_to_truncate``; by the engine for SQLite scripts and the built-in
+     transform); ``append`` destinations are never emptied;
+   - the procedure / SQLite script runs, or the built-in INSERT ... SELECT of the
+     columns staging and destination share, cast to the destination's types;
+3. the ledger rows become LOADED, ``last_import_date`` is set, the
+   replace→append switch (``on_success_deactivate_self_and_activate_import``) is
+   applied, and the run-log rows become SUCCESS.
+
+Any error rolls everything back: the destination is unchanged, the ledger is not
+LOADED, and a :class:`TransformError` names the procedure, script or table.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from elt_project.config.models import PipelineConfig
+from elt_project.db import dialects
+from elt_project.db.schema import elt_pipeline_configs
+from elt_project.errors import ConfigurationError, EltError, TransformError
+from elt_project.pipeline import ledger, run_log
+from elt_project.pipeline.dedup import deduplicate
+from elt_project.pipeline.results import TransformResult
+from elt_project.pipeline.staging import count_run_rows, lineage_columns
+from elt_project.pipeline.tables import display_name, find_column, reflect_table
+from elt_project.settings import Settings
+
+
+@dataclass
+class _Target:
+    procedure: str | None
+    configs: list[PipelineConfig] = field(default_factory=list)
+
+    def describe(self) -> str:
+        if self.procedure:
+            return f"transform procedure '{self.procedure}'"
+        return f"built-in transform into {self.configs[0].destination_table}"
+
+
+def plan_targets(configs: list[PipelineConfig]) -> list[_Target]:
+    """Group imports into transform targets (one call per procedure, one insert per table pair)."""
+    targets: dict[tuple, _Target] = {}
+    for config in configs:
+        if config.transform_procedure:
+            key: tuple = ("proc", config.transform_procedure.lower())
+        else:
+            key = ("builtin", config.staging_table.lower(), config.destination_table.lower())
+        targets.setdefault(key, _Target(config.transform_procedure)).configs.append(config)
+    return list(targets.values())
+
+
+def run_transform(
+    engine: Engine, settings: Settings, configs: list[PipelineConfig], run_id: str, pipeline_name: str
+) -> TransformResult:
+    """Transform the imports among ``configs`` that this run staged (see the module docstring)."""
+    started = time.perf_counter()
+    result = TransformResult(pipeline_name=pipeline_name, run_id=run_id)
+    with engine.connect() as conn:
+        staged = ledger.staged_files(conn, run_id, [c.import_name for c in configs])
+    todo = [c for c in configs if c.import_name in staged]
+    if not todo:
+        return result
+    _check_switch_targets(engine, todo)
+    current: _Target | None = None
+    try:
+        with engine.begin() as conn:
+            tables = _reflect(conn, todo)
+            for config in todo:
+                staging, destination = tables[config.staging_table], tables[config.destination_table]
+                result.rows_deduplicated[config.import_name] = deduplicate(conn, config, staging, destination, run_id)
+            for current in plan_targets(todo):
+                _run_target(conn, settings, current, tables, run_id, result)
+            current = None
+            _finish(conn, todo, run_id, result)
+    except EltError:
+        raise
+    except sa.exc.IntegrityError as exc:
+        raise TransformError(
+            f"The {current.describe() if current else 'transform'} was rolled back because the new rows violate "
+            "a unique key or constraint of the destination; remove the duplicates from the source file "
+            "(or set deduplication_key) and run again."
+        ) from exc
+    except Exception as exc:
+        what = current.describe() if current else "transform"
+        raise TransformError(
+            f"The {what} failed and was rolled back, the destination is unchanged; fix it and run again."
+        ) from exc
+    result.imports = [c.import_name for c in todo]
+    result.duration_s = time.perf_counter() - started
+    return result
+
+
+def _reflect(conn: Connection, configs: list[PipelineConfig]) -> dict[str, sa.Table]:
+    tables: dict[str, sa.Table] = {}
+    for config in configs:
+        if config.staging_table not in tables:
+            tables[config.staging_table] = reflect_table(conn, config.staging_table, what="staging table")
+        if config.destination_table not in tables:
+            tables[config.destination_table] = reflect_table(
+                conn, config.destination_table, what="destination table"
+            )
+    return tables
+
+
+def _run_target(conn: Connection, settings: Settings, target: _Target, tables, run_id: str, result) -> None:
+    replace_tables = list(
+        dict.fromkeys(c.destination_table for c in target.configs if c.load_method == "replace")
+    )
+    if target.procedure is None or dialects.engine_truncates_for_procedure(conn.dialect):
+        for name in replace_tables:
+            dialects.truncate(conn, tables[name])
+            result.truncated_tables.append(name)
+    if target.procedure:
+        dialects.call_transform(conn, settings.transforms_dir, target.procedure, run_id, replace_tables)
+        if not dialects.engine_truncates_for_procedure(conn.dialect):
+            result.truncated_tables.extend(replace_tables)
+        for config in target.configs:  # rows handed to the procedure, per import
+            hashes = ledger.staged_hashes(conn, run_id, config.import_name)
+            result.rows_loaded[config.import_name] = count_run_rows(conn, tables[config.staging_table], run_id, hashes)
+        return
+    config = target.configs[0]
+    loaded = builtin_insert(conn, tables[config.staging_table], tables[config.destination_table], run_id)
+    for config in target.configs:
+        result.rows_loaded[config.import_name] = loaded
+
+
+def builtin_insert(conn: Connection, staging: sa.Table, destination: sa.Table, run_id: str) -> int:
+    """INSERT INTO destination (shared columns) SELECT them FROM staging for this run; returns rows."""
+    pairs = []
+    for column in destination.columns:
+        source = find_column(staging, column.name)
+        if source is not None:
+            pairs.append((column, source))
+    if not pairs:
+        raise ConfigurationError(
+            f"Staging table {display_name(staging)} and destination {display_name(destination)} share no "
+            "column names; rename the columns or set transform_procedure."
+        )
+    run_column = staging.c[lineage_columns(staging)["run"]]
+    select = sa.select(*(_cast_to(source, column) for column, source in pairs)).where(run_column == run_id)
+    statement = sa.insert(destination).from_select([column.name for column, _ in pairs], select)
+    rowcount = conn.execute(statement).rowcount
+    if rowcount is None or rowcount < 0:  # some drivers do not report INSERT ... SELECT counts
+        rowcount = count_run_rows(conn, staging, run_id)
+    return rowcount
+
+
+def _cast_to(source: sa.Column, target: sa.Column):
+    if type(source.type) is type(target.type):  # noqa: E721 - same SQL type class: no cast
+        return source
+    return sa.cast(source, target.type)
+
+
+def _check_switch_targets(engine: Engine, configs: list[PipelineConfig]) -> None:
+    """Fail before loading anything when a replace→append switch names an unknown import."""
+    names = [c.on_success_deactivate_self_and_activate_import for c in configs]
+    names = [n for n in names if n]
+    if not names:
+        return
+    table = elt_pipeline_configs
+    with engine.connect() as conn:
+        known = {r[0] for r in conn.execute(sa.select(table.c.import_name).where(table.c.import_name.in_(names)))}
+    for config in configs:
+        target = config.on_success_deactivate_self_and_activate_import
+        if target and target not in known:
+            raise ConfigurationError(
+                f"Import '{config.import_name}' would activate '{target}' after loading, but no import has that "
+                "name; fix on_success_deactivate_self_and_activate_import."
+            )
+
+
+def _finish(conn: Connection, configs: list[PipelineConfig], run_id: str, result: TransformResult) -> None:
+    """Ledger, last_import_date, the replace→append switch and run logs, in the transform's transaction."""
+    now = ledger.utcnow()
+    table = elt_pipeline_configs
+    for config in configs:
+        loaded = result.rows_loaded.get(config.import_name)
+        ledger.mark_loaded(conn, config.import_name, run_id, loaded)
+        conn.execute(sa.update(table).where(table.c.import_name == config.import_name).values(last_import_date=now))
+        target = config.on_success_deactivate_self_and_activate_import
+        if target:
+            conn.execute(sa.update(table).where(table.c.import_name == config.import_name).values(is_active=0))
+            conn.execute(sa.update(table).where(table.c.import_name == target).values(is_active=1))
+            result.activated_imports.append(target)
+        log_id = run_log.find(conn, run_id, config.import_name)
+        if log_id is not None:
+            run_log.update(
+                conn,
+                log_id,
+                status=run_log.SUCCESS,
+                rows_deduplicated=result.rows_deduplicated.get(config.import_name, 0),
+                rows_loaded=loaded,
+            )

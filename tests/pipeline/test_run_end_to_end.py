@@ -1,0 +1,214 @@
+"""End to end: files in a folder → staging → quality → destination, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from elt_project.config.repository import get_pipeline_config
+from elt_project.errors import ConfigurationError, TransformError
+from elt_project.pipeline.api import new_run_id, run_import, run_pipeline, stage_import, transform_group
+from tests.pipeline.conftest import execute, query, write_csv
+
+ROWS = [[1, "Ann", "10.50", "A"], [2, "Bob", "", "I"], [3, "Cy", "7", "A"]]
+
+
+def test_happy_path_loads_logs_and_cleans_staging(settings, sales_tables, add_config, inbox):
+    engine = sales_tables
+    config = add_config()
+    write_csv(inbox / "sales_1.csv", ROWS)
+    summary = run_import(engine, settings, config)
+
+    stage = summary.stages[0]
+    assert (stage.rows_read, stage.rows_staged) == (3, 3)
+    assert stage.preview[0]["customer"] == "Ann"
+    assert summary.transform.rows_loaded == {"sales_daily": 3}
+    rows = query(engine, "SELECT order_id, customer, amount, status FROM dest_sales ORDER BY order_id")
+    assert [(r[0], r[1], None if r[2] is None else float(r[2]), r[3]) for r in rows] == [
+        (1, "Ann", 10.5, "A"), (2, "Bob", None, "I"), (3, "Cy", 7.0, "A")
+    ]
+    assert query(engine, "SELECT COUNT(*) FROM stg_sales") == [(0,)]  # default retention: purged on success
+    log = query(
+        engine,
+        "SELECT status, rows_read, rows_staged, rows_loaded, file_name, error_message FROM etl_pipeline_run_logs",
+    )
+    assert log == [("SUCCESS", 3, 3, 3, "sales_1.csv", None)]
+    assert query(engine, "SELECT status, rows_loaded FROM elt_file_ledger") == [("LOADED", 3)]
+    assert get_pipeline_config(engine, "sales_daily").last_import_date is not None
+
+
+def test_lineage_columns_filled_when_kept(settings, sales_tables, add_config, inbox):
+    engine = sales_tables
+    config = add_config(staging_retention_days=3)
+    write_csv(inbox / "sales_1.csv", ROWS)
+    summary = run_import(engine, settings, config)
+    staged = query(
+        engine, "SELECT dagster_run_id, source_file_hash, source_row_number FROM stg_sales ORDER BY source_row_number"
+    )
+    file_hash = summary.stages[0].files[0].content_hash
+    assert staged == [(summary.run_id, file_hash, 1), (summary.run_id, file_hash, 2), (summary.run_id, file_hash, 3)]
+
+
+def test_replace_truncates_and_append_keeps(settings, sales_tables, add_config, inbox):
+    engine = sales_tables
+    execute(engine, "INSERT INTO dest_sales (order_id, customer) VALUES (99, 'old')")
+    config = add_config(file_pattern="r_*.csv")
+    write_csv(inbox / "r_1.csv", ROWS[:1])
+    run_import(engine, settings, config)
+    assert query(engine, "SELECT order_id FROM dest_sales") == [(1,)]
+
+    appender = add_config(import_name="sales_append", load_method="append", file_pattern="a_*.csv")
+    write_csv(inbox / "a_1.csv", ROWS[1:])
+    result = run_import(engine, settings, appender)
+    assert result.transform.truncated_tables == []
+    assert query(engine, "SELECT order_id FROM dest_sales ORDER BY order_id") == [(1,), (2,), (3,)]
+
+
+def test_several_files_of_a_replace_import_all_land(settings, sales_tables, add_config, inbox):
+    engine = sales_tables
+    config = add_config()
+    write_csv(inbox / "sales_1.csv", ROWS[:2])
+    write_csv(inbox / "sales_2.csv", ROWS[2:])
+    summary = run_import(engine, settings, config)
+    assert summary.transform.truncated_tables == ["dest_sales"]
+    assert query(engine, "SELECT COUNT(*) FROM dest_sales") == [(3,)]
+
+
+def test_same_file_renamed_is_duplicate_and_changed_file_loads(settings, sales_tables, add_config, inbox):
+    engine = sales_tables
+    config = add_config(load_method="append")
+    first = write_csv(inbox / "sales_1.csv", ROWS)
+    run_import(engine, settings, config, [first])
+    renamed = write_csv(inbox / "sales_copy.csv", ROWS)
+    summary = run_import(engine, settings, config, [renamed])
+    assert [f.status for f in summary.stages[0].files] == ["duplicate"]
+    assert summary.transform is None
+    statuses = query(engine, "SELECT status FROM etl_pipeline_run_logs ORDER BY id")
+    assert statuses == [("SUCCESS",), ("SKIPPED_DUPLICATE",)]
+    changed = write_csv(inbox / "sales_1.csv", ROWS + [[4, "Di", "1", "A"]])
+    run_import(engine, settings, config, [changed])
+    assert query(engine, "SELECT COUNT(*) FROM dest_sales") == [(7,)]
+    # files=None sees only files whose content was never loaded: nothing new now.
+    nothing = run_import(engine, settings, config)
+    assert nothing.stages[0].files == [] and nothing.transform is None
+
+
+def test_crash_between_stage_and_transform_restages_and_loads_once(settings, sales_tables, add_config, inbox):
+    engine = sales_tables
+    config = add_config(load_method="append")
+    write_csv(inbox / "sales_1.csv", ROWS)
+    crashed = new_run_id()
+    stage_import(engine, settings, config, run_id=crashed)  # the process "dies" before transform_group
+    summary = run_import(engine, settings, config)
+    assert summary.stages[0].staged_files
+    assert query(engine, "SELECT COUNT(*) FROM dest_sales") == [(3,)]
+    # a late transform of the crashed run finds nothing of its own to load
+    late = transform_group(engine, settings, [config], run_id=crashed)
+    assert late.imports == []
+    assert query(engine, "SELECT COUNT(*) FROM dest_sales") == [(3,)]
+
+
+def test_transform_script_error_rolls_back_and_ledger_not_loaded(settings, sales_tables, add_config, inbox):
+    engine = sales_tables
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite transform scripts")
+    execute(engine, "INSERT INTO dest_sales (order_id, customer) VALUES (99, 'old')")
+    (settings.transforms_dir / "sp_bad.sql").write_text(
+        "INSERT INTO dest_sales (order_id) SELECT order_id FROM stg_sales WHERE dagster_run_id = :run_id;\n"
+        "INSERT INTO no_such_table VALUES (1);\n"
+    )
+    config = add_config(transform_procedure="sp_bad")
+    write_csv(inbox / "sales_1.csv", ROWS)
+    with pytest.raises(TransformError, match="sp_bad"):
+        run_import(engine, settings, config)
+    assert query(engine, "SELECT order_id, customer FROM dest_sales") == [(99, "old")]
+    assert query(engine, "SELECT status FROM elt_file_ledger") == [("FAILED",)]
+    assert query(engine, "SELECT status, resolution_steps IS NOT NULL FROM etl_pipeline_run_logs") == [
+        ("FAILED", 1)
+    ]
+    # fixed script: the failed file is retried and loads
+    (settings.transforms_dir / "sp_bad.sql").write_text(
+        "-- a comment\nDELETE FROM dest_sales WHERE :tables_to_truncate IS NULL;\n"
+        "INSERT INTO dest_sales (order_id, customer) SELECT order_id, customer || ':x' FROM stg_sales "
+        "WHERE dagster_run_id = :run_id;\n"
+    )
+    run_import(engine, settings, config)
+    assert query(engine, "SELECT customer FROM dest_sales ORDER BY order_id") == [("Ann:x",), ("Bob:x",), ("Cy:x",)]
+
+
+def test_unique_violation_in_destination_rolls_back(settings, sales_tables, add_config, inbox):
+    engine = sales_tables
+    execute(engine, "CREATE UNIQUE INDEX ux_dest_sales ON dest_sales (order_id)")
+    execute(engine, "INSERT INTO dest_sales (order_id, customer) VALUES (2, 'kept')")
+    config = add_config(load_method="append")
+    write_csv(inbox / "sales_1.csv", ROWS)
+    with pytest.raises(TransformError, match="unique key"):
+        run_import(engine, settings, config)
+    assert query(engine, "SELECT order_id, customer FROM dest_sales") == [(2, "kept")]
+
+
+def test_replace_to_append_switch(settings, sales_tables, add_config, inbox):
+    engine = sales_tables
+    initial = add_config(import_name="first_load", on_success_deactivate_self_and_activate_import="delta")
+    add_config(import_name="delta", load_method="append", is_active=0)
+    write_csv(inbox / "sales_1.csv", ROWS)
+    summary = run_import(engine, settings, initial)
+    assert summary.transform.activated_imports == ["delta"]
+    flags = query(engine, "SELECT import_name, is_active FROM elt_pipeline_configs ORDER BY import_name")
+    assert flags == [("delta", 1), ("first_load", 0)]
+
+
+def test_switch_to_unknown_import_is_a_configuration_error(settings, sales_tables, add_config, inbox):
+    engine = sales_tables
+    config = add_config(on_success_deactivate_self_and_activate_import="nope")
+    write_csv(inbox / "sales_1.csv", ROWS)
+    with pytest.raises(ConfigurationError, match="'nope'"):
+        run_import(engine, settings, config)
+    assert query(engine, "SELECT COUNT(*) FROM dest_sales") == [(0,)]
+
+
+def test_shared_procedure_called_once(settings, sales_tables, add_config, inbox):
+    engine = sales_tables
+    execute(engine, "CREATE TABLE calls (run_id VARCHAR(255), tables VARCHAR(255))")
+    if engine.dialect.name == "sqlite":
+        (settings.transforms_dir / "sp_sales.sql").write_text(
+            "INSERT INTO calls VALUES (:run_id, :tables_to_truncate);\n"
+            "INSERT INTO dest_sales (order_id, customer) SELECT CAST(order_id AS INTEGER), customer "
+            "FROM stg_sales WHERE dagster_run_id = :run_id;\n"
+        )
+    else:
+        execute(
+            engine,
+            "CREATE PROCEDURE sp_sales(p_run_id text, p_tables text) LANGUAGE plpgsql AS $$ BEGIN "
+            "INSERT INTO calls VALUES (p_run_id, p_tables); "
+            "IF p_tables IS NOT NULL THEN EXECUTE 'TRUNCATE TABLE ' || p_tables; END IF; "
+            "INSERT INTO dest_sales (order_id, customer) SELECT CAST(order_id AS INTEGER), customer "
+            "FROM stg_sales WHERE dagster_run_id = p_run_id; END $$",
+        )
+    execute(engine, "INSERT INTO dest_sales (order_id, customer) VALUES (99, 'old')")
+    add_config(import_name="east", file_pattern="east_*.csv", transform_procedure="sp_sales")
+    add_config(import_name="west", file_pattern="west_*.csv", transform_procedure="sp_sales", load_method="append")
+    write_csv(inbox / "east_1.csv", ROWS[:1])
+    write_csv(inbox / "west_1.csv", ROWS[1:])
+    summary = run_pipeline(engine, settings, "sales")
+    assert not summary.failed
+    assert query(engine, "SELECT run_id, tables FROM calls") == [(summary.run_id, "dest_sales")]
+    assert query(engine, "SELECT order_id FROM dest_sales ORDER BY order_id") == [(1,), (2,), (3,)]
+    assert summary.transform.rows_loaded == {"east": 1, "west": 2}
+
+
+def test_retention_purges_old_failed_runs(settings, sales_tables, add_config, inbox):
+    from datetime import timedelta
+
+    from elt_project.pipeline.ledger import utcnow
+
+    engine = sales_tables
+    config = add_config()
+    execute(
+        engine,
+        "INSERT INTO stg_sales (order_id, dagster_run_id) VALUES ('1', 'old-run'), ('2', 'recent-run')",
+        "INSERT INTO etl_pipeline_run_logs (run_id, import_name, status, start_time) VALUES "
+        "('old-run', 'sales_daily', 'QUALITY_FAILED', :old), ('recent-run', 'sales_daily', 'FAILED', :recent)",
+        params={"old": utcnow() - timedelta(days=8), "recent": utcnow() - timedelta(days=1)},
+    )
+    run_import(engine, settings, config)  # no files: still purges at the start
+    assert query(engine, "SELECT dagster_run_id FROM stg_sales") == [("recent-run",)]
