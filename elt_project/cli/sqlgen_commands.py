@@ -44,9 +44,6 @@ def db_script(dialect: str, out: Path | None) -> None:
         click.echo(f"Wrote {path}")
 
 
-
-
-
 @click.command("backup")
 @click.option(
     "--out",
@@ -93,7 +90,12 @@ def restore(folder: Path) -> None:
     default=None,
     help="Folder for the generated files (default: generated_sql/ in the project).",
 )
-@click.option("--apply", "apply_", is_flag=True, help="Also run it on the warehouse (admins; keeps existing transforms).")
+@click.option(
+    "--apply",
+    "apply_",
+    is_flag=True,
+    help="Also run it on the warehouse (admins; keeps existing transforms).",
+)
 def setup_sql(pipeline: str, dialect: str, out: Path | None, apply_: bool) -> None:
     """Generate staging/destination tables and the transform for PIPELINE from sample files."""
     from elt_project.config.repository import load_pipeline_configs
@@ -103,9 +105,13 @@ def setup_sql(pipeline: str, dialect: str, out: Path | None, apply_: bool) -> No
     settings = cli_settings()
     engine = cli_engine(settings)
     configs, _ = load_pipeline_configs(engine)
-    group = [c for c in configs if pipeline.casefold() in (c.pipeline_name.casefold(), c.group_slug.casefold())]
+    group = [
+        c for c in configs if pipeline.casefold() in (c.pipeline_name.casefold(), c.group_slug.casefold())
+    ]
     if not group:
-        raise ConfigurationError(f"No active imports in pipeline '{pipeline}'; check the name with `elt imports`.")
+        raise ConfigurationError(
+            f"No active imports in pipeline '{pipeline}'; check the name with `elt imports`."
+        )
     result = generate_setup_sql(group, engine.dialect.name if dialect == "auto" else dialect, settings)
     for path in write_setup_sql(result, out if out is not None else project_root() / "generated_sql"):
         click.echo(f"Wrote {path}")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import enum
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -31,7 +32,7 @@ def insertable_columns() -> list[str]:
 
 
 def render_config_insert(values: Mapping[str, Any], dialect: str) -> str:
-    """A formatted ``INSERT INTO elt_pipeline_configs`` for ``values`` in ``dialect`` (mssql, postgresql, sqlite).
+    """A formatted ``INSERT INTO elt_pipeline_configs`` of ``values`` for mssql, postgresql or sqlite.
 
     ``None`` values are left out so the table's defaults apply. Lists (dedup key,
     depends_on) become comma lists and a dict ``scraper_config`` becomes JSON, as
@@ -42,7 +43,8 @@ def render_config_insert(values: Mapping[str, Any], dialect: str) -> str:
     unknown = sorted(set(values) - known)
     if unknown:
         raise ConfigurationError(
-            f"elt_pipeline_configs has no column {', '.join(unknown)}; use only: {', '.join(insertable_columns())}."
+            f"elt_pipeline_configs has no column {', '.join(unknown)}; "
+            f"use only: {', '.join(insertable_columns())}."
         )
     row = {name: _stored_form(value) for name, value in values.items() if value is not None}
     try:

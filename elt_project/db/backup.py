@@ -20,8 +20,8 @@ Dialect details handled here and nowhere else:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect, Engine
@@ -39,7 +39,9 @@ def render_insert(table: sa.Table, rows: Sequence[Mapping], dialect: Dialect) ->
     """One ``INSERT INTO table (...) VALUES (...), (...)`` with every value rendered as a literal."""
     if not rows:
         raise ValueError("render_insert needs at least one row")
-    prepared = [{key: _literal_value(table.c[key], value, dialect) for key, value in row.items()} for row in rows]
+    prepared = [
+        {key: _literal_value(table.c[key], value, dialect) for key, value in row.items()} for row in rows
+    ]
     statement = sa.insert(table).inline().values(prepared if len(prepared) > 1 else prepared[0])
     return str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
@@ -101,14 +103,18 @@ def restore_backups(engine: Engine, folder: Path) -> dict[str, int]:
     """
     files = sorted(Path(folder).glob(f"{BACKUP_PREFIX}*.sql"))
     if not files:
-        raise ConfigurationError(f"No {BACKUP_PREFIX}*.sql files in {folder}; point `elt restore` at a backups folder.")
+        raise ConfigurationError(
+            f"No {BACKUP_PREFIX}*.sql files in {folder}; point `elt restore` at a backups folder."
+        )
     dialect_name = engine.dialect.name
     plan: list[tuple[sa.Table, str]] = []
     for path in files:
         name = path.stem.removeprefix(BACKUP_PREFIX)
         table = schema.metadata.tables.get(name)
         if table is None:
-            raise ConfigurationError(f"{path.name} is not a backup of a metadata table; remove it from {folder}.")
+            raise ConfigurationError(
+                f"{path.name} is not a backup of a metadata table; remove it from {folder}."
+            )
         text = path.read_text(encoding="utf-8")
         source = _file_dialect(text)
         if source != dialect_name and "mssql" in (source, dialect_name):

@@ -57,7 +57,8 @@ def generate_column_mappings(engine: Engine, configs: list[PipelineConfig]) -> C
             continue
         if len(headers) != len(columns):
             result.problems.append(
-                f"{config.import_name}: the sample file has {len(headers)} columns but {config.staging_table} "
+                f"{config.import_name}: the sample file has {len(headers)} columns "
+                f"but {config.staging_table} "
                 f"has {len(columns)}; align the table with the file or write column_mapping by hand."
             )
             continue
@@ -66,7 +67,9 @@ def generate_column_mappings(engine: Engine, configs: list[PipelineConfig]) -> C
     table = schema.elt_pipeline_configs
     with engine.begin() as conn:
         for import_name, mapping in result.items():
-            conn.execute(table.update().where(table.c.import_name == import_name).values(column_mapping=mapping))
+            conn.execute(
+                table.update().where(table.c.import_name == import_name).values(column_mapping=mapping)
+            )
     return result
 
 
@@ -74,5 +77,7 @@ def format_mapping(pairs: list[tuple[str, str]]) -> str:
     """``'Source > target, ...'``, or a JSON object when a header contains ',' or '>'."""
     sources = [source.strip() for source, _ in pairs]
     if any("," in source or ">" in source for source in sources):
-        return json.dumps({source: target for source, target in zip(sources, (t for _, t in pairs))}, ensure_ascii=False)
+        return json.dumps(
+            {source: target for source, target in zip(sources, (t for _, t in pairs))}, ensure_ascii=False
+        )
     return ", ".join(f"{source} > {target}" for source, (_, target) in zip(sources, pairs))

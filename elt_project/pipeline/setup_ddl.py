@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
@@ -61,7 +61,8 @@ def sample_columns(config: PipelineConfig) -> list[Column]:
 
     if not config.monitored_directory or not config.file_pattern:
         raise ConfigurationError(
-            f"import {config.import_name} has no monitored_directory and file_pattern to take a sample file from; "
+            f"import {config.import_name} has no monitored_directory and file_pattern "
+            "to take a sample file from; "
             "set both in elt_pipeline_configs."
         )
     files = list_matching_files(config.monitored_directory, config.file_pattern)
@@ -113,7 +114,9 @@ def merge_columns(existing: list[Column] | None, new: list[Column]) -> list[Colu
     merged = {column.name: column for column in existing}
     for column in new:
         old = merged.get(column.name)
-        merged[column.name] = column if old is None else Column(old.source, old.name, _wider(old.logical, column.logical))
+        merged[column.name] = (
+            column if old is None else Column(old.source, old.name, _wider(old.logical, column.logical))
+        )
     return list(merged.values())
 
 
@@ -160,7 +163,9 @@ def _name(value: str) -> quoted_name:
 def table_ref(name: str, metadata: sa.MetaData | None = None, *columns: sa.Column) -> sa.Table:
     """A table object for a configured name (``table`` or ``schema.table``), always quoted."""
     schema, _, table = name.rpartition(".")
-    return sa.Table(_name(table), metadata or sa.MetaData(), *columns, schema=_name(schema) if schema else None)
+    return sa.Table(
+        _name(table), metadata or sa.MetaData(), *columns, schema=_name(schema) if schema else None
+    )
 
 
 def staging_table(name: str, columns: list[Column]) -> sa.Table:
@@ -190,7 +195,11 @@ def destination_table(name: str, columns: list[Column], dialect: Dialect) -> sa.
         name,
         None,
         *[sa.Column(_name(c.name), sql_type(c.logical), nullable=True) for c in columns],
-        sa.Column(_name(LOAD_TIMESTAMP), sa.DateTime().with_variant(mssql.DATETIME2(), "mssql"), server_default=utc_now),
+        sa.Column(
+            _name(LOAD_TIMESTAMP),
+            sa.DateTime().with_variant(mssql.DATETIME2(), "mssql"),
+            server_default=utc_now,
+        ),
     )
 
 
@@ -226,7 +235,9 @@ def create_index(index: sa.Index, dialect: Dialect) -> str:
 def literal(value: str, dialect: Dialect) -> str:
     """A string literal rendered by SQLAlchemy (quotes doubled; N'' on SQL Server)."""
     type_ = mssql.NVARCHAR() if dialect.name == "mssql" else sa.String()
-    return str(sa.literal(value, type_=type_).compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    return str(
+        sa.literal(value, type_=type_).compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+    )
 
 
 def _compile(element, dialect: Dialect) -> str:
@@ -271,8 +282,10 @@ def create_procedure(name: str, steps: list[TransformStep], dialect: Dialect) ->
         ]
         for destination in _destinations(steps):
             lines += [
-                "    IF EXISTS (SELECT 1 FROM STRING_SPLIT(@tables_to_truncate, N',') "
-                f"WHERE LTRIM(RTRIM(value)) = {literal(destination, dialect)})",
+                (
+                    "    IF EXISTS (SELECT 1 FROM STRING_SPLIT(@tables_to_truncate, N',') "
+                    f"WHERE LTRIM(RTRIM(value)) = {literal(destination, dialect)})"
+                ),
                 "    BEGIN",
                 f"        TRUNCATE TABLE {prep.format_table(table_ref(destination))};",
                 "    END;",
@@ -283,8 +296,10 @@ def create_procedure(name: str, steps: list[TransformStep], dialect: Dialect) ->
     if dialect.name == "postgresql":
         body = [
             "DECLARE",
-            "    truncate_list text[] := ARRAY(SELECT lower(btrim(item)) FROM "
-            "unnest(string_to_array(coalesce(p_tables_to_truncate, ''), ',')) AS item);",
+            (
+                "    truncate_list text[] := ARRAY(SELECT lower(btrim(item)) FROM "
+                "unnest(string_to_array(coalesce(p_tables_to_truncate, ''), ',')) AS item);"
+            ),
             "BEGIN",
         ]
         for destination in _destinations(steps):
@@ -300,7 +315,8 @@ def create_procedure(name: str, steps: list[TransformStep], dialect: Dialect) ->
         while tag in text:
             tag = tag[:-1] + "_$"
         return (
-            f"CREATE OR REPLACE PROCEDURE {procedure}(p_run_id text, p_tables_to_truncate text DEFAULT NULL)\n"
+            f"CREATE OR REPLACE PROCEDURE {procedure}"
+            "(p_run_id text, p_tables_to_truncate text DEFAULT NULL)\n"
             f"LANGUAGE plpgsql\nAS {tag}\n{text}\n{tag};"
         )
     raise ConfigurationError(f"{dialect.name} has no stored procedures; use a transform script instead.")
@@ -325,7 +341,8 @@ def procedure_exists(conn: Connection, name: str) -> bool:
         return conn.execute(query).scalar() is not None
     if dialect == "postgresql":
         query = sa.text(
-            "SELECT count(*) FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+            "SELECT count(*) FROM pg_catalog.pg_proc p "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
             "WHERE p.proname = :name AND p.prokind = 'p' AND n.nspname = coalesce(:schema, current_schema())"
         ).bindparams(name=procedure, schema=schema or None)
         return bool(conn.execute(query).scalar())

@@ -25,11 +25,11 @@ and then an existing transform is kept rather than replaced.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Literal
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Dialect, Engine
 
 from elt_project.config.models import PipelineConfig, slugify
@@ -68,7 +68,9 @@ class SetupSql:
     transform_scripts: dict[str, str] = field(default_factory=dict)
 
 
-def generate_setup_sql(configs: list[PipelineConfig], dialect: str, settings: Settings | None = None) -> SetupSql:
+def generate_setup_sql(
+    configs: list[PipelineConfig], dialect: str, settings: Settings | None = None
+) -> SetupSql:
     """Build the setup script for ``configs`` (usually one pipeline group) in ``dialect``.
 
     ``settings`` is accepted for symmetry with the other steps; generation reads
@@ -203,7 +205,9 @@ def _transforms(
 def _transform_scripts(
     sampled: list[tuple[PipelineConfig, list[setup_ddl.Column]]], dialect: Dialect
 ) -> dict[str, str]:
-    return {name: setup_ddl.sqlite_script(name, steps, dialect) for name, steps in _transforms(sampled).items()}
+    return {
+        name: setup_ddl.sqlite_script(name, steps, dialect) for name, steps in _transforms(sampled).items()
+    }
 
 
 def _render_file(
@@ -227,7 +231,9 @@ def _render_file(
                 "the built-in transform copies the shared columns."
             )
     for name in scripts:
-        lines.append(f"-- SQLite has no procedures: save {name}.sql (written beside this file) in transforms/.")
+        lines.append(
+            f"-- SQLite has no procedures: save {name}.sql (written beside this file) in transforms/."
+        )
     lines += [f"-- PROBLEM: {_comment(problem)}" for problem in problems]
     body = [f"{statement.sql}\n{separator}" for statement in statements]
     return "\n".join(lines) + "\n\n" + "\n".join(body)

@@ -21,7 +21,7 @@ from elt_project.db.backup import (
 from elt_project.db.tsql_scripts import dialect_for
 from elt_project.errors import ConfigurationError
 
-TRICKY = "O'Brien; DROP TABLE x; -- not a comment\n\"quoted\" [bracket] \\ back Zürich 東京 🚀"
+TRICKY = 'O\'Brien; DROP TABLE x; -- not a comment\n"quoted" [bracket] \\ back Zürich 東京 🚀'
 STAMP = dt.datetime(2024, 2, 29, 23, 59, 58, 123000)
 
 
@@ -84,9 +84,15 @@ def seed(engine) -> None:
             )
         )
         # A deleted row leaves a gap: restored ids must keep it.
-        conn.execute(schema.data_quality_rules.insert().values(rule_name="gone", target_table="t", check_type="X"))
-        conn.execute(schema.data_quality_rules.insert().values(rule_name="after_gap", target_table="t", check_type="X"))
-        conn.execute(schema.data_quality_rules.delete().where(schema.data_quality_rules.c.rule_name == "gone"))
+        conn.execute(
+            schema.data_quality_rules.insert().values(rule_name="gone", target_table="t", check_type="X")
+        )
+        conn.execute(
+            schema.data_quality_rules.insert().values(rule_name="after_gap", target_table="t", check_type="X")
+        )
+        conn.execute(
+            schema.data_quality_rules.delete().where(schema.data_quality_rules.c.rule_name == "gone")
+        )
 
 
 def snapshot(engine) -> dict[str, list[tuple]]:
@@ -115,7 +121,8 @@ def test_backup_restore_round_trip(engine, fresh_engine, tmp_path):
     # Identity continues after the restored ids on every warehouse.
     with fresh_engine.begin() as conn:
         new_id = conn.execute(
-            schema.data_quality_rules.insert().values(rule_name="new", target_table="t", check_type="X")
+            schema.data_quality_rules.insert()
+            .values(rule_name="new", target_table="t", check_type="X")
             .returning(schema.data_quality_rules.c.id)
         ).scalar_one()
         assert new_id == 4
@@ -132,7 +139,9 @@ def test_backup_is_stable_for_version_control(engine, tmp_path):
 def test_restore_refuses_a_warehouse_with_rows(engine, tmp_path):
     seed(engine)
     backup_tables(engine, tmp_path / "backups", tables=["data_quality_rules"])
-    with pytest.raises(ConfigurationError, match="already holds 2 rows; restore only into an empty warehouse"):
+    with pytest.raises(
+        ConfigurationError, match="already holds 2 rows; restore only into an empty warehouse"
+    ):
         restore_backups(engine, tmp_path / "backups")
 
 

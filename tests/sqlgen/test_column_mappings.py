@@ -47,12 +47,18 @@ def test_column_count_mismatch_is_reported_not_written(engine, tmp_path):
     orders = make_configs(folders)[0]
     store(engine, [orders])
     with engine.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE stg_orders (order_id INTEGER, order_date DATE, dagster_run_id VARCHAR(255))"))
+        conn.execute(
+            sa.text(
+                "CREATE TABLE stg_orders (order_id INTEGER, order_date DATE, dagster_run_id VARCHAR(255))"
+            )
+        )
     result = generate_column_mappings(engine, [orders])
     assert dict(result) == {}
     assert result.problems == [
-        "orders_csv: the sample file has 6 columns but stg_orders has 2; "
-        "align the table with the file or write column_mapping by hand."
+        (
+            "orders_csv: the sample file has 6 columns but stg_orders has 2; "
+            "align the table with the file or write column_mapping by hand."
+        )
     ]
     assert get_pipeline_config(engine, "orders_csv").column_mapping is None
 

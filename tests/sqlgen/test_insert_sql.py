@@ -63,7 +63,9 @@ def test_mssql_insert_parses_as_tsql():
 
 
 def test_unknown_column_is_refused():
-    with pytest.raises(ConfigurationError, match="elt_pipeline_configs has no column colour, id; use only: pipeline_name"):
+    with pytest.raises(
+        ConfigurationError, match="elt_pipeline_configs has no column colour, id; use only: pipeline_name"
+    ):
         render_config_insert({**VALUES, "colour": "red", "id": 3}, "sqlite")
 
 

@@ -6,7 +6,6 @@ import sqlite3
 from pathlib import Path
 
 import openpyxl
-import pytest
 import sqlalchemy as sa
 import sqlglot
 from click.testing import CliRunner
@@ -99,8 +98,10 @@ def test_generated_setup_runs_and_the_transform_moves_one_run(engine, settings, 
     result = generate_setup_sql(make_configs(folders), engine.dialect.name, settings)
 
     assert result.problems == [
-        f"no sample file for import returns_csv in {folders['empty']} (pattern 'Returns_*.csv'); "
-        "drop one there and generate again."
+        (
+            f"no sample file for import returns_csv in {folders['empty']} (pattern 'Returns_*.csv'); "
+            "drop one there and generate again."
+        )
     ]
     assert "-- PROBLEM: no sample file for import returns_csv" in result.sql
     done = apply_setup_sql(engine, result, settings)
@@ -109,15 +110,26 @@ def test_generated_setup_runs_and_the_transform_moves_one_run(engine, settings, 
     inspector = sa.inspect(engine)
     staging = {c["name"]: c for c in inspector.get_columns("stg_orders")}
     assert list(staging) == [
-        "order_id", "order_date", "customer_name", "amount", "is_paid", "code",
-        "dagster_run_id", "source_file_hash", "source_row_number",
+        "order_id",
+        "order_date",
+        "customer_name",
+        "amount",
+        "is_paid",
+        "code",
+        "dagster_run_id",
+        "source_file_hash",
+        "source_row_number",
     ]
     assert isinstance(staging["order_id"]["type"], sa.BigInteger)
     assert isinstance(staging["order_date"]["type"], sa.Date)
     assert isinstance(staging["code"]["type"], sa.String)
     destination = [c["name"] for c in inspector.get_columns("dest_orders")]
     assert destination[-1] == "load_timestamp" and "dagster_run_id" not in destination
-    assert [c["name"] for c in inspector.get_columns("stg_regions")][:3] == ["region", "manager", "target_2024"]
+    assert [c["name"] for c in inspector.get_columns("stg_regions")][:3] == [
+        "region",
+        "manager",
+        "target_2024",
+    ]
     assert any(ix["column_names"] == ["dagster_run_id"] for ix in inspector.get_indexes("stg_orders"))
 
     stg_orders = sa.Table("stg_orders", sa.MetaData(), autoload_with=engine)
@@ -128,19 +140,39 @@ def test_generated_setup_runs_and_the_transform_moves_one_run(engine, settings, 
         conn.execute(
             stg_orders.insert(),
             [
-                {"order_id": 1001, "customer_name": "O'Brien & Co", "amount": 12.5, "is_paid": True,
-                 "code": "A-007", "dagster_run_id": "run-2", "source_row_number": 1},
-                {"order_id": 999, "customer_name": "another run", "amount": None, "is_paid": None,
-                 "code": None, "dagster_run_id": "run-1", "source_row_number": 1},
+                {
+                    "order_id": 1001,
+                    "customer_name": "O'Brien & Co",
+                    "amount": 12.5,
+                    "is_paid": True,
+                    "code": "A-007",
+                    "dagster_run_id": "run-2",
+                    "source_row_number": 1,
+                },
+                {
+                    "order_id": 999,
+                    "customer_name": "another run",
+                    "amount": None,
+                    "is_paid": None,
+                    "code": None,
+                    "dagster_run_id": "run-1",
+                    "source_row_number": 1,
+                },
             ],
         )
-        conn.execute(stg_regions.insert().values(region="North", manager="Åsa", target_2024=1500, dagster_run_id="run-2"))
+        conn.execute(
+            stg_regions.insert().values(
+                region="North", manager="Åsa", target_2024=1500, dagster_run_id="run-2"
+            )
+        )
 
     run_transform(engine, settings, "run-2", "dest_orders")
     with engine.connect() as conn:
         orders = conn.execute(sa.select(dest_orders)).mappings().all()
         regions = conn.execute(sa.text("SELECT region, manager, target_2024 FROM dest_regions")).all()
-    assert [(r["order_id"], r["customer_name"], r["code"]) for r in orders] == [(1001, "O'Brien & Co", "A-007")]
+    assert [(r["order_id"], r["customer_name"], r["code"]) for r in orders] == [
+        (1001, "O'Brien & Co", "A-007")
+    ]
     assert orders[0]["load_timestamp"] is not None
     assert [tuple(r) for r in regions] == [("North", "Åsa", 1500)]
 
@@ -169,7 +201,9 @@ def test_mssql_setup_is_valid_tsql(tmp_path):
     folders = write_samples(tmp_path)
     result = generate_setup_sql(make_configs(folders)[:2], "mssql")
     text = result.files["sales_setup.mssql.sql"]
-    assert text.count("\nGO\n") == len(result.statements) == 7  # 2 staging + 2 indexes + 2 destinations + 1 proc
+    assert (
+        text.count("\nGO\n") == len(result.statements) == 7
+    )  # 2 staging + 2 indexes + 2 destinations + 1 proc
     for statement in result.statements:
         assert f"{statement.sql}\nGO\n" in text
         parsed = sqlglot.parse(statement.sql, read="tsql", error_level=sqlglot.ErrorLevel.RAISE)
@@ -192,11 +226,14 @@ def test_mssql_setup_is_valid_tsql(tmp_path):
     assert isinstance(parsed, exp.Create) and parsed.args["kind"] == "PROCEDURE"
     assert not list(parsed.find_all(exp.Command))
     assert [t.sql(dialect="tsql") for t in parsed.find_all(exp.TruncateTable)] == [
-        "TRUNCATE TABLE [dest_orders]", "TRUNCATE TABLE [dest_regions]",
+        "TRUNCATE TABLE [dest_orders]",
+        "TRUNCATE TABLE [dest_regions]",
     ]
     inserts = list(parsed.find_all(exp.Insert))
     assert [i.this.this.sql(dialect="tsql") for i in inserts] == ["[dest_orders]", "[dest_regions]"]
-    assert [i.find(exp.Where).sql(dialect="tsql") for i in inserts] == ["WHERE [dagster_run_id] = @run_id"] * 2
+    assert [i.find(exp.Where).sql(dialect="tsql") for i in inserts] == [
+        "WHERE [dagster_run_id] = @run_id"
+    ] * 2
 
 
 def test_shared_destination_is_truncated_before_any_insert(tmp_path):
@@ -211,8 +248,15 @@ def test_shared_destination_is_truncated_before_any_insert(tmp_path):
 
 
 def test_safe_column_names():
-    assert safe_column_names(["Order ID", "OrderDate", "2024 Total (€)", "", "order id", "dagster_run_id"]) == [
-        "order_id", "order_date", "col_2024_total", "column_4", "order_id_2", "dagster_run_id_2",
+    assert safe_column_names(
+        ["Order ID", "OrderDate", "2024 Total (€)", "", "order id", "dagster_run_id"]
+    ) == [
+        "order_id",
+        "order_date",
+        "col_2024_total",
+        "column_4",
+        "order_id_2",
+        "dagster_run_id_2",
     ]
     assert len(safe_column_names(["x" * 200])[0]) == 63
 
