@@ -41,7 +41,7 @@ class HeaderProbe:
     """What the first lines of a file tell us before pyarrow starts."""
 
     header: str
-    header_index: int  # 0-based physical line of the header
+    header_index: int  # 0-based physical line where the header ends
     data_line: str | None
     bytes_per_row: float
 
@@ -70,7 +70,11 @@ def probe_header(path: Path, encoding: str | None, skiprows: int) -> HeaderProbe
                     if line_no <= skiprows or not line.strip():
                         continue
                     if header is None:
-                        header, header_index = line.rstrip("\r\n"), line_no - 1
+                        header, header_index = line, line_no - 1
+                        # a quoted header name may span lines: read on until the quotes balance
+                        while header.count('"') % 2 and (more := handle.readline()):
+                            header, line_no, header_index = header + more, line_no + 1, header_index + 1
+                        header = header.rstrip("\r\n")
                         continue
                     data_line = line.rstrip("\r\n")
                     break

@@ -215,3 +215,34 @@ def test_file_deleted_after_the_reader_was_made(write):
     path.unlink()
     with pytest.raises(SourceFileError, match="no longer exists"):
         list(batches)
+
+
+def test_blank_lines_before_header_and_between_rows(write):
+    path = write("gaps.csv", "\r\n  \r\na,b\r\n\r\n1,2\r\n")
+    _, table = read_all(path, file_type="csv")
+    assert table.to_pylist() == [{"a": "1", "b": "2"}]
+
+
+def test_quoted_header_name_spanning_lines(write):
+    path = write("qh.csv", '"Amount\nin EUR",b\n1,2\n3,4\n')
+    _, table = read_all(path, file_type="csv")
+    assert table.column_names == ["Amount\nin EUR", "b"]
+    assert table.num_rows == 2
+
+
+def test_utf16_with_encoding_option(write):
+    path = write("u16.csv", "a,b\n1,é\n", encoding="utf-16")
+    _, table = read_all(path, file_type="csv", options={"read_options": {"encoding": "utf-16"}})
+    assert table.to_pylist() == [{"a": "1", "b": "é"}]
+
+
+def test_cp1252_undefined_byte_names_the_line(write):
+    path = write("w.csv", b"a,b\n1,ok\n2,\x81\n")
+    with pytest.raises(SourceFileError, match="line 3 is not valid cp1252 text"):
+        list(read_batches(path, file_type="csv", options={"read_options": {"encoding": "cp1252"}}))
+
+
+def test_last_line_without_newline(write):
+    path = write("nonl.csv", "a,b\n1,2")
+    _, table = read_all(path, file_type="csv")
+    assert table.to_pylist() == [{"a": "1", "b": "2"}]
