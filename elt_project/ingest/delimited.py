@@ -15,16 +15,22 @@ from __future__ import annotations
 
 import codecs
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from elt_project.errors import SourceFileError
-from elt_project.ingest.base import Parser, empty_batch, ensure_not_empty, file_access_error, sliced
-from elt_project.ingest.base import unique_column_names
+from elt_project.ingest.base import (
+    Parser,
+    empty_batch,
+    ensure_not_empty,
+    file_access_error,
+    sliced,
+    unique_column_names,
+)
 from elt_project.ingest.options import is_utf8
 
 ENCODING_HINT = "set read_options.encoding in scraper_config (e.g. latin1)"

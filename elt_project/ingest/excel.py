@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pyarrow as pa
 
@@ -100,7 +101,7 @@ class ExcelParser(Parser):
                     raw.append(value)
             return header_row, unique_column_names(raw, source=path.name), width
 
-    def _sheet(self, path: Path, sheet_name: str | int | None) -> "_OpenSheet":
+    def _sheet(self, path: Path, sheet_name: str | int | None) -> _OpenSheet:
         return _OpenSheet(path, sheet_name)
 
 
@@ -135,6 +136,6 @@ class _OpenSheet:
             "fix read_options.sheet_name."
         )
 
-    def __exit__(self, *exc_info: Any) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         if self.workbook is not None:
             self.workbook.close()

@@ -7,9 +7,10 @@ blocks backwards from the end; the parser then reads only the bytes before it.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 from elt_project.ingest.base import file_access_error
 
@@ -87,7 +88,7 @@ class _LimitedRaw(io.RawIOBase):
 def limited_binary(path: Path, limit: int | None) -> Iterator[IO[bytes]]:
     """Open ``path`` for binary reading, ending at byte ``limit`` (None: the whole file)."""
     try:
-        handle = open(path, "rb")
+        handle = open(path, "rb")  # noqa: SIM115 - closed below; open errors are translated first
     except OSError as exc:
         raise file_access_error(path, exc) from exc
     with handle:

@@ -9,7 +9,8 @@ cast is reported with the option that fixes it (``read_options.dtype``).
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa

@@ -9,8 +9,9 @@ nested values become their JSON text (see rows.py for the typing rules).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pyarrow as pa
 

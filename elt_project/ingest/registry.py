@@ -8,7 +8,8 @@ never resolved with getattr or import, so a name like ``os.system`` cannot run.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from elt_project.errors import ConfigurationError
 from elt_project.ingest.base import Parser

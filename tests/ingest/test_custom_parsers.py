@@ -156,4 +156,5 @@ def test_configurable_wrong_encoding_hint(write):
 
 def test_configurable_header_only(write):
     batches, table = configurable(write, "a,b\n", {})
-    assert table.num_rows == 0
+    assert len(batches) == 1
+    assert table.num_rows == 0 and table.column_names == ["a", "b"]
