@@ -6,7 +6,10 @@
   regex scan. A header cell inside a merged range takes the range's value;
   the columns of one range are told apart as ``Name``, ``Name_2``, ...
 - The header is the first non-empty row after ``read_options.skiprows`` rows;
-  blank header cells become ``column_<n>``.
+  blank header cells become ``column_<n>``. Entirely empty rows are skipped; a
+  value right of the last header column is an error (it would be lost).
+- The sheet's stored dimension is ignored (some exporters write a wrong one,
+  which would make read-only mode stop early and drop rows silently).
 """
 
 from __future__ import annotations
@@ -94,9 +97,9 @@ class ExcelParser(Parser):
             cells = cells[:width] + [None] * (width - len(cells))
             raw: list[Any] = []
             for col, value in enumerate(cells, start=1):
-                if col in merged_from:
-                    anchor = merged_from[col]
-                    raw.append(f"{cells[anchor - 1]}_{col - anchor + 1}")
+                anchor_value = cells[merged_from[col] - 1] if col in merged_from else None
+                if anchor_value not in (None, ""):
+                    raw.append(f"{anchor_value}_{col - merged_from[col] + 1}")
                 else:
                     raw.append(value)
             return header_row, unique_column_names(raw, source=path.name), width
@@ -123,13 +126,19 @@ class _OpenSheet:
                 f"{self.path.name} is not a readable .xlsx workbook; save it as Excel Workbook (.xlsx)."
             ) from exc
         names = self.workbook.sheetnames
+        chosen = None
         if self.sheet_name is None:
-            return self.workbook[names[0]]
-        if isinstance(self.sheet_name, int):
+            chosen = names[0]
+        elif isinstance(self.sheet_name, int):
             if 0 <= self.sheet_name < len(names):
-                return self.workbook[names[self.sheet_name]]
+                chosen = names[self.sheet_name]
         elif self.sheet_name in names:
-            return self.workbook[self.sheet_name]
+            chosen = self.sheet_name
+        if chosen is not None:
+            sheet = self.workbook[chosen]
+            # the stored dimension can be wrong (some exporters write "A1"); never trust it
+            sheet.reset_dimensions()
+            return sheet
         self.workbook.close()
         raise SourceFileError(
             f"{self.path.name} has no sheet '{self.sheet_name}' (sheets: {', '.join(names)}); "

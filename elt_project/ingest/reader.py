@@ -35,7 +35,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from elt_project.errors import SourceFileError
+from elt_project.errors import EltError, SourceFileError
 from elt_project.ingest.base import DEFAULT_BATCH_ROWS, file_access_error
 from elt_project.ingest.frames import frames_to_batches
 from elt_project.ingest.registry import custom_parser, parser_for
@@ -88,8 +88,15 @@ def _custom_batches(function: Any, path: Path, options: dict[str, Any] | None, b
 def _dataframe_batches(function: Any, path: Path, batch_rows: int) -> Iterator[pa.RecordBatch]:
     try:
         frame = function(str(path))
+    except EltError:
+        raise
     except OSError as exc:
         raise file_access_error(path, exc) from exc
+    except Exception as exc:  # custom code may raise anything; name the parser and the cause
+        raise SourceFileError(
+            f"custom parser {function.__name__} could not read {path.name} "
+            f"({type(exc).__name__}: {str(exc)[:200]}); check the file or fix the parser."
+        ) from exc
     yield from frames_to_batches([frame], batch_rows=batch_rows, source=path.name)
 
 

@@ -140,6 +140,9 @@ def typed_batches(
     for row in rows:  # finish the type scan without keeping rows
         plan.observe(row)
     first.clear()
+    close = getattr(rows, "close", None)
+    if close is not None:
+        close()  # release the first pass's file before the second opens it
     yield from _emit(open_rows(), plan.schema(), batch_rows, source)
 
 

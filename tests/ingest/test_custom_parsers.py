@@ -158,3 +158,22 @@ def test_configurable_header_only(write):
     batches, table = configurable(write, "a,b\n", {})
     assert len(batches) == 1
     assert table.num_rows == 0 and table.column_names == ["a", "b"]
+
+
+def test_custom_parser_failure_names_parser_and_cause(write, monkeypatch):
+    def parse_by_column(file_path: str):
+        import pandas as pd
+
+        return pd.read_csv(file_path)[["missing"]]
+
+    monkeypatch.setitem(registry.ALLOWED_CUSTOM_PARSERS, "parse_by_column", parse_by_column)
+    path = write("report.csv", "a\n1\n")
+    with pytest.raises(SourceFileError) as err:
+        list(read_batches(path, file_type="custom", parser_function="parse_by_column"))
+    assert "custom parser parse_by_column could not read report.csv (KeyError" in str(err.value)
+
+
+def test_report_parser_on_a_file_without_body(write):
+    path = write("report.csv", "only one line\n")
+    with pytest.raises(SourceFileError, match="file is empty below its title lines"):
+        list(read_batches(path, file_type="custom", parser_function="parse_report_with_footer"))

@@ -124,3 +124,30 @@ def test_not_a_workbook(tmp_path):
     path.write_text("a,b\n1,2\n")
     with pytest.raises(SourceFileError, match="not a readable .xlsx workbook"):
         list(read_batches(path, file_type="excel"))
+
+
+def test_wrong_stored_dimension_does_not_drop_rows(tmp_path):
+    import re
+    import zipfile
+
+    path = workbook(tmp_path / "dim.xlsx", [["a"], [1], [2], [3]])
+    member = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(path) as archive:
+        contents = {name: archive.read(name) for name in archive.namelist()}
+    xml = contents[member].decode()
+    assert '<dimension ref="A1:A4"/>' in xml
+    contents[member] = re.sub(r'<dimension ref="[^"]*"/>', '<dimension ref="A1"/>', xml).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in contents.items():
+            archive.writestr(name, data)
+    _, table = read_all(path, file_type="excel")
+    assert table.column("a").to_pylist() == [1, 2, 3]
+
+
+def test_large_sheet_is_read_twice_with_one_schema(tmp_path):
+    rows = [["id", "amount"]] + [[i, i if i % 2 else i + 0.5] for i in range(1, 101)]
+    path = workbook(tmp_path / "big.xlsx", rows)
+    batches, table = read_all(path, file_type="excel", batch_rows=40)
+    assert [b.num_rows for b in batches] == [40, 40, 20]
+    assert {b.schema for b in batches} == {pa.schema([("id", pa.int64()), ("amount", pa.float64())])}
+    assert table.column("id").to_pylist() == list(range(1, 101))

@@ -123,3 +123,14 @@ def test_file_identity_changes_with_content(tmp_path):
     first = file_identity(path)
     path.write_text("a\n2\n")
     assert file_identity(path).sha256 != first.sha256
+
+
+def test_locked_file_is_transient_and_vanished_file_is_not(tmp_path):
+    from elt_project.errors import TransientError
+    from elt_project.ingest.base import file_access_error
+
+    path = tmp_path / "a.csv"
+    locked = file_access_error(path, PermissionError(13, "Permission denied"))
+    gone = file_access_error(path, FileNotFoundError(2, "No such file or directory"))
+    assert isinstance(locked, TransientError) and "close any program holding it open" in str(locked)
+    assert isinstance(gone, SourceFileError) and "no longer exists" in str(gone)
