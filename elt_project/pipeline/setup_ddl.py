@@ -168,12 +168,24 @@ def table_ref(name: str, metadata: sa.MetaData | None = None, *columns: sa.Colum
     )
 
 
+#: How booleans wait in staging: as text. SQL Server's BIT rejects 'yes' and SQLite
+#: keeps 'true' as text, so the transform turns the spellings into a real boolean.
+STAGED_BOOLEAN = "string(10)"
+_TRUE_WORDS = "'true', 't', 'yes', 'y', '1'"
+_FALSE_WORDS = "'false', 'f', 'no', 'n', '0'"
+
+
+def staged_type(logical: str) -> str:
+    """The logical type a column has in staging (booleans stay text until the transform)."""
+    return STAGED_BOOLEAN if logical == "boolean" else logical
+
+
 def staging_table(name: str, columns: list[Column]) -> sa.Table:
     """Business columns (nullable) plus the lineage columns the engine fills."""
     return table_ref(
         name,
         None,
-        *[sa.Column(_name(c.name), sql_type(c.logical), nullable=True) for c in columns],
+        *[sa.Column(_name(c.name), sql_type(staged_type(c.logical)), nullable=True) for c in columns],
         sa.Column(_name(RUN_ID_COLUMN), sql_type("string(255)"), nullable=True),
         sa.Column(_name(SOURCE_HASH_COLUMN), sql_type("string(64)"), nullable=True),
         sa.Column(_name(SOURCE_ROW_COLUMN), sa.BigInteger(), nullable=True),
@@ -247,13 +259,28 @@ def _compile(element, dialect: Dialect) -> str:
 # ---- transforms ----------------------------------------------------------------------------
 
 
+def _select_expression(column: Column, dialect: Dialect) -> str:
+    """The staged column as the destination wants it: boolean spellings become a boolean."""
+    quoted = dialect.identifier_preparer.quote(_name(column.name))
+    if column.logical != "boolean":
+        return quoted
+    if dialect.name == "mssql":
+        word, yes, no = f"LOWER(LTRIM(RTRIM({quoted})))", "1", "0"
+    elif dialect.name == "postgresql":
+        word, yes, no = f"lower(btrim({quoted}))", "TRUE", "FALSE"
+    else:
+        word, yes, no = f"lower(trim({quoted}))", "1", "0"
+    return f"CASE WHEN {word} IN ({_TRUE_WORDS}) THEN {yes} WHEN {word} IN ({_FALSE_WORDS}) THEN {no} END"
+
+
 def _insert_select(step: TransformStep, dialect: Dialect, run_id: str) -> str:
     quote = dialect.identifier_preparer.quote
     prep = dialect.identifier_preparer
     columns = ", ".join(quote(_name(c.name)) for c in step.columns)
+    selected = ", ".join(_select_expression(c, dialect) for c in step.columns)
     return (
         f"INSERT INTO {prep.format_table(table_ref(step.destination_table))} ({columns})\n"
-        f"    SELECT {columns}\n"
+        f"    SELECT {selected}\n"
         f"    FROM {prep.format_table(table_ref(step.staging_table))}\n"
         f"    WHERE {quote(_name(RUN_ID_COLUMN))} = {run_id};"
     )

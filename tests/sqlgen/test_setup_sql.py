@@ -144,7 +144,7 @@ def test_generated_setup_runs_and_the_transform_moves_one_run(engine, settings, 
                     "order_id": 1001,
                     "customer_name": "O'Brien & Co",
                     "amount": 12.5,
-                    "is_paid": True,
+                    "is_paid": "TRUE",
                     "code": "A-007",
                     "dagster_run_id": "run-2",
                     "source_row_number": 1,
@@ -170,8 +170,8 @@ def test_generated_setup_runs_and_the_transform_moves_one_run(engine, settings, 
     with engine.connect() as conn:
         orders = conn.execute(sa.select(dest_orders)).mappings().all()
         regions = conn.execute(sa.text("SELECT region, manager, target_2024 FROM dest_regions")).all()
-    assert [(r["order_id"], r["customer_name"], r["code"]) for r in orders] == [
-        (1001, "O'Brien & Co", "A-007")
+    assert [(r["order_id"], r["customer_name"], r["is_paid"], r["code"]) for r in orders] == [
+        (1001, "O'Brien & Co", True, "A-007")
     ]
     assert orders[0]["load_timestamp"] is not None
     assert [tuple(r) for r in regions] == [("North", "Åsa", 1500)]
@@ -213,6 +213,9 @@ def test_mssql_setup_is_valid_tsql(tmp_path):
             assert parsed[0].find(exp.Create) is not None
     assert "[order_id] BIGINT NULL" in text
     assert "[order_date] DATE NULL" in text
+    staging_ddl, destination_ddl = result.statements[0].sql, result.statements[4].sql
+    assert "[is_paid] NVARCHAR(10) NULL" in staging_ddl  # booleans wait as text in staging
+    assert "[is_paid] BIT NULL" in destination_ddl
     assert "[customer_name] NVARCHAR(20) NULL" in text
     assert "[load_timestamp] DATETIME2 NULL DEFAULT SYSUTCDATETIME()" in text
     assert "[dagster_run_id] NVARCHAR(255) NULL" in text
