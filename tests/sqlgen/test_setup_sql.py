@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import openpyxl
@@ -14,6 +13,7 @@ from sqlglot import exp
 from elt_project.cli import main
 from elt_project.config.insert_sql import render_config_insert
 from elt_project.config.models import PipelineConfig
+from elt_project.db.dialects import call_transform, engine_truncates_for_procedure, truncate
 from elt_project.pipeline.setup_ddl import safe_column_names
 from elt_project.pipeline.setup_sql import apply_setup_sql, generate_setup_sql, write_setup_sql
 
@@ -73,24 +73,13 @@ def make_configs(folders: dict[str, Path]) -> list[PipelineConfig]:
     ]
 
 
-def run_transform(engine, settings, run_id: str, tables_to_truncate: str | None) -> None:
-    """Call the transform the way each warehouse runs it."""
-    params = {"run_id": run_id, "tables_to_truncate": tables_to_truncate}
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(sa.text("CALL sp_transform_sales(:run_id, :tables_to_truncate)"), params)
-        return
-    script = (settings.transforms_dir / "sp_transform_sales.sql").read_text(encoding="utf-8")
+def run_transform(engine, settings, run_id: str, tables_to_truncate: list[str]) -> None:
+    """Run the transform as the engine does: its own per-dialect call, truncating first on SQLite."""
     with engine.begin() as conn:
-        for table in (tables_to_truncate or "").split(","):
-            if table.strip():
-                conn.execute(sa.table(table.strip()).delete())
-        statement = ""
-        for line in script.splitlines(keepends=True):
-            statement += line
-            if sqlite3.complete_statement(statement):
-                conn.exec_driver_sql(statement, params)  # as the engine runs SQLite transform scripts
-                statement = ""
+        if engine_truncates_for_procedure(conn.dialect):
+            for name in tables_to_truncate:
+                truncate(conn, sa.Table(name, sa.MetaData(), autoload_with=conn))
+        call_transform(conn, settings.transforms_dir, "sp_transform_sales", run_id, tables_to_truncate)
 
 
 def test_generated_setup_runs_and_the_transform_moves_one_run(engine, settings, tmp_path):
@@ -166,7 +155,7 @@ def test_generated_setup_runs_and_the_transform_moves_one_run(engine, settings, 
             )
         )
 
-    run_transform(engine, settings, "run-2", "dest_orders")
+    run_transform(engine, settings, "run-2", ["dest_orders"])
     with engine.connect() as conn:
         orders = conn.execute(sa.select(dest_orders)).mappings().all()
         regions = conn.execute(sa.text("SELECT region, manager, target_2024 FROM dest_regions")).all()
@@ -177,7 +166,7 @@ def test_generated_setup_runs_and_the_transform_moves_one_run(engine, settings, 
     assert [tuple(r) for r in regions] == [("North", "Åsa", 1500)]
 
     # Append: nothing truncated, the run's rows are added again.
-    run_transform(engine, settings, "run-2", None)
+    run_transform(engine, settings, "run-2", [])
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM dest_orders")).scalar_one() == 2
 
