@@ -70,10 +70,10 @@ def plan_columns(
     columns = {c.name.lower(): c.name for c in data_columns(staging)}
     if column_mapping:
         return _plan_with_mapping(headers, columns, staging, column_mapping, import_name, file_name)
+    by_key = {_key(name): name for name in columns.values()}
     sources, targets, extra = [], [], []
     for index, header in enumerate(headers):
-        key = header.strip().lower().replace(" ", "_")
-        target = columns.get(key)
+        target = by_key.get(_key(header))
         if target is None:
             extra.append(header)
         elif target in targets:
@@ -131,6 +131,10 @@ def _plan_with_mapping(headers, columns, staging, column_mapping, import_name, f
     return ColumnPlan(
         tuple(matched[p] for p in order), tuple(columns[pairs[p][1].lower()] for p in order)
     )
+
+
+def _key(name: str) -> str:
+    return name.strip().lower().replace(" ", "_")
 
 
 def _names(names: list[str]) -> str:

@@ -97,11 +97,19 @@ def run_transform(
     except Exception as exc:
         what = current.describe() if current else "transform"
         raise TransformError(
-            f"The {what} failed and was rolled back, the destination is unchanged; fix it and run again."
+            f"The {what} failed and was rolled back, the destination is unchanged ({_reason(exc)}); "
+            "fix it and run again."
         ) from exc
     result.imports = [c.import_name for c in todo]
     result.duration_s = time.perf_counter() - started
     return result
+
+
+def _reason(exc: Exception) -> str:
+    """The database's own first line (e.g. 'invalid input syntax for type numeric: "abc"')."""
+    original = getattr(exc, "orig", None) or exc
+    first_line = (str(original).strip().splitlines() or [type(original).__name__])[0]
+    return first_line[:200]
 
 
 def _reflect(conn: Connection, configs: list[PipelineConfig]) -> dict[str, sa.Table]:
