@@ -53,13 +53,16 @@ def db_script(dialect: str, out: Path | None) -> None:
 )
 @click.option("--table", "tables", multiple=True, help="Back up only this metadata table (repeatable).")
 def backup(out: Path | None, tables: tuple[str, ...]) -> None:
-    """Script the metadata tables' rows as INSERT statements (configs, rules, run history)."""
-    from elt_project.db.backup import backup_tables
+    """Script the metadata tables' rows as INSERT statements, and the transforms' definitions."""
+    from elt_project.db.backup import backup_tables, backup_transforms
 
     settings = cli_settings()
     engine = cli_engine(settings)
     folder = out if out is not None else project_root() / "backups"
-    for path in backup_tables(engine, folder, tables or None):
+    written = backup_tables(engine, folder, tables or None)
+    if not tables:
+        written += backup_transforms(engine, folder, settings.transforms_dir)
+    for path in written:
         click.echo(f"Wrote {path}")
 
 

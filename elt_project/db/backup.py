@@ -1,5 +1,8 @@
 """Backing up the metadata tables as INSERT scripts, and restoring them into a new warehouse.
 
+The transforms named by the configs (stored procedures, or SQLite scripts) are
+scripted beside the data so a lost procedure can be recreated by a DBA.
+
 Why SQL files rather than a binary dump: a DBA can read and review them, they diff
 well in version control (no timestamps inside, rows in id order), and they run in
 any SQL client. Every literal is rendered by SQLAlchemy for the warehouse's dialect
@@ -30,6 +33,7 @@ from elt_project.db import schema
 from elt_project.errors import ConfigurationError
 
 BACKUP_PREFIX = "backup_data_"
+PROCEDURE_PREFIX = "backup_procedure_"
 #: Rows per INSERT statement; SQL Server allows at most 1000 rows in one VALUES list.
 ROWS_PER_STATEMENT = 100
 _DIALECT_MARK = "-- dialect: "
@@ -134,6 +138,57 @@ def restore_backups(engine: Engine, folder: Path) -> dict[str, int]:
             if dialect_name == "postgresql" and _has_identity(table):
                 _reset_sequence(conn, table)
     return restored
+
+
+def backup_transforms(engine: Engine, out_dir: Path, transforms_dir: Path | None = None) -> list[Path]:
+    """Script every transform named in ``elt_pipeline_configs`` into ``backup_procedure_<name>.sql``.
+
+    The definition comes from the warehouse (SQL Server ``OBJECT_DEFINITION``,
+    PostgreSQL ``pg_get_functiondef``) or, on SQLite, from ``transforms_dir``. A
+    transform that does not exist (yet) is skipped. These files are for a DBA to
+    re-run by hand; ``restore_backups`` only restores table data.
+    """
+    table = schema.elt_pipeline_configs
+    query = sa.select(table.c.transform_procedure).where(table.c.transform_procedure.is_not(None)).distinct()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with engine.connect() as conn:
+        names = sorted({name.strip() for name in conn.execute(query).scalars() if name and name.strip()})
+        for name in names:
+            definition = _transform_definition(conn, name, transforms_dir)
+            if definition is None:
+                continue
+            path = out_dir / f"{PROCEDURE_PREFIX}{name}.sql"
+            separator = "\nGO\n" if engine.dialect.name == "mssql" else "\n"
+            path.write_text(
+                f"-- Transform {name} as defined in the warehouse; run it by hand to recreate it.\n"
+                f"{_DIALECT_MARK}{engine.dialect.name}\n{definition.strip()}{separator}",
+                encoding="utf-8",
+                newline="\n",
+            )
+            written.append(path)
+    return written
+
+
+def _transform_definition(conn: Connection, name: str, transforms_dir: Path | None) -> str | None:
+    dialect = conn.dialect.name
+    if dialect == "mssql":
+        query = sa.text("SELECT OBJECT_DEFINITION(OBJECT_ID(:name, N'P'))").bindparams(name=name)
+        return conn.execute(query).scalar()
+    if dialect == "postgresql":
+        schema_name, _, procedure = name.rpartition(".")
+        query = sa.text(
+            "SELECT pg_catalog.pg_get_functiondef(p.oid) FROM pg_catalog.pg_proc p "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE p.proname = :name AND n.nspname = coalesce(:schema, current_schema()) ORDER BY p.oid"
+        ).bindparams(name=procedure, schema=schema_name or None)
+        definitions = list(conn.execute(query).scalars())
+        return ";\n\n".join(definitions) + ";" if definitions else None
+    if transforms_dir is not None:
+        script = Path(transforms_dir) / f"{name}.sql"
+        if script.is_file():
+            return script.read_text(encoding="utf-8")
+    return None
 
 
 def split_sql_statements(text: str) -> list[str]:

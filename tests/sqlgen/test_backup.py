@@ -188,3 +188,32 @@ def test_mssql_rendering_is_language_neutral_tsql():
 def test_split_keeps_semicolons_inside_literals_and_drops_comments():
     text = "-- head; comment\nINSERT INTO t VALUES ('a;b', 'it''s; -- x');\nSET X ON;\n-- tail\n"
     assert split_sql_statements(text) == ["INSERT INTO t VALUES ('a;b', 'it''s; -- x')", "SET X ON"]
+
+
+def test_transforms_are_scripted_and_can_be_recreated(engine, settings, tmp_path):
+    from elt_project.config.insert_sql import render_config_insert
+    from elt_project.db.backup import backup_transforms
+    from elt_project.pipeline.setup_sql import apply_setup_sql, generate_setup_sql
+    from tests.sqlgen.test_setup_sql import make_configs, write_samples
+
+    configs = make_configs(write_samples(tmp_path))[:1]
+    with engine.begin() as conn:
+        values = configs[0].model_dump(exclude={"id", "scraper_config", "deduplication_key", "depends_on"})
+        conn.exec_driver_sql(render_config_insert(values, engine.dialect.name))
+    apply_setup_sql(engine, generate_setup_sql(configs, engine.dialect.name), settings)
+
+    paths = backup_transforms(engine, tmp_path / "backups", settings.transforms_dir)
+    assert [p.name for p in paths] == ["backup_procedure_sp_transform_sales.sql"]
+    text = paths[0].read_text(encoding="utf-8")
+    assert 'INSERT INTO "dest_orders"' in text
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP PROCEDURE sp_transform_sales")
+        with engine.begin() as conn:
+            conn.exec_driver_sql(text)  # the scripted definition recreates it
+            assert (
+                conn.exec_driver_sql(
+                    "SELECT count(*) FROM pg_proc WHERE proname = 'sp_transform_sales'"
+                ).scalar()
+                == 1
+            )
