@@ -66,10 +66,14 @@ def build_column_mappings_asset(pipeline_name: str, configs: list[PipelineConfig
         from elt_project.pipeline.column_mappings import generate_column_mappings
 
         mappings = generate_column_mappings(warehouse.engine(), configs)
+        problems = list(getattr(mappings, "problems", []))
+        for problem in problems:
+            context.log.warning(problem)
         return dg.MaterializeResult(
             metadata={
-                "column_mappings": dg.MetadataValue.json(mappings),
+                "column_mappings": dg.MetadataValue.json(dict(mappings)),
                 "imports_mapped": dg.MetadataValue.int(len(mappings)),
+                "problems": dg.MetadataValue.json(problems),
             }
         )
 

@@ -92,3 +92,34 @@ def test_config_form_offers_the_documented_choices():
     assert missing == []
     with pytest.raises(dg.DagsterInvalidConfigError):
         generate_pipeline_config_sql.execute_in_process(run_config=_form(ingestion_method="ftp"))
+
+
+def test_column_mappings_asset_saves_the_mapping_once_staging_exists(engine, build_defs, instance, tmp_path):
+    import sqlalchemy as sa
+
+    from elt_project.db import schema
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "sales_2024.csv").write_text("Order ID,Amount\n1,10.5\n")
+    add_config(engine, pipeline_name="New Reports", import_name="new_reports", monitored_directory=str(folder),
+               staging_table="stg_new_reports", destination_table="new_reports")
+    add_config(engine, pipeline_name="New Reports", import_name="no_table_yet", monitored_directory=str(folder),
+               staging_table="stg_missing", destination_table="missing")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE stg_new_reports (order_id VARCHAR(50), amount VARCHAR(50), "
+                             "dagster_run_id VARCHAR(255))"))
+    defs = build_defs()
+    result = defs.resolve_job_def("utility_jobs").execute_in_process(
+        instance=instance, asset_selection=[dg.AssetKey("new_reports_generate_column_mappings")]
+    )
+    metadata = result.asset_materializations_for_node("new_reports_generate_column_mappings")[0].metadata
+    assert metadata["imports_mapped"].value == 1
+    assert any("no_table_yet" in p or "stg_missing" in p for p in metadata["problems"].value)
+    with engine.connect() as conn:
+        stored = conn.execute(
+            sa.select(schema.elt_pipeline_configs.c.column_mapping)
+            .where(schema.elt_pipeline_configs.c.import_name == "new_reports")
+        ).scalar_one()
+    assert stored == metadata["column_mappings"].value["new_reports"]
+    assert "Order ID" in stored and "order_id" in stored
