@@ -193,16 +193,6 @@ def test_streams_a_200k_row_file_in_several_batches(write):
     assert sizes == [20_000] * 10  # blocks are re-cut to exactly batch_rows
 
 
-def test_live_arrow_memory_stays_bounded_while_streaming(write):
-    rows = "".join(f"{i},name{i},{i * 3},some longer text {i}\n" for i in range(200_000))
-    path = write("big.csv", "id,name,value,note\n" + rows)  # ~8 MB
-    start = pa.total_allocated_bytes()
-    peak = 0
-    for _ in read_batches(path, file_type="csv", batch_rows=10_000):
-        peak = max(peak, pa.total_allocated_bytes() - start)
-    assert peak < path.stat().st_size / 2  # never holds the whole file
-
-
 def test_default_batch_size_is_bounded(write):
     rows = "".join(f"{i},name{i}\n" for i in range(200_000))
     path = write("big.csv", "id,name\n" + rows)
