@@ -77,6 +77,8 @@ class ConfigurableReadOptions(BaseModel):
 
 
 class PreProcessing(BaseModel):
+    """Marker strings that cut a report's title block and footer off before parsing."""
+
     model_config = ConfigDict(extra="forbid")
 
     skip_header_until_string: str | None = None

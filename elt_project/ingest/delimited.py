@@ -55,6 +55,7 @@ class HeaderProbe:
 
 
 def label(delimiter: str) -> str:
+    """A delimiter as people name it in messages (tab, comma, pipe, semicolon)."""
     return {"\t": "tab", ",": "comma", "|": "pipe", ";": "semicolon"}.get(delimiter, repr(delimiter))
 
 
@@ -101,6 +102,7 @@ def probe_header(path: Path, encoding: str | None, skiprows: int) -> HeaderProbe
 
 
 def undecodable(path: Path, line_no: int, encoding: str | None) -> SourceFileError:
+    """The error for bytes that are not text in the expected encoding, with the fix."""
     shown = encoding or "utf-8"
     return SourceFileError(
         f"{path.name}: line {line_no} is not valid {shown} text; {ENCODING_HINT}."
@@ -108,6 +110,7 @@ def undecodable(path: Path, line_no: int, encoding: str | None) -> SourceFileErr
 
 
 def split_fields(line: str, delimiter: str) -> list[str]:
+    """Fields of one line, honouring double-quoted fields."""
     return next(csv.reader([line], delimiter=delimiter, quotechar='"'), [])
 
 
@@ -287,16 +290,22 @@ def first_ragged_line(
 
 
 class CsvParser(DelimitedParser):
+    """Comma-separated values."""
+
     file_type = "csv"
     delimiter = ","
 
 
 class PsvParser(DelimitedParser):
+    """Pipe-separated values."""
+
     file_type = "psv"
     delimiter = "|"
 
 
 class TsvParser(DelimitedParser):
+    """Tab-separated values."""
+
     file_type = "tsv"
     delimiter = "\t"
 

@@ -18,6 +18,8 @@ CHUNK_BYTES = 1 << 20
 
 @dataclass(frozen=True)
 class FileIdentity:
+    """Path, size, modification time and SHA-256 of a file at one moment."""
+
     path: Path
     size: int
     mtime: float

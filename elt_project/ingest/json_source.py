@@ -25,6 +25,8 @@ _WHITESPACE = " \t\r\n"
 
 
 class JsonParser(Parser):
+    """An array of objects or JSON Lines; ``read_options.encoding`` applies."""
+
     file_type = "json"
 
     def batches(self, path: Path, *, batch_rows: int) -> Iterator[pa.RecordBatch]:

@@ -13,6 +13,8 @@ from elt_project.ingest.base import Parser, empty_batch, ensure_not_empty, file_
 
 
 class ParquetParser(Parser):
+    """Parquet files; no read_options are needed."""
+
     file_type = "parquet"
 
     def batches(self, path: Path, *, batch_rows: int) -> Iterator[pa.RecordBatch]:

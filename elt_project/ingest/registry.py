@@ -42,6 +42,7 @@ def parser_for(file_type: str) -> type[Parser]:
 
 
 def registered_file_types() -> frozenset[str]:
+    """Every file_type that has a parser (lower case)."""
     return frozenset(_PARSERS)
 
 

@@ -29,6 +29,7 @@ RowSource = Callable[[], Iterator[dict[str, Any]]]
 
 
 def kind_of(value: Any) -> str:
+    """Coarse kind of a Python value; bool before int because bool is an int."""
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int):
@@ -45,6 +46,7 @@ def kind_of(value: Any) -> str:
 
 
 def arrow_type(kinds: set[str]) -> pa.DataType:
+    """The Arrow type for a column whose values had these kinds (see module docstring)."""
     if kinds == {"bool"}:
         return pa.bool_()
     if kinds == {"int"}:
@@ -59,6 +61,7 @@ def arrow_type(kinds: set[str]) -> pa.DataType:
 
 
 def as_text(value: Any) -> str:
+    """Text of a value in a text column: JSON for nested values, ISO for dates, 3 not 3.0."""
     if isinstance(value, (dict, list, tuple)):
         return json.dumps(value, default=str, ensure_ascii=False)
     if isinstance(value, (dt.date, dt.time)):
@@ -69,6 +72,7 @@ def as_text(value: Any) -> str:
 
 
 def convert(value: Any, type_: pa.DataType) -> Any:
+    """A value made to fit its column's planned type (empty text is null)."""
     if value is None or (isinstance(value, str) and value == ""):
         return None
     if pa.types.is_string(type_):
@@ -99,6 +103,7 @@ class ColumnPlan:
 
 
 def to_batch(rows: list[dict[str, Any]], schema: pa.Schema, *, source: str) -> pa.RecordBatch:
+    """One record batch of ``rows`` with the planned ``schema``."""
     arrays = []
     for field in schema:
         values = [convert(row.get(field.name), field.type) for row in rows]

@@ -31,6 +31,7 @@ _DATETIME_FORMATS = (
 
 
 def string_type(max_length: int) -> str:
+    """``string(N)`` with N the next common width (multiples of 4000 beyond 4000)."""
     for width in STRING_WIDTHS:
         if max_length <= width:
             return f"string({width})"
@@ -71,6 +72,7 @@ def text_type(values: list[str]) -> str:
 
 
 def column_type(array: pa.Array) -> str:
+    """Logical type of one sampled column: native Arrow types map directly, text is inspected."""
     type_ = array.type
     if pa.types.is_boolean(type_):
         return "boolean"
