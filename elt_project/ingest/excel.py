@@ -112,16 +112,22 @@ class _OpenSheet:
     """Context manager: one read-only workbook, closed on exit, and the chosen sheet."""
 
     def __init__(self, path: Path, sheet_name: str | int | None) -> None:
-        self.path, self.sheet_name, self.workbook = path, sheet_name, None
+        self.path, self.sheet_name = path, sheet_name
+        self.workbook: Any = None
+        self.handle: Any = None
 
     def __enter__(self) -> Any:
         import openpyxl  # heavy; loaded only when an Excel file is read
 
         try:
-            self.workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+            # a file handle, not the name: openpyxl would refuse a name not ending in .xlsx/.xlsm
+            self.handle = open(self.path, "rb")  # closed in _close()
+            self.workbook = openpyxl.load_workbook(self.handle, read_only=True, data_only=True)
         except OSError as exc:
+            self._close()
             raise file_access_error(self.path, exc) from exc
-        except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+            self._close()
             raise SourceFileError(
                 f"{self.path.name} is not a readable .xlsx workbook; save it as Excel Workbook (.xlsx)."
             ) from exc
@@ -139,12 +145,19 @@ class _OpenSheet:
             # the stored dimension can be wrong (some exporters write "A1"); never trust it
             sheet.reset_dimensions()
             return sheet
-        self.workbook.close()
+        self._close()
         raise SourceFileError(
             f"{self.path.name} has no sheet '{self.sheet_name}' (sheets: {', '.join(names)}); "
             "fix read_options.sheet_name."
         )
 
     def __exit__(self, *exc_info: object) -> None:
+        self._close()
+
+    def _close(self) -> None:
         if self.workbook is not None:
             self.workbook.close()
+            self.workbook = None
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None

@@ -151,3 +151,14 @@ def test_large_sheet_is_read_twice_with_one_schema(tmp_path):
     assert [b.num_rows for b in batches] == [40, 40, 20]
     assert {b.schema for b in batches} == {pa.schema([("id", pa.int64()), ("amount", pa.float64())])}
     assert table.column("id").to_pylist() == list(range(1, 101))
+
+
+def test_workbook_with_another_extension_and_old_xls(tmp_path):
+    path = workbook(tmp_path / "a.xlsx", [["a"], [1]])
+    renamed = path.rename(tmp_path / "export.dat")
+    _, table = read_all(renamed, file_type="excel")
+    assert table.column("a").to_pylist() == [1]
+    old = tmp_path / "legacy.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)  # BIFF/OLE header
+    with pytest.raises(SourceFileError, match="save it as Excel Workbook"):
+        list(read_batches(old, file_type="excel"))
