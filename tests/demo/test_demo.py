@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -25,6 +25,11 @@ def test_demo_installs_once_with_story_and_fresh_files(engine, settings):
     assert first.history_rows >= 200_000
     assert second.history_rows == 0 and second.configs_added == [] and second.files_written == []
     assert sorted(p.suffix for p in first.files_written) == [".csv", ".csv", ".json", ".psv", ".xlsx"]
+    sales_csv = next(p for p in first.files_written if p.name.startswith("sales_") and p.suffix == ".csv")
+    header, first_row = sales_csv.read_text().splitlines()[:2]
+    values = dict(zip(header.split(","), first_row.split(",")))
+    assert values["product_category"] == ""  # left for the enrichment rule to fill
+    assert values["product_sku"].startswith("SKU-")
 
     configs, problems = load_pipeline_configs(engine)
     assert problems == []
@@ -49,7 +54,7 @@ def test_demo_installs_once_with_story_and_fresh_files(engine, settings):
                 domain.dest_sales.c.channel == story.drop_channel,
             )
 
-        week_before = [segment_count(story.drop_date - __import__("datetime").timedelta(days=d)) for d in (7, 14, 21)]
+        week_before = [segment_count(story.drop_date - timedelta(days=d)) for d in (7, 14, 21)]
         assert segment_count(story.drop_date) < 0.6 * min(week_before)
 
         daily = dict(
@@ -60,12 +65,3 @@ def test_demo_installs_once_with_story_and_fresh_files(engine, settings):
     typical = sorted(daily.values())[len(daily) // 2]
     spikes = {d for d, n in daily.items() if n > 2.2 * typical}
     assert {d if isinstance(d, date) else date.fromisoformat(str(d)) for d in spikes} == set(story.spike_dates)
-
-
-def test_fresh_files_leave_category_blank_for_enrichment(engine, settings):
-    report = install_demo(engine, settings, today=TODAY)
-    csv_file = next(p for p in report.files_written if p.name.startswith("sales_") and p.suffix == ".csv")
-    header, first = csv_file.read_text().splitlines()[:2]
-    values = dict(zip(header.split(","), first.split(",")))
-    assert values["product_category"] == ""
-    assert values["product_sku"].startswith("SKU-")
