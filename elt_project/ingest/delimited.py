@@ -174,7 +174,9 @@ class DelimitedParser(Parser):
         batch_rows: int,
     ) -> Iterator[pa.RecordBatch]:
         schema = pa.schema([(name, pa.string()) for name in names])
-        parse = pacsv.ParseOptions(delimiter=delimiter, quote_char='"', newlines_in_values=True)
+        parse = pacsv.ParseOptions(
+            delimiter=delimiter, quote_char='"', newlines_in_values=True, invalid_row_handler=skip_blank_row
+        )
         convert = pacsv.ConvertOptions(
             column_types={name: pa.string() for name in names},
             null_values=[""],
@@ -234,6 +236,15 @@ class DelimitedParser(Parser):
         )
 
 
+def skip_blank_row(row: pacsv.InvalidRow) -> str:
+    """pyarrow hook for rows of the wrong width: drop whitespace-only lines, fail on the rest.
+
+    pyarrow skips empty lines itself, but a line of spaces (common at the end of
+    exports) would otherwise count as a one-field row. Called only for bad rows.
+    """
+    return "skip" if not (row.text or "").strip() else "error"
+
+
 def coalesced(blocks: Iterator[pa.RecordBatch], batch_rows: int) -> Iterator[pa.RecordBatch]:
     """Re-cut a stream of block-sized batches into batches of exactly ``batch_rows`` (the last smaller).
 
@@ -282,7 +293,7 @@ def first_ragged_line(
         previous_end = 0
         for record in reader:
             start, previous_end = previous_end + 1, reader.line_num
-            if start <= header_index + 1 or not record:
+            if start <= header_index + 1 or not record or (len(record) == 1 and not record[0].strip()):
                 continue
             if len(record) != expected:
                 return start, len(record)

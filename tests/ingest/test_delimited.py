@@ -245,3 +245,15 @@ def test_last_line_without_newline(write):
     path = write("nonl.csv", "a,b\n1,2")
     _, table = read_all(path, file_type="csv")
     assert table.to_pylist() == [{"a": "1", "b": "2"}]
+
+
+def test_whitespace_only_lines_are_skipped(write):
+    path = write("ws.csv", "a,b\n1,2\n   \n3,4\n \t \n")
+    _, table = read_all(path, file_type="csv")
+    assert table.to_pylist() == [{"a": "1", "b": "2"}, {"a": "3", "b": "4"}]
+
+
+def test_ragged_row_after_a_whitespace_line_is_still_found(write):
+    path = write("ws.csv", "a,b\n1,2\n   \n3,4,5\n")
+    with pytest.raises(SourceFileError, match="line 4 has 3 fields"):
+        list(read_batches(path, file_type="csv"))
