@@ -23,8 +23,10 @@ Dialect details handled here and nowhere else:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect, Engine
@@ -39,31 +41,56 @@ ROWS_PER_STATEMENT = 100
 _DIALECT_MARK = "-- dialect: "
 
 
-def render_insert(table: sa.Table, rows: Sequence[Mapping], dialect: Dialect) -> str:
-    """One ``INSERT INTO table (...) VALUES (...), (...)`` with every value rendered as a literal."""
+def render_insert(
+    table: sa.Table,
+    rows: Sequence[Mapping],
+    dialect: Dialect,
+    renderers: Mapping[str, Callable[[Any], str]] | None = None,
+) -> str:
+    """One ``INSERT INTO table (...) VALUES (...), (...)`` with every value rendered as a literal.
+
+    The text is what ``insert().values(rows)`` compiles to with ``literal_binds``, but
+    built from the column types' own literal processors: compiling a whole statement
+    per chunk made backups of a long run history take minutes.
+    """
     if not rows:
         raise ValueError("render_insert needs at least one row")
-    prepared = [
-        {key: _literal_value(table.c[key], value, dialect) for key, value in row.items()} for row in rows
-    ]
-    statement = sa.insert(table).inline().values(prepared if len(prepared) > 1 else prepared[0])
-    return str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    names = list(rows[0].keys())
+    if renderers is None:
+        renderers = literal_renderers(table, dialect)
+    preparer = dialect.identifier_preparer
+    columns = ", ".join(preparer.format_column(table.c[name]) for name in names)
+    values = ", ".join("(" + ", ".join(renderers[name](row[name]) for name in names) + ")" for row in rows)
+    return f"INSERT INTO {preparer.format_table(table)} ({columns}) VALUES {values}"
 
 
-def render_literal(column: sa.Column, value, dialect: Dialect) -> str:
+def literal_renderers(table: sa.Table, dialect: Dialect) -> dict[str, Callable[[Any], str]]:
+    """Column name -> function turning a Python value into that column's SQL literal."""
+    return {column.name: _renderer(column, dialect) for column in table.columns}
+
+
+def render_literal(column: sa.Column, value: Any, dialect: Dialect) -> str:
     """A single value as a SQL literal for ``column`` (used by the config INSERT generator)."""
-    expression = _literal_value(column, value, dialect)
-    if not isinstance(expression, sa.sql.ClauseElement):
-        expression = sa.literal(value, type_=column.type)
-    return str(expression.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    return _renderer(column, dialect)(value)
 
 
-def _literal_value(column: sa.Column, value, dialect: Dialect):
-    if dialect.name == "mssql" and isinstance(value, dt.datetime):
-        return sa.literal(value.isoformat(timespec="milliseconds"), type_=sa.String())
-    if dialect.name == "mssql" and isinstance(value, dt.date):
-        return sa.literal(value.strftime("%Y%m%d"), type_=sa.String())  # the unambiguous DATE format
-    return value
+def _renderer(column: sa.Column, dialect: Dialect) -> Callable[[Any], str]:
+    processor = column.type.dialect_impl(dialect).literal_processor(dialect)
+    text_processor = sa.String().literal_processor(dialect)
+
+    def render(value: Any) -> str:
+        if value is None:
+            return "NULL"
+        if dialect.name == "mssql" and isinstance(value, dt.datetime):
+            return text_processor(value.isoformat(timespec="milliseconds"))
+        if dialect.name == "mssql" and isinstance(value, dt.date):
+            return text_processor(value.strftime("%Y%m%d"))  # the unambiguous DATE format
+        if processor is None:
+            literal = sa.literal(value, type_=column.type)
+            return str(literal.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        return processor(value)
+
+    return render
 
 
 def backup_tables(engine: Engine, out_dir: Path, tables: Iterable[str] | None = None) -> list[Path]:
@@ -91,8 +118,9 @@ def backup_tables(engine: Engine, out_dir: Path, tables: Iterable[str] | None = 
                 handle.write(f"{_DIALECT_MARK}{dialect.name}\n")
                 if identity:
                     handle.write(f"SET IDENTITY_INSERT {preparer.format_table(table)} ON;\n")
+                renderers = literal_renderers(table, dialect)
                 for chunk in _row_chunks(conn, table):
-                    handle.write(render_insert(table, chunk, dialect) + ";\n")
+                    handle.write(render_insert(table, chunk, dialect, renderers) + ";\n")
                 if identity:
                     handle.write(f"SET IDENTITY_INSERT {preparer.format_table(table)} OFF;\n")
             written.append(path)
@@ -191,42 +219,32 @@ def _transform_definition(conn: Connection, name: str, transforms_dir: Path | No
     return None
 
 
+#: What can hide a semicolon: string literals (quotes doubled), quoted identifiers, comments.
+_TOKENS = re.compile(r"'[^']*(?:''[^']*)*'|\"[^\"]*(?:\"\"[^\"]*)*\"|\[[^\]]*\]|--[^\n]*|;")
+
+
 def split_sql_statements(text: str) -> list[str]:
-    """Split a script on semicolons outside quotes and comments; comment-only pieces are dropped.
+    """Split a script on semicolons outside quotes and comments; comments are dropped.
 
     Enough for the scripts this project writes: strings use doubled quotes (never
     backslash escapes) and identifiers use ``"..."`` or ``[...]``.
     """
     statements: list[str] = []
-    current: list[str] = []
-    i, n = 0, len(text)
-    closing = {"'": "'", '"': '"', "[": "]"}
-    while i < n:
-        char = text[i]
-        if char in closing:
-            end = closing[char]
-            j = i + 1
-            while j < n:
-                if text[j] == end:
-                    if end != "]" and j + 1 < n and text[j + 1] == end:
-                        j += 2  # a doubled quote inside the literal
-                        continue
-                    break
-                j += 1
-            current.append(text[i : j + 1])
-            i = j + 1
-        elif text.startswith("--", i):
-            j = text.find("\n", i)
-            i = n if j == -1 else j + 1
-        elif char == ";":
-            statements.append("".join(current).strip())
-            current = []
-            i += 1
-        else:
-            current.append(char)
-            i += 1
-    statements.append("".join(current).strip())
-    return [s for s in statements if s]
+    parts: list[str] = []
+    position = 0
+    for match in _TOKENS.finditer(text):
+        token = match.group()
+        if token == ";":
+            parts.append(text[position : match.start()])
+            statements.append("".join(parts).strip())
+            parts = []
+            position = match.end()
+        elif token.startswith("--"):
+            parts.append(text[position : match.start()])
+            position = match.end()
+    parts.append(text[position:])
+    statements.append("".join(parts).strip())
+    return [statement for statement in statements if statement]
 
 
 def _select_tables(tables: Iterable[str] | None) -> list[sa.Table]:

@@ -217,3 +217,42 @@ def test_transforms_are_scripted_and_can_be_recreated(engine, settings, tmp_path
                 ).scalar()
                 == 1
             )
+
+
+@pytest.mark.parametrize("dialect_name", ["mssql", "postgresql", "sqlite"])
+def test_fast_rendering_matches_sqlalchemy_literal_binds(dialect_name):
+    dialect = dialect_for(dialect_name)
+    table = schema.analytics_predictions
+    rows = [
+        {
+            "id": 1,
+            "run_id": TRICKY,
+            "target_table": None,
+            "model_type": "prophet",
+            "prediction_date": None,
+            "actual_value": 0.1,
+            "predicted_value": -1.5e-7,
+            "is_anomaly": 1,
+            "anomaly_score": None,
+            "created_at": None,
+        },
+        {
+            "id": 2,
+            "run_id": "r2",
+            "target_table": "sales",
+            "model_type": "",
+            "prediction_date": None,
+            "actual_value": 12345678901.25,
+            "predicted_value": 3,
+            "is_anomaly": 0,
+            "anomaly_score": 1e300,
+            "created_at": None,
+        },
+    ]
+    expected = (
+        sa.insert(table)
+        .inline()
+        .values(rows)
+        .compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+    )
+    assert render_insert(table, rows, dialect) == str(expected)
