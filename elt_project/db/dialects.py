@@ -3,10 +3,9 @@
 The engine never branches on the dialect outside this module. What lives here:
 
 - :func:`bulk_load` — the fast path that appends Arrow batches to a staging table:
-  SQLite through ``sqlite3.executemany`` with one prepared INSERT in one transaction
-  (ADBC's ingest is twice as fast, but ``adbc_driver_sqlite`` bundles its own SQLite
-  library, and two SQLite libraries in one process break each other's file locks:
-  measured here as "disk I/O error" on the WAL warehouse), PostgreSQL through
+  SQLite through ADBC ingest in a child process (:mod:`elt_project.db.bulk_load`
+  says why a child), or ``sqlite3.executemany`` with one prepared INSERT in one
+  transaction when ADBC is missing or the database is in memory; PostgreSQL through
   ``COPY ... FROM STDIN (FORMAT csv)`` fed by Arrow's C++ CSV writer (the server
   casts text to the column types, so a typed staging table works), SQL Server
   through pyodbc ``fast_executemany``.
@@ -31,10 +30,14 @@ import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from elt_project.db import bulk_load as bulk_load_child
 from elt_project.errors import ConfigurationError, TransformError
 
 _NUMBER_PATTERN = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
 _NUMERIC_PY_TYPES = (int, float)
+#: Below this many rows in the first batch the child process's start-up (~0.5 s)
+#: costs more than ADBC saves, so small files use executemany.
+SQLITE_CHILD_MIN_ROWS = 50_000
 
 
 # ---- quoting ---------------------------------------------------------------------------
@@ -75,9 +78,17 @@ def bulk_load(engine: Engine, table: sa.Table, batches: Iterable[pa.RecordBatch]
         return 0
     first = _normalise_batch(first)
     name = engine.dialect.name
+    big = first.num_rows >= SQLITE_CHILD_MIN_ROWS  # a full first batch: more are coming
+    if name == "sqlite" and big and _file_database(engine) and bulk_load_child.available():
+        return bulk_load_child.load_in_child(_file_database(engine), table.name, _chain(first, iterator))
     if name == "postgresql":
         return _postgres_load(engine, table, first, iterator)
     return _executemany_load(engine, table, first, iterator)
+
+
+def _file_database(engine: Engine) -> str | None:
+    database = engine.url.database
+    return database if database and database != ":memory:" and not database.startswith("file:") else None
 
 
 def _chain(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

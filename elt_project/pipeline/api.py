@@ -94,15 +94,18 @@ def stage_import(
             result.rows_read += load.rows_read
             result.rows_staged += load.rows_staged
             result.preview = result.preview or load.preview
+        result.timings["load"] = time.perf_counter() - started
         _log_files(engine, log_id, result)
         if not result.staged_files:
             status = run_log.SKIPPED_DUPLICATE if result.files else run_log.NO_NEW_FILES
             run_log.update(engine, log_id, status=status, rows_read=0, rows_staged=0)
             result.duration_s = time.perf_counter() - started
             return result
+        checked = time.perf_counter()
         result.quality, result.rows_rejected = quality.evaluate(
             engine, config, staging, run_id, quality.load_rules(engine, config)
         )
+        result.timings["quality"] = time.perf_counter() - checked
     except Exception as exc:
         if staged_hashes:
             staging_mod.delete_run_rows(engine, staging, run_id, staged_hashes)

@@ -57,6 +57,8 @@ class StageResult:
     quality: list[QualityOutcome] = field(default_factory=list)
     preview: list[dict] = field(default_factory=list)
     duration_s: float = 0.0
+    #: Seconds per step ("load": parse → stage, "quality": the rules), for metadata and benchmarks.
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def quality_failed(self) -> bool:

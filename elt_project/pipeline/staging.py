@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from elt_project.config.models import PipelineConfig
 from elt_project.db import dialects
 from elt_project.db.schema import RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN
-from elt_project.errors import ConfigurationError
+from elt_project.errors import ConfigurationError, EltError, SourceFileError
 from elt_project.pipeline.enrichment import Enricher
 from elt_project.pipeline.mapping import ColumnPlan, plan_columns
 from elt_project.pipeline.tables import display_name, find_column
@@ -100,7 +100,16 @@ def load_file(
             result.rows_read += batch.num_rows
             yield shaped
 
-    result.rows_staged = dialects.bulk_load(engine, staging, staged_batches())
+    try:
+        result.rows_staged = dialects.bulk_load(engine, staging, staged_batches())
+    except EltError:
+        raise
+    except Exception as exc:
+        reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise SourceFileError(
+            f"Loading file {path.name} into staging table {display_name(staging)} failed ({reason}); "
+            "fix the file or the staging table's columns and run again."
+        ) from exc
     return result
 
 
