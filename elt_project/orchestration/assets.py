@@ -7,12 +7,14 @@ how a transform runs.
 """
 
 
+import functools
 from collections.abc import Iterator
 
 import dagster as dg
 from pydantic import Field
 
 from elt_project.config.models import PipelineConfig, QualityRule, slugify
+from elt_project.errors import ConfigurationError
 from elt_project.orchestration.resources import WarehouseResource
 
 PREVIEW_ROWS = 5
@@ -25,6 +27,12 @@ class StagingRunConfig(dg.Config):
         default=[], description="Paths of the files to load; empty loads every new matching file."
     )
     trigger: str = Field(default="manual", description="Who started the run: manual, sensor or runner.")
+
+
+@functools.cache
+def staging_config_schema():
+    """The config schema of every staging asset, built once: inferring it per asset is slow at 1,000 imports."""
+    return StagingRunConfig.to_fields_dict()
 
 
 def staging_asset_name(config: PipelineConfig) -> str:
@@ -51,84 +59,148 @@ def transform_pool(configs: list[PipelineConfig]) -> str:
     return f"group_{slugify(configs[0].pipeline_name).lower()}"
 
 
-def build_staging_asset(
-    import_config: PipelineConfig, rules: list[QualityRule], upstream: list[dg.AssetKey]
-) -> dg.AssetsDefinition:
-    """The ``<import>_extract_and_load_staging`` asset with one check per active rule on its table."""
-    key = dg.AssetKey(staging_asset_name(import_config))
-    specs = [
-        dg.AssetCheckSpec(
-            name=check_name(rule),
-            asset=key,
-            blocking=rule.severity == "FAIL",
-            description=rule.description or f"{rule.check_type} on {rule.target_column or rule.target_table}",
-        )
-        for rule in rules
-    ]
-    spec_names = {spec.name for spec in specs}
-    severities = {check_name(rule): rule.severity for rule in rules}
+def staging_op_name(pipeline_name: str) -> str:
+    """The op behind a group's staging assets; run config for sensor and runner runs is keyed by it."""
+    return f"{slugify(pipeline_name).lower()}_stage_imports"
 
-    @dg.asset(
-        name=key.path[0],
-        group_name=import_config.group_slug,
-        deps=upstream,
-        check_specs=specs,
-        kinds={"sql"},
-        tags={"import": import_config.asset_slug},
-        description=(
-            f"Reads {import_config.file_type} files for import '{import_config.import_name}' and loads them into "
-            f"{import_config.staging_table}; runs its data-quality rules."
-        ),
-        metadata={"staging_table": import_config.staging_table, "load_method": import_config.load_method},
+
+def _check_spec(key: dg.AssetKey, rule: QualityRule) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        name=check_name(rule),
+        asset=key,
+        blocking=rule.severity == "FAIL",
+        description=rule.description or f"{rule.check_type} on {rule.target_column or rule.target_table}",
     )
-    def _staging(
-        context: dg.AssetExecutionContext, config: StagingRunConfig, warehouse: WarehouseResource
-    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-        from elt_project.pipeline.api import stage_import
 
-        files = list(config.files) or None
-        result = stage_import(
-            warehouse.engine(),
-            warehouse.settings(),
-            import_config,
-            files,
-            run_id=context.run.run_id,
-            trigger=config.trigger,
-            raise_on_quality_failure=False,
+
+def _staging_spec(config: PipelineConfig, upstream: list[dg.AssetKey]) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key=dg.AssetKey(staging_asset_name(config)),
+        group_name=config.group_slug,
+        deps=upstream,
+        kinds={"sql"},
+        tags={"import": config.asset_slug},
+        description=(
+            f"Reads {config.file_type} files for import '{config.import_name}' and loads them into "
+            f"{config.staging_table}; runs its data-quality rules."
+        ),
+        metadata={"staging_table": config.staging_table, "load_method": config.load_method},
+    )
+
+
+def build_staging_assets(
+    pipeline_name: str,
+    configs: list[PipelineConfig],
+    rules: dict[str, list[QualityRule]],
+    upstream: dict[str, list[dg.AssetKey]],
+) -> dg.AssetsDefinition:
+    """The group's ``<import>_extract_and_load_staging`` assets, one check per active rule on each table.
+
+    One subsettable op per group carries all of the group's staging assets: a run
+    stages only the selected ones, in ``depends_on`` order. Dagster's cost per op
+    (definition, config schema, job snapshots) would otherwise make a location
+    with 1,000 imports slow to load; the jobs run in one process, so nothing
+    ran in parallel anyway.
+    """
+    by_key = {dg.AssetKey(staging_asset_name(c)): c for c in configs}
+    specs = [_staging_spec(c, upstream.get(c.import_name, [])) for c in configs]
+    check_specs = [_check_spec(key, rule) for key, c in by_key.items() for rule in rules.get(c.import_name, [])]
+    order = _dependency_order(configs, upstream)
+
+    @dg.multi_asset(
+        name=staging_op_name(pipeline_name),
+        specs=specs,
+        check_specs=check_specs,
+        can_subset=True,
+        config_schema=staging_config_schema(),
+        description=f"Stages the selected imports of group '{pipeline_name}'.",
+    )
+    def _stage(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        config = StagingRunConfig(**context.op_execution_context.op_config)
+        selected = [c for c in order if dg.AssetKey(staging_asset_name(c)) in context.selected_asset_keys]
+        if config.files and len(selected) > 1:
+            raise ConfigurationError(
+                "Run config 'files' names the files of one import, but several imports are selected; "
+                "select one staging asset or leave 'files' empty."
+            )
+        for import_config in selected:
+            yield from _stage_one(context, warehouse, import_config, rules.get(import_config.import_name, []), config)
+
+    return _stage
+
+
+def _dependency_order(configs: list[PipelineConfig], upstream: dict[str, list[dg.AssetKey]]) -> list[PipelineConfig]:
+    """Configs with every in-group ``depends_on`` before its dependant (the factory removed cycles)."""
+    by_key = {dg.AssetKey(staging_asset_name(c)): c for c in configs}
+    ordered: list[PipelineConfig] = []
+    placed: set[str] = set()
+
+    def place(config: PipelineConfig) -> None:
+        if config.import_name in placed:
+            return
+        placed.add(config.import_name)
+        for key in upstream.get(config.import_name, []):
+            if key in by_key:
+                place(by_key[key])
+        ordered.append(config)
+
+    for config in configs:
+        place(config)
+    return ordered
+
+
+def _stage_one(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    import_config: PipelineConfig,
+    rules: list[QualityRule],
+    config: StagingRunConfig,
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    from elt_project.pipeline.api import stage_import
+
+    key = dg.AssetKey(staging_asset_name(import_config))
+    result = stage_import(
+        warehouse.engine(),
+        warehouse.settings(),
+        import_config,
+        list(config.files) or None,
+        run_id=context.run.run_id,
+        trigger=config.trigger,
+        raise_on_quality_failure=False,
+    )
+    for outcome in result.quality:
+        level = context.log.warning if not outcome.passed else context.log.info
+        level(f"{import_config.import_name}: rule {outcome.rule_name}: {'passed' if outcome.passed else outcome.message}")
+    yield dg.MaterializeResult(asset_key=key, metadata=staging_metadata(result))
+    severities = {check_name(rule): rule.severity for rule in rules}
+    wanted = {name for name in severities if dg.AssetCheckKey(key, name) in context.selected_asset_check_keys}
+    seen: set[str] = set()
+    for outcome in result.quality:
+        name = slugify(outcome.rule_name)
+        if name not in wanted or name in seen:
+            continue  # a rule added after the last reload: reported in the log and the table only
+        seen.add(name)
+        yield dg.AssetCheckResult(
+            asset_key=key,
+            check_name=name,
+            passed=outcome.passed,
+            severity=dg.AssetCheckSeverity.ERROR if severities[name] == "FAIL" else dg.AssetCheckSeverity.WARN,
+            metadata={
+                "failing_rows": dg.MetadataValue.int(outcome.failing_rows),
+                "samples": dg.MetadataValue.json(list(outcome.samples)[:10]),
+                "message": outcome.message,
+            },
         )
-        for outcome in result.quality:
-            level = context.log.warning if not outcome.passed else context.log.info
-            level(f"Rule {outcome.rule_name}: {'passed' if outcome.passed else outcome.message}")
-        yield dg.MaterializeResult(metadata=staging_metadata(result))
-        seen: set[str] = set()
-        for outcome in result.quality:
-            name = slugify(outcome.rule_name)
-            if name not in spec_names or name in seen:
-                continue  # a rule added after the last reload: reported in the log and the table only
-            seen.add(name)
-            yield dg.AssetCheckResult(
-                check_name=name,
-                passed=outcome.passed,
-                severity=dg.AssetCheckSeverity.ERROR
-                if severities[name] == "FAIL"
-                else dg.AssetCheckSeverity.WARN,
-                metadata={
-                    "failing_rows": dg.MetadataValue.int(outcome.failing_rows),
-                    "samples": dg.MetadataValue.json(list(outcome.samples)[:10]),
-                    "message": outcome.message,
-                },
-            )
-        for name in sorted(spec_names - seen):
-            # No rows reached the rule (no new files, or the rule was disabled since the reload).
-            yield dg.AssetCheckResult(
-                check_name=name,
-                passed=True,
-                severity=dg.AssetCheckSeverity.WARN,
-                metadata={"evaluated": False, "rows_staged": result.rows_staged},
-                description="Not evaluated in this run: nothing was staged for this rule.",
-            )
-
-    return _staging
+    for name in sorted(wanted - seen):
+        # No rows reached the rule (no new files, or the rule was disabled since the reload).
+        yield dg.AssetCheckResult(
+            asset_key=key,
+            check_name=name,
+            passed=True,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"evaluated": False, "rows_staged": result.rows_staged},
+            description="Not evaluated in this run: nothing was staged for this rule.",
+        )
 
 
 def staging_metadata(result) -> dict:

@@ -14,7 +14,7 @@ import dagster as dg
 
 from elt_project.config.models import PipelineConfig, slugify
 from elt_project.orchestration.assets import (
-    build_staging_asset,
+    build_staging_assets,
     build_transform_asset,
     staging_asset_name,
 )
@@ -56,10 +56,14 @@ def build_definitions(
         groups.setdefault(config.group_slug, []).append(config)
     for group_slug, configs in groups.items():
         pipeline_name = configs[0].pipeline_name
-        for config in configs:
-            assets.append(
-                build_staging_asset(config, snapshot.rules_for(config.staging_table), _upstream(config, by_name, edges, problems))
+        assets.append(
+            build_staging_assets(
+                pipeline_name,
+                configs,
+                {c.import_name: snapshot.rules_for(c.staging_table) for c in configs},
+                {c.import_name: _upstream(c, by_name, edges, problems) for c in configs},
             )
+        )
         assets.append(build_transform_asset(pipeline_name, configs))
         assets.append(build_setup_sql_asset(pipeline_name, configs))
         assets.append(build_column_mappings_asset(pipeline_name, configs))

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from elt_project.config.models import PipelineConfig
 from elt_project.db import schema
-from elt_project.orchestration.assets import staging_asset_name, transform_asset_name
+from elt_project.orchestration.assets import staging_asset_name, staging_op_name, transform_asset_name
 from elt_project.orchestration.file_watch import WatchCursor, plan_tick
 from elt_project.orchestration.resources import WarehouseResource
 from elt_project.settings import Settings
@@ -70,6 +70,7 @@ def build_file_sensor(
 ) -> dg.SensorDefinition:
     """The ``<import>_file_sensor``: stable, new files in the monitored folder start runs."""
     staging = staging_asset_name(config)
+    op_name = staging_op_name(config.pipeline_name)
     selection = [dg.AssetKey(staging), dg.AssetKey(transform_asset_name(config.pipeline_name))]
     folder = Path(config.monitored_directory or "").expanduser()
 
@@ -116,7 +117,7 @@ def build_file_sensor(
             dg.RunRequest(
                 run_key=run.run_key,
                 asset_selection=selection,
-                run_config={"ops": {staging: {"config": {"files": run.files, "trigger": "sensor"}}}},
+                run_config={"ops": {op_name: {"config": {"files": run.files, "trigger": "sensor"}}}},
                 tags={"import": config.asset_slug, "trigger": "sensor"},
             )
             for run in plan.runs

@@ -32,10 +32,19 @@ def _run(defs, instance, files):
     return job.execute_in_process(
         instance=instance,
         asset_selection=[STAGING, TRANSFORM],
-        run_config={"ops": {STAGING.path[0]: {"config": {"files": [str(f) for f in files], "trigger": "sensor"}}}},
+        run_config={"ops": {"sales_stage_imports": {"config": {"files": [str(f) for f in files], "trigger": "sensor"}}}},
         tags={"import": "daily_sales", "trigger": "sensor"},
         raise_on_error=False,
     )
+
+
+def _materializations(result):
+    return [e.event_specific_data.materialization for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"]
+
+
+def _materialization(result, key):
+    [found] = [m for m in _materializations(result) if m.asset_key == key]
+    return found.metadata
 
 
 def _dest_rows(engine):
@@ -55,7 +64,7 @@ def test_sensor_style_run_stages_checks_and_transforms(engine, build_defs, insta
 
     assert result.success
     assert [(int(a), float(b)) for a, b in _dest_rows(engine)] == [(1, 10.5), (2, 3.0), (2, 4.0)]
-    staged = result.asset_materializations_for_node(STAGING.path[0])[0].metadata
+    staged = _materialization(result, STAGING)
     assert staged["dagster/row_count"].value == 3
     assert staged["rows_read"].value == 3
     assert staged["files"].value[0]["name"] == "sales_1.csv"
@@ -67,7 +76,7 @@ def test_sensor_style_run_stages_checks_and_transforms(engine, build_defs, insta
     assert not checks["order_unique"].passed  # WARN: reported, does not stop the transform
     assert checks["order_unique"].severity == dg.AssetCheckSeverity.WARN
     assert checks["order_unique"].metadata["failing_rows"].value == 2
-    loaded = result.asset_materializations_for_node(TRANSFORM.path[0])[0].metadata
+    loaded = _materialization(result, TRANSFORM)
     assert loaded["dagster/row_count"].value == 3
 
 
@@ -85,5 +94,5 @@ def test_blocking_check_stops_the_transform(engine, build_defs, instance, tmp_pa
     assert check.check_name == "amount_present" and not check.passed
     assert check.severity == dg.AssetCheckSeverity.ERROR
     assert check.metadata["failing_rows"].value == 1
-    assert result.asset_materializations_for_node(TRANSFORM.path[0]) == []
+    assert [m for m in _materializations(result) if m.asset_key == TRANSFORM] == []
     assert _dest_rows(engine) == []

@@ -70,7 +70,7 @@ def test_append_file_is_requested_once_stable_with_a_content_run_key(engine, bui
     assert run.asset_selection == [
         dg.AssetKey("daily_sales_extract_and_load_staging"), dg.AssetKey("sales_transform")
     ]
-    config = run.run_config["ops"]["daily_sales_extract_and_load_staging"]["config"]
+    config = run.run_config["ops"]["sales_stage_imports"]["config"]
     assert config == {"files": [str(folder / "sales_1.csv")], "trigger": "sensor"}
     assert run.tags["import"] == "daily_sales"
 
@@ -115,7 +115,7 @@ def test_replace_files_wait_for_the_batch_window_then_go_in_one_run(engine, buil
     assert runs == []
     runs, cursor, _ = tick(defs, "daily_sales_file_sensor", instance, age(cursor, 61))
     assert len(runs) == 1
-    config = runs[0].run_config["ops"]["daily_sales_extract_and_load_staging"]["config"]
+    config = runs[0].run_config["ops"]["sales_stage_imports"]["config"]
     assert config["files"] == [str(folder / "sales_a.csv"), str(folder / "sales_b.csv")]  # oldest first
     assert runs[0].run_key.startswith("daily_sales:batch:")
     runs, _, _ = tick(defs, "daily_sales_file_sensor", instance, age(cursor, 500))
@@ -136,7 +136,7 @@ def test_restart_with_an_empty_cursor_skips_what_the_ledger_loaded(engine, build
         )
     _, cursor, _ = tick(defs, "daily_sales_file_sensor", instance, cursor=None)
     runs, _, _ = tick(defs, "daily_sales_file_sensor", instance, age(cursor, 11))
-    assert [r.run_config["ops"]["daily_sales_extract_and_load_staging"]["config"]["files"] for r in runs] == [
+    assert [r.run_config["ops"]["sales_stage_imports"]["config"]["files"] for r in runs] == [
         [str(folder / "sales_new.csv")]
     ]
 
