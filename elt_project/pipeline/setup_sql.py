@@ -28,6 +28,8 @@ import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import sqlalchemy as sa
 from typing import Literal
 
 from sqlalchemy.engine import Dialect, Engine
@@ -35,7 +37,7 @@ from sqlalchemy.engine import Dialect, Engine
 from elt_project.config.models import PipelineConfig, slugify
 from elt_project.db.schema import RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN
 from elt_project.db.tsql_scripts import dialect_for
-from elt_project.errors import EltError
+from elt_project.errors import ConfigurationError, EltError
 from elt_project.pipeline import setup_ddl
 from elt_project.settings import Settings
 
@@ -122,17 +124,24 @@ def apply_setup_sql(engine: Engine, result: SetupSql, settings: Settings) -> lis
     have edited it, and the generated one stays in the script for review.
     """
     if engine.dialect.name != result.dialect:
-        raise EltError(
+        raise ConfigurationError(
             f"This setup SQL was generated for {result.dialect} but the warehouse is {engine.dialect.name}; "
             "generate it again with --dialect auto."
         )
     done: list[str] = []
     with engine.begin() as conn:
+        _begin_ddl_transaction(conn)
         for statement in result.statements:
             if statement.kind == "procedure" and setup_ddl.procedure_exists(conn, statement.name):
                 done.append(f"kept existing procedure {statement.name}")
                 continue
-            conn.exec_driver_sql(statement.sql)
+            try:
+                conn.exec_driver_sql(statement.sql)
+            except sa.exc.DBAPIError as exc:
+                raise ConfigurationError(
+                    f"The setup SQL failed at {statement.kind} {statement.name} and nothing was applied; "
+                    "run the generated file in a SQL client to see the database's message."
+                ) from exc
             done.append(f"{statement.kind} {statement.name}")
     for name, body in result.transform_scripts.items():
         target = settings.transforms_dir / f"{name}.sql"
@@ -145,6 +154,16 @@ def apply_setup_sql(engine: Engine, result: SetupSql, settings: Settings) -> lis
         shutil.move(tmp, target)
         done.append(f"transform script {target}")
     return done
+
+
+def _begin_ddl_transaction(conn: sa.Connection) -> None:
+    """Make SQLite's DDL part of the transaction, so a failed script leaves nothing behind.
+
+    Python's sqlite3 driver opens a transaction only before INSERT/UPDATE/DELETE, so
+    a CREATE TABLE would otherwise commit on its own.
+    """
+    if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN")
 
 
 # ---- building the statements ---------------------------------------------------------------

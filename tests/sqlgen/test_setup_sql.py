@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import pytest
 import sqlalchemy as sa
 import sqlglot
 from click.testing import CliRunner
 from sqlglot import exp
 
 from elt_project.cli import main
+from elt_project.errors import ConfigurationError
 from elt_project.config.insert_sql import render_config_insert
 from elt_project.config.models import PipelineConfig
 from elt_project.db.dialects import call_transform, engine_truncates_for_procedure, truncate
@@ -273,3 +275,23 @@ def test_cli_setup_sql_writes_and_applies(engine, settings, tmp_path, monkeypatc
     result = runner.invoke(main, ["setup-sql", "Nope"])
     assert result.exit_code == 1
     assert "No active imports in pipeline 'Nope'" in result.output
+
+
+def test_apply_refuses_another_dialect_and_rolls_back_on_failure(engine, settings, tmp_path):
+    folders = write_samples(tmp_path)
+    other = "postgresql" if engine.dialect.name == "sqlite" else "sqlite"
+    with pytest.raises(ConfigurationError, match=f"generated for {other} but the warehouse is"):
+        apply_setup_sql(engine, generate_setup_sql(make_configs(folders)[:1], other), settings)
+    with engine.begin() as conn:  # an object already holding a generated name, so one statement fails
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("CREATE TABLE ix_stg_orders_dagster_run_id (x INTEGER)")
+            failing = "index ix_stg_orders_dagster_run_id"
+        else:
+            conn.exec_driver_sql(
+                "CREATE FUNCTION sp_transform_sales(a text, b text) RETURNS int LANGUAGE sql AS 'SELECT 1'"
+            )
+            failing = "procedure sp_transform_sales"
+    result = generate_setup_sql(make_configs(folders)[:1], engine.dialect.name)
+    with pytest.raises(ConfigurationError, match=f"failed at {failing} and nothing was applied"):
+        apply_setup_sql(engine, result, settings)
+    assert not sa.inspect(engine).has_table("stg_orders")  # the whole script rolled back
