@@ -28,10 +28,9 @@ import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import sqlalchemy as sa
 from typing import Literal
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Dialect, Engine
 
 from elt_project.config.models import PipelineConfig, slugify

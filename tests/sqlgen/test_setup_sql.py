@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from sqlglot import exp
 
 from elt_project.cli import main
-from elt_project.errors import ConfigurationError
 from elt_project.config.insert_sql import render_config_insert
 from elt_project.config.models import PipelineConfig
 from elt_project.db.dialects import call_transform, engine_truncates_for_procedure, truncate
+from elt_project.errors import ConfigurationError
 from elt_project.pipeline.setup_ddl import safe_column_names
 from elt_project.pipeline.setup_sql import apply_setup_sql, generate_setup_sql, write_setup_sql
 
