@@ -23,9 +23,10 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-CURSOR_VERSION = 1
-#: Requested hashes are remembered this long after their file left the folder.
-SENT_RETENTION_S = 7 * 24 * 3600
+CURSOR_VERSION = 2
+#: Requested hashes are remembered this long; after that the ledger (LOADED) and Dagster's
+#: run-key de-duplication guard against a second load of the same content.
+SENT_RETENTION_S = 24 * 3600
 
 NEW, PENDING, DONE = "new", "pending", "done"
 
@@ -42,16 +43,25 @@ class FileState:
     pending_since: float | None = None
 
     def to_list(self) -> list:
-        return [self.size, self.mtime, self.seen_at, self.sha256, self.state, self.pending_since]
+        """Short forms keep a cursor over 10,000 files small: a done file needs only size and mtime."""
+        if self.state == DONE:
+            return [self.size, self.mtime]
+        if self.state == NEW:
+            return [self.size, self.mtime, self.seen_at]
+        return [self.size, self.mtime, self.seen_at, self.sha256, self.pending_since]
 
     @classmethod
     def from_list(cls, item: list) -> "FileState":
-        return cls(*item)
+        if len(item) == 2:
+            return cls(item[0], item[1], 0.0, None, DONE)
+        if len(item) == 3:
+            return cls(item[0], item[1], item[2])
+        return cls(item[0], item[1], item[2], item[3], PENDING, item[4])
 
 
 @dataclass
 class WatchCursor:
-    """The sensor cursor: per-path state plus hashes this sensor has already requested."""
+    """The sensor cursor: per-file state (keyed by file name) plus hashes this sensor requested."""
 
     files: dict[str, FileState] = field(default_factory=dict)
     sent: dict[str, float] = field(default_factory=dict)
@@ -119,7 +129,7 @@ def plan_tick(
     loaded_hashes: Callable[[set[str]], set[str]],
     hash_file: Callable[[str], str] = sha256_of,
 ) -> TickPlan:
-    """Fold one folder listing ``(path, size, mtime)`` into the cursor and decide the runs.
+    """Fold one folder listing ``(name, size, mtime)`` into the cursor and decide the runs.
 
     ``loaded_hashes(candidates)`` returns the subset the ledger has LOADED for this import;
     it is called only when some file was hashed in this tick.

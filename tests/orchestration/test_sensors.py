@@ -33,10 +33,11 @@ def tick(defs, name, instance, cursor=None):
 def age(cursor: str, seconds: float) -> str:
     """The cursor as it would look ``seconds`` later: every timestamp moved back."""
     data = json.loads(cursor)
-    for item in data["files"].values():
-        item[2] -= seconds
-        if item[5] is not None:
-            item[5] -= seconds
+    for item in data["files"].values():  # [size, mtime, seen_at(, sha256, pending_since)]
+        if len(item) >= 3:
+            item[2] -= seconds
+        if len(item) == 5:
+            item[4] -= seconds
     data["sent"] = {h: t - seconds for h, t in data["sent"].items()}
     return json.dumps(data)
 
