@@ -127,6 +127,8 @@ def _wider(a: str, b: str) -> str:
         return "float"
     if {a, b} == {"date", "datetime"}:
         return "datetime"
+    if _STRING.match(a) and _STRING.match(b):
+        return f"string({max(_string_length(a), _string_length(b))})"
     return f"string({max(_string_length(a), _string_length(b), 255)})"
 
 

@@ -295,3 +295,18 @@ def test_apply_refuses_another_dialect_and_rolls_back_on_failure(engine, setting
     with pytest.raises(ConfigurationError, match=f"failed at {failing} and nothing was applied"):
         apply_setup_sql(engine, result, settings)
     assert not sa.inspect(engine).has_table("stg_orders")  # the whole script rolled back
+
+
+def test_columns_of_imports_sharing_a_table_are_merged():
+    from elt_project.pipeline.setup_ddl import Column, merge_columns
+
+    first = [Column("ID", "id", "integer"), Column("Name", "name", "string(10)"), Column("D", "d", "date")]
+    second = [Column("ID", "id", "float"), Column("Name", "name", "string(50)"), Column("X", "x", "boolean")]
+    third = [Column("D", "d", "integer")]
+    merged = merge_columns(merge_columns(merge_columns(None, first), second), third)
+    assert [(c.name, c.logical) for c in merged] == [
+        ("id", "float"),
+        ("name", "string(50)"),
+        ("d", "string(255)"),
+        ("x", "boolean"),
+    ]
