@@ -9,7 +9,9 @@ header holds a ``,`` or ``>`` that the short form cannot carry.
 
 An import whose staging table does not exist yet, or whose file and table disagree
 on the number of columns, is reported rather than failed: the other imports still
-get their mapping.
+get their mapping. When every header's safe name is already a staging column,
+the mapping pairs them by name instead, so a hand-made table in another column
+order is not mis-mapped.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def generate_column_mappings(engine: Engine, configs: list[PipelineConfig]) -> C
                 f"has {len(columns)}; align the table with the file or write column_mapping by hand."
             )
             continue
-        result[config.import_name] = format_mapping(list(zip(headers, columns)))
+        result[config.import_name] = format_mapping(pair_columns(headers, columns))
 
     table = schema.elt_pipeline_configs
     with engine.begin() as conn:
@@ -71,6 +73,19 @@ def generate_column_mappings(engine: Engine, configs: list[PipelineConfig]) -> C
                 table.update().where(table.c.import_name == import_name).values(column_mapping=mapping)
             )
     return result
+
+
+def pair_columns(headers: list[str], columns: list[str]) -> list[tuple[str, str]]:
+    """Header -> staging column: by safe name when every header has its column, else by position.
+
+    Matching by name first keeps a hand-made table whose columns are in another
+    order correct; position is the fallback for renamed headers, as documented.
+    """
+    by_name = {column.lower(): column for column in columns}
+    names = setup_ddl.safe_column_names(headers)
+    if all(name in by_name for name in names):
+        return [(header, by_name[name]) for header, name in zip(headers, names)]
+    return list(zip(headers, columns))
 
 
 def format_mapping(pairs: list[tuple[str, str]]) -> str:

@@ -67,3 +67,30 @@ def test_headers_with_separators_use_the_json_form():
     assert format_mapping([("Name", "name"), (" Qty ", "qty")]) == "Name > name, Qty > qty"
     text = format_mapping([("Amount, EUR", "amount_eur"), ("A > B", "a_b")])
     assert json.loads(text) == {"Amount, EUR": "amount_eur", "A > B": "a_b"}
+
+
+def test_hand_made_table_in_another_order_is_mapped_by_name(engine, tmp_path):
+    folders = write_samples(tmp_path)
+    orders = make_configs(folders)[0]
+    store(engine, [orders])
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "CREATE TABLE stg_orders (code VARCHAR(10), is_paid VARCHAR(10), amount FLOAT, "
+                "customer_name VARCHAR(50), order_date DATE, order_id INTEGER, dagster_run_id VARCHAR(255))"
+            )
+        )
+    result = generate_column_mappings(engine, [orders])
+    assert result["orders_csv"] == (
+        "Order ID > order_id, Order Date > order_date, Customer Name > customer_name, "
+        "Amount > amount, Is Paid > is_paid, Code > code"
+    )
+
+
+def test_renamed_headers_fall_back_to_position():
+    from elt_project.pipeline.column_mappings import pair_columns
+
+    assert pair_columns(["Kunde", "Betrag"], ["customer", "amount"]) == [
+        ("Kunde", "customer"),
+        ("Betrag", "amount"),
+    ]
