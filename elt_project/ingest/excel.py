@@ -61,12 +61,14 @@ class ExcelParser(Parser):
     def batches(self, path: Path, *, batch_rows: int) -> Iterator[pa.RecordBatch]:
         opts = self.read_options
         ensure_not_empty(path)
-        header_row, names, width = self._header(path, opts.sheet_name, opts.skiprows)
+        # one workbook for header and both passes: loading it can cost a full scan
+        # of the sheet (openpyxl sizes sheets that lack a <dimension> that way)
+        with _OpenSheet(path, opts.sheet_name) as sheet:
+            header_row, names, width = self._header(sheet, path, opts.skiprows)
 
-        def open_rows() -> Iterator[dict[str, Any]]:
-            with self._sheet(path, opts.sheet_name) as sheet:
-                for row_no, row in enumerate(sheet.iter_rows(min_row=header_row + 1, values_only=True),
-                                             start=header_row + 1):
+            def open_rows() -> Iterator[dict[str, Any]]:
+                rows = sheet.iter_rows(min_row=header_row + 1, values_only=True)
+                for row_no, row in enumerate(rows, start=header_row + 1):
                     if len(row) > width and any(v not in (None, "") for v in row[width:]):
                         raise SourceFileError(
                             f"{path.name}: row {row_no} has values right of the last header column "
@@ -76,36 +78,32 @@ class ExcelParser(Parser):
                         continue
                     yield dict(zip(names, row))
 
-        yield from typed_batches(open_rows, batch_rows=batch_rows, source=path.name, names=names)
+            yield from typed_batches(open_rows, batch_rows=batch_rows, source=path.name, names=names)
 
-    def _header(self, path: Path, sheet_name: str | int | None, skiprows: int) -> tuple[int, list[str], int]:
-        with self._sheet(path, sheet_name) as sheet:
-            header_row, cells = 0, None
-            for row_no, row in enumerate(sheet.iter_rows(min_row=skiprows + 1, values_only=True),
-                                         start=skiprows + 1):
-                if any(v not in (None, "") for v in row):
-                    header_row, cells = row_no, list(row)
-                    break
-            if cells is None:
-                raise SourceFileError(f"{path.name}: file is empty (the sheet '{sheet.title}' has no rows).")
-            merged_from: dict[int, int] = {}
-            for r1, c1, r2, c2 in merged_ranges(sheet):
-                if r1 == header_row and c2 > c1:  # horizontal range starting on the header row
-                    for col in range(c1 + 1, c2 + 1):
-                        merged_from[col] = c1
-            width = max(i for i, v in enumerate(cells, 1) if v not in (None, "") or i in merged_from)
-            cells = cells[:width] + [None] * (width - len(cells))
-            raw: list[Any] = []
-            for col, value in enumerate(cells, start=1):
-                anchor_value = cells[merged_from[col] - 1] if col in merged_from else None
-                if anchor_value not in (None, ""):
-                    raw.append(f"{anchor_value}_{col - merged_from[col] + 1}")
-                else:
-                    raw.append(value)
-            return header_row, unique_column_names(raw, source=path.name), width
-
-    def _sheet(self, path: Path, sheet_name: str | int | None) -> _OpenSheet:
-        return _OpenSheet(path, sheet_name)
+    def _header(self, sheet: Any, path: Path, skiprows: int) -> tuple[int, list[str], int]:
+        """(header row number, cleaned column names, width) of the sheet."""
+        header_row, cells = 0, None
+        for row_no, row in enumerate(sheet.iter_rows(min_row=skiprows + 1, values_only=True), start=skiprows + 1):
+            if any(v not in (None, "") for v in row):
+                header_row, cells = row_no, list(row)
+                break
+        if cells is None:
+            raise SourceFileError(f"{path.name}: file is empty (the sheet '{sheet.title}' has no rows).")
+        merged_from: dict[int, int] = {}
+        for r1, c1, _r2, c2 in merged_ranges(sheet):
+            if r1 == header_row and c2 > c1:  # horizontal range starting on the header row
+                for col in range(c1 + 1, c2 + 1):
+                    merged_from[col] = c1
+        width = max(i for i, v in enumerate(cells, 1) if v not in (None, "") or i in merged_from)
+        cells = cells[:width] + [None] * (width - len(cells))
+        raw: list[Any] = []
+        for col, value in enumerate(cells, start=1):
+            anchor_value = cells[merged_from[col] - 1] if col in merged_from else None
+            if anchor_value not in (None, ""):
+                raw.append(f"{anchor_value}_{col - merged_from[col] + 1}")
+            else:
+                raw.append(value)
+        return header_row, unique_column_names(raw, source=path.name), width
 
 
 class _OpenSheet:

@@ -28,19 +28,19 @@ from elt_project.ingest.base import empty_batch
 RowSource = Callable[[], Iterator[dict[str, Any]]]
 
 
-def kind_of(value: Any) -> str:
-    """Coarse kind of a Python value; bool before int because bool is an int."""
-    if isinstance(value, bool):
+def kind_of_type(type_: type) -> str:
+    """Coarse kind of a Python type; bool before int because bool is an int."""
+    if issubclass(type_, bool):
         return "bool"
-    if isinstance(value, int):
+    if issubclass(type_, int):
         return "int"
-    if isinstance(value, (float, Decimal)):
+    if issubclass(type_, (float, Decimal)):
         return "float"
-    if isinstance(value, dt.datetime):
+    if issubclass(type_, dt.datetime):
         return "datetime"
-    if isinstance(value, dt.date):
+    if issubclass(type_, dt.date):
         return "date"
-    if isinstance(value, (dict, list, tuple)):
+    if issubclass(type_, (dict, list, tuple)):
         return "nested"
     return "str"
 
@@ -71,42 +71,56 @@ def as_text(value: Any) -> str:
     return str(value)
 
 
-def convert(value: Any, type_: pa.DataType) -> Any:
-    """A value made to fit its column's planned type (empty text is null)."""
-    if value is None or (isinstance(value, str) and value == ""):
-        return None
-    if pa.types.is_string(type_):
-        return value if isinstance(value, str) else as_text(value)
-    if pa.types.is_floating(type_):
-        return float(value)
-    if pa.types.is_timestamp(type_) and not isinstance(value, dt.datetime):
-        return dt.datetime(value.year, value.month, value.day)
-    return value
-
-
 class ColumnPlan:
-    """Column names in first-seen order and the kinds of values seen in each."""
+    """Column names in first-seen order and the Python types of the values seen in each.
+
+    Types, not kinds, are collected: ``set.add(type(v))`` is the cheapest per-cell
+    step, and the mapping to kinds happens once per column when the schema is built.
+    """
 
     def __init__(self, names: Iterable[str] = ()) -> None:
-        self.kinds: dict[str, set[str]] = {name: set() for name in names}
+        self.types: dict[str, set[type]] = {name: set() for name in names}
 
     def observe(self, row: dict[str, Any]) -> None:
+        types = self.types
         for name, value in row.items():
-            kinds = self.kinds.get(name)
-            if kinds is None:
-                kinds = self.kinds[name] = set()
-            if value is not None and value != "":
-                kinds.add(kind_of(value))
+            seen = types.get(name)
+            if seen is None:
+                seen = types[name] = set()
+            seen.add(type(value))
 
     def schema(self) -> pa.Schema:
-        return pa.schema([(name, arrow_type(kinds)) for name, kinds in self.kinds.items()])
+        fields = []
+        for name, seen in self.types.items():
+            kinds = {kind_of_type(t) for t in seen if t is not type(None)}
+            fields.append(pa.field(name, arrow_type(kinds)))
+        return pa.schema(fields)
+
+
+def column_values(values: list[Any], type_: pa.DataType) -> list[Any]:
+    """Values made to fit the planned type: text for text columns ("" → null), floats, datetimes."""
+    if pa.types.is_string(type_):
+        return [
+            None if value is None or value == "" else value if type(value) is str else as_text(value)
+            for value in values
+        ]
+    if pa.types.is_floating(type_) and any(isinstance(v, Decimal) for v in values):
+        return [None if value is None else float(value) for value in values]
+    if pa.types.is_timestamp(type_):
+        return [
+            value if value is None or isinstance(value, dt.datetime)
+            else dt.datetime(value.year, value.month, value.day)
+            for value in values
+        ]
+    return values
 
 
 def to_batch(rows: list[dict[str, Any]], schema: pa.Schema, *, source: str) -> pa.RecordBatch:
     """One record batch of ``rows`` with the planned ``schema``."""
     arrays = []
     for field in schema:
-        values = [convert(row.get(field.name), field.type) for row in rows]
+        name = field.name
+        values = column_values([row.get(name) for row in rows], field.type)
         try:
             arrays.append(pa.array(values, type=field.type))
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
