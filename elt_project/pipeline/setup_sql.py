@@ -12,7 +12,9 @@ the script holds, per pipeline group:
   plus ``load_timestamp`` (UTC, filled by the database);
 * one transform per distinct ``transform_procedure``: truncate a destination when
   its name is in the comma list ``tables_to_truncate``, then ``INSERT ... SELECT``
-  this run's staged rows. A stored procedure on SQL Server and PostgreSQL; on
+  this run's staged rows (booleans wait in staging as text, because SQL Server's
+  BIT rejects 'yes' and SQLite keeps 'true' as text, and the transform converts
+  them). A stored procedure on SQL Server and PostgreSQL; on
   SQLite, which has no procedures, a script for ``transforms/<procedure>.sql``
   using ``:run_id`` (the engine truncates replace destinations itself there).
 
