@@ -10,7 +10,7 @@ The engine never branches on the dialect outside this module. What lives here:
   casts text to the column types, so a typed staging table works), SQL Server
   through pyodbc ``fast_executemany``.
 - :func:`truncate`, :func:`call_transform` — destinations and transforms.
-- :func:`numeric_value`, :func:`regex_match`, :func:`prepare_connection` — what the
+- :func:`numeric_failure`, :func:`regex_match`, :func:`prepare_connection` — what the
   data-quality checks need to compare text columns as numbers and match patterns.
 - :func:`row_order` — a physical insertion order for "keep the first duplicate".
 
@@ -34,6 +34,7 @@ from elt_project.db import bulk_load as bulk_load_child
 from elt_project.errors import ConfigurationError, TransformError
 
 _NUMBER_PATTERN = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
+_NUMBER_RE = re.compile(_NUMBER_PATTERN)
 _NUMERIC_PY_TYPES = (int, float)
 #: Below this many rows in the first batch the child process's start-up (~0.5 s)
 #: costs more than ADBC saves, so small files use executemany.
@@ -149,6 +150,24 @@ def truncate(conn: Connection, table: sa.Table) -> None:
         conn.exec_driver_sql(f"TRUNCATE TABLE {quote_table(conn.dialect, table)}")
 
 
+def delete_run(conn: Connection, table: sa.Table, run_column: sa.Column, run_id: str) -> None:
+    """Delete one run's rows from a staging table inside the caller's transaction.
+
+    When the table holds nothing else (the usual case: other runs were purged) it is
+    emptied in one step instead of row by row — TRUNCATE on PostgreSQL after taking
+    the table lock (so a concurrent load cannot slip in between check and truncate),
+    an unqualified DELETE on SQLite (its truncate optimisation).
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"LOCK TABLE {quote_table(conn.dialect, table)} IN ACCESS EXCLUSIVE MODE")
+    if conn.dialect.name in ("postgresql", "sqlite"):
+        others = sa.select(sa.literal(1)).where(sa.or_(run_column != run_id, run_column.is_(None))).limit(1)
+        if conn.execute(others).first() is None:
+            truncate(conn, table)
+            return
+    conn.execute(sa.delete(table).where(run_column == run_id))
+
+
 def engine_truncates_for_procedure(dialect: sa.engine.Dialect) -> bool:
     """SQLite scripts are not procedures: the engine truncates ``replace`` destinations itself.
 
@@ -223,16 +242,13 @@ def prepare_connection(conn: Connection) -> None:
     """Register the SQL functions the checks use on this connection (SQLite only)."""
     if conn.dialect.name == "sqlite":
         raw = conn.connection.driver_connection
-        raw.create_function("elt_to_number", 1, _to_number, deterministic=True)
+        raw.create_function("elt_is_number", 1, _is_number, deterministic=True)
 
 
-def _to_number(value):
-    if value is None or isinstance(value, (int, float)):
-        return value
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
+def _is_number(value) -> int:
+    if isinstance(value, (int, float)):
+        return 1
+    return 1 if isinstance(value, str) and _NUMBER_RE.match(value) else 0
 
 
 def _is_numeric_type(type_: sa.types.TypeEngine) -> bool:
@@ -242,19 +258,28 @@ def _is_numeric_type(type_: sa.types.TypeEngine) -> bool:
         return False
 
 
-def numeric_value(expr: sa.ColumnElement, type_: sa.types.TypeEngine, dialect: sa.engine.Dialect):
-    """``expr`` as a number, or NULL when its text is not a number (never an error)."""
+def numeric_failure(expr: sa.ColumnElement, type_: sa.types.TypeEngine, dialect: sa.engine.Dialect, bad):
+    """A condition true when ``expr`` is not a number or ``bad(number)`` holds (NULL input: false).
+
+    Text columns are tested for "is a number" once per row (a CASE, so the test and
+    the cast are not repeated per comparison): PostgreSQL by regular expression,
+    SQLite by a registered Python function, SQL Server by ``TRY_CAST``.
+    """
     if _is_numeric_type(type_):
-        return expr
+        return sa.and_(expr.is_not(None), bad(expr))
     if dialect.name == "sqlite":
-        return sa.func.elt_to_number(expr)
+        number = sa.cast(expr, sa.Float)
+        return sa.case((expr.is_(None), False), (sa.func.elt_is_number(expr) == 1, bad(number)), else_=True) == sa.true()
     if dialect.name == "postgresql":
         text = sa.cast(expr, sa.Text)
+        number = sa.cast(text, sa.Float)
         return sa.case(
-            (text.regexp_match(sa.literal(_NUMBER_PATTERN)), sa.cast(text, sa.Float)),
-            else_=sa.null(),
+            (text.is_(None), False),
+            (text.regexp_match(sa.literal(_NUMBER_PATTERN)), bad(number)),
+            else_=True,
         )
-    return sa.try_cast(expr, sa.Float)
+    number = sa.try_cast(expr, sa.Float)
+    return sa.and_(expr.is_not(None), sa.or_(number.is_(None), bad(number)))
 
 
 def regex_match(expr: sa.ColumnElement, pattern: str, dialect: sa.engine.Dialect, rule_name: str):

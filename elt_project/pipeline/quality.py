@@ -144,18 +144,17 @@ def _failing_condition(conn: Connection, staging: sa.Table, column: sa.Column, r
     if check == "IS_IN_SET":
         values = [_as_column_value(v, column, rule) for v in parse_value_set(rule)]
         return sa.and_(present, column.not_in(values))
-    if check in ("NOT_NEGATIVE", "RANGE"):
-        number = dialects.numeric_value(column, column.type, dialect)
-        bad = [number.is_(None)]
-        if check == "NOT_NEGATIVE":
-            bad.append(number < 0)
-        else:
-            low, high = _range(rule)
-            if low is not None:
-                bad.append(number < low)
-            if high is not None:
-                bad.append(number > high)
-        return sa.and_(present, sa.or_(*bad))
+    if check == "NOT_NEGATIVE":
+        return dialects.numeric_failure(column, column.type, dialect, lambda number: number < 0)
+    if check == "RANGE":
+        low, high = _range(rule)
+
+        def outside(number):
+            bounds = [number < low] if low is not None else []
+            bounds += [number > high] if high is not None else []
+            return sa.or_(*bounds)
+
+        return dialects.numeric_failure(column, column.type, dialect, outside)
     if check == "MAX_LENGTH":
         return sa.func.char_length(sa.cast(column, sa.Text)) > _integer(rule)
     if check == "MATCHES":

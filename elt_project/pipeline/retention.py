@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from elt_project.config.models import PipelineConfig
+from elt_project.db import dialects
 from elt_project.db.schema import etl_pipeline_run_logs as run_logs
 from elt_project.pipeline.ledger import utcnow
 from elt_project.pipeline.staging import lineage_columns
@@ -46,10 +47,11 @@ def purge_expired(engine: Engine, config: PipelineConfig, staging: sa.Table, *, 
         return conn.execute(sa.delete(staging).where(run_column.in_(old_runs))).rowcount or 0
 
 
-def after_success(engine: Engine, config: PipelineConfig, staging: sa.Table, run_id: str) -> int:
+def after_success(engine: Engine, config: PipelineConfig, staging: sa.Table, run_id: str) -> bool:
     """Delete a successfully transformed run's rows unless the import keeps them a while."""
     if config.staging_retention_days and config.staging_retention_days > 0:
-        return 0
+        return False
     run_column = staging.c[lineage_columns(staging)["run"]]
     with engine.begin() as conn:
-        return conn.execute(sa.delete(staging).where(run_column == run_id)).rowcount or 0
+        dialects.delete_run(conn, staging, run_column, run_id)
+    return True

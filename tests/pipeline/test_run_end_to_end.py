@@ -212,3 +212,16 @@ def test_retention_purges_old_failed_runs(settings, sales_tables, add_config, in
     )
     run_import(engine, settings, config)  # no files: still purges at the start
     assert query(engine, "SELECT dagster_run_id FROM stg_sales") == [("recent-run",)]
+
+
+def test_success_cleanup_keeps_other_runs_rows(settings, sales_tables, add_config, inbox):
+    engine = sales_tables
+    config = add_config()
+    execute(engine, "INSERT INTO stg_sales (order_id, dagster_run_id) VALUES ('9', 'failed-yesterday')")
+    write_csv(inbox / "sales_1.csv", ROWS)
+    run_import(engine, settings, config)
+    assert query(engine, "SELECT order_id, dagster_run_id FROM stg_sales") == [("9", "failed-yesterday")]
+    write_csv(inbox / "sales_2.csv", ROWS[:1])
+    execute(engine, "DELETE FROM stg_sales")
+    run_import(engine, settings, config)  # alone in the table: emptied in one step
+    assert query(engine, "SELECT COUNT(*) FROM stg_sales") == [(0,)]
