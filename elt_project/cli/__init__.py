@@ -31,6 +31,10 @@ def _register() -> None:
     for module in (db_commands, run_commands, sqlgen_commands, demo_commands, service_commands):
         for command in module.COMMANDS:
             main.add_command(command)
+    from elt_project.orchestration import cli_commands as orchestration_commands
+
+    for command in orchestration_commands.COMMANDS:
+        main.add_command(command)
 
 
 _register()

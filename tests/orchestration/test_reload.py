@@ -13,8 +13,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import requests
+from click.testing import CliRunner
 import sqlalchemy as sa
 
+from elt_project.cli import main
 from elt_project.db import schema
 from elt_project.db.engine import create_warehouse_engine
 from elt_project.db.migrate import upgrade
@@ -106,10 +108,14 @@ def test_config_change_sensor_reloads_the_location(webserver):
     with engine.begin() as conn:
         conn.execute(sa.update(schema.elt_pipeline_configs).values(is_active=0)
                      .where(schema.elt_pipeline_configs.c.import_name == "budget"))
-    assert reload_location(base_url) == "loaded"
+    result = CliRunner().invoke(main, ["reload", "--url", base_url])  # the admin's way: `elt reload`
+    assert result.exit_code == 0 and "Reloaded 'elt_project'" in result.output
     assert "budget_extract_and_load_staging" not in _asset_names(base_url)
 
 
 def test_reload_request_to_a_dead_webserver_says_what_to_check():
+    dead = f"http://127.0.0.1:{_free_port()}"
     with pytest.raises(TransientError, match="check that it is running"):
-        reload_location(f"http://127.0.0.1:{_free_port()}", timeout_s=2)
+        reload_location(dead, timeout_s=2)
+    result = CliRunner().invoke(main, ["reload", "--url", dead])
+    assert result.exit_code == 1 and "check that it is running (DAGSTER_PORT)" in result.output

@@ -1,0 +1,21 @@
+"""``elt reload``: ask the running Dagster webserver to re-read the config table."""
+
+import click
+
+from elt_project.orchestration.reload import LOCATION_NAME, dagster_base_url, reload_location
+from elt_project.settings import load_settings
+
+
+@click.command("reload")
+@click.option("--url", default=None, help="Dagster webserver URL; default http://BIND_HOST:DAGSTER_PORT.")
+@click.option("--location", default=LOCATION_NAME, show_default=True, help="Code location name in workspace.yaml.")
+def reload_command(url: str | None, location: str) -> None:
+    """Reload the Dagster code location so config rows added or changed since the last load show up."""
+    base_url = url or dagster_base_url(load_settings())
+    outcome = reload_location(base_url, location)
+    if outcome != "loaded":
+        raise click.ClickException(f"Reloaded '{location}', but it did not load: {outcome}")
+    click.echo(f"Reloaded '{location}' at {base_url}.")
+
+
+COMMANDS = [reload_command]
