@@ -4,7 +4,7 @@ Run: ``.venv/bin/python bench/parse.py [--rows 1000000] [--keep FILE]``.
 Both readers see the same file in one run; pandas reads every column as text
 too (``dtype=str``, ``keep_default_na=False``) so both do the same work. The last
 line is ``parse_ratio_vs_pandas=X.XX``: the faster of the two pandas timings divided
-by read_batches' time (>1 means read_batches is faster). Best of 3 runs each.
+by read_batches' time (>1 means read_batches is faster). Best of 5 interleaved runs each.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def main() -> None:
         # warm the page cache so neither reader pays for the first disk read
         path.read_bytes()
         timings: dict[str, list[tuple[float, int]]] = {"ours": [], "text": [], "default": []}
-        for _ in range(3):  # interleaved, so a busy moment on a shared machine hits all three
+        for _ in range(5):  # interleaved, so a busy moment on a shared machine hits all three
             timings["ours"].append(time_read_batches(path))
             timings["text"].append(time_pandas_text(path))
             timings["default"].append(time_pandas_default(path))
