@@ -53,14 +53,23 @@ CHECK_TYPES = frozenset(
 def evaluate(
     engine: Engine, config: PipelineConfig, staging: sa.Table, run_id: str, rules: list[QualityRule]
 ) -> tuple[list[QualityOutcome], int]:
-    """Evaluate ``rules``; log each to data_quality_run_logs; returns outcomes and rows rejected."""
+    """Evaluate ``rules``; log each to data_quality_run_logs; returns outcomes and rows rejected.
+
+    Every rule's failing rows are counted in ONE scan of the run's rows (a
+    ``SUM(CASE WHEN ...)`` per rule); samples and rejected rows are then read only
+    for the rules that failed.
+    """
     outcomes: list[QualityOutcome] = []
     rejected_total = 0
+    if not rules:
+        return outcomes, 0
     with engine.begin() as conn:
         dialects.prepare_connection(conn)
         in_run = staging.c[lineage_columns(staging)["run"]] == run_id
-        for rule in rules:
-            outcome, rejected = _evaluate_one(conn, config, staging, in_run, run_id, rule)
+        checks = [_prepare(conn, staging, in_run, rule) for rule in rules]
+        counts = _count_all(conn, staging, in_run, checks)
+        for (rule, column, condition), count in zip(checks, counts):
+            outcome, rejected = _finish_rule(conn, config, staging, in_run, run_id, rule, column, condition, count)
             rejected_total += rejected
             outcomes.append(outcome)
             conn.execute(
@@ -82,7 +91,8 @@ def evaluate(
     return outcomes, rejected_total
 
 
-def _evaluate_one(conn: Connection, config, staging, in_run, run_id, rule: QualityRule):
+def _prepare(conn: Connection, staging: sa.Table, in_run, rule: QualityRule):
+    """(rule, column, failing condition) — validated; ROW_COUNT_MIN has no column or condition."""
     check = rule.check_type
     if check not in CHECK_TYPES:
         raise ConfigurationError(
@@ -90,33 +100,56 @@ def _evaluate_one(conn: Connection, config, staging, in_run, run_id, rule: Quali
             f"{', '.join(sorted(CHECK_TYPES))}; fix the rule."
         )
     if check == "ROW_COUNT_MIN":
-        minimum = _integer(rule)
-        count = conn.execute(sa.select(sa.func.count()).select_from(staging).where(in_run)).scalar()
-        passed = count >= minimum
-        message = f"{count} rows staged; at least {minimum} required."
-        return _outcome(rule, passed, 0 if passed else 1, [count] if not passed else [], message), 0
+        _integer(rule)
+        return rule, None, None
     if not rule.target_column:
         raise ConfigurationError(f"Data quality rule '{rule.rule_name}' ({check}) needs a target_column; fix the rule.")
     column = require_column(staging, rule.target_column, context=f"Data quality rule '{rule.rule_name}'")
-    failing = sa.and_(in_run, _failing_condition(conn, staging, column, rule, in_run))
+    return rule, column, _failing_condition(conn, staging, column, rule, in_run)
+
+
+def _count_all(conn: Connection, staging: sa.Table, in_run, checks) -> list[int]:
+    """Failing-row counts of every rule (row count for ROW_COUNT_MIN) in one scan."""
+    columns = [
+        sa.func.count() if condition is None else sa.func.sum(sa.case((condition, 1), else_=0))
+        for _, _, condition in checks
+    ]
     try:
-        count = conn.execute(sa.select(sa.func.count()).select_from(staging).where(failing)).scalar()
-        samples = []
-        if count:
-            samples = [
-                _plain(row[0])
-                for row in conn.execute(sa.select(column).where(failing).distinct().limit(SAMPLE_SIZE))
-            ]
-    except sa.exc.DBAPIError as exc:
-        raise ConfigurationError(
-            f"Data quality rule '{rule.rule_name}' could not be evaluated on {staging.name}.{column.name}; "
-            "check its check_type and check_expression against the column's type."
-        ) from exc
+        with conn.begin_nested():
+            row = conn.execute(sa.select(*columns).select_from(staging).where(in_run)).one()
+        return [int(value or 0) for value in row]
+    except sa.exc.DBAPIError:
+        pass  # one rule does not fit its column: count rule by rule to name it
+    counts = []
+    for rule, column, condition in checks:
+        expression = sa.func.count() if condition is None else sa.func.sum(sa.case((condition, 1), else_=0))
+        try:
+            with conn.begin_nested():
+                counts.append(int(conn.execute(sa.select(expression).select_from(staging).where(in_run)).scalar() or 0))
+        except sa.exc.DBAPIError as exc:
+            raise ConfigurationError(
+                f"Data quality rule '{rule.rule_name}' could not be evaluated on {staging.name}.{column.name}; "
+                "check its check_type and check_expression against the column's type."
+            ) from exc
+    return counts
+
+
+def _finish_rule(conn, config, staging, in_run, run_id, rule: QualityRule, column, condition, count: int):
+    if condition is None:  # ROW_COUNT_MIN: count is the number of staged rows
+        minimum = _integer(rule)
+        passed = count >= minimum
+        message = f"{count} rows staged; at least {minimum} required."
+        return _outcome(rule, passed, 0 if passed else 1, [] if passed else [count], message), 0
+    failing = sa.and_(in_run, condition)
+    samples = []
+    if count:
+        query = sa.select(column).where(failing).distinct().limit(SAMPLE_SIZE)
+        samples = [_plain(row[0]) for row in conn.execute(query)]
     rejected = 0
     if count and rule.severity == "FAIL":
         rejected = _copy_rejected(conn, config, staging, failing, run_id, rule)
     passed = count == 0
-    message = "All rows pass." if passed else f"{count} row(s) fail {check} on {column.name}."
+    message = "All rows pass." if passed else f"{count} row(s) fail {rule.check_type} on {column.name}."
     return _outcome(rule, passed, count, samples, message), rejected
 
 

@@ -161,7 +161,7 @@ def builtin_insert(conn: Connection, staging: sa.Table, destination: sa.Table, r
     run_column = staging.c[lineage_columns(staging)["run"]]
     select = sa.select(*(_cast_to(source, column) for column, source in pairs)).where(run_column == run_id)
     statement = sa.insert(destination).from_select([column.name for column, _ in pairs], select)
-    rowcount = conn.execute(statement).rowcount
+    rowcount = conn.execution_options(preserve_rowcount=True).execute(statement).rowcount
     if rowcount is None or rowcount < 0:  # some drivers do not report INSERT ... SELECT counts
         rowcount = count_run_rows(conn, staging, run_id)
     return rowcount
