@@ -27,13 +27,13 @@ from dagster._core.remote_representation.external_data import RepositorySnap
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from elt_project.db import schema  # noqa: E402
-from elt_project.db.engine import create_warehouse_engine  # noqa: E402
-from elt_project.db.migrate import upgrade  # noqa: E402
-from elt_project.orchestration.factory import build_definitions  # noqa: E402
-from elt_project.orchestration.resources import WarehouseResource  # noqa: E402
-from elt_project.orchestration.snapshot import read_snapshot  # noqa: E402
-from elt_project.settings import load_settings  # noqa: E402
+from elt_project.db import schema
+from elt_project.db.engine import create_warehouse_engine
+from elt_project.db.migrate import upgrade
+from elt_project.orchestration.factory import build_definitions
+from elt_project.orchestration.resources import WarehouseResource
+from elt_project.orchestration.snapshot import read_snapshot
+from elt_project.settings import load_settings
 
 POINTER = CodePointer.from_module("elt_project.definitions", "defs", working_directory=None)
 IMPORTS_PER_GROUP = 10
@@ -63,8 +63,14 @@ def _warehouse(folder: Path, rows: int) -> str:
         for i in range(rows)
     ]
     rules = [
-        {"rule_name": f"rule {i}", "target_table": f"stg_{i}", "target_column": "amount",
-         "check_type": "NOT_NULL", "severity": "FAIL" if i % 2 else "WARN", "is_active": 1}
+        {
+            "rule_name": f"rule {i}",
+            "target_table": f"stg_{i}",
+            "target_column": "amount",
+            "check_type": "NOT_NULL",
+            "severity": "FAIL" if i % 2 else "WARN",
+            "is_active": 1,
+        }
         for i in range(0, rows, 2)
     ]
     with engine.begin() as conn:
@@ -101,15 +107,26 @@ def tick_seconds(files: int) -> tuple[float, float]:
         incoming.mkdir(parents=True)
         for n in range(files):
             (incoming / f"feed_0_{n:05d}.csv").write_text(f"id,amount\n{n},1\n")
-        settings = load_settings(env={}, env_file=folder / "no.env", database_url=url, data_dir=str(folder / "data"),
-                                 file_min_age_seconds=0, batch_window_seconds=0)
-        defs = build_definitions(read_snapshot(create_warehouse_engine(url)), settings,
-                                 warehouse=WarehouseResource.for_settings(settings))
+        settings = load_settings(
+            env={},
+            env_file=folder / "no.env",
+            database_url=url,
+            data_dir=str(folder / "data"),
+            file_min_age_seconds=0,
+            batch_window_seconds=0,
+        )
+        defs = build_definitions(
+            read_snapshot(create_warehouse_engine(url)),
+            settings,
+            warehouse=WarehouseResource.for_settings(settings),
+        )
         sensor = defs.resolve_sensor_def("import_0_file_sensor")
         times, cursor = [], None
         with dg.instance_for_test() as instance:
             for _ in range(6):
-                with dg.build_sensor_context(instance=instance, cursor=cursor, resources=dict(defs.resources)) as ctx:
+                with dg.build_sensor_context(
+                    instance=instance, cursor=cursor, resources=dict(defs.resources)
+                ) as ctx:
                     started = time.perf_counter()
                     result = sensor.evaluate_tick(ctx)
                     times.append(time.perf_counter() - started)
@@ -127,8 +144,10 @@ def main() -> None:
         print(f"{rows:>12} {assets:>7} {seconds:>8.2f} {cpu:>7.2f} {1000 * seconds / rows:>11.1f}")
         load_1000 = seconds
     first, second = tick_seconds(10_000)
-    print(f"sensor tick over 10,000 files: first (hash all, request all) {first:.2f} s, "
-          f"warm (unchanged, median of 5) {second:.3f} s")
+    print(
+        f"sensor tick over 10,000 files: first (hash all, request all) {first:.2f} s, "
+        f"warm (unchanged, median of 5) {second:.3f} s"
+    )
     print(f"defs_load_s_1000={load_1000:.2f} tick_s_10000={second:.3f}")
 
 

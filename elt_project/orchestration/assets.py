@@ -6,7 +6,6 @@ metadata and asset-check results. Nothing here knows how a file is parsed or
 how a transform runs.
 """
 
-
 import functools
 from collections.abc import Iterator
 
@@ -31,7 +30,7 @@ class StagingRunConfig(dg.Config):
 
 @functools.cache
 def staging_config_schema():
-    """The config schema of every staging asset, built once: inferring it per asset is slow at 1,000 imports."""
+    """The staging config schema, built once: inferring it per asset is slow at 1,000 imports."""
     return StagingRunConfig.to_fields_dict()
 
 
@@ -104,7 +103,9 @@ def build_staging_assets(
     """
     by_key = {dg.AssetKey(staging_asset_name(c)): c for c in configs}
     specs = [_staging_spec(c, upstream.get(c.import_name, [])) for c in configs]
-    check_specs = [_check_spec(key, rule) for key, c in by_key.items() for rule in rules.get(c.import_name, [])]
+    check_specs = [
+        _check_spec(key, rule) for key, c in by_key.items() for rule in rules.get(c.import_name, [])
+    ]
     order = _dependency_order(configs, upstream)
 
     @dg.multi_asset(
@@ -124,12 +125,16 @@ def build_staging_assets(
                 "select one staging asset or leave 'files' empty."
             )
         for import_config in selected:
-            yield from _stage_one(context, warehouse, import_config, rules.get(import_config.import_name, []), config)
+            yield from _stage_one(
+                context, warehouse, import_config, rules.get(import_config.import_name, []), config
+            )
 
     return _stage
 
 
-def _dependency_order(configs: list[PipelineConfig], upstream: dict[str, list[dg.AssetKey]]) -> list[PipelineConfig]:
+def _dependency_order(
+    configs: list[PipelineConfig], upstream: dict[str, list[dg.AssetKey]]
+) -> list[PipelineConfig]:
     """Configs with every in-group ``depends_on`` before its dependant (the factory removed cycles)."""
     by_key = {dg.AssetKey(staging_asset_name(c)): c for c in configs}
     ordered: list[PipelineConfig] = []
@@ -170,7 +175,10 @@ def _stage_one(
     )
     for outcome in result.quality:
         level = context.log.warning if not outcome.passed else context.log.info
-        level(f"{import_config.import_name}: rule {outcome.rule_name}: {'passed' if outcome.passed else outcome.message}")
+        level(
+            f"{import_config.import_name}: rule {outcome.rule_name}: "
+            f"{'passed' if outcome.passed else outcome.message}"
+        )
     yield dg.MaterializeResult(asset_key=key, metadata=staging_metadata(result))
     severities = {check_name(rule): rule.severity for rule in rules}
     wanted = {name for name in severities if dg.AssetCheckKey(key, name) in context.selected_asset_check_keys}
@@ -184,7 +192,9 @@ def _stage_one(
             asset_key=key,
             check_name=name,
             passed=outcome.passed,
-            severity=dg.AssetCheckSeverity.ERROR if severities[name] == "FAIL" else dg.AssetCheckSeverity.WARN,
+            severity=dg.AssetCheckSeverity.ERROR
+            if severities[name] == "FAIL"
+            else dg.AssetCheckSeverity.WARN,
             metadata={
                 "failing_rows": dg.MetadataValue.int(outcome.failing_rows),
                 "samples": dg.MetadataValue.json(list(outcome.samples)[:10]),
@@ -212,8 +222,10 @@ def staging_metadata(result) -> dict:
         "rows_staged": dg.MetadataValue.int(result.rows_staged),
         "rows_rejected": dg.MetadataValue.int(result.rows_rejected),
         "files": dg.MetadataValue.json(
-            [{"name": f.path.name, "sha256": f.content_hash, "status": f.status, "rows": f.rows_read}
-             for f in result.files]
+            [
+                {"name": f.path.name, "sha256": f.content_hash, "status": f.status, "rows": f.rows_read}
+                for f in result.files
+            ]
         ),
         "file_names": ", ".join(files) or "(no new files)",
         "duration_s": dg.MetadataValue.float(round(result.duration_s, 3)),
@@ -248,7 +260,9 @@ def build_transform_asset(pipeline_name: str, configs: list[PipelineConfig]) -> 
         deps=staging_keys,
         pool=transform_pool(configs),
         kinds={"sql"},
-        description=f"Moves this run's staged rows of group '{pipeline_name}' into {', '.join(destinations)}.",
+        description=(
+            f"Moves this run's staged rows of group '{pipeline_name}' into {', '.join(destinations)}."
+        ),
         metadata={"destination_tables": ", ".join(destinations)},
     )
     def _transform(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

@@ -5,7 +5,6 @@ statement (rendered by :mod:`elt_project.config.insert_sql`) shown as Markdown
 metadata. Nothing is written to the warehouse: a person reviews and runs it.
 """
 
-
 from enum import Enum
 
 import dagster as dg
@@ -67,10 +66,12 @@ class PipelineConfigForm(dg.Config):
         default=None, description="JSON options: SFTP/web/browser settings or read_options."
     )
     transform_procedure: str | None = Field(
-        default=None, description="Stored procedure (or SQLite script name) that moves staging to destination."
+        default=None,
+        description="Stored procedure (or SQLite script name) that moves staging to destination.",
     )
     load_method: LoadMethod = Field(
-        default=LoadMethod.replace, description="replace: full refresh of the destination; append: incremental."
+        default=LoadMethod.replace,
+        description="replace: full refresh of the destination; append: incremental.",
     )
     deduplication_key: str | None = Field(
         default=None, description="Comma-separated key columns; append loads skip rows already present."

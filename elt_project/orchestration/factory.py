@@ -79,7 +79,7 @@ def build_definitions(
                 sensors.append(build_file_sensor(config, job, settings))
 
     assets.append(build_config_problems_asset(problems))
-    for problem in problems[len(snapshot.problems):]:
+    for problem in problems[len(snapshot.problems) :]:
         log.warning("Config problem: %s", problem)
     return dg.Definitions(
         assets=assets,
@@ -108,14 +108,26 @@ def _without_name_clashes(configs: list[PipelineConfig], problems: list[str]) ->
         other_group = group_slugs.get(config.group_slug.lower())
         if other_import is not None:
             problems.append(
-                _problem(config, "import_name", f"gives the same Dagster name as import '{other_import}'; "
-                         "rename one of them and reload definitions.")
+                _problem(
+                    config,
+                    "import_name",
+                    f"gives the same Dagster name as import '{other_import}'; "
+                    "rename one of them and reload definitions.",
+                )
             )
             continue
-        if other_group is not None and other_group != config.pipeline_name and slugify(other_group) != config.group_slug:
+        if (
+            other_group is not None
+            and other_group != config.pipeline_name
+            and slugify(other_group) != config.group_slug
+        ):
             problems.append(
-                _problem(config, "pipeline_name", f"'{config.pipeline_name}' clashes with pipeline '{other_group}' "
-                         "once made a Dagster name; use the same spelling and reload definitions.")
+                _problem(
+                    config,
+                    "pipeline_name",
+                    f"'{config.pipeline_name}' clashes with pipeline '{other_group}' "
+                    "once made a Dagster name; use the same spelling and reload definitions.",
+                )
             )
             continue
         import_slugs[config.asset_slug.lower()] = config.import_name
@@ -125,19 +137,34 @@ def _without_name_clashes(configs: list[PipelineConfig], problems: list[str]) ->
 
 
 def _upstream(
-    config: PipelineConfig, by_name: dict[str, PipelineConfig], edges: dict[str, set[str]], problems: list[str]
+    config: PipelineConfig,
+    by_name: dict[str, PipelineConfig],
+    edges: dict[str, set[str]],
+    problems: list[str],
 ) -> list[dg.AssetKey]:
     """Staging assets this import depends on; unknown names and cycles are problems, not a crash."""
     keys = []
     for name in config.depends_on:
         other = by_name.get(name)
         if other is None or other.import_name == config.import_name:
-            problems.append(_problem(config, "depends_on", f"names '{name}', which is not another active import; "
-                                     "the dependency is ignored until the row is fixed."))
+            problems.append(
+                _problem(
+                    config,
+                    "depends_on",
+                    f"names '{name}', which is not another active import; "
+                    "the dependency is ignored until the row is fixed.",
+                )
+            )
             continue
         if _reaches(edges, other.import_name, config.import_name):
-            problems.append(_problem(config, "depends_on", f"names '{name}', which already depends on this import; "
-                                     "the circular dependency is ignored until the row is fixed."))
+            problems.append(
+                _problem(
+                    config,
+                    "depends_on",
+                    f"names '{name}', which already depends on this import; "
+                    "the circular dependency is ignored until the row is fixed.",
+                )
+            )
             continue
         edges.setdefault(config.import_name, set()).add(other.import_name)
         keys.append(dg.AssetKey(staging_asset_name(other)))

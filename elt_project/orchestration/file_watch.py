@@ -51,7 +51,7 @@ class FileState:
         return [self.size, self.mtime, self.seen_at, self.sha256, self.pending_since]
 
     @classmethod
-    def from_list(cls, item: list) -> "FileState":
+    def from_list(cls, item: list) -> FileState:
         if len(item) == 2:
             return cls(item[0], item[1], 0.0, None, DONE)
         if len(item) == 3:
@@ -77,7 +77,7 @@ class WatchCursor:
         )
 
     @classmethod
-    def from_json(cls, text: str | None) -> "WatchCursor":
+    def from_json(cls, text: str | None) -> WatchCursor:
         """An empty cursor for None, an unreadable or an older-format cursor (the ledger still guards)."""
         if not text:
             return cls()
@@ -195,6 +195,9 @@ def plan_tick(
         unstable = sum(1 for s in files.values() if s.state == NEW)
         reason = f"No new stable files ({unstable} still settling)." if unstable else "No new files."
     return TickPlan(
-        runs=runs, cursor=WatchCursor(files=files, sent=sent), skipped_duplicates=skipped,
-        waiting=waiting, reason=reason,
+        runs=runs,
+        cursor=WatchCursor(files=files, sent=sent),
+        skipped_duplicates=skipped,
+        waiting=waiting,
+        reason=reason,
     )

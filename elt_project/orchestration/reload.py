@@ -12,7 +12,6 @@ GraphQL ``reloadRepositoryLocation`` mutation:
   ``elt reload``.
 """
 
-
 import json
 import time
 
@@ -94,7 +93,9 @@ def build_config_change_sensor(loaded_fingerprint: str, settings: Settings) -> d
         default_status=dg.DefaultSensorStatus.RUNNING
         if settings.sensors_running_by_default
         else dg.DefaultSensorStatus.STOPPED,
-        description="Reloads this code location when active elt_pipeline_configs rows or data_quality_rules change.",
+        description=(
+            "Reloads this code location when active elt_pipeline_configs rows or data_quality_rules change."
+        ),
     )
     def config_change_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
         current = current_fingerprint(warehouse.engine())

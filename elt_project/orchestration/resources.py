@@ -5,7 +5,6 @@ project's settings (.env, environment, keyring) when a run or sensor first needs
 it, never at import. Tests and benchmarks pass their own warehouse and folders.
 """
 
-
 from pathlib import Path
 
 import dagster as dg

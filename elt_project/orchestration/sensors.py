@@ -6,7 +6,6 @@ is the import plus the content hash, so Dagster never starts two runs for the
 same content and never skips new content that reuses an old file name.
 """
 
-
 import fnmatch
 import os
 import time
@@ -17,8 +16,8 @@ import sqlalchemy as sa
 
 from elt_project.config.models import PipelineConfig
 from elt_project.db import schema
-from elt_project.orchestration.assets import staging_asset_name, staging_op_name, transform_asset_name
 from elt_project.ingest.paths import is_ignored, native_path
+from elt_project.orchestration.assets import staging_asset_name, staging_op_name, transform_asset_name
 from elt_project.orchestration.file_watch import WatchCursor, plan_tick, sha256_of
 from elt_project.orchestration.resources import WarehouseResource
 from elt_project.settings import Settings
@@ -80,9 +79,7 @@ def loaded_hashes(engine: sa.engine.Engine, import_name: str, candidates: set[st
     return found
 
 
-def build_file_sensor(
-    config: PipelineConfig, job, settings: Settings
-) -> dg.SensorDefinition:
+def build_file_sensor(config: PipelineConfig, job, settings: Settings) -> dg.SensorDefinition:
     """The ``<import>_file_sensor``: stable, new files in the monitored folder start runs."""
     staging = staging_asset_name(config)
     op_name = staging_op_name(config.pipeline_name)
@@ -97,7 +94,11 @@ def build_file_sensor(
         description=(
             f"Watches {folder} for {config.file_pattern or '*'}; a file starts a run once unchanged for "
             f"{settings.file_min_age_seconds} s"
-            + (f", replace loads are batched for {settings.batch_window_seconds} s." if config.load_method == "replace" else ".")
+            + (
+                f", replace loads are batched for {settings.batch_window_seconds} s."
+                if config.load_method == "replace"
+                else "."
+            )
         ),
         tags={"import": config.asset_slug},
     )
@@ -134,7 +135,11 @@ def build_file_sensor(
                 run_key=run.run_key,
                 asset_selection=selection,
                 run_config={
-                    "ops": {op_name: {"config": {"files": [str(folder / n) for n in run.files], "trigger": "sensor"}}}
+                    "ops": {
+                        op_name: {
+                            "config": {"files": [str(folder / n) for n in run.files], "trigger": "sensor"}
+                        }
+                    }
                 },
                 tags={"import": config.asset_slug, "trigger": "sensor"},
             )

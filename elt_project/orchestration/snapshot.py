@@ -63,7 +63,7 @@ class ConfigSnapshot:
         )
 
     @classmethod
-    def from_json(cls, text: str) -> "ConfigSnapshot":
+    def from_json(cls, text: str) -> ConfigSnapshot:
         data = json.loads(text)
         return cls(
             configs=[PipelineConfig.model_validate(c) for c in data["configs"]],
@@ -122,7 +122,9 @@ def _fingerprint(conn, rule_rows: list[dict]) -> str:
     table = schema.elt_pipeline_configs
     skip = {"last_import_date", "created_at"}
     columns = [c for c in table.c if c.name not in skip]
-    rows = [list(r) for r in conn.execute(sa.select(*columns).where(table.c.is_active == 1).order_by(table.c.id))]
+    rows = [
+        list(r) for r in conn.execute(sa.select(*columns).where(table.c.is_active == 1).order_by(table.c.id))
+    ]
     rules = [[v for k, v in sorted(row.items()) if k not in skip] for row in rule_rows]
     payload = json.dumps({"configs": rows, "rules": rules}, default=str, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
@@ -141,7 +143,8 @@ class _metadata_connection:
         except Exception as exc:
             where = self.engine.url.render_as_string(hide_password=True)
             raise WarehouseUnavailable(
-                f"Cannot connect to the warehouse at {where} to read elt_pipeline_configs; check DATABASE_URL "
+                f"Cannot connect to the warehouse at {where} to read elt_pipeline_configs; "
+                "check DATABASE_URL "
                 "(or DB_SERVER/DB_DATABASE) and that the database server is running."
             ) from exc
         return self.conn

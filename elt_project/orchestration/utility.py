@@ -5,7 +5,6 @@ which writes ``column_mapping`` into the config table as documented. The SQL
 generators only write files and show the SQL as metadata; a person runs it.
 """
 
-
 import dagster as dg
 
 from elt_project.config.models import PipelineConfig, slugify

@@ -52,21 +52,27 @@ def test_materialize_with_postgres_run_and_event_storage(pg_storage_schema, tmp_
     }
     warehouse_url = f"sqlite:///{tmp_path / 'warehouse.db'}"
     upgrade(create_warehouse_engine(warehouse_url))
-    settings = load_settings(env={}, env_file=tmp_path / "no.env", database_url=warehouse_url,
-                             data_dir=str(tmp_path / "data"))
+    settings = load_settings(
+        env={}, env_file=tmp_path / "no.env", database_url=warehouse_url, data_dir=str(tmp_path / "data")
+    )
     warehouse = WarehouseResource.for_settings(settings, output_dir=tmp_path / "out")
 
     with dg.instance_for_test(overrides=overrides) as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
-        result = dg.materialize([backup_database_objects], resources={"warehouse": warehouse}, instance=instance)
+        result = dg.materialize(
+            [backup_database_objects], resources={"warehouse": warehouse}, instance=instance
+        )
         assert result.success
         stored = instance.get_latest_materialization_event(dg.AssetKey("utility_backup_database_objects"))
         assert stored is not None and stored.run_id == result.run_id
 
     admin = sa.create_engine(postgres_admin_url())
     with admin.connect() as conn:
-        tables = set(conn.execute(sa.text(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = :s"), {"s": pg_storage_schema}
-        ).scalars())
+        tables = set(
+            conn.execute(
+                sa.text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"),
+                {"s": pg_storage_schema},
+            ).scalars()
+        )
     admin.dispose()
     assert {"runs", "event_logs"} <= tables

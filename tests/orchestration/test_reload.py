@@ -13,8 +13,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import requests
-from click.testing import CliRunner
 import sqlalchemy as sa
+from click.testing import CliRunner
 
 from elt_project.cli import main
 from elt_project.db import schema
@@ -52,10 +52,29 @@ def webserver(tmp_path: Path):
     home = tmp_path / "dagster_home"
     home.mkdir()
     port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(home), "DATABASE_URL": url, "ELT_DATA_DIR": str(tmp_path / "data")}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "DATABASE_URL": url,
+        "ELT_DATA_DIR": str(tmp_path / "data"),
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "dagster_webserver", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=project_root(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "dagster_webserver",
+            "-w",
+            "workspace.yaml",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        cwd=project_root(),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -81,23 +100,38 @@ def webserver(tmp_path: Path):
 @pytest.mark.slow
 def test_config_change_sensor_reloads_the_location(webserver):
     engine, port, base_url, tmp_path = webserver
-    settings = load_settings(env={}, env_file=tmp_path / "no.env", database_url=str(engine.url),
-                             data_dir=str(tmp_path / "data"), dagster_port=port)
-    defs = build_definitions(read_snapshot(engine), settings, warehouse=WarehouseResource.for_settings(settings))
+    settings = load_settings(
+        env={},
+        env_file=tmp_path / "no.env",
+        database_url=str(engine.url),
+        data_dir=str(tmp_path / "data"),
+        dagster_port=port,
+    )
+    defs = build_definitions(
+        read_snapshot(engine), settings, warehouse=WarehouseResource.for_settings(settings)
+    )
     sensor = defs.resolve_sensor_def("config_change_sensor")
 
     def tick(cursor=None):
-        with dg.instance_for_test() as instance, dg.build_sensor_context(
-            instance=instance, cursor=cursor, resources=dict(defs.resources)
-        ) as context:
+        with (
+            dg.instance_for_test() as instance,
+            dg.build_sensor_context(
+                instance=instance, cursor=cursor, resources=dict(defs.resources)
+            ) as context,
+        ):
             result = sensor.evaluate_tick(context)
         return result.skip_message, result.cursor
 
     message, _ = tick()
     assert message == "Configuration unchanged since the last load."
 
-    add_config(engine, pipeline_name="Budget", import_name="budget", staging_table="stg_budget",
-               destination_table="budget")
+    add_config(
+        engine,
+        pipeline_name="Budget",
+        import_name="budget",
+        staging_table="stg_budget",
+        destination_table="budget",
+    )
     message, cursor = tick()
     assert message == "Configuration changed; reload requested (loaded)."
     assert "budget_extract_and_load_staging" in _asset_names(base_url)
@@ -106,8 +140,11 @@ def test_config_change_sensor_reloads_the_location(webserver):
     assert message == "Configuration changed; a reload was already requested."
 
     with engine.begin() as conn:
-        conn.execute(sa.update(schema.elt_pipeline_configs).values(is_active=0)
-                     .where(schema.elt_pipeline_configs.c.import_name == "budget"))
+        conn.execute(
+            sa.update(schema.elt_pipeline_configs)
+            .values(is_active=0)
+            .where(schema.elt_pipeline_configs.c.import_name == "budget")
+        )
     result = CliRunner().invoke(main, ["reload", "--url", base_url])  # the admin's way: `elt reload`
     assert result.exit_code == 0 and "Reloaded 'elt_project'" in result.output
     assert "budget_extract_and_load_staging" not in _asset_names(base_url)

@@ -69,7 +69,8 @@ def test_append_file_is_requested_once_stable_with_a_content_run_key(engine, bui
     run = runs[0]
     assert run.run_key == "daily_sales:" + sha256_text("id,amount\n1,10\n")
     assert run.asset_selection == [
-        dg.AssetKey("daily_sales_extract_and_load_staging"), dg.AssetKey("sales_transform")
+        dg.AssetKey("daily_sales_extract_and_load_staging"),
+        dg.AssetKey("sales_transform"),
     ]
     config = run.run_config["ops"]["sales_stage_imports"]["config"]
     assert config == {"files": [str(folder / "sales_1.csv")], "trigger": "sensor"}
@@ -131,8 +132,13 @@ def test_restart_with_an_empty_cursor_skips_what_the_ledger_loaded(engine, build
     with engine.begin() as conn:
         conn.execute(
             sa.insert(schema.elt_file_ledger).values(
-                import_name="daily_sales", content_hash=sha256_text("id\n1\n"), file_path="x/sales_old.csv",
-                file_size=5, file_mtime=0.0, status="LOADED", first_seen_at=datetime(2026, 1, 1),
+                import_name="daily_sales",
+                content_hash=sha256_text("id\n1\n"),
+                file_path="x/sales_old.csv",
+                file_size=5,
+                file_mtime=0.0,
+                status="LOADED",
+                first_seen_at=datetime(2026, 1, 1),
             )
         )
     _, cursor, _ = tick(defs, "daily_sales_file_sensor", instance, cursor=None)

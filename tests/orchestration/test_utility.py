@@ -13,8 +13,14 @@ def test_utility_jobs_write_setup_sql_backups_and_problems(engine, build_defs, i
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "sales_2024.csv").write_text("Order ID,Amount,Order Date\n1,10.5,2024-01-02\n")
-    add_config(engine, pipeline_name="New Reports", import_name="new_reports", monitored_directory=str(folder),
-               staging_table="stg_new_reports", destination_table="new_reports")
+    add_config(
+        engine,
+        pipeline_name="New Reports",
+        import_name="new_reports",
+        monitored_directory=str(folder),
+        staging_table="stg_new_reports",
+        destination_table="new_reports",
+    )
     add_config(engine, import_name="broken", staging_table="bad name")
     defs = build_defs()
 
@@ -64,7 +70,9 @@ def _generated_sql(result) -> str:
 
 def test_config_generator_job_renders_the_insert():
     result = generate_pipeline_config_sql.execute_in_process(
-        run_config=_form(ingestion_method="configurable_parser", load_method="append", deduplication_key="ID,Date")
+        run_config=_form(
+            ingestion_method="configurable_parser", load_method="append", deduplication_key="ID,Date"
+        )
     )
     sql = _generated_sql(result)
     assert sql.startswith("```sql\nINSERT INTO")
@@ -85,7 +93,12 @@ def test_config_form_offers_the_documented_choices():
     from elt_project.orchestration.config_generator import IngestionMethod, LoadMethod, PipelineConfigForm
 
     assert [m.value for m in IngestionMethod] == [
-        "file_system", "sftp_download", "web_scraper", "selenium_scraper", "custom_parser", "configurable_parser"
+        "file_system",
+        "sftp_download",
+        "web_scraper",
+        "selenium_scraper",
+        "custom_parser",
+        "configurable_parser",
     ]
     assert [m.value for m in LoadMethod] == ["replace", "append"]
     missing = [name for name, f in PipelineConfigForm.model_fields.items() if not f.description]
@@ -102,13 +115,29 @@ def test_column_mappings_asset_saves_the_mapping_once_staging_exists(engine, bui
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "sales_2024.csv").write_text("Order ID,Amount\n1,10.5\n")
-    add_config(engine, pipeline_name="New Reports", import_name="new_reports", monitored_directory=str(folder),
-               staging_table="stg_new_reports", destination_table="new_reports")
-    add_config(engine, pipeline_name="New Reports", import_name="no_table_yet", monitored_directory=str(folder),
-               staging_table="stg_missing", destination_table="missing")
+    add_config(
+        engine,
+        pipeline_name="New Reports",
+        import_name="new_reports",
+        monitored_directory=str(folder),
+        staging_table="stg_new_reports",
+        destination_table="new_reports",
+    )
+    add_config(
+        engine,
+        pipeline_name="New Reports",
+        import_name="no_table_yet",
+        monitored_directory=str(folder),
+        staging_table="stg_missing",
+        destination_table="missing",
+    )
     with engine.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE stg_new_reports (order_id VARCHAR(50), amount VARCHAR(50), "
-                             "dagster_run_id VARCHAR(255))"))
+        conn.execute(
+            sa.text(
+                "CREATE TABLE stg_new_reports (order_id VARCHAR(50), amount VARCHAR(50), "
+                "dagster_run_id VARCHAR(255))"
+            )
+        )
     defs = build_defs()
     result = defs.resolve_job_def("utility_jobs").execute_in_process(
         instance=instance, asset_selection=[dg.AssetKey("new_reports_generate_column_mappings")]
@@ -118,8 +147,9 @@ def test_column_mappings_asset_saves_the_mapping_once_staging_exists(engine, bui
     assert any("no_table_yet" in p or "stg_missing" in p for p in metadata["problems"].value)
     with engine.connect() as conn:
         stored = conn.execute(
-            sa.select(schema.elt_pipeline_configs.c.column_mapping)
-            .where(schema.elt_pipeline_configs.c.import_name == "new_reports")
+            sa.select(schema.elt_pipeline_configs.c.column_mapping).where(
+                schema.elt_pipeline_configs.c.import_name == "new_reports"
+            )
         ).scalar_one()
     assert stored == metadata["column_mappings"].value["new_reports"]
     assert "Order ID" in stored and "order_id" in stored
