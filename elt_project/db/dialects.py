@@ -103,18 +103,70 @@ def _postgres_load(engine: Engine, table: sa.Table, first: pa.RecordBatch, rest:
     columns = ", ".join(preparer.quote(name) for name in first.schema.names)
     statement = f"COPY {quote_table(engine.dialect, table)} ({columns}) FROM STDIN (FORMAT csv)"
     options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+
+    def csv_chunks() -> Iterator[tuple[int, memoryview]]:
+        for batch in _chain(first, rest):
+            buffer = io.BytesIO()
+            # Strings are always quoted and nulls written as nothing, so COPY keeps
+            # empty strings and NULLs apart.
+            pa_csv.write_csv(batch, buffer, options)
+            yield batch.num_rows, buffer.getbuffer()
+
     rows = 0
     with engine.begin() as conn:
         raw = conn.connection.driver_connection
         with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            for batch in _chain(first, rest):
-                buffer = io.BytesIO()
-                # Strings are always quoted and nulls written as nothing, so COPY keeps
-                # empty strings and NULLs apart.
-                pa_csv.write_csv(batch, buffer, options)
-                copy.write(buffer.getbuffer())
-                rows += batch.num_rows
+            for count, chunk in prefetch(csv_chunks()):
+                copy.write(chunk)
+                rows += count
     return rows
+
+
+def prefetch(items: Iterator, depth: int = 1) -> Iterator:
+    """Produce ``items`` in a background thread, ``depth`` ahead of the consumer.
+
+    Parsing and CSV encoding (Arrow, GIL released) then overlap with the network
+    writes of COPY. An exception in the producer is re-raised in the consumer; a
+    consumer that stops early makes the producer stop at its next item.
+    """
+    import queue
+    import threading
+
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def put(entry) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((None, item)):
+                    return
+            put((None, done))
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            put((exc, None))
+
+    worker = threading.Thread(target=produce, name="elt-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            error, item = box.get()
+            if error is not None:
+                raise error
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)
 
 
 def _executemany_load(engine: Engine, table: sa.Table, first: pa.RecordBatch, rest: Iterator) -> int:

@@ -69,12 +69,12 @@ def stage_import(
     """Parse, map, enrich and stage the import's files, then check quality (see the module docstring)."""
     started = time.perf_counter()
     result = StageResult(config.import_name, config.pipeline_name, run_id, config.staging_table)
-    staging = reflect_table(engine, config.staging_table, what=f"staging table of import '{config.import_name}'")
-    lineage_columns(staging)  # a staging table without dagster_run_id fails here, before any work
-    retention.purge_expired(engine, config, staging)
     log_id = run_log.start(engine, run_id, config, trigger)
     staged_hashes: list[str] = []
     try:
+        staging = reflect_table(engine, config.staging_table, what=f"staging table of import '{config.import_name}'")
+        lineage_columns(staging)  # a staging table without dagster_run_id fails here, before any work
+        retention.purge_expired(engine, config, staging, current_run_id=run_id)
         paths = _source_files(engine, config, files)
         enricher = load_enricher(engine, staging, config.staging_table)
         for path in paths:

@@ -36,12 +36,16 @@ def retention_days(config: PipelineConfig) -> int:
     return max(0, config.staging_retention_days)
 
 
-def purge_expired(engine: Engine, config: PipelineConfig, staging: sa.Table, *, now=None) -> int:
-    """Delete staged rows of this import's runs that started before the retention window."""
+def purge_expired(
+    engine: Engine, config: PipelineConfig, staging: sa.Table, *, current_run_id: str, now=None
+) -> int:
+    """Delete staged rows of this import's runs (not the current one) older than the retention window."""
     cutoff = (now or utcnow()) - timedelta(days=retention_days(config))
     run_column = staging.c[lineage_columns(staging)["run"]]
     old_runs = sa.select(run_logs.c.run_id).where(
-        run_logs.c.import_name == config.import_name, run_logs.c.start_time < cutoff
+        run_logs.c.import_name == config.import_name,
+        run_logs.c.start_time < cutoff,
+        run_logs.c.run_id != current_run_id,
     )
     with engine.begin() as conn:
         return conn.execute(sa.delete(staging).where(run_column.in_(old_runs))).rowcount or 0

@@ -225,3 +225,27 @@ def test_success_cleanup_keeps_other_runs_rows(settings, sales_tables, add_confi
     execute(engine, "DELETE FROM stg_sales")
     run_import(engine, settings, config)  # alone in the table: emptied in one step
     assert query(engine, "SELECT COUNT(*) FROM stg_sales") == [(0,)]
+
+
+def test_archive_moves_loaded_and_failed_files_beside_the_folder(settings, sales_tables, add_config, inbox):
+    engine = sales_tables
+    config = add_config(archive_processed_files=1)
+    write_csv(inbox / "sales_1.csv", ROWS)
+    run_import(engine, settings, config)
+    assert not (inbox / "sales_1.csv").exists()
+    assert (inbox.parent / "processed" / "sales_1.csv").is_file()
+    write_csv(inbox / "sales_2.csv", [[1, "Ann", "1", "A", "extra"]], header=["order_id", "customer", "amount", "status", "zzz"])
+    with pytest.raises(ConfigurationError):
+        run_import(engine, settings, config)
+    assert (inbox.parent / "failed" / "sales_2.csv").is_file()
+
+
+def test_explicit_file_outside_monitored_folder_is_refused(settings, sales_tables, add_config, inbox, tmp_path):
+    from elt_project.errors import EltError
+
+    engine = sales_tables
+    config = add_config()
+    outside = write_csv(tmp_path / "elsewhere" / "sales_1.csv", ROWS)
+    with pytest.raises(EltError):
+        run_import(engine, settings, config, [outside])
+    assert query(engine, "SELECT COUNT(*) FROM dest_sales") == [(0,)]
