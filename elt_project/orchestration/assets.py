@@ -117,7 +117,8 @@ def build_staging_assets(
         description=f"Stages the selected imports of group '{pipeline_name}'.",
     )
     def _stage(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        config = StagingRunConfig(**context.op_execution_context.op_config)
+        given = context.op_execution_context.op_config or {}
+        config = StagingRunConfig(**{k: v for k, v in given.items() if v is not None})
         selected = [c for c in order if dg.AssetKey(staging_asset_name(c)) in context.selected_asset_keys]
         if config.files and len(selected) > 1:
             raise ConfigurationError(

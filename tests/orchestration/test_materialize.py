@@ -117,3 +117,46 @@ def test_blocking_check_stops_the_transform(engine, build_defs, instance, tmp_pa
     assert check.metadata["failing_rows"].value == 1
     assert [m for m in _materializations(result) if m.asset_key == TRANSFORM] == []
     assert _dest_rows(engine) == []
+
+
+def test_manual_group_run_stages_every_import_in_dependency_order(engine, build_defs, instance, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with engine.begin() as conn:
+        conn.execute(sa.text(STAGING_DDL))
+        conn.execute(sa.text(DEST_DDL))
+        conn.execute(sa.text(STAGING_DDL.replace("stg_sales", "stg_returns")))
+        conn.execute(sa.text(DEST_DDL.replace("sales", "returns")))
+    add_config(
+        engine,
+        import_name="returns",
+        file_pattern="returns_*.csv",
+        monitored_directory=str(folder),
+        staging_table="stg_returns",
+        destination_table="returns",
+        depends_on="daily_sales",
+    )
+    add_config(engine, monitored_directory=str(folder), destination_table="sales")
+    (folder / "sales_1.csv").write_text("order_id,amount\n1,10\n")
+    (folder / "returns_1.csv").write_text("order_id,amount\n1,-10\n")
+    defs = build_defs()
+    job = defs.resolve_job_def("Sales_job")
+    returns = dg.AssetKey("returns_extract_and_load_staging")
+
+    both_with_files = job.execute_in_process(
+        instance=instance,
+        asset_selection=[STAGING, returns],
+        run_config={"ops": {"sales_stage_imports": {"config": {"files": [str(folder / "sales_1.csv")]}}}},
+        raise_on_error=False,
+    )
+    assert not both_with_files.success
+    error = both_with_files.failure_data_for_node("sales_stage_imports").error
+    assert "several imports are selected" in error.cause.message
+
+    result = job.execute_in_process(instance=instance, asset_selection=[STAGING, returns, TRANSFORM])
+    assert result.success
+    staged = [m.asset_key for m in _materializations(result)]
+    assert staged.index(STAGING) < staged.index(returns)  # depends_on first
+    assert [(int(a), float(b)) for a, b in _dest_rows(engine)] == [(1, 10.0)]
+    with engine.connect() as conn:
+        assert [tuple(r) for r in conn.execute(sa.text("SELECT order_id FROM returns"))] == [(1,)]
