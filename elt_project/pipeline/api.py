@@ -75,10 +75,10 @@ def stage_import(
         staging = reflect_table(engine, config.staging_table, what=f"staging table of import '{config.import_name}'")
         lineage_columns(staging)  # a staging table without dagster_run_id fails here, before any work
         retention.purge_expired(engine, config, staging, current_run_id=run_id)
-        paths = _source_files(engine, config, files)
+        identities = _source_files(engine, config, files)
         enricher = load_enricher(engine, staging, config.staging_table)
-        for path in paths:
-            identity = file_identity(path)
+        for identity in identities:
+            path = identity.path
             if ledger.claim(engine, config.import_name, identity, run_id) == "duplicate":
                 result.files.append(FileOutcome(path, identity.sha256, identity.size, "duplicate"))
                 continue
@@ -202,35 +202,33 @@ def run_pipeline(engine: Engine, settings: Settings, pipeline_name: str, *, run_
     errors: list[EltError] = []
     for config in configs:
         try:
-            summary.stages.append(
-                stage_import(engine, settings, config, run_id=run_id, raise_on_quality_failure=False)
-            )
+            stage = stage_import(engine, settings, config, run_id=run_id, raise_on_quality_failure=False)
         except EltError as exc:
             errors.append(exc)
-        if summary.stages and summary.stages[-1].quality_failed:
-            errors.append(_quality_failure(config, run_id, summary.stages[-1]))
+            continue
+        summary.stages.append(stage)
+        if stage.quality_failed:
+            errors.append(_quality_failure(config, run_id, stage))
     if any(stage.staged_files and not stage.quality_failed for stage in summary.stages):
         summary.transform = transform_group(engine, settings, configs, run_id=run_id)
     summary.errors = [str(e) for e in errors]
     return summary
 
 
-def _source_files(engine: Engine, config: PipelineConfig, files) -> list[Path]:
+def _source_files(engine: Engine, config: PipelineConfig, files) -> list:
+    """Identities of the files to stage: the given ones, or the folder's files not yet LOADED."""
     if files is not None:
         if not config.monitored_directory:
-            return [Path(f) for f in files]
-        return [resolve_source_file(config.monitored_directory, f) for f in files]
+            return [file_identity(Path(f)) for f in files]
+        return [file_identity(resolve_source_file(config.monitored_directory, f)) for f in files]
     if not config.monitored_directory or not config.file_pattern:
         raise ConfigurationError(
             f"Import '{config.import_name}' has no monitored_directory/file_pattern to look in; "
             "set them or pass the files to load."
         )
     loaded = ledger.loaded_hashes(engine, config.import_name)
-    fresh = []
-    for path in list_matching_files(config.monitored_directory, config.file_pattern):
-        if file_identity(path).sha256 not in loaded:
-            fresh.append(path)
-    return fresh
+    identities = (file_identity(p) for p in list_matching_files(config.monitored_directory, config.file_pattern))
+    return [identity for identity in identities if identity.sha256 not in loaded]
 
 
 def _log_files(engine: Engine, log_id: int, result: StageResult) -> None:

@@ -249,3 +249,19 @@ def test_explicit_file_outside_monitored_folder_is_refused(settings, sales_table
     with pytest.raises(EltError):
         run_import(engine, settings, config, [outside])
     assert query(engine, "SELECT COUNT(*) FROM dest_sales") == [(0,)]
+
+
+def test_pipeline_run_loads_good_imports_and_reports_the_bad_one(settings, sales_tables, add_config, inbox):
+    engine = sales_tables
+    execute(engine, "CREATE TABLE stg_other (x VARCHAR(5), dagster_run_id VARCHAR(255))", "CREATE TABLE dest_other (x VARCHAR(5))")
+    add_config(import_name="broken", file_pattern="broken_*.csv", staging_table="stg_other", destination_table="dest_other")
+    add_config(import_name="good", file_pattern="sales_*.csv")
+    write_csv(inbox / "broken_1.csv", [[1]], header=["not_there"])
+    write_csv(inbox / "sales_1.csv", ROWS)
+    summary = run_pipeline(engine, settings, "sales")
+    assert summary.failed and len(summary.errors) == 1 and "not_there" in summary.errors[0]
+    assert [s.import_name for s in summary.stages] == ["good"]
+    assert summary.transform.imports == ["good"]
+    assert query(engine, "SELECT COUNT(*) FROM dest_sales") == [(3,)]
+    statuses = dict(query(engine, "SELECT import_name, status FROM etl_pipeline_run_logs"))
+    assert statuses == {"broken": "FAILED", "good": "SUCCESS"}
