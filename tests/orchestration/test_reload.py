@@ -156,3 +156,33 @@ def test_reload_request_to_a_dead_webserver_says_what_to_check():
         reload_location(dead, timeout_s=2)
     result = CliRunner().invoke(main, ["reload", "--url", dead])
     assert result.exit_code == 1 and "check that it is running (DAGSTER_PORT)" in result.output
+
+
+def test_config_change_sensor_reports_a_failed_reload_and_retries_later(
+    engine, build_defs, settings, instance
+):
+    add_config(engine, import_name="daily_sales")
+    dead = settings.model_copy(update={"dagster_port": _free_port()})
+    defs = build_defs(dead)
+    sensor = defs.resolve_sensor_def("config_change_sensor")
+
+    def tick(cursor=None):
+        with dg.build_sensor_context(
+            instance=instance, cursor=cursor, resources=dict(defs.resources)
+        ) as context:
+            result = sensor.evaluate_tick(context)
+        return result.skip_message, result.cursor
+
+    assert tick()[0] == "Configuration unchanged since the last load."
+    with engine.begin() as conn:  # a rule edit changes the fingerprint too
+        conn.execute(
+            sa.insert(schema.data_quality_rules).values(
+                rule_name="amount present",
+                target_table="stg_sales",
+                target_column="amount",
+                check_type="NOT_NULL",
+            )
+        )
+    message, cursor = tick()
+    assert message.startswith("Configuration changed, but the reload request failed")
+    assert tick(cursor)[0] == "Configuration changed; a reload was already requested."
