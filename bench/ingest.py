@@ -162,7 +162,7 @@ def postgres_urls() -> tuple[str, str] | None:
         with admin.connect() as conn:
             conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
         admin.dispose()
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure means "no PostgreSQL to compare with"
         return None
     with_schema = sa.make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
     return with_schema.render_as_string(hide_password=False), schema

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from typing import Iterator
+from collections.abc import Iterator
 
 import pyarrow as pa
 
@@ -108,6 +108,6 @@ def _child(database: str, table_name: str) -> int:
 if __name__ == "__main__":
     try:
         print(_child(sys.argv[1], sys.argv[2]))
-    except Exception as exc:  # one line for the parent; no traceback needed across the pipe
+    except Exception as exc:  # noqa: BLE001 - one line for the parent; no traceback needed across the pipe
         print(str(exc).strip() or type(exc).__name__, file=sys.stderr)
         sys.exit(1)

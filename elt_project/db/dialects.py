@@ -22,8 +22,8 @@ from __future__ import annotations
 import io
 import re
 import sqlite3
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -151,7 +151,7 @@ def prefetch(items: Iterator, depth: int = 1) -> Iterator:
                 if not put((None, item)):
                     return
             put((None, done))
-        except BaseException as exc:  # handed to the consumer, which re-raises it
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which re-raises it
             put((exc, None))
 
     worker = threading.Thread(target=produce, name="elt-prefetch", daemon=True)
@@ -269,7 +269,7 @@ def split_sqlite_script(script: str) -> list[str]:
 
 
 def _has_code(text: str) -> bool:
-    without_comments = re.sub(r"--[^\n]*|/\*.*?\*/", "", text, flags=re.S)
+    without_comments = re.sub(r"--[^\n]*|/\*.*?\*/", "", text, flags=re.DOTALL)
     return bool(without_comments.strip(" \t\r\n;"))
 
 

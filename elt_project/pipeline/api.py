@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from sqlalchemy.engine import Engine
 
@@ -118,7 +118,7 @@ def stage_import(
             f"Import '{config.import_name}' could not be staged ({type(exc).__name__}); "
             "see the run's log for details, fix the file or configuration and run again."
         ) from exc
-    counts = dict(rows_read=result.rows_read, rows_staged=result.rows_staged, rows_rejected=result.rows_rejected)
+    counts = {"rows_read": result.rows_read, "rows_staged": result.rows_staged, "rows_rejected": result.rows_rejected}
     result.duration_s = time.perf_counter() - started
     if result.quality_failed:
         failure = _quality_failure(config, run_id, result)

@@ -14,7 +14,7 @@ destination, so "LOADED" and "the rows are there" can never disagree.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 import sqlalchemy as sa
@@ -28,7 +28,7 @@ STAGED, LOADED, FAILED = "STAGED", "LOADED", "FAILED"
 
 def utcnow() -> datetime:
     """Naive UTC, as the DateTime columns store it."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def claim(

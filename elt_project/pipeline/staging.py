@@ -12,9 +12,9 @@ the run's rows (:func:`delete_run_rows`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import pyarrow as pa
 import sqlalchemy as sa

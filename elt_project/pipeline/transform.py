@@ -168,7 +168,7 @@ def builtin_insert(conn: Connection, staging: sa.Table, destination: sa.Table, r
 
 
 def _cast_to(source: sa.Column, target: sa.Column):
-    if type(source.type) is type(target.type):  # noqa: E721 - same SQL type class: no cast
+    if type(source.type) is type(target.type):
         return source
     return sa.cast(source, target.type)
 

@@ -9,7 +9,7 @@ from elt_project.errors import ConfigurationError, SourceFileError
 from elt_project.pipeline import enrichment as enrichment_mod
 from elt_project.pipeline.api import new_run_id, run_import, stage_import
 from elt_project.pipeline.mapping import parse_column_mapping, plan_columns
-from tests.pipeline.conftest import STAGING_DDL, execute, query, write_csv
+from tests.pipeline.conftest import execute, query, write_csv
 
 ROWS = [[1, "Ann", "10", "A"], [2, "Bob", "5", "I"]]
 
