@@ -19,8 +19,8 @@ from elt_project.db import schema
 from elt_project.ingest.paths import is_ignored, native_path
 from elt_project.orchestration.assets import staging_asset_name, staging_op_name, transform_asset_name
 from elt_project.orchestration.file_watch import WatchCursor, plan_tick, sha256_of
-from elt_project.pipeline.ledger import LOADED
 from elt_project.orchestration.resources import WarehouseResource
+from elt_project.pipeline.ledger import LOADED
 from elt_project.settings import Settings
 
 LEDGER_CHUNK = 500
