@@ -23,6 +23,12 @@ Contract (kept stable for callers):
 ``run_import(engine, settings, config, files=None, *, run_id=None)`` and
 ``run_pipeline(engine, settings, pipeline_name, *, run_id=None)``
     Both steps end to end (CLI ``elt run``), returning a :class:`RunSummary`.
+    ``run_import`` raises the project's errors; ``run_pipeline`` stages every
+    active import of the group, transforms those that staged cleanly and lists the
+    others' one-sentence errors in ``RunSummary.errors`` (``summary.failed``).
+
+Run-log statuses: STARTED → STAGED → SUCCESS, or FAILED, QUALITY_FAILED,
+SKIPPED_DUPLICATE (every file already loaded) and NO_NEW_FILES (nothing to load).
 
 ``new_run_id()``
     A run id for runs outside Dagster.
