@@ -321,7 +321,19 @@ def numeric_failure(expr: sa.ColumnElement, type_: sa.types.TypeEngine, dialect:
         return sa.and_(expr.is_not(None), bad(expr))
     if dialect.name == "sqlite":
         number = sa.cast(expr, sa.Float)
-        return sa.case((expr.is_(None), False), (sa.func.elt_is_number(expr) == 1, bad(number)), else_=True) == sa.true()
+        # Plain decimals ('12', '10.50') are recognised by GLOB in C; only the rest
+        # (signs, exponents, garbage) pay for the Python function.
+        plain = sa.and_(
+            expr.op("GLOB")(sa.literal("[0-9]*")),
+            sa.not_(expr.op("GLOB")(sa.literal("*[^0-9.]*"))),
+            sa.not_(expr.op("GLOB")(sa.literal("*.*.*"))),
+        )
+        return sa.case(
+            (expr.is_(None), False),
+            (plain, bad(number)),
+            (sa.func.elt_is_number(expr) == 1, bad(number)),
+            else_=True,
+        ) == sa.true()
     if dialect.name == "postgresql":
         text = sa.cast(expr, sa.Text)
         number = sa.cast(text, sa.Float)
