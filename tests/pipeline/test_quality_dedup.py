@@ -154,3 +154,14 @@ def test_uncastable_value_fails_transform_with_database_reason(settings, sales_t
     write_csv(inbox / "sales_1.csv", [[1, "Ann", "abc", "A"]])
     with pytest.raises(TransformError, match="built-in transform into dest_sales.*abc"):
         run_import(engine, settings, config)
+
+
+def test_numeric_checks_on_text_values(settings, sales_tables, add_config, inbox):
+    engine = sales_tables
+    add_rule(engine, "amount_range", "amount", "RANGE", "0,100", severity="WARN")
+    config = add_config()
+    amounts = ["1e3", "-0", " 5 ", "1.2.3", ".5", "5.", "100", "12abc", "-1"]
+    write_csv(inbox / "sales_1.csv", [[i, "x", a, "A"] for i, a in enumerate(amounts)])
+    stage = stage_import(engine, settings, config, run_id=new_run_id())
+    (outcome,) = stage.quality
+    assert outcome.failing_rows == 4  # 1e3 (too big), 1.2.3 and 12abc (not numbers), -1 (too small)
