@@ -41,11 +41,18 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from elt_project.config.models import PipelineConfig
 from elt_project.config.repository import load_pipeline_configs
-from elt_project.errors import ConfigurationError, DataQualityFailure, EltError, SourceFileError
+from elt_project.errors import (
+    ConfigurationError,
+    DataQualityFailure,
+    EltError,
+    SourceFileError,
+    TransientError,
+)
 from elt_project.ingest.identity import file_identity
 from elt_project.ingest.paths import list_matching_files, resolve_source_file
 from elt_project.pipeline import archive, ledger, quality, retention, run_log, transform
@@ -113,17 +120,15 @@ def stage_import(
         )
         result.timings["quality"] = time.perf_counter() - checked
     except Exception as exc:
+        error = exc if isinstance(exc, EltError) else _translate(config, exc)
         if staged_hashes:
             staging_mod.delete_run_rows(engine, staging, run_id, staged_hashes)
-        ledger.mark_failed(engine, config.import_name, run_id, _message(exc))
-        run_log.fail(engine, log_id, exc)
+        ledger.mark_failed(engine, config.import_name, run_id, str(error))
+        run_log.fail(engine, log_id, error)
         archive.archive(config, [f.path for f in result.files if f.status == "failed"], "failed")
-        if isinstance(exc, EltError):
+        if error is exc:
             raise
-        raise SourceFileError(
-            f"Import '{config.import_name}' could not be staged ({type(exc).__name__}); "
-            "see the run's log for details, fix the file or configuration and run again."
-        ) from exc
+        raise error from exc
     counts = {"rows_read": result.rows_read, "rows_staged": result.rows_staged, "rows_rejected": result.rows_rejected}
     result.duration_s = time.perf_counter() - started
     if result.quality_failed:
@@ -251,6 +256,19 @@ def _quality_failure(config: PipelineConfig, run_id: str, result: StageResult) -
     return DataQualityFailure(
         f"Import '{config.import_name}' failed data quality rule(s) {rules}; the staged rows are kept for "
         f"inspection under run id {run_id} and failing rows are in elt_rejected_rows."
+    )
+
+
+def _translate(config: PipelineConfig, exc: Exception) -> EltError:
+    """A driver or library error as the project's error: busy warehouse → retry, else a generic one."""
+    if isinstance(exc, sa.exc.OperationalError) and "locked" in str(exc).lower():
+        return TransientError(
+            f"The warehouse was busy while import '{config.import_name}' was staging (another run is writing); "
+            "run the import again in a minute."
+        )
+    return SourceFileError(
+        f"Import '{config.import_name}' could not be staged ({type(exc).__name__}); "
+        "see the run's log for details, fix the file or configuration and run again."
     )
 
 
