@@ -265,3 +265,22 @@ def test_pipeline_run_loads_good_imports_and_reports_the_bad_one(settings, sales
     assert query(engine, "SELECT COUNT(*) FROM dest_sales") == [(3,)]
     statuses = dict(query(engine, "SELECT import_name, status FROM etl_pipeline_run_logs"))
     assert statuses == {"broken": "FAILED", "good": "SUCCESS"}
+
+
+def test_postgres_procedure_error_rolls_back(settings, sales_tables, add_config, inbox):
+    engine = sales_tables
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL procedures")
+    execute(
+        engine,
+        "INSERT INTO dest_sales (order_id, customer) VALUES (99, 'old')",
+        "CREATE PROCEDURE sp_fails(p_run_id text, p_tables text) LANGUAGE plpgsql AS $$ BEGIN "
+        "IF p_tables IS NOT NULL THEN EXECUTE 'TRUNCATE TABLE ' || p_tables; END IF; "
+        "INSERT INTO dest_sales (order_id) VALUES (1); RAISE EXCEPTION 'business rule broken'; END $$",
+    )
+    config = add_config(transform_procedure="sp_fails")
+    write_csv(inbox / "sales_1.csv", ROWS)
+    with pytest.raises(TransformError, match="sp_fails.*business rule broken"):
+        run_import(engine, settings, config)
+    assert query(engine, "SELECT order_id, customer FROM dest_sales") == [(99, "old")]
+    assert query(engine, "SELECT status FROM elt_file_ledger") == [("FAILED",)]
