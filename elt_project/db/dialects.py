@@ -353,7 +353,7 @@ def regex_match(expr: sa.ColumnElement, pattern: str, dialect: sa.engine.Dialect
             f"Data quality rule '{rule_name}' uses MATCHES, which SQL Server does not support; "
             "use IS_IN_SET or a transform-side check instead."
         )
-    return sa.cast(expr, sa.Text).regexp_match(pattern)
+    return sa.cast(expr, sa.UnicodeText).regexp_match(pattern)
 
 
 def row_order(source: sa.FromClause, dialect: sa.engine.Dialect):

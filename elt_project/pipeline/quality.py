@@ -119,13 +119,14 @@ def _count_all(conn: Connection, staging: sa.Table, in_run, checks) -> list[int]
             row = conn.execute(sa.select(*columns).select_from(staging).where(in_run)).one()
         return [int(value or 0) for value in row]
     except sa.exc.DBAPIError:
-        pass  # one rule does not fit its column: count rule by rule to name it
+        pass  # a rule does not fit its column, or the dialect refuses the form: count rule by rule
+    # SQL Server refuses subqueries (UNIQUE, EXISTS_IN) inside SUM(); one COUNT per rule works everywhere.
     counts = []
     for rule, column, condition in checks:
-        expression = sa.func.count() if condition is None else sa.func.sum(sa.case((condition, 1), else_=0))
+        where = in_run if condition is None else sa.and_(in_run, condition)
         try:
             with conn.begin_nested():
-                counts.append(int(conn.execute(sa.select(expression).select_from(staging).where(in_run)).scalar() or 0))
+                counts.append(int(conn.execute(sa.select(sa.func.count()).select_from(staging).where(where)).scalar()))
         except sa.exc.DBAPIError as exc:
             raise ConfigurationError(
                 f"Data quality rule '{rule.rule_name}' could not be evaluated on {staging.name}.{column.name}; "
@@ -189,7 +190,7 @@ def _failing_condition(conn: Connection, staging: sa.Table, column: sa.Column, r
 
         return dialects.numeric_failure(column, column.type, dialect, outside)
     if check == "MAX_LENGTH":
-        return sa.func.char_length(sa.cast(column, sa.Text)) > _integer(rule)
+        return sa.func.char_length(sa.cast(column, sa.UnicodeText)) > _integer(rule)
     if check == "MATCHES":
         if not rule.check_expression:
             raise ConfigurationError(f"Data quality rule '{rule.rule_name}' (MATCHES) needs a regular expression.")
