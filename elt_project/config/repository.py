@@ -8,7 +8,7 @@ orchestrator shows as a warning while the rest loads.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, TypeVar
 
 import sqlalchemy as sa
 from pydantic import ValidationError
@@ -17,6 +17,8 @@ from sqlalchemy.engine import Connection, Engine
 from elt_project.config.models import EnrichmentRule, PipelineConfig, QualityRule
 from elt_project.db import schema
 from elt_project.errors import ConfigurationError
+
+RuleModel = TypeVar("RuleModel", QualityRule, EnrichmentRule)
 
 
 @dataclass(frozen=True)
@@ -102,17 +104,7 @@ def load_quality_rules(bind: Engine | Connection, target_table: str) -> list[Qua
         .where(sa.func.lower(table.c.target_table) == target_table.lower(), table.c.is_active == 1)
         .order_by(table.c.id)
     )
-    rules = []
-    for row in _fetch(bind, query):
-        try:
-            rules.append(QualityRule.model_validate(row))
-        except ValidationError as exc:
-            column, reason = describe_validation_error(exc)
-            raise ConfigurationError(
-                f"data_quality_rules row id={row.get('id')} ('{row.get('rule_name')}'): column {column} "
-                f"{reason}; fix the rule and run again."
-            ) from None
-    return rules
+    return _validated_rules(bind, query, QualityRule, table.name)
 
 
 def load_enrichment_rules(bind: Engine | Connection, staging_table: str) -> list[EnrichmentRule]:
@@ -126,14 +118,19 @@ def load_enrichment_rules(bind: Engine | Connection, staging_table: str) -> list
         )
         .order_by(table.c.id)
     )
+    return _validated_rules(bind, query, EnrichmentRule, table.name)
+
+
+def _validated_rules(bind: Engine | Connection, query, model: type[RuleModel], table_name: str) -> list[RuleModel]:
+    """Rules are all-or-nothing: a bad rule stops the run rather than silently not checking."""
     rules = []
     for row in _fetch(bind, query):
         try:
-            rules.append(EnrichmentRule.model_validate(row))
+            rules.append(model.model_validate(row))
         except ValidationError as exc:
             column, reason = describe_validation_error(exc)
             raise ConfigurationError(
-                f"data_enrichment_rules row id={row.get('id')} ('{row.get('rule_name')}'): column {column} "
+                f"{table_name} row id={row.get('id')} ('{row.get('rule_name')}'): column {column} "
                 f"{reason}; fix the rule and run again."
             ) from None
     return rules
