@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,9 +22,6 @@ from dagster._core.code_pointer import CodePointer
 from dagster._core.definitions.definitions_load_context import DefinitionsLoadContext
 from dagster._core.definitions.reconstruct import initialize_repository_def_from_pointer
 from dagster._core.remote_representation.external_data import RepositorySnap
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from elt_project.db import schema
 from elt_project.db.engine import create_warehouse_engine

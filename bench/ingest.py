@@ -48,7 +48,8 @@ def generate_csv(path: Path, rows: int) -> None:
         for i in range(rows):
             chunk.append(
                 f"{i},cust_{rnd.randint(1, 99999)},city_{rnd.randint(1, 500)},{rnd.random() * 1000:.2f},"
-                f"{rnd.randint(0, 100)},{'AI'[i % 2]},2024-{1 + i % 12:02d}-{1 + i % 28:02d},C{rnd.randint(1000, 9999)},"
+                f"{rnd.randint(0, 100)},{'AI'[i % 2]},2024-{1 + i % 12:02d}-{1 + i % 28:02d},"
+                f"C{rnd.randint(1000, 9999)},"
                 f"u{i}@ex.com,note {i % 97},{rnd.random():.4f},{i % 3 == 0}\n"
             )
             if len(chunk) == 10_000:
@@ -74,30 +75,42 @@ def engine_child(database_url: str, csv_path: Path, workdir: Path) -> dict:
     upgrade(engine)
     text_columns = ", ".join(f"{c} VARCHAR(255)" for c in COLUMNS)
     with engine.begin() as conn:
-        conn.execute(sa.text(
-            f"CREATE TABLE stg_bench ({text_columns}, dagster_run_id VARCHAR(255), "
-            "source_file_hash VARCHAR(64), source_row_number BIGINT)"
-        ))
-        conn.execute(sa.text(
-            "CREATE TABLE dest_bench (id BIGINT, customer VARCHAR(50), city VARCHAR(50), amount NUMERIC(12,2), "
-            "qty INTEGER, status VARCHAR(5), order_date DATE, code VARCHAR(10), email VARCHAR(100), "
-            "note VARCHAR(100), score FLOAT, flag VARCHAR(5))"
-        ))
-        conn.execute(sa.text(
-            "INSERT INTO elt_pipeline_configs (pipeline_name, import_name, file_pattern, monitored_directory, "
-            "file_type, staging_table, destination_table, load_method, is_active) VALUES "
-            "('bench', 'bench_orders', 'orders*.csv', :folder, 'csv', 'stg_bench', 'dest_bench', 'replace', 1)"
-        ), {"folder": str(csv_path.parent)})
-        conn.execute(sa.text(
-            "INSERT INTO data_quality_rules (rule_name, target_table, target_column, check_type, check_expression, "
-            "severity, is_active) VALUES "
-            "('bench_id_not_null', 'stg_bench', 'id', 'NOT_NULL', NULL, 'FAIL', 1), "
-            "('bench_status_in_set', 'stg_bench', 'status', 'IS_IN_SET', '''A'', ''I''', 'FAIL', 1), "
-            "('bench_amount_range', 'stg_bench', 'amount', 'RANGE', '0,1000', 'WARN', 1)"
-        ))
+        conn.execute(
+            sa.text(
+                f"CREATE TABLE stg_bench ({text_columns}, dagster_run_id VARCHAR(255), "
+                "source_file_hash VARCHAR(64), source_row_number BIGINT)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "CREATE TABLE dest_bench (id BIGINT, customer VARCHAR(50), city VARCHAR(50), amount NUMERIC(12,2), "
+                "qty INTEGER, status VARCHAR(5), order_date DATE, code VARCHAR(10), email VARCHAR(100), "
+                "note VARCHAR(100), score FLOAT, flag VARCHAR(5))"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO elt_pipeline_configs (pipeline_name, import_name, file_pattern, monitored_directory, "
+                "file_type, staging_table, destination_table, load_method, is_active) VALUES "
+                "('bench', 'bench_orders', 'orders*.csv', :folder, 'csv', 'stg_bench', 'dest_bench', 'replace', 1)"
+            ),
+            {"folder": str(csv_path.parent)},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO data_quality_rules (rule_name, target_table, target_column, check_type, check_expression, "
+                "severity, is_active) VALUES "
+                "('bench_id_not_null', 'stg_bench', 'id', 'NOT_NULL', NULL, 'FAIL', 1), "
+                "('bench_status_in_set', 'stg_bench', 'status', 'IS_IN_SET', '''A'', ''I''', 'FAIL', 1), "
+                "('bench_amount_range', 'stg_bench', 'amount', 'RANGE', '0,1000', 'WARN', 1)"
+            )
+        )
     settings = load_settings(
-        env={}, env_file=workdir / "none.env", database_url=database_url,
-        data_dir=str(workdir / "data"), transforms_dir=str(workdir / "transforms"),
+        env={},
+        env_file=workdir / "none.env",
+        database_url=database_url,
+        data_dir=str(workdir / "data"),
+        transforms_dir=str(workdir / "transforms"),
     )
     config = get_pipeline_config(engine, "bench_orders")
     started = time.perf_counter()
@@ -127,7 +140,10 @@ def pandas_child(database_path: Path, csv_path: Path) -> dict:
     started = time.perf_counter()
     frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False, na_values=[""])
     frame.to_sql("orders", engine, if_exists="replace", index=False, chunksize=50_000)
-    return {"total": time.perf_counter() - started, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "total": time.perf_counter() - started,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def run_child(kind: str, *args: str) -> dict:
@@ -147,9 +163,7 @@ def sqlite_import(database_path: Path, csv_path: Path) -> float | None:
     if shutil.which("sqlite3") is None:
         return None
     started = time.perf_counter()
-    subprocess.run(
-        ["sqlite3", str(database_path), "-cmd", ".mode csv", f".import {csv_path} orders"], check=True
-    )
+    subprocess.run(["sqlite3", str(database_path), "-cmd", ".mode csv", f".import {csv_path} orders"], check=True)
     return time.perf_counter() - started
 
 
@@ -186,7 +200,17 @@ def psql_copy(sqlalchemy_url: str, schema: str, csv_path: Path) -> float | None:
         return None
     url = sa.make_url(sqlalchemy_url)
     env = dict(os.environ, PGPASSWORD=url.password or "", PGOPTIONS=f"-csearch_path={schema}")
-    base = ["psql", "-q", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "", url.database or ""]
+    base = [
+        "psql",
+        "-q",
+        "-h",
+        url.host or "127.0.0.1",
+        "-p",
+        str(url.port or 5432),
+        "-U",
+        url.username or "",
+        url.database or "",
+    ]
     columns = ", ".join(f"{c} TEXT" for c in COLUMNS)
     subprocess.run([*base, "-c", f"CREATE TABLE orders_copy ({columns})"], check=True, env=env)
     started = time.perf_counter()
@@ -220,17 +244,20 @@ def main(argv: list[str] | None = None) -> None:
         started = time.perf_counter()
         generate_csv(csv_path, args.rows)
         size_mb = csv_path.stat().st_size / 1e6
-        print(f"{args.rows:,} rows x {len(COLUMNS)} columns, {size_mb:.0f} MB (generated in {time.perf_counter() - started:.1f} s)")
+        took = time.perf_counter() - started
+        print(f"{args.rows:,} rows x {len(COLUMNS)} columns, {size_mb:.0f} MB (generated in {took:.1f} s)")
 
         results: list[tuple[str, float | None, str]] = []
         engine = run_child("engine", f"sqlite:///{work / 'engine.db'}", str(csv_path), str(work))
         assert engine["rows"] == args.rows, engine
         dot_import = sqlite_import(work / "cli.db", csv_path)
-        results.append((
-            "(a) engine SQLite end to end",
-            engine["total"],
-            f"peak RSS {engine['peak_rss_mb']:.0f} MB (loader child {engine['loader_rss_mb']:.0f} MB)",
-        ))
+        results.append(
+            (
+                "(a) engine SQLite end to end",
+                engine["total"],
+                f"peak RSS {engine['peak_rss_mb']:.0f} MB (loader child {engine['loader_rss_mb']:.0f} MB)",
+            )
+        )
         results.append(("    staging load (parse+stage)", engine["load"], ""))
         results.append(("    3 quality rules", engine["quality"], ""))
         results.append(("    built-in transform", engine["transform"], ""))
@@ -246,7 +273,13 @@ def main(argv: list[str] | None = None) -> None:
             url, schema = pg
             try:
                 pg_engine = run_child("engine", url, str(csv_path), str(work))
-                results.append(("(d) engine PostgreSQL end to end", pg_engine["total"], f"peak RSS {pg_engine['peak_rss_mb']:.0f} MB"))
+                results.append(
+                    (
+                        "(d) engine PostgreSQL end to end",
+                        pg_engine["total"],
+                        f"peak RSS {pg_engine['peak_rss_mb']:.0f} MB",
+                    )
+                )
                 results.append(("    staging load (parse+COPY)", pg_engine["load"], ""))
                 pg_copy = psql_copy(url, schema, csv_path)
                 results.append(("(e) psql \\copy", pg_copy, ""))
@@ -268,7 +301,9 @@ def main(argv: list[str] | None = None) -> None:
         if pg_engine and pg_copy:
             print(f"PG engine end to end / \\copy  = {pg_engine['total'] / pg_copy:.2f}  (target <= 2)")
         peak = max(engine["peak_rss_mb"], pg_engine["peak_rss_mb"] if pg_engine else 0)
-        print(f"ingest_ratio_vs_sqlite_import={ratio if ratio is not None else float('nan'):.2f} peak_rss_mb={peak:.0f}")
+        print(
+            f"ingest_ratio_vs_sqlite_import={ratio if ratio is not None else float('nan'):.2f} peak_rss_mb={peak:.0f}"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

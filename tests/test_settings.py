@@ -47,7 +47,12 @@ def test_db_server_builds_mssql_url_from_documented_names_empty_stand_in_keyring
     settings = load_settings(env={}, env_file=env_file)
     url = settings.warehouse_url()
     assert url.drivername == "mssql+pyodbc"
-    assert (url.host, url.database, url.username, url.password) == ("sql01", "dagster_elt_framework", "loader", "s3cr3t-pw")
+    assert (url.host, url.database, url.username, url.password) == (
+        "sql01",
+        "dagster_elt_framework",
+        "loader",
+        "s3cr3t-pw",
+    )
     assert url.query["driver"] == "ODBC Driver 17 for SQL Server"
     assert url.query["TrustServerCertificate"] == "yes"
     assert "s3cr3t-pw" not in repr(settings)

@@ -51,12 +51,12 @@ def print_summary(summary: RunSummary, seconds: float) -> None:
     for stage in summary.stages:
         files = ", ".join(f"{f.path.name} ({f.status})" for f in stage.files) or "no new files"
         click.echo(f"  {stage.import_name}: {files}")
-        click.echo(
-            f"    rows read {stage.rows_read:,}, staged {stage.rows_staged:,}, rejected {stage.rows_rejected:,}"
-        )
+        click.echo(f"    rows read {stage.rows_read:,}, staged {stage.rows_staged:,}, rejected {stage.rows_rejected:,}")
         for outcome in stage.quality:
             verdict = "PASS" if outcome.passed else outcome.severity
-            click.echo(f"    quality {outcome.rule_name} ({outcome.check_type}): {verdict}, {outcome.failing_rows} failing")
+            click.echo(
+                f"    quality {outcome.rule_name} ({outcome.check_type}): {verdict}, {outcome.failing_rows} failing"
+            )
     if summary.transform is not None:
         for name in summary.transform.imports:
             loaded = summary.transform.rows_loaded.get(name, 0)

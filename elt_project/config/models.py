@@ -163,7 +163,7 @@ class PipelineConfig(BaseModel):
         return bool(value) if value is not None else False
 
     @model_validator(mode="after")
-    def _source_is_known(self) -> "PipelineConfig":
+    def _source_is_known(self) -> PipelineConfig:
         from elt_project.ingest.registry import is_known_source  # ingest owns the list of parsers
 
         if not is_known_source(self.file_type, self.parser_function):

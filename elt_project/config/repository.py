@@ -7,8 +7,9 @@ orchestrator shows as a warning while the rest loads.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, TypeVar
+from typing import TypeVar
 
 import sqlalchemy as sa
 from pydantic import ValidationError

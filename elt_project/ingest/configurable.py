@@ -182,7 +182,9 @@ def _guarded(open_chunks: Callable[[], Iterator[pd.DataFrame]], path: Path) -> I
         with open_chunks() as chunks:
             yield from chunks
     except pd.errors.EmptyDataError as exc:
-        raise SourceFileError(f"{path.name}: no rows left after skipping header and footer; check read_options.") from exc
+        raise SourceFileError(
+            f"{path.name}: no rows left after skipping header and footer; check read_options."
+        ) from exc
     except pd.errors.ParserError as exc:
         raise SourceFileError(f"{path.name} could not be parsed ({exc}); check delimiter and skiprows.") from exc
     except UnicodeDecodeError as exc:

@@ -13,6 +13,7 @@ import dagster as dg
 from pydantic import Field
 
 from elt_project.config.models import PipelineConfig, QualityRule, slugify
+from elt_project.config.ordering import dependency_order
 from elt_project.errors import ConfigurationError
 from elt_project.orchestration.resources import WarehouseResource
 
@@ -106,7 +107,7 @@ def build_staging_assets(
     check_specs = [
         _check_spec(key, rule) for key, c in by_key.items() for rule in rules.get(c.import_name, [])
     ]
-    order = _dependency_order(configs, upstream)
+    order = dependency_order(configs)
 
     @dg.multi_asset(
         name=staging_op_name(pipeline_name),
@@ -131,28 +132,6 @@ def build_staging_assets(
             )
 
     return _stage
-
-
-def _dependency_order(
-    configs: list[PipelineConfig], upstream: dict[str, list[dg.AssetKey]]
-) -> list[PipelineConfig]:
-    """Configs with every in-group ``depends_on`` before its dependant (the factory removed cycles)."""
-    by_key = {dg.AssetKey(staging_asset_name(c)): c for c in configs}
-    ordered: list[PipelineConfig] = []
-    placed: set[str] = set()
-
-    def place(config: PipelineConfig) -> None:
-        if config.import_name in placed:
-            return
-        placed.add(config.import_name)
-        for key in upstream.get(config.import_name, []):
-            if key in by_key:
-                place(by_key[key])
-        ordered.append(config)
-
-    for config in configs:
-        place(config)
-    return ordered
 
 
 def _stage_one(

@@ -24,7 +24,7 @@ Contract (kept stable for callers):
 ``run_pipeline(engine, settings, pipeline_name, *, run_id=None)``
     Both steps end to end (CLI ``elt run``), returning a :class:`RunSummary`.
     ``run_import`` raises the project's errors; ``run_pipeline`` stages every
-    active import of the group, transforms those that staged cleanly and lists the
+    active import of the group (``depends_on`` imports first), transforms those that staged cleanly and lists the
     others' one-sentence errors in ``RunSummary.errors`` (``summary.failed``).
 
 Run-log statuses: STARTED → STAGED → SUCCESS, or FAILED, QUALITY_FAILED,
@@ -45,6 +45,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from elt_project.config.models import PipelineConfig
+from elt_project.config.ordering import dependency_order
 from elt_project.config.repository import load_pipeline_configs
 from elt_project.errors import (
     ConfigurationError,
@@ -204,7 +205,7 @@ def run_pipeline(engine: Engine, settings: Settings, pipeline_name: str, *, run_
     """
     run_id = run_id or new_run_id()
     configs, _problems = load_pipeline_configs(engine)
-    configs = [c for c in configs if c.pipeline_name == pipeline_name]
+    configs = dependency_order([c for c in configs if c.pipeline_name == pipeline_name])
     if not configs:
         raise ConfigurationError(
             f"No active import belongs to pipeline '{pipeline_name}'; check the name with `elt imports`."

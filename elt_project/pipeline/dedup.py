@@ -3,8 +3,9 @@
 Before the transform, inside its transaction, this run's staged rows are deleted
 when their key already exists in the destination, and when an earlier row of the
 same run has the same key (the first row in insertion order — SQLite ``rowid``,
-PostgreSQL ``ctid`` — is kept; on SQL Server, the lowest ``source_row_number``). Rows with a NULL key part are never treated as duplicates (NULL
-equals nothing in SQL). Both steps are single set-based DELETE statements.
+PostgreSQL ``ctid`` — is kept; on SQL Server, the lowest ``source_row_number``).
+Rows with a NULL key part are never treated as duplicates (NULL equals nothing in SQL).
+Both steps are single set-based DELETE statements.
 """
 
 from __future__ import annotations
@@ -28,9 +29,7 @@ def deduplicate(conn: Connection, config: PipelineConfig, staging: sa.Table, des
         for name in config.deduplication_key
     ]
     run_column = staging.c[lineage_columns(staging)["run"]]
-    against_destination = sa.exists().where(
-        *(equals(s, s.type, d, d.type) for s, d in keys)
-    ).select_from(destination)
+    against_destination = sa.exists().where(*(equals(s, s.type, d, d.type) for s, d in keys)).select_from(destination)
     deleted = conn.execute(sa.delete(staging).where(run_column == run_id, against_destination)).rowcount or 0
     return deleted + _within_run(conn, staging, keys, run_column, run_id)
 
@@ -45,10 +44,6 @@ def _within_run(conn: Connection, staging: sa.Table, keys, run_column, run_id: s
         order = staging.c[row_name]
     key_columns = [s for s, _ in keys]
     complete_key = sa.and_(*(c.is_not(None) for c in key_columns))
-    firsts = (
-        sa.select(sa.func.min(order))
-        .where(run_column == run_id, complete_key)
-        .group_by(*key_columns)
-    )
+    firsts = sa.select(sa.func.min(order)).where(run_column == run_id, complete_key).group_by(*key_columns)
     statement = sa.delete(staging).where(run_column == run_id, complete_key, order.not_in(firsts.scalar_subquery()))
     return conn.execute(statement).rowcount or 0

@@ -84,7 +84,9 @@ def load_enricher(engine: Engine, staging: sa.Table, staging_table_name: str) ->
         for rules_of_lookup in grouped.values():
             first = rules_of_lookup[0]
             context = f"Enrichment rule '{first.rule_name}'"
-            lookup = reflect_table(conn, first.lookup_table, what=f"lookup table of enrichment rule '{first.rule_name}'")
+            lookup = reflect_table(
+                conn, first.lookup_table, what=f"lookup table of enrichment rule '{first.rule_name}'"
+            )
             key = require_column(lookup, first.lookup_key_column_lookup, context=context)
             value_columns = []
             for rule in rules_of_lookup:

@@ -92,3 +92,15 @@ def test_repository_skips_bad_rows_and_inactive_rows(engine):
     assert {c.import_name for c in all_configs} == {"fin-budget 2024", "off"}
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 3
+
+
+def test_dependency_order_puts_dependencies_first_and_survives_cycles():
+    from elt_project.config.ordering import dependency_order
+
+    def config(name, depends_on=None):
+        return PipelineConfig.model_validate({**GOOD, "import_name": name, "depends_on": depends_on})
+
+    ordered = dependency_order([config("c", "b"), config("b", "a,unknown"), config("a")])
+    assert [c.import_name for c in ordered] == ["a", "b", "c"]
+    cyclic = dependency_order([config("x", "y"), config("y", "x")])
+    assert sorted(c.import_name for c in cyclic) == ["x", "y"]

@@ -6,7 +6,13 @@ import socket
 import sys
 import time
 
-from elt_project.launcher.supervisor import ServiceSpec, start_service, stop_service, supervise, wait_until_healthy
+from elt_project.launcher.supervisor import (
+    ServiceSpec,
+    start_service,
+    stop_service,
+    supervise,
+    wait_until_healthy,
+)
 
 
 def _free_port() -> int:

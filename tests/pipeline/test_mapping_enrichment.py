@@ -16,14 +16,13 @@ ROWS = [[1, "Ann", "10", "A"], [2, "Bob", "5", "I"]]
 
 def _staging():
     meta = sa.MetaData()
-    return sa.Table(
-        "stg", meta, *(sa.Column(n, sa.String) for n in ("col_1", "col_2", "Col Three", "dagster_run_id"))
-    )
+    return sa.Table("stg", meta, *(sa.Column(n, sa.String) for n in ("col_1", "col_2", "Col Three", "dagster_run_id")))
 
 
 def test_parse_mapping_text_and_json():
     assert parse_column_mapping("Source Col 1 > col_1, Source Col 2 > col_2", import_name="x") == [
-        ("Source Col 1", "col_1"), ("Source Col 2", "col_2")
+        ("Source Col 1", "col_1"),
+        ("Source Col 2", "col_2"),
     ]
     assert parse_column_mapping('{"A": "col_1"}', import_name="x") == [("A", "col_1")]
     with pytest.raises(ConfigurationError, match="without '>'"):
@@ -68,7 +67,11 @@ def test_mapping_applied_in_a_real_load(settings, sales_tables, add_config, inbo
 def test_staging_table_missing_a_column_names_it(settings, sales_tables, add_config, inbox):
     engine = sales_tables
     config = add_config()
-    write_csv(inbox / "sales_1.csv", [[1, "Ann", "1", "A", "x"]], header=["order_id", "customer", "amount", "status", "region"])
+    write_csv(
+        inbox / "sales_1.csv",
+        [[1, "Ann", "1", "A", "x"]],
+        header=["order_id", "customer", "amount", "status", "region"],
+    )
     with pytest.raises(ConfigurationError, match="'region'"):
         run_import(engine, settings, config)
     assert query(engine, "SELECT COUNT(*) FROM stg_sales") == [(0,)]
@@ -89,8 +92,9 @@ def test_hand_made_staging_table_with_only_run_id(settings, engine, add_config, 
         "CREATE TABLE stg_min (order_id VARCHAR(10), customer VARCHAR(50), dagster_run_id VARCHAR(255))",
         "CREATE TABLE dest_min (order_id VARCHAR(10), customer VARCHAR(50))",
     )
-    config = add_config(staging_table="stg_min", destination_table="dest_min", load_method="append",
-                        deduplication_key="order_id")
+    config = add_config(
+        staging_table="stg_min", destination_table="dest_min", load_method="append", deduplication_key="order_id"
+    )
     write_csv(inbox / "sales_1.csv", [[1, "Ann"], [1, "Ann again"], [2, "Bob"]], header=["order_id", "customer"])
     summary = run_import(engine, settings, config)
     assert summary.transform.rows_deduplicated == {"sales_daily": 1}

@@ -28,7 +28,9 @@ ROWS = [[1, "Ann", "10", "A"], [2, "Bob", "-5", "I"], [3, "Cyrus", "abc", "X"], 
         ("ROW_COUNT_MIN", None, "5", 1, [4]),
     ],
 )
-def test_each_check_fails_on_bad_rows(settings, sales_tables, add_config, inbox, check, column, expression, failing, samples):
+def test_each_check_fails_on_bad_rows(
+    settings, sales_tables, add_config, inbox, check, column, expression, failing, samples
+):
     engine = sales_tables
     execute(engine, "CREATE TABLE ref_status (code VARCHAR(5))", "INSERT INTO ref_status VALUES ('A'), ('I')")
     add_rule(engine, f"rule_{check.lower()}", column, check, expression, severity="WARN")
@@ -81,7 +83,9 @@ def test_fail_halts_before_transform_and_keeps_rows(settings, sales_tables, add_
     assert run_id in str(err.value)
     assert query(engine, "SELECT order_id FROM dest_sales") == [(99,)]
     assert query(engine, "SELECT COUNT(*) FROM stg_sales WHERE dagster_run_id = :r", r=run_id) == [(4,)]
-    rejected = query(engine, "SELECT run_id, import_name, rule_name, source_row_number, row_data FROM elt_rejected_rows")
+    rejected = query(
+        engine, "SELECT run_id, import_name, rule_name, source_row_number, row_data FROM elt_rejected_rows"
+    )
     assert len(rejected) == 1
     assert rejected[0][:4] == (run_id, "sales_daily", "status_in_set", 3)
     assert json.loads(rejected[0][4])["customer"] == "Cyrus"

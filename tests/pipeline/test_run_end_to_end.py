@@ -24,7 +24,9 @@ def test_happy_path_loads_logs_and_cleans_staging(settings, sales_tables, add_co
     assert summary.transform.rows_loaded == {"sales_daily": 3}
     rows = query(engine, "SELECT order_id, customer, amount, status FROM dest_sales ORDER BY order_id")
     assert [(r[0], r[1], None if r[2] is None else float(r[2]), r[3]) for r in rows] == [
-        (1, "Ann", 10.5, "A"), (2, "Bob", None, "I"), (3, "Cy", 7.0, "A")
+        (1, "Ann", 10.5, "A"),
+        (2, "Bob", None, "I"),
+        (3, "Cy", 7.0, "A"),
     ]
     assert query(engine, "SELECT COUNT(*) FROM stg_sales") == [(0,)]  # default retention: purged on success
     log = query(
@@ -122,9 +124,7 @@ def test_transform_script_error_rolls_back_and_ledger_not_loaded(settings, sales
         run_import(engine, settings, config)
     assert query(engine, "SELECT order_id, customer FROM dest_sales") == [(99, "old")]
     assert query(engine, "SELECT status FROM elt_file_ledger") == [("FAILED",)]
-    assert query(engine, "SELECT status, resolution_steps IS NOT NULL FROM etl_pipeline_run_logs") == [
-        ("FAILED", 1)
-    ]
+    assert query(engine, "SELECT status, resolution_steps IS NOT NULL FROM etl_pipeline_run_logs") == [("FAILED", 1)]
     # fixed script: the failed file is retried and loads
     (settings.transforms_dir / "sp_bad.sql").write_text(
         "-- a comment\nDELETE FROM dest_sales WHERE :tables_to_truncate IS NULL;\n"
@@ -234,7 +234,11 @@ def test_archive_moves_loaded_and_failed_files_beside_the_folder(settings, sales
     run_import(engine, settings, config)
     assert not (inbox / "sales_1.csv").exists()
     assert (inbox.parent / "processed" / "sales_1.csv").is_file()
-    write_csv(inbox / "sales_2.csv", [[1, "Ann", "1", "A", "extra"]], header=["order_id", "customer", "amount", "status", "zzz"])
+    write_csv(
+        inbox / "sales_2.csv",
+        [[1, "Ann", "1", "A", "extra"]],
+        header=["order_id", "customer", "amount", "status", "zzz"],
+    )
     with pytest.raises(ConfigurationError):
         run_import(engine, settings, config)
     assert (inbox.parent / "failed" / "sales_2.csv").is_file()
@@ -253,8 +257,14 @@ def test_explicit_file_outside_monitored_folder_is_refused(settings, sales_table
 
 def test_pipeline_run_loads_good_imports_and_reports_the_bad_one(settings, sales_tables, add_config, inbox):
     engine = sales_tables
-    execute(engine, "CREATE TABLE stg_other (x VARCHAR(5), dagster_run_id VARCHAR(255))", "CREATE TABLE dest_other (x VARCHAR(5))")
-    add_config(import_name="broken", file_pattern="broken_*.csv", staging_table="stg_other", destination_table="dest_other")
+    execute(
+        engine,
+        "CREATE TABLE stg_other (x VARCHAR(5), dagster_run_id VARCHAR(255))",
+        "CREATE TABLE dest_other (x VARCHAR(5))",
+    )
+    add_config(
+        import_name="broken", file_pattern="broken_*.csv", staging_table="stg_other", destination_table="dest_other"
+    )
     add_config(import_name="good", file_pattern="sales_*.csv")
     write_csv(inbox / "broken_1.csv", [[1]], header=["not_there"])
     write_csv(inbox / "sales_1.csv", ROWS)
