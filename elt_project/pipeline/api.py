@@ -110,6 +110,7 @@ def stage_import(
             result.preview = result.preview or load.preview
         result.timings["load"] = time.perf_counter() - started
         _log_files(engine, log_id, result)
+        _refuse_empty_replace(config, result)
         if not result.staged_files:
             status = run_log.SKIPPED_DUPLICATE if result.files else run_log.NO_NEW_FILES
             run_log.update(engine, log_id, status=status, rows_read=0, rows_staged=0)
@@ -125,6 +126,7 @@ def stage_import(
         if staged_hashes:
             staging_mod.delete_run_rows(engine, staging, run_id, staged_hashes)
         ledger.mark_failed(engine, config.import_name, run_id, str(error))
+        _log_files(engine, log_id, result)  # the failed file is named in the run log too
         run_log.fail(engine, log_id, error)
         archive.archive(config, [f.path for f in result.files if f.status == "failed"], "failed")
         if error is exc:
@@ -241,6 +243,20 @@ def _source_files(engine: Engine, config: PipelineConfig, files) -> list:
     loaded = ledger.loaded_hashes(engine, config.import_name)
     identities = (file_identity(p) for p in list_matching_files(config.monitored_directory, config.file_pattern))
     return [identity for identity in identities if identity.sha256 not in loaded]
+
+
+def _refuse_empty_replace(config: PipelineConfig, result: StageResult) -> None:
+    """A replace load of files with a header but no rows would empty the destination: refuse it.
+
+    An empty export is far more often a broken extract than a real "the table is now
+    empty", so the destination is kept and a person decides.
+    """
+    if config.load_method == "replace" and result.staged_files and result.rows_staged == 0:
+        names = ", ".join(f.path.name for f in result.staged_files)
+        raise SourceFileError(
+            f"{names} has a header but no data rows, and import '{config.import_name}' replaces "
+            f"{config.destination_table}; the destination was left unchanged — drop a file with rows."
+        )
 
 
 def _log_files(engine: Engine, log_id: int, result: StageResult) -> None:

@@ -85,7 +85,9 @@ def test_elt_start_loads_the_demo_files_and_stops_cleanly(tmp_path):
     engine = sa.create_engine(f"sqlite:///{db_path}")
     with engine.connect() as conn:
         statuses = dict(
-            conn.execute(sa.text("SELECT import_name, status FROM etl_pipeline_run_logs WHERE status = 'SUCCESS'")).all()
+            conn.execute(
+                sa.text("SELECT import_name, status FROM etl_pipeline_run_logs WHERE status = 'SUCCESS'")
+            ).all()
         )
         enriched_nulls = conn.execute(
             sa.text("SELECT count(*) FROM dest_sales WHERE product_category IS NULL")
