@@ -212,6 +212,12 @@ def delete_run(conn: Connection, table: sa.Table, run_column: sa.Column, run_id:
     """
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"LOCK TABLE {quote_table(conn.dialect, table)} IN ACCESS EXCLUSIVE MODE")
+    elif conn.dialect.name == "sqlite":
+        # Python's sqlite3 opens the transaction only at the first write, so without this
+        # no-op DELETE the check below would run unlocked and another run's freshly staged
+        # rows could be truncated with ours. A DELETE takes the write lock even when it
+        # matches nothing.
+        conn.execute(sa.delete(table).where(sa.false()))
     if conn.dialect.name in ("postgresql", "sqlite"):
         others = sa.select(sa.literal(1)).where(sa.or_(run_column != run_id, run_column.is_(None))).limit(1)
         if conn.execute(others).first() is None:
