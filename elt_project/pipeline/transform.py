@@ -82,8 +82,10 @@ def run_transform(
             for config in todo:
                 staging, destination = tables[config.staging_table], tables[config.destination_table]
                 result.rows_deduplicated[config.import_name] = deduplicate(conn, config, staging, destination, run_id)
-            for current in plan_targets(todo):
-                _run_target(conn, settings, current, tables, run_id, result)
+            targets = plan_targets(todo)
+            shared = _staging_tables_shared_by_targets(targets)
+            for current in targets:
+                _run_target(conn, settings, current, tables, run_id, result, shared)
             current = None
             _finish(conn, todo, run_id, result)
     except EltError:
@@ -118,16 +120,23 @@ def _reflect(conn: Connection, configs: list[PipelineConfig]) -> dict[str, sa.Ta
         if config.staging_table not in tables:
             tables[config.staging_table] = reflect_table(conn, config.staging_table, what="staging table")
         if config.destination_table not in tables:
-            tables[config.destination_table] = reflect_table(
-                conn, config.destination_table, what="destination table"
-            )
+            tables[config.destination_table] = reflect_table(conn, config.destination_table, what="destination table")
     return tables
 
 
-def _run_target(conn: Connection, settings: Settings, target: _Target, tables, run_id: str, result) -> None:
-    replace_tables = list(
-        dict.fromkeys(c.destination_table for c in target.configs if c.load_method == "replace")
-    )
+def _staging_tables_shared_by_targets(targets: list[_Target]) -> set[str]:
+    """Staging tables that feed more than one target in this run: their rows must be told apart by file."""
+    seen: dict[str, int] = {}
+    for target in targets:
+        for name in {c.staging_table.lower() for c in target.configs}:
+            seen[name] = seen.get(name, 0) + 1
+    return {name for name, count in seen.items() if count > 1}
+
+
+def _run_target(
+    conn: Connection, settings: Settings, target: _Target, tables, run_id: str, result, shared: set[str]
+) -> None:
+    replace_tables = list(dict.fromkeys(c.destination_table for c in target.configs if c.load_method == "replace"))
     if target.procedure is None or dialects.engine_truncates_for_procedure(conn.dialect):
         for name in replace_tables:
             dialects.truncate(conn, tables[name])
@@ -140,14 +149,34 @@ def _run_target(conn: Connection, settings: Settings, target: _Target, tables, r
             hashes = ledger.staged_hashes(conn, run_id, config.import_name)
             result.rows_loaded[config.import_name] = count_run_rows(conn, tables[config.staging_table], run_id, hashes)
         return
-    config = target.configs[0]
-    loaded = builtin_insert(conn, tables[config.staging_table], tables[config.destination_table], run_id)
-    for config in target.configs:
-        result.rows_loaded[config.import_name] = loaded
+    first = target.configs[0]
+    staging = tables[first.staging_table]
+    hashes = {c.import_name: ledger.staged_hashes(conn, run_id, c.import_name) for c in target.configs}
+    only_these = None
+    if first.staging_table.lower() in shared:
+        if not lineage_columns(staging)["hash"]:
+            raise ConfigurationError(
+                f"Staging table {first.staging_table} feeds several destinations in one run but has no "
+                "source_file_hash column to tell their rows apart; add the column (the generated DDL has it) "
+                "or give the imports a transform_procedure."
+            )
+        only_these = [h for import_hashes in hashes.values() for h in import_hashes]
+    loaded = builtin_insert(conn, staging, tables[first.destination_table], run_id, only_these)
+    if len(target.configs) == 1:
+        result.rows_loaded[first.import_name] = loaded
+        return
+    for config in target.configs:  # several imports into one destination: count each one's rows
+        result.rows_loaded[config.import_name] = count_run_rows(conn, staging, run_id, hashes[config.import_name])
 
 
-def builtin_insert(conn: Connection, staging: sa.Table, destination: sa.Table, run_id: str) -> int:
-    """INSERT INTO destination (shared columns) SELECT them FROM staging for this run; returns rows."""
+def builtin_insert(
+    conn: Connection, staging: sa.Table, destination: sa.Table, run_id: str, content_hashes: list[str] | None = None
+) -> int:
+    """INSERT INTO destination (shared columns) SELECT them FROM staging for this run; returns rows.
+
+    With ``content_hashes`` only the rows of those files are inserted (a staging table
+    shared by imports with different destinations).
+    """
     pairs = []
     for column in destination.columns:
         source = find_column(staging, column.name)
@@ -158,12 +187,15 @@ def builtin_insert(conn: Connection, staging: sa.Table, destination: sa.Table, r
             f"Staging table {display_name(staging)} and destination {display_name(destination)} share no "
             "column names; rename the columns or set transform_procedure."
         )
-    run_column = staging.c[lineage_columns(staging)["run"]]
-    select = sa.select(*(_cast_to(source, column) for column, source in pairs)).where(run_column == run_id)
+    lineage = lineage_columns(staging)
+    condition = staging.c[lineage["run"]] == run_id
+    if content_hashes is not None:
+        condition = sa.and_(condition, staging.c[lineage["hash"]].in_(content_hashes))
+    select = sa.select(*(_cast_to(source, column) for column, source in pairs)).where(condition)
     statement = sa.insert(destination).from_select([column.name for column, _ in pairs], select)
     rowcount = conn.execution_options(preserve_rowcount=True).execute(statement).rowcount
     if rowcount is None or rowcount < 0:  # some drivers do not report INSERT ... SELECT counts
-        rowcount = count_run_rows(conn, staging, run_id)
+        rowcount = count_run_rows(conn, staging, run_id, content_hashes)
     return rowcount
 
 

@@ -7,7 +7,7 @@ import pytest
 from elt_project.config.repository import get_pipeline_config
 from elt_project.errors import ConfigurationError, TransformError
 from elt_project.pipeline.api import new_run_id, run_import, run_pipeline, stage_import, transform_group
-from tests.pipeline.conftest import execute, query, write_csv
+from tests.pipeline.conftest import DEST_DDL, execute, query, write_csv
 
 ROWS = [[1, "Ann", "10.50", "A"], [2, "Bob", "", "I"], [3, "Cy", "7", "A"]]
 
@@ -294,3 +294,26 @@ def test_postgres_procedure_error_rolls_back(settings, sales_tables, add_config,
         run_import(engine, settings, config)
     assert query(engine, "SELECT order_id, customer FROM dest_sales") == [(99, "old")]
     assert query(engine, "SELECT status FROM elt_file_ledger") == [("FAILED",)]
+
+
+def test_imports_sharing_a_destination_report_their_own_rows(settings, sales_tables, add_config, inbox):
+    add_config(import_name="sales_a", file_pattern="a_*.csv", load_method="append")
+    add_config(import_name="sales_b", file_pattern="b_*.csv", load_method="append")
+    write_csv(inbox / "a_1.csv", [[1, "Ann", "1.00", "A"], [2, "Bo", "2.00", "A"]])
+    write_csv(inbox / "b_1.csv", [[3, "Cy", "3.00", "A"]])
+    summary = run_pipeline(sales_tables, settings, "sales")
+    assert summary.transform.rows_loaded == {"sales_a": 2, "sales_b": 1}
+    assert query(sales_tables, "SELECT count(*) FROM dest_sales") == [(3,)]
+    logged = query(sales_tables, "SELECT import_name, rows_loaded FROM etl_pipeline_run_logs ORDER BY import_name")
+    assert logged == [("sales_a", 2), ("sales_b", 1)]
+
+
+def test_a_shared_staging_table_feeds_each_destination_only_its_files(settings, sales_tables, add_config, inbox):
+    execute(sales_tables, DEST_DDL.replace("dest_sales", "dest_sales_eu"))
+    add_config(import_name="sales_us", file_pattern="us_*.csv", load_method="append")
+    add_config(import_name="sales_eu", file_pattern="eu_*.csv", load_method="append", destination_table="dest_sales_eu")
+    write_csv(inbox / "us_1.csv", [[1, "Ann", "1.00", "A"]])
+    write_csv(inbox / "eu_1.csv", [[2, "Bo", "2.00", "A"], [3, "Cy", "3.00", "A"]])
+    run_pipeline(sales_tables, settings, "sales")
+    assert query(sales_tables, "SELECT order_id FROM dest_sales") == [(1,)]
+    assert query(sales_tables, "SELECT order_id FROM dest_sales_eu ORDER BY order_id") == [(2,), (3,)]
