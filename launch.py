@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import venv
@@ -78,6 +79,21 @@ def start_local_postgres() -> None:
         subprocess.run(["su", "postgres", "-c", "createdb -O elt elt_test"], capture_output=True)
 
 
+def run_child(argv: list[str]) -> int:
+    """Run ``argv`` to completion, leaving Ctrl+C to it.
+
+    The terminal delivers Ctrl+C to the child as well; it stops its services
+    gracefully. Were this process to react too, ``subprocess.run`` would kill the
+    child a quarter of a second later and orphan the services it started.
+    """
+    child = subprocess.Popen(argv, cwd=ROOT)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return child.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def main(argv: list[str]) -> int:
     if sys.version_info < MIN_PYTHON:
         print(f"Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer is needed; this is {sys.version.split()[0]}.")
@@ -88,12 +104,9 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["test"]:
         start_local_postgres()
         step("running the test suite")
-        return subprocess.run([str(python), "-m", "pytest", *argv[1:]], cwd=ROOT).returncode
+        return run_child([str(python), "-m", "pytest", *argv[1:]])
     step("starting the services (Ctrl+C stops them)")
-    try:
-        return subprocess.run([str(python), "-m", "elt_project.cli", "start", *argv], cwd=ROOT).returncode
-    except KeyboardInterrupt:
-        return 0
+    return run_child([str(python), "-m", "elt_project.cli", "start", *argv])
 
 
 if __name__ == "__main__":

@@ -56,18 +56,26 @@ def start(no_demo: bool, setup_only: bool) -> None:
         return
     specs = [dagster_service(settings)]
     running = []
-    for spec in specs:
-        click.echo(f"starting {spec.name} ...")
-        service = start_service(spec)
-        running.append(service)
-        if not wait_until_healthy(service):
-            click.secho(f"{spec.name} did not come up; see the messages above.", fg="red", err=True)
-            for other in reversed(running):
-                stop_service(other)
-            sys.exit(1)
-        click.echo(f"{spec.name} is ready at {spec.health_url.rsplit('/', 1)[0]}")
+    try:
+        for spec in specs:
+            click.echo(f"starting {spec.name} ...")
+            service = start_service(spec)
+            running.append(service)
+            if not wait_until_healthy(service):
+                click.secho(f"{spec.name} did not come up; see the messages above.", fg="red", err=True)
+                _stop_all(running)
+                sys.exit(1)
+            click.echo(f"{spec.name} is ready at {spec.health_url.rsplit('/', 1)[0]}")
+    except KeyboardInterrupt:  # Ctrl+C while starting: take down what already runs
+        _stop_all(running)
+        sys.exit(0)
     click.echo("All services are running. Press Ctrl+C to stop.")
     sys.exit(supervise(running))
+
+
+def _stop_all(running: list) -> None:
+    for service in reversed(running):
+        stop_service(service)
 
 
 COMMANDS = [start]
