@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import webbrowser
 
 import click
 
@@ -44,7 +45,8 @@ def dagster_service(settings: Settings) -> ServiceSpec:
 @click.command("start")
 @click.option("--no-demo", is_flag=True, help="Do not install the demo on an empty embedded warehouse.")
 @click.option("--setup-only", is_flag=True, help="Prepare the warehouse and Dagster home, then exit.")
-def start(no_demo: bool, setup_only: bool) -> None:
+@click.option("--dev", is_flag=True, help="Open the full Dagster UI (for administrators) in the browser once ready.")
+def start(no_demo: bool, setup_only: bool, dev: bool) -> None:
     """Prepare the warehouse and start every service; Ctrl+C stops them all."""
     settings = cli_settings()
     engine = cli_engine(settings)
@@ -69,6 +71,8 @@ def start(no_demo: bool, setup_only: bool) -> None:
     except KeyboardInterrupt:  # Ctrl+C while starting: take down what already runs
         _stop_all(running)
         sys.exit(0)
+    if dev:
+        webbrowser.open(dagster_service(settings).health_url.rsplit("/", 1)[0])
     click.echo("All services are running. Press Ctrl+C to stop.")
     sys.exit(supervise(running))
 
