@@ -39,6 +39,8 @@ _NUMERIC_PY_TYPES = (int, float)
 #: Below this many rows in the first batch the child process's start-up (~0.5 s)
 #: costs more than ADBC saves, so small files use executemany.
 SQLITE_CHILD_MIN_ROWS = 50_000
+#: Rows per CSV chunk written to PostgreSQL's COPY (about 1.5 MB of text).
+COPY_CHUNK_ROWS = 8_192
 
 
 # ---- quoting ---------------------------------------------------------------------------
@@ -106,11 +108,16 @@ def _postgres_load(engine: Engine, table: sa.Table, first: pa.RecordBatch, rest:
 
     def csv_chunks() -> Iterator[tuple[int, memoryview]]:
         for batch in _chain(first, rest):
-            buffer = io.BytesIO()
-            # Strings are always quoted and nulls written as nothing, so COPY keeps
-            # empty strings and NULLs apart.
-            pa_csv.write_csv(batch, buffer, options)
-            yield batch.num_rows, buffer.getbuffer()
+            # Slices of COPY_CHUNK_ROWS: the text of a whole batch (~13 MB at 65k rows
+            # with lineage) was copied again by psycopg and libpq, and several were
+            # alive at once with the prefetch thread; small chunks keep RSS flat.
+            for start in range(0, batch.num_rows, COPY_CHUNK_ROWS):
+                piece = batch.slice(start, COPY_CHUNK_ROWS)
+                buffer = io.BytesIO()
+                # Strings are always quoted and nulls written as nothing, so COPY keeps
+                # empty strings and NULLs apart.
+                pa_csv.write_csv(piece, buffer, options)
+                yield piece.num_rows, buffer.getbuffer()
 
     rows = 0
     with engine.begin() as conn:
