@@ -36,9 +36,11 @@ from elt_project.errors import ConfigurationError, TransformError
 _NUMBER_PATTERN = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
 _NUMBER_RE = re.compile(_NUMBER_PATTERN)
 _NUMERIC_PY_TYPES = (int, float)
-#: Below this many rows in the first batch the child process's start-up (~0.5 s)
-#: costs more than ADBC saves, so small files use executemany.
-SQLITE_CHILD_MIN_ROWS = 50_000
+#: Below this many rows in the first batch the child process's start-up (~0.3 s)
+#: costs more than ADBC saves, so small files use executemany. Equal to the
+#: staging batch size (:func:`elt_project.pipeline.staging.load_file`), so a full
+#: first batch — more are coming — goes to the child.
+SQLITE_CHILD_MIN_ROWS = 32_768
 #: Rows per CSV chunk written to PostgreSQL's COPY (about 1.5 MB of text).
 COPY_CHUNK_ROWS = 8_192
 
