@@ -3,6 +3,14 @@
 SQLite is tuned for several processes at once (Dagster run workers, the web runner,
 the hub): WAL journal so readers never block the writer, and a busy timeout so a
 second writer waits instead of failing with "database is locked".
+
+``secure_delete=FAST``: Debian's system SQLite (the one Python's ``sqlite3`` uses)
+is built with SECURE_DELETE on, so every DELETE overwrote each freed page with
+zeros — purging a run's 1M staged rows wrote ~200 MB to the WAL and back (~1.5 s).
+FAST still zeroes deleted content on pages that are written anyway, but no longer
+rewrites whole freed pages. Nothing is lost by it: staged rows are copies of source
+files the warehouse keeps (archive folder, destination table), and durability and
+crash safety do not depend on this setting.
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA secure_delete=FAST")
     cursor.close()
 
 

@@ -28,6 +28,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,28 @@ from elt_project.ingest.registry import custom_parser, parser_for
 from elt_project.ingest.schema_sample import sample_schema
 
 __all__ = ["read_batches", "sample_schema"]
+
+
+def _memory_pool_that_returns_memory() -> None:
+    """Make Arrow allocate from jemalloc when the build has it.
+
+    Arrow's default pool (mimalloc) keeps freed pages in per-thread heaps: streaming a
+    1M-row CSV grew RSS by ~120 MB for ~60 MB of live Arrow data; with jemalloc (its
+    default 1 s page decay) by ~85 MB, at the same parse speed. Decay 0 would return
+    pages at once (~65 MB) but made parsing ~60% slower. An explicit
+    ``ARROW_DEFAULT_MEMORY_POOL`` wins; builds without jemalloc (the Windows wheels)
+    keep their default.
+    """
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    try:
+        pool = pa.jemalloc_memory_pool()
+    except (NotImplementedError, pa.ArrowNotImplementedError):
+        return
+    pa.set_memory_pool(pool)
+
+
+_memory_pool_that_returns_memory()
 
 
 def read_batches(
