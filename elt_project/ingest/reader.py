@@ -30,6 +30,7 @@ from __future__ import annotations
 import inspect
 import os
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ from elt_project.ingest.schema_sample import sample_schema
 __all__ = ["read_batches", "sample_schema"]
 
 
+@cache
 def _memory_pool_that_returns_memory() -> None:
     """Make Arrow allocate from jemalloc when the build has it.
 
@@ -64,8 +66,6 @@ def _memory_pool_that_returns_memory() -> None:
     pa.set_memory_pool(pool)
 
 
-_memory_pool_that_returns_memory()
-
 
 def read_batches(
     path: Path,
@@ -81,6 +81,7 @@ def read_batches(
     """
     if batch_rows < 1:
         raise ValueError("batch_rows must be at least 1")
+    _memory_pool_that_returns_memory()  # once per process, on first use rather than at import
     path = Path(path)
     if parser_function:
         function = custom_parser(parser_function)

@@ -191,7 +191,7 @@ def builtin_insert(
     condition = staging.c[lineage["run"]] == run_id
     if content_hashes is not None:
         condition = sa.and_(condition, staging.c[lineage["hash"]].in_(content_hashes))
-    select = sa.select(*(_cast_to(source, column) for column, source in pairs)).where(condition)
+    select = sa.select(*(_cast_to(source, column, conn.dialect) for column, source in pairs)).where(condition)
     statement = sa.insert(destination).from_select([column.name for column, _ in pairs], select)
     rowcount = conn.execution_options(preserve_rowcount=True).execute(statement).rowcount
     if rowcount is None or rowcount < 0:  # some drivers do not report INSERT ... SELECT counts
@@ -199,9 +199,25 @@ def builtin_insert(
     return rowcount
 
 
-def _cast_to(source: sa.Column, target: sa.Column):
+_TRUE_WORDS = ("true", "t", "yes", "y", "1")
+_FALSE_WORDS = ("false", "f", "no", "n", "0")
+
+
+def _cast_to(source: sa.Column, target: sa.Column, dialect: sa.engine.Dialect):
+    """The staged value as the destination column's type.
+
+    SQLite has no date types: ``CAST('2024-01-05' AS DATE)`` keeps only the leading
+    number (2024), so dates stay the ISO text SQLAlchemy reads back. Boolean spellings
+    ('yes', 'true', '1', ...) become 1/0 where the database cannot cast them itself
+    (SQLite, SQL Server); an unknown spelling is kept as it is rather than nulled.
+    """
     if type(source.type) is type(target.type):
         return source
+    if dialect.name == "sqlite" and isinstance(target.type, (sa.Date, sa.DateTime, sa.Time)):
+        return source
+    if dialect.name in ("sqlite", "mssql") and isinstance(target.type, sa.Boolean):
+        word = sa.func.lower(sa.func.trim(sa.cast(source, sa.String)))
+        return sa.case((word.in_(_TRUE_WORDS), 1), (word.in_(_FALSE_WORDS), 0), else_=source)
     return sa.cast(source, target.type)
 
 

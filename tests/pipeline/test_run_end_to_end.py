@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+import sqlalchemy as sa
 
 from elt_project.config.repository import get_pipeline_config
 from elt_project.errors import ConfigurationError, TransformError
@@ -317,3 +320,28 @@ def test_a_shared_staging_table_feeds_each_destination_only_its_files(settings, 
     run_pipeline(sales_tables, settings, "sales")
     assert query(sales_tables, "SELECT order_id FROM dest_sales") == [(1,)]
     assert query(sales_tables, "SELECT order_id FROM dest_sales_eu ORDER BY order_id") == [(2,), (3,)]
+
+
+def test_builtin_transform_types_dates_and_booleans_from_text(settings, engine, add_config, inbox):
+    execute(
+        engine,
+        "CREATE TABLE stg_events (event_id VARCHAR(10), happened VARCHAR(20), active VARCHAR(10), "
+        "dagster_run_id VARCHAR(255))",
+        "CREATE TABLE dest_events (event_id INTEGER, happened DATE, active BOOLEAN)",
+    )
+    config = add_config(
+        import_name="events", file_pattern="events_*.csv", staging_table="stg_events", destination_table="dest_events"
+    )
+    path = write_csv(
+        inbox / "events_1.csv",
+        [[1, "2024-01-05", "yes"], [2, "2023-12-31", "false"]],
+        ["event_id", "happened", "active"],
+    )
+    run_import(engine, settings, config, [path])
+    table = sa.Table("dest_events", sa.MetaData(), autoload_with=engine)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(table).order_by(table.c.event_id)).all()
+    assert [tuple(r) for r in rows] == [
+        (1, datetime.date(2024, 1, 5), True),
+        (2, datetime.date(2023, 12, 31), False),
+    ]
