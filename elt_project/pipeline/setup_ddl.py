@@ -23,6 +23,7 @@ from sqlalchemy.sql import quoted_name
 from elt_project.config.models import PipelineConfig
 from elt_project.db.schema import RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN
 from elt_project.errors import ConfigurationError, SourceFileError
+from elt_project.pipeline.tables import FALSE_WORDS, TRUE_WORDS
 
 #: Longest identifier every supported warehouse accepts (PostgreSQL: 63).
 MAX_IDENTIFIER = 63
@@ -173,8 +174,8 @@ def table_ref(name: str, metadata: sa.MetaData | None = None, *columns: sa.Colum
 #: How booleans wait in staging: as text. SQL Server's BIT rejects 'yes' and SQLite
 #: keeps 'true' as text, so the transform turns the spellings into a real boolean.
 STAGED_BOOLEAN = "string(10)"
-_TRUE_WORDS = "'true', 't', 'yes', 'y', '1'"
-_FALSE_WORDS = "'false', 'f', 'no', 'n', '0'"
+_TRUE_WORDS = ", ".join(f"'{word}'" for word in TRUE_WORDS)
+_FALSE_WORDS = ", ".join(f"'{word}'" for word in FALSE_WORDS)
 
 
 def staged_type(logical: str) -> str:

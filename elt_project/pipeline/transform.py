@@ -36,7 +36,7 @@ from elt_project.pipeline import ledger, run_log
 from elt_project.pipeline.dedup import deduplicate
 from elt_project.pipeline.results import TransformResult
 from elt_project.pipeline.staging import count_run_rows, lineage_columns
-from elt_project.pipeline.tables import display_name, find_column, reflect_table
+from elt_project.pipeline.tables import FALSE_WORDS, TRUE_WORDS, display_name, find_column, reflect_table
 from elt_project.settings import Settings
 
 
@@ -199,10 +199,6 @@ def builtin_insert(
     return rowcount
 
 
-_TRUE_WORDS = ("true", "t", "yes", "y", "1")
-_FALSE_WORDS = ("false", "f", "no", "n", "0")
-
-
 def _cast_to(source: sa.Column, target: sa.Column, dialect: sa.engine.Dialect):
     """The staged value as the destination column's type.
 
@@ -217,7 +213,7 @@ def _cast_to(source: sa.Column, target: sa.Column, dialect: sa.engine.Dialect):
         return source
     if dialect.name in ("sqlite", "mssql") and isinstance(target.type, sa.Boolean):
         word = sa.func.lower(sa.func.trim(sa.cast(source, sa.String)))
-        return sa.case((word.in_(_TRUE_WORDS), 1), (word.in_(_FALSE_WORDS), 0), else_=source)
+        return sa.case((word.in_(TRUE_WORDS), 1), (word.in_(FALSE_WORDS), 0), else_=source)
     return sa.cast(source, target.type)
 
 
