@@ -36,7 +36,8 @@ def dagster_service(settings: Settings) -> ServiceSpec:
             "-p",
             str(settings.dagster_port),
         ],
-        health_url=f"http://{settings.bind_host}:{settings.dagster_port}/server_info",
+        url=f"http://{settings.bind_host}:{settings.dagster_port}",
+        health_path="/server_info",
         env={"DAGSTER_HOME": str(settings.dagster_home)},
         cwd=root,
     )
@@ -67,12 +68,12 @@ def start(no_demo: bool, setup_only: bool, dev: bool) -> None:
                 click.secho(f"{spec.name} did not come up; see the messages above.", fg="red", err=True)
                 _stop_all(running)
                 sys.exit(1)
-            click.echo(f"{spec.name} is ready at {spec.health_url.rsplit('/', 1)[0]}")
+            click.echo(f"{spec.name} is ready at {spec.url}")
     except KeyboardInterrupt:  # Ctrl+C while starting: take down what already runs
         _stop_all(running)
         sys.exit(0)
     if dev:
-        webbrowser.open(dagster_service(settings).health_url.rsplit("/", 1)[0])
+        webbrowser.open(specs[0].url)
     click.echo("All services are running. Press Ctrl+C to stop.")
     sys.exit(supervise(running))
 

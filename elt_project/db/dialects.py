@@ -1,6 +1,8 @@
-"""Everything that differs between SQLite, PostgreSQL and SQL Server, in one place.
+"""What differs between SQLite, PostgreSQL and SQL Server: loading and transforming.
 
-The engine never branches on the dialect outside this module. What lives here:
+The engine never branches on the dialect outside ``db/``; the SQL expressions that
+differ (quality checks, dedup order, casts) are in :mod:`.dialect_expressions`.
+What lives here:
 
 - :func:`bulk_load` — the fast path that appends Arrow batches to a staging table:
   SQLite through ADBC ingest in a child process (:mod:`elt_project.db.bulk_load`
@@ -9,10 +11,8 @@ The engine never branches on the dialect outside this module. What lives here:
   ``COPY ... FROM STDIN (FORMAT csv)`` fed by Arrow's C++ CSV writer (the server
   casts text to the column types, so a typed staging table works), SQL Server
   through pyodbc ``fast_executemany``.
-- :func:`truncate`, :func:`call_transform` — destinations and transforms.
-- :func:`numeric_failure`, :func:`regex_match`, :func:`prepare_connection` — what the
-  data-quality checks need to compare text columns as numbers and match patterns.
-- :func:`row_order` — a physical insertion order for "keep the first duplicate".
+- :func:`truncate`, :func:`delete_run`, :func:`call_transform` — destinations,
+  staging purges and transforms.
 
 Values are always bound; identifiers are quoted by the dialect's identifier preparer.
 """
@@ -31,11 +31,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from elt_project.db import bulk_load as bulk_load_child
-from elt_project.errors import ConfigurationError, TransformError
+from elt_project.errors import TransformError
 
-_NUMBER_PATTERN = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
-_NUMBER_RE = re.compile(_NUMBER_PATTERN)
-_NUMERIC_PY_TYPES = (int, float)
 #: Below this many rows in the first batch the child process's start-up (~0.3 s)
 #: costs more than ADBC saves, so small files use executemany. Equal to the
 #: staging batch size (:func:`elt_project.pipeline.staging.load_file`), so a full
@@ -300,97 +297,3 @@ def _run_sqlite_script(conn: Connection, transforms_dir: Path, procedure: str, p
         # Driver-level execution: sqlite3 binds :run_id itself and ignores unused names,
         # and a ':' inside a string literal is not mistaken for a parameter.
         conn.exec_driver_sql(statement, params)
-
-
-# ---- what quality checks and dedup need ----------------------------------------------------
-
-
-def prepare_connection(conn: Connection) -> None:
-    """Register the SQL functions the checks use on this connection (SQLite only)."""
-    if conn.dialect.name == "sqlite":
-        raw = conn.connection.driver_connection
-        raw.create_function("elt_is_number", 1, _is_number, deterministic=True)
-
-
-def _is_number(value) -> int:
-    if isinstance(value, (int, float)):
-        return 1
-    return 1 if isinstance(value, str) and _NUMBER_RE.match(value) else 0
-
-
-def _is_numeric_type(type_: sa.types.TypeEngine) -> bool:
-    try:
-        return issubclass(type_.python_type, _NUMERIC_PY_TYPES) or type_.python_type.__name__ == "Decimal"
-    except NotImplementedError:
-        return False
-
-
-def numeric_failure(expr: sa.ColumnElement, type_: sa.types.TypeEngine, dialect: sa.engine.Dialect, bad):
-    """A condition true when ``expr`` is not a number or ``bad(number)`` holds (NULL input: false).
-
-    Text columns are tested for "is a number" once per row (a CASE, so the test and
-    the cast are not repeated per comparison): PostgreSQL by regular expression,
-    SQLite by a registered Python function, SQL Server by ``TRY_CAST``.
-    """
-    if _is_numeric_type(type_):
-        return sa.and_(expr.is_not(None), bad(expr))
-    if dialect.name == "sqlite":
-        number = sa.cast(expr, sa.Float)
-        # Plain decimals ('12', '10.50') are recognised by GLOB in C; only the rest
-        # (signs, exponents, garbage) pay for the Python function.
-        plain = sa.and_(
-            expr.op("GLOB")(sa.literal("[0-9]*")),
-            sa.not_(expr.op("GLOB")(sa.literal("*[^0-9.]*"))),
-            sa.not_(expr.op("GLOB")(sa.literal("*.*.*"))),
-        )
-        return sa.case(
-            (expr.is_(None), False),
-            (plain, bad(number)),
-            (sa.func.elt_is_number(expr) == 1, bad(number)),
-            else_=True,
-        ) == sa.true()
-    if dialect.name == "postgresql":
-        text = sa.cast(expr, sa.Text)
-        number = sa.cast(text, sa.Float)
-        # As on SQLite, plain decimals ('12', '10.50', '.5') are recognised without the
-        # regular expression: btrim of the digits and the dot is about half its cost.
-        plain = sa.and_(
-            sa.func.btrim(text, sa.literal("0123456789.")) == "",
-            text.not_like(sa.literal("%.%.%")),
-            text.not_in([sa.literal(""), sa.literal(".")]),
-        )
-        return sa.case(
-            (text.is_(None), False),
-            (plain, bad(number)),
-            (text.regexp_match(sa.literal(_NUMBER_PATTERN)), bad(number)),
-            else_=True,
-        )
-    number = sa.try_cast(expr, sa.Float)
-    return sa.and_(expr.is_not(None), sa.or_(number.is_(None), bad(number)))
-
-
-def regex_match(expr: sa.ColumnElement, pattern: str, dialect: sa.engine.Dialect, rule_name: str):
-    """``expr`` matches ``pattern``: ``~`` on PostgreSQL, a Python ``re.search`` REGEXP on SQLite."""
-    if dialect.name not in ("sqlite", "postgresql"):
-        raise ConfigurationError(
-            f"Data quality rule '{rule_name}' uses MATCHES, which SQL Server does not support; "
-            "use IS_IN_SET or a transform-side check instead."
-        )
-    return sa.cast(expr, sa.UnicodeText).regexp_match(pattern)
-
-
-def row_order(source: sa.FromClause, dialect: sa.engine.Dialect):
-    """An expression that orders a table's (or alias's) rows as they were inserted, or None.
-
-    SQLite ``rowid`` and PostgreSQL ``ctid`` follow insertion order for freshly
-    appended rows; SQL Server has no such column (dedup then keeps an arbitrary one).
-    """
-    if isinstance(source, sa.Table):
-        prefix = quote_table(dialect, source)
-    else:
-        prefix = dialect.identifier_preparer.quote(source.name)
-    if dialect.name == "sqlite":
-        return sa.literal_column(f"{prefix}.rowid")
-    if dialect.name == "postgresql":
-        return sa.literal_column(f"{prefix}.ctid")
-    return None

@@ -27,9 +27,14 @@ class ServiceSpec:
 
     name: str
     argv: list[str]
-    health_url: str
+    url: str
+    health_path: str = "/"
     env: dict[str, str] = field(default_factory=dict)
     cwd: Path | None = None
+
+    @property
+    def health_url(self) -> str:
+        return self.url.rstrip("/") + self.health_path
 
 
 @dataclass

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from elt_project.config.models import PipelineConfig
-from elt_project.db import dialects
+from elt_project.db import dialect_expressions
 from elt_project.pipeline.staging import lineage_columns
 from elt_project.pipeline.tables import equals, require_column
 
@@ -36,7 +36,7 @@ def deduplicate(conn: Connection, config: PipelineConfig, staging: sa.Table, des
 
 def _within_run(conn: Connection, staging: sa.Table, keys, run_column, run_id: str) -> int:
     """Keep the first row of each key among this run's rows: one DELETE ... NOT IN (MIN(order))."""
-    order = dialects.row_order(staging, conn.dialect)
+    order = dialect_expressions.row_order(staging, conn.dialect)
     if order is None:
         row_name = lineage_columns(staging)["row"]
         if row_name is None:

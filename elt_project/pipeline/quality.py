@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from elt_project.config.models import PipelineConfig, QualityRule
-from elt_project.db import dialects
+from elt_project.db import dialect_expressions
 from elt_project.db.schema import data_quality_run_logs, elt_rejected_rows
 from elt_project.errors import ConfigurationError
 from elt_project.pipeline.results import QualityOutcome
@@ -64,7 +64,7 @@ def evaluate(
     if not rules:
         return outcomes, 0
     with engine.begin() as conn:
-        dialects.prepare_connection(conn)
+        dialect_expressions.prepare_connection(conn)
         in_run = staging.c[lineage_columns(staging)["run"]] == run_id
         checks = [_prepare(conn, staging, in_run, rule) for rule in rules]
         counts = _count_all(conn, staging, in_run, checks)
@@ -179,7 +179,7 @@ def _failing_condition(conn: Connection, staging: sa.Table, column: sa.Column, r
         values = [_as_column_value(v, column, rule) for v in parse_value_set(rule)]
         return sa.and_(present, column.not_in(values))
     if check == "NOT_NEGATIVE":
-        return dialects.numeric_failure(column, column.type, dialect, lambda number: number < 0)
+        return dialect_expressions.numeric_failure(column, column.type, dialect, lambda number: number < 0)
     if check == "RANGE":
         low, high = _range(rule)
 
@@ -188,7 +188,7 @@ def _failing_condition(conn: Connection, staging: sa.Table, column: sa.Column, r
             bounds += [number > high] if high is not None else []
             return sa.or_(*bounds)
 
-        return dialects.numeric_failure(column, column.type, dialect, outside)
+        return dialect_expressions.numeric_failure(column, column.type, dialect, outside)
     if check == "MAX_LENGTH":
         return sa.func.char_length(sa.cast(column, sa.UnicodeText)) > _integer(rule)
     if check == "MATCHES":
@@ -200,7 +200,9 @@ def _failing_condition(conn: Connection, staging: sa.Table, column: sa.Column, r
             raise ConfigurationError(
                 f"Data quality rule '{rule.rule_name}' has an invalid regular expression ({exc}); fix it."
             ) from exc
-        return sa.and_(present, sa.not_(dialects.regex_match(column, rule.check_expression, dialect, rule.rule_name)))
+        return sa.and_(
+            present, sa.not_(dialect_expressions.regex_match(column, rule.check_expression, dialect, rule.rule_name))
+        )
     # EXISTS_IN
     ref_table, ref_column = _reference(conn, rule)
     exists = sa.exists().where(equals(column, column.type, ref_column, ref_column.type)).select_from(ref_table)
@@ -320,4 +322,3 @@ def load_rules(engine: Engine, config: PipelineConfig) -> list[QualityRule]:
     from elt_project.config.repository import load_quality_rules
 
     return load_quality_rules(engine, config.staging_table)
-

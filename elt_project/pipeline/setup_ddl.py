@@ -21,9 +21,9 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlalchemy.sql import quoted_name
 
 from elt_project.config.models import PipelineConfig
+from elt_project.db.dialect_expressions import FALSE_WORDS, TRUE_WORDS
 from elt_project.db.schema import RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN
 from elt_project.errors import ConfigurationError, SourceFileError
-from elt_project.pipeline.tables import FALSE_WORDS, TRUE_WORDS
 
 #: Longest identifier every supported warehouse accepts (PostgreSQL: 63).
 MAX_IDENTIFIER = 63

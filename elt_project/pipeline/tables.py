@@ -14,11 +14,6 @@ from sqlalchemy.engine import Connection, Engine
 from elt_project.db.schema import RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN
 from elt_project.errors import ConfigurationError
 
-#: How booleans are spelled in source files; staging keeps them as text and the
-#: transforms (built-in and generated) turn them into 1/0 or TRUE/FALSE.
-TRUE_WORDS = ("true", "t", "yes", "y", "1")
-FALSE_WORDS = ("false", "f", "no", "n", "0")
-
 #: Columns the engine fills itself; never matched to source columns.
 LINEAGE_COLUMNS = (RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN)
 

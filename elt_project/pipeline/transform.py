@@ -29,14 +29,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from elt_project.config.models import PipelineConfig
-from elt_project.db import dialects
+from elt_project.db import dialect_expressions, dialects
 from elt_project.db.schema import elt_pipeline_configs
 from elt_project.errors import ConfigurationError, EltError, TransformError
 from elt_project.pipeline import ledger, run_log
 from elt_project.pipeline.dedup import deduplicate
 from elt_project.pipeline.results import TransformResult
 from elt_project.pipeline.staging import count_run_rows, lineage_columns
-from elt_project.pipeline.tables import FALSE_WORDS, TRUE_WORDS, display_name, find_column, reflect_table
+from elt_project.pipeline.tables import display_name, find_column, reflect_table
 from elt_project.settings import Settings
 
 
@@ -191,30 +191,14 @@ def builtin_insert(
     condition = staging.c[lineage["run"]] == run_id
     if content_hashes is not None:
         condition = sa.and_(condition, staging.c[lineage["hash"]].in_(content_hashes))
-    select = sa.select(*(_cast_to(source, column, conn.dialect) for column, source in pairs)).where(condition)
+    select = sa.select(
+        *(dialect_expressions.cast_to_destination(source, column, conn.dialect) for column, source in pairs)
+    ).where(condition)
     statement = sa.insert(destination).from_select([column.name for column, _ in pairs], select)
     rowcount = conn.execution_options(preserve_rowcount=True).execute(statement).rowcount
     if rowcount is None or rowcount < 0:  # some drivers do not report INSERT ... SELECT counts
         rowcount = count_run_rows(conn, staging, run_id, content_hashes)
     return rowcount
-
-
-def _cast_to(source: sa.Column, target: sa.Column, dialect: sa.engine.Dialect):
-    """The staged value as the destination column's type.
-
-    SQLite has no date types: ``CAST('2024-01-05' AS DATE)`` keeps only the leading
-    number (2024), so dates stay the ISO text SQLAlchemy reads back. Boolean spellings
-    ('yes', 'true', '1', ...) become 1/0 where the database cannot cast them itself
-    (SQLite, SQL Server); an unknown spelling is kept as it is rather than nulled.
-    """
-    if type(source.type) is type(target.type):
-        return source
-    if dialect.name == "sqlite" and isinstance(target.type, (sa.Date, sa.DateTime, sa.Time)):
-        return source
-    if dialect.name in ("sqlite", "mssql") and isinstance(target.type, sa.Boolean):
-        word = sa.func.lower(sa.func.trim(sa.cast(source, sa.String)))
-        return sa.case((word.in_(TRUE_WORDS), 1), (word.in_(FALSE_WORDS), 0), else_=source)
-    return sa.cast(source, target.type)
 
 
 def _check_switch_targets(engine: Engine, configs: list[PipelineConfig]) -> None:

@@ -26,7 +26,7 @@ def _http_server(tmp_path) -> ServiceSpec:
     return ServiceSpec(
         name="files",
         argv=[sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
-        health_url=f"http://127.0.0.1:{port}/",
+        url=f"http://127.0.0.1:{port}",
         cwd=tmp_path,
     )
 
@@ -41,7 +41,7 @@ def test_service_becomes_healthy_and_stops_with_its_group(tmp_path):
 
 
 def test_a_service_that_exits_is_reported_unhealthy(tmp_path):
-    spec = ServiceSpec(name="broken", argv=[sys.executable, "-c", "raise SystemExit(3)"], health_url="http://127.0.0.1:9/")
+    spec = ServiceSpec(name="broken", argv=[sys.executable, "-c", "raise SystemExit(3)"], url="http://127.0.0.1:9")
     service = start_service(spec)
     assert not wait_until_healthy(service, timeout_s=10)
     assert service.process.returncode == 3
@@ -50,7 +50,7 @@ def test_a_service_that_exits_is_reported_unhealthy(tmp_path):
 def test_supervise_stops_everything_when_one_service_dies(tmp_path):
     healthy = start_service(_http_server(tmp_path))
     short = start_service(
-        ServiceSpec(name="short", argv=[sys.executable, "-c", "import time; time.sleep(1)"], health_url="")
+        ServiceSpec(name="short", argv=[sys.executable, "-c", "import time; time.sleep(1)"], url="http://127.0.0.1:9")
     )
     assert wait_until_healthy(healthy, timeout_s=30)
     started = time.monotonic()
