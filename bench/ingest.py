@@ -2,8 +2,8 @@
 
 Run on demand (not a test)::
 
-    .venv/bin/python bench/ingest.py              # 1,000,000 rows x 12 columns
-    .venv/bin/python bench/ingest.py --rows 5000000
+    .venv/bin/python bench/ingest.py              # 1,000,000 rows x 12 columns, 3 rounds
+    .venv/bin/python bench/ingest.py --rows 5000000 --repeat 1
 
 One CSV is generated, then timed, each in a fresh database:
 
@@ -11,9 +11,18 @@ One CSV is generated, then timed, each in a fresh database:
     transform into a typed destination (in a child process, whose peak RSS is read
     with ``resource.getrusage``);
 (b) the ``sqlite3`` CLI's ``.import`` of the same file;
-(c) ``pandas.read_csv`` + ``DataFrame.to_sql`` into SQLite;
+(c) ``pandas.read_csv`` + ``DataFrame.to_sql`` into SQLite (once: it is slow);
 (d) this engine on PostgreSQL and (e) ``psql \\copy`` — when PostgreSQL answers at
-    ``ELT_BENCH_POSTGRES_URL`` (default the loopback test server).
+    ``ELT_BENCH_POSTGRES_URL`` (default the loopback test server);
+(f) the same flow as (d) typed by hand into ``psql``, with no engine code at all:
+    ``\\copy`` of the file with its lineage columns into the staging table, the three
+    checks in one scan, then TRUNCATE + INSERT…SELECT with the same casts in one
+    transaction. It is the floor of the staged flow on this server: (d) ÷ (f) is
+    the engine's own overhead, (f) ÷ (e) what staging itself costs.
+
+Disk timings on a shared machine are noisy, so every timed step starts after
+``sync`` (no earlier step's dirty pages are flushed on its clock), the steps run in
+interleaved rounds (``--repeat``), and ratios are taken between medians.
 
 The last line is machine-readable:
 ``ingest_ratio_vs_sqlite_import=X.XX peak_rss_mb=N`` where the ratio is the engine's
@@ -28,6 +37,7 @@ import os
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,6 +47,14 @@ from pathlib import Path
 
 COLUMNS = ["id", "customer", "city", "amount", "qty", "status", "order_date", "code", "email", "note", "score", "flag"]
 DEFAULT_PG_URL = "postgresql+psycopg://elt:elt@127.0.0.1:5432/elt_test"
+STAGING_COLUMNS = (
+    ", ".join(f"{c} VARCHAR(255)" for c in COLUMNS)
+    + ", dagster_run_id VARCHAR(255), source_file_hash VARCHAR(64), source_row_number BIGINT"
+)
+DESTINATION_COLUMNS = (
+    "id BIGINT, customer VARCHAR(50), city VARCHAR(50), amount NUMERIC(12,2), qty INTEGER, status VARCHAR(5), "
+    "order_date DATE, code VARCHAR(10), email VARCHAR(100), note VARCHAR(100), score FLOAT, flag VARCHAR(5)"
+)
 
 
 def generate_csv(path: Path, rows: int) -> None:
@@ -73,21 +91,9 @@ def engine_child(database_url: str, csv_path: Path, workdir: Path) -> dict:
 
     engine = create_warehouse_engine(database_url)
     upgrade(engine)
-    text_columns = ", ".join(f"{c} VARCHAR(255)" for c in COLUMNS)
     with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                f"CREATE TABLE stg_bench ({text_columns}, dagster_run_id VARCHAR(255), "
-                "source_file_hash VARCHAR(64), source_row_number BIGINT)"
-            )
-        )
-        conn.execute(
-            sa.text(
-                "CREATE TABLE dest_bench (id BIGINT, customer VARCHAR(50), city VARCHAR(50), amount NUMERIC(12,2), "
-                "qty INTEGER, status VARCHAR(5), order_date DATE, code VARCHAR(10), email VARCHAR(100), "
-                "note VARCHAR(100), score FLOAT, flag VARCHAR(5))"
-            )
-        )
+        conn.execute(sa.text(f"CREATE TABLE stg_bench ({STAGING_COLUMNS})"))
+        conn.execute(sa.text(f"CREATE TABLE dest_bench ({DESTINATION_COLUMNS})"))
         conn.execute(
             sa.text(
                 "INSERT INTO elt_pipeline_configs (pipeline_name, import_name, file_pattern, monitored_directory, "
@@ -113,6 +119,7 @@ def engine_child(database_url: str, csv_path: Path, workdir: Path) -> dict:
         transforms_dir=str(workdir / "transforms"),
     )
     config = get_pipeline_config(engine, "bench_orders")
+    os.sync()
     started = time.perf_counter()
     summary = run_import(engine, settings, config, [csv_path])
     total = time.perf_counter() - started
@@ -137,6 +144,7 @@ def pandas_child(database_path: Path, csv_path: Path) -> dict:
     import sqlalchemy as sa
 
     engine = sa.create_engine(f"sqlite:///{database_path}")
+    os.sync()
     started = time.perf_counter()
     frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False, na_values=[""])
     frame.to_sql("orders", engine, if_exists="replace", index=False, chunksize=50_000)
@@ -162,13 +170,14 @@ def run_child(kind: str, *args: str) -> dict:
 def sqlite_import(database_path: Path, csv_path: Path) -> float | None:
     if shutil.which("sqlite3") is None:
         return None
+    os.sync()
     started = time.perf_counter()
     subprocess.run(["sqlite3", str(database_path), "-cmd", ".mode csv", f".import {csv_path} orders"], check=True)
     return time.perf_counter() - started
 
 
 def postgres_urls() -> tuple[str, str] | None:
-    """(SQLAlchemy URL with a fresh schema, libpq URL) or None when PostgreSQL does not answer."""
+    """(SQLAlchemy URL with a fresh schema, schema) or None when PostgreSQL does not answer."""
     import sqlalchemy as sa
 
     url = os.environ.get("ELT_BENCH_POSTGRES_URL", DEFAULT_PG_URL)
@@ -184,7 +193,7 @@ def postgres_urls() -> tuple[str, str] | None:
     return with_schema.render_as_string(hide_password=False), schema
 
 
-def drop_schema(url: str, schema: str) -> None:
+def drop_schema(schema: str) -> None:
     import sqlalchemy as sa
 
     admin = sa.create_engine(os.environ.get("ELT_BENCH_POSTGRES_URL", DEFAULT_PG_URL), isolation_level="AUTOCOMMIT")
@@ -193,39 +202,146 @@ def drop_schema(url: str, schema: str) -> None:
     admin.dispose()
 
 
-def psql_copy(sqlalchemy_url: str, schema: str, csv_path: Path) -> float | None:
+def psql(sqlalchemy_url: str, schema: str, *commands: str) -> float:
+    """Run ``commands`` in one psql session; returns its wall time."""
     import sqlalchemy as sa
 
-    if shutil.which("psql") is None:
-        return None
     url = sa.make_url(sqlalchemy_url)
     env = dict(os.environ, PGPASSWORD=url.password or "", PGOPTIONS=f"-csearch_path={schema}")
-    base = [
-        "psql",
-        "-q",
-        "-h",
-        url.host or "127.0.0.1",
-        "-p",
-        str(url.port or 5432),
-        "-U",
-        url.username or "",
-        url.database or "",
-    ]
-    columns = ", ".join(f"{c} TEXT" for c in COLUMNS)
-    subprocess.run([*base, "-c", f"CREATE TABLE orders_copy ({columns})"], check=True, env=env)
+    argv = ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432)]
+    argv += ["-U", url.username or "", url.database or ""]
+    for command in commands:
+        argv += ["-c", command]
     started = time.perf_counter()
-    subprocess.run(
-        [*base, "-c", f"\\copy orders_copy FROM '{csv_path}' (FORMAT csv, HEADER true)"], check=True, env=env
-    )
+    subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL)
     return time.perf_counter() - started
+
+
+def psql_copy(sqlalchemy_url: str, schema: str, csv_path: Path) -> float:
+    columns = ", ".join(f"{c} TEXT" for c in COLUMNS)
+    psql(sqlalchemy_url, schema, f"CREATE TABLE orders_copy ({columns})")
+    os.sync()
+    return psql(sqlalchemy_url, schema, f"\\copy orders_copy FROM '{csv_path}' (FORMAT csv, HEADER true)")
+
+
+FLOOR_RUN_ID = "manual-00000000-0000-4000-8000-000000000000"
+
+
+def write_lineage_csv(csv_path: Path, target: Path) -> None:
+    """The file as the engine stages it: each row plus run id, content hash and row number."""
+    import hashlib
+
+    digest = hashlib.sha256(csv_path.read_bytes()).hexdigest()
+    with csv_path.open(encoding="utf-8") as source, target.open("w", encoding="utf-8") as out:
+        next(source)
+        for number, line in enumerate(source, start=1):
+            out.write(f"{line.rstrip(chr(10))},{FLOOR_RUN_ID},{digest},{number}\n")
+
+
+def psql_floor(sqlalchemy_url: str, schema: str, lineage_csv: Path) -> float:
+    """(f): the staged flow by hand — COPY to staging, checks in one scan, one-transaction transform."""
+    psql(
+        sqlalchemy_url,
+        schema,
+        f"CREATE TABLE stg_floor ({STAGING_COLUMNS})",
+        f"CREATE TABLE dest_floor ({DESTINATION_COLUMNS})",
+    )
+    casts = (
+        "id::bigint, customer, city, amount::numeric(12,2), qty::integer, status, order_date::date, code, email, "
+        "note, score::float, flag"
+    )
+    os.sync()
+    return psql(
+        sqlalchemy_url,
+        schema,
+        f"\\copy stg_floor FROM '{lineage_csv}' (FORMAT csv)",
+        "SELECT sum(CASE WHEN id IS NULL THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN status NOT IN ('A', 'I') THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN amount::numeric NOT BETWEEN 0 AND 1000 THEN 1 ELSE 0 END) "
+        f"FROM stg_floor WHERE dagster_run_id = '{FLOOR_RUN_ID}'",
+        f"BEGIN; TRUNCATE dest_floor; INSERT INTO dest_floor SELECT {casts} FROM stg_floor "
+        f"WHERE dagster_run_id = '{FLOOR_RUN_ID}'; COMMIT;",
+        "TRUNCATE stg_floor",
+    )
 
 
 # ---- report --------------------------------------------------------------------------------------
 
 
+class Timings:
+    """Seconds per step over the rounds; medians for the table and the ratios."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, list[float]] = {}
+        self.notes: dict[str, str] = {}
+
+    def add(self, step: str, seconds: float | None, note: str = "") -> None:
+        if seconds is not None:
+            self.seconds.setdefault(step, []).append(seconds)
+        if note:
+            self.notes[step] = note
+
+    def median(self, step: str) -> float | None:
+        values = self.seconds.get(step)
+        return statistics.median(values) if values else None
+
+    def table(self) -> str:
+        lines = [f"{'step':36} {'median s':>9} {'min':>7} {'max':>7}  note"]
+        for step, values in self.seconds.items():
+            lines.append(
+                f"{step:36} {statistics.median(values):9.2f} {min(values):7.2f} {max(values):7.2f}  "
+                f"{self.notes.get(step, '')}"
+            )
+        return "\n".join(lines)
+
+
+def ratio_line(label: str, numerator: float | None, denominator: float | None, target: str) -> str | None:
+    if numerator is None or denominator is None:
+        return None
+    return f"{label:36} = {numerator / denominator:5.2f}  ({target})"
+
+
+def run_round(work: Path, csv_path: Path, lineage_csv: Path | None, rows: int, number: int, timings: Timings) -> dict:
+    """One round of (a), (b), (d), (e), (f); returns the engine children's reports."""
+    engine = run_child("engine", f"sqlite:///{work / f'engine{number}.db'}", str(csv_path), str(work))
+    assert engine["rows"] == rows, engine
+    timings.add(
+        "(a) engine SQLite end to end",
+        engine["total"],
+        f"peak RSS {engine['peak_rss_mb']:.0f} MB (loader child {engine['loader_rss_mb']:.0f} MB)",
+    )
+    timings.add("    staging load (parse+stage)", engine["load"])
+    timings.add("    3 quality rules", engine["quality"])
+    timings.add("    built-in transform", engine["transform"])
+    timings.add("(b) sqlite3 .import", sqlite_import(work / f"cli{number}.db", csv_path))
+    reports = {"sqlite": engine}
+    pg = postgres_urls()
+    if pg and shutil.which("psql"):
+        url, schema = pg
+        try:
+            pg_engine = run_child("engine", url, str(csv_path), str(work))
+            assert pg_engine["rows"] == rows, pg_engine
+            reports["postgresql"] = pg_engine
+            timings.add(
+                "(d) engine PostgreSQL end to end", pg_engine["total"], f"peak RSS {pg_engine['peak_rss_mb']:.0f} MB"
+            )
+            timings.add("    staging load (parse+COPY)", pg_engine["load"])
+            timings.add("    3 quality rules ", pg_engine["quality"])
+            timings.add("    built-in transform ", pg_engine["transform"])
+            timings.add("(e) psql \\copy", psql_copy(url, schema, csv_path))
+            if lineage_csv is not None:
+                timings.add("(f) same flow by hand in psql", psql_floor(url, schema, lineage_csv))
+        finally:
+            drop_schema(schema)
+    for database in work.glob("*.db*"):
+        database.unlink()
+    return reports
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3, help="Interleaved rounds; ratios use medians.")
     parser.add_argument("--no-pandas", action="store_true", help="Skip the (slow) pandas peer.")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -246,64 +362,65 @@ def main(argv: list[str] | None = None) -> None:
         size_mb = csv_path.stat().st_size / 1e6
         took = time.perf_counter() - started
         print(f"{args.rows:,} rows x {len(COLUMNS)} columns, {size_mb:.0f} MB (generated in {took:.1f} s)")
+        lineage_csv = work / "orders_with_lineage.csv"
+        write_lineage_csv(csv_path, lineage_csv)
 
-        results: list[tuple[str, float | None, str]] = []
-        engine = run_child("engine", f"sqlite:///{work / 'engine.db'}", str(csv_path), str(work))
-        assert engine["rows"] == args.rows, engine
-        dot_import = sqlite_import(work / "cli.db", csv_path)
-        results.append(
-            (
-                "(a) engine SQLite end to end",
-                engine["total"],
-                f"peak RSS {engine['peak_rss_mb']:.0f} MB (loader child {engine['loader_rss_mb']:.0f} MB)",
-            )
-        )
-        results.append(("    staging load (parse+stage)", engine["load"], ""))
-        results.append(("    3 quality rules", engine["quality"], ""))
-        results.append(("    built-in transform", engine["transform"], ""))
-        results.append(("(b) sqlite3 .import", dot_import, ""))
-        pandas_time = None
+        timings = Timings()
+        peak = 0.0
+        for number in range(args.repeat):
+            reports = run_round(work, csv_path, lineage_csv, args.rows, number, timings)
+            peak = max([peak, *(report["peak_rss_mb"] for report in reports.values())])
+            print(f"round {number + 1}/{args.repeat} done", flush=True)
         if not args.no_pandas:
             pandas = run_child("pandas", str(work / "pandas.db"), str(csv_path))
-            pandas_time = pandas["total"]
-            results.append(("(c) pandas read_csv + to_sql", pandas_time, f"peak RSS {pandas['peak_rss_mb']:.0f} MB"))
-        pg = postgres_urls()
-        pg_engine = pg_copy = None
-        if pg:
-            url, schema = pg
-            try:
-                pg_engine = run_child("engine", url, str(csv_path), str(work))
-                results.append(
-                    (
-                        "(d) engine PostgreSQL end to end",
-                        pg_engine["total"],
-                        f"peak RSS {pg_engine['peak_rss_mb']:.0f} MB",
-                    )
-                )
-                results.append(("    staging load (parse+COPY)", pg_engine["load"], ""))
-                pg_copy = psql_copy(url, schema, csv_path)
-                results.append(("(e) psql \\copy", pg_copy, ""))
-            finally:
-                drop_schema(url, schema)
+            timings.add("(c) pandas read_csv + to_sql", pandas["total"], f"peak RSS {pandas['peak_rss_mb']:.0f} MB")
 
-        print(f"\n{'step':36} {'seconds':>9}  note")
-        for name, seconds, note in results:
-            shown = f"{seconds:9.2f}" if seconds is not None else "      n/a"
-            print(f"{name:36} {shown}  {note}")
         print()
-        ratio = None
-        if dot_import:
-            ratio = engine["load"] / dot_import
-            print(f"staging load / .import        = {ratio:.2f}  (target <= 1.3)")
-            print(f"engine end to end / .import   = {engine['total'] / dot_import:.2f}  (target <= 2)")
-        if pandas_time:
-            print(f"pandas to_sql / engine        = {pandas_time / engine['total']:.2f}  (target >= 2)")
-        if pg_engine and pg_copy:
-            print(f"PG engine end to end / \\copy  = {pg_engine['total'] / pg_copy:.2f}  (target <= 2)")
-        peak = max(engine["peak_rss_mb"], pg_engine["peak_rss_mb"] if pg_engine else 0)
-        print(
-            f"ingest_ratio_vs_sqlite_import={ratio if ratio is not None else float('nan'):.2f} peak_rss_mb={peak:.0f}"
-        )
+        print(timings.table())
+        print()
+        median = timings.median
+        lines = [
+            ratio_line(
+                "staging load / .import",
+                median("    staging load (parse+stage)"),
+                median("(b) sqlite3 .import"),
+                "target <= 1.3",
+            ),
+            ratio_line(
+                "engine end to end / .import",
+                median("(a) engine SQLite end to end"),
+                median("(b) sqlite3 .import"),
+                "target <= 2",
+            ),
+            ratio_line(
+                "pandas to_sql / engine",
+                median("(c) pandas read_csv + to_sql"),
+                median("(a) engine SQLite end to end"),
+                "target >= 2",
+            ),
+            ratio_line(
+                "PG engine end to end / \\copy",
+                median("(d) engine PostgreSQL end to end"),
+                median("(e) psql \\copy"),
+                "target <= 2",
+            ),
+            ratio_line(
+                "PG flow by hand / \\copy",
+                median("(f) same flow by hand in psql"),
+                median("(e) psql \\copy"),
+                "the floor of the staged flow",
+            ),
+            ratio_line(
+                "PG engine / flow by hand",
+                median("(d) engine PostgreSQL end to end"),
+                median("(f) same flow by hand in psql"),
+                "the engine's own overhead",
+            ),
+        ]
+        print("\n".join(line for line in lines if line))
+        load, dot_import = median("    staging load (parse+stage)"), median("(b) sqlite3 .import")
+        ratio = load / dot_import if load and dot_import else float("nan")
+        print(f"ingest_ratio_vs_sqlite_import={ratio:.2f} peak_rss_mb={peak:.0f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
