@@ -133,10 +133,22 @@ def engine_child(database_url: str, csv_path: Path, workdir: Path) -> dict:
         "quality": stage.timings.get("quality", 0.0),
         "transform": summary.transform.duration_s if summary.transform else 0.0,
         "rows": loaded,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": own_peak_rss_mb(),
         # SQLite loads through a child process (elt_project.db.bulk_load): its peak, separately.
         "loader_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
+
+
+def own_peak_rss_mb() -> float:
+    """This process's peak RSS since it started.
+
+    ``VmHWM`` rather than ``getrusage``: ``ru_maxrss`` survives ``execve``, so a child
+    would report the parent's size at fork time whenever that was larger.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # no /proc (macOS)
 
 
 def pandas_child(database_path: Path, csv_path: Path) -> dict:
@@ -150,7 +162,7 @@ def pandas_child(database_path: Path, csv_path: Path) -> dict:
     frame.to_sql("orders", engine, if_exists="replace", index=False, chunksize=50_000)
     return {
         "total": time.perf_counter() - started,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": own_peak_rss_mb(),
     }
 
 
@@ -231,11 +243,15 @@ def write_lineage_csv(csv_path: Path, target: Path) -> None:
     """The file as the engine stages it: each row plus run id, content hash and row number."""
     import hashlib
 
-    digest = hashlib.sha256(csv_path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    with csv_path.open("rb") as source:
+        while chunk := source.read(1 << 20):
+            digest.update(chunk)
+    content_hash = digest.hexdigest()
     with csv_path.open(encoding="utf-8") as source, target.open("w", encoding="utf-8") as out:
         next(source)
         for number, line in enumerate(source, start=1):
-            out.write(f"{line.rstrip(chr(10))},{FLOOR_RUN_ID},{digest},{number}\n")
+            out.write(f"{line.rstrip(chr(10))},{FLOOR_RUN_ID},{content_hash},{number}\n")
 
 
 def psql_floor(sqlalchemy_url: str, schema: str, lineage_csv: Path) -> float:
