@@ -69,10 +69,10 @@ def load_in_child(database: str, table_name: str, batches: Iterator[pa.RecordBat
 
 
 def _child(database: str, table_name: str) -> int:
-    # The driver manager's low-level API, not its DB-API module: that one imports
-    # pyarrow.dataset and pandas (~0.35 s of start-up on the load's critical path).
     import adbc_driver_manager
     import adbc_driver_sqlite
+
+    from elt_project.db import adbc_ingest
 
     source = pa.ipc.open_stream(sys.stdin.buffer)
     state = {"rows": 0, "complete": False}
@@ -94,22 +94,10 @@ def _child(database: str, table_name: str) -> int:
     database_handle = adbc_driver_sqlite.connect(database)
     conn = adbc_driver_manager.AdbcConnection(database_handle)
     try:
-        _execute(conn, "PRAGMA busy_timeout=30000")
+        adbc_ingest.execute(conn, "PRAGMA busy_timeout=30000")
         conn.set_autocommit(False)  # one transaction, committed only after the end marker
         try:
-            statement = adbc_driver_manager.AdbcStatement(conn)
-            try:
-                statement.set_options(
-                    **{
-                        adbc_driver_manager.INGEST_OPTION_TARGET_TABLE: table_name,
-                        adbc_driver_manager.INGEST_OPTION_MODE: adbc_driver_manager.INGEST_OPTION_MODE_APPEND,
-                    }
-                )
-                reader = pa.RecordBatchReader.from_batches(source.schema, batches())
-                statement.bind_stream(reader.__arrow_c_stream__())
-                statement.execute_update()
-            finally:
-                statement.close()
+            adbc_ingest.append(conn, table_name, pa.RecordBatchReader.from_batches(source.schema, batches()))
             if not state["complete"]:
                 raise RuntimeError("the parent stopped before the end of the data; nothing was loaded")
             conn.commit()
@@ -120,17 +108,6 @@ def _child(database: str, table_name: str) -> int:
         conn.close()
         database_handle.close()
     return state["rows"]
-
-
-def _execute(conn, sql: str) -> None:
-    import adbc_driver_manager
-
-    statement = adbc_driver_manager.AdbcStatement(conn)
-    try:
-        statement.set_sql_query(sql)
-        statement.execute_update()
-    finally:
-        statement.close()
 
 
 if __name__ == "__main__":

@@ -8,9 +8,9 @@ What lives here:
   SQLite through ADBC ingest in a child process (:mod:`elt_project.db.bulk_load`
   says why a child), or ``sqlite3.executemany`` with one prepared INSERT in one
   transaction when ADBC is missing or the database is in memory; PostgreSQL through
-  ``COPY ... FROM STDIN (FORMAT csv)`` fed by Arrow's C++ CSV writer (the server
-  casts text to the column types, so a typed staging table works), SQL Server
-  through pyodbc ``fast_executemany``.
+  ``COPY`` (:mod:`elt_project.db.postgres_load`: binary through ADBC for big loads
+  whose columns allow it, CSV otherwise); SQL Server through pyodbc
+  ``fast_executemany``.
 - :func:`truncate`, :func:`delete_run`, :func:`call_transform` — destinations,
   staging purges and transforms.
 
@@ -19,18 +19,17 @@ Values are always bound; identifiers are quoted by the dialect's identifier prep
 
 from __future__ import annotations
 
-import io
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from elt_project.db import bulk_load as bulk_load_child
+from elt_project.db import postgres_load
 from elt_project.errors import TransformError
 
 #: Below this many rows in the first batch the child process's start-up (~0.3 s)
@@ -38,8 +37,6 @@ from elt_project.errors import TransformError
 #: staging batch size (:func:`elt_project.pipeline.staging.load_file`), so a full
 #: first batch — more are coming — goes to the child.
 SQLITE_CHILD_MIN_ROWS = 32_768
-#: Rows per CSV chunk written to PostgreSQL's COPY (about 1.5 MB of text).
-COPY_CHUNK_ROWS = 8_192
 
 
 # ---- quoting ---------------------------------------------------------------------------
@@ -84,7 +81,7 @@ def bulk_load(engine: Engine, table: sa.Table, batches: Iterable[pa.RecordBatch]
     if name == "sqlite" and big and _file_database(engine) and bulk_load_child.available():
         return bulk_load_child.load_in_child(_file_database(engine), table.name, _chain(first, iterator))
     if name == "postgresql":
-        return _postgres_load(engine, table, first, iterator)
+        return postgres_load.load(engine, table, _chain(first, iterator), binary=big)
     return _executemany_load(engine, table, first, iterator)
 
 
@@ -97,82 +94,6 @@ def _chain(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa
     yield first
     for batch in rest:
         yield _normalise_batch(batch)
-
-
-def _postgres_load(engine: Engine, table: sa.Table, first: pa.RecordBatch, rest: Iterator) -> int:
-    preparer = engine.dialect.identifier_preparer
-    columns = ", ".join(preparer.quote(name) for name in first.schema.names)
-    statement = f"COPY {quote_table(engine.dialect, table)} ({columns}) FROM STDIN (FORMAT csv)"
-    options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
-
-    def csv_chunks() -> Iterator[tuple[int, memoryview]]:
-        for batch in _chain(first, rest):
-            # Slices of COPY_CHUNK_ROWS: the text of a whole batch (~13 MB at 65k rows
-            # with lineage) was copied again by psycopg and libpq, and several were
-            # alive at once with the prefetch thread; small chunks keep RSS flat.
-            for start in range(0, batch.num_rows, COPY_CHUNK_ROWS):
-                piece = batch.slice(start, COPY_CHUNK_ROWS)
-                buffer = io.BytesIO()
-                # Strings are always quoted and nulls written as nothing, so COPY keeps
-                # empty strings and NULLs apart.
-                pa_csv.write_csv(piece, buffer, options)
-                yield piece.num_rows, buffer.getbuffer()
-
-    rows = 0
-    with engine.begin() as conn:
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            for count, chunk in prefetch(csv_chunks()):
-                copy.write(chunk)
-                rows += count
-    return rows
-
-
-def prefetch(items: Iterator, depth: int = 1) -> Iterator:
-    """Produce ``items`` in a background thread, ``depth`` ahead of the consumer.
-
-    Parsing and CSV encoding (Arrow, GIL released) then overlap with the network
-    writes of COPY. An exception in the producer is re-raised in the consumer; a
-    consumer that stops early makes the producer stop at its next item.
-    """
-    import queue
-    import threading
-
-    box: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
-
-    def put(entry) -> bool:
-        while not stop.is_set():
-            try:
-                box.put(entry, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not put((None, item)):
-                    return
-            put((None, done))
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which re-raises it
-            put((exc, None))
-
-    worker = threading.Thread(target=produce, name="elt-prefetch", daemon=True)
-    worker.start()
-    try:
-        while True:
-            error, item = box.get()
-            if error is not None:
-                raise error
-            if item is done:
-                return
-            yield item
-    finally:
-        stop.set()
-        worker.join(timeout=5)
 
 
 def _executemany_load(engine: Engine, table: sa.Table, first: pa.RecordBatch, rest: Iterator) -> int:

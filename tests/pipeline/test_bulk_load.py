@@ -6,8 +6,10 @@ import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
-from elt_project.db import dialects
+from elt_project.db import dialects, postgres_load
 from tests.pipeline.conftest import execute, query
+
+BIG = dialects.SQLITE_CHILD_MIN_ROWS  # a full first batch: the fast paths (SQLite child, PostgreSQL binary COPY)
 
 
 def _table(engine):
@@ -40,6 +42,64 @@ def test_bulk_load_failure_leaves_nothing(engine, rows):
 
     with pytest.raises(ValueError, match="line 7"):
         dialects.bulk_load(engine, table, failing())
+    assert query(engine, "SELECT COUNT(*) FROM bl") == [(0,)]
+
+
+def _big_batch(values: list[str]) -> pa.RecordBatch:
+    count = len(values)
+    return pa.record_batch(
+        [pa.array(values, pa.string()), pa.array(["w"] * count), pa.array(range(count), pa.int64())],
+        names=["a", "b", "n"],
+    )
+
+
+def test_postgres_takes_binary_copy_only_when_every_column_fits(engine, monkeypatch):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's COPY paths")
+    taken = []
+    for path in ("_binary_load", "_csv_load"):
+        real = getattr(postgres_load, path)
+        monkeypatch.setattr(postgres_load, path, lambda *a, _real=real, _path=path: taken.append(_path) or _real(*a))
+    table = _table(engine)
+    assert dialects.bulk_load(engine, table, iter([_big_batch(["v"] * BIG)])) == BIG
+    assert dialects.bulk_load(engine, table, iter([_big_batch(["v"] * 3)])) == 3  # small: not worth a connection
+    execute(engine, "CREATE TABLE typed (a VARCHAR(20), b VARCHAR(20), n INTEGER)")
+    typed = sa.Table("typed", sa.MetaData(), autoload_with=engine)
+    assert dialects.bulk_load(engine, typed, iter([_big_batch(["v"] * BIG)])) == BIG  # int64 → INTEGER: CSV
+    assert taken == ["_binary_load", "_csv_load", "_csv_load"]
+    assert query(engine, "SELECT COUNT(*), SUM(n) FROM typed") == [(BIG, BIG * (BIG - 1) // 2)]
+
+
+def test_binary_compatibility_needs_an_exact_binary_form():
+    table = sa.Table(
+        "t",
+        sa.MetaData(),
+        sa.Column("text", sa.VARCHAR(10)),
+        sa.Column("big", sa.BigInteger()),
+        sa.Column("small", sa.Integer()),
+        sa.Column("choice", sa.Enum("a", "b", name="choice")),
+    )
+
+    def fits(**fields) -> bool:
+        return postgres_load.binary_compatible(table, pa.schema(list(fields.items())))
+
+    assert fits(text=pa.string(), big=pa.int64())
+    assert fits(text=pa.large_string())
+    assert not fits(small=pa.int64())  # int8 bytes into an int4 column would be misread
+    assert not fits(big=pa.string())  # text bytes are not a binary bigint
+    assert not fits(text=pa.float64())
+    assert not fits(choice=pa.string())
+    assert not fits(missing=pa.string())
+
+
+@pytest.mark.parametrize("rows", [3, BIG])
+def test_value_too_long_is_refused_in_the_servers_words_and_loads_nothing(engine, rows):
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite does not enforce VARCHAR lengths")
+    table = _table(engine)
+    batch = _big_batch(["ok"] * (rows - 1) + ["x" * 25])
+    with pytest.raises(Exception, match=r"^value too long for type character varying\(20\)"):
+        dialects.bulk_load(engine, table, iter([batch]))
     assert query(engine, "SELECT COUNT(*) FROM bl") == [(0,)]
 
 
