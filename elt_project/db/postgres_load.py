@@ -45,7 +45,9 @@ def load(engine: Engine, table: sa.Table, batches: Iterator[pa.RecordBatch], *, 
     if first is None:
         return 0
     if binary and adbc_available() and binary_compatible(table, first.schema):
-        return _binary_load(engine, table, first, batches)
+        handles = _adbc_connect(engine)
+        if handles is not None:
+            return _binary_load(handles, table, first, batches)
     return _csv_load(engine, table, first, batches)
 
 
@@ -86,10 +88,30 @@ def _pieces(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
             yield batch.slice(start, COPY_CHUNK_ROWS)
 
 
-def _binary_load(engine: Engine, table: sa.Table, first: pa.RecordBatch, rest: Iterator) -> int:
+def _adbc_connect(engine: Engine) -> tuple | None:
+    """(database, connection) handles, or None when the driver cannot connect where psycopg can.
+
+    The binary path is only a faster way to the same rows: a URL option libpq rejects
+    or an authentication method the bundled libpq lacks falls back to CSV, not to an error.
+    """
     import adbc_driver_manager
     import adbc_driver_postgresql
 
+    try:
+        database = adbc_driver_postgresql.connect(libpq_uri(engine))
+    except adbc_driver_manager.Error:
+        return None
+    try:
+        return database, adbc_driver_manager.AdbcConnection(database)
+    except adbc_driver_manager.Error:
+        database.close()
+        return None
+
+
+def _binary_load(handles: tuple, table: sa.Table, first: pa.RecordBatch, rest: Iterator) -> int:
+    import adbc_driver_manager
+
+    database, connection = handles
     failure: list[BaseException] = []
 
     def produced() -> Iterator[pa.RecordBatch]:
@@ -104,8 +126,6 @@ def _binary_load(engine: Engine, table: sa.Table, first: pa.RecordBatch, rest: I
             raise
 
     reader = pa.RecordBatchReader.from_batches(first.schema, produced())
-    database = adbc_driver_postgresql.connect(libpq_uri(engine))
-    connection = adbc_driver_manager.AdbcConnection(database)
     try:
         connection.set_autocommit(False)  # one transaction: all batches or none
         rows = adbc_ingest.append(connection, table.name, reader, db_schema=table.schema)

@@ -70,6 +70,16 @@ def test_postgres_takes_binary_copy_only_when_every_column_fits(engine, monkeypa
     assert query(engine, "SELECT COUNT(*), SUM(n) FROM typed") == [(BIG, BIG * (BIG - 1) // 2)]
 
 
+def test_postgres_falls_back_to_csv_when_the_driver_cannot_connect(engine, monkeypatch):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's COPY paths")
+    unreachable = engine.url.set(drivername="postgresql", port=1).render_as_string(hide_password=False)
+    monkeypatch.setattr(postgres_load, "libpq_uri", lambda _engine: unreachable)
+    table = _table(engine)
+    assert dialects.bulk_load(engine, table, iter([_big_batch(["v"] * BIG)])) == BIG
+    assert query(engine, "SELECT COUNT(*) FROM bl") == [(BIG,)]
+
+
 def test_binary_compatibility_needs_an_exact_binary_form():
     table = sa.Table(
         "t",
