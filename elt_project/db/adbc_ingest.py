@@ -15,11 +15,11 @@ import pyarrow as pa
 TARGET_DB_SCHEMA = "adbc.ingest.target_db_schema"
 
 
-def append(connection, table_name: str, reader: pa.RecordBatchReader, *, db_schema: str | None = None) -> int:
+def append(connection, table_name: str, reader: pa.RecordBatchReader, *, db_schema: str | None = None) -> None:
     """Append ``reader``'s batches to ``table_name`` on ``connection`` (an ``AdbcConnection``).
 
-    Runs in the connection's current transaction; the caller commits. Returns the
-    number of rows the driver reports (-1 when it cannot tell).
+    Runs in the connection's current transaction; the caller commits. Callers count
+    the rows they hand over: drivers may report -1 ("unknown") instead.
     """
     import adbc_driver_manager
 
@@ -33,7 +33,7 @@ def append(connection, table_name: str, reader: pa.RecordBatchReader, *, db_sche
             options[TARGET_DB_SCHEMA] = db_schema
         statement.set_options(**options)
         statement.bind_stream(reader.__arrow_c_stream__())
-        return int(statement.execute_update())
+        statement.execute_update()
     finally:
         statement.close()
 

@@ -113,6 +113,7 @@ def _binary_load(handles: tuple, table: sa.Table, first: pa.RecordBatch, rest: I
 
     database, connection = handles
     failure: list[BaseException] = []
+    sent = {"rows": 0}
 
     def produced() -> Iterator[pa.RecordBatch]:
         # The driver turns an exception from the stream into its own error; keep the
@@ -120,7 +121,9 @@ def _binary_load(handles: tuple, table: sa.Table, first: pa.RecordBatch, rest: I
         # prefetch thread here: the server is the slower side, and a batch parsed
         # ahead only added ~20 MB of peak RSS.
         try:
-            yield from _pieces(itertools.chain([first], rest))
+            for piece in _pieces(itertools.chain([first], rest)):
+                sent["rows"] += piece.num_rows
+                yield piece
         except Exception as exc:
             failure.append(exc)
             raise
@@ -128,7 +131,7 @@ def _binary_load(handles: tuple, table: sa.Table, first: pa.RecordBatch, rest: I
     reader = pa.RecordBatchReader.from_batches(first.schema, produced())
     try:
         connection.set_autocommit(False)  # one transaction: all batches or none
-        rows = adbc_ingest.append(connection, table.name, reader, db_schema=table.schema)
+        adbc_ingest.append(connection, table.name, reader, db_schema=table.schema)
         connection.commit()
     except BaseException as exc:
         connection.rollback()
@@ -140,7 +143,7 @@ def _binary_load(handles: tuple, table: sa.Table, first: pa.RecordBatch, rest: I
     finally:
         connection.close()
         database.close()
-    return rows
+    return sent["rows"]
 
 
 def server_message(exc: BaseException) -> str:
