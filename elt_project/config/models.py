@@ -20,7 +20,9 @@ _TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$#@]*(\.[A-Za-z_][A-Za-z0-9_$#@]
 _COLUMN_NAME = re.compile(r"^[^\x00-\x1f\[\]\"`;]{1,128}$")
 
 #: Parser functions that read from elsewhere instead of the monitored folder.
-REMOTE_SOURCE_FUNCTIONS = frozenset({"generic_sftp_downloader", "generic_web_scraper", "generic_selenium_scraper"})
+REMOTE_SOURCE_FUNCTIONS = frozenset(
+    {"generic_sftp_downloader", "generic_web_scraper", "generic_selenium_scraper", "download_file_with_selenium"}
+)
 
 
 def slugify(name: str) -> str:
