@@ -88,3 +88,36 @@ def add_remote_config(engine, scraper_config: dict | str, **values):
     with engine.begin() as conn:
         conn.execute(sa.insert(elt_pipeline_configs).values(**row))
     return get_pipeline_config(engine, row["import_name"])
+
+
+@pytest.fixture(scope="session")
+def sftp_server():
+    """A real OpenSSH server on 127.0.0.1 for the session (see tests/sources/sshd.py)."""
+    from tests.sources.sshd import running_sshd
+
+    with running_sshd() as server:
+        yield server
+
+
+@pytest.fixture
+def remote_dir(sftp_server):
+    """A fresh folder on the SFTP server that every test user may write."""
+    import os
+    import uuid
+
+    folder = sftp_server.root / uuid.uuid4().hex[:8]
+    folder.mkdir()
+    os.chmod(folder, 0o777)
+    return folder
+
+
+@pytest.fixture
+def sftp_env(monkeypatch, sftp_server):
+    """Env vars naming the server and both logins; HOME without a known_hosts file."""
+    monkeypatch.setenv("MY_SFTP_HOST", f"{sftp_server.host}:{sftp_server.port}")
+    monkeypatch.setenv("MY_SFTP_KEY_USER", sftp_server.key_user)
+    monkeypatch.setenv("MY_SFTP_PRIVATE_KEY_PATH", str(sftp_server.private_key))
+    if sftp_server.password_user:
+        monkeypatch.setenv("MY_SFTP_USER", sftp_server.password_user)
+        monkeypatch.setenv("MY_SFTP_PASSWORD", sftp_server.password)
+    return sftp_server
