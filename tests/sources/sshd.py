@@ -87,7 +87,7 @@ def running_sshd():
     )
     if os.geteuid() == 0:
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation folder
-    log = open(work / "sshd.log", "w")  # a file, not a pipe: a full pipe would stall the server
+    log = open(work / "sshd.log", "w")  # noqa: SIM115 - a file, not a pipe: a full pipe would stall the server
     process = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=log)
     try:
         _wait_for(port, process, work / "sshd.log")

@@ -72,7 +72,8 @@ def test_wrong_password_is_refused_without_echoing_it(sftp_env, remote_dir, sour
     monkeypatch.setenv("MY_SFTP_PASSWORD", "not-the-password")
     config = key_config(remote_dir, sftp_env, username_env_var="MY_SFTP_USER", password_env_var="MY_SFTP_PASSWORD")
     del config["sftp_details"]["private_key_path_env_var"]
-    with pytest.raises(ConfigurationError, match="was refused; check the credentials in env vars MY_SFTP_PASSWORD") as e:
+    refused = "was refused; check the credentials in env vars MY_SFTP_PASSWORD"
+    with pytest.raises(ConfigurationError, match=refused) as e:
         SftpDownloader(config).fetch(source_context())
     assert "not-the-password" not in str(e.value)
 
