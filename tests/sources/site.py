@@ -8,6 +8,7 @@ tables behind a "next" button, and a page whose button downloads a report.
 
 from __future__ import annotations
 
+import json
 import secrets as _secrets
 import threading
 from collections import Counter
@@ -84,7 +85,8 @@ def create_app() -> Flask:
         if not logged_in():
             return redirect(url_for("login_form"))
         return PAGE.format(title="Dashboard", body="""
-<div id="dashboard"><p class="dashboard-welcome-message">Welcome, you are logged in</p></div>
+<div id="dashboard"><p class="dashboard-welcome-message">Welcome, you are logged in</p>
+<a id="to-report" href="/js-table">Reports</a> <a id="to-downloads" href="/downloads">Downloads</a></div>
 <div id="popup-modal" style="position:fixed;top:0;left:0;width:100%;height:100%;background:#fff">
   <button onclick="document.getElementById('popup-modal').remove()">Close</button></div>
 <table><tr><th>region</th><th>sales</th></tr><tr><td>North</td><td>100</td></tr>
@@ -154,10 +156,10 @@ def create_app() -> Flask:
             f"<button id='next-page-button' onclick=\"location.href='/paged?page={page + 1}'\">Next</button>"
             if page * 3 < len(PAGED_ROWS) else ""
         )
+        rendered = json.dumps(f"<table><tr><th>n</th><th>label</th></tr>{body_rows}</table>{button}")
         return PAGE.format(title=f"Page {page}", body=f"""
 <div id="holder"></div>
-<script>document.getElementById('holder').innerHTML =
- "<table><tr><th>n</th><th>label</th></tr>{body_rows}</table>{button}";</script>""")
+<script>document.getElementById('holder').innerHTML = {rendered};</script>""")
 
     @app.get("/downloads")
     def downloads():
