@@ -80,7 +80,7 @@ def add_remote_config(engine, scraper_config: dict | str, **values):
         "staging_table": "stg_items",
         "destination_table": "dest_items",
         "parser_function": "generic_web_scraper",
-        "scraper_config": scraper_config if isinstance(scraper_config, str) else json.dumps(scraper_config),
+        "scraper_config": scraper_config if isinstance(scraper_config, str | None) else json.dumps(scraper_config),
         "load_method": "replace",
         "is_active": 1,
     }
