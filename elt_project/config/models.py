@@ -142,6 +142,17 @@ class PipelineConfig(BaseModel):
             return parsed
         raise ValueError("must be a JSON object")
 
+    @field_validator("scraper_config")
+    @classmethod
+    def _remote_source_config(cls, value: dict[str, Any] | None, info) -> dict[str, Any] | None:
+        """A remote source's config is checked when the row is read, so a bad one is a config problem."""
+        from elt_project.ingest.sources.catalog import check_source_config  # ingest owns the sources
+
+        problem = check_source_config(info.data.get("parser_function"), value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @field_validator("deduplication_key", "depends_on", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:

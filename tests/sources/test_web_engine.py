@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from elt_project.config.repository import get_pipeline_config
+from elt_project.config.repository import get_pipeline_config, load_pipeline_configs
 from elt_project.errors import ConfigurationError, DataQualityFailure
 from elt_project.pipeline.api import run_import
 from tests.sources import site
@@ -118,8 +118,14 @@ def test_docs_table_example_and_quality_rules_apply(settings, engine, base_url):
     assert query(engine, "SELECT status FROM elt_file_ledger") == [("FAILED",)]
 
 
-def test_a_bad_scraper_config_fails_the_run_with_its_reason(settings, item_tables):
-    config = add_remote_config(item_tables, {"authentication": {"method": "magic"}, "data_extraction": {"url": "x"}})
-    with pytest.raises(ConfigurationError, match="authentication.method 'magic'"):
-        run_import(item_tables, settings, config)
-    assert query(item_tables, "SELECT status FROM etl_pipeline_run_logs") == [("FAILED",)]
+def test_a_bad_scraper_config_is_a_config_problem_when_rows_are_read(item_tables):
+    with pytest.raises(ConfigurationError, match="column scraper_config .*authentication.method 'magic'"):
+        add_remote_config(item_tables, {"authentication": {"method": "magic"}, "data_extraction": {"url": "x"}})
+    configs, problems = load_pipeline_configs(item_tables)
+    assert configs == [] and "is not a valid generic_web_scraper config" in str(problems[0])
+
+
+def test_a_secret_written_into_the_config_is_refused(item_tables):
+    literal = {"authentication": {"method": "bearer", "token": "abc123"}, "data_extraction": {"url": "http://x"}}
+    with pytest.raises(ConfigurationError, match="secret value at authentication.token; .*'token_env_var'"):
+        add_remote_config(item_tables, literal)
