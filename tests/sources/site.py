@@ -19,6 +19,7 @@ from flask import Flask, Response, abort, jsonify, redirect, request, session, u
 from werkzeug.serving import make_server
 
 USERNAME, PASSWORD = "alice", "s3cret-pw"
+PLAIN_USER, PLAIN_PASSWORD = "bob", "bob-pw-99"  # an account without a second factor
 TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 API_TOKEN = "tok-123456"
 ITEMS = [{"id": i, "name": f"item {i}", "price": f"{i * 1.5:.2f}"} for i in range(1, 8)]
@@ -56,6 +57,9 @@ def create_app() -> Flask:
     def login_post():
         if request.form.get("csrf") != session.get("csrf"):
             return PAGE.format(title="Login", body="<p>Session expired</p>"), 200
+        if (request.form.get("username"), request.form.get("password")) == (PLAIN_USER, PLAIN_PASSWORD):
+            session["user"] = PLAIN_USER
+            return redirect(url_for("dashboard"))
         if (request.form.get("username"), request.form.get("password")) != (USERNAME, PASSWORD):
             return PAGE.format(title="Login", body="<p>Wrong username or password</p>"), 200
         code = request.form.get("totp")
@@ -175,7 +179,51 @@ def create_app() -> Flask:
         disposition = {"Content-Disposition": f"attachment; filename={name}"}
         return Response(REPORT_CSV, mimetype="text/csv", headers=disposition)
 
+    _add_template_pages(app)
     return app
+
+
+def _add_template_pages(app: Flask) -> None:
+    """Pages matching the selectors of the product docs' Selenium template (under /example)."""
+    rows = [(n, f"entry {n}") for n in range(1, 7)]  # 2 per page: pages 1..3
+
+    @app.get("/example/login")
+    def example_login():
+        return PAGE.format(title="Example", body="""
+<form method="post" action="/example/login"><input id="username" name="username">
+<input id="totp_code" name="totp"><button class="login" type="submit">Log in</button></form>""")
+
+    @app.post("/example/login")
+    def example_login_post():
+        if request.form.get("username") == USERNAME and SiteTOTP(TOTP_SECRET).verify(
+            request.form.get("totp", ""), valid_window=1
+        ):
+            session["user"] = USERNAME
+            return redirect("/example/dashboard?page=1")
+        return PAGE.format(title="Example", body="<p>Login failed</p>")
+
+    @app.get("/example/dashboard")
+    def example_dashboard():
+        if not session.get("user"):
+            return redirect("/example/login")
+        page = int(request.args.get("page", 1))
+        body = "".join(f"<tr><td>{n}</td><td>{label}</td></tr>" for n, label in rows[(page - 1) * 2 : page * 2])
+        popup = (
+            "<div id='popup-modal' style='position:fixed;top:0;left:0;width:100%;height:100%;background:#eee'>"
+            "<button onclick=\"document.getElementById('popup-modal').remove()\">Close</button></div>"
+            if page == 1 else ""
+        )
+        more = page * 2 < len(rows)
+        button = f"<button id='next-page-button' onclick=\"location.href='?page={page + 1}'\">Next</button>"
+        return PAGE.format(title="Dashboard", body=f"""<div id="dashboard">{popup}
+<table><tr><th>n</th><th>entry</th></tr>{body}</table>{button if more else ""}</div>""")
+
+    @app.get("/example/data/main-report")
+    def example_main_report():
+        if not session.get("user"):
+            return redirect("/example/login")
+        return PAGE.format(title="Main", body="<table><tr><th>kpi</th><th>value</th></tr>"
+                           "<tr><td>orders</td><td>42</td></tr></table>")
 
 
 @contextmanager

@@ -10,6 +10,7 @@ import pytest
 from elt_project.errors import ConfigurationError, SourceFileError
 from elt_project.ingest.sources.selenium_driver import NO_DRIVER, start_chrome
 from elt_project.ingest.sources.selenium_scraper import SeleniumScraper
+from tests.sources import site
 from tests.sources.conftest import read_records
 
 pytestmark = [
@@ -192,3 +193,76 @@ def test_config_errors_are_found_before_a_browser_starts(actions, expected, monk
     monkeypatch.setattr("elt_project.ingest.sources.selenium_scraper.start_chrome", None)  # would fail if called
     with pytest.raises(ConfigurationError, match=expected.replace("(", r"\(").replace(")", r"\)")):
         SeleniumScraper({"actions": actions, "data_extraction": [{"target_import_name": "t"}]})
+
+
+#: The product docs' comprehensive Selenium template, as written there.
+DOCS_TEMPLATE = """{
+    "driver_options": {
+        "headless": true
+    },
+    "login_url": "https://example.com/login",
+    "actions": [
+        {
+            "type": "find_and_fill", "selector": "id", "selector_value": "username",
+            "value_env_var": "EXAMPLE_USERNAME"
+        },
+        {
+            "type": "find_and_fill_totp", "selector": "id", "selector_value": "totp_code",
+            "totp_secret_env_var": "EXAMPLE_TOTP_SECRET"
+        },
+        { "type": "click", "selector": "css_selector", "selector_value": "button.login" },
+        { "type": "wait", "duration_seconds": 5 },
+        { "type": "wait_for_element", "selector": "id", "selector_value": "dashboard", "timeout": 15 },
+        {
+            "type": "if",
+            "condition": {
+                "type": "element_exists", "selector": "id", "selector_value": "popup-modal", "timeout": 3
+            },
+            "then": [
+                { "type": "click", "selector": "xpath", "selector_value": "//button[text()='Close']" }
+            ],
+            "else": []
+        },
+        {
+            "type": "while_loop",
+            "condition": {
+                "type": "element_exists", "selector": "id", "selector_value": "next-page-button", "timeout": 2
+            },
+            "max_iterations": 10,
+            "loop_actions": [
+                {
+                    "type": "extract_and_accumulate", "target_import_name": "my_paginated_data",
+                    "method": "html_table", "table_index": 0
+                },
+                { "type": "click", "selector": "id", "selector_value": "next-page-button" }
+            ]
+        }
+    ],
+    "data_extraction": [
+        {
+            "target_import_name": "my_main_data",
+            "url": "https://example.com/data/main-report",
+            "method": "html_table",
+            "table_index": 0
+        }
+    ]
+}"""
+
+
+def test_docs_template_runs_as_written(base_url, source_context, monkeypatch):
+    """Every action type of the template, against pages with its selectors; both named tables come back."""
+    import json
+
+    from elt_project.pipeline.remote import select_for_import
+
+    monkeypatch.setenv("EXAMPLE_USERNAME", site.USERNAME)
+    monkeypatch.setenv("EXAMPLE_TOTP_SECRET", site.TOTP_SECRET)
+    config = json.loads(DOCS_TEMPLATE.replace("https://example.com", f"{base_url}/example"))
+    fetched = SeleniumScraper(config).fetch(source_context())
+    by_name = {f.name: read_records(f.path) for f in fetched}
+    # The loop collects every page that has a "next" button (pages 1 and 2), as the template is written.
+    assert [r["n"] for r in by_name["my_paginated_data"]] == ["1", "2", "3", "4"]
+    assert by_name["my_main_data"] == [{"kpi": "orders", "value": "42"}]
+    assert [f.name for f in select_for_import(fetched, "my_main_data")] == ["my_main_data"]
+    with pytest.raises(ConfigurationError, match="none is named after the import"):
+        select_for_import(fetched, "something_else")

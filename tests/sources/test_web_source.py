@@ -154,3 +154,19 @@ def test_bad_configs_are_refused_before_any_request():
         WebScraper({"authentication": {"method": "none"}})
     with pytest.raises(ConfigurationError, match="'login_url'"):
         WebScraper({"authentication": {"method": "form"}, "data_extraction": {"url": "http://x"}})
+
+
+def test_plain_form_login_with_session_cookie(base_url, source_context, monkeypatch):
+    monkeypatch.setenv("PLAIN_USER", site.PLAIN_USER)
+    monkeypatch.setenv("PLAIN_PASSWORD", site.PLAIN_PASSWORD)
+    auth = {
+        "method": "form", "login_url": f"{base_url}/login",
+        "payload": {"username_env_var": "PLAIN_USER", "password_env_var": "PLAIN_PASSWORD"},
+        "success_condition": {"type": "text_in_response", "value": "Welcome, you are logged in"},
+    }
+    config = {"authentication": auth, "data_extraction": {"url": f"{base_url}/api/data", "json_path": "data.results"}}
+    [fetched] = WebScraper(config).fetch(source_context())
+    assert len(read_records(fetched.path)) == 3
+    monkeypatch.setenv("PLAIN_PASSWORD", "nope")
+    with pytest.raises(SourceFileError, match="check the credentials in env vars PLAIN_USER, PLAIN_PASSWORD"):
+        WebScraper(config).fetch(source_context())
