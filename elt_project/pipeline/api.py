@@ -93,6 +93,11 @@ def stage_import(
         lineage_columns(staging)  # a staging table without dagster_run_id fails here, before any work
         retention.purge_expired(engine, config, staging, current_run_id=run_id)
         if remote.is_remote(config):
+            if files:
+                raise ConfigurationError(
+                    f"Import '{config.import_name}' fetches its data itself ({config.parser_function}); "
+                    "run it without naming files."
+                )
             fetch = remote.RemoteFetch(engine, settings, config, run_id)
             identities = fetch.identities()
         else:

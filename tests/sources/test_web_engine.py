@@ -129,3 +129,19 @@ def test_a_secret_written_into_the_config_is_refused(item_tables):
     literal = {"authentication": {"method": "bearer", "token": "abc123"}, "data_extraction": {"url": "http://x"}}
     with pytest.raises(ConfigurationError, match="secret value at authentication.token; .*'token_env_var'"):
         add_remote_config(item_tables, literal)
+
+
+def test_elt_run_launches_a_remote_import(item_tables, database_url, base_url, site_env, monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from elt_project.cli import main
+
+    add_remote_config(item_tables, {"authentication": {"method": "bearer", "token_env_var": "SYSTEM_A_TOKEN"},
+                                    "data_extraction": {"url": f"{base_url}/api/data", "json_path": "data.results"}})
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ELT_DATA_DIR", str(tmp_path / "data"))
+    result = CliRunner().invoke(main, ["run", "system_a_scraper"])
+    assert result.exit_code == 0, result.output
+    assert "system_a_scraper: loaded 3 rows" in result.output
+    refused = CliRunner().invoke(main, ["run", "system_a_scraper", "--file", "x.csv"])
+    assert refused.exit_code == 1 and "fetches its data itself" in refused.output
