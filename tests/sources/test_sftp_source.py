@@ -49,6 +49,16 @@ def test_key_login_downloads_only_matching_files(sftp_env, remote_dir, source_co
     assert (remote_dir / "report-1.csv").exists(), "keep is the default after_download"
 
 
+def test_a_relative_remote_path_is_made_absolute(sftp_env, remote_dir, source_context):
+    import pwd
+
+    home = pwd.getpwnam(sftp_env.key_user).pw_dir
+    put(remote_dir, "report-1.csv", "a\n1\n")
+    relative = os.path.relpath(remote_dir, home)
+    [fetched] = SftpDownloader(key_config(relative, sftp_env)).fetch(source_context())
+    assert fetched.ledger_path == f"sftp://127.0.0.1:{sftp_env.port}{remote_dir}/report-1.csv"
+
+
 def test_password_login_with_known_hosts_file(sftp_env, remote_dir, source_context, tmp_path):
     if sftp_env.password_user is None:
         pytest.skip(sftp_env.skip_password_reason)

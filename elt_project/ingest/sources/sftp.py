@@ -175,6 +175,7 @@ class SftpDownloader:
         loaded_before: list[str] = []
         try:
             try:
+                remote_dir = client.normalize(remote_dir)  # absolute, so the ledger address names one file
                 listing = client.listdir_attr(remote_dir)
             except OSError as exc:
                 raise SourceFileError(
@@ -187,7 +188,7 @@ class SftpDownloader:
             )
             for attr in matches:
                 remote = posixpath.join(remote_dir, attr.filename)
-                address = f"sftp://{host}:{port}{remote if remote.startswith('/') else '/' + remote}"
+                address = f"sftp://{host}:{port}{remote}"
                 mtime = float(attr.st_mtime or 0)
                 if context.already_loaded(address, int(attr.st_size or 0), mtime):
                     context.note(f"{address} is already loaded (same size and time); not downloaded again")
