@@ -84,6 +84,11 @@ def custom_parser(name: str) -> Callable[..., Any]:
     return function
 
 
+def allowed_parser_names() -> frozenset[str]:
+    """Every name a config row may put in ``parser_function``: custom parsers and remote sources."""
+    return frozenset(ALLOWED_CUSTOM_PARSERS) | frozenset(REMOTE_SOURCES)
+
+
 def is_known_source(file_type: str, parser_function: str | None) -> bool:
     """True when a run could read this source: a registered type, or an allow-listed parser."""
     if parser_function:

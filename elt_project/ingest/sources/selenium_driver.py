@@ -9,6 +9,7 @@ driver is installed or cached and how to install one.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,8 @@ def chrome_options(driver_options: dict[str, Any], profile_dir: Path, download_d
             options.add_argument(flag)
     else:
         options.add_argument("--no-first-run")
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            options.add_argument("--no-sandbox")  # Chromium refuses to start as root with its sandbox
     options.add_argument(f"--user-data-dir={profile_dir}")
     for flag in driver_options.get("arguments") or []:
         options.add_argument(str(flag))
