@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime
 
+from pathlib import Path
+
 import dagster as dg
 import pytest
+import yaml
 
 from elt_project.orchestration.factory import build_definitions
 from elt_project.orchestration.resources import WarehouseResource
@@ -21,7 +24,9 @@ from tests.sources.test_web_engine import STAGING as WEB_STAGING
 
 @pytest.fixture
 def instance():
-    with dg.instance_for_test() as inst:
+    """A test instance with the shipped dagster.yaml's python_logs (so source log lines are captured)."""
+    shipped = yaml.safe_load((Path(__file__).resolve().parents[2] / "dagster.yaml").read_text())
+    with dg.instance_for_test(overrides={"python_logs": shipped["python_logs"]}) as inst:
         yield inst
 
 
@@ -62,6 +67,9 @@ def test_scheduled_web_import_runs_through_dagster(engine, settings, instance, b
     assert request.tags["trigger"] == "schedule"
     result = execute_request(defs, "WebScraper_job", request, instance)
     assert result.success
+    logged = [e.message or "" for e in instance.all_logs(result.run_id)]
+    assert any("extracted 7 records" in m for m in logged), "the source's log lines reach the run's log"
+    assert not [m for m in logged if site_env["SYSTEM_A_TOKEN"] in m]
     assert query(engine, "SELECT COUNT(*) FROM dest_items") == [(7,)]
     assert query(engine, "SELECT trigger, status FROM etl_pipeline_run_logs") == [("schedule", "SUCCESS")]
 
