@@ -91,6 +91,8 @@ class RemoteFetch:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         fetched = select_for_import(self.source.fetch(self.context), self.config.import_name)
         identities = []
+        loaded = ledger.loaded_hashes(self.engine, self.config.import_name)
+        duplicates: list[str] = []
         for item in fetched:
             stat = item.path.stat()
             identity = RemoteIdentity(
@@ -99,8 +101,18 @@ class RemoteFetch:
             )
             if not item.duplicate_if_ever_loaded:
                 _reopen_superseded_snapshot(self.engine, self.config.import_name, identity.sha256)
+            elif identity.sha256 in loaded:
+                duplicates.append(item.ledger_path)
             identities.append(identity)
+        if duplicates:  # their content is already in the destination: the clean-up is due now
+            self._after_loaded(duplicates)
         return identities
+
+    def _after_loaded(self, ledger_paths: list[str]) -> None:
+        try:
+            self.source.after_loaded(self.context, ledger_paths)
+        except EltError as exc:
+            log.warning("After-load step of import '%s' failed: %s", self.config.import_name, exc)
 
     def load_config(self, identity: FileIdentity) -> PipelineConfig:
         """The import as the parser registry must see this file: its parse type and options."""

@@ -93,6 +93,11 @@ def test_after_download_runs_once_rows_are_committed(settings, sales_tables, sft
     assert not (remote_dir / "report-7.csv").exists()
     assert (done / "report-7.csv").exists() == (action == "move")
 
+    put(remote_dir, "report-9.csv", "order_id,amount\n7,1.00\n")  # the same content again, under a new name
+    again = run_import(engine, settings, config)
+    assert [f.status for f in again.stages[0].files] == ["duplicate"]
+    assert not (remote_dir / "report-9.csv").exists(), "a duplicate's content is loaded: after_download applies"
+
 
 def test_failed_quality_keeps_the_remote_file(settings, sales_tables, sftp_env, remote_dir):
     engine = sales_tables
