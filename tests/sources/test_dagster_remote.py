@@ -49,6 +49,7 @@ def execute_request(defs, job_name: str, request: dg.RunRequest, instance):
     )
 
 
+@pytest.mark.slow
 def test_scheduled_web_import_runs_through_dagster(engine, settings, instance, base_url, site_env):
     execute(engine, WEB_STAGING, WEB_DEST)
     add_remote_config(engine, {
@@ -73,6 +74,7 @@ def test_scheduled_web_import_runs_through_dagster(engine, settings, instance, b
     assert query(engine, "SELECT trigger, status FROM etl_pipeline_run_logs") == [("schedule", "SUCCESS")]
 
 
+@pytest.mark.slow
 def test_sftp_import_materialized_by_hand_and_on_schedule(engine, settings, instance, sftp_env, remote_dir):
     execute(engine, SFTP_STAGING, SFTP_DEST)
     put(remote_dir, "report-1.csv", "order_id,amount\n1,2.50\n")
