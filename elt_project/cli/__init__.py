@@ -42,6 +42,10 @@ def _register() -> None:
 
     for command in orchestration_commands.COMMANDS:
         main.add_command(command)
+    from elt_project.cli.scraper_commands import COMMANDS as scraper_commands
+
+    for command in scraper_commands:
+        main.add_command(command)
 
 
 _register()

@@ -20,7 +20,9 @@ _TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$#@]*(\.[A-Za-z_][A-Za-z0-9_$#@]
 _COLUMN_NAME = re.compile(r"^[^\x00-\x1f\[\]\"`;]{1,128}$")
 
 #: Parser functions that read from elsewhere instead of the monitored folder.
-REMOTE_SOURCE_FUNCTIONS = frozenset({"generic_sftp_downloader", "generic_web_scraper", "generic_selenium_scraper"})
+REMOTE_SOURCE_FUNCTIONS = frozenset(
+    {"generic_sftp_downloader", "generic_web_scraper", "generic_selenium_scraper", "download_file_with_selenium"}
+)
 
 
 def slugify(name: str) -> str:
@@ -139,6 +141,17 @@ class PipelineConfig(BaseModel):
                 raise ValueError("must be a JSON object ({...})")
             return parsed
         raise ValueError("must be a JSON object")
+
+    @field_validator("scraper_config")
+    @classmethod
+    def _remote_source_config(cls, value: dict[str, Any] | None, info) -> dict[str, Any] | None:
+        """A remote source's config is checked when the row is read, so a bad one is a config problem."""
+        from elt_project.ingest.sources.catalog import check_source_config  # ingest owns the sources
+
+        problem = check_source_config(info.data.get("parser_function"), value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("deduplication_key", "depends_on", mode="before")
     @classmethod

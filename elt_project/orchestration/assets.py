@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import dagster as dg
 from pydantic import Field
 
-from elt_project.config.models import PipelineConfig, QualityRule, slugify
+from elt_project.config.models import REMOTE_SOURCE_FUNCTIONS, PipelineConfig, QualityRule, slugify
 from elt_project.config.ordering import dependency_order
 from elt_project.errors import ConfigurationError
 from elt_project.orchestration.resources import WarehouseResource
@@ -82,6 +82,9 @@ def _staging_spec(config: PipelineConfig, upstream: list[dg.AssetKey]) -> dg.Ass
         tags={"import": config.asset_slug},
         description=(
             f"Reads {config.file_type} files for import '{config.import_name}' and loads them into "
+            f"{config.staging_table}; runs its data-quality rules."
+            if config.parser_function not in REMOTE_SOURCE_FUNCTIONS
+            else f"Fetches import '{config.import_name}' with {config.parser_function} and loads it into "
             f"{config.staging_table}; runs its data-quality rules."
         ),
         metadata={"staging_table": config.staging_table, "load_method": config.load_method},

@@ -56,7 +56,7 @@ from elt_project.errors import (
 )
 from elt_project.ingest.identity import file_identity
 from elt_project.ingest.paths import list_matching_files, resolve_source_file
-from elt_project.pipeline import archive, ledger, quality, retention, run_log, transform
+from elt_project.pipeline import archive, ledger, quality, remote, retention, run_log, transform
 from elt_project.pipeline import staging as staging_mod
 from elt_project.pipeline.enrichment import load_enricher
 from elt_project.pipeline.results import FileOutcome, RunSummary, StageResult, TransformResult
@@ -82,14 +82,26 @@ def stage_import(
 ) -> StageResult:
     """Parse, map, enrich and stage the import's files, then check quality (see the module docstring)."""
     started = time.perf_counter()
+    if remote.is_download_only(config):
+        return remote.run_download(engine, settings, config, run_id=run_id, trigger=trigger)
     result = StageResult(config.import_name, config.pipeline_name, run_id, config.staging_table)
     log_id = run_log.start(engine, run_id, config, trigger)
     staged_hashes: list[str] = []
+    fetch = None
     try:
         staging = reflect_table(engine, config.staging_table, what=f"staging table of import '{config.import_name}'")
         lineage_columns(staging)  # a staging table without dagster_run_id fails here, before any work
         retention.purge_expired(engine, config, staging, current_run_id=run_id)
-        identities = _source_files(engine, config, files)
+        if remote.is_remote(config):
+            if files:
+                raise ConfigurationError(
+                    f"Import '{config.import_name}' fetches its data itself ({config.parser_function}); "
+                    "run it without naming files."
+                )
+            fetch = remote.RemoteFetch(engine, settings, config, run_id)
+            identities = fetch.identities()
+        else:
+            identities = _source_files(engine, config, files)
         enricher = load_enricher(engine, staging, config.staging_table)
         for identity in identities:
             path = identity.path
@@ -99,7 +111,8 @@ def stage_import(
             staged_hashes.append(identity.sha256)
             try:
                 load = staging_mod.load_file(
-                    engine, staging, config, path, enricher=enricher, run_id=run_id, content_hash=identity.sha256
+                    engine, staging, fetch.load_config(identity) if fetch else config, path,
+                    enricher=enricher, run_id=run_id, content_hash=identity.sha256,
                 )
             except Exception as exc:
                 result.files.append(FileOutcome(path, identity.sha256, identity.size, "failed", message=str(exc)))
@@ -132,6 +145,9 @@ def stage_import(
         if error is exc:
             raise
         raise error from exc
+    finally:
+        if fetch is not None:
+            fetch.close()  # the rows are in staging (or the run failed): temporary downloads go
     counts = {"rows_read": result.rows_read, "rows_staged": result.rows_staged, "rows_rejected": result.rows_rejected}
     result.duration_s = time.perf_counter() - started
     if result.quality_failed:
@@ -176,7 +192,10 @@ def transform_group(
         retention.after_success(engine, config, staging, run_id)
         with engine.connect() as conn:
             paths = ledger.loaded_files(conn, run_id, name)
-        archive.archive(config, [Path(p) for p in paths], "processed")
+        if remote.is_remote(config):
+            remote.after_loaded(engine, settings, config, paths)
+        else:
+            archive.archive(config, [Path(p) for p in paths], "processed")
     return result
 
 

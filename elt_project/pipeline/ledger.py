@@ -37,7 +37,7 @@ def claim(
     """Claim a file for this run (see the module docstring); ``identity`` is a FileIdentity."""
     where = sa.and_(ledger.c.import_name == import_name, ledger.c.content_hash == identity.sha256)
     values = {
-        "file_path": str(identity.path),
+        "file_path": getattr(identity, "ledger_path", None) or str(identity.path),  # remote: its origin
         "file_size": identity.size,
         "file_mtime": identity.mtime,
         "status": STAGED,
