@@ -4,8 +4,9 @@ Per import: a staging asset (group = pipeline slug) and, when it reads a monitor
 folder, a file sensor. Per group: a transform asset, an asset job
 ``<group>_job`` (any subset can run) and two utility assets. Plus the backup
 asset, the ``config_problems`` asset, ``utility_jobs``, the config-SQL generator
-job and ``config_change_sensor``. Generated jobs run in one process: each step
-subprocess would otherwise import (and rebuild) the definitions again.
+job and ``config_change_sensor``. Every job, the implicit asset job behind the UI's
+"Materialize" included, runs in one process: each step subprocess would otherwise
+import (and rebuild) the definitions again.
 """
 
 import logging
@@ -86,6 +87,9 @@ def build_definitions(
         jobs=jobs,
         sensors=sensors,
         resources={"warehouse": warehouse or WarehouseResource()},
+        # The default for jobs without their own executor, above all the implicit asset job
+        # behind "Materialize" in the UI: a step subprocess would rebuild the definitions.
+        executor=dg.in_process_executor,
         metadata={
             "config_rows_loaded": dg.MetadataValue.int(len(snapshot.configs)),
             "config_problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none"),

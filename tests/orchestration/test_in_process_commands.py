@@ -66,6 +66,7 @@ def test_asset_list_materialize_and_job_execute_build_the_definitions_in_process
     materialized = _dagster(demo_env, "asset", "materialize", "--select", "config_problems")
     assert materialized.returncode == 0, materialized.stderr[-2000:]
     assert "RUN_SUCCESS" in materialized.stdout + materialized.stderr
+    assert "Multiprocess executor" not in materialized.stdout + materialized.stderr  # no per-step rebuild
 
     before = _sales_rows(engine)
     executed = _dagster(demo_env, "job", "execute", "-j", "Sales_job")
