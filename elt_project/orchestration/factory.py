@@ -77,7 +77,7 @@ def build_definitions(
         jobs.append(job)
         for config in configs:
             if config.reads_monitored_folder:
-                sensors.append(build_file_sensor(config, job, settings))
+                sensors.append(build_file_sensor(config, job, settings, snapshot.rules_for(config.staging_table)))
 
     assets.append(build_config_problems_asset(problems))
     for problem in problems[len(snapshot.problems) :]:

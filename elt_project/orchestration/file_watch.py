@@ -65,16 +65,15 @@ class WatchCursor:
 
     files: dict[str, FileState] = field(default_factory=dict)
     sent: dict[str, float] = field(default_factory=dict)
+    #: content hash -> [retry basis when last asked for, time, failed run id retried or None]
+    #: (see :mod:`elt_project.orchestration.retry_watch`)
+    tried: dict[str, list] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "v": CURSOR_VERSION,
-                "files": {p: s.to_list() for p, s in self.files.items()},
-                "sent": self.sent,
-            },
-            separators=(",", ":"),
-        )
+        data = {"v": CURSOR_VERSION, "files": {p: s.to_list() for p, s in self.files.items()}, "sent": self.sent}
+        if self.tried:
+            data["tried"] = self.tried
+        return json.dumps(data, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str | None) -> WatchCursor:
@@ -86,7 +85,8 @@ class WatchCursor:
             if data.get("v") != CURSOR_VERSION:
                 return cls()
             files = {p: FileState.from_list(item) for p, item in data["files"].items()}
-            return cls(files=files, sent={h: float(t) for h, t in data["sent"].items()})
+            tried = {h: list(v) for h, v in data.get("tried", {}).items()}
+            return cls(files=files, sent={h: float(t) for h, t in data["sent"].items()}, tried=tried)
         except (ValueError, KeyError, TypeError, AttributeError):
             return cls()
 
@@ -196,7 +196,7 @@ def plan_tick(
         reason = f"No new stable files ({unstable} still settling)." if unstable else "No new files."
     return TickPlan(
         runs=runs,
-        cursor=WatchCursor(files=files, sent=sent),
+        cursor=WatchCursor(files=files, sent=sent, tried=dict(cursor.tried)),
         skipped_duplicates=skipped,
         waiting=waiting,
         reason=reason,

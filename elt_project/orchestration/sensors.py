@@ -3,24 +3,30 @@
 The sensor lists the folder, lets :func:`file_watch.plan_tick` decide, and asks
 for runs of the import's staging asset plus its group's transform. The run key
 is the import plus the content hash, so Dagster never starts two runs for the
-same content and never skips new content that reuses an old file name.
+same content and never skips new content that reuses an old file name. FAILED
+files are retried once what their load depends on changes
+(:mod:`elt_project.orchestration.retry_watch`).
 """
 
 import fnmatch
+import functools
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
 import sqlalchemy as sa
 
-from elt_project.config.models import PipelineConfig
+from elt_project.config.models import PipelineConfig, QualityRule
 from elt_project.db import schema
 from elt_project.ingest.paths import is_ignored, native_path
 from elt_project.orchestration.assets import staging_asset_name, staging_op_name, transform_asset_name
-from elt_project.orchestration.file_watch import WatchCursor, plan_tick, sha256_of
+from elt_project.orchestration.file_watch import PENDING, WatchCursor, plan_tick, sha256_of
 from elt_project.orchestration.resources import WarehouseResource
-from elt_project.pipeline.ledger import LOADED
+from elt_project.orchestration.retry_watch import RetryPlan, file_name, held_message, plan_retries
+from elt_project.pipeline.ledger import LOADED, failed_files
+from elt_project.pipeline.retry import retry_basis
 from elt_project.settings import Settings
 
 LEDGER_CHUNK = 500
@@ -80,8 +86,39 @@ def loaded_hashes(engine: sa.engine.Engine, import_name: str, candidates: set[st
     return found
 
 
-def build_file_sensor(config: PipelineConfig, job, settings: Settings) -> dg.SensorDefinition:
-    """The ``<import>_file_sensor``: stable, new files in the monitored folder start runs."""
+def _plan_retries(
+    config: PipelineConfig, rules: Sequence[QualityRule], warehouse: WarehouseResource, plan, listing
+) -> RetryPlan:
+    """Retries of FAILED files whose cause may be fixed (see :mod:`retry_watch`); notes the basis of new runs."""
+    engine = warehouse.engine()
+    basis = functools.cache(lambda: retry_basis(engine, config, rules))
+    now = time.time()
+    busy = {h for run in plan.runs for h in run.hashes}
+    busy |= {s.sha256 for s in plan.cursor.files.values() if s.state == PENDING and s.sha256}
+    retries = plan_retries(
+        import_slug=config.asset_slug,
+        load_method=config.load_method,
+        failed=failed_files(engine, config.import_name),
+        listing={name: (size, mtime) for name, size, mtime in listing},
+        busy=busy,
+        tried=plan.cursor.tried,
+        basis=basis,
+        now=now,
+    )
+    for run in plan.runs:  # remember what a load depended on when it was asked for
+        for digest in run.hashes:
+            retries.tried[digest] = [basis(), now, None]
+    return retries
+
+
+def build_file_sensor(
+    config: PipelineConfig, job, settings: Settings, rules: Sequence[QualityRule] = ()
+) -> dg.SensorDefinition:
+    """The ``<import>_file_sensor``: stable, new files in the monitored folder start runs.
+
+    It also retries the import's FAILED files once their cause may be fixed (``rules``
+    are part of what it compares; see :mod:`elt_project.orchestration.retry_watch`).
+    """
     staging = staging_asset_name(config)
     op_name = staging_op_name(config.pipeline_name)
     selection = [dg.AssetKey(staging), dg.AssetKey(transform_asset_name(config.pipeline_name))]
@@ -115,10 +152,11 @@ def build_file_sensor(config: PipelineConfig, job, settings: Settings) -> dg.Sen
             context.log.info(f"Created the missing monitored folder {folder}.")
             return dg.SkipReason(f"Created the missing monitored folder {folder}; it is empty.")
 
+        listing = list_folder(folder, config.file_pattern)
         plan = plan_tick(
             import_slug=config.asset_slug,
             load_method=config.load_method,
-            listing=list_folder(folder, config.file_pattern),
+            listing=listing,
             cursor=WatchCursor.from_json(context.cursor),
             now=time.time(),
             min_age_s=settings.file_min_age_seconds,
@@ -128,23 +166,24 @@ def build_file_sensor(config: PipelineConfig, job, settings: Settings) -> dg.Sen
         )
         for name in plan.skipped_duplicates:
             context.log.info(f"Skipped {name}: its content was already loaded or requested.")
+        retries = _plan_retries(config, rules, warehouse, plan, listing)
+        plan.cursor.tried = retries.tried
         context.update_cursor(plan.cursor.to_json())
-        if not plan.runs:
-            return dg.SkipReason(plan.reason)
+        for entry in retries.held:
+            context.log.info(f"Held back {file_name(entry)}: it failed in run {entry.run_id}; nothing changed since.")
+        if not plan.runs and not retries.runs:
+            return dg.SkipReason(" ".join(filter(None, [plan.reason, held_message(retries, config.import_name)])))
+        requests = [(run, "sensor") for run in plan.runs] + [(run, "retry") for run in retries.runs]
         return [
             dg.RunRequest(
                 run_key=run.run_key,
                 asset_selection=selection,
                 run_config={
-                    "ops": {
-                        op_name: {
-                            "config": {"files": [str(folder / n) for n in run.files], "trigger": "sensor"}
-                        }
-                    }
+                    "ops": {op_name: {"config": {"files": [str(folder / n) for n in run.files], "trigger": trigger}}}
                 },
-                tags={"import": config.asset_slug, "trigger": "sensor"},
+                tags={"import": config.asset_slug, "trigger": trigger},
             )
-            for run in plan.runs
+            for run, trigger in requests
         ]
 
     return _sensor
