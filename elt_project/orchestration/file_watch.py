@@ -131,8 +131,9 @@ def plan_tick(
 ) -> TickPlan:
     """Fold one folder listing ``(name, size, mtime)`` into the cursor and decide the runs.
 
-    ``loaded_hashes(candidates)`` returns the subset the ledger has LOADED for this import;
-    it is called only when some file was hashed in this tick.
+    ``loaded_hashes(candidates)`` returns the subset not to request: LOADED for this import
+    (the sensor adds FAILED, which :mod:`retry_watch` handles); it is called only when
+    some file was hashed in this tick.
     """
     files: dict[str, FileState] = {}
     to_hash: list[str] = []

@@ -25,11 +25,13 @@ from elt_project.orchestration.assets import staging_asset_name, staging_op_name
 from elt_project.orchestration.file_watch import PENDING, WatchCursor, plan_tick, sha256_of
 from elt_project.orchestration.resources import WarehouseResource
 from elt_project.orchestration.retry_watch import RetryPlan, file_name, held_message, plan_retries
-from elt_project.pipeline.ledger import LOADED, failed_files
+from elt_project.pipeline.ledger import FAILED, LOADED, failed_files
 from elt_project.pipeline.retry import retry_basis
 from elt_project.settings import Settings
 
 LEDGER_CHUNK = 500
+#: Ledger states whose content a tick does not request as new.
+SETTLED = (LOADED, FAILED)
 
 
 def sensor_name(config: PipelineConfig) -> str:
@@ -69,8 +71,10 @@ def list_folder(folder: Path, pattern: str | None) -> list[tuple[str, int, float
     return listing
 
 
-def loaded_hashes(engine: sa.engine.Engine, import_name: str, candidates: set[str]) -> set[str]:
-    """The subset of ``candidates`` the ledger has LOADED for this import."""
+def loaded_hashes(
+    engine: sa.engine.Engine, import_name: str, candidates: set[str], statuses: tuple[str, ...] = (LOADED,)
+) -> set[str]:
+    """The subset of ``candidates`` the ledger has in one of ``statuses`` (LOADED) for this import."""
     ledger = schema.elt_file_ledger
     found: set[str] = set()
     ordered = sorted(candidates)
@@ -79,7 +83,7 @@ def loaded_hashes(engine: sa.engine.Engine, import_name: str, candidates: set[st
             chunk = ordered[start : start + LEDGER_CHUNK]
             query = sa.select(ledger.c.content_hash).where(
                 ledger.c.import_name == import_name,
-                ledger.c.status == LOADED,
+                ledger.c.status.in_(statuses),
                 ledger.c.content_hash.in_(chunk),
             )
             found.update(conn.scalars(query))
@@ -161,11 +165,12 @@ def build_file_sensor(
             now=time.time(),
             min_age_s=settings.file_min_age_seconds,
             batch_window_s=settings.batch_window_seconds,
-            loaded_hashes=lambda hashes: loaded_hashes(warehouse.engine(), config.import_name, hashes),
+            # FAILED content is not asked for again as new: the retry rules below decide.
+            loaded_hashes=lambda hashes: loaded_hashes(warehouse.engine(), config.import_name, hashes, SETTLED),
             hash_file=lambda name: sha256_of(str(folder / name)),
         )
         for name in plan.skipped_duplicates:
-            context.log.info(f"Skipped {name}: its content was already loaded or requested.")
+            context.log.info(f"Skipped {name}: its content was already loaded, requested or failed.")
         retries = _plan_retries(config, rules, warehouse, plan, listing)
         plan.cursor.tried = retries.tried
         context.update_cursor(plan.cursor.to_json())

@@ -117,3 +117,57 @@ def test_a_file_that_failed_a_rule_is_retried_after_the_rule_changes_and_reload(
     assert _dest(engine) == [(1,)]
     runs, cursor, skip = tick(reloaded, SENSOR, instance, age(cursor, 60))
     assert runs == [] and skip == "No new files."
+
+
+def test_a_failed_replace_batch_is_retried_as_one_run_over_the_folder(engine, build_defs, instance, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    add_config(engine, monitored_directory=str(folder), destination_table="sales", load_method="replace")
+    defs = build_defs()
+    (folder / "sales_1.csv").write_text("order_id,amount\n1,10\n")
+    (folder / "sales_2.csv").write_text("order_id,amount\n2,20\n")
+
+    _, cursor, _ = tick(defs, SENSOR, instance)
+    _, cursor, _ = tick(defs, SENSOR, instance, age(cursor, 11))  # the batch window opens
+    [batch], cursor, _ = tick(defs, SENSOR, instance, age(cursor, 121))
+    failed = _execute(defs, instance, batch)
+    assert not failed.success
+    assert _ledger(engine) == [("FAILED", failed.run_id), ("FAILED", failed.run_id)]  # neither file was reached
+
+    runs, cursor, skip = tick(defs, SENSOR, instance, age(cursor, 60))
+    assert runs == [] and "sales_1.csv (" in skip and "sales_2.csv (" in skip
+
+    _create_tables(engine)
+    [retry], cursor, _ = tick(defs, SENSOR, instance, age(cursor, 60))
+    assert retry.run_config["ops"]["sales_stage_imports"]["config"]["files"] == []  # the whole folder
+    done = _execute(defs, instance, retry)
+    assert done.success
+    assert _dest(engine) == [(1,), (2,)]
+    assert _ledger(engine) == [("LOADED", done.run_id), ("LOADED", done.run_id)]
+
+
+def test_a_file_that_failed_outside_the_sensor_is_retried_after_the_next_change(
+    engine, build_defs, instance, tmp_path
+):
+    from elt_project.config.repository import get_pipeline_config
+    from elt_project.errors import ConfigurationError
+    from elt_project.pipeline.api import run_import
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    add_config(engine, monitored_directory=str(folder), destination_table="sales", load_method="append")
+    defs = build_defs()
+    (folder / "sales_1.csv").write_text("order_id,amount\n1,10\n")
+    try:  # `elt run` before the tables exist
+        run_import(engine, defs.resources["warehouse"].settings(), get_pipeline_config(engine, "daily_sales"))
+    except ConfigurationError:
+        pass
+    assert [s for s, _ in _ledger(engine)] == ["FAILED"]
+
+    _, cursor, _ = tick(defs, SENSOR, instance)
+    runs, cursor, skip = tick(defs, SENSOR, instance, age(cursor, 11))
+    assert runs == [] and "Held back as failed: sales_1.csv" in skip  # first sight: noted, not retried
+    _create_tables(engine)
+    [retry], cursor, _ = tick(defs, SENSOR, instance, age(cursor, 60))
+    assert _execute(defs, instance, retry).success
+    assert _dest(engine) == [(1,)]
