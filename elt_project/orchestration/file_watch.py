@@ -65,14 +65,17 @@ class WatchCursor:
 
     files: dict[str, FileState] = field(default_factory=dict)
     sent: dict[str, float] = field(default_factory=dict)
-    #: content hash -> [retry basis when last asked for, time, failed run id retried or None]
-    #: (see :mod:`elt_project.orchestration.retry_watch`)
+    #: failed content hash -> [retry basis it was last tried under, time, failed run id retried or None]
     tried: dict[str, list] = field(default_factory=dict)
+    #: [time, retry basis] whenever the basis was seen to change (both: see ``retry_watch``)
+    bases: list[list] = field(default_factory=list)
 
     def to_json(self) -> str:
         data = {"v": CURSOR_VERSION, "files": {p: s.to_list() for p, s in self.files.items()}, "sent": self.sent}
         if self.tried:
             data["tried"] = self.tried
+        if self.bases:
+            data["bases"] = self.bases
         return json.dumps(data, separators=(",", ":"))
 
     @classmethod
@@ -86,7 +89,8 @@ class WatchCursor:
                 return cls()
             files = {p: FileState.from_list(item) for p, item in data["files"].items()}
             tried = {h: list(v) for h, v in data.get("tried", {}).items()}
-            return cls(files=files, sent={h: float(t) for h, t in data["sent"].items()}, tried=tried)
+            bases = [list(e) for e in data.get("bases", [])]
+            return cls(files=files, sent={h: float(t) for h, t in data["sent"].items()}, tried=tried, bases=bases)
         except (ValueError, KeyError, TypeError, AttributeError):
             return cls()
 
@@ -197,7 +201,7 @@ def plan_tick(
         reason = f"No new stable files ({unstable} still settling)." if unstable else "No new files."
     return TickPlan(
         runs=runs,
-        cursor=WatchCursor(files=files, sent=sent, tried=dict(cursor.tried)),
+        cursor=WatchCursor(files=files, sent=sent, tried=dict(cursor.tried), bases=list(cursor.bases)),
         skipped_duplicates=skipped,
         waiting=waiting,
         reason=reason,

@@ -9,7 +9,6 @@ files are retried once what their load depends on changes
 """
 
 import fnmatch
-import functools
 import os
 import time
 from collections.abc import Sequence
@@ -91,28 +90,23 @@ def loaded_hashes(
 
 
 def _plan_retries(
-    config: PipelineConfig, rules: Sequence[QualityRule], warehouse: WarehouseResource, plan, listing
+    config: PipelineConfig, rules: Sequence[QualityRule], warehouse: WarehouseResource, plan, listing, now: float
 ) -> RetryPlan:
-    """Retries of FAILED files whose cause may be fixed (see :mod:`retry_watch`); notes the basis of new runs."""
+    """Retries of FAILED files whose cause may be fixed (see :mod:`retry_watch`)."""
     engine = warehouse.engine()
-    basis = functools.cache(lambda: retry_basis(engine, config, rules))
-    now = time.time()
     busy = {h for run in plan.runs for h in run.hashes}
     busy |= {s.sha256 for s in plan.cursor.files.values() if s.state == PENDING and s.sha256}
-    retries = plan_retries(
+    return plan_retries(
         import_slug=config.asset_slug,
         load_method=config.load_method,
         failed=failed_files(engine, config.import_name),
         listing={name: (size, mtime) for name, size, mtime in listing},
         busy=busy,
-        tried=plan.cursor.tried,
-        basis=basis,
+        cursor=plan.cursor,
+        basis=lambda: retry_basis(engine, config, rules),
+        requesting=bool(plan.runs),
         now=now,
     )
-    for run in plan.runs:  # remember what a load depended on when it was asked for
-        for digest in run.hashes:
-            retries.tried[digest] = [basis(), now, None]
-    return retries
 
 
 def build_file_sensor(
@@ -157,12 +151,13 @@ def build_file_sensor(
             return dg.SkipReason(f"Created the missing monitored folder {folder}; it is empty.")
 
         listing = list_folder(folder, config.file_pattern)
+        now = time.time()
         plan = plan_tick(
             import_slug=config.asset_slug,
             load_method=config.load_method,
             listing=listing,
             cursor=WatchCursor.from_json(context.cursor),
-            now=time.time(),
+            now=now,
             min_age_s=settings.file_min_age_seconds,
             batch_window_s=settings.batch_window_seconds,
             # FAILED content is not asked for again as new: the retry rules below decide.
@@ -171,8 +166,8 @@ def build_file_sensor(
         )
         for name in plan.skipped_duplicates:
             context.log.info(f"Skipped {name}: its content was already loaded, requested or failed.")
-        retries = _plan_retries(config, rules, warehouse, plan, listing)
-        plan.cursor.tried = retries.tried
+        retries = _plan_retries(config, rules, warehouse, plan, listing, now)
+        plan.cursor.tried, plan.cursor.bases = retries.tried, retries.bases
         context.update_cursor(plan.cursor.to_json())
         for entry in retries.held:
             context.log.info(f"Held back {file_name(entry)}: it failed in run {entry.run_id}; nothing changed since.")
