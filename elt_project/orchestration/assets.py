@@ -26,7 +26,7 @@ class StagingRunConfig(dg.Config):
     files: list[str] = Field(
         default=[], description="Paths of the files to load; empty loads every new matching file."
     )
-    trigger: str = Field(default="manual", description="Who started the run: manual, sensor or runner.")
+    trigger: str = Field(default="manual", description="Who started the run: manual, sensor, retry or runner.")
 
 
 @functools.cache

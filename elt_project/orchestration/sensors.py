@@ -23,7 +23,7 @@ from elt_project.ingest.paths import is_ignored, native_path
 from elt_project.orchestration.assets import staging_asset_name, staging_op_name, transform_asset_name
 from elt_project.orchestration.file_watch import PENDING, WatchCursor, plan_tick, sha256_of
 from elt_project.orchestration.resources import WarehouseResource
-from elt_project.orchestration.retry_watch import RetryPlan, file_name, held_message, plan_retries
+from elt_project.orchestration.retry_watch import RetryPlan, held_message, plan_retries
 from elt_project.pipeline.ledger import FAILED, LOADED, failed_files
 from elt_project.pipeline.retry import retry_basis
 from elt_project.settings import Settings
@@ -169,8 +169,8 @@ def build_file_sensor(
         retries = _plan_retries(config, rules, warehouse, plan, listing, now)
         plan.cursor.tried, plan.cursor.bases = retries.tried, retries.bases
         context.update_cursor(plan.cursor.to_json())
-        for entry in retries.held:
-            context.log.info(f"Held back {file_name(entry)}: it failed in run {entry.run_id}; nothing changed since.")
+        for run in retries.runs:
+            context.log.info(f"Retrying {', '.join(run.files) or 'the folder'}: what its load depends on changed.")
         if not plan.runs and not retries.runs:
             return dg.SkipReason(" ".join(filter(None, [plan.reason, held_message(retries, config.import_name)])))
         requests = [(run, "sensor") for run in plan.runs] + [(run, "retry") for run in retries.runs]
