@@ -12,8 +12,9 @@ the failed run it retries, so each failure is retried at most once by the sensor
 and a later failure gets a fresh key (Dagster never reuses a run key).
 
 Rules:
-- only FAILED files still in the folder with the size and mtime the ledger
-  recorded are considered (a changed file is new content: the normal path loads it);
+- only FAILED content still in the folder is considered: the file with the size and
+  mtime the ledger recorded, or a file read in this tick with that content (a changed
+  file is new content: the normal path loads it);
 - a FAILED file the sensor never asked for (it failed in ``elt run`` or the web
   runner) has its basis noted at first sight and is retried on the next change;
 - ``append`` imports get one run per file; a ``replace`` import one run over its
@@ -72,14 +73,16 @@ def plan_retries(
     basis: Callable[[], str],
     requesting: bool,
     now: float,
+    seen: Mapping[str, str] | None = None,
 ) -> RetryPlan:
     """Retry runs for FAILED files whose basis changed since they were asked for.
 
     ``cursor`` is this tick's (its ``sent`` already holds the hashes requested now, at
     ``now``); ``busy`` hashes are in this tick's runs; ``listing`` maps file name ->
-    (size, mtime). ``basis()`` is called at most once: when this tick requests runs
-    (``requesting``), so the log records what they depended on, or when a failed file
-    is in the folder.
+    (size, mtime); ``seen`` maps hashes read in this tick to their file names (a failed
+    file copied back in under a new mtime is found by content). ``basis()`` is called
+    at most once: when this tick requests runs (``requesting``), so the log records
+    what they depended on, or when a failed file is in the folder.
     """
     failed = list(failed)
     failed_hashes = {f.content_hash for f in failed}
@@ -98,11 +101,16 @@ def plan_retries(
 
     if requesting:
         current_basis()
-    present = [
-        f
-        for f in failed
-        if listing.get(file_name(f)) == (f.file_size, f.file_mtime) and f.content_hash not in busy
-    ]
+    seen = dict(seen or {})
+    names: dict[str, str] = {}
+    for f in failed:
+        if f.content_hash in busy:
+            continue
+        if listing.get(file_name(f)) == (f.file_size, f.file_mtime):
+            names[f.content_hash] = file_name(f)
+        elif f.content_hash in seen:
+            names[f.content_hash] = seen[f.content_hash]
+    present = [f for f in failed if f.content_hash in names]
     due: list[FailedFile] = []
     for entry in present:
         digest = entry.content_hash
@@ -125,7 +133,7 @@ def plan_retries(
         plan.runs = [
             PlannedRun(
                 run_key=f"{import_slug}:{f.content_hash}:retry:{f.run_id}",
-                files=[file_name(f)],
+                files=[names[f.content_hash]],
                 hashes=[f.content_hash],
             )
             for f in due

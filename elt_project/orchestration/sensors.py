@@ -106,6 +106,7 @@ def _plan_retries(
         basis=lambda: retry_basis(engine, config, rules),
         requesting=bool(plan.runs),
         now=now,
+        seen={plan.cursor.files[n].sha256: n for n in plan.skipped_duplicates if n in plan.cursor.files},
     )
 
 

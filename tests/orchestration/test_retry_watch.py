@@ -84,3 +84,23 @@ def test_the_basis_log_stays_short_and_knows_what_was_in_force():
     assert result.tried == {}  # entries of hashes no longer failed are dropped
     round_trip = WatchCursor.from_json(WatchCursor(bases=result.bases, tried={"h": ["x", 1.0, None]}).to_json())
     assert round_trip.bases == result.bases and round_trip.tried == {"h": ["x", 1.0, None]}
+
+
+def test_failed_content_copied_back_under_a_new_mtime_is_found_by_its_hash():
+    cursor = WatchCursor(tried={"h1": ["a" * 16, NOW - 50, None]})
+    entry = failed("x.csv", "h1")
+    result, _ = plan(cursor, [entry], {"x copy.csv": (10, 9.0)}, basis="c" * 64)
+    assert result.runs == []  # neither the recorded file nor a read of its content: nothing to retry
+    result = plan_retries(
+        import_slug="sales",
+        load_method="append",
+        failed=[entry],
+        listing={"x copy.csv": (10, 9.0)},
+        busy=set(),
+        cursor=cursor,
+        basis=lambda: "c" * 64,
+        requesting=False,
+        now=NOW,
+        seen={"h1": "x copy.csv"},
+    )
+    assert [r.files for r in result.runs] == [["x copy.csv"]]
