@@ -11,7 +11,10 @@ Contract (kept stable for callers):
     skipped as duplicates. Returns a :class:`StageResult`. A FAIL rule raises
     :class:`DataQualityFailure` unless ``raise_on_quality_failure`` is False (the
     Dagster asset reports it as a blocking asset check instead); either way the
-    import is then not transformed.
+    import is then not transformed. When staging fails, every file the run was to
+    load is FAILED in the ledger, including those it never reached (a missing
+    table, an earlier file that broke), so they can be retried
+    (:mod:`elt_project.pipeline.retry`).
 
 ``transform_group(engine, settings, configs, *, run_id, trigger="manual")``
     For the imports among ``configs`` (one pipeline group) whose files this run
