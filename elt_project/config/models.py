@@ -38,9 +38,10 @@ def split_list(value: str | None) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def check_table_name(value: str, *, column: str) -> str:
+def check_table_name(value: str) -> str:
+    """``value`` when it is a (schema-qualified) table name; the caller's message names the column."""
     if not _TABLE_NAME.match(value):
-        raise ValueError(f"{column} '{value}' is not a valid table name (letters, digits, _, optional schema.)")
+        raise ValueError(f"'{value}' is not a valid table name (letters, digits, _, optional schema.)")
     return value
 
 
@@ -101,16 +102,16 @@ class PipelineConfig(BaseModel):
 
     @field_validator("staging_table", "destination_table", mode="before")
     @classmethod
-    def _table(cls, value: Any, info) -> Any:
+    def _table(cls, value: Any) -> Any:
         if value is None or (isinstance(value, str) and not value.strip()):
             raise ValueError("is required")
-        return check_table_name(value.strip(), column=info.field_name)
+        return check_table_name(value.strip())
 
     @field_validator("transform_procedure")
     @classmethod
     def _procedure(cls, value: str | None) -> str | None:
         if value is not None:
-            check_table_name(value, column="transform_procedure")
+            check_table_name(value)
         return value
 
     @field_validator("load_method", mode="before")
@@ -254,8 +255,8 @@ class EnrichmentRule(BaseModel):
 
     @field_validator("lookup_table", "target_staging_table")
     @classmethod
-    def _table(cls, value: str, info) -> str:
-        return check_table_name(value, column=info.field_name)
+    def _table(cls, value: str) -> str:
+        return check_table_name(value)
 
     @field_validator("is_active", mode="before")
     @classmethod

@@ -5,8 +5,9 @@ folder, a file sensor; a remote import with ``scraper_config.schedule`` gets a
 schedule. Per group: a transform asset, an asset job
 ``<group>_job`` (any subset can run) and two utility assets. Plus the backup
 asset, the ``config_problems`` asset, ``utility_jobs``, the config-SQL generator
-job and ``config_change_sensor``. Generated jobs run in one process: each step
-subprocess would otherwise import (and rebuild) the definitions again.
+job and ``config_change_sensor``. Every job, the implicit asset job behind the UI's
+"Materialize" included, runs in one process: each step subprocess would otherwise
+import (and rebuild) the definitions again.
 """
 
 import logging
@@ -79,7 +80,7 @@ def build_definitions(
         jobs.append(job)
         for config in configs:
             if config.reads_monitored_folder:
-                sensors.append(build_file_sensor(config, job, settings))
+                sensors.append(build_file_sensor(config, job, settings, snapshot.rules_for(config.staging_table)))
             if (schedule := build_schedule(config, job, settings, problems)) is not None:
                 schedules.append(schedule)
 
@@ -92,6 +93,9 @@ def build_definitions(
         sensors=sensors,
         schedules=schedules,
         resources={"warehouse": warehouse or WarehouseResource()},
+        # The default for jobs without their own executor, above all the implicit asset job
+        # behind "Materialize" in the UI: a step subprocess would rebuild the definitions.
+        executor=dg.in_process_executor,
         metadata={
             "config_rows_loaded": dg.MetadataValue.int(len(snapshot.configs)),
             "config_problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none"),

@@ -11,7 +11,10 @@ Contract (kept stable for callers):
     skipped as duplicates. Returns a :class:`StageResult`. A FAIL rule raises
     :class:`DataQualityFailure` unless ``raise_on_quality_failure`` is False (the
     Dagster asset reports it as a blocking asset check instead); either way the
-    import is then not transformed.
+    import is then not transformed. When staging fails, every file the run was to
+    load is FAILED in the ledger, including those it never reached (a missing
+    table, an earlier file that broke), so they can be retried
+    (:mod:`elt_project.pipeline.retry`).
 
 ``transform_group(engine, settings, configs, *, run_id, trigger="manual")``
     For the imports among ``configs`` (one pipeline group) whose files this run
@@ -88,6 +91,7 @@ def stage_import(
     log_id = run_log.start(engine, run_id, config, trigger)
     staged_hashes: list[str] = []
     fetch = None
+    identities: list | None = None
     try:
         staging = reflect_table(engine, config.staging_table, what=f"staging table of import '{config.import_name}'")
         lineage_columns(staging)  # a staging table without dagster_run_id fails here, before any work
@@ -139,6 +143,7 @@ def stage_import(
         if staged_hashes:
             staging_mod.delete_run_rows(engine, staging, run_id, staged_hashes)
         ledger.mark_failed(engine, config.import_name, run_id, str(error))
+        _record_unclaimed(engine, config, files, identities, result, run_id, str(error))
         _log_files(engine, log_id, result)  # the failed file is named in the run log too
         run_log.fail(engine, log_id, error)
         archive.archive(config, [f.path for f in result.files if f.status == "failed"], "failed")
@@ -262,6 +267,24 @@ def _source_files(engine: Engine, config: PipelineConfig, files) -> list:
     loaded = ledger.loaded_hashes(engine, config.import_name)
     identities = (file_identity(p) for p in list_matching_files(config.monitored_directory, config.file_pattern))
     return [identity for identity in identities if identity.sha256 not in loaded]
+
+
+def _record_unclaimed(engine: Engine, config: PipelineConfig, files, identities, result, run_id, message) -> None:
+    """Files the failed run was to load but never reached (no table yet, an earlier file broke) become FAILED.
+
+    Without a ledger row such a file would look done to the sensor and never be
+    retried once the cause is fixed; see :mod:`elt_project.pipeline.retry`.
+    """
+    if remote.is_remote(config):
+        return  # a remote import fetches afresh on its next run; its downloads are gone already
+    if identities is None:
+        try:
+            identities = _source_files(engine, config, files)
+        except EltError:  # the folder or a named file is the problem: nothing to record
+            return
+    reached = {f.content_hash for f in result.files}
+    unclaimed = [identity for identity in identities if identity.sha256 not in reached]
+    ledger.record_failed(engine, config.import_name, unclaimed, run_id, message)
 
 
 def _refuse_empty_replace(config: PipelineConfig, result: StageResult) -> None:
