@@ -211,8 +211,7 @@ class DagsterClient:
             first = (info.message or "").strip().splitlines()
             return f"load error: {first[0] if first else 'unknown error'}"
         raise LocationNotLoaded(
-            f"Dagster has no code location named '{name}' ({info.failure_type}); "
-            "check workspace.yaml's location_name."
+            f"Dagster has no code location named '{name}' ({info.failure_type}); check workspace.yaml's location_name."
         )
 
     def check_location(self) -> None:

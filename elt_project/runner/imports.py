@@ -51,9 +51,7 @@ def index():
         services().dagster.check_location()
     except DagsterClientError as exc:
         dagster_problem = str(exc)
-    uploadable = [
-        entry.config for group in groups for entry in group.imports if entry.config.reads_monitored_folder
-    ]
+    uploadable = [entry.config for group in groups for entry in group.imports if entry.config.reads_monitored_folder]
     return render_template(
         "index.html",
         account=current_account(),

@@ -81,9 +81,7 @@ def wait_for_run(client, run_id: str, timeout_s: float = RUN_TIMEOUT_S) -> tuple
 
 
 def make_settings(url: str, data_dir: Path, **extra) -> Settings:
-    return load_settings(
-        env={}, env_file=data_dir / "no.env", database_url=url, data_dir=str(data_dir), **extra
-    )
+    return load_settings(env={}, env_file=data_dir / "no.env", database_url=url, data_dir=str(data_dir), **extra)
 
 
 @pytest.fixture
@@ -98,10 +96,42 @@ def app_on(tmp_path):
     return _make
 
 
+def add_small_pipelines(engine, settings: Settings) -> None:
+    """Two groups shaped like the demo's (Sales: two imports, Inventory: one), without its history."""
+    from tests.orchestration.conftest import add_config
+
+    sales = Path(settings.data_dir) / "incoming" / "sales"
+    inventory = Path(settings.data_dir) / "incoming" / "inventory"
+    sales.mkdir(parents=True, exist_ok=True)
+    inventory.mkdir(parents=True, exist_ok=True)
+    common = {"pipeline_name": "Sales", "monitored_directory": str(sales), "staging_table": "stg_sales"}
+    add_config(
+        engine, **common, import_name="sales_daily_csv", file_pattern="sales_*.csv", destination_table="dest_sales"
+    )
+    add_config(
+        engine,
+        **common,
+        import_name="sales_daily_psv",
+        file_pattern="sales_*.psv",
+        file_type="psv",
+        destination_table="dest_sales",
+    )
+    add_config(
+        engine,
+        pipeline_name="Inventory",
+        import_name="inventory_snapshot",
+        file_pattern="inventory_*.csv",
+        monitored_directory=str(inventory),
+        staging_table="stg_inventory",
+        destination_table="dest_inventory",
+        load_method="replace",
+    )
+
+
 @pytest.fixture
 def app(engine, settings, app_on):
-    """The page on the test warehouse (SQLite and PostgreSQL), demo installed, no Dagster running."""
-    install_demo(engine, settings)
+    """The page on the test warehouse (SQLite and PostgreSQL) with two groups, no Dagster running."""
+    add_small_pipelines(engine, settings)
     return app_on(settings)
 
 
@@ -195,7 +225,9 @@ def start_stack(backend: str, root: Path, postgres_ready: bool):
             except DagsterClientError:
                 pass
             assert process.poll() is None, log_path.read_text()[-3000:]
-            assert time.monotonic() < deadline, "Dagster did not load the code location:\n" + log_path.read_text()[-3000:]
+            assert time.monotonic() < deadline, (
+                "Dagster did not load the code location:\n" + log_path.read_text()[-3000:]
+            )
             time.sleep(1)
         yield Stack(backend, url, engine, settings, dagster_url, port, root)
     finally:

@@ -20,7 +20,9 @@ from tests.runner.conftest import login, page_token, post_json, wait_for_run
 
 pytestmark = pytest.mark.slow
 
-SALES_HEADER = "order_id,order_date,region,product_sku,product_category,channel,customer_id,quantity,unit_price,amount\n"
+SALES_HEADER = (
+    "order_id,order_date,region,product_sku,product_category,channel,customer_id,quantity,unit_price,amount\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +102,11 @@ def test_an_uploaded_file_is_loaded_and_its_run_is_shown(stack, person):
     )
     response = client.post(
         "/upload",
-        data={"csrf_token": token, "import_name": "sales_daily_csv", "file": (io.BytesIO((SALES_HEADER + rows).encode()), "my export.csv")},
+        data={
+            "csrf_token": token,
+            "import_name": "sales_daily_csv",
+            "file": (io.BytesIO((SALES_HEADER + rows).encode()), "my export.csv"),
+        },
         headers={"Accept": "application/json"},
     )
     assert response.status_code == 200, response.get_data(as_text=True)

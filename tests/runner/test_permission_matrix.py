@@ -36,7 +36,9 @@ PASSWORD = "matrix-password"
 
 def _upload_body(group: str, serial: int) -> tuple[str, bytes]:
     if group == "Sales":
-        header = "order_id|order_date|region|product_sku|product_category|channel|customer_id|quantity|unit_price|amount\n"
+        header = (
+            "order_id|order_date|region|product_sku|product_category|channel|customer_id|quantity|unit_price|amount\n"
+        )
         row = f"MTX-{serial:05d}|2026-11-30|East|SKU-00007||Retail|C000002|1|5.00|5.00\n"
         return "upload.psv", (header + row).encode()
     return "upload.csv", f"sku,warehouse,on_hand,snapshot_date\nSKU-{serial:05d},WH-North,4,2026-11-30\n".encode()
@@ -92,7 +94,9 @@ def test_permission_matrix(sqlite_stack):
                 token = csrf_from(client.get("/login").get_data(as_text=True))
 
             response = client.get("/api/imports")
-            listed = response.status_code == 200 and group in {g["pipeline_name"] for g in response.get_json()["groups"]}
+            listed = response.status_code == 200 and group in {
+                g["pipeline_name"] for g in response.get_json()["groups"]
+            }
             results.append((user, group, "list", allowed, listed, str(response.status_code)))
 
             before = _runs_of(stack, user) if user != "anonymous" else set()
@@ -137,9 +141,10 @@ def test_permission_matrix(sqlite_stack):
     allowed_ok = sum(1 for *_, a, got, _s in results if a and got)
     refused_ok = sum(1 for *_, a, got, _s in results if not a and not got)
     wrong = [r for r in results if r[3] != r[4]]
-    print(f"\npermission matrix: {len(results)} cells = {len(USERS)} users x {len(GROUPS)} groups x {len(ACTIONS)} actions")
+    shape = f"{len(USERS)} users x {len(GROUPS)} groups x {len(ACTIONS)} actions"
+    print(f"\npermission matrix: {len(results)} cells = {shape}")
     print(f"  allowed and worked: {allowed_ok}; refused as expected: {refused_ok}; wrong: {len(wrong)}")
-    for user, group, action, allowed, got, status in results:
+    for user, group, action, allowed, _got, status in results:
         print(f"  {user:14} {group:10} {action:7} {'allow' if allowed else 'deny ':5} -> {status}")
     assert not wrong, wrong
     assert len(results) == 40 and allowed_ok == 20 and refused_ok == 20
