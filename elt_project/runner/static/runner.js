@@ -91,6 +91,36 @@
     return item;
   }
 
+  function renderLastRun(box, run) {
+    if (!run) return;
+    const status = element("span", "last-run status-" + run.status.toLowerCase(), "Last run: " + run.status_words);
+    if (run.when) status.append(" " + new Date(run.when).toLocaleString());
+    if (run.rows_loaded !== null) status.append(" · " + run.rows_loaded.toLocaleString() + " rows loaded");
+    const parts = [status];
+    for (const warning of run.warnings) parts.push(element("span", "warning", warning));
+    if (run.error_message) {
+      parts.push(element("span", "error", run.error_message + (run.resolution_steps ? " " + run.resolution_steps : "")));
+    }
+    box.replaceChildren(...parts);
+  }
+
+  async function refreshLastRuns() {
+    try {
+      const response = await fetch("/api/imports", { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (!response.ok) return;
+      const body = await response.json();
+      const byName = new Map();
+      for (const group of body.groups) for (const item of group.imports) byName.set(item.import_name, item.last_run);
+      for (const box of document.querySelectorAll(".last-run-info")) renderLastRun(box, byName.get(box.dataset.import));
+    } catch (err) {
+      // the next finished run tries again
+    }
+  }
+
+  const finishedRuns = new Set();
+  let firstPoll = true;
+  let lastDrawn = "";
+
   async function refreshRuns() {
     let body;
     try {
@@ -108,10 +138,21 @@
     }
     statusProblem.hidden = !body.problem;
     statusProblem.textContent = body.problem || "";
-    if (body.runs.length > 0) {
+    const drawn = JSON.stringify(body.runs);
+    if (body.runs.length > 0 && drawn !== lastDrawn) {  // redraw only on change: links keep focus
       statusSection.hidden = false;
       runList.replaceChildren(...body.runs.map(renderRun));
+      lastDrawn = drawn;
     }
+    let newlyFinished = false;
+    for (const run of body.runs) {
+      if (run.finished && !finishedRuns.has(run.run_id)) {
+        finishedRuns.add(run.run_id);
+        newlyFinished = true;
+      }
+    }
+    if (newlyFinished && !firstPoll) refreshLastRuns();
+    firstPoll = false;
     const running = body.runs.some((run) => !run.finished);
     schedule(running ? 2000 : 15000);
   }
@@ -149,6 +190,7 @@
       refreshSelection();
       statusSection.hidden = false;
       refreshRuns();
+      if (window.matchMedia("(max-width: 60rem)").matches) statusSection.scrollIntoView({ behavior: "smooth" });
     });
   }
 
