@@ -8,6 +8,7 @@ never a stack trace (the run log never holds one).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +31,15 @@ STATUS_WORDS = {
     "NO_NEW_FILES": "No new files to load",
 }
 _CHUNK = 500
+#: An absolute path (POSIX or Windows) inside a message; only its last part is shown.
+_ABSOLUTE_PATH = re.compile(r"""(?<![\w:/])(?:[A-Za-z]:[\\/]|/)(?:[^\s'"`<>]+[\\/])+([^\s'"`<>\\/]+)""")
+
+
+def without_server_paths(text: str | None) -> str | None:
+    """``text`` with every absolute path cut down to its file name: people need the name, not the server."""
+    if not text:
+        return text
+    return _ABSOLUTE_PATH.sub(lambda m: m.group(1), text)
 
 
 @dataclass(frozen=True)
@@ -133,8 +143,8 @@ def _outcomes(engine: Engine, column: sa.Column, values: Iterable) -> list[Impor
             status_words=STATUS_WORDS.get(row.status, row.status.replace("_", " ").capitalize()),
             when=row.end_time or row.start_time,
             rows_loaded=row.rows_loaded,
-            error_message=row.error_message,
-            resolution_steps=row.resolution_steps if row.error_message else None,
+            error_message=without_server_paths(row.error_message),
+            resolution_steps=without_server_paths(row.resolution_steps) if row.error_message else None,
             warnings=tuple(warnings.get((row.run_id, row.import_name), ())),
         )
         for row in rows

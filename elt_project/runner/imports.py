@@ -48,7 +48,7 @@ def index():
     except EltError as exc:
         warehouse_problem = str(exc)
     try:
-        services().dagster.check_location()
+        services().dagster_probe.check_location()
     except DagsterClientError as exc:
         dagster_problem = str(exc)
     uploadable = [entry.config for group in groups for entry in group.imports if entry.config.reads_monitored_folder]

@@ -25,6 +25,8 @@ class Services:
     settings: Settings
     engine: Engine | None
     dagster: DagsterClient
+    #: The same webserver with a short timeout, for the page's "is Dagster there?" check.
+    dagster_probe: DagsterClient
     dagster_public_url: str
     engine_problem: str | None = None
 
@@ -41,6 +43,7 @@ class Services:
             settings=settings,
             engine=engine,
             dagster=DagsterClient(base, timeout_s=15),
+            dagster_probe=DagsterClient(base, timeout_s=3),
             dagster_public_url=(settings.dagster_public_url or base).rstrip("/"),
             engine_problem=problem,
         )

@@ -75,3 +75,15 @@ def test_an_unreachable_dagster_is_reported_for_every_import():
     with pytest.raises(DagsterUnreachable, match="Dagster is not answering") as caught:
         client.run("0123456789abcdef")
     assert isinstance(caught.value, TransientError)
+
+
+def test_messages_shown_to_people_lose_the_servers_paths():
+    from elt_project.pipeline.overview import without_server_paths
+
+    assert (
+        without_server_paths("File /srv/elt/data/incoming/sales/sales_1.csv has no header; fix it.")
+        == "File sales_1.csv has no header; fix it."
+    )
+    assert without_server_paths("Cannot read C:\\data\\in\\Budget.xlsx now.") == "Cannot read Budget.xlsx now."
+    kept = "Open http://127.0.0.1:3001/runs/abc and see 'elt reload'; 3/4 rows."
+    assert without_server_paths(kept) == kept
