@@ -93,15 +93,23 @@ def import_groups(engine: Engine, pipelines: set[str]) -> list[PipelineGroup]:
 
 
 def last_outcomes(engine: Engine, import_names: list[str]) -> dict[str, ImportOutcome]:
-    """The newest run-log row of each import."""
+    """The newest run-log row of each import that did some work.
+
+    A "skipped: already loaded" row is passed over while an earlier row exists: a
+    file uploaded on the page is loaded by the page's run, and the folder's sensor
+    may then start a run that finds it loaded — that says nothing new.
+    """
     logs = schema.etl_pipeline_run_logs
-    ids: list[int] = []
+    newest: dict[str, int] = {}
     with engine.connect() as conn:
         for chunk in _chunks(import_names):
-            ids += conn.execute(
-                sa.select(sa.func.max(logs.c.id)).where(logs.c.import_name.in_(chunk)).group_by(logs.c.import_name)
-            ).scalars()
-    outcomes = _outcomes(engine, logs.c.id, ids)
+            for only_work in (True, False):
+                query = sa.select(logs.c.import_name, sa.func.max(logs.c.id)).where(logs.c.import_name.in_(chunk))
+                if only_work:
+                    query = query.where(logs.c.status != "SKIPPED_DUPLICATE")
+                for name, log_id in conn.execute(query.group_by(logs.c.import_name)).all():
+                    newest.setdefault(name, log_id)
+    outcomes = _outcomes(engine, logs.c.id, list(newest.values()))
     return {o.import_name: o for o in outcomes}
 
 
