@@ -39,7 +39,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_NAME="elt_importer_session",
         PERMANENT_SESSION_LIFETIME=8 * 3600,
         MAX_CONTENT_LENGTH=settings.runner_upload_max_mb * 1024 * 1024 + 64 * 1024,
-        JSON_SORT_KEYS=False,
     )
     app.config.update(config)
     if not app.config.get("SECRET_KEY"):

@@ -55,6 +55,7 @@ def index():
     return render_template(
         "index.html",
         account=current_account(),
+        desktop=services().settings.runner_auth == "desktop",
         groups=groups,
         uploadable=uploadable,
         upload_accept={c.import_name: ",".join(sorted(EXTENSIONS_BY_TYPE.get(c.file_type, ()))) for c in uploadable},
