@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from elt_project.auth.accounts import create_user
 from elt_project.db import schema
-from elt_project.orchestration.dagster_client import DagsterClient, JobOrAssetMissing, RunNotFound
+from elt_project.orchestration.dagster_client import DagsterClient, JobOrAssetMissing, LocationNotLoaded, RunNotFound
 from tests.orchestration.conftest import add_config
 from tests.runner.conftest import login, page_token, post_json, wait_for_run
 
@@ -150,3 +150,8 @@ def test_the_client_names_its_errors(stack):
         client.run("00000000-0000-0000-0000-000000000000")
     assert client.reload_location() == "loaded"
     assert client.job_asset_names("No_such_job") == set()
+    elsewhere = DagsterClient(stack.dagster_url, location="no_such_location")
+    with pytest.raises(LocationNotLoaded, match="no code location named 'no_such_location'"):
+        elsewhere.check_location()
+    with pytest.raises(LocationNotLoaded):
+        elsewhere.reload_location()

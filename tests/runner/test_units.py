@@ -110,3 +110,20 @@ def test_the_last_run_passes_over_a_skipped_duplicate(engine):
     last = last_outcomes(engine, ["a", "b", "c"])
     assert last["a"].run_id == "r1" and last["a"].status_words == "Loaded"
     assert last["b"].run_id == "r3" and "c" not in last
+
+
+def test_desktop_identity_reads_the_credential_store_stand_in(tmp_path):
+    """The OS credential store cannot run here; a lookup function stands in for Windows Credential Manager."""
+    from elt_project.auth.desktop import desktop_login_name
+    from tests.runner.conftest import make_settings
+
+    settings = make_settings(f"sqlite:///{tmp_path / 'w.db'}", tmp_path, db_username="fallback_login")
+    asked = []
+
+    def store(target: str) -> str | None:
+        asked.append(target)
+        return " sql_user_name "
+
+    assert desktop_login_name(settings, store) == "sql_user_name"
+    assert asked == [settings.credential_target]
+    assert desktop_login_name(settings, lambda target: None) == "fallback_login"
