@@ -155,6 +155,16 @@ def test_the_page_loads_and_says_so_when_dagster_is_down(client, clerk):
     assert client.get("/api/runs").get_json()["problem"].startswith("Dagster is not answering")
 
 
+def test_the_form_works_without_the_script_too(client, clerk):
+    login(client, clerk, PASSWORD)
+    token = page_token(client)
+    response = client.post("/runs", data={"csrf_token": token, "import": ["sales_daily_psv"]})
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    page = client.get("/").get_data(as_text=True)
+    assert "flash-problem" in page and "Dagster is not answering" in page
+    assert client.post("/runs", data={"csrf_token": token}).status_code == 400  # nothing ticked
+
+
 def test_the_page_loads_and_says_so_when_the_warehouse_is_down(tmp_path, app_on):
     dead = f"postgresql+psycopg://elt:secret-pw@127.0.0.1:{free_port()}/elt"
     settings = make_settings(dead, tmp_path / "data")
