@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -63,6 +63,26 @@ class Settings(BaseModel):
     file_min_age_seconds: int = Field(default=10, description="A file must be unchanged this long.")
     batch_window_seconds: int = Field(default=120, description="Replace-load files batched together.")
     sensors_running_by_default: bool = Field(default=True, description="Sensors start running.")
+    runner_auth: Literal["accounts", "desktop"] = Field(
+        default="accounts",
+        description="Who uses the Data Importer page: elt_users accounts, or (desktop, loopback only) "
+        "the database login held in the credential store.",
+    )
+    runner_secret_key: SecretStr | None = Field(
+        default=None, description="Signs the page's session cookies; generated into a file when unset."
+    )
+    runner_secret_key_file: Path | None = Field(
+        default=None, description="Where the generated session key is kept; default <data dir>/runner_secret_key."
+    )
+    runner_upload_max_mb: int = Field(default=100, ge=1, description="Largest file the page accepts, in MB.")
+    dagster_public_url: str | None = Field(
+        default=None, description="Dagster UI address for the page's (details) links; default its local address."
+    )
+
+    @property
+    def secret_key_path(self) -> Path:
+        """The file holding the generated session key of the Data Importer page."""
+        return self.runner_secret_key_file or self.data_dir / "runner_secret_key"
 
     @property
     def output_root(self) -> Path:
@@ -120,6 +140,11 @@ class Settings(BaseModel):
             return f"<unconfigured: {exc}>"
 
 
+def stored_login_name(target: str) -> str | None:
+    """The user name of the keyring entry ``target`` (never its password), or None."""
+    return _keyring_login(target)[0]
+
+
 def _keyring_login(target: str) -> tuple[str | None, str | None]:
     """Read a username/password pair from the OS keyring; (None, None) when unavailable."""
     try:
@@ -158,6 +183,11 @@ _ENV_NAMES = {
     "FILE_MIN_AGE_SECONDS": "file_min_age_seconds",
     "BATCH_WINDOW_SECONDS": "batch_window_seconds",
     "SENSORS_RUNNING_BY_DEFAULT": "sensors_running_by_default",
+    "RUNNER_AUTH": "runner_auth",
+    "RUNNER_SECRET_KEY": "runner_secret_key",
+    "RUNNER_SECRET_KEY_FILE": "runner_secret_key_file",
+    "RUNNER_UPLOAD_MAX_MB": "runner_upload_max_mb",
+    "DAGSTER_PUBLIC_URL": "dagster_public_url",
 }
 _BOOL_FIELDS = {"db_trust_server_certificate", "sensors_running_by_default"}
 
@@ -188,6 +218,8 @@ def load_settings(
             continue
         values[field] = raw.strip().lower() in _TRUE if field in _BOOL_FIELDS else raw
     values.update({k: v for k, v in overrides.items() if v is not None})
+    if isinstance(values.get("runner_auth"), str):
+        values["runner_auth"] = values["runner_auth"].strip().lower()
 
     data_dir = Path(values.get("data_dir") or root / "data").expanduser()
     values["data_dir"] = data_dir if data_dir.is_absolute() else root / data_dir
@@ -196,6 +228,9 @@ def load_settings(
     if values.get("output_dir"):
         output_dir = Path(values["output_dir"]).expanduser()
         values["output_dir"] = output_dir if output_dir.is_absolute() else root / output_dir
+    if values.get("runner_secret_key_file"):
+        key_file = Path(values["runner_secret_key_file"]).expanduser()
+        values["runner_secret_key_file"] = key_file if key_file.is_absolute() else root / key_file
     try:
         return Settings(**values)
     except Exception as exc:

@@ -8,11 +8,14 @@ on every request that acts, not only when drawing the page.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from elt_project.auth.accounts import Account, validate_username
 from elt_project.auth.roles import has_role
+from elt_project.config.models import PipelineConfig
 from elt_project.db import schema
 from elt_project.errors import ConfigurationError
 
@@ -67,3 +70,56 @@ def revoke(engine: Engine, username: str, pipeline_name: str) -> bool:
             perms.delete().where(perms.c.username == username, perms.c.pipeline_name == pipeline_name)
         ).rowcount
     return bool(removed)
+
+
+def may_see_pipeline_name(engine: Engine, account: Account, pipeline_name: str) -> bool:
+    """True when ``pipeline_name`` is one of ``account``'s groups, whether or not it is active now.
+
+    Front ends use it to tell "not yours" (refused) from "yours but switched off
+    since the page was drawn" (reported, while the other imports go ahead).
+    """
+    if has_role(account.role, "admin"):
+        return True
+    granted = granted_pipelines(engine, account.username)
+    return pipeline_name in granted if granted else True
+
+
+@dataclass
+class RunnableImports:
+    """The outcome of checking a list of import names against one account."""
+
+    configs: list[PipelineConfig] = field(default_factory=list)
+    #: name -> why it cannot run although it is the account's (switched off, invalid row)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    forbidden: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+
+def runnable_imports(engine: Engine, account: Account, names: list[str]) -> RunnableImports:
+    """Sort ``names`` into runnable configs, the account's but unavailable, not theirs, and unknown."""
+    from elt_project.config.repository import validate_config_rows
+
+    configs = schema.elt_pipeline_configs
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(sa.select(configs).where(configs.c.import_name.in_(names)))]
+    by_name = {row["import_name"]: row for row in rows}
+    active = active_pipelines(engine)
+    result = RunnableImports()
+    for name in names:
+        row = by_name.get(name)
+        if row is None:
+            result.unknown.append(name)
+        elif not may_see_pipeline_name(engine, account, row["pipeline_name"]):
+            result.forbidden.append(name)
+        elif not row["is_active"] or row["pipeline_name"] not in active:
+            result.unavailable[name] = f"Import '{name}' has been switched off; it was not started."
+        else:
+            valid, problems = validate_config_rows([row])
+            if valid:
+                result.configs.append(valid[0])
+            else:
+                result.unavailable[name] = (
+                    f"Import '{name}' has a configuration problem ({problems[0].column}); "
+                    "ask an administrator to fix its row."
+                )
+    return result

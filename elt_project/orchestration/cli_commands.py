@@ -2,7 +2,8 @@
 
 import click
 
-from elt_project.orchestration.reload import LOCATION_NAME, dagster_base_url, reload_location
+from elt_project.orchestration.dagster_client import LOCATION_NAME, DagsterClient
+from elt_project.orchestration.reload import dagster_base_url
 from elt_project.settings import load_settings
 
 
@@ -14,7 +15,7 @@ from elt_project.settings import load_settings
 def reload_command(url: str | None, location: str) -> None:
     """Reload the Dagster code location so config rows added or changed since the last load show up."""
     base_url = url or dagster_base_url(load_settings())
-    outcome = reload_location(base_url, location)
+    outcome = DagsterClient(base_url, location=location).reload_location()
     if outcome != "loaded":
         raise click.ClickException(f"Reloaded '{location}', but it did not load: {outcome}")
     click.echo(f"Reloaded '{location}' at {base_url}.")

@@ -3,44 +3,31 @@
 A code location is built from a snapshot of the config table (see
 :mod:`elt_project.orchestration.component`), so an edited row shows up only after
 the location is reloaded. Two ways to ask for that, both through the webserver's
-GraphQL ``reloadRepositoryLocation`` mutation:
+GraphQL ``reloadRepositoryLocation`` mutation, sent by the one Dagster client
+(:mod:`elt_project.orchestration.dagster_client`):
 
 - :func:`build_config_change_sensor`: compares the fingerprint of the active config
   rows and rules with the one the location was built from, and asks the webserver
   for a reload when they differ;
-- :func:`reload_location`: the same request, for the web runner's admin page and
-  ``elt reload``.
+- :func:`reload_location`: the same request as a plain call (``elt reload`` uses the
+  client directly).
 """
 
 import json
 import time
 
 import dagster as dg
-import requests
 
 from elt_project.errors import TransientError
+from elt_project.orchestration.dagster_client import LOCATION_NAME, DagsterClient, DagsterClientError
 from elt_project.orchestration.resources import WarehouseResource
 from elt_project.orchestration.snapshot import current_fingerprint
 from elt_project.settings import Settings
 
-#: The code location name given in workspace.yaml.
-LOCATION_NAME = "elt_project"
+__all__ = ["LOCATION_NAME", "build_config_change_sensor", "dagster_base_url", "reload_location"]
+
 #: A failed or unanswered reload is asked again after this long.
 RETRY_AFTER_S = 300
-
-_RELOAD_MUTATION = """
-mutation ($location: String!) {
-  reloadRepositoryLocation(repositoryLocationName: $location) {
-    __typename
-    ... on WorkspaceLocationEntry {
-      locationOrLoadError { __typename ... on PythonError { message } }
-    }
-    ... on PythonError { message }
-    ... on RepositoryLocationNotFound { message }
-    ... on UnauthorizedError { message }
-  }
-}
-"""
 
 
 def dagster_base_url(settings: Settings) -> str:
@@ -53,31 +40,11 @@ def reload_location(base_url: str, location_name: str = LOCATION_NAME, *, timeou
     """Ask the webserver to reload a code location; returns the new location's state.
 
     Returns ``"loaded"``, or the one-line load error (for example a config table
-    that cannot be read). Raises :class:`TransientError` when the webserver cannot
-    be reached or answers with an error.
+    that cannot be read). Raises :class:`~elt_project.orchestration.dagster_client.DagsterUnreachable`
+    (a :class:`TransientError`) when the webserver cannot be reached, and
+    :class:`~elt_project.orchestration.dagster_client.LocationNotLoaded` when it has no such location.
     """
-    try:
-        response = requests.post(
-            f"{base_url.rstrip('/')}/graphql",
-            json={"query": _RELOAD_MUTATION, "variables": {"location": location_name}},
-            timeout=timeout_s,
-        )
-        response.raise_for_status()
-        payload = response.json()
-    except (requests.RequestException, json.JSONDecodeError) as exc:
-        raise TransientError(
-            f"Could not ask the Dagster webserver at {base_url} to reload '{location_name}'; "
-            "check that it is running (DAGSTER_PORT) and try again."
-        ) from exc
-    result = (payload.get("data") or {}).get("reloadRepositoryLocation") or {}
-    kind = result.get("__typename")
-    if kind == "WorkspaceLocationEntry":
-        location = result.get("locationOrLoadError") or {}
-        if location.get("__typename") == "PythonError":
-            return f"load error: {location.get('message', '').strip().splitlines()[0]}"
-        return "loaded"
-    message = result.get("message") or json.dumps(payload.get("errors") or payload)[:300]
-    raise TransientError(f"The Dagster webserver refused to reload '{location_name}': {message}")
+    return DagsterClient(base_url, timeout_s=timeout_s, location=location_name).reload_location()
 
 
 def build_config_change_sensor(loaded_fingerprint: str, settings: Settings) -> dg.SensorDefinition:
@@ -109,7 +76,7 @@ def build_config_change_sensor(loaded_fingerprint: str, settings: Settings) -> d
         context.update_cursor(json.dumps({"fingerprint": current, "at": now}))
         try:
             outcome = reload_location(dagster_base_url(settings), timeout_s=10)
-        except TransientError as exc:
+        except (TransientError, DagsterClientError) as exc:
             context.log.warning(str(exc))
             return dg.SkipReason(f"Configuration changed, but the reload request failed: {exc}")
         return dg.SkipReason(f"Configuration changed; reload requested ({outcome}).")

@@ -1,0 +1,91 @@
+"""The page itself and the list of the imports a person may run, grouped by pipeline."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template, request
+
+from elt_project.auth.permissions import allowed_pipelines
+from elt_project.errors import EltError
+from elt_project.ingest.uploads import EXTENSIONS_BY_TYPE
+from elt_project.orchestration.dagster_client import DagsterClientError
+from elt_project.pipeline.overview import ImportOutcome, PipelineGroup, import_groups
+from elt_project.runner.auth import current_account, login_required
+from elt_project.runner.services import reading_warehouse, services
+
+bp = Blueprint("imports", __name__)
+
+
+def permitted_groups() -> list[PipelineGroup]:
+    """The signed-in person's groups, checked against the permissions on this very request."""
+    account = current_account()
+    pipelines = reading_warehouse(allowed_pipelines, account)
+    return reading_warehouse(import_groups, pipelines)
+
+
+def outcome_json(outcome: ImportOutcome | None) -> dict | None:
+    if outcome is None:
+        return None
+    return {
+        "import_name": outcome.import_name,
+        "run_id": outcome.run_id,
+        "status": outcome.status,
+        "status_words": outcome.status_words,
+        "when": outcome.when.isoformat() + "Z" if outcome.when else None,
+        "rows_loaded": outcome.rows_loaded,
+        "error_message": outcome.error_message,
+        "resolution_steps": outcome.resolution_steps,
+        "warnings": list(outcome.warnings),
+    }
+
+
+@bp.get("/")
+@login_required
+def index():
+    warehouse_problem = dagster_problem = None
+    groups: list[PipelineGroup] = []
+    try:
+        groups = permitted_groups()
+    except EltError as exc:
+        warehouse_problem = str(exc)
+    try:
+        services().dagster_probe.check_location()
+    except DagsterClientError as exc:
+        dagster_problem = str(exc)
+    uploadable = [entry.config for group in groups for entry in group.imports if entry.config.reads_monitored_folder]
+    return render_template(
+        "index.html",
+        account=current_account(),
+        desktop=services().settings.runner_auth == "desktop",
+        groups=groups,
+        uploadable=uploadable,
+        upload_accept={c.import_name: ",".join(sorted(EXTENSIONS_BY_TYPE.get(c.file_type, ()))) for c in uploadable},
+        max_upload_mb=services().settings.runner_upload_max_mb,
+        warehouse_problem=warehouse_problem,
+        dagster_problem=dagster_problem,
+        hub_url=services().hub_url(request.host),
+    )
+
+
+@bp.get("/api/imports")
+@login_required
+def list_imports():
+    groups = permitted_groups()
+    return jsonify(
+        {
+            "groups": [
+                {
+                    "pipeline_name": group.pipeline_name,
+                    "imports": [
+                        {
+                            "import_name": entry.import_name,
+                            "file_type": entry.config.file_type,
+                            "file_pattern": entry.config.file_pattern,
+                            "last_run": outcome_json(entry.last_run),
+                        }
+                        for entry in group.imports
+                    ],
+                }
+                for group in groups
+            ]
+        }
+    )

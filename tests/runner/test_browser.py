@@ -1,0 +1,225 @@
+"""A real browser on the real page: headless Chromium drives ``python simple_ui.py``.
+
+A person made with ``elt user add`` and granted two groups logs in, sees only
+those groups, ticks one import in each, runs them and watches both runs reach
+SUCCESS without reloading; the (details) links open Dagster's run pages in a new
+tab. Screenshots at 1280×800 and 390×844 go to tests/artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import requests
+
+from elt_project.settings import project_root
+from tests.orchestration.conftest import add_config
+from tests.runner.conftest import free_port
+
+pytestmark = pytest.mark.slow
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+PASSWORD = "browser-password"
+
+
+def _elt(env: dict, *args: str, stdin: str = "") -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "elt_project.cli", *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=project_root(),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def page_server(sqlite_stack, tmp_path_factory):
+    """``python simple_ui.py`` on a free port, in front of the module's warehouse and Dagster."""
+    stack = sqlite_stack
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DB_", "DATABASE_URL", "DAGSTER_", "RUNNER_"))}
+    env.update(
+        {
+            "DATABASE_URL": stack.url,
+            "ELT_DATA_DIR": str(stack.settings.data_dir),
+            "DAGSTER_PORT": str(stack.dagster_port),
+            "RUNNER_PORT": str(port),
+            "BIND_HOST": "127.0.0.1",
+        }
+    )
+    _elt(env, "user", "add", "maria", "--role", "user", stdin=f"{PASSWORD}\n{PASSWORD}\n")
+    _elt(env, "user", "grant", "maria", "Sales")
+    _elt(env, "user", "grant", "maria", "Inventory")
+    add_config(  # a group maria is not granted: she must not see it
+        stack.engine,
+        pipeline_name="Finance",
+        import_name="budget_2026",
+        staging_table="stg_budget",
+        destination_table="budget",
+    )
+    log_path = tmp_path_factory.mktemp("simple_ui") / "simple_ui.log"
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [sys.executable, "simple_ui.py"],
+        cwd=project_root(),
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        pytest.fail("chromium and chromium-driver are not installed (.ci/run installs them)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,800",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _viewport(driver, width: int, height: int, mobile: bool) -> None:
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile},
+    )
+
+
+def _full_page_png(driver, path: Path) -> None:
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
+def test_a_person_logs_in_runs_two_imports_and_watches_them_succeed(browser, page_server, sqlite_stack):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver = browser
+    _viewport(driver, 1280, 800, mobile=False)
+    driver.get(page_server + "/")
+    WebDriverWait(driver, 20).until(ec.presence_of_element_located((By.ID, "username")))
+    assert "/login" in driver.current_url
+    driver.save_screenshot(str(ARTIFACTS / "runner_login_1280x800.png"))
+    driver.find_element(By.ID, "username").send_keys("maria")
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+
+    button = WebDriverWait(driver, 20).until(ec.presence_of_element_located((By.ID, "run-button")))
+    groups = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "legend label")]
+    assert groups == ["Inventory", "Sales"]
+    assert "Finance" not in driver.page_source and "budget_2026" not in driver.page_source
+    assert not button.is_enabled()
+
+    # Tick by clicking the labels, as a person would.
+    driver.find_element(By.XPATH, "//label[text()='sales_daily_psv']").click()
+    assert button.is_enabled()
+    driver.find_element(By.XPATH, "//label[text()='inventory_snapshot']").click()
+    inventory_group = driver.find_element(By.ID, "group-1")
+    assert inventory_group.is_selected()  # its only import is ticked
+    button.click()
+
+    read_runs = """
+        return Array.from(document.querySelectorAll('#run-list li.run')).map((li) => {
+          const link = li.querySelector('a.details');
+          return {
+            run_id: li.dataset.runId,
+            status: li.querySelector('.run-status').textContent,
+            message: li.querySelector('.run-message').textContent,
+            spinner: li.querySelector('.spinner') !== null,
+            href: link.href,
+            text: link.textContent,
+            target: link.target,
+          };
+        });
+    """
+    saw_spinner = False
+    deadline = time.monotonic() + 300
+    runs: list[dict] = []
+    while time.monotonic() < deadline:
+        runs = driver.execute_script(read_runs)
+        saw_spinner = saw_spinner or any(r["spinner"] for r in runs)
+        if len(runs) == 2 and all(r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in runs):
+            break
+        time.sleep(0.5)
+    assert len(runs) == 2, driver.find_element(By.ID, "run-status").text
+    assert saw_spinner
+    assert sorted(r["status"] for r in runs) == ["SUCCESS", "SUCCESS"], runs
+    assert not any(r["spinner"] for r in runs)
+    assert all(r["message"].startswith("Finished:") and "rows loaded" in r["message"] for r in runs), runs
+    assert not button.is_enabled()  # the selection was cleared
+    last_run = (By.CSS_SELECTOR, ".last-run-info[data-import='sales_daily_psv']")
+    WebDriverWait(driver, 30).until(ec.text_to_be_present_in_element(last_run, "Last run: Loaded"))
+
+    cookies = {c["name"]: c["value"] for c in driver.get_cookies()}
+    for run in runs:
+        assert run["text"] == "(details)" and run["target"] == "_blank"
+        assert run["href"] == f"{page_server}/runs/{run['run_id']}/details"
+        answer = requests.get(run["href"], cookies=cookies, allow_redirects=False, timeout=10)
+        assert answer.status_code == 302
+        assert answer.headers["Location"] == f"{sqlite_stack.dagster_url}/runs/{run['run_id']}"
+
+    driver.save_screenshot(str(ARTIFACTS / "runner_1280x800.png"))
+    _viewport(driver, 390, 844, mobile=True)
+    time.sleep(0.5)
+    driver.save_screenshot(str(ARTIFACTS / "runner_390x844.png"))
+    _full_page_png(driver, ARTIFACTS / "runner_390x844_full.png")
+    width = driver.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone ({width}px wide)"
+    _viewport(driver, 1280, 800, mobile=False)
+    _full_page_png(driver, ARTIFACTS / "runner_1280x800_full.png")
