@@ -16,9 +16,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from elt_project.errors import EltError
@@ -55,35 +53,28 @@ def _sqlite_authorizer(action, arg1, arg2, _db, _trigger):
     return sqlite3.SQLITE_OK
 
 
-@lru_cache(maxsize=8)
-def _sqlite_readonly_engine(path: str) -> Engine:
-    def connect() -> sqlite3.Connection:
-        uri = f"file:{path}?mode=ro"
-        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30)
-        conn.execute("PRAGMA query_only = ON")
-        conn.set_authorizer(_sqlite_authorizer)
-        return conn
-
-    return sa.create_engine("sqlite://", creator=connect, pool_pre_ping=False)
+def _sqlite_readonly_connection(path: str) -> sqlite3.Connection:
+    """A fresh connection that cannot write (opening one costs well under a millisecond)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    conn.execute("PRAGMA query_only = ON")
+    conn.set_authorizer(_sqlite_authorizer)
+    return conn
 
 
 def _sqlite_run(engine: Engine, sql: str, max_rows: int, timeout_s: float) -> QueryResult:
     path = engine.url.database
     if not path or path == ":memory:":
         raise QueryFailed("An in-memory SQLite warehouse cannot be opened read-only; use a file.")
-    ro = _sqlite_readonly_engine(path)
-    with ro.connect() as conn:
-        raw = conn.connection.dbapi_connection
+    conn = _sqlite_readonly_connection(path)
+    try:
         deadline = time.monotonic() + timeout_s
-        raw.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10_000)
-        try:
-            cursor = raw.cursor()
-            cursor.execute(sql)
-            columns = [d[0] for d in cursor.description or []]
-            rows = [list(row) for row in cursor.fetchmany(max_rows)]
-            cursor.close()
-        finally:
-            raw.set_progress_handler(None, 0)
+        conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10_000)
+        cursor = conn.execute(sql)
+        columns = [d[0] for d in cursor.description or []]
+        rows = [list(row) for row in cursor.fetchmany(max_rows)]
+        cursor.close()
+    finally:
+        conn.close()
     return QueryResult(columns, rows)
 
 

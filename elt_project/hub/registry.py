@@ -9,6 +9,7 @@ from elt_project.hub.pages import HubPage
 
 PAGE_MODULES: list[str] = [
     "elt_project.hub.pages.home",
+    "elt_project.hub.pages.ask",
 ]
 
 

@@ -334,4 +334,19 @@ def read_question(reading: _Reading, context: SchemaContext, today: date) -> Pla
     return plan
 
 
-__all__ = ["read_question"]
+def last_understood(plan: Plan) -> str:
+    """A one-line reading of a plan, for the answer's explanation."""
+    parts = [f"{m.label}" for m in plan.measures]
+    if plan.dims:
+        parts.append("by " + ", ".join(d.label for d in plan.dims))
+    for flt in plan.filters:
+        parts.append(f"where {flt.col.column} {flt.op} {', '.join(str(v) for v in flt.values)}")
+    for flt in plan.having:
+        parts.append(f"keeping groups with {plan.measures[0].label} {flt.op} {flt.values[0]}")
+    if plan.window:
+        parts.append(f"in {plan.window.label} ({plan.date_col.column})")
+    if plan.periods:
+        parts.append("comparing " + " and ".join(w.label for w in plan.periods))
+    if plan.limit:
+        parts.append(f"{'top' if plan.order == 'desc' else 'bottom'} {plan.limit}")
+    return f"Read from {plan.base}: " + "; ".join(parts) + "."
