@@ -36,7 +36,8 @@ def _register() -> None:
         user_commands,
     )
 
-    for module in (db_commands, run_commands, sqlgen_commands, demo_commands, service_commands, user_commands, ask_commands):
+    modules = (db_commands, run_commands, sqlgen_commands, demo_commands, service_commands, user_commands)
+    for module in (*modules, ask_commands):
         for command in module.COMMANDS:
             main.add_command(command)
     from elt_project.orchestration import cli_commands as orchestration_commands
