@@ -164,6 +164,11 @@ def read_question(reading: _Reading, context: SchemaContext, today: date) -> Pla
                 dims.append((dim_cols, word))
             elif entity is None or (agg == "count" and entity_word in _ROW_WORDS):
                 entity, entity_word = entity_table, word
+            elif word in _ROW_WORDS and entity_word not in _ROW_WORDS and (limit or superlative):
+                # "top 10 customers by number of orders": rank the first entity by counting the second
+                if label := _label_column(context, entity):
+                    dims.append(([label], entity_word))
+                entity, entity_word = entity_table, word
             elif dim_cols:
                 dims.append((dim_cols, word))
             continue
@@ -289,6 +294,8 @@ def read_question(reading: _Reading, context: SchemaContext, today: date) -> Pla
         table, column = key.split(".", 1)
         plan.filters.append(Filter(Col(table, column), "in", found))
         reading.understood.append(f"{key} in {found}")
+        if len(found) > 1 and not any(d.col == Col(table, column) for d in plan.dims):
+            plan.dims.append(Dim(Col(table, column), column))  # "Apparel vs Toys": one row for each
 
     # Numeric comparisons: on the measure's column per row, or on the aggregate when grouped.
     for (op, value, _), named in zip(comparisons, compared, strict=True):

@@ -171,7 +171,7 @@ STOPWORDS = set(
         "records",
         "kind",
         "type",
-        "via",
+        "via", "bring", "brings", "brought", "bringing", "get", "gets", "got", "generated", "generates",
         "through",
         "using",
         "where",
