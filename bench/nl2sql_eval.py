@@ -26,7 +26,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.nl2sql_questions import Data, questions  # noqa: E402
-from elt_project.analytics.nl2sql import ask_context, answer_offline  # noqa: E402
+from elt_project.analytics.nl2sql import answer_offline, ask_context  # noqa: E402
 from elt_project.db.engine import create_warehouse_engine  # noqa: E402
 from elt_project.demo.install import install_demo  # noqa: E402
 from elt_project.errors import EltError  # noqa: E402
