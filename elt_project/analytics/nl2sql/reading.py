@@ -29,9 +29,17 @@ from elt_project.analytics.nl2sql.timewindows import extract_time
 from elt_project.analytics.schema_context import SchemaContext
 
 
+_COUNTED = re.compile(r"\b(?:which|what|list|show|name)\s+(?:the\s+)?(\d+|" + "|".join(_NUM) + r")\s+(?=[a-z]+s\b)")
+
+
 def _top_n(reading: _Reading) -> tuple[str | None, int | None]:
     m = _TOP.search(reading.text)
     if not m:
+        counted = _COUNTED.search(reading.text)  # "which 5 customers spent the most": the order comes later
+        if counted:
+            reading.blank(counted.span(1))
+            n = int(counted[1]) if counted[1].isdigit() else _NUM[counted[1]]
+            return "superlative", n
         return None, None
     word, count = (m[1], m[2]) if m[1] else (m[4], m[3])
     n = int(count) if count.isdigit() else _NUM[count]
@@ -181,7 +189,7 @@ def read_question(reading: _Reading, context: SchemaContext, today: date) -> Pla
             candidates.append((cols, word, positions[i]))
             continue
         if word in vocab.STOPWORDS or word in _ROW_WORDS:
-            if word in ("selling", "seller", "sellers", "sold") and superlative:
+            if word in ("selling", "seller", "sellers", "sold", "sells", "sell", "popular"):
                 selling = True
             continue
         unknown.append(word)
@@ -197,7 +205,7 @@ def read_question(reading: _Reading, context: SchemaContext, today: date) -> Pla
             compared.append(None)
     if candidates:
         measure_cols = candidates[0][0]
-    elif selling:
+    elif selling and (superlative or limit):
         measure_cols = _measure_columns("revenue", context)
     if unknown:
         raise NotUnderstood(
@@ -207,6 +215,8 @@ def read_question(reading: _Reading, context: SchemaContext, today: date) -> Pla
     # The table to read from: where the measure lives, else the counted entity, else the biggest fact.
     if measure_cols:
         base = measure_cols[0].table
+    elif entity and (limit or superlative) and facts and not vocab.measures(context.tables[entity], context):
+        base = next((f for f in facts if _reachable(context, f, entity)), facts[0])
     elif (
         entity
         and values
@@ -237,7 +247,11 @@ def read_question(reading: _Reading, context: SchemaContext, today: date) -> Pla
     info = context.tables[base]
     if (limit or superlative) and not dims and entity and entity != base and (label := _label_column(context, entity)):
         dims.append(([label], entity_word or entity))
-        entity = None if measure_cols else entity
+        entity = None
+        if not measure_cols:  # "top 5 products": ranked by the main revenue-like measure, named in the answer
+            measure_cols = [c for c in _measure_columns("revenue", context) if c.table == base][:1]
+            if not measure_cols:
+                raise NotUnderstood("I could not tell what to rank by; add e.g. 'by revenue'.", reading.understood)
 
     # "How many different categories": the distinct values of a named column.
     if distinct and not measure_cols and entity is None and dims:
@@ -330,11 +344,14 @@ def read_question(reading: _Reading, context: SchemaContext, today: date) -> Pla
 
     # Ranking.
     if limit:
+        if order == "superlative":
+            order = superlative or "desc"
         plan.order, plan.limit = order, limit
         if not plan.dims:
             raise NotUnderstood("a top-N needs something to rank (products, regions…).", reading.understood)
-    elif superlative and plan.dims and not time.bucket:
-        plan.order, plan.limit = superlative, 1
+    elif superlative and plan.dims:
+        plural = any(word.endswith("s") and vocab.singular(word) != word for _, word in dims)
+        plan.order, plan.limit = superlative, 10 if plural else 1  # "best customers": a short list
         reading.understood.append("the highest" if superlative == "desc" else "the lowest")
     elif superlative and not plan.dims and plan.measures[0].agg == "sum" and agg is None:
         plan.measures[0] = Measure("max" if superlative == "desc" else "min", plan.measures[0].col, "value")
