@@ -28,7 +28,6 @@ from elt_project.analytics.nl2sql.sqlbuild import Col, Dim, Filter, Measure, Pla
 from elt_project.analytics.nl2sql.timewindows import extract_time
 from elt_project.analytics.schema_context import SchemaContext
 
-
 _COUNTED = re.compile(r"\b(?:which|what|list|show|name)\s+(?:the\s+)?(\d+|" + "|".join(_NUM) + r")\s+(?=[a-z]+s\b)")
 
 
