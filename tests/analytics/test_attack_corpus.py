@@ -7,6 +7,7 @@ write, and the warehouse must be exactly as before.
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from elt_project.analytics.nl2sql import answer_offline, run_sql
@@ -67,6 +68,9 @@ def test_read_only_connection_refuses_every_write_without_the_validator(ask, cap
         print(f"\n[{ask.engine.dialect.name}] read-only connection refused {refused}/{len(WRITES)} writes")
     assert refused == len(WRITES)
     assert _state(ask.engine) == before
+    if ask.engine.dialect.name == "sqlite":  # SQLite's authorizer also hides the accounts table
+        with pytest.raises(QueryFailed, match="prohibited"):
+            run_sql("SELECT password_hash FROM elt_users", ask)
 
 
 def test_row_limit_is_injected_and_kept_lower(ask):
