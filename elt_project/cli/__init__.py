@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "elt_project.cli.service_commands",
     "elt_project.cli.user_commands",
     "elt_project.cli.scraper_commands",
+    "elt_project.cli.ask_commands",
     "elt_project.orchestration.cli_commands",
 )
 

@@ -1,0 +1,193 @@
+"""Reading one question: time, top-N, comparisons and data values first, then word by word.
+
+The result is a :class:`Words` record of what each word meant; :mod:`.planning`
+turns it into a :class:`Plan` (see :mod:`.parser` for the order of the steps).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from elt_project.analytics.nl2sql import vocabulary as vocab
+from elt_project.analytics.nl2sql.parser import (
+    _COMPARATORS,
+    _COMPARE,
+    _GROUP_CUES,
+    _NUM,
+    _ROW_WORDS,
+    _TOP,
+    _dimension_columns,
+    _entity_table,
+    _label_column,
+    _measure_columns,
+    _number,
+    _Reading,
+)
+from elt_project.analytics.nl2sql.sqlbuild import Col
+from elt_project.analytics.nl2sql.vocabulary import ValueMatch
+from elt_project.analytics.schema_context import SchemaContext
+
+_COUNTED = re.compile(r"\b(?:which|what|list|show|name)\s+(?:the\s+)?(\d+|" + "|".join(_NUM) + r")\s+(?=[a-z]+s\b)")
+
+
+def _top_n(reading: _Reading) -> tuple[str | None, int | None]:
+    m = _TOP.search(reading.text)
+    if not m:
+        counted = _COUNTED.search(reading.text)  # "which 5 customers spent the most": the order comes later
+        if counted:
+            reading.blank(counted.span(1))
+            n = int(counted[1]) if counted[1].isdigit() else _NUM[counted[1]]
+            return "superlative", n
+        return None, None
+    word, count = (m[1], m[2]) if m[1] else (m[4], m[3])
+    n = int(count) if count.isdigit() else _NUM[count]
+    order = "asc" if word in vocab.ASCENDING or word in ("worst", "bottom") else "desc"
+    if word == "last":
+        return None, None
+    reading.blank(m.span(2) if m[1] else m.span(3))
+    if m[1]:
+        reading.blank(m.span(1))
+    else:
+        reading.blank(m.span(4))
+    reading.understood.append(f"{'top' if order == 'desc' else 'bottom'} {n}")
+    return order, n
+
+
+@dataclass
+class Comparison:
+    op: str
+    value: float
+    at: int  # where it starts in the question
+    followed_by: str  # the word after the number ("orders" in "more than 100 orders")
+
+
+def comparisons(reading: _Reading) -> list[Comparison]:
+    """Numeric comparisons ("greater than 50", "5 or more"), blanked out of the text."""
+    found = []
+    for m in list(_COMPARE.finditer(reading.text)):
+        after = re.match(r"\s*([a-z]+)", reading.text[m.end() :])
+        found.append(Comparison(_COMPARATORS[m[1]], _number(m[2], m[3]), m.start(), after[1] if after else ""))
+        reading.blank(m.span())
+    for m in list(re.finditer(r"\b(\d[\d,]*(?:\.\d+)?)\s+or\s+(more|less|fewer|greater|higher)\b", reading.text)):
+        op = ">=" if m[2] in ("more", "greater", "higher") else "<="
+        found.append(Comparison(op, _number(m[1], None), m.start(), ""))
+        reading.blank(m.span())
+    return found
+
+
+_NOT_AGGREGATES = {
+    "most",
+    "least",
+    "highest",
+    "lowest",
+    "largest",
+    "biggest",
+    "smallest",
+    "greatest",
+    "number",
+    "many",
+    "count",
+}  # noqa: E501
+_SELLING = {"selling", "seller", "sellers", "sold", "sells", "sell", "popular"}
+
+
+@dataclass
+class Words:
+    """What the words of a question meant, before a table is chosen."""
+
+    agg: str | None = None
+    distinct: bool = False
+    entity: str | None = None
+    entity_word: str | None = None
+    dims: list[tuple[list[Col], str]] = field(default_factory=list)
+    superlative: str | None = None
+    selling: bool = False
+    candidates: list[tuple[list[Col], str, int]] = field(default_factory=list)  # measures, with positions
+    unknown: list[str] = field(default_factory=list)
+
+
+def read_words(text: str, context: SchemaContext, values: list[ValueMatch], limit: int | None) -> Words:
+    """Place every word left after the earlier steps; unplaceable ones go to ``unknown``."""
+    words = Words()
+    found = [(m[0], m.start()) for m in re.finditer(r"[a-z][a-z0-9'&-]*", text)]
+    tokens = [w for w, _ in found]
+    skip: set[int] = set()
+    for i, word in enumerate(tokens):
+        if i in skip:
+            continue
+        previous = tokens[i - 1] if i else ""
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        pair = f"{word} {following}" if following else ""
+        ranking = limit or words.superlative
+        if pair and (cols := _dimension_columns(pair, context)) and (previous in _GROUP_CUES | {"and"} or ranking):
+            words.dims.append((cols, pair))
+            skip.add(i + 1)
+        elif pair and (cols := _measure_columns(pair.replace(" ", "_"), context)):
+            words.candidates.append((cols, pair, found[i][1]))
+            skip.add(i + 1)
+        elif word == "how" and following in ("many", "much"):
+            words.agg = words.agg or ("count" if following == "many" else "sum")
+            skip.add(i + 1)
+        elif word in ("number", "count"):
+            words.agg = "count"
+        elif word in vocab.AGGREGATES and word not in _NOT_AGGREGATES:
+            meaning = vocab.AGGREGATES[word]
+            if meaning == "distinct":
+                words.distinct = True
+            else:
+                words.agg = meaning
+        elif word in vocab.DESCENDING | vocab.ASCENDING | {"most", "least", "fewest", "greatest"}:
+            words.superlative = "asc" if word in vocab.ASCENDING | {"fewest"} else "desc"
+        else:
+            _place(words, word, previous, i, tokens, found[i][1], context, values, limit)
+    return words
+
+
+def _place(
+    words: Words, word: str, previous: str, i: int, tokens: list[str], at: int,
+    context: SchemaContext, values: list[ValueMatch], limit: int | None,
+) -> None:  # fmt: skip
+    """A content word: a dimension, a measure, an entity, a filler word, or unknown."""
+    dim_cols = _dimension_columns(word, context)
+    entity_table = _entity_table(word, context)
+    cue = previous in _GROUP_CUES or (i > 1 and f"{tokens[i - 2]} {previous}" == "for each")
+    cue = cue or (previous == "and" and bool(words.dims))
+    if dim_cols and (cue or (limit and entity_table is None)):
+        words.dims.append((dim_cols, word))
+        return
+    counting_sales = words.agg == "count" and word == "sales"  # "how many sales": rows, not revenue
+    if word in vocab.MEASURE_SYNONYMS and not counting_sales and (cols := _measure_columns(word, context)):
+        words.candidates.append((cols, word, at))
+        return
+    if entity_table is not None:
+        _place_entity(words, word, entity_table, dim_cols, context, limit)
+        return
+    if dim_cols:
+        if not (any(m.column == c.column for m in values for c in dim_cols) or previous in ("the", "a", "in")):
+            words.dims.append((dim_cols, word))  # "the West region": the value already names the column
+        return
+    if word not in vocab.STOPWORDS and (cols := _measure_columns(word, context)):
+        words.candidates.append((cols, word, at))
+        return
+    if word in vocab.STOPWORDS or word in _ROW_WORDS:
+        words.selling = words.selling or word in _SELLING
+        return
+    words.unknown.append(word)
+
+
+def _place_entity(
+    words: Words, word: str, table: str, dim_cols: list[Col], context: SchemaContext, limit: int | None
+) -> None:
+    ranking = limit or words.superlative
+    if dim_cols and ranking and words.entity is not None:
+        words.dims.append((dim_cols, word))
+    elif words.entity is None or (words.agg == "count" and words.entity_word in _ROW_WORDS):
+        words.entity, words.entity_word = table, word
+    elif word in _ROW_WORDS and words.entity_word not in _ROW_WORDS and ranking:
+        # "top 10 customers by number of orders": rank the first entity by counting the second
+        if label := _label_column(context, words.entity):
+            words.dims.append(([label], words.entity_word))
+        words.entity, words.entity_word = table, word
+    elif dim_cols:
+        words.dims.append((dim_cols, word))
