@@ -60,11 +60,18 @@ class Settings(BaseModel):
     file_min_age_seconds: int = Field(default=10, description="A file must be unchanged this long.")
     batch_window_seconds: int = Field(default=120, description="Replace-load files batched together.")
     sensors_running_by_default: bool = Field(default=True, description="Sensors start running.")
+    dagster_home_dir: Path | None = Field(
+        default=None, description="DAGSTER_HOME set by an administrator; default <data_dir>/dagster_home."
+    )
+    log_dir: Path = Field(description="Where each service started by `elt start` writes its log.")
 
     @property
     def dagster_home(self) -> Path:
-        """Persistent Dagster home; a temporary one would lose run keys and cursors."""
-        return self.data_dir / "dagster_home"
+        """Persistent Dagster home; a temporary one would lose run keys and cursors.
+
+        An administrator's ``DAGSTER_HOME`` wins, so an instance they configured is the one used.
+        """
+        return self.dagster_home_dir if self.dagster_home_dir is not None else self.data_dir / "dagster_home"
 
     def warehouse_url(self) -> URL:
         """The SQLAlchemy URL of the warehouse, with secrets inside the URL object only."""
@@ -112,17 +119,31 @@ class Settings(BaseModel):
             return f"<unconfigured: {exc}>"
 
 
+#: Keyring user name under which the login's user name is recorded, for keyrings that,
+#: unlike Windows Credential Manager, cannot look an entry up by its target alone.
+KEYRING_USERNAME_KEY = "@username"
+
+
 def _keyring_login(target: str) -> tuple[str | None, str | None]:
     """Read a username/password pair from the OS keyring; (None, None) when unavailable."""
     try:
         import keyring
 
         credential = keyring.get_credential(target, None)
+        if credential is None:
+            username = keyring.get_password(target, KEYRING_USERNAME_KEY)
+            if username:
+                return username, keyring.get_password(target, username)
     except Exception:  # no backend on this OS, locked store: fall back to .env
         return None, None
     if credential is None:
         return None, None
     return credential.username, credential.password
+
+
+def keyring_login(target: str) -> tuple[str | None, str | None]:
+    """The login stored in the OS keyring under ``target``, or (None, None)."""
+    return _keyring_login(target)
 
 
 _TRUE = {"1", "true", "yes", "on", "y"}
@@ -149,6 +170,8 @@ _ENV_NAMES = {
     "FILE_MIN_AGE_SECONDS": "file_min_age_seconds",
     "BATCH_WINDOW_SECONDS": "batch_window_seconds",
     "SENSORS_RUNNING_BY_DEFAULT": "sensors_running_by_default",
+    "DAGSTER_HOME": "dagster_home_dir",
+    "ELT_LOG_DIR": "log_dir",
 }
 _BOOL_FIELDS = {"db_trust_server_certificate", "sensors_running_by_default"}
 
@@ -184,6 +207,11 @@ def load_settings(
     values["data_dir"] = data_dir if data_dir.is_absolute() else root / data_dir
     transforms_dir = Path(values.get("transforms_dir") or root / "transforms").expanduser()
     values["transforms_dir"] = transforms_dir if transforms_dir.is_absolute() else root / transforms_dir
+    log_dir = Path(values.get("log_dir") or root / "logs").expanduser()
+    values["log_dir"] = log_dir if log_dir.is_absolute() else root / log_dir
+    if values.get("dagster_home_dir"):
+        home = Path(values["dagster_home_dir"]).expanduser()
+        values["dagster_home_dir"] = home if home.is_absolute() else root / home
     try:
         return Settings(**values)
     except Exception as exc:
