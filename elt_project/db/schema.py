@@ -166,7 +166,8 @@ elt_users = sa.Table(
     _id(),
     sa.Column("username", Name(), nullable=False, unique=True),
     sa.Column("password_hash", Name(512), nullable=False),
-    sa.Column("is_admin", Flag, nullable=False, server_default=sa.text("0")),
+    # One rung of the role ladder in elt_project.auth.roles: user < analyst < steward < admin.
+    sa.Column("role", Name(20), nullable=False, server_default=sa.text("'user'")),
     _is_active(),
     _created_at(),
 )
