@@ -93,3 +93,36 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         data_dir=str(tmp_path / "data"),
         transforms_dir=str(tmp_path / "transforms"),
     )
+
+
+# --- A skipped PostgreSQL leg is reported on the last line of every run ---------------------------
+
+_POSTGRES_SKIPS: list[str] = []
+POSTGRES_HINT = (
+    "set ELT_TEST_POSTGRES_URL to a server (e.g. postgresql+psycopg://elt:elt@127.0.0.1:5432/elt_test), "
+    "or run `python3 launch.py test` as root on a machine with Debian's postgresql-15"
+)
+
+
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2])
+    return str(longrepr or "")
+
+
+def pytest_runtest_logreport(report) -> None:
+    if report.skipped and "postgres" in _skip_reason(report).lower():
+        _POSTGRES_SKIPS.append(report.nodeid)
+
+
+def pytest_unconfigure(config) -> None:
+    """After pytest's own summary line, so the count is the last thing a person reads."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    count = len(_POSTGRES_SKIPS)
+    if count:
+        reporter.write_line(f"{count} tests skipped for want of PostgreSQL: {POSTGRES_HINT}.", yellow=True, bold=True)
+    else:
+        reporter.write_line("0 tests skipped for want of PostgreSQL.")

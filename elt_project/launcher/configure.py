@@ -31,6 +31,7 @@ class Prompter:
 
     ask: Callable[[str], str] = input
     ask_secret: Callable[[str], str] = getpass.getpass
+    say: Callable[[str], None] = print
 
 
 def prepare_env_file(root: Path, *, interactive: bool, prompter: Prompter | None = None) -> list[str]:

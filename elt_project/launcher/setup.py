@@ -67,11 +67,17 @@ def create_monitored_folders(engine: Engine) -> list[Path]:
 
 
 def _accounts_module():
-    """The accounts module when this installation has it, else None."""
+    """The accounts module when this installation has it, else None.
+
+    Only a module inside this copy of the package counts: an older copy must not pick
+    up another installation's accounts module, whose tables it has not migrated.
+    """
     try:
-        return importlib.import_module("elt_project.auth.accounts")
+        module = importlib.import_module("elt_project.auth.accounts")
     except ImportError:
         return None
+    package = Path(importlib.import_module("elt_project").__file__).resolve().parent
+    return module if Path(module.__file__).resolve().is_relative_to(package) else None
 
 
 def ensure_first_admin(engine: Engine, *, interactive: bool, prompter: Prompter | None = None) -> list[str]:
@@ -89,13 +95,17 @@ def ensure_first_admin(engine: Engine, *, interactive: bool, prompter: Prompter 
         prompter = prompter or Prompter()
         name = prompter.ask(f"      First administrator of the Data Importer page [{FIRST_ADMIN_NAME}]: ").strip()
         name = name or FIRST_ADMIN_NAME
-        password = ""
-        while not password:
-            password = prompter.ask_secret("      Password (not shown): ")
+        while True:
+            password = prompter.ask_secret("      Password (at least 8 characters, not shown): ")
             if prompter.ask_secret("      The same password again: ") != password:
-                password = ""
-        accounts.create_user(engine, name, password, role="admin")
-        return [f"administrator '{name}' created"]
+                prompter.say("      The two passwords differ; again.")
+                continue
+            try:
+                accounts.create_user(engine, name, password, role="admin")
+            except ConfigurationError as exc:
+                prompter.say(f"      {exc}")
+                continue
+            return [f"administrator '{name}' created"]
     password = secrets.token_urlsafe(12)
     accounts.create_user(engine, FIRST_ADMIN_NAME, password, role="admin")
     return [
