@@ -123,6 +123,7 @@ def pytest_unconfigure(config) -> None:
         return
     count = len(_POSTGRES_SKIPS)
     if count:
-        reporter.write_line(f"{count} tests skipped for want of PostgreSQL: {POSTGRES_HINT}.", yellow=True, bold=True)
+        noun = "test" if count == 1 else "tests"
+        reporter.write_line(f"{count} {noun} skipped for want of PostgreSQL: {POSTGRES_HINT}.", yellow=True, bold=True)
     else:
         reporter.write_line("0 tests skipped for want of PostgreSQL.")
