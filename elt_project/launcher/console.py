@@ -31,16 +31,27 @@ class Progress:
         self.number = first - 1
         self.total = total
         self.out = out or sys.stdout
+        self.line_open = False
 
     def begin(self, title: str) -> None:
         """Start the next step; the line stays open until :meth:`done` gives its result."""
         self.number += 1
         self.out.write(f"[{self.number}/{self.total}] {title}... ")
         self.out.flush()
+        self.line_open = True
+
+    def interrupt(self) -> None:
+        """Close the open step line, so a question starts on a line of its own."""
+        if self.line_open:
+            self.out.write("\n")
+            self.out.flush()
+            self.line_open = False
 
     def done(self, result: str) -> None:
-        self.out.write(f"{result}\n")
+        """The step's result: on its line, or indented below the questions that interrupted it."""
+        self.out.write(f"{result}\n" if self.line_open else f"      {result}\n")
         self.out.flush()
+        self.line_open = False
 
     def detail(self, line: str) -> None:
         self.out.write(f"      {line}\n")

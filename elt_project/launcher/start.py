@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from elt_project.db.engine import create_warehouse_engine
-from elt_project.launcher.configure import ensure_login, is_interactive, prepare_env_file
+from elt_project.launcher.configure import Prompter, ensure_login, is_interactive, prepare_env_file
 from elt_project.launcher.console import Progress
 from elt_project.launcher.services import DAGSTER, DATA_IMPORTER, plan_services
 from elt_project.launcher.setup import (
@@ -52,14 +52,15 @@ def run_start(options: StartOptions, out: TextIO | None = None) -> int:
     progress = Progress(options.first_step, options.total_steps, out)
     interactive = is_interactive()
     root = project_root()
+    prompter = _prompter(progress)
 
     progress.begin("Preparing the configuration")
-    lines = prepare_env_file(root, interactive=interactive)
+    lines = prepare_env_file(root, interactive=interactive, prompter=prompter)
     _report(progress, lines)
     settings = load_settings()
 
     progress.begin("Checking the database login")
-    _report(progress, ensure_login(settings, interactive=interactive))
+    _report(progress, ensure_login(settings, interactive=interactive, prompter=prompter))
     settings = load_settings()  # a login stored just now is read back from the keyring
 
     progress.begin("Preparing the warehouse")
@@ -68,7 +69,7 @@ def run_start(options: StartOptions, out: TextIO | None = None) -> int:
         lines = prepare_warehouse(engine, settings, demo=options.demo)
         created = create_monitored_folders(engine)
         lines.append(f"monitored folders: {len(created)} created" if created else "monitored folders: all present")
-        lines += ensure_first_admin(engine, interactive=interactive)
+        lines += ensure_first_admin(engine, interactive=interactive, prompter=prompter)
     finally:
         engine.dispose()
     _home, home_line = prepare_dagster_home(settings)
@@ -123,6 +124,25 @@ def _open_browser(plan, options: StartOptions) -> str:
     except Exception:  # no browser on this machine is not a reason to stop the services
         opened = False
     return f"{spec.name} at {spec.url}" if opened else f"no browser found; open {spec.url} yourself"
+
+
+def _prompter(progress: Progress) -> Prompter:
+    """Questions that first close the open step line, so each starts on a line of its own."""
+    plain = Prompter()
+
+    def ask(prompt: str) -> str:
+        progress.interrupt()
+        return plain.ask(prompt)
+
+    def ask_secret(prompt: str) -> str:
+        progress.interrupt()
+        return plain.ask_secret(prompt)
+
+    def say(line: str) -> None:
+        progress.interrupt()
+        plain.say(line)
+
+    return Prompter(ask=ask, ask_secret=ask_secret, say=say)
 
 
 def _report(progress: Progress, lines: list[str]) -> None:
