@@ -151,7 +151,8 @@ def main(argv: list[str]) -> int:
             return stopped
     begin(3, TOTAL_STEPS, "Installing packages")
     print(ensure_installed("test"), flush=True)  # test extras are small; one install serves both commands
-    return run_child([str(venv_python()), "-m", "elt_project.cli", "start", "--step", f"4/{TOTAL_STEPS}", *argv])
+    # `elt start` itself, through its light entry point (see elt_project/launcher/__main__.py).
+    return run_child([str(venv_python()), "-m", "elt_project.launcher", "--step", f"4/{TOTAL_STEPS}", *argv])
 
 
 if __name__ == "__main__":
