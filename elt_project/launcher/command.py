@@ -37,4 +37,3 @@ def start(no_demo: bool, setup_only: bool, dev: bool, no_browser: bool, step: st
         total_steps=total,
     )
     sys.exit(run_start(options))
-

@@ -26,6 +26,7 @@ from elt_project.launcher.setup import (
 from elt_project.launcher.supervisor import (
     RunningService,
     ServiceError,
+    Stopped,
     StopRequest,
     check_port_free,
     start_service,
@@ -86,27 +87,32 @@ def run_start(options: StartOptions, out: TextIO | None = None) -> int:
     for name, reason in plan.missing:
         progress.detail(f"{name}: not started ({reason})")
     running: list[RunningService] = []
-    with StopRequest():
+    # One handler from before the first child starts until the last one stopped: a stop
+    # signal at any moment in between reaches the services instead of orphaning them.
+    with StopRequest() as stop:
         try:
             for spec in plan.specs:
                 running.append(start_service(spec))
                 progress.detail(f"{spec.name}: starting (log: {_shown(spec.log_file, root)})")
             wait_all_healthy(
                 running,
+                stop=stop,
                 on_ready=lambda s, t: progress.detail(f"{s.spec.name}: ready at {s.spec.url} ({t:.1f} s)"),
             )
-        except KeyboardInterrupt:
+            progress.begin("Opening the browser")
+            progress.done(_open_browser(plan, options))
+            out.write("All services are running. Press Ctrl+C or close this window to stop them.\n")
+            out.flush()
+        except Stopped:
+            progress.interrupt()
             out.write("Stopping the services...\n")
             stop_all(running)
+            out.write("All services stopped.\n")
             return 0
         except ServiceError:
             stop_all(running)
             raise
-    progress.begin("Opening the browser")
-    progress.done(_open_browser(plan, options))
-    out.write("All services are running. Press Ctrl+C or close this window to stop them.\n")
-    out.flush()
-    status = supervise(running, out=out)
+        status = supervise(running, out=out, stop=stop)
     out.write("All services stopped.\n")
     return status
 

@@ -131,11 +131,17 @@ def wait_all_healthy(
     timeout_s: float = 300.0,
     on_ready: Callable[[RunningService, float], None] | None = None,
     poll_s: float = 0.25,
+    stop: StopRequest | None = None,
 ) -> None:
-    """Wait for every service at once (they start in parallel); raise when one dies or times out."""
+    """Wait for every service at once (they start in parallel); raise when one dies or times out.
+
+    Raises :class:`Stopped` as soon as ``stop`` records a stop signal.
+    """
     started = time.monotonic()
     waiting = list(services)
     while waiting:
+        if stop is not None and stop.requested:
+            raise Stopped
         for service in list(waiting):
             if service.process.poll() is not None:
                 raise ServiceError(died_message(service, "during start-up"))
@@ -210,16 +216,26 @@ def stop_service(service: RunningService, timeout_s: float = 15.0) -> None:
     stop_all([service], timeout_s=timeout_s)
 
 
+class Stopped(Exception):
+    """A stop signal arrived while the services were starting."""
+
+
 class StopRequest:
     """Catches the stop signals from the start: no child may inherit an ignored Ctrl+C.
 
     Installed before the first child starts, because a child started while SIGINT is
-    ignored (a launcher run in the background) would ignore it forever.
+    ignored (a launcher run in the background) would ignore it forever. The handler
+    only records the signal; the waiting loops look at :attr:`requested`, so a signal
+    arriving at any moment, even between two steps, is never lost or half-handled.
     """
 
     def __init__(self) -> None:
         self.signum: int | None = None
         self._previous: dict[int, object] = {}
+
+    @property
+    def requested(self) -> bool:
+        return self.signum is not None
 
     def __enter__(self) -> StopRequest:
         for sig in STOP_SIGNALS:
@@ -228,10 +244,7 @@ class StopRequest:
         return self
 
     def _on_signal(self, signum, _frame) -> None:
-        first = self.signum is None
         self.signum = signum
-        if first:  # leaves a blocking wait at once; a second signal must not interrupt the stopping
-            raise KeyboardInterrupt
 
     def __exit__(self, *_exc) -> None:
         for sig, handler in self._previous.items():
@@ -239,24 +252,24 @@ class StopRequest:
                 signal.signal(sig, handler)
 
 
-def supervise(services: list[RunningService], poll_s: float = 1.0, out=None) -> int:
+def supervise(services: list[RunningService], poll_s: float = 1.0, out=None, stop: StopRequest | None = None) -> int:
     """Block until a stop signal or until one service dies; then stop all. Returns an exit code."""
     out = out or sys.stderr
     exit_code = 0
-    with StopRequest():
+    with contextlib.ExitStack() as stack:
+        stop = stop or stack.enter_context(StopRequest())
         try:
-            while True:
+            while not stop.requested:
                 dead = [s for s in services if s.process.poll() is not None]
                 if dead:
                     for service in dead:
                         print(died_message(service, "unexpectedly"), file=out)
-                    print("Stopping the other services.", file=out)
+                    print("Stopping the other services.", file=out, flush=True)
                     exit_code = 1
                     break
                 time.sleep(poll_s)
-        except KeyboardInterrupt:
-            print("Stopping the services...", file=out, flush=True)
+            else:
+                print("Stopping the services...", file=out, flush=True)
         finally:
-            with contextlib.suppress(KeyboardInterrupt):
-                stop_all(services)
+            stop_all(services)
     return exit_code

@@ -133,3 +133,41 @@ def _running(pid: int) -> bool:
             return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+SUPERVISOR = """
+import sys
+from pathlib import Path
+from elt_project.launcher.supervisor import ServiceSpec, StopRequest, start_service, supervise, wait_until_healthy
+stop = StopRequest().__enter__()  # as `elt start` does: stop signals are caught before any child starts
+port = int(sys.argv[1])
+spec = ServiceSpec(name="files", argv=[sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+                   url=f"http://127.0.0.1:{port}", log_file=Path(sys.argv[2]))
+service = start_service(spec)
+assert wait_until_healthy(service, timeout_s=30)
+print(service.process.pid, flush=True)
+sys.exit(supervise([service], poll_s=0.2, out=sys.stdout, stop=stop))
+"""
+
+
+@pytest.mark.parametrize("signame", ["SIGHUP", "SIGTERM", "SIGINT"])
+def test_closing_the_window_or_a_stop_signal_stops_the_services(signame, tmp_path):
+    """SIGHUP is what a closed terminal window sends; SIGTERM a service manager; SIGINT Ctrl+C."""
+    import signal
+    import subprocess
+
+    port = _free_port()
+    supervisor = subprocess.Popen(
+        [sys.executable, "-c", SUPERVISOR, str(port), str(tmp_path / "files.log")],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    child_pid = int(supervisor.stdout.readline())
+    supervisor.send_signal(getattr(signal, signame))  # the supervisor alone: it must pass the stop on
+    out, _ = supervisor.communicate(timeout=30)
+    assert supervisor.returncode == 0
+    assert "Stopping the services..." in out
+    assert not _running(child_pid)
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", port)) != 0
