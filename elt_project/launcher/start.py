@@ -8,6 +8,7 @@ the numbered steps, each service's state and the one-time messages a user must r
 
 from __future__ import annotations
 
+import os
 import sys
 import webbrowser
 from dataclasses import dataclass
@@ -125,11 +126,20 @@ def _open_browser(plan, options: StartOptions) -> str:
         return "nothing to open"
     if not options.open_browser:
         return f"skipped (--no-browser); {spec.name} is at {spec.url}"
+    if not _has_graphical_session():
+        return f"no graphical session here; open {spec.url} in a browser"
     try:
         opened = webbrowser.open(spec.url)
     except Exception:  # no browser on this machine is not a reason to stop the services
         opened = False
     return f"{spec.name} at {spec.url}" if opened else f"no browser found; open {spec.url} yourself"
+
+
+def _has_graphical_session() -> bool:
+    """False on a bare Linux console, where ``webbrowser`` would run a text browser in this window."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _prompter(progress: Progress) -> Prompter:
