@@ -9,6 +9,7 @@ tests start unattended. The password goes to the OS keyring, never into ``.env``
 from __future__ import annotations
 
 import getpass
+import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -47,6 +48,8 @@ def prepare_env_file(root: Path, *, interactive: bool, prompter: Prompter | None
     else:
         env_file.write_text("# Settings of this installation; see the product documentation.\n")
     lines = [f"{env_file.name} created from {example.name}"]
+    if os.environ.get("DATABASE_URL") or os.environ.get("DB_SERVER"):
+        return lines + ["warehouse named by DATABASE_URL or DB_SERVER in the environment"]
     if not interactive:
         return lines + ["embedded warehouse (SQLite); edit .env to use a database server"]
     prompter = prompter or Prompter()

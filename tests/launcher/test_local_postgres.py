@@ -56,6 +56,7 @@ def test_an_explicit_url_is_left_alone():
     assert env["ELT_TEST_POSTGRES_URL"] == "postgresql+psycopg://someone@db/x"
 
 
+@pytest.mark.slow
 def test_the_run_ends_with_the_count_of_tests_skipped_for_want_of_postgres(tmp_path):
     """A run where PostgreSQL is unreachable: the last line counts the skips and says what to do."""
     (tmp_path / "test_pg.py").write_text(
