@@ -6,10 +6,22 @@ workers rebuild from that snapshot (see :mod:`elt_project.orchestration.componen
 """
 
 import dagster as dg
+from dagster._core.definitions.definitions_load_context import DefinitionsLoadContext, DefinitionsLoadType
 
 from elt_project.orchestration.component import ConfigTableComponent
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
+    """The code location.
+
+    Code servers set a load context before calling this; in-process commands
+    (``dagster asset list/materialize``, ``dagster job execute``) do not, and then
+    every ``DefinitionsLoadContext.get()`` returns a fresh context, so the snapshot
+    stored on one is looked up on another. Installing one initialization context
+    (as Dagster's own loaders do, and leaving it in place so the repository built
+    next carries the snapshot) makes both kinds of load behave the same.
+    """
+    if not DefinitionsLoadContext.is_set():
+        DefinitionsLoadContext.set(DefinitionsLoadContext(load_type=DefinitionsLoadType.INITIALIZATION))
     return dg.build_defs_for_component(ConfigTableComponent())

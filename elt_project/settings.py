@@ -52,6 +52,9 @@ class Settings(BaseModel):
     analytics_public_url: str | None = Field(default=None, description="Public link to the hub.")
     data_dir: Path = Field(description="Where the embedded warehouse, Dagster home and incoming files live.")
     transforms_dir: Path = Field(description="Folder of SQLite transform scripts (<procedure>.sql).")
+    output_dir: Path | None = Field(
+        default=None, description="Where generated_sql/ and backups/ are written; default the project folder."
+    )
     bind_host: str = Field(default="127.0.0.1", description="Interface every service listens on.")
     runner_port: int = Field(default=3000, description="Data Importer page.")
     dagster_port: int = Field(default=3001, description="Dagster webserver.")
@@ -64,6 +67,11 @@ class Settings(BaseModel):
         default=None, description="DAGSTER_HOME set by an administrator; default <data_dir>/dagster_home."
     )
     log_dir: Path = Field(description="Where each service started by `elt start` writes its log.")
+
+    @property
+    def output_root(self) -> Path:
+        """The folder holding generated_sql/ and backups/ (ELT_OUTPUT_DIR, else the project folder)."""
+        return self.output_dir or project_root()
 
     @property
     def dagster_home(self) -> Path:
@@ -162,6 +170,7 @@ _ENV_NAMES = {
     "ANALYTICS_PUBLIC_URL": "analytics_public_url",
     "ELT_DATA_DIR": "data_dir",
     "ELT_TRANSFORMS_DIR": "transforms_dir",
+    "ELT_OUTPUT_DIR": "output_dir",
     "BIND_HOST": "bind_host",
     "RUNNER_PORT": "runner_port",
     "DAGSTER_PORT": "dagster_port",
@@ -212,6 +221,9 @@ def load_settings(
     if values.get("dagster_home_dir"):
         home = Path(values["dagster_home_dir"]).expanduser()
         values["dagster_home_dir"] = home if home.is_absolute() else root / home
+    if values.get("output_dir"):
+        output_dir = Path(values["output_dir"]).expanduser()
+        values["output_dir"] = output_dir if output_dir.is_absolute() else root / output_dir
     try:
         return Settings(**values)
     except Exception as exc:

@@ -25,23 +25,26 @@ def main() -> None:
     """Metadata-driven ELT: pipelines are rows in elt_pipeline_configs."""
 
 
+#: Modules that each hold a ``COMMANDS`` list, in the order ``elt --help`` shows them.
+COMMAND_MODULES = (
+    "elt_project.cli.db_commands",
+    "elt_project.cli.run_commands",
+    "elt_project.cli.retry_commands",
+    "elt_project.cli.sqlgen_commands",
+    "elt_project.cli.demo_commands",
+    "elt_project.cli.service_commands",
+    "elt_project.cli.user_commands",
+    "elt_project.cli.scraper_commands",
+    "elt_project.orchestration.cli_commands",
+)
+
+
 def _register() -> None:
-    from elt_project.cli import (
-        db_commands,
-        demo_commands,
-        run_commands,
-        service_commands,
-        sqlgen_commands,
-        user_commands,
-    )
+    import importlib
 
-    for module in (db_commands, run_commands, sqlgen_commands, demo_commands, service_commands, user_commands):
-        for command in module.COMMANDS:
+    for module_name in COMMAND_MODULES:
+        for command in importlib.import_module(module_name).COMMANDS:
             main.add_command(command)
-    from elt_project.orchestration import cli_commands as orchestration_commands
-
-    for command in orchestration_commands.COMMANDS:
-        main.add_command(command)
 
 
 _register()

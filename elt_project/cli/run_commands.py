@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 import click
 
@@ -37,7 +38,8 @@ def run_command(import_name: str | None, files: tuple[str, ...], pipeline_name: 
         summary = run_pipeline(engine, settings, pipeline_name)
     else:
         config = get_pipeline_config(engine, import_name)
-        summary = run_import(engine, settings, config, list(files) or None)
+        # Relative paths are taken from the working folder, as any command-line tool does.
+        summary = run_import(engine, settings, config, [str(Path(f).expanduser().absolute()) for f in files] or None)
     print_summary(summary, time.perf_counter() - started)
     if summary.failed:
         for error in summary.errors:

@@ -49,20 +49,17 @@ def db_script(dialect: str, out: Path | None) -> None:
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder for backup_data_<table>.sql files (default: backups/ in the project).",
+    help="Folder for the backup files (default: backups/ in ELT_OUTPUT_DIR, else in the project).",
 )
 @click.option("--table", "tables", multiple=True, help="Back up only this metadata table (repeatable).")
 def backup(out: Path | None, tables: tuple[str, ...]) -> None:
     """Script the metadata tables' rows as INSERT statements, and the transforms' definitions."""
-    from elt_project.db.backup import backup_tables, backup_transforms
+    from elt_project.db.backup import backup_database
 
     settings = cli_settings()
     engine = cli_engine(settings)
-    folder = out if out is not None else project_root() / "backups"
-    written = backup_tables(engine, folder, tables or None)
-    if not tables:
-        written += backup_transforms(engine, folder, settings.transforms_dir)
-    for path in written:
+    folder = out if out is not None else settings.output_root / "backups"
+    for path in backup_database(engine, folder, settings.transforms_dir, tables or None):
         click.echo(f"Wrote {path}")
 
 
@@ -91,7 +88,7 @@ def restore(folder: Path) -> None:
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder for the generated files (default: generated_sql/ in the project).",
+    help="Folder for the generated files (default: generated_sql/ in ELT_OUTPUT_DIR, else in the project).",
 )
 @click.option(
     "--apply",
@@ -116,7 +113,7 @@ def setup_sql(pipeline: str, dialect: str, out: Path | None, apply_: bool) -> No
             f"No active imports in pipeline '{pipeline}'; check the name with `elt imports`."
         )
     result = generate_setup_sql(group, engine.dialect.name if dialect == "auto" else dialect, settings)
-    for path in write_setup_sql(result, out if out is not None else project_root() / "generated_sql"):
+    for path in write_setup_sql(result, out if out is not None else settings.output_root / "generated_sql"):
         click.echo(f"Wrote {path}")
     for problem in result.problems:
         click.secho(f"Warning: {problem}", fg="yellow", err=True)

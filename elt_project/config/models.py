@@ -20,7 +20,9 @@ _TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$#@]*(\.[A-Za-z_][A-Za-z0-9_$#@]
 _COLUMN_NAME = re.compile(r"^[^\x00-\x1f\[\]\"`;]{1,128}$")
 
 #: Parser functions that read from elsewhere instead of the monitored folder.
-REMOTE_SOURCE_FUNCTIONS = frozenset({"generic_sftp_downloader", "generic_web_scraper", "generic_selenium_scraper"})
+REMOTE_SOURCE_FUNCTIONS = frozenset(
+    {"generic_sftp_downloader", "generic_web_scraper", "generic_selenium_scraper", "download_file_with_selenium"}
+)
 
 
 def slugify(name: str) -> str:
@@ -36,9 +38,10 @@ def split_list(value: str | None) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def check_table_name(value: str, *, column: str) -> str:
+def check_table_name(value: str) -> str:
+    """``value`` when it is a (schema-qualified) table name; the caller's message names the column."""
     if not _TABLE_NAME.match(value):
-        raise ValueError(f"{column} '{value}' is not a valid table name (letters, digits, _, optional schema.)")
+        raise ValueError(f"'{value}' is not a valid table name (letters, digits, _, optional schema.)")
     return value
 
 
@@ -99,16 +102,16 @@ class PipelineConfig(BaseModel):
 
     @field_validator("staging_table", "destination_table", mode="before")
     @classmethod
-    def _table(cls, value: Any, info) -> Any:
+    def _table(cls, value: Any) -> Any:
         if value is None or (isinstance(value, str) and not value.strip()):
             raise ValueError("is required")
-        return check_table_name(value.strip(), column=info.field_name)
+        return check_table_name(value.strip())
 
     @field_validator("transform_procedure")
     @classmethod
     def _procedure(cls, value: str | None) -> str | None:
         if value is not None:
-            check_table_name(value, column="transform_procedure")
+            check_table_name(value)
         return value
 
     @field_validator("load_method", mode="before")
@@ -139,6 +142,17 @@ class PipelineConfig(BaseModel):
                 raise ValueError("must be a JSON object ({...})")
             return parsed
         raise ValueError("must be a JSON object")
+
+    @field_validator("scraper_config")
+    @classmethod
+    def _remote_source_config(cls, value: dict[str, Any] | None, info) -> dict[str, Any] | None:
+        """A remote source's config is checked when the row is read, so a bad one is a config problem."""
+        from elt_project.ingest.sources.catalog import check_source_config  # ingest owns the sources
+
+        problem = check_source_config(info.data.get("parser_function"), value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("deduplication_key", "depends_on", mode="before")
     @classmethod
@@ -241,8 +255,8 @@ class EnrichmentRule(BaseModel):
 
     @field_validator("lookup_table", "target_staging_table")
     @classmethod
-    def _table(cls, value: str, info) -> str:
-        return check_table_name(value, column=info.field_name)
+    def _table(cls, value: str) -> str:
+        return check_table_name(value)
 
     @field_validator("is_active", mode="before")
     @classmethod

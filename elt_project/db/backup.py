@@ -127,6 +127,20 @@ def backup_tables(engine: Engine, out_dir: Path, tables: Iterable[str] | None = 
     return written
 
 
+def backup_database(
+    engine: Engine, out_dir: Path, transforms_dir: Path | None = None, tables: Iterable[str] | None = None
+) -> list[Path]:
+    """The backup behind both ``elt backup`` and the ``utility_backup_database_objects`` asset.
+
+    Every metadata table's rows and, when no ``tables`` are picked, the definitions
+    of the transforms the configs name: configuration and procedures, as promised.
+    """
+    written = backup_tables(engine, out_dir, tables)
+    if tables is None:
+        written += backup_transforms(engine, out_dir, transforms_dir)
+    return written
+
+
 def restore_backups(engine: Engine, folder: Path) -> dict[str, int]:
     """Run every ``backup_data_<table>.sql`` in ``folder`` into an empty, migrated warehouse.
 

@@ -48,7 +48,8 @@ def resolve_source_file(monitored_directory: str, path: str | Path) -> Path:
     if real != folder and folder in real.parents:
         return real
     raise SourceFileError(
-        f"{path} is outside the monitored folder {folder}; drop files only into {folder}."
+        f"{path} is outside the import's monitored folder {folder}; move the file into that folder "
+        "or name one that is in it."
     )
 
 

@@ -19,6 +19,7 @@ from elt_project.ingest.delimited import CsvParser, PsvParser, TsvParser, TxtPar
 from elt_project.ingest.excel import ExcelParser
 from elt_project.ingest.json_source import JsonParser
 from elt_project.ingest.parquet_source import ParquetParser
+from elt_project.ingest.sources.catalog import REMOTE_SOURCES
 
 _PARSERS: dict[str, type[Parser]] = {}
 
@@ -70,6 +71,11 @@ BUILTIN_FILE_TYPES = registered_file_types()
 def custom_parser(name: str) -> Callable[..., Any]:
     """The allow-listed function called ``name``; ConfigurationError otherwise (run halts)."""
     function = ALLOWED_CUSTOM_PARSERS.get(name)
+    if name in REMOTE_SOURCES:
+        raise ConfigurationError(
+            f"parser_function '{name}' fetches from a remote source and reads no local file; "
+            "run the import (Dagster, `elt run`) instead of parsing a file with it."
+        )
     if function is None or not callable(function):
         raise ConfigurationError(
             f"parser_function '{name}' is not an allowed custom parser; add the function to "
@@ -78,8 +84,13 @@ def custom_parser(name: str) -> Callable[..., Any]:
     return function
 
 
+def allowed_parser_names() -> frozenset[str]:
+    """Every name a config row may put in ``parser_function``: custom parsers and remote sources."""
+    return frozenset(ALLOWED_CUSTOM_PARSERS) | frozenset(REMOTE_SOURCES)
+
+
 def is_known_source(file_type: str, parser_function: str | None) -> bool:
     """True when a run could read this source: a registered type, or an allow-listed parser."""
     if parser_function:
-        return callable(ALLOWED_CUSTOM_PARSERS.get(parser_function))
+        return callable(ALLOWED_CUSTOM_PARSERS.get(parser_function)) or parser_function in REMOTE_SOURCES
     return (file_type or "").lower() in _PARSERS

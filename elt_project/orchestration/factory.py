@@ -1,11 +1,13 @@
 """Turning one config snapshot into the code location's Dagster definitions.
 
 Per import: a staging asset (group = pipeline slug) and, when it reads a monitored
-folder, a file sensor. Per group: a transform asset, an asset job
+folder, a file sensor; a remote import with ``scraper_config.schedule`` gets a
+schedule. Per group: a transform asset, an asset job
 ``<group>_job`` (any subset can run) and two utility assets. Plus the backup
 asset, the ``config_problems`` asset, ``utility_jobs``, the config-SQL generator
-job and ``config_change_sensor``. Generated jobs run in one process: each step
-subprocess would otherwise import (and rebuild) the definitions again.
+job and ``config_change_sensor``. Every job, the implicit asset job behind the UI's
+"Materialize" included, runs in one process: each step subprocess would otherwise
+import (and rebuild) the definitions again.
 """
 
 import logging
@@ -21,6 +23,7 @@ from elt_project.orchestration.assets import (
 from elt_project.orchestration.config_generator import generate_pipeline_config_sql
 from elt_project.orchestration.reload import build_config_change_sensor
 from elt_project.orchestration.resources import WarehouseResource
+from elt_project.orchestration.schedules import build_schedule
 from elt_project.orchestration.sensors import build_file_sensor
 from elt_project.orchestration.snapshot import ConfigSnapshot
 from elt_project.orchestration.utility import (
@@ -50,6 +53,7 @@ def build_definitions(
     assets: list = [backup_database_objects]
     jobs: list = [utility_jobs, generate_pipeline_config_sql]
     sensors: list = [build_config_change_sensor(snapshot.fingerprint, settings)]
+    schedules: list = []
 
     groups: dict[str, list[PipelineConfig]] = {}
     for config in configs_ok:
@@ -76,7 +80,9 @@ def build_definitions(
         jobs.append(job)
         for config in configs:
             if config.reads_monitored_folder:
-                sensors.append(build_file_sensor(config, job, settings))
+                sensors.append(build_file_sensor(config, job, settings, snapshot.rules_for(config.staging_table)))
+            if (schedule := build_schedule(config, job, settings, problems)) is not None:
+                schedules.append(schedule)
 
     assets.append(build_config_problems_asset(problems))
     for problem in problems[len(snapshot.problems) :]:
@@ -85,7 +91,11 @@ def build_definitions(
         assets=assets,
         jobs=jobs,
         sensors=sensors,
+        schedules=schedules,
         resources={"warehouse": warehouse or WarehouseResource()},
+        # The default for jobs without their own executor, above all the implicit asset job
+        # behind "Materialize" in the UI: a step subprocess would rebuild the definitions.
+        executor=dg.in_process_executor,
         metadata={
             "config_rows_loaded": dg.MetadataValue.int(len(snapshot.configs)),
             "config_problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none"),

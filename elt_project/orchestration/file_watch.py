@@ -65,16 +65,18 @@ class WatchCursor:
 
     files: dict[str, FileState] = field(default_factory=dict)
     sent: dict[str, float] = field(default_factory=dict)
+    #: failed content hash -> [retry basis it was last tried under, time, failed run id retried or None]
+    tried: dict[str, list] = field(default_factory=dict)
+    #: [time, retry basis] whenever the basis was seen to change (both: see ``retry_watch``)
+    bases: list[list] = field(default_factory=list)
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "v": CURSOR_VERSION,
-                "files": {p: s.to_list() for p, s in self.files.items()},
-                "sent": self.sent,
-            },
-            separators=(",", ":"),
-        )
+        data = {"v": CURSOR_VERSION, "files": {p: s.to_list() for p, s in self.files.items()}, "sent": self.sent}
+        if self.tried:
+            data["tried"] = self.tried
+        if self.bases:
+            data["bases"] = self.bases
+        return json.dumps(data, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str | None) -> WatchCursor:
@@ -86,7 +88,9 @@ class WatchCursor:
             if data.get("v") != CURSOR_VERSION:
                 return cls()
             files = {p: FileState.from_list(item) for p, item in data["files"].items()}
-            return cls(files=files, sent={h: float(t) for h, t in data["sent"].items()})
+            tried = {h: list(v) for h, v in data.get("tried", {}).items()}
+            bases = [list(e) for e in data.get("bases", [])]
+            return cls(files=files, sent={h: float(t) for h, t in data["sent"].items()}, tried=tried, bases=bases)
         except (ValueError, KeyError, TypeError, AttributeError):
             return cls()
 
@@ -131,8 +135,9 @@ def plan_tick(
 ) -> TickPlan:
     """Fold one folder listing ``(name, size, mtime)`` into the cursor and decide the runs.
 
-    ``loaded_hashes(candidates)`` returns the subset the ledger has LOADED for this import;
-    it is called only when some file was hashed in this tick.
+    ``loaded_hashes(candidates)`` returns the subset not to request: LOADED for this import
+    (the sensor adds FAILED, which :mod:`retry_watch` handles); it is called only when
+    some file was hashed in this tick.
     """
     files: dict[str, FileState] = {}
     to_hash: list[str] = []
@@ -196,7 +201,7 @@ def plan_tick(
         reason = f"No new stable files ({unstable} still settling)." if unstable else "No new files."
     return TickPlan(
         runs=runs,
-        cursor=WatchCursor(files=files, sent=sent),
+        cursor=WatchCursor(files=files, sent=sent, tried=dict(cursor.tried), bases=list(cursor.bases)),
         skipped_duplicates=skipped,
         waiting=waiting,
         reason=reason,

@@ -12,7 +12,7 @@ from pydantic import Field, PrivateAttr
 from sqlalchemy.engine import Engine
 
 from elt_project.db.engine import create_warehouse_engine
-from elt_project.settings import Settings, load_settings, project_root
+from elt_project.settings import Settings, load_settings
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -24,7 +24,7 @@ class WarehouseResource(dg.ConfigurableResource):
     data_dir: str | None = Field(default=None, description="Overrides ELT_DATA_DIR.")
     transforms_dir: str | None = Field(default=None, description="Overrides ELT_TRANSFORMS_DIR.")
     output_dir: str | None = Field(
-        default=None, description="Where generated_sql/ and backups/ are written; default the project root."
+        default=None, description="Overrides ELT_OUTPUT_DIR: where generated_sql/ and backups/ are written."
     )
 
     _settings: Settings | None = PrivateAttr(default=None)
@@ -34,7 +34,10 @@ class WarehouseResource(dg.ConfigurableResource):
         """The project's settings with this resource's overrides applied (built once)."""
         if self._settings is None:
             self._settings = load_settings(
-                database_url=self.database_url, data_dir=self.data_dir, transforms_dir=self.transforms_dir
+                database_url=self.database_url,
+                data_dir=self.data_dir,
+                transforms_dir=self.transforms_dir,
+                output_dir=self.output_dir,
             )
         return self._settings
 
@@ -45,7 +48,8 @@ class WarehouseResource(dg.ConfigurableResource):
         return self._engine
 
     def output_root(self) -> Path:
-        return Path(self.output_dir) if self.output_dir else project_root()
+        """Where generated SQL and backups go: this resource's output_dir, else the settings' one."""
+        return self.settings().output_root
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._engine is not None:
@@ -60,5 +64,5 @@ class WarehouseResource(dg.ConfigurableResource):
             database_url=url,
             data_dir=str(settings.data_dir),
             transforms_dir=str(settings.transforms_dir),
-            output_dir=str(output_dir) if output_dir else None,
+            output_dir=str(output_dir or settings.output_root),
         )

@@ -3,27 +3,34 @@
 The sensor lists the folder, lets :func:`file_watch.plan_tick` decide, and asks
 for runs of the import's staging asset plus its group's transform. The run key
 is the import plus the content hash, so Dagster never starts two runs for the
-same content and never skips new content that reuses an old file name.
+same content and never skips new content that reuses an old file name. FAILED
+files are retried once what their load depends on changes
+(:mod:`elt_project.orchestration.retry_watch`).
 """
 
 import fnmatch
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
 import sqlalchemy as sa
 
-from elt_project.config.models import PipelineConfig
+from elt_project.config.models import PipelineConfig, QualityRule
 from elt_project.db import schema
 from elt_project.ingest.paths import is_ignored, native_path
 from elt_project.orchestration.assets import staging_asset_name, staging_op_name, transform_asset_name
-from elt_project.orchestration.file_watch import WatchCursor, plan_tick, sha256_of
+from elt_project.orchestration.file_watch import PENDING, WatchCursor, plan_tick, sha256_of
 from elt_project.orchestration.resources import WarehouseResource
-from elt_project.pipeline.ledger import LOADED
+from elt_project.orchestration.retry_watch import RetryPlan, held_message, plan_retries
+from elt_project.pipeline.ledger import FAILED, LOADED, failed_files
+from elt_project.pipeline.retry import retry_basis
 from elt_project.settings import Settings
 
 LEDGER_CHUNK = 500
+#: Ledger states whose content a tick does not request as new.
+SETTLED = (LOADED, FAILED)
 
 
 def sensor_name(config: PipelineConfig) -> str:
@@ -63,8 +70,10 @@ def list_folder(folder: Path, pattern: str | None) -> list[tuple[str, int, float
     return listing
 
 
-def loaded_hashes(engine: sa.engine.Engine, import_name: str, candidates: set[str]) -> set[str]:
-    """The subset of ``candidates`` the ledger has LOADED for this import."""
+def loaded_hashes(
+    engine: sa.engine.Engine, import_name: str, candidates: set[str], statuses: tuple[str, ...] = (LOADED,)
+) -> set[str]:
+    """The subset of ``candidates`` the ledger has in one of ``statuses`` (LOADED) for this import."""
     ledger = schema.elt_file_ledger
     found: set[str] = set()
     ordered = sorted(candidates)
@@ -73,15 +82,42 @@ def loaded_hashes(engine: sa.engine.Engine, import_name: str, candidates: set[st
             chunk = ordered[start : start + LEDGER_CHUNK]
             query = sa.select(ledger.c.content_hash).where(
                 ledger.c.import_name == import_name,
-                ledger.c.status == LOADED,
+                ledger.c.status.in_(statuses),
                 ledger.c.content_hash.in_(chunk),
             )
             found.update(conn.scalars(query))
     return found
 
 
-def build_file_sensor(config: PipelineConfig, job, settings: Settings) -> dg.SensorDefinition:
-    """The ``<import>_file_sensor``: stable, new files in the monitored folder start runs."""
+def _plan_retries(
+    config: PipelineConfig, rules: Sequence[QualityRule], warehouse: WarehouseResource, plan, listing, now: float
+) -> RetryPlan:
+    """Retries of FAILED files whose cause may be fixed (see :mod:`retry_watch`)."""
+    engine = warehouse.engine()
+    busy = {h for run in plan.runs for h in run.hashes}
+    busy |= {s.sha256 for s in plan.cursor.files.values() if s.state == PENDING and s.sha256}
+    return plan_retries(
+        import_slug=config.asset_slug,
+        load_method=config.load_method,
+        failed=failed_files(engine, config.import_name),
+        listing={name: (size, mtime) for name, size, mtime in listing},
+        busy=busy,
+        cursor=plan.cursor,
+        basis=lambda: retry_basis(engine, config, rules),
+        requesting=bool(plan.runs),
+        now=now,
+        seen={plan.cursor.files[n].sha256: n for n in plan.skipped_duplicates if n in plan.cursor.files},
+    )
+
+
+def build_file_sensor(
+    config: PipelineConfig, job, settings: Settings, rules: Sequence[QualityRule] = ()
+) -> dg.SensorDefinition:
+    """The ``<import>_file_sensor``: stable, new files in the monitored folder start runs.
+
+    It also retries the import's FAILED files once their cause may be fixed (``rules``
+    are part of what it compares; see :mod:`elt_project.orchestration.retry_watch`).
+    """
     staging = staging_asset_name(config)
     op_name = staging_op_name(config.pipeline_name)
     selection = [dg.AssetKey(staging), dg.AssetKey(transform_asset_name(config.pipeline_name))]
@@ -115,36 +151,40 @@ def build_file_sensor(config: PipelineConfig, job, settings: Settings) -> dg.Sen
             context.log.info(f"Created the missing monitored folder {folder}.")
             return dg.SkipReason(f"Created the missing monitored folder {folder}; it is empty.")
 
+        listing = list_folder(folder, config.file_pattern)
+        now = time.time()
         plan = plan_tick(
             import_slug=config.asset_slug,
             load_method=config.load_method,
-            listing=list_folder(folder, config.file_pattern),
+            listing=listing,
             cursor=WatchCursor.from_json(context.cursor),
-            now=time.time(),
+            now=now,
             min_age_s=settings.file_min_age_seconds,
             batch_window_s=settings.batch_window_seconds,
-            loaded_hashes=lambda hashes: loaded_hashes(warehouse.engine(), config.import_name, hashes),
+            # FAILED content is not asked for again as new: the retry rules below decide.
+            loaded_hashes=lambda hashes: loaded_hashes(warehouse.engine(), config.import_name, hashes, SETTLED),
             hash_file=lambda name: sha256_of(str(folder / name)),
         )
         for name in plan.skipped_duplicates:
-            context.log.info(f"Skipped {name}: its content was already loaded or requested.")
+            context.log.info(f"Skipped {name}: its content was already loaded, requested or failed.")
+        retries = _plan_retries(config, rules, warehouse, plan, listing, now)
+        plan.cursor.tried, plan.cursor.bases = retries.tried, retries.bases
         context.update_cursor(plan.cursor.to_json())
-        if not plan.runs:
-            return dg.SkipReason(plan.reason)
+        for run in retries.runs:
+            context.log.info(f"Retrying {', '.join(run.files) or 'the folder'}: what its load depends on changed.")
+        if not plan.runs and not retries.runs:
+            return dg.SkipReason(" ".join(filter(None, [plan.reason, held_message(retries, config.import_name)])))
+        requests = [(run, "sensor") for run in plan.runs] + [(run, "retry") for run in retries.runs]
         return [
             dg.RunRequest(
                 run_key=run.run_key,
                 asset_selection=selection,
                 run_config={
-                    "ops": {
-                        op_name: {
-                            "config": {"files": [str(folder / n) for n in run.files], "trigger": "sensor"}
-                        }
-                    }
+                    "ops": {op_name: {"config": {"files": [str(folder / n) for n in run.files], "trigger": trigger}}}
                 },
-                tags={"import": config.asset_slug, "trigger": "sensor"},
+                tags={"import": config.asset_slug, "trigger": trigger},
             )
-            for run in plan.runs
+            for run, trigger in requests
         ]
 
     return _sensor

@@ -83,12 +83,16 @@ def build_column_mappings_asset(pipeline_name: str, configs: list[PipelineConfig
     name="utility_backup_database_objects",
     group_name=UTILITY_GROUP,
     kinds={"sql"},
-    description="Scripts the metadata tables (configs, rules, run logs) as INSERT statements into backups/.",
+    description=(
+        "Scripts the metadata tables (configs, rules, run logs) as INSERT statements and the transforms' "
+        "stored procedures into backups/: the same backup as `elt backup`."
+    ),
 )
 def backup_database_objects(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    from elt_project.db.backup import backup_tables
+    from elt_project.db.backup import backup_database
 
-    written = backup_tables(warehouse.engine(), warehouse.output_root() / "backups")
+    settings = warehouse.settings()
+    written = backup_database(warehouse.engine(), warehouse.output_root() / "backups", settings.transforms_dir)
     return dg.MaterializeResult(
         metadata={
             "files": dg.MetadataValue.json([str(p) for p in written]),

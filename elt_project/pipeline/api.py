@@ -11,7 +11,10 @@ Contract (kept stable for callers):
     skipped as duplicates. Returns a :class:`StageResult`. A FAIL rule raises
     :class:`DataQualityFailure` unless ``raise_on_quality_failure`` is False (the
     Dagster asset reports it as a blocking asset check instead); either way the
-    import is then not transformed.
+    import is then not transformed. When staging fails, every file the run was to
+    load is FAILED in the ledger, including those it never reached (a missing
+    table, an earlier file that broke), so they can be retried
+    (:mod:`elt_project.pipeline.retry`).
 
 ``transform_group(engine, settings, configs, *, run_id, trigger="manual")``
     For the imports among ``configs`` (one pipeline group) whose files this run
@@ -56,7 +59,7 @@ from elt_project.errors import (
 )
 from elt_project.ingest.identity import file_identity
 from elt_project.ingest.paths import list_matching_files, resolve_source_file
-from elt_project.pipeline import archive, ledger, quality, retention, run_log, transform
+from elt_project.pipeline import archive, ledger, quality, remote, retention, run_log, transform
 from elt_project.pipeline import staging as staging_mod
 from elt_project.pipeline.enrichment import load_enricher
 from elt_project.pipeline.results import FileOutcome, RunSummary, StageResult, TransformResult
@@ -82,14 +85,27 @@ def stage_import(
 ) -> StageResult:
     """Parse, map, enrich and stage the import's files, then check quality (see the module docstring)."""
     started = time.perf_counter()
+    if remote.is_download_only(config):
+        return remote.run_download(engine, settings, config, run_id=run_id, trigger=trigger)
     result = StageResult(config.import_name, config.pipeline_name, run_id, config.staging_table)
     log_id = run_log.start(engine, run_id, config, trigger)
     staged_hashes: list[str] = []
+    fetch = None
+    identities: list | None = None
     try:
         staging = reflect_table(engine, config.staging_table, what=f"staging table of import '{config.import_name}'")
         lineage_columns(staging)  # a staging table without dagster_run_id fails here, before any work
         retention.purge_expired(engine, config, staging, current_run_id=run_id)
-        identities = _source_files(engine, config, files)
+        if remote.is_remote(config):
+            if files:
+                raise ConfigurationError(
+                    f"Import '{config.import_name}' fetches its data itself ({config.parser_function}); "
+                    "run it without naming files."
+                )
+            fetch = remote.RemoteFetch(engine, settings, config, run_id)
+            identities = fetch.identities()
+        else:
+            identities = _source_files(engine, config, files)
         enricher = load_enricher(engine, staging, config.staging_table)
         for identity in identities:
             path = identity.path
@@ -99,7 +115,8 @@ def stage_import(
             staged_hashes.append(identity.sha256)
             try:
                 load = staging_mod.load_file(
-                    engine, staging, config, path, enricher=enricher, run_id=run_id, content_hash=identity.sha256
+                    engine, staging, fetch.load_config(identity) if fetch else config, path,
+                    enricher=enricher, run_id=run_id, content_hash=identity.sha256,
                 )
             except Exception as exc:
                 result.files.append(FileOutcome(path, identity.sha256, identity.size, "failed", message=str(exc)))
@@ -126,12 +143,16 @@ def stage_import(
         if staged_hashes:
             staging_mod.delete_run_rows(engine, staging, run_id, staged_hashes)
         ledger.mark_failed(engine, config.import_name, run_id, str(error))
+        _record_unclaimed(engine, config, files, identities, result, run_id, str(error))
         _log_files(engine, log_id, result)  # the failed file is named in the run log too
         run_log.fail(engine, log_id, error)
         archive.archive(config, [f.path for f in result.files if f.status == "failed"], "failed")
         if error is exc:
             raise
         raise error from exc
+    finally:
+        if fetch is not None:
+            fetch.close()  # the rows are in staging (or the run failed): temporary downloads go
     counts = {"rows_read": result.rows_read, "rows_staged": result.rows_staged, "rows_rejected": result.rows_rejected}
     result.duration_s = time.perf_counter() - started
     if result.quality_failed:
@@ -176,7 +197,10 @@ def transform_group(
         retention.after_success(engine, config, staging, run_id)
         with engine.connect() as conn:
             paths = ledger.loaded_files(conn, run_id, name)
-        archive.archive(config, [Path(p) for p in paths], "processed")
+        if remote.is_remote(config):
+            remote.after_loaded(engine, settings, config, paths)
+        else:
+            archive.archive(config, [Path(p) for p in paths], "processed")
     return result
 
 
@@ -243,6 +267,24 @@ def _source_files(engine: Engine, config: PipelineConfig, files) -> list:
     loaded = ledger.loaded_hashes(engine, config.import_name)
     identities = (file_identity(p) for p in list_matching_files(config.monitored_directory, config.file_pattern))
     return [identity for identity in identities if identity.sha256 not in loaded]
+
+
+def _record_unclaimed(engine: Engine, config: PipelineConfig, files, identities, result, run_id, message) -> None:
+    """Files the failed run was to load but never reached (no table yet, an earlier file broke) become FAILED.
+
+    Without a ledger row such a file would look done to the sensor and never be
+    retried once the cause is fixed; see :mod:`elt_project.pipeline.retry`.
+    """
+    if remote.is_remote(config):
+        return  # a remote import fetches afresh on its next run; its downloads are gone already
+    if identities is None:
+        try:
+            identities = _source_files(engine, config, files)
+        except EltError:  # the folder or a named file is the problem: nothing to record
+            return
+    reached = {f.content_hash for f in result.files}
+    unclaimed = [identity for identity in identities if identity.sha256 not in reached]
+    ledger.record_failed(engine, config.import_name, unclaimed, run_id, message)
 
 
 def _refuse_empty_replace(config: PipelineConfig, result: StageResult) -> None:

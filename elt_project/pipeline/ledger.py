@@ -5,15 +5,18 @@ staged the run *claims* it:
 
 - already LOADED → the file is a duplicate (a re-drop, maybe under another name);
 - STAGED by another run (that run crashed before its transform) or FAILED → the
-  row is taken over by this run and the file is staged again;
+  row is taken over by this run and the file is staged again (compare-and-set: of
+  two runs taking the same row at once, one gets it and the other stops);
 - unknown → a new STAGED row.
 
 The transform marks the rows LOADED in the same transaction that writes the
-destination, so "LOADED" and "the rows are there" can never disagree.
+destination, so "LOADED" and "the rows are there" can never disagree; when a row
+was taken over by another run meanwhile, that transaction is rolled back.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -37,7 +40,7 @@ def claim(
     """Claim a file for this run (see the module docstring); ``identity`` is a FileIdentity."""
     where = sa.and_(ledger.c.import_name == import_name, ledger.c.content_hash == identity.sha256)
     values = {
-        "file_path": str(identity.path),
+        "file_path": getattr(identity, "ledger_path", None) or str(identity.path),  # remote: its origin
         "file_size": identity.size,
         "file_mtime": identity.mtime,
         "status": STAGED,
@@ -54,7 +57,17 @@ def claim(
             if row is None:
                 conn.execute(sa.insert(ledger).values(import_name=import_name, content_hash=identity.sha256, **values))
             else:
-                conn.execute(sa.update(ledger).where(where).values(**values))
+                # Compare and set: take the row over only as it was read. Two runs retrying the
+                # same failed file at once must not both believe they hold it.
+                same_run = ledger.c.run_id.is_(None) if row.run_id is None else ledger.c.run_id == row.run_id
+                taken = conn.execute(
+                    sa.update(ledger).where(where, ledger.c.status == row.status, same_run).values(**values)
+                ).rowcount
+                if taken != 1:
+                    raise TransientError(
+                        f"Another run took file {identity.path} of import '{import_name}' at the same moment; "
+                        "run the import again in a minute."
+                    )
     except sa.exc.IntegrityError as exc:
         raise TransientError(
             f"Another run is registering file {identity.path} for import '{import_name}' right now; "
@@ -77,6 +90,35 @@ def mark_failed(bind: Engine | Connection, import_name: str, run_id: str, messag
         bind.execute(statement)
 
 
+def record_failed(engine: Engine, import_name: str, identities, run_id: str, message: str) -> None:
+    """Files a failed run never claimed become FAILED under this run; LOADED and STAGED rows are left alone.
+
+    A file already FAILED is re-dated to this run (the newest failure is the one to
+    retry). A row another run inserts at the same moment wins.
+    """
+    for identity in identities:
+        where = sa.and_(ledger.c.import_name == import_name, ledger.c.content_hash == identity.sha256)
+        values = {
+            "file_path": str(identity.path),
+            "file_size": identity.size,
+            "file_mtime": identity.mtime,
+            "status": FAILED,
+            "run_id": run_id,
+            "error_message": message[:4000],
+            "updated_at": utcnow(),
+        }
+        try:
+            with engine.begin() as conn:
+                status = conn.execute(sa.select(ledger.c.status).where(where)).scalar()
+                if status is None:
+                    new_row = {"import_name": import_name, "content_hash": identity.sha256, **values}
+                    conn.execute(sa.insert(ledger).values(**new_row))
+                elif status == FAILED:
+                    conn.execute(sa.update(ledger).where(where, ledger.c.status == FAILED).values(**values))
+        except sa.exc.IntegrityError:
+            continue
+
+
 def staged_files(conn: Connection, run_id: str, import_names: list[str]) -> dict[str, list[str]]:
     """Import name → file paths this run STAGED (only those imports are transformed)."""
     if not import_names:
@@ -92,13 +134,13 @@ def staged_files(conn: Connection, run_id: str, import_names: list[str]) -> dict
     return result
 
 
-def mark_loaded(conn: Connection, import_name: str, run_id: str, rows_loaded: int | None) -> None:
-    """Inside the transform's transaction: this run's files of the import are LOADED."""
-    conn.execute(
+def mark_loaded(conn: Connection, import_name: str, run_id: str, rows_loaded: int | None) -> int:
+    """Inside the transform's transaction: this run's files of the import are LOADED; returns how many."""
+    return conn.execute(
         sa.update(ledger)
         .where(ledger.c.import_name == import_name, ledger.c.run_id == run_id, ledger.c.status == STAGED)
         .values(status=LOADED, rows_loaded=rows_loaded, updated_at=utcnow())
-    )
+    ).rowcount
 
 
 def loaded_hashes(engine: Engine, import_name: str) -> set[str]:
@@ -128,3 +170,37 @@ def staged_hashes(conn: Connection, run_id: str, import_name: str) -> list[str]:
         )
     )
     return [row[0] for row in rows]
+
+
+@dataclass(frozen=True)
+class FailedFile:
+    """A ledger row in status FAILED: the file as it was when its last run failed."""
+
+    content_hash: str
+    file_path: str
+    file_size: int
+    file_mtime: float
+    run_id: str | None
+    error_message: str | None
+
+
+def failed_files(bind: Engine | Connection, import_name: str) -> list[FailedFile]:
+    """The import's FAILED files, oldest failure first (what ``elt retry`` and the sensor retry)."""
+    query = (
+        sa.select(
+            ledger.c.content_hash,
+            ledger.c.file_path,
+            ledger.c.file_size,
+            ledger.c.file_mtime,
+            ledger.c.run_id,
+            ledger.c.error_message,
+        )
+        .where(ledger.c.import_name == import_name, ledger.c.status == FAILED)
+        .order_by(ledger.c.updated_at, ledger.c.id)
+    )
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            rows = conn.execute(query).all()
+    else:
+        rows = bind.execute(query).all()
+    return [FailedFile(*row) for row in rows]

@@ -51,13 +51,20 @@ CHECK_TYPES = frozenset(
 
 
 def evaluate(
-    engine: Engine, config: PipelineConfig, staging: sa.Table, run_id: str, rules: list[QualityRule]
+    engine: Engine,
+    config: PipelineConfig,
+    staging: sa.Table,
+    run_id: str,
+    rules: list[QualityRule],
+    *,
+    record: bool = True,
 ) -> tuple[list[QualityOutcome], int]:
     """Evaluate ``rules``; log each to data_quality_run_logs; returns outcomes and rows rejected.
 
     Every rule's failing rows are counted in ONE scan of the run's rows (a
     ``SUM(CASE WHEN ...)`` per rule); samples and rejected rows are then read only
-    for the rules that failed.
+    for the rules that failed. ``record=False`` only reads: a second look at an
+    earlier run's rows must not log that run's checks or copy its rejected rows twice.
     """
     outcomes: list[QualityOutcome] = []
     rejected_total = 0
@@ -69,9 +76,13 @@ def evaluate(
         checks = [_prepare(conn, staging, in_run, rule) for rule in rules]
         counts = _count_all(conn, staging, in_run, checks)
         for (rule, column, condition), count in zip(checks, counts):
-            outcome, rejected = _finish_rule(conn, config, staging, in_run, run_id, rule, column, condition, count)
+            outcome, rejected = _finish_rule(
+                conn, config, staging, in_run, run_id, rule, column, condition, count, record=record
+            )
             rejected_total += rejected
             outcomes.append(outcome)
+            if not record:
+                continue
             conn.execute(
                 sa.insert(data_quality_run_logs).values(
                     run_id=run_id,
@@ -135,7 +146,9 @@ def _count_all(conn: Connection, staging: sa.Table, in_run, checks) -> list[int]
     return counts
 
 
-def _finish_rule(conn, config, staging, in_run, run_id, rule: QualityRule, column, condition, count: int):
+def _finish_rule(
+    conn, config, staging, in_run, run_id, rule: QualityRule, column, condition, count: int, *, record: bool = True
+):
     if condition is None:  # ROW_COUNT_MIN: count is the number of staged rows
         minimum = _integer(rule)
         passed = count >= minimum
@@ -147,7 +160,7 @@ def _finish_rule(conn, config, staging, in_run, run_id, rule: QualityRule, colum
         query = sa.select(column).where(failing).distinct().limit(SAMPLE_SIZE)
         samples = [_plain(row[0]) for row in conn.execute(query)]
     rejected = 0
-    if count and rule.severity == "FAIL":
+    if count and rule.severity == "FAIL" and record:
         rejected = _copy_rejected(conn, config, staging, failing, run_id, rule)
     passed = count == 0
     message = "All rows pass." if passed else f"{count} row(s) fail {rule.check_type} on {column.name}."

@@ -39,8 +39,8 @@ def reflect_table(bind: Engine | Connection, name: str, *, what: str) -> sa.Tabl
     actual = table if table in existing else next((t for t in existing if t.lower() == table.lower()), None)
     if actual is None:
         raise ConfigurationError(
-            f"The {what} '{name}' does not exist in the warehouse; create it (see `elt sqlgen`) "
-            "or fix the name in the configuration."
+            f"The {what} '{name}' does not exist in the warehouse; create it "
+            "(`elt setup-sql PIPELINE` writes the DDL) or fix the name in the configuration."
         )
     return sa.Table(actual, sa.MetaData(), schema=schema, autoload_with=bind)
 

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 from elt_project.config.models import PipelineConfig
 from elt_project.db import dialect_expressions, dialects
 from elt_project.db.schema import elt_pipeline_configs
-from elt_project.errors import ConfigurationError, EltError, TransformError
+from elt_project.errors import ConfigurationError, EltError, TransformError, TransientError
 from elt_project.pipeline import ledger, run_log
 from elt_project.pipeline.dedup import deduplicate
 from elt_project.pipeline.results import TransformResult
@@ -87,7 +87,7 @@ def run_transform(
             for current in targets:
                 _run_target(conn, settings, current, tables, run_id, result, shared)
             current = None
-            _finish(conn, todo, run_id, result)
+            _finish(conn, todo, run_id, result, staged)
     except EltError:
         raise
     except sa.exc.IntegrityError as exc:
@@ -219,13 +219,29 @@ def _check_switch_targets(engine: Engine, configs: list[PipelineConfig]) -> None
             )
 
 
-def _finish(conn: Connection, configs: list[PipelineConfig], run_id: str, result: TransformResult) -> None:
-    """Ledger, last_import_date, the replace→append switch and run logs, in the transform's transaction."""
+def _finish(
+    conn: Connection,
+    configs: list[PipelineConfig],
+    run_id: str,
+    result: TransformResult,
+    staged: dict[str, list[str]],
+) -> None:
+    """Ledger, last_import_date, the replace→append switch and run logs, in the transform's transaction.
+
+    Every file this run staged must still be this run's in the ledger: a file taken
+    over by another run (a retry started meanwhile) will be loaded by that run, so
+    this transaction is rolled back rather than loading it twice.
+    """
     now = ledger.utcnow()
     table = elt_pipeline_configs
     for config in configs:
         loaded = result.rows_loaded.get(config.import_name)
-        ledger.mark_loaded(conn, config.import_name, run_id, loaded)
+        marked = ledger.mark_loaded(conn, config.import_name, run_id, loaded)
+        if marked != len(staged[config.import_name]):
+            raise TransientError(
+                f"Another run took over file(s) of import '{config.import_name}' during this transform, so it "
+                "was rolled back and nothing was loaded twice; check that run's result."
+            )
         conn.execute(sa.update(table).where(table.c.import_name == config.import_name).values(last_import_date=now))
         target = config.on_success_deactivate_self_and_activate_import
         if target:

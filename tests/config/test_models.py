@@ -104,3 +104,21 @@ def test_dependency_order_puts_dependencies_first_and_survives_cycles():
     assert [c.import_name for c in ordered] == ["a", "b", "c"]
     cyclic = dependency_order([config("x", "y"), config("y", "x")])
     assert sorted(c.import_name for c in cyclic) == ["x", "y"]
+
+
+def test_a_bad_table_name_names_its_column_once():
+    rows = [
+        {**GOOD, "id": 2, "import_name": "a", "staging_table": "stg x"},
+        {**GOOD, "id": 3, "import_name": "b", "destination_table": "dest;drop"},
+        {**GOOD, "id": 4, "import_name": "c", "transform_procedure": "usp load"},
+    ]
+    _, problems = validate_config_rows(rows)
+    messages = [str(p) for p in problems]
+    assert messages[0].startswith(
+        "elt_pipeline_configs row id=2 ('a'): column staging_table 'stg x' is not a valid table name"
+    )
+    assert "column destination_table 'dest;drop' is not" in messages[1]
+    assert "column transform_procedure 'usp load' is not" in messages[2]
+    for message in messages:
+        words = message.split()
+        assert not any(a == b for a, b in zip(words, words[1:])), message

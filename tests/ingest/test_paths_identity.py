@@ -39,27 +39,26 @@ def test_dotdot_is_refused(folder, escape):
     touch(folder.parent / "secret.csv")
     with pytest.raises(SourceFileError) as err:
         resolve_source_file(str(folder), escape)
-    assert "is outside the monitored folder" in str(err.value)
-    assert f"drop files only into {folder.resolve()}" in str(err.value)
+    assert f"is outside the import's monitored folder {folder.resolve()};" in str(err.value)
 
 
 def test_absolute_path_outside_is_refused(folder, tmp_path):
     outside = touch(tmp_path / "other.csv")
-    with pytest.raises(SourceFileError, match="outside the monitored folder"):
+    with pytest.raises(SourceFileError, match="outside the import's monitored folder"):
         resolve_source_file(str(folder), str(outside))
 
 
 def test_prefix_sibling_folder_is_refused(folder, tmp_path):
     sibling = tmp_path / "inbox_evil"
     sibling.mkdir()
-    with pytest.raises(SourceFileError, match="outside the monitored folder"):
+    with pytest.raises(SourceFileError, match="outside the import's monitored folder"):
         resolve_source_file(str(folder), str(touch(sibling / "x.csv")))
 
 
 def test_symlink_pointing_out_is_refused(folder, tmp_path):
     target = touch(tmp_path / "target.csv")
     (folder / "link.csv").symlink_to(target)
-    with pytest.raises(SourceFileError, match="outside the monitored folder"):
+    with pytest.raises(SourceFileError, match="outside the import's monitored folder"):
         resolve_source_file(str(folder), "link.csv")
     assert list_matching_files(str(folder), "*.csv") == []
 

@@ -39,6 +39,10 @@ def age(cursor: str, seconds: float) -> str:
         if len(item) == 5:
             item[4] -= seconds
     data["sent"] = {h: t - seconds for h, t in data["sent"].items()}
+    for entry in data.get("bases", []):  # [time, retry basis]
+        entry[0] -= seconds
+    for entry in data.get("tried", {}).values():  # [retry basis, time, run id]
+        entry[1] -= seconds
     return json.dumps(data)
 
 

@@ -50,6 +50,19 @@ def test_utility_jobs_write_setup_sql_backups_and_problems(engine, build_defs, i
     assert "('broken'): column staging_table" in problems["problems"].value
 
 
+def test_every_job_and_the_implicit_asset_job_run_in_one_process(engine, build_defs):
+    add_config(engine, import_name="daily_sales")
+    defs = build_defs()
+    repo = defs.get_repository_def()
+    jobs = [repo.get_job(name) for name in repo.job_names]
+    names = {job.name for job in jobs}
+    assert {"utility_jobs", "Sales_job", "generate_pipeline_config_sql"} <= names
+    assert any(name.startswith("__ASSET_JOB") for name in names)
+    for job in jobs:
+        assert job.executor_def is dg.in_process_executor, job.name
+    assert defs.resolve_implicit_global_asset_job_def().executor_def is dg.in_process_executor
+
+
 def _form(**overrides):
     values = {
         "pipeline_name": "NextGen",

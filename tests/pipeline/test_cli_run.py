@@ -39,3 +39,24 @@ def test_elt_run_fails_with_one_line_and_nonzero_exit(settings, sales_tables, ad
     assert "customer_required" in failed.stderr and failed.exception is None or isinstance(failed.exception, SystemExit)
     missing = _elt(settings, "run", "nope")
     assert missing.exit_code == 1 and "No import named 'nope'" in missing.stderr
+
+
+def test_elt_run_file_paths_are_relative_to_the_working_folder(
+    settings, sales_tables, add_config, inbox, tmp_path, monkeypatch
+):
+    engine = sales_tables
+    add_config()
+    write_csv(inbox / "sales_1.csv", [[1, "Ann", "1", "A"]])
+    outside = write_csv(tmp_path / "elsewhere" / "sales_2.csv", [[2, "Bob", "2", "A"]])
+    monkeypatch.chdir(tmp_path)
+
+    done = _elt(settings, "run", "sales_daily", "--file", "inbox/sales_1.csv")
+    assert done.exit_code == 0, done.output
+    assert "loaded 1 rows" in done.stdout
+    assert query(engine, "SELECT order_id FROM dest_sales") == [(1,)]
+
+    refused = _elt(settings, "run", "sales_daily", "--file", "elsewhere/sales_2.csv")
+    assert refused.exit_code == 1
+    assert f"is outside the import's monitored folder {inbox.resolve()}" in refused.stderr
+    assert "moved or deleted" not in refused.stderr
+    assert outside.exists() and query(engine, "SELECT order_id FROM dest_sales") == [(1,)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import dagster as dg
 import pytest
 import sqlalchemy as sa
 import sqlglot
@@ -256,3 +257,65 @@ def test_fast_rendering_matches_sqlalchemy_literal_binds(dialect_name):
         .compile(dialect=dialect, compile_kwargs={"literal_binds": True})
     )
     assert render_insert(table, rows, dialect) == str(expected)
+
+
+def _feed_with_a_transform(engine, settings, tmp_path) -> None:
+    """One config row whose transform exists (a procedure on PostgreSQL, a script on SQLite)."""
+    from elt_project.config.insert_sql import render_config_insert
+    from elt_project.pipeline.setup_sql import apply_setup_sql, generate_setup_sql
+    from tests.sqlgen.test_setup_sql import make_configs, write_samples
+
+    configs = make_configs(write_samples(tmp_path))[:1]
+    with engine.begin() as conn:
+        values = configs[0].model_dump(exclude={"id", "scraper_config", "deduplication_key", "depends_on"})
+        conn.exec_driver_sql(render_config_insert(values, engine.dialect.name))
+    apply_setup_sql(engine, generate_setup_sql(configs, engine.dialect.name), settings)
+
+
+def _files(folder) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.iterdir())}
+
+
+def test_the_backup_asset_writes_the_same_backup_as_elt_backup(engine, settings, tmp_path, monkeypatch):
+    from elt_project.orchestration.factory import build_definitions
+    from elt_project.orchestration.resources import WarehouseResource
+    from elt_project.orchestration.snapshot import read_snapshot
+
+    _feed_with_a_transform(engine, settings, tmp_path)
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("ELT_TRANSFORMS_DIR", str(settings.transforms_dir))
+    result = CliRunner().invoke(main, ["backup", "--out", str(tmp_path / "cli")])
+    assert result.exit_code == 0, result.output
+
+    warehouse = WarehouseResource.for_settings(settings, output_dir=tmp_path / "asset")
+    defs = build_definitions(read_snapshot(engine), settings, warehouse=warehouse)
+    job = defs.resolve_job_def("utility_jobs")
+    run = job.execute_in_process(asset_selection=[dg.AssetKey("utility_backup_database_objects")])
+    assert run.success
+
+    from_cli, from_asset = _files(tmp_path / "cli"), _files(tmp_path / "asset" / "backups")
+    assert "backup_procedure_sp_transform_sales.sql" in from_asset
+    assert "backup_data_elt_pipeline_configs.sql" in from_asset
+    assert from_asset == from_cli
+
+
+def test_one_setting_moves_generated_sql_and_backups(engine, settings, tmp_path, monkeypatch):
+    from elt_project.orchestration.resources import WarehouseResource
+    from elt_project.settings import load_settings
+
+    _feed_with_a_transform(engine, settings, tmp_path)
+    out = tmp_path / "elsewhere"
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("ELT_TRANSFORMS_DIR", str(settings.transforms_dir))
+    monkeypatch.setenv("ELT_OUTPUT_DIR", str(out))
+    runner = CliRunner()
+    assert runner.invoke(main, ["backup"]).exit_code == 0
+    assert runner.invoke(main, ["setup-sql", "Sales"]).exit_code == 0
+    assert (out / "backups" / "backup_data_elt_pipeline_configs.sql").is_file()
+    assert (out / "generated_sql" / f"sales_setup.{engine.dialect.name}.sql").is_file()
+
+    moved = load_settings(env={"ELT_OUTPUT_DIR": str(out)}, env_file=tmp_path / "no.env")
+    assert moved.output_root == out
+    assert WarehouseResource.for_settings(moved).output_root() == out
+    relative = load_settings(env={"ELT_OUTPUT_DIR": "exports"}, env_file=tmp_path / "no.env")
+    assert relative.output_root.is_absolute() and relative.output_root.name == "exports"
