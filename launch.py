@@ -1,18 +1,21 @@
 """One command to set up and start the product, or to run its tests.
 
-    python3 launch.py          # create .venv, install, prepare the warehouse, start every service
-    python3 launch.py test     # create .venv, install with test extras, run the whole test suite
+    python3 launch.py                # steps 1-8: Python, updates, packages, then `elt start`
+    python3 launch.py --no-browser   # the same without opening a browser (servers, tests)
+    python3 launch.py --dev          # open the Dagster UI instead of the Data Importer page
+    python3 launch.py --no-update    # do not look for a newer version (git)
+    python3 launch.py test           # install with test extras, start the local PostgreSQL, run pytest
     python3 launch.py test -k sensors   # extra arguments go to pytest
 
-Only the standard library is used here, because this runs before anything is installed.
-The install step is skipped when ``pyproject.toml`` has not changed since the last one.
+Only the standard library is used here (and in the two launcher modules it imports),
+because this runs before anything is installed. Steps 1 to 3 happen here; the rest is
+``elt start`` in the virtual environment, which continues the step numbering.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,6 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 MIN_PYTHON = (3, 11)
+TOTAL_STEPS = 8
+PYTHON_HINT = (
+    "Install Python {0}.{1} or newer from https://www.python.org/downloads/ and, on the installer's "
+    "first screen, tick 'Add Python to PATH'; then start again."
+)
 
 
 def venv_python() -> Path:
@@ -30,63 +38,50 @@ def venv_python() -> Path:
     return VENV / "bin" / "python"
 
 
-def step(message: str) -> None:
-    print(f"==> {message}", flush=True)
+def begin(number: int, total: int, title: str) -> None:
+    print(f"[{number}/{total}] {title}... ", end="", flush=True)
 
 
-def ensure_venv() -> Path:
-    if not venv_python().exists():
-        step(f"creating virtual environment in {VENV}")
-        venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
-    return venv_python()
+def install_stamp() -> Path:
+    return VENV / ".elt-install-stamp"
 
 
-def ensure_installed(python: Path, extras: str) -> None:
-    """``pip install -e .[extras]`` unless the same pyproject was installed with the same extras."""
-    stamp = VENV / ".elt-install-stamp"
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
-    if stamp.exists() and stamp.read_text().strip() == digest:
-        return
-    target = f".[{extras}]" if extras else "."
-    step(f"installing the project and its dependencies ({target}); the first time takes a few minutes")
-    subprocess.run([str(python), "-m", "pip", "install", "--upgrade", "--quiet", "pip"], check=True, cwd=ROOT)
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-e", target], check=True, cwd=ROOT)
-    stamp.write_text(digest)
+def install_digest(extras: str) -> str:
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
 
 
-def start_local_postgres() -> None:
-    """Best effort: start the machine's PostgreSQL 15 for the PostgreSQL leg of the tests.
+def is_installed(extras: str = "test") -> bool:
+    stamp = install_stamp()
+    return venv_python().exists() and stamp.exists() and stamp.read_text().strip() == install_digest(extras)
 
-    Only when nothing else was configured (ELT_TEST_POSTGRES_URL) and the Debian
-    cluster tools are present; without a server that leg is skipped locally.
+
+def ensure_installed(extras: str) -> str:
+    """Create ``.venv`` once; ``pip install -e .[extras]`` unless this pyproject is installed already.
+
+    On a terminal pip shows its own progress; elsewhere it stays quiet.
     """
-    if os.environ.get("ELT_TEST_POSTGRES_URL") or not shutil.which("pg_ctlcluster"):
-        return
-    if hasattr(os, "geteuid") and os.geteuid() != 0:
-        return
-    subprocess.run(["pg_ctlcluster", "15", "main", "start"], capture_output=True)
-    sql = (
-        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'elt') THEN "
-        "CREATE ROLE elt LOGIN PASSWORD 'elt' SUPERUSER; END IF; END $$;"
-    )
-    subprocess.run(["su", "postgres", "-c", f'psql -q -c "{sql}"'], capture_output=True)
-    exists = subprocess.run(
-        ["su", "postgres", "-c", "psql -tAc \"SELECT 1 FROM pg_database WHERE datname = 'elt_test'\""],
-        capture_output=True,
-        text=True,
-    )
-    if exists.stdout.strip() != "1":
-        subprocess.run(["su", "postgres", "-c", "createdb -O elt elt_test"], capture_output=True)
+    if not venv_python().exists():
+        venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
+    if is_installed(extras):
+        return "up to date"
+    print("installing; the first time takes a few minutes", flush=True)
+    quiet = [] if sys.stdout.isatty() else ["--quiet"]
+    python = str(venv_python())
+    target = f".[{extras}]" if extras else "."
+    subprocess.run([python, "-m", "pip", "install", "--upgrade", *quiet, "pip"], check=True, cwd=ROOT)
+    subprocess.run([python, "-m", "pip", "install", *quiet, "-e", target], check=True, cwd=ROOT)
+    install_stamp().write_text(install_digest(extras))
+    return "installed"
 
 
-def run_child(argv: list[str]) -> int:
+def run_child(argv: list[str], env: dict[str, str] | None = None) -> int:
     """Run ``argv`` to completion, leaving Ctrl+C to it.
 
     The terminal delivers Ctrl+C to the child as well; it stops its services
     gracefully. Were this process to react too, ``subprocess.run`` would kill the
     child a quarter of a second later and orphan the services it started.
     """
-    child = subprocess.Popen(argv, cwd=ROOT)
+    child = subprocess.Popen(argv, cwd=ROOT, env=env)
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         return child.wait()
@@ -94,19 +89,70 @@ def run_child(argv: list[str]) -> int:
         signal.signal(signal.SIGINT, previous)
 
 
-def main(argv: list[str]) -> int:
+def check_python(number: int, total: int) -> bool:
+    begin(number, total, "Checking for Python")
     if sys.version_info < MIN_PYTHON:
-        print(f"Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer is needed; this is {sys.version.split()[0]}.")
+        print(f"Python {sys.version.split()[0]} is too old.")
+        print(PYTHON_HINT.format(*MIN_PYTHON))
+        return False
+    print(f"Python {sys.version.split()[0]}")
+    return True
+
+
+def update(argv: list[str]) -> int | None:
+    """Step 2; returns an exit status when the start must stop or was handed to a newer launcher."""
+    from elt_project.launcher.selfupdate import OFFLINE, UPDATED, self_update
+
+    begin(2, TOTAL_STEPS, "Checking for updates")
+    launcher_before = (ROOT / "launch.py").read_bytes()
+    result = self_update(ROOT)
+    print(result.message, flush=True)
+    if result.status == OFFLINE and not is_installed():
+        print(
+            "Cannot run in offline mode: the first start must download the packages. "
+            "Connect to the network and start again."
+        )
         return 1
+    if result.status == UPDATED and (ROOT / "launch.py").read_bytes() != launcher_before:
+        print("      the launcher itself was updated; continuing with the new one", flush=True)
+        return run_child([sys.executable, str(ROOT / "launch.py"), "--no-update", *argv])
+    return None
+
+
+def run_tests(pytest_args: list[str]) -> int:
+    from elt_project.launcher.local_postgres import prepare_for_tests
+
+    total = 4
+    if not check_python(1, total):
+        return 1
+    begin(2, total, "Installing packages")
+    print(ensure_installed("test"), flush=True)
+    begin(3, total, "Preparing PostgreSQL for the tests")
+    env = dict(os.environ)
+    print(prepare_for_tests(env), flush=True)
+    begin(4, total, "Running the test suite")
+    print(flush=True)
+    return run_child([str(venv_python()), "-m", "pytest", *pytest_args], env=env)
+
+
+def main(argv: list[str]) -> int:
     os.chdir(ROOT)
-    python = ensure_venv()
-    ensure_installed(python, "test")  # test extras are small; one install serves both commands
     if argv[:1] == ["test"]:
-        start_local_postgres()
-        step("running the test suite")
-        return run_child([str(python), "-m", "pytest", *argv[1:]])
-    step("starting the services (Ctrl+C stops them)")
-    return run_child([str(python), "-m", "elt_project.cli", "start", *argv])
+        return run_tests(argv[1:])
+    if not check_python(1, TOTAL_STEPS):
+        return 1
+    if "--no-update" in argv:
+        argv = [arg for arg in argv if arg != "--no-update"]
+        begin(2, TOTAL_STEPS, "Checking for updates")
+        print("skipped (--no-update)", flush=True)
+    else:
+        stopped = update(argv)
+        if stopped is not None:
+            return stopped
+    begin(3, TOTAL_STEPS, "Installing packages")
+    print(ensure_installed("test"), flush=True)  # test extras are small; one install serves both commands
+    # `elt start` itself, through its light entry point (see elt_project/launcher/__main__.py).
+    return run_child([str(venv_python()), "-m", "elt_project.launcher", "--step", f"4/{TOTAL_STEPS}", *argv])
 
 
 if __name__ == "__main__":

@@ -80,6 +80,10 @@ class Settings(BaseModel):
     dagster_public_url: str | None = Field(
         default=None, description="Dagster UI address for the page's (details) links; default its local address."
     )
+    dagster_home_dir: Path | None = Field(
+        default=None, description="DAGSTER_HOME set by an administrator; default <data_dir>/dagster_home."
+    )
+    log_dir: Path = Field(description="Where each service started by `elt start` writes its log.")
 
     @property
     def secret_key_path(self) -> Path:
@@ -93,8 +97,11 @@ class Settings(BaseModel):
 
     @property
     def dagster_home(self) -> Path:
-        """Persistent Dagster home; a temporary one would lose run keys and cursors."""
-        return self.data_dir / "dagster_home"
+        """Persistent Dagster home; a temporary one would lose run keys and cursors.
+
+        An administrator's ``DAGSTER_HOME`` wins, so an instance they configured is the one used.
+        """
+        return self.dagster_home_dir if self.dagster_home_dir is not None else self.data_dir / "dagster_home"
 
     def warehouse_url(self) -> URL:
         """The SQLAlchemy URL of the warehouse, with secrets inside the URL object only."""
@@ -142,9 +149,9 @@ class Settings(BaseModel):
             return f"<unconfigured: {exc}>"
 
 
-def stored_login_name(target: str) -> str | None:
-    """The user name of the keyring entry ``target`` (never its password), or None."""
-    return _keyring_login(target)[0]
+#: Keyring user name under which the login's user name is recorded, for keyrings that,
+#: unlike Windows Credential Manager, cannot look an entry up by its target alone.
+KEYRING_USERNAME_KEY = "@username"
 
 
 def _keyring_login(target: str) -> tuple[str | None, str | None]:
@@ -153,11 +160,25 @@ def _keyring_login(target: str) -> tuple[str | None, str | None]:
         import keyring
 
         credential = keyring.get_credential(target, None)
+        if credential is None:
+            username = keyring.get_password(target, KEYRING_USERNAME_KEY)
+            if username:
+                return username, keyring.get_password(target, username)
     except Exception:  # no backend on this OS, locked store: fall back to .env
         return None, None
     if credential is None:
         return None, None
     return credential.username, credential.password
+
+
+def keyring_login(target: str) -> tuple[str | None, str | None]:
+    """The login stored in the OS keyring under ``target``, or (None, None)."""
+    return _keyring_login(target)
+
+
+def stored_login_name(target: str) -> str | None:
+    """The user name of the keyring entry ``target`` (never its password), or None."""
+    return _keyring_login(target)[0]
 
 
 _TRUE = {"1", "true", "yes", "on", "y"}
@@ -192,6 +213,8 @@ _ENV_NAMES = {
     "RUNNER_SECRET_KEY_FILE": "runner_secret_key_file",
     "RUNNER_UPLOAD_MAX_MB": "runner_upload_max_mb",
     "DAGSTER_PUBLIC_URL": "dagster_public_url",
+    "DAGSTER_HOME": "dagster_home_dir",
+    "ELT_LOG_DIR": "log_dir",
 }
 _BOOL_FIELDS = {"db_trust_server_certificate", "sensors_running_by_default"}
 
@@ -225,16 +248,13 @@ def load_settings(
     if isinstance(values.get("runner_auth"), str):
         values["runner_auth"] = values["runner_auth"].strip().lower()
 
-    data_dir = Path(values.get("data_dir") or root / "data").expanduser()
-    values["data_dir"] = data_dir if data_dir.is_absolute() else root / data_dir
-    transforms_dir = Path(values.get("transforms_dir") or root / "transforms").expanduser()
-    values["transforms_dir"] = transforms_dir if transforms_dir.is_absolute() else root / transforms_dir
-    if values.get("output_dir"):
-        output_dir = Path(values["output_dir"]).expanduser()
-        values["output_dir"] = output_dir if output_dir.is_absolute() else root / output_dir
-    if values.get("runner_secret_key_file"):
-        key_file = Path(values["runner_secret_key_file"]).expanduser()
-        values["runner_secret_key_file"] = key_file if key_file.is_absolute() else root / key_file
+    values["data_dir"] = values.get("data_dir") or "data"
+    values["transforms_dir"] = values.get("transforms_dir") or "transforms"
+    values["log_dir"] = values.get("log_dir") or "logs"
+    for field in ("data_dir", "transforms_dir", "log_dir", "dagster_home_dir", "output_dir", "runner_secret_key_file"):
+        if values.get(field):  # relative folders are taken from the project folder, not the working one
+            path = Path(values[field]).expanduser()
+            values[field] = path if path.is_absolute() else root / path
     try:
         return Settings(**values)
     except Exception as exc:

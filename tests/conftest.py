@@ -20,6 +20,10 @@ from elt_project.db.migrate import upgrade
 from elt_project.settings import Settings, load_settings
 
 DEFAULT_PG_URL = "postgresql+psycopg://elt:elt@127.0.0.1:5432/elt_test"
+#: The skip reason of every test that needs the server and cannot reach it; the run's last
+#: line counts the skips that carry it (skips of one leg by design, e.g. a PostgreSQL-only
+#: test on its SQLite leg, are not counted).
+POSTGRES_UNREACHABLE = "PostgreSQL not reachable (set ELT_TEST_POSTGRES_URL)"
 
 
 def postgres_admin_url() -> str:
@@ -53,7 +57,7 @@ def database_url(request, tmp_path: Path) -> str:
         yield f"sqlite:///{tmp_path / 'warehouse.db'}"
         return
     if not request.getfixturevalue("postgres_ready"):
-        pytest.skip("PostgreSQL not reachable (set ELT_TEST_POSTGRES_URL)")
+        pytest.skip(POSTGRES_UNREACHABLE)
     schema_name = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -93,3 +97,37 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         data_dir=str(tmp_path / "data"),
         transforms_dir=str(tmp_path / "transforms"),
     )
+
+
+# --- A skipped PostgreSQL leg is reported on the last line of every run ---------------------------
+
+_POSTGRES_SKIPS: list[str] = []
+POSTGRES_HINT = (
+    "set ELT_TEST_POSTGRES_URL to a server (e.g. postgresql+psycopg://elt:elt@127.0.0.1:5432/elt_test), "
+    "or run `python3 launch.py test` as root on a machine with Debian's postgresql-15"
+)
+
+
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2])
+    return str(longrepr or "")
+
+
+def pytest_runtest_logreport(report) -> None:
+    if report.skipped and POSTGRES_UNREACHABLE in _skip_reason(report):
+        _POSTGRES_SKIPS.append(report.nodeid)
+
+
+def pytest_unconfigure(config) -> None:
+    """After pytest's own summary line, so the count is the last thing a person reads."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    count = len(_POSTGRES_SKIPS)
+    if count:
+        noun = "test" if count == 1 else "tests"
+        reporter.write_line(f"{count} {noun} skipped for want of PostgreSQL: {POSTGRES_HINT}.", yellow=True, bold=True)
+    else:
+        reporter.write_line("0 tests skipped for want of PostgreSQL.")

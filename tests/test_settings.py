@@ -111,3 +111,29 @@ def test_env_example_documents_every_setting():
         assert line is not None, f"{name} missing from .env.example"
         index = text.splitlines().index(line)
         assert text.splitlines()[index - 1].startswith("# "), f"{name} has no comment line above it"
+
+
+def test_an_administrators_dagster_home_is_honoured(tmp_path):
+    from elt_project.settings import load_settings
+
+    home = tmp_path / "admin_home"
+    chosen = load_settings(env={"DAGSTER_HOME": str(home)}, env_file=tmp_path / "none.env", data_dir=str(tmp_path))
+    default = load_settings(env={}, env_file=tmp_path / "none.env", data_dir=str(tmp_path))
+    assert chosen.dagster_home == home
+    assert default.dagster_home == tmp_path / "dagster_home"
+
+
+def test_an_administrators_dagster_yaml_is_kept(tmp_path):
+    from elt_project.launcher.setup import prepare_dagster_home
+    from elt_project.settings import load_settings
+
+    home = tmp_path / "admin_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    settings = load_settings(env={"DAGSTER_HOME": str(home)}, env_file=tmp_path / "none.env", data_dir=str(tmp_path))
+    used, line = prepare_dagster_home(settings)
+    assert used == home and "its own dagster.yaml" in line
+    assert (home / "dagster.yaml").read_text() == "telemetry:\n  enabled: false\n"
+    fresh = load_settings(env={}, env_file=tmp_path / "none.env", data_dir=str(tmp_path))
+    used, _line = prepare_dagster_home(fresh)
+    assert "nux:\n  enabled: false" in (used / "dagster.yaml").read_text()

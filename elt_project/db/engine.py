@@ -42,7 +42,13 @@ def create_warehouse_engine(url: URL | str, *, check: bool = False) -> Engine:
         kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
     elif url.get_backend_name() == "mssql":
         kwargs["fast_executemany"] = True
-    engine = sa.create_engine(url, **kwargs)
+    try:
+        engine = sa.create_engine(url, **kwargs)
+    except ImportError as exc:  # the driver or the system library below it is not installed
+        raise WarehouseUnavailable(
+            f"The {url.get_backend_name()} database driver cannot be loaded ({exc}); install it "
+            "(SQL Server needs the Microsoft ODBC Driver for SQL Server) and start again."
+        ) from None
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_on_connect)
     if check:

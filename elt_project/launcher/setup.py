@@ -1,16 +1,24 @@
-"""Set-up steps that run before the services start: schema, demo data, Dagster home."""
+"""Step 6 of a start: the warehouse, the demo, the monitored folders, the first admin, Dagster's home."""
 
 from __future__ import annotations
 
+import importlib
+import secrets
 import shutil
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from elt_project.config.repository import load_pipeline_configs
 from elt_project.db import schema
 from elt_project.db.migrate import upgrade
+from elt_project.errors import ConfigurationError
+from elt_project.ingest.paths import native_path
+from elt_project.launcher.configure import Prompter
 from elt_project.settings import Settings, project_root
+
+FIRST_ADMIN_NAME = "admin"
 
 
 def prepare_warehouse(engine: Engine, settings: Settings, *, demo: bool) -> list[str]:
@@ -33,16 +41,94 @@ def _has_no_pipelines(engine: Engine) -> bool:
         return conn.execute(sa.select(sa.func.count()).select_from(schema.elt_pipeline_configs)).scalar() == 0
 
 
-def prepare_dagster_home(settings: Settings) -> Path:
+def create_monitored_folders(engine: Engine) -> list[Path]:
+    """Create every folder an active import watches, so a sensor never reports a missing one.
+
+    Returns the folders that had to be created. A folder that cannot be created (a
+    drive that is not there) is named in one sentence.
+    """
+    configs, _problems = load_pipeline_configs(engine)
+    created: list[Path] = []
+    for config in configs:
+        if not config.reads_monitored_folder:
+            continue
+        folder = native_path(str(config.monitored_directory).strip())
+        if folder.is_dir():
+            continue
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"Cannot create the monitored folder '{folder}' of import '{config.import_name}' "
+                f"({exc.strerror}); fix monitored_directory or create the folder by hand."
+            ) from None
+        created.append(folder)
+    return created
+
+
+def _accounts_module():
+    """The accounts module when this installation has it, else None.
+
+    Only a module inside this copy of the package counts: an older copy must not pick
+    up another installation's accounts module, whose tables it has not migrated.
+    """
+    try:
+        module = importlib.import_module("elt_project.auth.accounts")
+    except ImportError:
+        return None
+    package = Path(importlib.import_module("elt_project").__file__).resolve().parent
+    return module if Path(module.__file__).resolve().is_relative_to(package) else None
+
+
+def ensure_first_admin(engine: Engine, *, interactive: bool, prompter: Prompter | None = None) -> list[str]:
+    """Create the Data Importer page's first administrator when the warehouse has none.
+
+    On a terminal the name and password are asked; otherwise a one-time password is
+    generated and shown once, on the console only.
+    """
+    accounts = _accounts_module()
+    if accounts is None:
+        return ["no accounts module in this installation; the Data Importer page has no logins to create"]
+    if accounts.has_any_admin(engine):
+        return ["an administrator account exists"]
+    if interactive:
+        prompter = prompter or Prompter()
+        name = prompter.ask(f"      First administrator of the Data Importer page [{FIRST_ADMIN_NAME}]: ").strip()
+        name = name or FIRST_ADMIN_NAME
+        while True:
+            password = prompter.ask_secret("      Password (at least 8 characters, not shown): ")
+            if prompter.ask_secret("      The same password again: ") != password:
+                prompter.say("      The two passwords differ; again.")
+                continue
+            try:
+                accounts.create_user(engine, name, password, role="admin")
+            except ConfigurationError as exc:
+                prompter.say(f"      {exc}")
+                continue
+            return [f"administrator '{name}' created"]
+    password = secrets.token_urlsafe(12)
+    accounts.create_user(engine, FIRST_ADMIN_NAME, password, role="admin")
+    return [
+        f"administrator '{FIRST_ADMIN_NAME}' created with the one-time password: {password}",
+        "write it down now and change it after the first login; it is not shown again",
+    ]
+
+
+def prepare_dagster_home(settings: Settings) -> tuple[Path, str]:
     """Create the persistent Dagster home and install the project's ``dagster.yaml`` in it.
 
     A persistent home matters: a temporary one loses run history, sensor cursors and
-    run keys, so sensors would fire again on old files.
+    run keys, so sensors would fire again on old files. A home an administrator chose
+    with ``DAGSTER_HOME`` keeps its own ``dagster.yaml``; only a missing one is filled in.
+    Returns the home and a line saying which instance config is used.
     """
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
     template = project_root() / "dagster.yaml"
     target = home / "dagster.yaml"
+    if settings.dagster_home_dir is not None and target.exists():
+        return home, f"DAGSTER_HOME {home} (its own dagster.yaml)"
     if template.is_file() and (not target.exists() or target.read_bytes() != template.read_bytes()):
         shutil.copyfile(template, target)
-    return home
+    origin = "DAGSTER_HOME" if settings.dagster_home_dir is not None else "Dagster home"
+    return home, f"{origin} {home}"

@@ -40,3 +40,29 @@ def test_ctrl_c_reaches_the_child_and_the_launcher_waits_for_it(tmp_path):
     out, _ = process.communicate(timeout=20)
     assert "stopped gracefully" in out
     assert process.returncode == 0
+
+
+def test_launch_and_its_bootstrap_modules_need_only_the_standard_library():
+    """They run before anything is installed: no site-packages (-S), no user paths (-I)."""
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import launch; "
+        "import elt_project.launcher.selfupdate, elt_project.launcher.local_postgres, "
+        "elt_project.launcher.installer; print('ok')"
+    )
+    run = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", code, str(project_root())], capture_output=True, text=True, timeout=60
+    )
+    assert run.stdout.strip() == "ok", run.stderr
+
+
+def test_too_old_a_python_gets_the_download_hint(monkeypatch, capsys):
+    sys.path.insert(0, str(project_root()))
+    try:
+        import launch
+    finally:
+        sys.path.remove(str(project_root()))
+    monkeypatch.setattr(launch, "MIN_PYTHON", (99, 0))
+    assert launch.check_python(1, 8) is False
+    out = capsys.readouterr().out
+    assert out.startswith("[1/8] Checking for Python... Python ")
+    assert "is too old" in out and "python.org/downloads" in out and "Add Python to PATH" in out
