@@ -34,6 +34,7 @@ SCRIPT_TABLES: dict[str, tuple[str, ...]] = {
     "04_setup_users_and_permissions.sql": ("elt_users", "elt_user_permissions"),
     "05_setup_data_enrichment.sql": ("data_enrichment_rules",),
     "06_setup_analytics.sql": ("analytics_config", "analytics_predictions"),
+    "07_setup_data_steward.sql": ("steward_editable_tables", "steward_audit_log"),
 }
 
 SCRIPT_DIALECTS = ("mssql", "postgresql", "sqlite")
