@@ -32,12 +32,15 @@ def _register() -> None:
         run_commands,
         service_commands,
         sqlgen_commands,
+        steward_commands,
         user_commands,
     )
 
     for module in (db_commands, run_commands, sqlgen_commands, demo_commands, service_commands, user_commands):
         for command in module.COMMANDS:
             main.add_command(command)
+    for command in steward_commands.COMMANDS:
+        main.add_command(command)
     from elt_project.orchestration import cli_commands as orchestration_commands
 
     for command in orchestration_commands.COMMANDS:
