@@ -50,6 +50,9 @@ class Settings(BaseModel):
     )
     openai_api_key: SecretStr | None = Field(default=None, description="Enables the AI features.")
     analytics_public_url: str | None = Field(default=None, description="Public link to the hub.")
+    search_engine: str | None = Field(
+        default=None, description="Semantic search engine: embeddings (default), openai or tfidf."
+    )
     data_dir: Path = Field(description="Where the embedded warehouse, Dagster home and incoming files live.")
     transforms_dir: Path = Field(description="Folder of SQLite transform scripts (<procedure>.sql).")
     bind_host: str = Field(default="127.0.0.1", description="Interface every service listens on.")
@@ -139,6 +142,7 @@ _ENV_NAMES = {
     "CREDENTIAL_TARGET": "credential_target",
     "OPENAI_API_KEY": "openai_api_key",
     "ANALYTICS_PUBLIC_URL": "analytics_public_url",
+    "ELT_SEARCH_ENGINE": "search_engine",
     "ELT_DATA_DIR": "data_dir",
     "ELT_TRANSFORMS_DIR": "transforms_dir",
     "BIND_HOST": "bind_host",

@@ -30,6 +30,7 @@ def _register() -> None:
         db_commands,
         demo_commands,
         run_commands,
+        search_commands,
         service_commands,
         sqlgen_commands,
         steward_commands,
@@ -39,7 +40,7 @@ def _register() -> None:
     for module in (db_commands, run_commands, sqlgen_commands, demo_commands, service_commands, user_commands):
         for command in module.COMMANDS:
             main.add_command(command)
-    for command in steward_commands.COMMANDS:
+    for command in steward_commands.COMMANDS + search_commands.COMMANDS:
         main.add_command(command)
     from elt_project.orchestration import cli_commands as orchestration_commands
 
