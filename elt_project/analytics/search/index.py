@@ -10,10 +10,10 @@ cells' vectors, and the same cell value ("Home Goods", "West") recurs across
 thousands of rows, so each distinct value is embedded once. A refresh embeds only
 values it has never seen; a row costs a fingerprint comparison.
 
-Incremental refresh, per table: when its row count, its newest load timestamp and
-its newest steward edit are what the index last saw, the table is skipped;
-otherwise its keys and text cells are read, and only rows whose fingerprint is new
-or changed are rewritten (removed rows are dropped). The index is one SQLite file
+Incremental refresh, per table: a table with a load timestamp whose row count,
+newest timestamp and newest steward edit are what the index last saw is skipped;
+otherwise its keys and text cells are read (no embedding), and only rows whose
+fingerprint is new or changed are rewritten; removed rows are dropped. The index is one SQLite file
 per engine under ``<data_dir>/search/``; it is a cache and can be deleted at any
 time.
 """
@@ -199,7 +199,9 @@ def refresh(engine: Engine, encoder, data_dir: Path, *, tables: list[str] | None
             report.tables += 1
             state = _state(engine, table)
             stored = db.execute("SELECT state FROM sources WHERE table_name = ?", (name,)).fetchone()
-            if stored is not None and json.loads(stored[0]) == state:
+            # Only a table with a load timestamp can be judged unchanged from its summary: without
+            # one, an update plus a delete keeps the count, so its rows are compared every time.
+            if state["stamp"] is not None and stored is not None and json.loads(stored[0]) == state:
                 report.skipped_tables += 1
                 continue
             _refresh_table(db, engine, encoder, table, report)
