@@ -29,6 +29,7 @@ from elt_project.auth.roles import has_role
 from elt_project.db.schema import elt_pipeline_configs
 
 _CACHE: dict[str, tuple[float, LoadedIndex]] = {}
+KINDS = ("table", "column", "row")
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class LoadedIndex:
     keys: list[str]
     texts: list[str]
     kinds: list[str]
+    kind_codes: np.ndarray  # index into KINDS, per document
 
     @property
     def size(self) -> int:
@@ -121,6 +123,7 @@ def load_index(path: Path, encoder) -> LoadedIndex | None:
         keys=[d[2] for d in docs],
         texts=[d[3] for d in docs],
         kinds=[d[0] for d in docs],
+        kind_codes=np.array([KINDS.index(d[0]) for d in docs], dtype=np.int8),
     )
     _CACHE[str(path)] = (stamp, loaded)
     return loaded
@@ -159,20 +162,22 @@ def search(
     """The ``limit`` best documents for ``query`` among tables in ``visible`` (None: every indexed table)."""
     if loaded is None or loaded.size == 0 or not query.strip():
         return []
+    from threadpoolctl import threadpool_limits
+
     vector = encoder.encode([query.strip()])
-    if sparse.issparse(vector):  # TF-IDF: the value side carries the IDF weights
-        value_scores = np.asarray(loaded.values @ vector.T.toarray()).ravel()
-    else:
-        value_scores = loaded.values @ vector[0]
+    with threadpool_limits(limits=1, user_api="blas"):  # small products: threads only add contention
+        if sparse.issparse(vector):  # TF-IDF: the value side carries the IDF weights
+            value_scores = np.asarray(loaded.values @ vector.T.toarray()).ravel()
+        else:
+            value_scores = loaded.values @ vector[0]
     scores = np.asarray(loaded.cells @ value_scores).ravel() / loaded.norms
     allowed = np.ones(loaded.size, dtype=bool)
     if visible is not None:
-        allowed_tables = [
-            i for i, name in enumerate(loaded.table_names) if name.lower() in {v.lower() for v in visible}
-        ]
+        wanted = {v.lower() for v in visible}
+        allowed_tables = [i for i, name in enumerate(loaded.table_names) if name.lower() in wanted]
         allowed = np.isin(loaded.tables, allowed_tables)
     if kinds is not None:
-        allowed &= np.isin(np.array(loaded.kinds), list(kinds))
+        allowed &= np.isin(loaded.kind_codes, [KINDS.index(k) for k in kinds])
     scores = np.where(allowed, scores, -np.inf)
     count = min(limit, int(allowed.sum()))
     if count <= 0:
