@@ -49,6 +49,8 @@ class Settings(BaseModel):
         default=DEFAULT_CREDENTIAL_TARGET, description="Keyring service holding the DB login."
     )
     openai_api_key: SecretStr | None = Field(default=None, description="Enables the AI features.")
+    openai_base_url: str | None = Field(default=None, description="Any OpenAI-compatible server (e.g. a local one).")
+    openai_model: str = Field(default="gpt-4o-mini", description="Model the hub asks for SQL.")
     analytics_public_url: str | None = Field(default=None, description="Public link to the hub.")
     search_engine: str | None = Field(
         default=None, description="Semantic search engine: embeddings (default), openai or tfidf."
@@ -141,6 +143,8 @@ _ENV_NAMES = {
     "DB_TRUST_SERVER_CERTIFICATE": "db_trust_server_certificate",
     "CREDENTIAL_TARGET": "credential_target",
     "OPENAI_API_KEY": "openai_api_key",
+    "OPENAI_BASE_URL": "openai_base_url",
+    "OPENAI_MODEL": "openai_model",
     "ANALYTICS_PUBLIC_URL": "analytics_public_url",
     "ELT_SEARCH_ENGINE": "search_engine",
     "ELT_DATA_DIR": "data_dir",

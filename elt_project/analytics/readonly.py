@@ -1,8 +1,9 @@
 """The second safety layer: the database itself refuses to write, whatever SQL reaches it.
 
 - SQLite: a separate connection opened ``mode=ro`` with ``PRAGMA query_only``, an
-  authorizer that allows only reading (no ATTACH, PRAGMA or writes), and a
-  progress handler that stops a query after the timeout.
+  authorizer that allows only reading (no ATTACH, PRAGMA or writes, and no reading
+  of account or metadata tables), and a progress handler that stops a query after
+  the timeout.
 - PostgreSQL: a ``READ ONLY`` transaction with ``statement_timeout``; the statement
   is sent as a prepared statement, so a stacked second statement cannot run.
 - SQL Server: the hub should connect with a read-only login (see the README); each
@@ -16,11 +17,10 @@ from __future__ import annotations
 import sqlite3
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from elt_project.analytics.hub_config import is_protected
 from elt_project.errors import EltError
 
 DEFAULT_TIMEOUT_S = 15.0
@@ -50,40 +50,33 @@ def _sqlite_authorizer(action, arg1, arg2, _db, _trigger):
         return sqlite3.SQLITE_DENY
     if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in _SQLITE_DENIED_FUNCTIONS:
         return sqlite3.SQLITE_DENY
-    if action == sqlite3.SQLITE_READ and (arg1 or "").lower().startswith("sqlite_"):
-        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_READ and ((arg1 or "").lower().startswith("sqlite_") or is_protected(arg1 or "")):
+        return sqlite3.SQLITE_DENY  # accounts and metadata stay unreadable even if a query reaches them
     return sqlite3.SQLITE_OK
 
 
-@lru_cache(maxsize=8)
-def _sqlite_readonly_engine(path: str) -> Engine:
-    def connect() -> sqlite3.Connection:
-        uri = f"file:{path}?mode=ro"
-        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30)
-        conn.execute("PRAGMA query_only = ON")
-        conn.set_authorizer(_sqlite_authorizer)
-        return conn
-
-    return sa.create_engine("sqlite://", creator=connect, pool_pre_ping=False)
+def _sqlite_readonly_connection(path: str) -> sqlite3.Connection:
+    """A fresh connection that cannot write (opening one costs well under a millisecond)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    conn.execute("PRAGMA query_only = ON")
+    conn.set_authorizer(_sqlite_authorizer)
+    return conn
 
 
 def _sqlite_run(engine: Engine, sql: str, max_rows: int, timeout_s: float) -> QueryResult:
     path = engine.url.database
     if not path or path == ":memory:":
         raise QueryFailed("An in-memory SQLite warehouse cannot be opened read-only; use a file.")
-    ro = _sqlite_readonly_engine(path)
-    with ro.connect() as conn:
-        raw = conn.connection.dbapi_connection
+    conn = _sqlite_readonly_connection(path)
+    try:
         deadline = time.monotonic() + timeout_s
-        raw.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10_000)
-        try:
-            cursor = raw.cursor()
-            cursor.execute(sql)
-            columns = [d[0] for d in cursor.description or []]
-            rows = [list(row) for row in cursor.fetchmany(max_rows)]
-            cursor.close()
-        finally:
-            raw.set_progress_handler(None, 0)
+        conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10_000)
+        cursor = conn.execute(sql)
+        columns = [d[0] for d in cursor.description or []]
+        rows = [list(row) for row in cursor.fetchmany(max_rows)]
+        cursor.close()
+    finally:
+        conn.close()
     return QueryResult(columns, rows)
 
 

@@ -27,6 +27,7 @@ def main() -> None:
 
 def _register() -> None:
     from elt_project.cli import (
+        ask_commands,
         db_commands,
         demo_commands,
         run_commands,
@@ -37,7 +38,8 @@ def _register() -> None:
         user_commands,
     )
 
-    for module in (db_commands, run_commands, sqlgen_commands, demo_commands, service_commands, user_commands):
+    modules = (db_commands, run_commands, sqlgen_commands, demo_commands, service_commands, user_commands)
+    for module in (*modules, ask_commands):
         for command in module.COMMANDS:
             main.add_command(command)
     for command in steward_commands.COMMANDS + search_commands.COMMANDS:

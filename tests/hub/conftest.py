@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from elt_project.auth.accounts import Account, create_user
 from elt_project.hub.registry import load_pages
-from elt_project.hub.session import ACCOUNT_KEY
+from elt_project.hub.session import ACCOUNT_KEY  # noqa: F401  (re-exported for page tests)
 from elt_project.settings import project_root
 
 ENTRY = str(project_root() / "analytics_ui.py")
@@ -65,3 +65,6 @@ def logged_in_app(account: Account | None, *, page: str | None = None, timeout: 
     if page is not None:
         open_page(at, page, timeout=timeout)
     return at
+
+
+from tests.analytics.conftest import sales_engine  # noqa: E402, F401  (a small sales warehouse for page tests)

@@ -28,10 +28,17 @@ from elt_project.analytics.nl2sql.sqlbuild import Col, Dim, Filter, Measure, Pla
 from elt_project.analytics.nl2sql.timewindows import extract_time
 from elt_project.analytics.schema_context import SchemaContext
 
+_COUNTED = re.compile(r"\b(?:which|what|list|show|name)\s+(?:the\s+)?(\d+|" + "|".join(_NUM) + r")\s+(?=[a-z]+s\b)")
+
 
 def _top_n(reading: _Reading) -> tuple[str | None, int | None]:
     m = _TOP.search(reading.text)
     if not m:
+        counted = _COUNTED.search(reading.text)  # "which 5 customers spent the most": the order comes later
+        if counted:
+            reading.blank(counted.span(1))
+            n = int(counted[1]) if counted[1].isdigit() else _NUM[counted[1]]
+            return "superlative", n
         return None, None
     word, count = (m[1], m[2]) if m[1] else (m[4], m[3])
     n = int(count) if count.isdigit() else _NUM[count]
@@ -164,6 +171,11 @@ def read_question(reading: _Reading, context: SchemaContext, today: date) -> Pla
                 dims.append((dim_cols, word))
             elif entity is None or (agg == "count" and entity_word in _ROW_WORDS):
                 entity, entity_word = entity_table, word
+            elif word in _ROW_WORDS and entity_word not in _ROW_WORDS and (limit or superlative):
+                # "top 10 customers by number of orders": rank the first entity by counting the second
+                if label := _label_column(context, entity):
+                    dims.append(([label], entity_word))
+                entity, entity_word = entity_table, word
             elif dim_cols:
                 dims.append((dim_cols, word))
             continue
@@ -176,7 +188,7 @@ def read_question(reading: _Reading, context: SchemaContext, today: date) -> Pla
             candidates.append((cols, word, positions[i]))
             continue
         if word in vocab.STOPWORDS or word in _ROW_WORDS:
-            if word in ("selling", "seller", "sellers", "sold") and superlative:
+            if word in ("selling", "seller", "sellers", "sold", "sells", "sell", "popular"):
                 selling = True
             continue
         unknown.append(word)
@@ -192,7 +204,7 @@ def read_question(reading: _Reading, context: SchemaContext, today: date) -> Pla
             compared.append(None)
     if candidates:
         measure_cols = candidates[0][0]
-    elif selling:
+    elif selling and (superlative or limit):
         measure_cols = _measure_columns("revenue", context)
     if unknown:
         raise NotUnderstood(
@@ -202,6 +214,8 @@ def read_question(reading: _Reading, context: SchemaContext, today: date) -> Pla
     # The table to read from: where the measure lives, else the counted entity, else the biggest fact.
     if measure_cols:
         base = measure_cols[0].table
+    elif entity and (limit or superlative) and facts and not vocab.measures(context.tables[entity], context):
+        base = next((f for f in facts if _reachable(context, f, entity)), facts[0])
     elif (
         entity
         and values
@@ -232,7 +246,11 @@ def read_question(reading: _Reading, context: SchemaContext, today: date) -> Pla
     info = context.tables[base]
     if (limit or superlative) and not dims and entity and entity != base and (label := _label_column(context, entity)):
         dims.append(([label], entity_word or entity))
-        entity = None if measure_cols else entity
+        entity = None
+        if not measure_cols:  # "top 5 products": ranked by the main revenue-like measure, named in the answer
+            measure_cols = [c for c in _measure_columns("revenue", context) if c.table == base][:1]
+            if not measure_cols:
+                raise NotUnderstood("I could not tell what to rank by; add e.g. 'by revenue'.", reading.understood)
 
     # "How many different categories": the distinct values of a named column.
     if distinct and not measure_cols and entity is None and dims:
@@ -289,6 +307,8 @@ def read_question(reading: _Reading, context: SchemaContext, today: date) -> Pla
         table, column = key.split(".", 1)
         plan.filters.append(Filter(Col(table, column), "in", found))
         reading.understood.append(f"{key} in {found}")
+        if len(found) > 1 and not any(d.col == Col(table, column) for d in plan.dims):
+            plan.dims.append(Dim(Col(table, column), column))  # "Apparel vs Toys": one row for each
 
     # Numeric comparisons: on the measure's column per row, or on the aggregate when grouped.
     for (op, value, _), named in zip(comparisons, compared, strict=True):
@@ -323,15 +343,33 @@ def read_question(reading: _Reading, context: SchemaContext, today: date) -> Pla
 
     # Ranking.
     if limit:
+        if order == "superlative":
+            order = superlative or "desc"
         plan.order, plan.limit = order, limit
         if not plan.dims:
             raise NotUnderstood("a top-N needs something to rank (products, regions…).", reading.understood)
-    elif superlative and plan.dims and not time.bucket:
-        plan.order, plan.limit = superlative, 1
+    elif superlative and plan.dims:
+        plural = any(word.endswith("s") and vocab.singular(word) != word for _, word in dims)
+        plan.order, plan.limit = superlative, 10 if plural else 1  # "best customers": a short list
         reading.understood.append("the highest" if superlative == "desc" else "the lowest")
     elif superlative and not plan.dims and plan.measures[0].agg == "sum" and agg is None:
         plan.measures[0] = Measure("max" if superlative == "desc" else "min", plan.measures[0].col, "value")
     return plan
 
 
-__all__ = ["read_question"]
+def last_understood(plan: Plan) -> str:
+    """A one-line reading of a plan, for the answer's explanation."""
+    parts = [f"{m.label}" for m in plan.measures]
+    if plan.dims:
+        parts.append("by " + ", ".join(d.label for d in plan.dims))
+    for flt in plan.filters:
+        parts.append(f"where {flt.col.column} {flt.op} {', '.join(str(v) for v in flt.values)}")
+    for flt in plan.having:
+        parts.append(f"keeping groups with {plan.measures[0].label} {flt.op} {flt.values[0]}")
+    if plan.window:
+        parts.append(f"in {plan.window.label} ({plan.date_col.column})")
+    if plan.periods:
+        parts.append("comparing " + " and ".join(w.label for w in plan.periods))
+    if plan.limit:
+        parts.append(f"{'top' if plan.order == 'desc' else 'bottom'} {plan.limit}")
+    return f"Read from {plan.base}: " + "; ".join(parts) + "."
