@@ -236,3 +236,21 @@ def test_cli_json_output(warehouse, database_url, tmp_path):
     scores = [r["score"] for r in payload["results"]]
     assert scores == sorted(scores, reverse=True)
     assert {r["key"] for r in payload["results"]} == {"1", "2", "3"}
+
+
+@needs_model
+def test_schema_hints_narrow_the_llm_context_to_the_tables_a_question_means(warehouse, settings):
+    from elt_project.analytics import hub_config
+    from elt_project.analytics.nl2sql.llm import relevant_tables
+    from elt_project.analytics.schema_context import get_context
+    from elt_project.analytics.search import encoder_for, schema_hints
+
+    with warehouse.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE web_visits (visit_no INTEGER PRIMARY KEY, page_url VARCHAR(200))"))
+    refresh(warehouse, encoder_for(settings), settings.data_dir)
+    question = "which household goods and apparel do we offer"
+    hinted = [hit.table for hit in schema_hints(warehouse, settings, question)]
+    assert hinted[0] == "catalog_items"
+    schema = get_context(warehouse, hub_config.allowed_tables(warehouse), force=True)
+    assert relevant_tables(question, schema) == ["catalog_items", "web_visits"]  # no shared word: everything
+    assert relevant_tables(question, schema, hints=hinted[:1]) == ["catalog_items"]
