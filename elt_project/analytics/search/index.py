@@ -40,6 +40,8 @@ from elt_project.pipeline.tables import LINEAGE_COLUMNS
 #: Rows read per table at most; beyond it the table is indexed in part (and the report says so).
 MAX_ROWS_PER_TABLE = 500_000
 _FETCH = 10_000
+#: Bumped when the file's layout changes; an index of another layout is rebuilt.
+INDEX_FORMAT = 2
 _EMBED_BATCH = 512
 _TIMESTAMP_COLUMNS = ("load_timestamp", "updated_at", "loaded_at", "modified_at", "last_modified")
 _ID_LIKE = re.compile(r"(^id$|_id$|_key$|_hash$|sku$|_code$|^uuid$)", re.I)
@@ -48,7 +50,7 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS vals (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE, vec BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS docs (
     id INTEGER PRIMARY KEY, kind TEXT NOT NULL, table_name TEXT NOT NULL, row_key TEXT NOT NULL,
-    fingerprint TEXT NOT NULL, text TEXT NOT NULL, value_ids TEXT NOT NULL, UNIQUE (table_name, row_key)
+    fingerprint TEXT NOT NULL, text TEXT NOT NULL, value_ids BLOB NOT NULL, UNIQUE (table_name, row_key)
 );
 CREATE TABLE IF NOT EXISTS sources (table_name TEXT PRIMARY KEY, state TEXT NOT NULL);
 """
@@ -87,9 +89,9 @@ def open_index(path: Path, encoder) -> sqlite3.Connection:
     db = sqlite3.connect(path)
     db.executescript(_SCHEMA)
     model = db.execute("SELECT value FROM meta WHERE name = 'model'").fetchone()
-    if model is not None and model[0] != encoder.model_id:
+    if model is not None and model[0] != f"{encoder.model_id}/{INDEX_FORMAT}":
         db.executescript("DELETE FROM docs; DELETE FROM vals; DELETE FROM sources;")
-    db.execute("INSERT OR REPLACE INTO meta VALUES ('model', ?)", (encoder.model_id,))
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('model', ?)", (f"{encoder.model_id}/{INDEX_FORMAT}",))
     db.commit()
     return db
 
@@ -267,7 +269,7 @@ def _write_documents(db: sqlite3.Connection, encoder, table_name: str, pending, 
         "ON CONFLICT (table_name, row_key) DO UPDATE SET kind = excluded.kind, fingerprint = excluded.fingerprint, "
         "text = excluded.text, value_ids = excluded.value_ids",
         [
-            (kind, table_name, key, fingerprint, text, json.dumps([known[v] for v in values]))
+            (kind, table_name, key, fingerprint, text, np.array([known[v] for v in values], dtype=np.int32).tobytes())
             for kind, key, fingerprint, text, values in pending
         ],
     )

@@ -12,7 +12,6 @@ may not see never reaches the results (see :func:`visible_tables`).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,12 +105,18 @@ def load_index(path: Path, encoder) -> LoadedIndex | None:
             shape=(len(value_rows), width),
         )
         values = _idf_weighted(values)
-    rows, cols = [], []
-    for i, doc in enumerate(docs):
-        ids = [position[v] for v in json.loads(doc[4]) if v in position]
-        rows.extend([i] * len(ids))
-        cols.extend(ids)
-    cells = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(docs), len(value_rows)))
+    # Value ids are dense row numbers of ``vals`` in id order: map them through one lookup array.
+    lookup = np.full(max(position, default=0) + 1, -1, dtype=np.int64)
+    for vid, index in position.items():
+        lookup[vid] = index
+    ids = [np.frombuffer(doc[4], dtype=np.int32) for doc in docs]
+    lengths = np.fromiter((len(i) for i in ids), dtype=np.int64, count=len(ids))
+    cols = lookup[np.concatenate(ids)] if ids else np.zeros(0, dtype=np.int64)
+    rows = np.repeat(np.arange(len(docs)), lengths)
+    keep = cols >= 0
+    cells = sparse.csr_matrix(
+        (np.ones(int(keep.sum()), np.float32), (rows[keep], cols[keep])), shape=(len(docs), len(value_rows))
+    )
     table_names = sorted({d[1] for d in docs})
     table_index = {name: i for i, name in enumerate(table_names)}
     loaded = LoadedIndex(
