@@ -189,6 +189,9 @@ def test_quality_rules_of_the_table_fail_refuses_with_the_rule_name_warn_saves(s
 
 def test_editing_a_key_or_dropping_rows_in_the_editor_is_refused(shop):
     opened = table_rows(shop)
+    added_and_ticked = {"sku": "X-1", "name": "Never saved"}
+    changes = changes_from_edit(products, opened, [*opened, added_and_ticked], [opened[2], added_and_ticked])
+    assert [(c.key, c.delete) for c in changes] == [({"sku": "M-1"}, True)]
     with pytest.raises(ValueProblem, match="disappeared from the editor"):
         changes_from_edit(products, opened, opened[:2], [])
     with pytest.raises(ValueProblem, match="appears twice"):

@@ -313,13 +313,13 @@ def changes_from_edit(
         if ident in seen:
             raise ValueProblem(f"Row {position}: the key {ident if len(ident) > 1 else ident[0]} appears twice.")
         seen.add(ident)
+        if ident in deleted:
+            continue  # removed (or, for a row added and ticked in the same session, never written)
         old = before.get(ident)
         key = dict(zip(keys, ident))
         if old is None:
             values = {c: row.get(c) for c in columns if c not in keys and not _is_missing(row.get(c))}
             changes.append(RowChange(key=key, values=values, is_new=True))
-            continue
-        if ident in deleted:
             continue
         changed = {c: row.get(c) for c in columns if c in row and not same(row.get(c), old.get(c), table.c[c])}
         if changed:
