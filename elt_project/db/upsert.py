@@ -67,12 +67,19 @@ def drop_stage(conn: Connection, stage: sa.Table) -> None:
         stage.drop(conn)
 
 
-def apply_stage(conn: Connection, target: sa.Table, stage: sa.Table, keys: Sequence[str]) -> None:
-    """Upsert the stage's ``U`` rows into ``target`` on ``keys`` and delete its ``D`` rows."""
+def apply_stage(conn: Connection, target: sa.Table, stage: sa.Table, keys: Sequence[str]) -> list[dict] | None:
+    """Upsert the stage's ``U`` rows into ``target`` on ``keys`` and delete its ``D`` rows.
+
+    On PostgreSQL, returns the keys of the rows the upsert *inserted* (``xmax = 0``):
+    a row another transaction added after the caller looked, and committed while
+    this upsert waited for it, is updated rather than inserted, and the caller can
+    tell. SQLite (one writer at a time) and SQL Server (HOLDLOCK) cannot interleave
+    like that; they return None.
+    """
     columns = [c.name for c in stage.columns if c.name != OP_COLUMN]
     if conn.dialect.name == "mssql":
         conn.exec_driver_sql(merge_sql(conn.dialect, target, stage, keys, columns))
-        return
+        return None
     upsert = sa.select(*(stage.c[name] for name in columns)).where(stage.c[OP_COLUMN] == "U")
     insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(target)
     # SQLite needs the WHERE (present above) to tell the SELECT from the ON CONFLICT clause.
@@ -84,9 +91,16 @@ def apply_stage(conn: Connection, target: sa.Table, stage: sa.Table, keys: Seque
         )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=list(keys))
-    conn.execute(statement)
+    inserted = None
+    if conn.dialect.name == "postgresql":
+        fresh = sa.literal_column("(xmax = 0)", sa.Boolean).label("_inserted")
+        rows = conn.execute(statement.returning(*(target.c[key] for key in keys), fresh)).mappings()
+        inserted = [{key: row[key] for key in keys} for row in rows if row["_inserted"]]
+    else:
+        conn.execute(statement)
     matches = sa.and_(*(stage.c[key] == target.c[key] for key in keys), stage.c[OP_COLUMN] == "D")
     conn.execute(sa.delete(target).where(sa.exists().where(matches)))
+    return inserted
 
 
 def merge_sql(

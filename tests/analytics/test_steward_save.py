@@ -206,3 +206,38 @@ def test_mssql_merge_is_one_statement_with_holdlock_that_parses_as_tsql():
     assert "WHEN MATCHED AND s._steward_op = 'D' THEN DELETE" in text
     parsed = sqlglot.parse(text, read="tsql")
     assert len(parsed) == 1 and parsed[0].key == "merge"
+
+
+def test_a_row_added_by_another_transaction_while_the_save_waits_is_not_overwritten(shop):
+    """The other transaction inserts the same new key and commits while our save is blocked on it."""
+    import threading
+    import time
+
+    other = shop.connect()
+    transaction = other.begin()
+    other.execute(products.insert().values(sku="N-9", name="Theirs", stock=1))
+    outcome: dict = {}
+
+    def save() -> None:
+        try:
+            apply_changes(
+                shop,
+                "shop_products",
+                [RowChange(key={"sku": "N-9"}, values={"name": "Ours"}, is_new=True)],
+                username="sam",
+            )
+            outcome["result"] = "saved"
+        except SaveRefused as exc:
+            outcome["result"] = str(exc)
+
+    worker = threading.Thread(target=save)
+    worker.start()
+    time.sleep(1.5)  # the save is now waiting on the other transaction's row (PostgreSQL) or lock (SQLite)
+    assert worker.is_alive()
+    transaction.commit()
+    other.close()
+    worker.join(timeout=60)
+    assert "added by someone else" in outcome["result"]
+    rows = {r["sku"]: r for r in table_rows(shop)}
+    assert rows["N-9"]["name"] == "Theirs"
+    assert _audit(shop) == []

@@ -297,11 +297,22 @@ def _write(conn, table, keys, planned, current, result: SaveResult, username: st
             ]
     stage = upsert.create_stage(conn, table, columns)
     conn.execute(stage.insert(), staged)
-    upsert.apply_stage(conn, table, stage, keys)
+    inserted = upsert.apply_stage(conn, table, stage, keys)
+    if inserted is not None:
+        _refuse_raced_inserts(planned, current, {key_text(k) for k in inserted})
     result.warnings = _check_rules(conn, table, stage, keys)
     _write_audit(conn, audit)
     upsert.drop_stage(conn, stage)
     result.audit_rows = len(audit)
+
+
+def _refuse_raced_inserts(planned: list[RowChange], current: dict[str, dict], inserted: set[str]) -> None:
+    """A row meant as new that another save added (and committed) meanwhile must not be overwritten."""
+    for change in planned:
+        text = change.key_text()
+        if not change.delete and text not in current and text not in inserted:
+            conflict = Conflict(text, "a row with this key was added by someone else since you opened the table")
+            raise SaveRefused(_refusal_message([conflict]), conflicts=[conflict])
 
 
 def _check_rules(conn: Connection, table: sa.Table, stage: sa.Table, keys: list[str]) -> list[str]:
