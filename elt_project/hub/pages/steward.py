@@ -88,7 +88,8 @@ def render() -> None:
         st.error(str(exc))
         return
     snapshot_key, version_key = f"steward_snapshot_{name}", f"steward_version_{name}"
-    if snapshot_key not in st.session_state or st.button("Reload from the warehouse", key="steward_reload"):
+    reload = st.button("Reload from the warehouse", key="steward_reload")
+    if reload or snapshot_key not in st.session_state:
         _reopen(engine, table, snapshot_key, version_key)
     _show_flash()
     original = st.session_state[snapshot_key]
