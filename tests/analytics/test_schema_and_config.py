@@ -62,3 +62,8 @@ def test_home_kpis_of_the_sales_table(sales_engine, sales_rows):
     assert kpis["Revenue"] == f"{float(sum(r['amount'] for r in sales_rows)):,.0f}"
     assert kpis["Customers"] == str(len({r["customer_id"] for r in sales_rows}))
     assert kpis["Latest order"] == max(r["order_date"] for r in sales_rows).isoformat()
+
+
+def test_an_unmigrated_warehouse_gets_one_clear_sentence(bare_engine):
+    with pytest.raises(ConfigurationError, match="elt db upgrade"):
+        hub_config.allowed_tables(bare_engine)
