@@ -13,7 +13,7 @@ may not see never reaches the results (see :func:`visible_tables`).
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +62,7 @@ class LoadedIndex:
     texts: list[str]
     kinds: list[str]
     kind_codes: np.ndarray  # index into KINDS, per document
+    masks: dict = field(default_factory=dict)  # (visible, kinds) -> which documents may be returned
 
     @property
     def size(self) -> int:
@@ -176,14 +177,8 @@ def search(
         else:
             value_scores = loaded.values @ vector[0]
     scores = np.asarray(loaded.cells @ value_scores).ravel() / loaded.norms
-    allowed = np.ones(loaded.size, dtype=bool)
-    if visible is not None:
-        wanted = {v.lower() for v in visible}
-        allowed_tables = [i for i, name in enumerate(loaded.table_names) if name.lower() in wanted]
-        allowed = np.isin(loaded.tables, allowed_tables)
-    if kinds is not None:
-        allowed &= np.isin(loaded.kind_codes, [KINDS.index(k) for k in kinds])
-    scores = np.where(allowed, scores, -np.inf)
+    allowed = _allowed(loaded, visible, kinds)
+    scores[~allowed] = -np.inf
     count = min(limit, int(allowed.sum()))
     if count <= 0:
         return []
@@ -200,6 +195,24 @@ def search(
         for i in best
         if np.isfinite(scores[i])
     ]
+
+
+def _allowed(loaded: LoadedIndex, visible: set[str] | None, kinds: set[str] | None) -> np.ndarray:
+    """Which documents a search may return; cached per index, visible tables and kinds."""
+    key = (None if visible is None else frozenset(v.lower() for v in visible), frozenset(kinds or ()))
+    cached = loaded.masks.get(key)
+    if cached is not None:
+        return cached
+    allowed = np.ones(loaded.size, dtype=bool)
+    if visible is not None:
+        chosen = [i for i, name in enumerate(loaded.table_names) if name.lower() in key[0]]
+        allowed = np.isin(loaded.tables, chosen)
+    if kinds is not None:
+        allowed &= np.isin(loaded.kind_codes, [KINDS.index(k) for k in kinds])
+    if len(loaded.masks) > 64:
+        loaded.masks.clear()
+    loaded.masks[key] = allowed
+    return allowed
 
 
 def visible_tables(engine: Engine, account: Account | None) -> set[str]:
