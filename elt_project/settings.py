@@ -52,6 +52,9 @@ class Settings(BaseModel):
     openai_base_url: str | None = Field(default=None, description="Any OpenAI-compatible server (e.g. a local one).")
     openai_model: str = Field(default="gpt-4o-mini", description="Model the hub asks for SQL.")
     analytics_public_url: str | None = Field(default=None, description="Public link to the hub.")
+    search_engine: str | None = Field(
+        default=None, description="Semantic search engine: embeddings (default), openai or tfidf."
+    )
     data_dir: Path = Field(description="Where the embedded warehouse, Dagster home and incoming files live.")
     transforms_dir: Path = Field(description="Folder of SQLite transform scripts (<procedure>.sql).")
     output_dir: Path | None = Field(
@@ -197,6 +200,7 @@ _ENV_NAMES = {
     "OPENAI_BASE_URL": "openai_base_url",
     "OPENAI_MODEL": "openai_model",
     "ANALYTICS_PUBLIC_URL": "analytics_public_url",
+    "ELT_SEARCH_ENGINE": "search_engine",
     "ELT_DATA_DIR": "data_dir",
     "ELT_TRANSFORMS_DIR": "transforms_dir",
     "ELT_OUTPUT_DIR": "output_dir",

@@ -36,6 +36,8 @@ COMMAND_MODULES = (
     "elt_project.cli.user_commands",
     "elt_project.cli.scraper_commands",
     "elt_project.cli.ask_commands",
+    "elt_project.cli.search_commands",
+    "elt_project.cli.steward_commands",
     "elt_project.orchestration.cli_commands",
 )
 

@@ -263,6 +263,34 @@ elt_rejected_rows = sa.Table(
     sa.Column("rejected_at", sa.DateTime, nullable=False, server_default=sa.text("CURRENT_TIMESTAMP")),
 )
 
+steward_editable_tables = sa.Table(
+    "steward_editable_tables",
+    metadata,
+    _id(),
+    # A warehouse table an admin allowed stewards to edit in place (it must have a primary key).
+    sa.Column("table_name", Name(), nullable=False, unique=True),
+    sa.Column("allowed_by", Name()),
+    _created_at(),
+)
+
+steward_audit_log = sa.Table(
+    "steward_audit_log",
+    metadata,
+    _id(),
+    # One save of the Data Steward (or one `elt steward apply`) shares one change_id.
+    sa.Column("change_id", Name(36), nullable=False, index=True),
+    sa.Column("changed_by", Name(), nullable=False),
+    sa.Column("changed_at", sa.DateTime, nullable=False),
+    sa.Column("table_name", Name(), nullable=False),
+    # The row's primary key as text: the value itself, or a JSON list for a composite key.
+    sa.Column("row_key", Name(1024), nullable=False),
+    sa.Column("action", Name(10), nullable=False),  # INSERT | UPDATE | DELETE
+    sa.Column("column_name", Name()),
+    sa.Column("old_value", LongText),
+    sa.Column("new_value", LongText),
+    sa.Index("ix_steward_audit_log_table_name_row_key", "table_name", "row_key"),
+)
+
 #: Columns every staging table needs; the generated DDL also adds the lineage columns.
 RUN_ID_COLUMN = "dagster_run_id"
 SOURCE_HASH_COLUMN = "source_file_hash"

@@ -18,6 +18,7 @@ dim_products = sa.Table(
     sa.Column("sku", Name(50), primary_key=True),
     sa.Column("product_name", Name()),
     sa.Column("category", Name(100)),
+    sa.Column("description", Name(500)),
 )
 
 dim_customers = sa.Table(

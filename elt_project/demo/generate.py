@@ -49,6 +49,52 @@ _NOUNS = {
     "Office": ("Notebook", "Pen Set", "Stapler", "Planner", "Folder"),
 }
 
+#: One catalogue sentence per product noun, for the semantic search to read. They name
+#: what a thing is and does, never the words of a shopper's query ("kitchen appliance"
+#: must find the kettle by meaning, not by keyword).
+_DESCRIPTIONS = {
+    "Headphones": "Over-ear wireless headphones with noise cancelling and a 30-hour battery.",
+    "Charger": "Fast USB-C wall charger for phones and tablets.",
+    "Speaker": "Portable bluetooth speaker, splash-proof, with deep bass.",
+    "Monitor": "27-inch display with thin bezels and an adjustable stand.",
+    "Keyboard": "Mechanical keyboard with backlit keys and a detachable cable.",
+    "Lamp": "Bedside light with a warm dimmable bulb and a linen shade.",
+    "Pillow": "Soft memory-foam pillow with a washable cotton cover.",
+    "Kettle": "Electric kettle, 1.7 litres, boils water for tea in two minutes and switches off by itself.",
+    "Blanket": "Knitted wool throw for the sofa, warm and machine washable.",
+    "Vase": "Hand-blown glass vase for fresh flowers.",
+    "Coffee": "Whole roasted arabica beans, medium roast, 1 kg bag.",
+    "Tea": "Loose-leaf green tea in a resealable tin.",
+    "Granola": "Crunchy oat granola with honey, almonds and dried berries.",
+    "Olive Oil": "Cold-pressed extra virgin olive oil from Spain, 750 ml.",
+    "Pasta": "Bronze-cut durum wheat spaghetti, 500 g.",
+    "T-Shirt": "Organic cotton crew-neck tee, regular fit.",
+    "Jacket": "Lightweight waterproof rain jacket with a hood.",
+    "Socks": "Pack of five merino wool socks.",
+    "Cap": "Baseball cap with an adjustable strap and a curved brim.",
+    "Scarf": "Long cashmere scarf in a herringbone weave.",
+    "Yoga Mat": "Non-slip exercise mat, 6 mm thick, with a carrying strap.",
+    "Dumbbell": "Adjustable hand weight from 2 to 20 kg for strength training.",
+    "Bottle": "Insulated steel water bottle that keeps drinks cold for a day.",
+    "Racket": "Graphite tennis racket for intermediate players.",
+    "Ball": "Size 5 match football with stitched panels.",
+    "Puzzle": "1000-piece jigsaw of a mountain lake.",
+    "Robot": "Programmable robot building kit for children aged 8 and up.",
+    "Blocks": "Wooden building blocks in bright colours, 100 pieces.",
+    "Kite": "Single-line diamond kite for the beach.",
+    "Doll": "Rag doll with a cotton dress and embroidered face.",
+    "Lotion": "Unscented body lotion for dry skin.",
+    "Shampoo": "Gentle daily shampoo for all hair types.",
+    "Lip Balm": "Beeswax lip balm with shea butter.",
+    "Serum": "Vitamin C face serum that brightens the complexion.",
+    "Soap": "Handmade olive soap bar with lavender.",
+    "Notebook": "A5 dotted notebook with 160 pages and a hard cover.",
+    "Pen Set": "Set of three gel pens in black, blue and red.",
+    "Stapler": "Desktop stapler for up to 25 sheets.",
+    "Planner": "Undated weekly planner with monthly overviews.",
+    "Folder": "Expanding file folder with 13 pockets.",
+}
+
 PRODUCT_COUNT = 200
 CUSTOMER_COUNT = 2_000
 HISTORY_DAYS = 730
@@ -90,8 +136,10 @@ def products() -> list[dict]:
     for i in range(PRODUCT_COUNT):
         category = CATEGORIES[i % len(CATEGORIES)]
         nouns = _NOUNS[category]
-        name = f"{_ADJECTIVES[(i // 8) % len(_ADJECTIVES)]} {nouns[(i // 80) % len(nouns)]} {i + 1:03d}"
-        rows.append({"sku": f"SKU-{i + 1:05d}", "product_name": name, "category": category})
+        noun = nouns[(i // 80) % len(nouns)]
+        name = f"{_ADJECTIVES[(i // 8) % len(_ADJECTIVES)]} {noun} {i + 1:03d}"
+        row = {"sku": f"SKU-{i + 1:05d}", "product_name": name, "category": category}
+        rows.append(row | {"description": _DESCRIPTIONS[noun]})
     return rows
 
 

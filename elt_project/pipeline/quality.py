@@ -119,6 +119,16 @@ def _prepare(conn: Connection, staging: sa.Table, in_run, rule: QualityRule):
     return rule, column, _failing_condition(conn, staging, column, rule, in_run)
 
 
+def rule_condition(conn: Connection, table: sa.Table, rule: QualityRule):
+    """The condition a failing row of ``table`` meets under ``rule`` (UNIQUE: across the whole table).
+
+    For checks outside a load (the Data Steward's edited rows); ROW_COUNT_MIN, which
+    is about a load's size, gives None.
+    """
+    dialect_expressions.prepare_connection(conn)
+    return _prepare(conn, table, sa.true(), rule)[2]
+
+
 def _count_all(conn: Connection, staging: sa.Table, in_run, checks) -> list[int]:
     """Failing-row counts of every rule (row count for ROW_COUNT_MIN) in one scan."""
     columns = [

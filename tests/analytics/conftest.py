@@ -1,4 +1,4 @@
-"""A small sales warehouse (the demo's table shapes, a few hundred rows) on SQLite and PostgreSQL."""
+"""Small warehouses on SQLite and PostgreSQL: sales (the demo's table shapes) and an editable shop table."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from elt_project.analytics.nl2sql import AskContext, ask_context
+from elt_project.analytics.steward import allowlist
+from elt_project.auth import accounts
 from elt_project.demo import domain
 
 TODAY = date(2026, 6, 15)
@@ -75,3 +78,40 @@ def sales_rows():
 @pytest.fixture
 def ask(sales_engine) -> AskContext:
     return ask_context(sales_engine, today=TODAY)
+
+
+PASSWORD = "correct-horse-battery"
+
+products_meta = sa.MetaData()
+products = sa.Table(
+    "shop_products",
+    products_meta,
+    sa.Column("sku", sa.String(20), primary_key=True),
+    sa.Column("name", sa.String(40), nullable=False),
+    sa.Column("price", sa.Numeric(10, 2)),
+    sa.Column("stock", sa.Integer),
+    sa.Column("launched", sa.Date),
+)
+
+ROWS = [
+    {"sku": "K-1", "name": "Steel Kettle", "price": Decimal("29.90"), "stock": 12, "launched": date(2024, 3, 1)},
+    {"sku": "L-1", "name": "Desk Lamp", "price": Decimal("19.50"), "stock": 40, "launched": date(2023, 9, 15)},
+    {"sku": "M-1", "name": "Coffee Mug", "price": Decimal("7.25"), "stock": 300, "launched": None},
+]
+
+
+@pytest.fixture
+def shop(engine):
+    """The engine, with ``shop_products`` filled and allowed, and accounts sam/sue (steward), ann (analyst)."""
+    products_meta.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(products.insert(), ROWS)
+    for name, role in (("sam", "steward"), ("sue", "steward"), ("ann", "analyst"), ("ada", "admin")):
+        accounts.create_user(engine, name, PASSWORD, role)
+    allowlist.allow(engine, "shop_products", allowed_by="ada")
+    return engine
+
+
+def table_rows(engine) -> list[dict]:
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(sa.select(products).order_by(products.c.sku)).mappings()]

@@ -9,6 +9,7 @@ connection of :mod:`~elt_project.analytics.readonly`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -49,6 +50,8 @@ class AskContext:
     llm_sees_rows: bool = False
     row_limit: int = DEFAULT_ROW_LIMIT
     validate: bool = True  # only the attack tests switch the first layer off, to prove the second
+    #: Tables the semantic search finds for a question (its index, when one was built), for the LLM's context.
+    table_hints: Callable[[str], list[str]] | None = None
 
 
 def llm_config(settings: Settings) -> LlmConfig | None:
@@ -69,7 +72,17 @@ def ask_context(engine: Engine, settings: Settings | None = None, *, today: date
         llm=llm,
         examples=hub_config.list_examples(engine) if llm else [],
         llm_sees_rows=hub_config.llm_may_see_rows(engine) if llm else False,
+        table_hints=_search_hints(engine, settings) if llm else None,
     )
+
+
+def _search_hints(engine: Engine, settings: Settings) -> Callable[[str], list[str]]:
+    def hints(question: str) -> list[str]:
+        from elt_project.analytics.search import schema_hints
+
+        return list(dict.fromkeys(hit.table for hit in schema_hints(engine, settings, question)))
+
+    return hints
 
 
 def run_sql(sql: str, context: AskContext, *, engine_label: str = "sql", explanation: str = "") -> Answer:
@@ -100,7 +113,8 @@ def answer_offline(question: str, context: AskContext) -> Answer:
 def answer_llm(question: str, context: AskContext) -> Answer:
     """The model's SQL, with one retry carrying the error when it is refused or fails."""
     label = _DIALECT_LABELS.get(context.engine.dialect.name, context.engine.dialect.name)
-    messages = messages_for(question, context.schema, context.examples, label)
+    hints = context.table_hints(question) if context.table_hints else []
+    messages = messages_for(question, context.schema, context.examples, label, hints)
     last_error: Exception | None = None
     for _attempt in range(2):
         reply = chat(context.llm, messages)

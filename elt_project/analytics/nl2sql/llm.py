@@ -10,6 +10,7 @@ one more try with the error message.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from elt_project.analytics.hub_config import Example
@@ -35,16 +36,17 @@ class LlmConfig:
     timeout_s: float = 30.0
 
 
-def relevant_tables(question: str, schema: SchemaContext) -> list[str]:
-    """Tables sharing a word with the question, plus the tables they reference; all when none match."""
+def relevant_tables(question: str, schema: SchemaContext, hints: Sequence[str] = ()) -> list[str]:
+    """Tables sharing a word with the question or found by the semantic search (``hints``),
+    plus the tables they reference; all when none match."""
     asked = {singular(w) for w in words(question)}
-    chosen = []
+    chosen = [name for name in hints if name in schema.tables]
     for name, info in schema.tables.items():
         vocabulary = {singular(w) for w in name_words(name)}
         for column in info.columns:
             vocabulary |= {singular(w) for w in name_words(column.name)}
             vocabulary |= {singular(w) for v in column.values or () for w in words(v)}
-        if asked & vocabulary:
+        if asked & vocabulary and name not in chosen:
             chosen.append(name)
     for name in list(chosen):
         chosen += [fk.ref_table for fk in schema.references(name) if fk.ref_table not in chosen]
@@ -66,8 +68,10 @@ def system_prompt(schema: SchemaContext, tables: list[str], dialect_label: str) 
     )
 
 
-def messages_for(question: str, schema: SchemaContext, examples: list[Example], dialect_label: str) -> list[dict]:
-    tables = relevant_tables(question, schema)
+def messages_for(
+    question: str, schema: SchemaContext, examples: list[Example], dialect_label: str, hints: Sequence[str] = ()
+) -> list[dict]:
+    tables = relevant_tables(question, schema, hints)
     messages = [{"role": "system", "content": system_prompt(schema, tables, dialect_label)}]
     for example in pick_examples(question, examples):
         messages.append({"role": "user", "content": example.question})

@@ -1,0 +1,116 @@
+"""The Pipeline Monitor's queries: runs, quality results, rejected rows and the file ledger, filtered.
+
+Every query is bounded (``limit``) and filtered in SQL by pipeline, import and date
+range; values are bound parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from elt_project.db import schema
+
+DEFAULT_LIMIT = 2_000
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the monitor shows: one pipeline group or import (None: all) between two dates."""
+
+    pipeline: str | None = None
+    import_name: str | None = None
+    start: date | None = None
+    end: date | None = None
+
+    def window(self, column: sa.Column) -> list:
+        conditions = []
+        if self.start is not None:
+            conditions.append(column >= datetime.combine(self.start, time.min))
+        if self.end is not None:
+            conditions.append(column < datetime.combine(self.end + timedelta(days=1), time.min))
+        return conditions
+
+
+def choices(engine: Engine) -> tuple[list[str], list[str]]:
+    """The pipeline groups and import names that have configs or runs, for the filter boxes."""
+    configs, runs = schema.elt_pipeline_configs, schema.etl_pipeline_run_logs
+    with engine.connect() as conn:
+        pipelines = set(conn.execute(sa.select(configs.c.pipeline_name).distinct()).scalars())
+        pipelines |= set(conn.execute(sa.select(runs.c.pipeline_name).distinct()).scalars())
+        imports = set(conn.execute(sa.select(configs.c.import_name).distinct()).scalars())
+        imports |= set(conn.execute(sa.select(runs.c.import_name).distinct()).scalars())
+    return sorted(p for p in pipelines if p), sorted(i for i in imports if i)
+
+
+def _imports_of(engine: Engine, pipeline: str) -> list[str]:
+    configs = schema.elt_pipeline_configs
+    with engine.connect() as conn:
+        return list(conn.execute(sa.select(configs.c.import_name).where(configs.c.pipeline_name == pipeline)).scalars())
+
+
+def _by_import(engine: Engine, column: sa.Column, filters: Filters) -> list:
+    if filters.import_name:
+        return [column == filters.import_name]
+    if filters.pipeline:
+        return [column.in_(_imports_of(engine, filters.pipeline))]
+    return []
+
+
+def _fetch(engine: Engine, query) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def runs(engine: Engine, filters: Filters, *, limit: int = DEFAULT_LIMIT) -> list[dict[str, Any]]:
+    """Run log rows, newest first."""
+    log = schema.etl_pipeline_run_logs
+    where = filters.window(log.c.start_time)
+    if filters.import_name:
+        where.append(log.c.import_name == filters.import_name)
+    elif filters.pipeline:
+        where.append(log.c.pipeline_name == filters.pipeline)
+    return _fetch(engine, sa.select(log).where(*where).order_by(log.c.start_time.desc(), log.c.id.desc()).limit(limit))
+
+
+def quality_results(engine: Engine, filters: Filters, *, limit: int = DEFAULT_LIMIT) -> list[dict[str, Any]]:
+    """Quality rule outcomes, newest first."""
+    log = schema.data_quality_run_logs
+    where = filters.window(log.c.checked_at) + _by_import(engine, log.c.import_name, filters)
+    return _fetch(engine, sa.select(log).where(*where).order_by(log.c.checked_at.desc(), log.c.id.desc()).limit(limit))
+
+
+def rejected_rows(engine: Engine, filters: Filters, *, limit: int = 500) -> list[dict[str, Any]]:
+    log = schema.elt_rejected_rows
+    where = filters.window(log.c.rejected_at) + _by_import(engine, log.c.import_name, filters)
+    return _fetch(engine, sa.select(log).where(*where).order_by(log.c.id.desc()).limit(limit))
+
+
+def ledger(engine: Engine, filters: Filters, *, limit: int = DEFAULT_LIMIT) -> list[dict[str, Any]]:
+    """Each file's ledger entry: identity, outcome, rows loaded."""
+    log = schema.elt_file_ledger
+    where = filters.window(log.c.first_seen_at) + _by_import(engine, log.c.import_name, filters)
+    return _fetch(engine, sa.select(log).where(*where).order_by(log.c.first_seen_at.desc()).limit(limit))
+
+
+def dagster_run_url(base_url: str, run_id: str | None) -> str | None:
+    """The Dagster UI page of a run (its ``run_id`` in the logs is Dagster's run id)."""
+    if not run_id or run_id.startswith(("manual", "cli")):
+        return None
+    return f"{base_url.rstrip('/')}/runs/{run_id}"
+
+
+def status_by_day(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Runs per day and status, for the status-over-time chart."""
+    counts: dict[tuple[date, str], int] = {}
+    for row in rows:
+        started = row.get("start_time")
+        if started is None:
+            continue
+        key = (started.date(), str(row.get("status")))
+        counts[key] = counts.get(key, 0) + 1
+    return [{"day": day, "status": status, "runs": n} for (day, status), n in sorted(counts.items())]

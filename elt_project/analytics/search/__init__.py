@@ -1,0 +1,58 @@
+"""Semantic search over the warehouse: tables, columns and rows found by meaning.
+
+- :mod:`.minilm`: the local sentence-embedding model in NumPy (no PyTorch, no network);
+- :mod:`.encoders`: local model, OpenAI, or TF-IDF as the last resort;
+- :mod:`.index`: the on-disk index and its incremental refresh;
+- :mod:`.query`: ranking, and what each person may see.
+
+:func:`encoder_for` and :func:`search_warehouse` are what the CLI and the hub call;
+:func:`schema_hints` gives an NL→SQL prompt the tables and columns a question is about.
+"""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy.engine import Engine
+
+from elt_project.analytics.search.encoders import choose_encoder
+from elt_project.analytics.search.index import RefreshReport, refresh
+from elt_project.analytics.search.query import Hit, run_search
+from elt_project.auth.accounts import Account
+from elt_project.settings import Settings
+
+__all__ = ["Hit", "RefreshReport", "encoder_for", "schema_hints", "search_warehouse"]
+
+
+def encoder_for(settings: Settings):
+    """The encoder the settings choose (``ELT_SEARCH_ENGINE``), falling back as :mod:`.encoders` says."""
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    return choose_encoder(settings.search_engine, openai_api_key=key, openai_base_url=os.environ.get("OPENAI_BASE_URL"))
+
+
+def search_warehouse(
+    engine: Engine,
+    settings: Settings,
+    query: str,
+    *,
+    account: Account | None = None,
+    limit: int = 10,
+    refresh_first: bool = True,
+    encoder=None,
+) -> tuple[str, list[Hit], RefreshReport | None]:
+    """(engine name, best hits, refresh report): refresh the index incrementally, then search it."""
+    encoder = encoder or encoder_for(settings)
+    report = refresh(engine, encoder, settings.data_dir) if refresh_first else None
+    hits = run_search(engine, encoder, settings.data_dir, query, account=account, limit=limit)
+    return encoder.name, hits, report
+
+
+def schema_hints(engine: Engine, settings: Settings, question: str, *, account: Account | None = None, limit: int = 8):
+    """The tables and columns most related to ``question`` (for the schema context of an LLM prompt)."""
+    from elt_project.analytics.search.index import index_path
+    from elt_project.analytics.search.query import load_index, search, visible_tables
+
+    encoder = encoder_for(settings)
+    loaded = load_index(index_path(settings.data_dir, encoder), encoder)
+    visible = visible_tables(engine, account)
+    return search(loaded, encoder, question, visible=visible, limit=limit, kinds={"table", "column"})

@@ -1,0 +1,45 @@
+"""``elt search "QUERY"``: the hub's semantic search on the command line."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from elt_project.analytics.search import search_warehouse
+from elt_project.auth.accounts import get_account
+from elt_project.cli.context import cli_engine, cli_settings
+from elt_project.errors import ConfigurationError
+
+
+@click.command("search")
+@click.argument("query")
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="How many results.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"engine": ..., "results": [...]} as JSON.')
+@click.option("--as", "username", default=None, help="Show only what this account may see.")
+@click.option("--no-refresh", is_flag=True, help="Search the index as it is, without looking for new rows.")
+def search_command(query: str, limit: int, as_json: bool, username: str | None, no_refresh: bool) -> None:
+    """Find tables, columns and rows by meaning (the index refreshes incrementally first)."""
+    settings = cli_settings()
+    engine = cli_engine(settings)
+    account = None
+    if username is not None:
+        account = get_account(engine, username)
+        if account is None or not account.is_active:
+            raise ConfigurationError(f"There is no active user named '{username}'; see `elt user list`.")
+    name, hits, report = search_warehouse(
+        engine, settings, query, account=account, limit=limit, refresh_first=not no_refresh
+    )
+    if as_json:
+        click.echo(json.dumps({"engine": name, "results": [hit.as_json() for hit in hits]}, default=str))
+        return
+    if report is not None:
+        click.echo(report.summary(), err=True)
+    if not hits:
+        click.echo("Nothing found.")
+    for hit in hits:
+        where = f"{hit.table} [{hit.key}]" if hit.key else f"{hit.table} ({hit.kind})"
+        click.echo(f"{hit.score:6.3f}  {where}: {hit.text}")
+
+
+COMMANDS = [search_command]
