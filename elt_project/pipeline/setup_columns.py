@@ -107,10 +107,10 @@ def sample_headers(config: PipelineConfig) -> list[str]:
 #: Letters NFKD does not split into a base letter and an accent.
 _LATIN = {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D",
           "ł": "l", "Ł": "L", "þ": "th", "Þ": "TH", "ð": "d", "Ð": "D", "ı": "i"}
-_GREEK = dict(zip("αβγδεζηθικλμνξοπρσςτυφχψω", (
-    "a b g d e z i th i k l m n x o p r s s t y f ch ps o").split()))
-_CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяєіїґ", (
-    "a b v g d e e zh z i i k l m n o p r s t u f kh ts ch sh shch _ y _ e yu ya ye i yi g").split()))
+_GREEK_LATIN = "a b g d e z i th i k l m n x o p r s s t y f ch ps o"
+_GREEK = dict(zip("αβγδεζηθικλμνξοπρσςτυφχψω", _GREEK_LATIN.split(" ")))
+_CYRILLIC_LATIN = "a b v g d e e zh z i i k l m n o p r s t u f kh ts ch sh shch _ y _ e yu ya ye i yi g"
+_CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяєіїґ", _CYRILLIC_LATIN.split(" ")))
 
 
 def transliterate(text: str) -> str:

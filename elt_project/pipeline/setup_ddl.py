@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -20,7 +19,6 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlalchemy.sql import quoted_name
 
-from elt_project.config.models import PipelineConfig
 from elt_project.db.dialect_expressions import FALSE_WORDS, TRUE_WORDS
 from elt_project.db.schema import RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN
 from elt_project.errors import ConfigurationError
@@ -36,6 +34,10 @@ from elt_project.pipeline.setup_columns import (  # re-exported: callers know th
 
 #: Longer strings become NVARCHAR(MAX) / TEXT.
 MAX_BOUNDED_STRING = 4000
+__all__ = [
+    "LINEAGE_COLUMNS", "LOAD_TIMESTAMP", "MAX_IDENTIFIER", "Column", "TransformStep",
+    "safe_column_names", "sample_columns", "sample_headers",
+]
 _STRING = re.compile(r"^string\((\d+)\)$")
 
 
