@@ -179,7 +179,7 @@ class DelimitedParser(Parser):
         )
         convert = pacsv.ConvertOptions(
             column_types={name: pa.string() for name in names},
-            null_values=[""],
+            null_values=["", *(self.read_options.na_values or [])],
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
         )

@@ -74,6 +74,18 @@ def parse_integers(values: pa.Array) -> tuple[pa.Array, int | None]:
     return pc.cast(values, pa.int64()), None
 
 
+def parse_floats_shape(values: pa.Array) -> tuple[pa.Array, int | None]:
+    """(values, index of the first value that is not a number, or has a leading zero or '+')."""
+    shape_ok = pc.and_kleene(
+        pc.match_substring_regex(values, FLOAT_PATTERN), pc.match_substring_regex(values, _HAS_DIGIT)
+    )
+    index = first_true(pc.invert(shape_ok))
+    if index is not None:
+        return values, index
+    # a leading zero (007.5) would be dropped: only 0 itself, 0.x and 0eN start with one
+    return values, first_true(pc.invert(pc.match_substring_regex(values, r"^-?(0[.eE]|0$|[1-9.]|\.)")))
+
+
 def parse_floats(values: pa.Array) -> tuple[pa.Array | None, int | None]:
     """(float64 array, index of the first value that is not a number or would change, or None).
 
@@ -82,14 +94,8 @@ def parse_floats(values: pa.Array) -> tuple[pa.Array | None, int | None]:
     values that still differ (an exponent, ``.5``) are compared as exact decimals in
     Python, so a normal column costs no Python per value.
     """
-    shape_ok = pc.and_kleene(
-        pc.match_substring_regex(values, FLOAT_PATTERN), pc.match_substring_regex(values, _HAS_DIGIT)
-    )
-    index = first_true(pc.invert(shape_ok))
+    _, index = parse_floats_shape(values)
     if index is not None:
-        return None, index
-    index = first_true(pc.invert(pc.match_substring_regex(values, r"^-?(0[.eE]|0$|[1-9.]|\.)")))
-    if index is not None:  # a leading zero: 007.5
         return None, index
     floats = pc.cast(values, pa.float64())
     back = pc.cast(floats, pa.string())

@@ -24,6 +24,11 @@ class BuiltinReadOptions(BaseModel):
     delimiter: str | None = Field(default=None, alias="sep", description="Field delimiter (one character).")
     sheet_name: str | int | None = Field(default=None, description="Excel sheet name (or 0-based index).")
     skiprows: int = Field(default=0, ge=0, description="Lines (rows for Excel) above the header to skip.")
+    na_values: list[str] | None = Field(
+        default=None,
+        description="Spellings of 'no value' read as NULL in every column (default: only typed columns "
+        "read NA, N/A, NULL, null, #N/A and empty as NULL).",
+    )
 
     @field_validator("encoding")
     @classmethod

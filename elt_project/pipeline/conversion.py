@@ -1,0 +1,146 @@
+"""Text for typed staging columns, converted once in Arrow, exactly, or refused.
+
+Delimited files arrive as text. When a staging column is a number (the generated
+DDL types the columns it is sure of), the text is converted here, before any
+database sees it, by the rules of :mod:`elt_project.ingest.number_text`:
+
+* one path for every file size and warehouse — the loaders bind real int64 and
+  float64 values, so a 10-row file and a 10-million-row file land identically
+  (SQLite's own text-to-REAL conversion is not exact, PostgreSQL's is);
+* nothing narrows silently: a value that would not give back its own text
+  (``094001``, ``+2``, ``0.12345678901234567891``, ``abc`` in a number column)
+  stops the run with the column, the data row and the value;
+* null markers (``NA``, ``N/A``, ``NULL``, …; see :mod:`elt_project.ingest.nulls`)
+  become NULL, so a typed PostgreSQL or SQL Server column never receives ``'NA'``.
+
+DECIMAL/NUMERIC columns keep exact text for PostgreSQL and SQL Server (they parse
+decimals exactly) after a check that the value has no more fraction digits than the
+column's scale (PostgreSQL would round ``1.005`` into ``NUMERIC(12,2)`` quietly);
+SQLite stores such a column as REAL, so there the value is converted like a float.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import sqlalchemy as sa
+
+from elt_project.errors import SourceFileError
+from elt_project.ingest import number_text
+
+_INT_BOUNDS = {sa.SmallInteger: 2**15 - 1, sa.BigInteger: 2**63 - 1}
+
+
+@dataclass(frozen=True)
+class Target:
+    """How one staging column wants its values: ``integer``, ``float`` or ``decimal`` (with scale)."""
+
+    kind: str
+    type_name: str
+    scale: int | None = None
+    limit: int | None = None
+
+
+def target_for(column: sa.Column, dialect_name: str) -> Target | None:
+    """The conversion a staging column needs, or None for text and types left to the database."""
+    type_ = column.type
+    name = str(type_.compile(dialect=_dialect(dialect_name))) if dialect_name else type(type_).__name__
+    if isinstance(type_, sa.Integer):
+        limit = next((bound for kind, bound in _INT_BOUNDS.items() if isinstance(type_, kind)), 2**31 - 1)
+        if dialect_name == "sqlite":
+            limit = 2**63 - 1  # SQLite's INTEGER is always 64-bit
+        return Target("integer", name, limit=limit)
+    if isinstance(type_, sa.Float):
+        return Target("float", name)
+    if isinstance(type_, sa.Numeric):
+        if dialect_name == "sqlite":
+            return Target("float", name)
+        return Target("decimal", name, scale=type_.scale)
+    return None
+
+
+def _dialect(name: str):
+    from sqlalchemy.dialects import mssql, postgresql, sqlite
+
+    return {"sqlite": sqlite.dialect(), "postgresql": postgresql.dialect(), "mssql": mssql.dialect()}[name]
+
+
+def plan_targets(staging: sa.Table, names: Sequence[str], dialect_name: str) -> dict[int, Target]:
+    """Batch column position -> conversion, for the business columns that need one."""
+    plan: dict[int, Target] = {}
+    for position, name in enumerate(names):
+        column = staging.c.get(name)
+        if column is None:
+            continue
+        target = target_for(column, dialect_name)
+        if target is not None:
+            plan[position] = target
+    return plan
+
+
+def convert_batch(
+    batch: pa.RecordBatch,
+    plan: dict[int, Target],
+    na_values: Sequence[str],
+    *,
+    first_row: int,
+    file_name: str,
+) -> pa.RecordBatch:
+    """``batch`` with the planned text columns converted; raises on the first value that would change."""
+    if not plan:
+        return batch
+    markers = pa.array(list(na_values), pa.string())
+    arrays = list(batch.columns)
+    for position, target in plan.items():
+        column = arrays[position]
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            continue  # Excel, JSON and Parquet give native values; the driver binds them as they are
+        values = pc.utf8_trim_whitespace(column)
+        values = pc.if_else(pc.is_in(values, value_set=markers), pa.scalar(None, values.type), values)
+        arrays[position] = _convert(values, target, batch.schema.names[position], first_row, file_name)
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+
+
+def _convert(values: pa.Array, target: Target, name: str, first_row: int, file_name: str) -> pa.Array:
+    if target.kind == "integer":
+        converted, bad = number_text.parse_integers(values)
+        if bad is None and len(converted) and converted.null_count < len(converted):
+            low, high = pc.min_max(converted).values()
+            if max(abs(low.as_py()), abs(high.as_py())) > target.limit:
+                bad = number_text.first_true(pc.greater(pc.abs(converted), target.limit))
+                raise _refused(values, bad, name, target, first_row, file_name, "is too large for the column")
+    elif target.kind == "float":
+        converted, bad = number_text.parse_floats(values)
+    else:
+        converted, bad = _check_decimal(values, target.scale)
+    if bad is not None:
+        raise _refused(values, bad, name, target, first_row, file_name)
+    return converted
+
+
+def _check_decimal(values: pa.Array, scale: int | None) -> tuple[pa.Array, int | None]:
+    """Exact decimal text, checked: a number, no leading zero or '+', at most ``scale`` fraction digits."""
+    _, bad = number_text.parse_floats_shape(values)
+    if bad is not None or scale is None:
+        return values, bad
+    trimmed = pc.replace_substring_regex(values, r"^(-?[0-9]*\.[0-9]*?)0+$", r"\1")
+    fraction = pc.utf8_length(pc.replace_substring_regex(trimmed, r"^[^.]*\.?", ""))
+    return values, number_text.first_true(pc.greater(fraction, scale))
+
+
+def _refused(
+    values: pa.Array, index: int, name: str, target: Target, first_row: int, file_name: str, why: str = ""
+) -> SourceFileError:
+    value = values[index].as_py()
+    if not why:
+        why = number_text.why_not(value, "integer" if target.kind == "integer" else "float")
+        if target.kind == "decimal" and why.startswith("has more digits"):
+            why = f"has more fraction digits than {target.type_name} keeps"
+    return SourceFileError(
+        f"{file_name}: column '{name}' is {target.type_name} in staging, but data row {first_row + index:,} "
+        f"holds '{value}', which {why}; nothing was loaded — make the column text in the staging and "
+        "destination tables (or fix the value) and run again."
+    )

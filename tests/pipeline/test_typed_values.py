@@ -1,0 +1,118 @@
+"""Text for number columns: converted exactly on every path, refused when it would change, NA as NULL."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from elt_project.errors import SourceFileError
+from elt_project.pipeline.api import run_import
+from tests.pipeline.conftest import query
+
+VALUES = ["-87.59553528", "41.8781136", "0.1", "1.50", "123456.789012", "-0.000123", "1e-7", "2.0"]
+
+
+def _tables(engine):
+    metadata = sa.MetaData()
+    lineage = [
+        sa.Column("dagster_run_id", sa.String(255)),
+        sa.Column("source_file_hash", sa.String(64)),
+        sa.Column("source_row_number", sa.BigInteger),
+    ]
+    for name in ("stg_points", "dest_points"):
+        sa.Table(
+            name,
+            metadata,
+            sa.Column("code", sa.BigInteger),
+            sa.Column("lon", sa.Float(precision=53)),
+            sa.Column("label", sa.String(255)),
+            *(lineage if name.startswith("stg") else [sa.Column("source_file_hash", sa.String(64))]),
+        )
+    metadata.create_all(engine)
+
+
+def _write(folder, name, rows):
+    path = folder / name
+    path.write_text("code,lon,label\n" + "".join(f"{c},{v},{t}\n" for c, v, t in rows), encoding="utf-8")
+    return path
+
+
+def test_small_and_large_files_of_the_same_values_land_identically(engine, settings, add_config, inbox):
+    """Under 32,768 rows SQLite used executemany of text (inexact); above, ADBC. Now both bind float64."""
+    _tables(engine)
+    config = add_config(
+        import_name="points", file_pattern="points_*.csv", staging_table="stg_points",
+        destination_table="dest_points", load_method="append",
+    )
+    small = _write(inbox, "points_small.csv", [(i, v, "s") for i, v in enumerate(VALUES)])
+    big_rows = [(i, VALUES[i % len(VALUES)], "b") for i in range(40_000)]
+    big = _write(inbox, "points_big.csv", big_rows)
+    run_import(engine, settings, config, [small.name])
+    run_import(engine, settings, config, [big.name])
+    expected = [float(v) for v in VALUES]
+    small_values = [r[0] for r in query(engine, "SELECT lon FROM dest_points WHERE label = 's' ORDER BY code")]
+    big_values = [
+        r[0] for r in query(engine, "SELECT lon FROM dest_points WHERE label = 'b' AND code < 8 ORDER BY code")
+    ]
+    assert small_values == expected  # -87.59553528, not -87.59553528000001
+    assert big_values == expected
+    distinct = query(engine, "SELECT count(DISTINCT lon) FROM dest_points")
+    assert distinct == [(len(set(expected)),)]
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [("094001", "leading zero"), ("+2", "leading +"), ("12a", "not a whole number")],
+)
+def test_a_number_column_refuses_a_value_that_would_change(engine, settings, add_config, inbox, value, why):
+    _tables(engine)
+    config = add_config(
+        import_name="points", file_pattern="points_*.csv", staging_table="stg_points",
+        destination_table="dest_points", load_method="append",
+    )
+    path = _write(inbox, "points_1.csv", [(94000, "1.5", "a"), (94002, "2.5", "b"), (value, "3.5", "c")])
+    with pytest.raises(SourceFileError) as caught:
+        run_import(engine, settings, config, [path.name])
+    message = str(caught.value)
+    assert "column 'code'" in message and "data row 3" in message and f"'{value}'" in message
+    assert why in message and "make the column text" in message
+    assert query(engine, "SELECT count(*) FROM dest_points") == [(0,)]
+    assert query(engine, "SELECT count(*) FROM stg_points") == [(0,)]
+
+
+def test_float_column_refuses_more_digits_than_it_holds(engine, settings, add_config, inbox):
+    _tables(engine)
+    config = add_config(
+        import_name="points", file_pattern="points_*.csv", staging_table="stg_points",
+        destination_table="dest_points", load_method="append",
+    )
+    path = _write(inbox, "points_1.csv", [(1, "0.12345678901234567891", "a")])
+    with pytest.raises(SourceFileError, match="more digits than a FLOAT holds"):
+        run_import(engine, settings, config, [path.name])
+
+
+def test_null_markers_become_null_in_typed_columns_only(engine, settings, add_config, inbox):
+    _tables(engine)
+    config = add_config(
+        import_name="points", file_pattern="points_*.csv", staging_table="stg_points",
+        destination_table="dest_points", load_method="append",
+    )
+    path = _write(inbox, "points_1.csv", [("NA", "N/A", "NA"), (2, " null ", "x"), (3, "#N/A", "")])
+    run_import(engine, settings, config, [path.name])
+    rows = sorted(query(engine, "SELECT code, lon, label FROM dest_points"), key=repr)
+    assert rows == sorted([(None, None, "NA"), (2, None, "x"), (3, None, None)], key=repr)
+
+
+def test_configured_na_values_replace_the_defaults(engine, settings, add_config, inbox):
+    _tables(engine)
+    config = add_config(
+        import_name="points", file_pattern="points_*.csv", staging_table="stg_points",
+        destination_table="dest_points", load_method="append",
+        scraper_config='{"read_options": {"na_values": ["-"]}}',
+    )
+    path = _write(inbox, "points_1.csv", [(1, "-", "-"), (2, "NA", "y")])
+    with pytest.raises(SourceFileError, match="'NA'"):  # NA is no longer a marker
+        run_import(engine, settings, config, [path.name])
+    ok = _write(inbox, "points_2.csv", [(1, "-", "-")])
+    run_import(engine, settings, config, [ok.name])
+    assert query(engine, "SELECT code, lon, label FROM dest_points") == [(1, None, None)]
