@@ -29,6 +29,7 @@ from elt_project.errors import ConfigurationError, SourceFileError
 from elt_project.ingest.base import DEFAULT_BATCH_ROWS, ensure_not_empty, file_access_error
 from elt_project.ingest.footer import find_first_line_containing, find_last_line_containing, limited_binary
 from elt_project.ingest.frames import frames_to_batches
+from elt_project.ingest import encoding as encodings
 from elt_project.ingest.options import check_encoding, describe_validation_error, is_utf8
 
 FILE_TYPE = "generic_configurable_parser"
@@ -189,8 +190,7 @@ def _guarded(open_chunks: Callable[[], Iterator[pd.DataFrame]], path: Path) -> I
         raise SourceFileError(f"{path.name} could not be parsed ({exc}); check delimiter and skiprows.") from exc
     except UnicodeDecodeError as exc:
         raise SourceFileError(
-            f"{path.name} is not valid text in the configured encoding; "
-            "set read_options.encoding in scraper_config (e.g. latin1)."
+            f"{path.name} is not valid text in the configured encoding; {encodings.advice(path, None)}."
         ) from exc
     except (ValueError, TypeError) as exc:
         raise ConfigurationError(

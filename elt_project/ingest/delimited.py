@@ -30,9 +30,9 @@ from elt_project.ingest.base import (
     file_access_error,
     unique_column_names,
 )
+from elt_project.ingest import encoding as encodings
 from elt_project.ingest.options import is_utf8
 
-ENCODING_HINT = "set read_options.encoding in scraper_config (e.g. latin1)"
 SNIFF_CANDIDATES = (",", "|", ";", "\t")
 _TYPE_FOR_DELIMITER = {",": "csv", "|": "psv", "\t": "tsv"}
 _MIN_BLOCK = 1 << 16
@@ -105,7 +105,7 @@ def undecodable(path: Path, line_no: int, encoding: str | None) -> SourceFileErr
     """The error for bytes that are not text in the expected encoding, with the fix."""
     shown = encoding or "utf-8"
     return SourceFileError(
-        f"{path.name}: line {line_no} is not valid {shown} text; {ENCODING_HINT}."
+        f"{path.name}: line {line_no} is not valid {shown} text; {encodings.advice(path, encoding)}."
     )
 
 
@@ -155,13 +155,14 @@ class DelimitedParser(Parser):
     def batches(self, path: Path, *, batch_rows: int) -> Iterator[pa.RecordBatch]:
         opts = self.read_options
         ensure_not_empty(path)
-        probe = probe_header(path, opts.encoding, opts.skiprows)
+        encoding = encodings.resolve(path, opts.encoding)  # a byte-order mark needs no setting
+        probe = probe_header(path, encoding, opts.skiprows)
         delimiter = opts.delimiter or self.delimiter or sniff_delimiter(probe)
         header_fields = split_fields(probe.header, delimiter)
         check_delimiter(path, probe, delimiter, header_fields)
         names = unique_column_names(header_fields, source=path.name)
         block = int(min(max(probe.bytes_per_row * batch_rows * 1.1, _MIN_BLOCK), _MAX_FIRST_BLOCK))
-        yield from self._stream(path, names, delimiter, opts.encoding, probe.header_index, block, batch_rows)
+        yield from self._stream(path, names, delimiter, encoding, probe.header_index, block, batch_rows)
 
     def _stream(
         self,
