@@ -26,10 +26,10 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from elt_project.errors import ConfigurationError, SourceFileError
+from elt_project.ingest import encoding as encodings
 from elt_project.ingest.base import DEFAULT_BATCH_ROWS, ensure_not_empty, file_access_error
 from elt_project.ingest.footer import find_first_line_containing, find_last_line_containing, limited_binary
 from elt_project.ingest.frames import frames_to_batches
-from elt_project.ingest import encoding as encodings
 from elt_project.ingest.options import check_encoding, describe_validation_error, is_utf8
 
 FILE_TYPE = "generic_configurable_parser"

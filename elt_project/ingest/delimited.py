@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from elt_project.errors import SourceFileError
+from elt_project.ingest import encoding as encodings
 from elt_project.ingest.base import (
     Parser,
     empty_batch,
@@ -30,7 +31,6 @@ from elt_project.ingest.base import (
     file_access_error,
     unique_column_names,
 )
-from elt_project.ingest import encoding as encodings
 from elt_project.ingest.options import is_utf8
 
 SNIFF_CANDIDATES = (",", "|", ";", "\t")

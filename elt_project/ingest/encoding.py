@@ -110,11 +110,18 @@ def _mojibake(text: str) -> int:
                 penalty += 1
             elif char.isupper() and previous.islower():
                 penalty += 2
-        elif char.isalpha() and previous and ord(previous) > 127 and unicodedata.category(previous)[0] in "SP":
-            if unicodedata.category(previous) not in ("Pd", "Pi", "Pf", "Sc"):
-                penalty += 2
+        elif char.isalpha() and _odd_symbol(previous):
+            penalty += 2
         previous = char
     return penalty
+
+
+def _odd_symbol(char: str) -> bool:
+    """A non-ASCII symbol or punctuation mark that rarely touches a letter (not – “ ” €)."""
+    if not char or ord(char) <= 127:
+        return False
+    category = unicodedata.category(char)
+    return category[0] in "SP" and category not in ("Pd", "Pi", "Pf", "Sc")
 
 
 def advice(path: Path, encoding: str | None) -> str:

@@ -16,8 +16,8 @@ from typing import Any
 import pyarrow as pa
 
 from elt_project.errors import SourceFileError
-from elt_project.ingest.base import Parser, ensure_not_empty, file_access_error
 from elt_project.ingest import encoding as encodings
+from elt_project.ingest.base import Parser, ensure_not_empty, file_access_error
 from elt_project.ingest.delimited import text_encoding
 from elt_project.ingest.rows import typed_batches
 
