@@ -27,8 +27,9 @@ def main() -> None:
 
 def _register() -> None:
     from elt_project.cli import db_commands, demo_commands, run_commands, service_commands, sqlgen_commands
+    from elt_project.cli import mapping_commands
 
-    for module in (db_commands, run_commands, sqlgen_commands, demo_commands, service_commands):
+    for module in (db_commands, run_commands, sqlgen_commands, demo_commands, service_commands, mapping_commands):
         for command in module.COMMANDS:
             main.add_command(command)
     from elt_project.orchestration import cli_commands as orchestration_commands

@@ -122,7 +122,10 @@ def _empty_sheet_message(path: Path, sheet: Any) -> str:
             f"{path.name}: the sheet '{sheet.title}' has no rows; set read_options.sheet_name in "
             f"scraper_config to the sheet to load (sheets with rows: {shown})."
         )
-    return f"{path.name}: file is empty (no sheet has rows, '{sheet.title}' included); replace it with a file that has data."
+    return (
+        f"{path.name}: file is empty (no sheet has rows, '{sheet.title}' included); "
+        "replace it with a file that has data."
+    )
 
 
 class _OpenSheet:
