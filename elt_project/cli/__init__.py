@@ -26,8 +26,14 @@ def main() -> None:
 
 
 def _register() -> None:
-    from elt_project.cli import db_commands, demo_commands, run_commands, service_commands, sqlgen_commands
-    from elt_project.cli import mapping_commands
+    from elt_project.cli import (
+        db_commands,
+        demo_commands,
+        mapping_commands,
+        run_commands,
+        service_commands,
+        sqlgen_commands,
+    )
 
     for module in (db_commands, run_commands, sqlgen_commands, demo_commands, service_commands, mapping_commands):
         for command in module.COMMANDS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
@@ -75,6 +76,7 @@ def test_setup_sql_exits_non_zero_and_applies_nothing_when_a_sample_cannot_be_re
     assert not sa.inspect(engine).has_table("stg_costs")
 
 
+@pytest.mark.slow
 def test_a_too_wide_file_shows_the_database_message_and_what_to_do(engine, settings, tmp_path):
     folder = tmp_path / "wide"
     folder.mkdir()
