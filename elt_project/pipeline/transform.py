@@ -2,6 +2,8 @@
 
 Inside a single transaction, in order:
 
+0. for a reload (``--reload``) of an ``append`` import, the rows the file's earlier
+   load added are deleted (:mod:`.reload`);
 1. dedup of ``append`` imports with a ``deduplication_key`` (:mod:`.dedup`);
 2. for each transform target — imports sharing a ``transform_procedure`` form one
    target and the procedure is called once; imports without one form a target per
@@ -34,6 +36,7 @@ from elt_project.db.schema import elt_pipeline_configs
 from elt_project.errors import ConfigurationError, EltError, TransformError
 from elt_project.pipeline import ledger, run_log
 from elt_project.pipeline.dedup import deduplicate
+from elt_project.pipeline.reload import remove_earlier_rows
 from elt_project.pipeline.results import TransformResult
 from elt_project.pipeline.staging import count_run_rows, lineage_columns
 from elt_project.pipeline.tables import display_name, find_column, reflect_table
@@ -79,6 +82,10 @@ def run_transform(
     try:
         with engine.begin() as conn:
             tables = _reflect(conn, todo)
+            for config in todo:  # a reload: the earlier rows go first, before dedup compares with them
+                removed = remove_earlier_rows(conn, config, tables[config.destination_table], run_id)
+                if removed:
+                    result.rows_replaced[config.import_name] = removed
             for config in todo:
                 staging, destination = tables[config.staging_table], tables[config.destination_table]
                 result.rows_deduplicated[config.import_name] = deduplicate(conn, config, staging, destination, run_id)
