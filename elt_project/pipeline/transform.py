@@ -25,15 +25,18 @@ LOADED, and a :class:`TransformError` names the procedure, script or table.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from elt_project.config.models import PipelineConfig
-from elt_project.db import dialect_expressions, dialects
+from elt_project.db import dialect_expressions, dialects, exact_casts
 from elt_project.db.schema import elt_pipeline_configs
 from elt_project.errors import ConfigurationError, EltError, TransformError
+from elt_project.ingest import number_text
+from elt_project.ingest.nulls import DEFAULT_NA_VALUES, na_values_for_typed
 from elt_project.pipeline import ledger, run_log
 from elt_project.pipeline.dedup import deduplicate
 from elt_project.pipeline.reload import remove_earlier_rows
@@ -168,7 +171,8 @@ def _run_target(
                 "or give the imports a transform_procedure."
             )
         only_these = [h for import_hashes in hashes.values() for h in import_hashes]
-    loaded = builtin_insert(conn, staging, tables[first.destination_table], run_id, only_these)
+    markers = na_values_for_typed(first.scraper_config)
+    loaded = builtin_insert(conn, staging, tables[first.destination_table], run_id, only_these, markers=markers)
     if len(target.configs) == 1:
         result.rows_loaded[first.import_name] = loaded
         return
@@ -177,12 +181,20 @@ def _run_target(
 
 
 def builtin_insert(
-    conn: Connection, staging: sa.Table, destination: sa.Table, run_id: str, content_hashes: list[str] | None = None
+    conn: Connection,
+    staging: sa.Table,
+    destination: sa.Table,
+    run_id: str,
+    content_hashes: list[str] | None = None,
+    *,
+    markers: Sequence[str] = DEFAULT_NA_VALUES,
 ) -> int:
     """INSERT INTO destination (shared columns) SELECT them FROM staging for this run; returns rows.
 
     With ``content_hashes`` only the rows of those files are inserted (a staging table
-    shared by imports with different destinations).
+    shared by imports with different destinations). Text going into a number column
+    is checked first and cast without narrowing (:mod:`elt_project.db.exact_casts`):
+    a value that would change stops the transform with its column, row and value.
     """
     pairs = []
     for column in destination.columns:
@@ -198,14 +210,65 @@ def builtin_insert(
     condition = staging.c[lineage["run"]] == run_id
     if content_hashes is not None:
         condition = sa.and_(condition, staging.c[lineage["hash"]].in_(content_hashes))
+    row = staging.c[lineage["row"]] if lineage["row"] else None
+    numbers = {
+        column.name
+        for column, source in pairs
+        if exact_casts.number_kind(column.type) and isinstance(source.type, sa.String)
+    }
+    _refuse_lossy_text(conn, staging, destination, [p for p in pairs if p[0].name in numbers], condition, markers, row)
+    exact_real = None
+    if conn.dialect.name == "sqlite" and numbers:
+        exact_real = exact_casts.SqliteExactReal(markers)
+        exact_real.register(conn.connection.driver_connection)
     select = sa.select(
-        *(dialect_expressions.cast_to_destination(source, column, conn.dialect) for column, source in pairs)
+        *(
+            exact_casts.cast_number(source, column, conn.dialect, markers, row)
+            if column.name in numbers
+            else dialect_expressions.cast_to_destination(source, column, conn.dialect)
+            for column, source in pairs
+        )
     ).where(condition)
     statement = sa.insert(destination).from_select([column.name for column, _ in pairs], select)
     rowcount = conn.execution_options(preserve_rowcount=True).execute(statement).rowcount
+    if exact_real is not None and exact_real.failure is not None:
+        value, failed_row, name = exact_real.failure
+        raise _narrowing_error(destination, destination.c[name], failed_row, value, "float")
     if rowcount is None or rowcount < 0:  # some drivers do not report INSERT ... SELECT counts
         rowcount = count_run_rows(conn, staging, run_id, content_hashes)
     return rowcount
+
+
+def _refuse_lossy_text(conn, staging, destination, pairs, condition, markers, row) -> None:
+    """One scan of this run's rows for a text value a number column would change; raise on the first."""
+    checks = []
+    for column, source in pairs:
+        lossy = exact_casts.lossy(source, column.type, conn.dialect, markers)
+        if lossy is not None:
+            checks.append((lossy, column, source))
+    if not checks:
+        return
+    which = sa.case(*[(lossy, sa.literal(column.name)) for lossy, column, _ in checks])
+    value = sa.case(*[(lossy, sa.cast(source, sa.String)) for lossy, _, source in checks])
+    query = sa.select(which, value, row if row is not None else sa.null()).where(
+        condition, sa.or_(*[lossy for lossy, _, _ in checks])
+    )
+    found = conn.execute(query.limit(1)).first()
+    if found is not None:
+        column = destination.c[found[0]]
+        kind = exact_casts.number_kind(column.type)
+        raise _narrowing_error(destination, column, found[2], found[1], "integer" if kind == "integer" else "float")
+
+
+def _narrowing_error(destination, column, row, value, kind) -> TransformError:
+    where = f"staged source row {row:,}" if isinstance(row, int) else "a staged row"
+    what = f"column '{column.name}' ({column.type})" if column is not None else "a number column"
+    return TransformError(
+        f"The transform into {display_name(destination)} was rolled back: {what} would receive '{value}' "
+        f"from {where}, which {number_text.why_not(str(value), kind)}; the destination is unchanged — make "
+        "the destination column text (or fix the value in the file) and run again.",
+        resolution="Make the destination column text, or fix the value in the source file, then run again.",
+    )
 
 
 def _check_switch_targets(engine: Engine, configs: list[PipelineConfig]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from elt_project.errors import SourceFileError
+from elt_project.errors import SourceFileError, TransformError
 from elt_project.pipeline.api import run_import
 from tests.pipeline.conftest import query
 
@@ -116,3 +116,64 @@ def test_configured_na_values_replace_the_defaults(engine, settings, add_config,
     ok = _write(inbox, "points_2.csv", [(1, "-", "-")])
     run_import(engine, settings, config, [ok.name])
     assert query(engine, "SELECT code, lon, label FROM dest_points") == [(1, None, None)]
+
+
+def _text_staging(engine):
+    metadata = sa.MetaData()
+    sa.Table(
+        "stg_text", metadata,
+        sa.Column("code", sa.String(50)), sa.Column("lon", sa.String(50)), sa.Column("amount", sa.String(50)),
+        sa.Column("dagster_run_id", sa.String(255)), sa.Column("source_file_hash", sa.String(64)),
+        sa.Column("source_row_number", sa.BigInteger),
+    )
+    sa.Table(
+        "dest_text", metadata,
+        sa.Column("code", sa.BigInteger), sa.Column("lon", sa.Float(precision=53)),
+        sa.Column("amount", sa.Numeric(12, 2)),
+    )
+    metadata.create_all(engine)
+
+
+def _text_config(add_config):
+    return add_config(
+        import_name="texts", file_pattern="texts_*.csv", staging_table="stg_text",
+        destination_table="dest_text", load_method="append",
+    )
+
+
+def test_built_in_transform_casts_text_exactly_and_reads_markers_as_null(engine, settings, add_config, inbox):
+    _text_staging(engine)
+    config = _text_config(add_config)
+    path = inbox / "texts_1.csv"
+    path.write_text("code,lon,amount\n1,-87.59553528,12.50\n2,NA,N/A\n3,0.30000000000000004,7\n", encoding="utf-8")
+    run_import(engine, settings, config, [path.name])
+    rows = query(engine, "SELECT code, lon, amount FROM dest_text ORDER BY code")
+    assert [(c, lon) for c, lon, _ in rows] == [(1, -87.59553528), (2, None), (3, 0.30000000000000004)]
+    assert [float(a) if a is not None else None for *_, a in rows] == [12.5, None, 7.0]
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "value"),
+    [
+        ("094001,1.5,1", "code", "094001"),
+        ("abc,1.5,1", "code", "abc"),
+        ("1,0.12345678901234567891,1", "lon", "0.12345678901234567891"),
+        ("1,NAN-ish,1", "lon", "NAN-ish"),
+        ("1,1.5,1.005", "amount", "1.005"),
+    ],
+)
+def test_built_in_transform_refuses_text_a_number_column_would_change(
+    engine, settings, add_config, inbox, line, column, value
+):
+    if engine.dialect.name == "sqlite" and column == "amount":
+        pytest.skip("SQLite's NUMERIC is a REAL: 1.005 is kept as the float it is")
+    _text_staging(engine)
+    config = _text_config(add_config)
+    path = inbox / "texts_1.csv"
+    path.write_text(f"code,lon,amount\n1,2.5,3\n{line}\n", encoding="utf-8")
+    with pytest.raises(TransformError) as caught:
+        run_import(engine, settings, config, [path.name])
+    message = str(caught.value)
+    assert f"column '{column}'" in message and f"'{value}'" in message and "source row 2" in message
+    assert "destination is unchanged" in message
+    assert query(engine, "SELECT count(*) FROM dest_text") == [(0,)]
