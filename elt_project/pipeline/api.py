@@ -112,6 +112,8 @@ def stage_import(
             except Exception as exc:
                 result.files.append(FileOutcome(path, identity.sha256, identity.size, "failed", message=str(exc)))
                 raise
+            if load.narrowing:
+                ledger.note_narrowing(engine, config.import_name, identity.sha256, run_id, load.narrowing)
             result.files.append(FileOutcome(path, identity.sha256, identity.size, "staged", load.rows_read))
             result.rows_read += load.rows_read
             result.rows_staged += load.rows_staged

@@ -13,6 +13,11 @@ database sees it, by the rules of :mod:`elt_project.ingest.number_text`:
 * null markers (``NA``, ``N/A``, ``NULL``, …; see :mod:`elt_project.ingest.nulls`)
   become NULL, so a typed PostgreSQL or SQL Server column never receives ``'NA'``.
 
+A text staging column feeding a number column of the destination (the built-in
+transform casts it there) is checked by the same rules and left as text; its first
+failure is noted on the file's ledger row and the transform refuses to run, while
+the quality rules still see the staged rows as before.
+
 DECIMAL/NUMERIC columns keep exact text for PostgreSQL and SQL Server (they parse
 decimals exactly) after a check that the value has no more fraction digits than the
 column's scale (PostgreSQL would round ``1.005`` into ``NUMERIC(12,2)`` quietly);
@@ -42,10 +47,24 @@ class Target:
     type_name: str
     scale: int | None = None
     limit: int | None = None
+    #: Where the type is: "staging" (the text is converted here) or a destination
+    #: table the built-in transform casts into (the text is only checked here).
+    where: str = "staging"
+
+    @property
+    def check_only(self) -> bool:
+        return self.where != "staging"
 
 
-def target_for(column: sa.Column, dialect_name: str) -> Target | None:
+def target_for(column: sa.Column, dialect_name: str, where: str = "staging") -> Target | None:
     """The conversion a staging column needs, or None for text and types left to the database."""
+    target = _target_for(column, dialect_name)
+    if target is None or where == "staging":
+        return target
+    return Target(target.kind, target.type_name, target.scale, target.limit, where)
+
+
+def _target_for(column: sa.Column, dialect_name: str) -> Target | None:
     type_ = column.type
     name = str(type_.compile(dialect=_dialect(dialect_name))) if dialect_name else type(type_).__name__
     if isinstance(type_, sa.Integer):
@@ -68,14 +87,25 @@ def _dialect(name: str):
     return {"sqlite": sqlite.dialect(), "postgresql": postgresql.dialect(), "mssql": mssql.dialect()}[name]
 
 
-def plan_targets(staging: sa.Table, names: Sequence[str], dialect_name: str) -> dict[int, Target]:
-    """Batch column position -> conversion, for the business columns that need one."""
+def plan_targets(
+    staging: sa.Table, names: Sequence[str], dialect_name: str, destination: sa.Table | None = None
+) -> dict[int, Target]:
+    """Batch column position -> conversion, for the business columns that need one.
+
+    With ``destination`` (the built-in transform's target), a text staging column
+    whose namesake in the destination is a number is checked by the same rules, so
+    the transform's cast cannot change a value either; the check costs a vectorised
+    pass here instead of a scan of the staged rows in SQL.
+    """
+    by_name = {column.name.lower(): column for column in destination.columns} if destination is not None else {}
     plan: dict[int, Target] = {}
     for position, name in enumerate(names):
         column = staging.c.get(name)
         if column is None:
             continue
         target = target_for(column, dialect_name)
+        if target is None and isinstance(column.type, sa.String) and name.lower() in by_name:
+            target = target_for(by_name[name.lower()], dialect_name, where=f"destination {destination.name}")
         if target is not None:
             plan[position] = target
     return plan
@@ -88,8 +118,14 @@ def convert_batch(
     *,
     first_row: int,
     file_name: str,
+    problems: list[str] | None = None,
 ) -> pa.RecordBatch:
-    """``batch`` with the planned text columns converted; raises on the first value that would change."""
+    """``batch`` with the planned text columns converted; raises on the first value that would change.
+
+    A check-only column (text staged for a number column of the destination) does
+    not raise: its first failure is appended to ``problems``, so the rows are still
+    staged, the quality rules still see them, and the transform refuses to run.
+    """
     if not plan:
         return batch
     markers = pa.array(list(na_values), pa.string())
@@ -100,6 +136,13 @@ def convert_batch(
             continue  # Excel, JSON and Parquet give native values; the driver binds them as they are
         values = pc.utf8_trim_whitespace(column)
         values = pc.if_else(pc.is_in(values, value_set=markers), pa.scalar(None, values.type), values)
+        if target.check_only:
+            if problems is not None and not problems:
+                try:
+                    _convert(values, target, batch.schema.names[position], first_row, file_name)
+                except SourceFileError as exc:
+                    problems.append(str(exc))
+            continue
         arrays[position] = _convert(values, target, batch.schema.names[position], first_row, file_name)
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
 
@@ -140,7 +183,12 @@ def _refused(
         if target.kind == "decimal" and why.startswith("has more digits"):
             why = f"has more fraction digits than {target.type_name} keeps"
     return SourceFileError(
-        f"{file_name}: column '{name}' is {target.type_name} in staging, but data row {first_row + index:,} "
-        f"holds '{value}', which {why}; nothing was loaded — make the column text in the staging and "
-        "destination tables (or fix the value) and run again."
+        f"{file_name}: column '{name}' is {target.type_name} in {target.where}, but data row {first_row + index:,} "
+        f"holds '{value}', which {why}; {_advice(target)}"
     )
+
+
+def _advice(target: Target) -> str:
+    if target.check_only:
+        return "make the destination column text (or fix the value) and run again."
+    return "nothing was loaded — make the column text in the staging and destination tables (or fix the value)."

@@ -169,3 +169,32 @@ def reloading_files(conn: Connection, run_id: str, import_name: str) -> dict[str
         )
     )
     return {row.content_hash: row.rows_loaded for row in rows}
+
+
+NARROWING_NOTE = "Transform would change a value: "
+
+
+def note_narrowing(engine: Engine, import_name: str, content_hash: str, run_id: str, message: str) -> None:
+    """Record on the file's row (still STAGED) why the built-in transform must not run for it."""
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(ledger)
+            .where(ledger.c.import_name == import_name, ledger.c.content_hash == content_hash,
+                   ledger.c.run_id == run_id)
+            .values(error_message=(NARROWING_NOTE + message)[:4000], updated_at=utcnow())
+        )
+
+
+def narrowing_notes(conn: Connection, run_id: str, import_names: list[str]) -> list[str]:
+    """The notes :func:`note_narrowing` left on this run's files of these imports."""
+    if not import_names:
+        return []
+    rows = conn.execute(
+        sa.select(ledger.c.error_message).where(
+            ledger.c.run_id == run_id,
+            ledger.c.import_name.in_(import_names),
+            ledger.c.status.in_(IN_PROGRESS),
+            ledger.c.error_message.like(NARROWING_NOTE + "%"),
+        )
+    )
+    return [row[0][len(NARROWING_NOTE):] for row in rows]

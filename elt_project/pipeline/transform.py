@@ -35,7 +35,6 @@ from elt_project.config.models import PipelineConfig
 from elt_project.db import dialect_expressions, dialects, exact_casts
 from elt_project.db.schema import elt_pipeline_configs
 from elt_project.errors import ConfigurationError, EltError, TransformError
-from elt_project.ingest import number_text
 from elt_project.ingest.nulls import DEFAULT_NA_VALUES, na_values_for_typed
 from elt_project.pipeline import ledger, run_log
 from elt_project.pipeline.dedup import deduplicate
@@ -81,6 +80,7 @@ def run_transform(
     if not todo:
         return result
     _check_switch_targets(engine, todo)
+    _refuse_narrowing(engine, todo, run_id)
     current: _Target | None = None
     try:
         with engine.begin() as conn:
@@ -193,8 +193,8 @@ def builtin_insert(
 
     With ``content_hashes`` only the rows of those files are inserted (a staging table
     shared by imports with different destinations). Text going into a number column
-    is checked first and cast without narrowing (:mod:`elt_project.db.exact_casts`):
-    a value that would change stops the transform with its column, row and value.
+    was checked while it was staged (:mod:`.conversion`); here it is cast with null
+    markers as NULL and, on SQLite, parsed exactly (:mod:`elt_project.db.exact_casts`).
     """
     pairs = []
     for column in destination.columns:
@@ -210,20 +210,16 @@ def builtin_insert(
     condition = staging.c[lineage["run"]] == run_id
     if content_hashes is not None:
         condition = sa.and_(condition, staging.c[lineage["hash"]].in_(content_hashes))
-    row = staging.c[lineage["row"]] if lineage["row"] else None
     numbers = {
         column.name
         for column, source in pairs
         if exact_casts.number_kind(column.type) and isinstance(source.type, sa.String)
     }
-    _refuse_lossy_text(conn, staging, destination, [p for p in pairs if p[0].name in numbers], condition, markers, row)
-    exact_real = None
     if conn.dialect.name == "sqlite" and numbers:
-        exact_real = exact_casts.SqliteExactReal(markers)
-        exact_real.register(conn.connection.driver_connection)
+        exact_casts.register_sqlite_functions(conn.connection.driver_connection)
     select = sa.select(
         *(
-            exact_casts.cast_number(source, column, conn.dialect, markers, row)
+            exact_casts.cast_number(source, column, conn.dialect, markers)
             if column.name in numbers
             else dialect_expressions.cast_to_destination(source, column, conn.dialect)
             for column, source in pairs
@@ -231,44 +227,21 @@ def builtin_insert(
     ).where(condition)
     statement = sa.insert(destination).from_select([column.name for column, _ in pairs], select)
     rowcount = conn.execution_options(preserve_rowcount=True).execute(statement).rowcount
-    if exact_real is not None and exact_real.failure is not None:
-        value, failed_row, name = exact_real.failure
-        raise _narrowing_error(destination, destination.c[name], failed_row, value, "float")
     if rowcount is None or rowcount < 0:  # some drivers do not report INSERT ... SELECT counts
         rowcount = count_run_rows(conn, staging, run_id, content_hashes)
     return rowcount
 
 
-def _refuse_lossy_text(conn, staging, destination, pairs, condition, markers, row) -> None:
-    """One scan of this run's rows for a text value a number column would change; raise on the first."""
-    checks = []
-    for column, source in pairs:
-        lossy = exact_casts.lossy(source, column.type, conn.dialect, markers)
-        if lossy is not None:
-            checks.append((lossy, column, source))
-    if not checks:
-        return
-    which = sa.case(*[(lossy, sa.literal(column.name)) for lossy, column, _ in checks])
-    value = sa.case(*[(lossy, sa.cast(source, sa.String)) for lossy, _, source in checks])
-    query = sa.select(which, value, row if row is not None else sa.null()).where(
-        condition, sa.or_(*[lossy for lossy, _, _ in checks])
-    )
-    found = conn.execute(query.limit(1)).first()
-    if found is not None:
-        column = destination.c[found[0]]
-        kind = exact_casts.number_kind(column.type)
-        raise _narrowing_error(destination, column, found[2], found[1], "integer" if kind == "integer" else "float")
-
-
-def _narrowing_error(destination, column, row, value, kind) -> TransformError:
-    where = f"staged source row {row:,}" if isinstance(row, int) else "a staged row"
-    what = f"column '{column.name}' ({column.type})" if column is not None else "a number column"
-    return TransformError(
-        f"The transform into {display_name(destination)} was rolled back: {what} would receive '{value}' "
-        f"from {where}, which {number_text.why_not(str(value), kind)}; the destination is unchanged — make "
-        "the destination column text (or fix the value in the file) and run again.",
-        resolution="Make the destination column text, or fix the value in the source file, then run again.",
-    )
+def _refuse_narrowing(engine: Engine, configs: list[PipelineConfig], run_id: str) -> None:
+    """Stop before the transaction when staging found a value a number column would change."""
+    builtin = [c.import_name for c in configs if not c.transform_procedure]
+    with engine.connect() as conn:
+        notes = ledger.narrowing_notes(conn, run_id, builtin)
+    if notes:
+        raise TransformError(
+            f"The transform was not run and the destination is unchanged: {notes[0]}",
+            resolution="Make the destination column text, or fix the value in the source file, then run again.",
+        )
 
 
 def _check_switch_targets(engine: Engine, configs: list[PipelineConfig]) -> None:

@@ -174,6 +174,6 @@ def test_built_in_transform_refuses_text_a_number_column_would_change(
     with pytest.raises(TransformError) as caught:
         run_import(engine, settings, config, [path.name])
     message = str(caught.value)
-    assert f"column '{column}'" in message and f"'{value}'" in message and "source row 2" in message
+    assert f"column '{column}'" in message and f"'{value}'" in message and "data row 2" in message
     assert "destination is unchanged" in message
     assert query(engine, "SELECT count(*) FROM dest_text") == [(0,)]
