@@ -22,10 +22,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 INTEGER_PATTERN = r"^-?(0|[1-9][0-9]*)$"
-FLOAT_PATTERN = r"^-?(0|[1-9][0-9]*)?(\.[0-9]*)?([eE][-+]?[0-9]+)?$"
-_HAS_DIGIT = r"[0-9]"
-_TRAILING_FRACTION_ZEROS = r"^(-?[0-9]*\.[0-9]*?)0+$"
-_BIGINT_DIGITS = 18  # every 18-digit integer fits a signed 64-bit column
+#: A mantissa with at least one digit and no leading zero (0.5 yes, 007.5 no), an optional exponent.
+FLOAT_PATTERN = r"^-?((0|[1-9][0-9]*)(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$"
+_BIGINT_DIGITS = 18
+#: Up to this many characters (sign and point included) a number has at most 15
+#: significant digits, which every double gives back exactly.
+_SAFE_FLOAT_CHARACTERS = 15  # every 18-digit integer fits a signed 64-bit column
 
 
 def why_not(value: str, kind: str) -> str:
@@ -64,7 +66,16 @@ def parse_integers(values: pa.Array) -> tuple[pa.Array, int | None]:
 
     ``values`` is trimmed text; nulls stay nulls. When a value fails, the array is None.
     """
-    values = pc.replace_substring_regex(values, r"^(-?[0-9]+)\.0+$", r"\1")  # 2.0 is 2
+    digits_only = pc.ascii_is_decimal(values)  # the common case, without a regular expression
+    if pc.all(pc.fill_null(digits_only, True)).as_py():
+        zero_led = pc.and_(pc.starts_with(values, "0"), pc.greater(pc.utf8_length(values), 1))
+        too_long = pc.greater(pc.utf8_length(values), _BIGINT_DIGITS)
+        index = first_true(pc.or_(zero_led, too_long))
+        if index is not None:
+            return None, index
+        return pc.cast(values, pa.int64()), None
+    if pc.any(pc.match_substring(values, ".")).as_py():
+        values = pc.replace_substring_regex(values, r"^(-?[0-9]+)\.0+$", r"\1")  # 2.0 is 2
     ok = pc.match_substring_regex(values, INTEGER_PATTERN)
     long = pc.greater(pc.utf8_length(pc.utf8_ltrim(values, characters="-")), _BIGINT_DIGITS)
     bad = pc.or_kleene(pc.invert(ok), long)
@@ -76,36 +87,39 @@ def parse_integers(values: pa.Array) -> tuple[pa.Array, int | None]:
 
 def parse_floats_shape(values: pa.Array) -> tuple[pa.Array, int | None]:
     """(values, index of the first value that is not a number, or has a leading zero or '+')."""
-    shape_ok = pc.and_kleene(
-        pc.match_substring_regex(values, FLOAT_PATTERN), pc.match_substring_regex(values, _HAS_DIGIT)
-    )
-    index = first_true(pc.invert(shape_ok))
-    if index is not None:
-        return values, index
-    # a leading zero (007.5) would be dropped: only 0 itself, 0.x and 0eN start with one
-    return values, first_true(pc.invert(pc.match_substring_regex(values, r"^-?(0[.eE]|0$|[1-9.]|\.)")))
+    return values, first_true(pc.invert(pc.match_substring_regex(values, FLOAT_PATTERN)))
 
 
 def parse_floats(values: pa.Array) -> tuple[pa.Array | None, int | None]:
     """(float64 array, index of the first value that is not a number or would change, or None).
 
-    Arrow parses (correctly rounded); the result is written back as text and compared
-    with the input after removing trailing fraction zeros, all vectorised. Only the
-    values that still differ (an exponent, ``.5``) are compared as exact decimals in
-    Python, so a normal column costs no Python per value.
+    Arrow parses (correctly rounded). A number of at most 15 significant digits and
+    no exponent always comes back as itself (a double holds 15 decimal digits), so
+    only longer values and exponents are written back as text and compared with the
+    input — after removing trailing fraction zeros — and, where that still differs
+    (``1e20`` vs ``1e+20``), compared as exact decimals in Python.
     """
     _, index = parse_floats_shape(values)
     if index is not None:
         return None, index
     floats = pc.cast(values, pa.float64())
-    back = pc.cast(floats, pa.string())
-    normalised = pc.replace_substring_regex(values, _TRAILING_FRACTION_ZEROS, r"\1")
-    normalised = pc.replace_substring_regex(normalised, r"\.$", "")
-    differs = pc.fill_null(pc.not_equal(back, normalised), False)
-    if pc.any(differs).as_py():
-        for position in pc.indices_nonzero(differs).to_pylist():
-            text = values[position].as_py()
-            number = floats[position].as_py()
-            if Decimal(text) != Decimal(repr(number)):
-                return None, position
+    doubtful = pc.or_(
+        pc.greater(pc.utf8_length(values), _SAFE_FLOAT_CHARACTERS), pc.match_substring(values, "e", ignore_case=True)
+    )
+    doubtful = pc.fill_null(doubtful, False)
+    if not pc.any(doubtful).as_py():
+        return floats, None
+    positions = pc.indices_nonzero(doubtful)
+    texts = pc.take(values, positions)
+    back = pc.cast(pc.take(floats, positions), pa.string())
+    plain_fraction = pc.and_(
+        pc.match_substring(texts, "."), pc.invert(pc.match_substring(texts, "e", ignore_case=True))
+    )
+    trimmed = pc.utf8_rtrim(pc.utf8_rtrim(texts, characters="0"), characters=".")
+    differs = pc.fill_null(pc.not_equal(back, pc.if_else(plain_fraction, trimmed, texts)), False)
+    for offset in pc.indices_nonzero(differs).to_pylist():
+        text = texts[offset].as_py()
+        number = float(text)
+        if number != number or number in (float("inf"), float("-inf")) or Decimal(text) != Decimal(repr(number)):
+            return None, positions[offset].as_py()
     return floats, None

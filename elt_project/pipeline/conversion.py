@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -169,9 +170,18 @@ def _check_decimal(values: pa.Array, scale: int | None) -> tuple[pa.Array, int |
     _, bad = number_text.parse_floats_shape(values)
     if bad is not None or scale is None:
         return values, bad
-    trimmed = pc.replace_substring_regex(values, r"^(-?[0-9]*\.[0-9]*?)0+$", r"\1")
-    fraction = pc.utf8_length(pc.replace_substring_regex(trimmed, r"^[^.]*\.?", ""))
-    return values, number_text.first_true(pc.greater(fraction, scale))
+    dot = pc.find_substring(values, ".")
+    significant = pc.utf8_length(pc.utf8_rtrim(values, characters="0"))
+    fraction = pc.if_else(pc.greater_equal(dot, 0), pc.subtract(pc.subtract(significant, dot), 1), 0)
+    exponent = pc.match_substring(values, "e", ignore_case=True)
+    too_fine = pc.and_(pc.greater(fraction, scale), pc.invert(exponent))
+    bad = number_text.first_true(too_fine)
+    if pc.any(exponent).as_py():  # rare: 1.5e-3 — let Decimal count the digits
+        for position in pc.indices_nonzero(pc.fill_null(exponent, False)).to_pylist():
+            digits = Decimal(values[position].as_py()).normalize().as_tuple().exponent
+            if isinstance(digits, int) and -digits > scale and (bad is None or position < bad):
+                bad = position
+    return values, bad
 
 
 def _refused(
