@@ -42,13 +42,9 @@ def cast_number(
         value = sa.func.elt_real(text)
     else:
         value = sa.cast(text, target.type)
-    return sa.case((text.in_(list(markers)), sa.null()), else_=value)
-
-
-def _real(value):
-    return value if value is None or value.__class__ is not str else float(value)
+    return sa.case((expr.is_(None), sa.null()), (text.in_(list(markers)), sa.null()), else_=value)
 
 
 def register_sqlite_functions(raw_connection) -> None:
-    """Register ``elt_real(text)`` (Python's exact ``float``) on a sqlite3 connection."""
-    raw_connection.create_function("elt_real", 1, _real, deterministic=True)
+    """Register ``elt_real(text)`` on a sqlite3 connection: the builtin ``float`` itself, no Python frame."""
+    raw_connection.create_function("elt_real", 1, float, deterministic=True)
