@@ -36,7 +36,12 @@ def cast_number(
     expr: sa.ColumnElement, target: sa.Column, dialect: sa.engine.Dialect, markers: Sequence[str]
 ) -> sa.ColumnElement:
     """The staged text as the number column wants it (see the module docstring)."""
-    text = sa.func.btrim(expr) if dialect.name == "postgresql" else sa.func.trim(expr)
+    if dialect.name == "postgresql":
+        text = sa.func.btrim(expr)
+    elif dialect.name == "mssql":
+        text = sa.func.ltrim(sa.func.rtrim(expr))  # TRIM is SQL Server 2017+
+    else:
+        text = sa.func.trim(expr)
     kind = number_kind(target.type)
     if dialect.name == "sqlite" and kind in ("float", "decimal"):
         value = sa.func.elt_real(text)

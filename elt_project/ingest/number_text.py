@@ -24,6 +24,12 @@ import pyarrow.compute as pc
 INTEGER_PATTERN = r"^-?(0|[1-9][0-9]*)$"
 #: A mantissa with at least one digit and no leading zero (0.5 yes, 007.5 no), an optional exponent.
 FLOAT_PATTERN = r"^-?((0|[1-9][0-9]*)(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$"
+#: The date forms a DATE / TIMESTAMP column accepts from text (see :mod:`.schema_sample`).
+ISO_DATE = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+ISO_DATETIME = (
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([ T]([01][0-9]|2[0-3]):[0-5][0-9]"
+    r"(:[0-5][0-9](\.[0-9]{1,6})?)?)?$"
+)
 _BIGINT_DIGITS = 18
 #: Up to this many characters (sign and point included) a number has at most 15
 #: significant digits, which every double gives back exactly.

@@ -73,6 +73,10 @@ def _target_for(column: sa.Column, dialect_name: str) -> Target | None:
         if dialect_name == "sqlite":
             limit = 2**63 - 1  # SQLite's INTEGER is always 64-bit
         return Target("integer", name, limit=limit)
+    if isinstance(type_, sa.DateTime):
+        return Target("datetime", name)
+    if isinstance(type_, sa.Date):
+        return Target("date", name)
     if isinstance(type_, sa.Float):
         return Target("float", name)
     if isinstance(type_, sa.Numeric):
@@ -158,6 +162,10 @@ def _convert(values: pa.Array, target: Target, name: str, first_row: int, file_n
                 raise _refused(values, bad, name, target, first_row, file_name, "is too large for the column")
     elif target.kind == "float":
         converted, bad = number_text.parse_floats(values)
+    elif target.kind in ("date", "datetime"):
+        pattern = number_text.ISO_DATE if target.kind == "date" else number_text.ISO_DATETIME
+        converted = values  # ISO text: every warehouse reads it alike, SQLite keeps it as it is
+        bad = number_text.first_true(pc.invert(pc.match_substring_regex(values, pattern)))
     else:
         converted, bad = _check_decimal(values, target.scale)
     if bad is not None:
@@ -188,6 +196,11 @@ def _refused(
     values: pa.Array, index: int, name: str, target: Target, first_row: int, file_name: str, why: str = ""
 ) -> SourceFileError:
     value = values[index].as_py()
+    if not why and target.kind in ("date", "datetime"):
+        why = (
+            "is not written YYYY-MM-DD (with HH:MM[:SS] for a timestamp), the one form every warehouse "
+            "reads alike (PostgreSQL would read 01/02/2024 by its own date order)"
+        )
     if not why:
         why = number_text.why_not(value, "integer" if target.kind == "integer" else "float")
         if target.kind == "decimal" and why.startswith("has more digits"):

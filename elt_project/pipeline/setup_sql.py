@@ -177,7 +177,7 @@ def _database_message(exc: sa.exc.DBAPIError) -> str:
 def _advice(exc: sa.exc.DBAPIError, statement: SetupStatement) -> str:
     """What to do about a failed statement; the column limits are the usual cause with wide files."""
     message = _database_message(exc).lower()
-    if "too many columns" in message or "at most 1600 columns" in message or "1024" in message:
+    if "too many columns" in message or "at most 1600 columns" in message or "maximum of 1024" in message:
         return (
             f"the sample file has more columns than one {statement.kind} of this warehouse can hold "
             "(SQLite 2,000, PostgreSQL 1,600, SQL Server 1,024); split the file into narrower files "

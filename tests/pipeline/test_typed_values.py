@@ -177,3 +177,25 @@ def test_built_in_transform_refuses_text_a_number_column_would_change(
     assert f"column '{column}'" in message and f"'{value}'" in message and "data row 2" in message
     assert "destination is unchanged" in message
     assert query(engine, "SELECT count(*) FROM dest_text") == [(0,)]
+
+
+def test_a_date_column_refuses_dates_each_warehouse_reads_its_own_way(engine, settings, add_config, inbox):
+    metadata = sa.MetaData()
+    sa.Table(
+        "stg_days", metadata, sa.Column("day", sa.Date), sa.Column("dagster_run_id", sa.String(255)),
+        sa.Column("source_file_hash", sa.String(64)), sa.Column("source_row_number", sa.BigInteger),
+    )
+    sa.Table("dest_days", metadata, sa.Column("day", sa.Date))
+    metadata.create_all(engine)
+    config = add_config(
+        import_name="days", file_pattern="days_*.csv", staging_table="stg_days",
+        destination_table="dest_days", load_method="append",
+    )
+    (inbox / "days_1.csv").write_text("day\n2024-01-31\nNA\n01/02/2024\n", encoding="utf-8")
+    with pytest.raises(SourceFileError, match="data row 3 holds '01/02/2024', which is not written YYYY-MM-DD"):
+        run_import(engine, settings, config, ["days_1.csv"])
+    (inbox / "days_2.csv").write_text("day\n2024-01-31\nNA\n", encoding="utf-8")
+    run_import(engine, settings, config, ["days_2.csv"])
+    assert [str(r[0])[:10] if r[0] else None for r in query(engine, "SELECT day FROM dest_days")] in (
+        ["2024-01-31", None], [None, "2024-01-31"],
+    )
