@@ -58,7 +58,7 @@ class ConfigurableReadOptions(BaseModel):
     @field_validator("encoding")
     @classmethod
     def _encoding(cls, value: str | None) -> str | None:
-        if value is not None:
+        if value is not None and value.lower() != "auto":
             check_encoding(value)
         return value
 
@@ -155,6 +155,7 @@ def generic_configurable_parser(
 def _read(path: Path, config: ConfigurableOptions, batch_rows: int) -> Iterator[pa.RecordBatch]:
     ensure_not_empty(path)
     opts, pre = config.read_options, config.pre_processing
+    opts = opts.model_copy(update={"encoding": encodings.resolve(path, opts.encoding)})  # BOM, auto
     encoding = "utf-8" if is_utf8(opts.encoding) else opts.encoding
     header_skip = 0
     if pre.skip_header_until_string:

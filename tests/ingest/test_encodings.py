@@ -75,3 +75,13 @@ def test_latin1_only_text_is_suggested_as_cp1252():
 
 def test_utf8_needs_no_detection():
     assert detect_bytes("a,b\nJosé,Köln\n".encode()) is None
+
+
+def test_configurable_parser_takes_auto_and_byte_order_marks(write):
+    parser = {"file_type": "custom", "parser_function": "generic_configurable_parser"}
+    path = write("conf.csv", TEXT.encode("cp1252"))
+    _, table = read_all(path, **parser, options={"read_options": {"encoding": "auto"}})
+    assert table.to_pylist() == ROWS
+    marked = write("conf16.csv", codecs.BOM_UTF16_LE + TEXT.encode("utf-16-le"))
+    _, table = read_all(marked, **parser, options={"read_options": {}})
+    assert table.to_pylist() == ROWS
