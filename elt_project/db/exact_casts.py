@@ -5,8 +5,8 @@ values were checked by the conversion rules while they were staged
 (:mod:`elt_project.pipeline.conversion`: no leading zeros, no '+', nothing a
 number would change), so what is left for the cast is:
 
-* null markers (``NA``, ``N/A``, …) become NULL instead of an error (PostgreSQL)
-  or a 0 (SQLite);
+* null markers (``NA``, ``N/A``, …) were staged as NULL already, so the cast is a
+  plain one (no per-row CASE);
 * SQLite 3.40's text-to-REAL conversion is not exact (``-87.59553528`` becomes
   ``-87.59553528000001``, about one value in 10^5 of up to eight characters), so
   REAL and NUMERIC targets are parsed by Python's ``float`` through a function
@@ -15,8 +15,6 @@ number would change), so what is left for the cast is:
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 
@@ -32,22 +30,11 @@ def number_kind(type_: sa.types.TypeEngine) -> str | None:
     return None
 
 
-def cast_number(
-    expr: sa.ColumnElement, target: sa.Column, dialect: sa.engine.Dialect, markers: Sequence[str]
-) -> sa.ColumnElement:
-    """The staged text as the number column wants it (see the module docstring)."""
-    if dialect.name == "postgresql":
-        text = sa.func.btrim(expr)
-    elif dialect.name == "mssql":
-        text = sa.func.ltrim(sa.func.rtrim(expr))  # TRIM is SQL Server 2017+
-    else:
-        text = sa.func.trim(expr)
-    kind = number_kind(target.type)
-    if dialect.name == "sqlite" and kind in ("float", "decimal"):
-        value = sa.func.elt_real(text)
-    else:
-        value = sa.cast(text, target.type)
-    return sa.case((expr.is_(None), sa.null()), (text.in_(list(markers)), sa.null()), else_=value)
+def cast_number(expr: sa.ColumnElement, target: sa.Column, dialect: sa.engine.Dialect) -> sa.ColumnElement:
+    """The staged text as the number column wants it: a plain cast, SQLite reals through Python."""
+    if dialect.name == "sqlite" and number_kind(target.type) in ("float", "decimal"):
+        return sa.case((expr.is_(None), sa.null()), else_=sa.func.elt_real(expr))
+    return sa.cast(expr, target.type)
 
 
 def register_sqlite_functions(raw_connection) -> None:

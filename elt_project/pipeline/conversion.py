@@ -14,7 +14,8 @@ database sees it, by the rules of :mod:`elt_project.ingest.number_text`:
   become NULL, so a typed PostgreSQL or SQL Server column never receives ``'NA'``.
 
 A text staging column feeding a number column of the destination (the built-in
-transform casts it there) is checked by the same rules and left as text; its first
+transform casts it there) is checked by the same rules and staged as text, null
+markers as NULL; its first
 failure is noted on the file's ledger row and the transform refuses to run, while
 the quality rules still see the staged rows as before.
 
@@ -140,13 +141,16 @@ def convert_batch(
         if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
             continue  # Excel, JSON and Parquet give native values; the driver binds them as they are
         values = pc.utf8_trim_whitespace(column)
-        values = pc.if_else(pc.is_in(values, value_set=markers), pa.scalar(None, values.type), values)
+        is_marker = pc.is_in(values, value_set=markers)
+        values = pc.if_else(is_marker, pa.scalar(None, values.type), values)
         if target.check_only:
             if problems is not None and not problems:
                 try:
                     _convert(values, target, batch.schema.names[position], first_row, file_name)
                 except SourceFileError as exc:
                     problems.append(str(exc))
+            if pc.any(is_marker).as_py():  # staged as NULL, so the transform casts without a CASE
+                arrays[position] = pc.if_else(is_marker, pa.scalar(None, column.type), column)
             continue
         arrays[position] = _convert(values, target, batch.schema.names[position], first_row, file_name)
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)

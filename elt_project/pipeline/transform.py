@@ -25,7 +25,6 @@ LOADED, and a :class:`TransformError` names the procedure, script or table.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -35,7 +34,6 @@ from elt_project.config.models import PipelineConfig
 from elt_project.db import dialect_expressions, dialects, exact_casts
 from elt_project.db.schema import elt_pipeline_configs
 from elt_project.errors import ConfigurationError, EltError, TransformError
-from elt_project.ingest.nulls import DEFAULT_NA_VALUES, na_values_for_typed
 from elt_project.pipeline import ledger, run_log
 from elt_project.pipeline.dedup import deduplicate
 from elt_project.pipeline.reload import remove_earlier_rows
@@ -171,8 +169,7 @@ def _run_target(
                 "or give the imports a transform_procedure."
             )
         only_these = [h for import_hashes in hashes.values() for h in import_hashes]
-    markers = na_values_for_typed(first.scraper_config)
-    loaded = builtin_insert(conn, staging, tables[first.destination_table], run_id, only_these, markers=markers)
+    loaded = builtin_insert(conn, staging, tables[first.destination_table], run_id, only_these)
     if len(target.configs) == 1:
         result.rows_loaded[first.import_name] = loaded
         return
@@ -186,15 +183,13 @@ def builtin_insert(
     destination: sa.Table,
     run_id: str,
     content_hashes: list[str] | None = None,
-    *,
-    markers: Sequence[str] = DEFAULT_NA_VALUES,
 ) -> int:
     """INSERT INTO destination (shared columns) SELECT them FROM staging for this run; returns rows.
 
     With ``content_hashes`` only the rows of those files are inserted (a staging table
     shared by imports with different destinations). Text going into a number column
-    was checked while it was staged (:mod:`.conversion`); here it is cast with null
-    markers as NULL and, on SQLite, parsed exactly (:mod:`elt_project.db.exact_casts`).
+    was checked while it was staged, null markers staged as NULL (:mod:`.conversion`);
+    here it is cast, on SQLite parsed exactly (:mod:`elt_project.db.exact_casts`).
     """
     pairs = []
     for column in destination.columns:
@@ -219,7 +214,7 @@ def builtin_insert(
         exact_casts.register_sqlite_functions(conn.connection.driver_connection)
     select = sa.select(
         *(
-            exact_casts.cast_number(source, column, conn.dialect, markers)
+            exact_casts.cast_number(source, column, conn.dialect)
             if column.name in numbers
             else dialect_expressions.cast_to_destination(source, column, conn.dialect)
             for column, source in pairs
