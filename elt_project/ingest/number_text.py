@@ -67,10 +67,12 @@ def first_true(mask: pa.Array) -> int | None:
     return pc.index(filled, True).as_py()
 
 
-def parse_integers(values: pa.Array) -> tuple[pa.Array, int | None]:
+def parse_integers(values: pa.Array, *, point_zero: bool = True) -> tuple[pa.Array, int | None]:
     """(int64 array, index of the first value that is not a plain integer, or None).
 
     ``values`` is trimmed text; nulls stay nulls. When a value fails, the array is None.
+    ``point_zero`` accepts ``2.0`` as 2 (Arrow converts it; a warehouse's own integer
+    cast would refuse it, so text left for the warehouse is checked without it).
     """
     digits_only = pc.ascii_is_decimal(values)  # the common case, without a regular expression
     if pc.all(pc.fill_null(digits_only, True)).as_py():
@@ -80,7 +82,7 @@ def parse_integers(values: pa.Array) -> tuple[pa.Array, int | None]:
         if index is not None:
             return None, index
         return pc.cast(values, pa.int64()), None
-    if pc.any(pc.match_substring(values, ".")).as_py():
+    if point_zero and pc.any(pc.match_substring(values, ".")).as_py():
         values = pc.replace_substring_regex(values, r"^(-?[0-9]+)\.0+$", r"\1")  # 2.0 is 2
     ok = pc.match_substring_regex(values, INTEGER_PATTERN)
     long = pc.greater(pc.utf8_length(pc.utf8_ltrim(values, characters="-")), _BIGINT_DIGITS)

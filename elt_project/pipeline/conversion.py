@@ -27,6 +27,7 @@ SQLite stores such a column as REAL, so there the value is converted like a floa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -158,7 +159,7 @@ def convert_batch(
 
 def _convert(values: pa.Array, target: Target, name: str, first_row: int, file_name: str) -> pa.Array:
     if target.kind == "integer":
-        converted, bad = number_text.parse_integers(values)
+        converted, bad = number_text.parse_integers(values, point_zero=not target.check_only)
         if bad is None and len(converted) and converted.null_count < len(converted):
             low, high = pc.min_max(converted).values()
             if max(abs(low.as_py()), abs(high.as_py())) > target.limit:
@@ -205,6 +206,8 @@ def _refused(
             "is not written YYYY-MM-DD (with HH:MM[:SS] for a timestamp), the one form every warehouse "
             "reads alike (PostgreSQL would read 01/02/2024 by its own date order)"
         )
+    if not why and target.kind == "integer" and re.fullmatch(r"-?[0-9]+\.0*", value.strip()):
+        why = "has a decimal point, which the warehouse's integer cast refuses"
     if not why:
         why = number_text.why_not(value, "integer" if target.kind == "integer" else "float")
         if target.kind == "decimal" and why.startswith("has more digits"):

@@ -310,3 +310,9 @@ def test_columns_of_imports_sharing_a_table_are_merged():
         ("d", "string(255)"),
         ("x", "boolean"),
     ]
+
+
+def test_safe_column_names_transliterate_instead_of_dropping_letters():
+    assert safe_column_names(["Année", "Straße", "Ποσό Πληρωμής", "Сумма", "Cost Total $", "naïve Größe"]) == [
+        "annee", "strasse", "poso_pliromis", "summa", "cost_total", "naive_grosse",
+    ]
