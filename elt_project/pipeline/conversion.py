@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
+from elt_project.db.dialect_expressions import FALSE_WORDS, TRUE_WORDS
 from elt_project.errors import SourceFileError
 from elt_project.ingest import number_text
 
@@ -75,6 +76,8 @@ def _target_for(column: sa.Column, dialect_name: str) -> Target | None:
         if dialect_name == "sqlite":
             limit = 2**63 - 1  # SQLite's INTEGER is always 64-bit
         return Target("integer", name, limit=limit)
+    if isinstance(type_, sa.Boolean):
+        return Target("boolean", name)
     if isinstance(type_, sa.DateTime):
         return Target("datetime", name)
     if isinstance(type_, sa.Date):
@@ -167,6 +170,11 @@ def _convert(values: pa.Array, target: Target, name: str, first_row: int, file_n
                 raise _refused(values, bad, name, target, first_row, file_name, "is too large for the column")
     elif target.kind == "float":
         converted, bad = number_text.parse_floats(values)
+    elif target.kind == "boolean":
+        converted = values  # the spellings are turned into TRUE/FALSE by the warehouse or the transform
+        known = pa.array([*TRUE_WORDS, *FALSE_WORDS], pa.string())
+        unknown = pc.and_(pc.is_valid(values), pc.invert(pc.is_in(pc.utf8_lower(values), value_set=known)))
+        bad = number_text.first_true(unknown)
     elif target.kind in ("date", "datetime"):
         pattern = number_text.ISO_DATE if target.kind == "date" else number_text.ISO_DATETIME
         converted = values  # ISO text: every warehouse reads it alike, SQLite keeps it as it is
@@ -201,6 +209,9 @@ def _refused(
     values: pa.Array, index: int, name: str, target: Target, first_row: int, file_name: str, why: str = ""
 ) -> SourceFileError:
     value = values[index].as_py()
+    if not why and target.kind == "boolean":
+        words = "/".join(f"{t}/{f}" for t, f in zip(TRUE_WORDS, FALSE_WORDS))
+        why = f"is none of the true/false spellings {words}, so it would be stored as NULL or as text"
     if not why and target.kind in ("date", "datetime"):
         why = (
             "is not written YYYY-MM-DD (with HH:MM[:SS] for a timestamp), the one form every warehouse "

@@ -200,3 +200,24 @@ def test_a_date_column_refuses_dates_each_warehouse_reads_its_own_way(engine, se
     assert [str(r[0])[:10] if r[0] else None for r in query(engine, "SELECT day FROM dest_days")] in (
         ["2024-01-31", None], [None, "2024-01-31"],
     )
+
+
+def test_a_boolean_destination_refuses_unknown_spellings(engine, settings, add_config, inbox):
+    metadata = sa.MetaData()
+    sa.Table(
+        "stg_flags", metadata, sa.Column("paid", sa.String(10)), sa.Column("dagster_run_id", sa.String(255)),
+        sa.Column("source_file_hash", sa.String(64)), sa.Column("source_row_number", sa.BigInteger),
+    )
+    sa.Table("dest_flags", metadata, sa.Column("paid", sa.Boolean))
+    metadata.create_all(engine)
+    config = add_config(
+        import_name="flags", file_pattern="flags_*.csv", staging_table="stg_flags",
+        destination_table="dest_flags", load_method="append",
+    )
+    (inbox / "flags_1.csv").write_text("paid\nYes\nNA\nmaybe\n", encoding="utf-8")
+    with pytest.raises(TransformError, match="data row 3 holds 'maybe', which is none of the true/false"):
+        run_import(engine, settings, config, ["flags_1.csv"])
+    (inbox / "flags_2.csv").write_text("paid\nYes\nNA\nno\n", encoding="utf-8")
+    run_import(engine, settings, config, ["flags_2.csv"])
+    paid = [None if v is None else bool(v) for (v,) in query(engine, "SELECT paid FROM dest_flags")]
+    assert sorted(paid, key=repr) == sorted([True, None, False], key=repr)
