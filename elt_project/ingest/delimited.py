@@ -273,15 +273,28 @@ def coalesced(blocks: Iterator[pa.RecordBatch], batch_rows: int) -> Iterator[pa.
 
 
 def first_undecodable_line(path: Path, encoding: str | None) -> int | None:
-    """1-based number of the first line that does not decode; None when all do."""
-    decoder = codecs.getincrementaldecoder(text_encoding(encoding))()
+    """1-based number of the first line that does not decode; None when all do.
+
+    Lines end with LF, CRLF or a lone CR (old Mac exports): breaks are counted in the
+    decoded text, so a CR-only file is not one long "line 1".
+    """
+    codec = text_encoding(encoding)
+    decoder = codecs.getincrementaldecoder(codec)()
+    breaks, last = 0, ""
     with open(path, "rb") as handle:
-        for line_no, raw in enumerate(handle, start=1):
+        while chunk := handle.read(1 << 16):
             try:
-                decoder.decode(raw)
-            except UnicodeDecodeError:
-                return line_no
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                before = bytes(exc.object[: exc.start]).decode(codec, errors="replace")
+                return breaks + _line_breaks(last + before) - _line_breaks(last) + 1
+            breaks += _line_breaks(last + text) - _line_breaks(last)
+            last = text[-1:] if text else last
     return None
+
+
+def _line_breaks(text: str) -> int:
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
 def first_ragged_line(
