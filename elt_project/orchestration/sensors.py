@@ -20,7 +20,7 @@ from elt_project.ingest.paths import is_ignored, native_path
 from elt_project.orchestration.assets import staging_asset_name, staging_op_name, transform_asset_name
 from elt_project.orchestration.file_watch import WatchCursor, plan_tick, sha256_of
 from elt_project.orchestration.resources import WarehouseResource
-from elt_project.pipeline.ledger import LOADED
+from elt_project.pipeline.ledger import LOADED, RELOADING
 from elt_project.settings import Settings
 
 LEDGER_CHUNK = 500
@@ -73,7 +73,7 @@ def loaded_hashes(engine: sa.engine.Engine, import_name: str, candidates: set[st
             chunk = ordered[start : start + LEDGER_CHUNK]
             query = sa.select(ledger.c.content_hash).where(
                 ledger.c.import_name == import_name,
-                ledger.c.status == LOADED,
+                ledger.c.status.in_((LOADED, RELOADING)),  # a reload under way is still loaded
                 ledger.c.content_hash.in_(chunk),
             )
             found.update(conn.scalars(query))
