@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "elt_project.cli.run_commands",
     "elt_project.cli.retry_commands",
     "elt_project.cli.sqlgen_commands",
+    "elt_project.cli.mapping_commands",
     "elt_project.cli.demo_commands",
     "elt_project.cli.service_commands",
     "elt_project.cli.user_commands",

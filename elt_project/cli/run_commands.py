@@ -25,7 +25,12 @@ from elt_project.pipeline.results import RunSummary
 @click.argument("import_name", required=False)
 @click.option("--file", "files", multiple=True, help="A file to load (inside the monitored folder); repeatable.")
 @click.option("--pipeline", "pipeline_name", help="Run every active import of this pipeline group.")
-def run_command(import_name: str | None, files: tuple[str, ...], pipeline_name: str | None) -> None:
+@click.option(
+    "--reload",
+    is_flag=True,
+    help="Load the --file(s) again although already loaded; an append import first removes that file's rows.",
+)
+def run_command(import_name: str | None, files: tuple[str, ...], pipeline_name: str | None, reload: bool) -> None:
     """Load an import (or a whole pipeline group) now: parse, stage, check, transform."""
     if bool(import_name) == bool(pipeline_name):
         raise ConfigurationError("Give either an IMPORT_NAME or --pipeline NAME (one of them); see `elt imports`.")
@@ -38,8 +43,11 @@ def run_command(import_name: str | None, files: tuple[str, ...], pipeline_name: 
         summary = run_pipeline(engine, settings, pipeline_name)
     else:
         config = get_pipeline_config(engine, import_name)
+        if reload and not files:
+            raise ConfigurationError("--reload loads named files again; add --file PATH.")
         # Relative paths are taken from the working folder, as any command-line tool does.
-        summary = run_import(engine, settings, config, [str(Path(f).expanduser().absolute()) for f in files] or None)
+        paths = [str(Path(f).expanduser().absolute()) for f in files]
+        summary = run_import(engine, settings, config, paths or None, reload=reload)
     print_summary(summary, time.perf_counter() - started)
     if summary.failed:
         for error in summary.errors:
@@ -64,6 +72,8 @@ def print_summary(summary: RunSummary, seconds: float) -> None:
             loaded = summary.transform.rows_loaded.get(name, 0)
             dedup = summary.transform.rows_deduplicated.get(name, 0)
             click.echo(f"  {name}: loaded {loaded:,} rows ({dedup:,} duplicates removed)")
+            if summary.transform.rows_replaced.get(name):
+                click.echo(f"    reload: removed {summary.transform.rows_replaced[name]:,} rows of the earlier load")
         if summary.transform.activated_imports:
             click.echo(f"  activated: {', '.join(summary.transform.activated_imports)}")
     click.echo(f"Done in {seconds:.2f} s")

@@ -115,8 +115,16 @@ def setup_sql(pipeline: str, dialect: str, out: Path | None, apply_: bool) -> No
     result = generate_setup_sql(group, engine.dialect.name if dialect == "auto" else dialect, settings)
     for path in write_setup_sql(result, out if out is not None else settings.output_root / "generated_sql"):
         click.echo(f"Wrote {path}")
-    for problem in result.problems:
-        click.secho(f"Warning: {problem}", fg="yellow", err=True)
+    if result.problems:
+        for problem in result.problems:
+            click.secho(f"Error: {problem}", fg="red", err=True)
+        click.secho(
+            "The script is incomplete" + (" and nothing was applied" if apply_ else "")
+            + "; fix the problems above and generate again.",
+            fg="red",
+            err=True,
+        )
+        raise SystemExit(1)
     if not apply_:
         click.echo("Review the script, then run it in your SQL client (or again with --apply).")
         return

@@ -26,6 +26,7 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from elt_project.errors import ConfigurationError, SourceFileError
+from elt_project.ingest import encoding as encodings
 from elt_project.ingest.base import DEFAULT_BATCH_ROWS, ensure_not_empty, file_access_error
 from elt_project.ingest.footer import find_first_line_containing, find_last_line_containing, limited_binary
 from elt_project.ingest.frames import frames_to_batches
@@ -57,7 +58,7 @@ class ConfigurableReadOptions(BaseModel):
     @field_validator("encoding")
     @classmethod
     def _encoding(cls, value: str | None) -> str | None:
-        if value is not None:
+        if value is not None and value.lower() != "auto":
             check_encoding(value)
         return value
 
@@ -154,6 +155,7 @@ def generic_configurable_parser(
 def _read(path: Path, config: ConfigurableOptions, batch_rows: int) -> Iterator[pa.RecordBatch]:
     ensure_not_empty(path)
     opts, pre = config.read_options, config.pre_processing
+    opts = opts.model_copy(update={"encoding": encodings.resolve(path, opts.encoding)})  # BOM, auto
     encoding = "utf-8" if is_utf8(opts.encoding) else opts.encoding
     header_skip = 0
     if pre.skip_header_until_string:
@@ -189,8 +191,7 @@ def _guarded(open_chunks: Callable[[], Iterator[pd.DataFrame]], path: Path) -> I
         raise SourceFileError(f"{path.name} could not be parsed ({exc}); check delimiter and skiprows.") from exc
     except UnicodeDecodeError as exc:
         raise SourceFileError(
-            f"{path.name} is not valid text in the configured encoding; "
-            "set read_options.encoding in scraper_config (e.g. latin1)."
+            f"{path.name} is not valid text in the configured encoding; {encodings.advice(path, None)}."
         ) from exc
     except (ValueError, TypeError) as exc:
         raise ConfigurationError(

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from elt_project.errors import SourceFileError
+from elt_project.ingest import encoding as encodings
 from elt_project.ingest.base import (
     Parser,
     empty_batch,
@@ -32,7 +33,6 @@ from elt_project.ingest.base import (
 )
 from elt_project.ingest.options import is_utf8
 
-ENCODING_HINT = "set read_options.encoding in scraper_config (e.g. latin1)"
 SNIFF_CANDIDATES = (",", "|", ";", "\t")
 _TYPE_FOR_DELIMITER = {",": "csv", "|": "psv", "\t": "tsv"}
 _MIN_BLOCK = 1 << 16
@@ -105,7 +105,7 @@ def undecodable(path: Path, line_no: int, encoding: str | None) -> SourceFileErr
     """The error for bytes that are not text in the expected encoding, with the fix."""
     shown = encoding or "utf-8"
     return SourceFileError(
-        f"{path.name}: line {line_no} is not valid {shown} text; {ENCODING_HINT}."
+        f"{path.name}: line {line_no} is not valid {shown} text; {encodings.advice(path, encoding)}."
     )
 
 
@@ -155,13 +155,14 @@ class DelimitedParser(Parser):
     def batches(self, path: Path, *, batch_rows: int) -> Iterator[pa.RecordBatch]:
         opts = self.read_options
         ensure_not_empty(path)
-        probe = probe_header(path, opts.encoding, opts.skiprows)
+        encoding = encodings.resolve(path, opts.encoding)  # a byte-order mark needs no setting
+        probe = probe_header(path, encoding, opts.skiprows)
         delimiter = opts.delimiter or self.delimiter or sniff_delimiter(probe)
         header_fields = split_fields(probe.header, delimiter)
         check_delimiter(path, probe, delimiter, header_fields)
         names = unique_column_names(header_fields, source=path.name)
         block = int(min(max(probe.bytes_per_row * batch_rows * 1.1, _MIN_BLOCK), _MAX_FIRST_BLOCK))
-        yield from self._stream(path, names, delimiter, opts.encoding, probe.header_index, block, batch_rows)
+        yield from self._stream(path, names, delimiter, encoding, probe.header_index, block, batch_rows)
 
     def _stream(
         self,
@@ -179,7 +180,7 @@ class DelimitedParser(Parser):
         )
         convert = pacsv.ConvertOptions(
             column_types={name: pa.string() for name in names},
-            null_values=[""],
+            null_values=["", *(self.read_options.na_values or [])],
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
         )
@@ -272,15 +273,28 @@ def coalesced(blocks: Iterator[pa.RecordBatch], batch_rows: int) -> Iterator[pa.
 
 
 def first_undecodable_line(path: Path, encoding: str | None) -> int | None:
-    """1-based number of the first line that does not decode; None when all do."""
-    decoder = codecs.getincrementaldecoder(text_encoding(encoding))()
+    """1-based number of the first line that does not decode; None when all do.
+
+    Lines end with LF, CRLF or a lone CR (old Mac exports): breaks are counted in the
+    decoded text, so a CR-only file is not one long "line 1".
+    """
+    codec = text_encoding(encoding)
+    decoder = codecs.getincrementaldecoder(codec)()
+    breaks, last = 0, ""
     with open(path, "rb") as handle:
-        for line_no, raw in enumerate(handle, start=1):
+        while chunk := handle.read(1 << 16):
             try:
-                decoder.decode(raw)
-            except UnicodeDecodeError:
-                return line_no
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                before = bytes(exc.object[: exc.start]).decode(codec, errors="replace")
+                return breaks + _line_breaks(last + before) - _line_breaks(last) + 1
+            breaks += _line_breaks(last + text) - _line_breaks(last)
+            last = text[-1:] if text else last
     return None
+
+
+def _line_breaks(text: str) -> int:
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
 def first_ragged_line(

@@ -88,7 +88,7 @@ class ExcelParser(Parser):
                 header_row, cells = row_no, list(row)
                 break
         if cells is None:
-            raise SourceFileError(f"{path.name}: file is empty (the sheet '{sheet.title}' has no rows).")
+            raise SourceFileError(_empty_sheet_message(path, sheet))
         merged_from: dict[int, int] = {}
         for r1, c1, _r2, c2 in merged_ranges(sheet):
             if r1 == header_row and c2 > c1:  # horizontal range starting on the header row
@@ -104,6 +104,28 @@ class ExcelParser(Parser):
             else:
                 raw.append(value)
         return header_row, unique_column_names(raw, source=path.name), width
+
+
+def _empty_sheet_message(path: Path, sheet: Any) -> str:
+    """The sheet read has no rows: name read_options.sheet_name and the sheets that do have rows."""
+    workbook = sheet.parent
+    with_rows = []
+    for name in workbook.sheetnames:
+        other = workbook[name]
+        if name != sheet.title and any(
+            any(v not in (None, "") for v in row) for row in other.iter_rows(max_row=50, values_only=True)
+        ):
+            with_rows.append(name)
+    if with_rows:
+        shown = ", ".join(f"'{name}'" for name in with_rows)
+        return (
+            f"{path.name}: the sheet '{sheet.title}' has no rows; set read_options.sheet_name in "
+            f"scraper_config to the sheet to load (sheets with rows: {shown})."
+        )
+    return (
+        f"{path.name}: file is empty (no sheet has rows, '{sheet.title}' included); "
+        "replace it with a file that has data."
+    )
 
 
 class _OpenSheet:

@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from elt_project.errors import SourceFileError
+from elt_project.ingest import encoding as encodings
 from elt_project.ingest.base import Parser, ensure_not_empty, file_access_error
 from elt_project.ingest.delimited import text_encoding
 from elt_project.ingest.rows import typed_batches
@@ -32,7 +33,7 @@ class JsonParser(Parser):
     def batches(self, path: Path, *, batch_rows: int) -> Iterator[pa.RecordBatch]:
         opts = self.read_options
         ensure_not_empty(path)
-        codec = text_encoding(opts.encoding)
+        codec = text_encoding(encodings.resolve(path, opts.encoding))
 
         def open_rows() -> Iterator[dict[str, Any]]:
             for position, value in iter_json_values(path, codec):
@@ -99,7 +100,7 @@ def iter_json_values(path: Path, codec: str) -> Iterator[tuple[int, Any]]:
                 pos = end
     except UnicodeDecodeError as exc:
         raise SourceFileError(
-            f"{path.name} is not valid {codec} text; set read_options.encoding in scraper_config (e.g. latin1)."
+            f"{path.name} is not valid {codec} text; {encodings.advice(path, codec)}."
         ) from exc
     except OSError as exc:
         raise file_access_error(path, exc) from exc

@@ -20,16 +20,25 @@ class BuiltinReadOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    encoding: str | None = Field(default=None, description="Text encoding, e.g. latin1; default UTF-8.")
+    encoding: str | None = Field(
+        default=None,
+        description="Text encoding, e.g. cp1252, or 'auto' to detect it; default UTF-8 (a byte-order mark "
+        "of UTF-8/16/32 is honoured without a setting).",
+    )
     delimiter: str | None = Field(default=None, alias="sep", description="Field delimiter (one character).")
     sheet_name: str | int | None = Field(default=None, description="Excel sheet name (or 0-based index).")
     skiprows: int = Field(default=0, ge=0, description="Lines (rows for Excel) above the header to skip.")
+    na_values: list[str] | None = Field(
+        default=None,
+        description="Spellings of 'no value' read as NULL in every column (default: only typed columns "
+        "read NA, N/A, NULL, null, #N/A and empty as NULL).",
+    )
 
     @field_validator("encoding")
     @classmethod
     def _known_encoding(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
+        if value is None or value.lower() == "auto":
+            return value
         check_encoding(value)
         return value
 

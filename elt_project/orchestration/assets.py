@@ -27,6 +27,10 @@ class StagingRunConfig(dg.Config):
         default=[], description="Paths of the files to load; empty loads every new matching file."
     )
     trigger: str = Field(default="manual", description="Who started the run: manual, sensor, retry or runner.")
+    reload: bool = Field(
+        default=False,
+        description="Load 'files' again although already loaded (an append import first removes their rows).",
+    )
 
 
 @functools.cache
@@ -159,6 +163,7 @@ def _stage_one(
         run_id=context.run.run_id,
         trigger=config.trigger,
         raise_on_quality_failure=False,
+        reload=config.reload,
     )
     for outcome in result.quality:
         level = context.log.warning if not outcome.passed else context.log.info
@@ -310,6 +315,7 @@ def build_transform_asset(pipeline_name: str, configs: list[PipelineConfig]) -> 
                 "imports": ", ".join(result.imports) or "(nothing staged in this run)",
                 "rows_loaded": dg.MetadataValue.json(result.rows_loaded),
                 "rows_deduplicated": dg.MetadataValue.json(result.rows_deduplicated),
+                "rows_replaced_by_reload": dg.MetadataValue.json(result.rows_replaced),
                 "truncated_tables": ", ".join(result.truncated_tables) or "(none)",
                 "activated_imports": ", ".join(result.activated_imports) or "(none)",
                 "duration_s": dg.MetadataValue.float(round(result.duration_s, 3)),

@@ -60,6 +60,7 @@ from elt_project.errors import (
 from elt_project.ingest.identity import file_identity
 from elt_project.ingest.paths import list_matching_files, resolve_source_file
 from elt_project.pipeline import archive, ledger, quality, remote, retention, run_log, transform
+from elt_project.pipeline import reload as reload_mod
 from elt_project.pipeline import staging as staging_mod
 from elt_project.pipeline.enrichment import load_enricher
 from elt_project.pipeline.results import FileOutcome, RunSummary, StageResult, TransformResult
@@ -82,8 +83,15 @@ def stage_import(
     run_id: str,
     trigger: str = "manual",
     raise_on_quality_failure: bool = True,
+    reload: bool = False,
 ) -> StageResult:
-    """Parse, map, enrich and stage the import's files, then check quality (see the module docstring)."""
+    """Parse, map, enrich and stage the import's files, then check quality (see the module docstring).
+
+    ``reload`` loads the given ``files`` again even when the ledger has them LOADED
+    (after fixing a wrong encoding or delimiter): see :mod:`elt_project.pipeline.reload`.
+    """
+    if reload:
+        reload_mod.check_can_reload(engine, config, files)
     started = time.perf_counter()
     if remote.is_download_only(config):
         return remote.run_download(engine, settings, config, run_id=run_id, trigger=trigger)
@@ -109,7 +117,7 @@ def stage_import(
         enricher = load_enricher(engine, staging, config.staging_table)
         for identity in identities:
             path = identity.path
-            if ledger.claim(engine, config.import_name, identity, run_id) == "duplicate":
+            if ledger.claim(engine, config.import_name, identity, run_id, reload=reload) == "duplicate":
                 result.files.append(FileOutcome(path, identity.sha256, identity.size, "duplicate"))
                 continue
             staged_hashes.append(identity.sha256)
@@ -121,6 +129,8 @@ def stage_import(
             except Exception as exc:
                 result.files.append(FileOutcome(path, identity.sha256, identity.size, "failed", message=str(exc)))
                 raise
+            if load.narrowing:
+                ledger.note_narrowing(engine, config.import_name, identity.sha256, run_id, load.narrowing)
             result.files.append(FileOutcome(path, identity.sha256, identity.size, "staged", load.rows_read))
             result.rows_read += load.rows_read
             result.rows_staged += load.rows_staged
@@ -211,11 +221,12 @@ def run_import(
     files: Sequence[str | Path] | None = None,
     *,
     run_id: str | None = None,
+    reload: bool = False,
 ) -> RunSummary:
-    """Stage then transform one import (``elt run IMPORT``); errors are raised as EltError."""
+    """Stage then transform one import (``elt run IMPORT [--reload]``); errors are raised as EltError."""
     run_id = run_id or new_run_id()
     summary = RunSummary(run_id=run_id)
-    stage = stage_import(engine, settings, config, files, run_id=run_id)
+    stage = stage_import(engine, settings, config, files, run_id=run_id, reload=reload)
     summary.stages.append(stage)
     if stage.staged_files:
         summary.transform = transform_group(engine, settings, [config], run_id=run_id)

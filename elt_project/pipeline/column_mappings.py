@@ -53,7 +53,7 @@ def generate_column_mappings(engine: Engine, configs: list[PipelineConfig]) -> C
             if c["name"].lower() not in setup_ddl.LINEAGE_COLUMNS
         ]
         try:
-            headers = [column.source for column in setup_ddl.sample_columns(config)]
+            headers = setup_ddl.sample_headers(config)
         except EltError as exc:
             result.problems.append(f"{config.import_name}: {exc}")
             continue

@@ -78,6 +78,8 @@ class TransformResult:
     imports: list[str] = field(default_factory=list)
     rows_loaded: dict[str, int] = field(default_factory=dict)
     rows_deduplicated: dict[str, int] = field(default_factory=dict)
+    #: Rows of earlier loads removed by a reload, per append import.
+    rows_replaced: dict[str, int] = field(default_factory=dict)
     truncated_tables: list[str] = field(default_factory=list)
     activated_imports: list[str] = field(default_factory=list)
     duration_s: float = 0.0

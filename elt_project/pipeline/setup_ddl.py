@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -20,27 +19,26 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlalchemy.sql import quoted_name
 
-from elt_project.config.models import PipelineConfig
 from elt_project.db.dialect_expressions import FALSE_WORDS, TRUE_WORDS
 from elt_project.db.schema import RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN
-from elt_project.errors import ConfigurationError, SourceFileError
+from elt_project.errors import ConfigurationError
+from elt_project.pipeline.setup_columns import (  # re-exported: callers know them from here
+    LINEAGE_COLUMNS,
+    LOAD_TIMESTAMP,
+    MAX_IDENTIFIER,
+    Column,
+    safe_column_names,
+    sample_columns,
+    sample_headers,
+)
 
-#: Longest identifier every supported warehouse accepts (PostgreSQL: 63).
-MAX_IDENTIFIER = 63
 #: Longer strings become NVARCHAR(MAX) / TEXT.
 MAX_BOUNDED_STRING = 4000
-LINEAGE_COLUMNS = (RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN)
-LOAD_TIMESTAMP = "load_timestamp"
+__all__ = [
+    "LINEAGE_COLUMNS", "LOAD_TIMESTAMP", "MAX_IDENTIFIER", "Column", "TransformStep",
+    "safe_column_names", "sample_columns", "sample_headers",
+]
 _STRING = re.compile(r"^string\((\d+)\)$")
-
-
-@dataclass(frozen=True)
-class Column:
-    """A source column: its header in the file, its safe SQL name and its logical type."""
-
-    source: str
-    name: str
-    logical: str
 
 
 @dataclass(frozen=True)
@@ -52,62 +50,6 @@ class TransformStep:
     columns: list[Column]
 
 
-# ---- sampling ------------------------------------------------------------------------------
-
-
-def sample_columns(config: PipelineConfig) -> list[Column]:
-    """Columns of the newest file matching the import's pattern, with safe names and inferred types."""
-    from elt_project.ingest.paths import list_matching_files
-    from elt_project.ingest.reader import sample_schema
-
-    if not config.monitored_directory or not config.file_pattern:
-        raise ConfigurationError(
-            f"import {config.import_name} has no monitored_directory and file_pattern "
-            "to take a sample file from; "
-            "set both in elt_pipeline_configs."
-        )
-    files = list_matching_files(config.monitored_directory, config.file_pattern)
-    if not files:
-        raise SourceFileError(
-            f"no sample file for import {config.import_name} in {config.monitored_directory} "
-            f"(pattern '{config.file_pattern}'); drop one there and generate again."
-        )
-    schema = sample_schema(
-        files[-1],
-        file_type=config.file_type,
-        parser_function=config.parser_function,
-        options=config.scraper_config,
-    )
-    if not schema:
-        raise SourceFileError(f"the sample file {files[-1]} for import {config.import_name} has no columns.")
-    names = safe_column_names([header for header, _ in schema])
-    return [Column(header, name, logical) for (header, logical), name in zip(schema, names)]
-
-
-def safe_column_names(headers: Sequence[str]) -> list[str]:
-    """Lower snake_case names, unique, never a lineage column, at most 63 characters.
-
-    ``'Order ID'`` -> ``order_id``, ``'2024 Total (€)'`` -> ``col_2024_total``; an empty
-    header becomes ``column_<n>``; repeats get ``_2``, ``_3``.
-    """
-    taken: set[str] = set(LINEAGE_COLUMNS) | {LOAD_TIMESTAMP}
-    names = []
-    for position, header in enumerate(headers, start=1):
-        base = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(header).strip())
-        base = re.sub(r"[^0-9A-Za-z]+", "_", base).strip("_").lower() or f"column_{position}"
-        if base[0].isdigit():
-            base = f"col_{base}"
-        base = base[:MAX_IDENTIFIER]
-        name, suffix = base, 2
-        while name in taken:
-            tail = f"_{suffix}"
-            name = base[: MAX_IDENTIFIER - len(tail)] + tail
-            suffix += 1
-        taken.add(name)
-        names.append(name)
-    return names
-
-
 def merge_columns(existing: list[Column] | None, new: list[Column]) -> list[Column]:
     """Union of two imports' columns feeding one table; a type conflict widens to a string."""
     if not existing:
@@ -116,9 +58,17 @@ def merge_columns(existing: list[Column] | None, new: list[Column]) -> list[Colu
     for column in new:
         old = merged.get(column.name)
         merged[column.name] = (
-            column if old is None else Column(old.source, old.name, _wider(old.logical, column.logical))
+            column
+            if old is None
+            else Column(old.source, old.name, _wider(old.logical, column.logical), _merged_basis(old, column))
         )
     return list(merged.values())
+
+
+def _merged_basis(old: Column, new: Column) -> str:
+    if old.logical == new.logical or not new.basis:
+        return old.basis
+    return f"{old.basis}; another import's sample: {new.basis}"
 
 
 def _wider(a: str, b: str) -> str:
@@ -204,12 +154,17 @@ _UTC_NOW = {
 
 
 def destination_table(name: str, columns: list[Column], dialect: Dialect) -> sa.Table:
-    """Business columns plus ``load_timestamp`` in UTC, filled by the database."""
+    """Business columns, ``source_file_hash`` and ``load_timestamp`` in UTC, filled by the database.
+
+    The file hash says which file each row came from, so ``elt run --reload`` can
+    take exactly one file's rows out of an append destination before loading it again.
+    """
     utc_now = sa.text(_UTC_NOW.get(dialect.name, "CURRENT_TIMESTAMP"))
     return table_ref(
         name,
         None,
         *[sa.Column(_name(c.name), sql_type(c.logical), nullable=True) for c in columns],
+        sa.Column(_name(SOURCE_HASH_COLUMN), sql_type("string(64)"), nullable=True),
         sa.Column(
             _name(LOAD_TIMESTAMP),
             sa.DateTime().with_variant(mssql.DATETIME2(), "mssql"),
@@ -279,8 +234,9 @@ def _select_expression(column: Column, dialect: Dialect) -> str:
 def _insert_select(step: TransformStep, dialect: Dialect, run_id: str) -> str:
     quote = dialect.identifier_preparer.quote
     prep = dialect.identifier_preparer
-    columns = ", ".join(quote(_name(c.name)) for c in step.columns)
-    selected = ", ".join(_select_expression(c, dialect) for c in step.columns)
+    lineage = quote(_name(SOURCE_HASH_COLUMN))
+    columns = ", ".join([*(quote(_name(c.name)) for c in step.columns), lineage])
+    selected = ", ".join([*(_select_expression(c, dialect) for c in step.columns), lineage])
     return (
         f"INSERT INTO {prep.format_table(table_ref(step.destination_table))} ({columns})\n"
         f"    SELECT {selected}\n"

@@ -36,10 +36,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect, Engine
 
 from elt_project.config.models import PipelineConfig, slugify
-from elt_project.db.schema import RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN
+from elt_project.db.schema import RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN, elt_pipeline_configs
 from elt_project.db.tsql_scripts import dialect_for
 from elt_project.errors import ConfigurationError, EltError
-from elt_project.pipeline import setup_ddl
+from elt_project.pipeline import setup_columns, setup_ddl
+from elt_project.pipeline.column_mappings import format_mapping
 from elt_project.settings import Settings
 
 Kind = Literal["table", "index", "procedure"]
@@ -69,6 +70,8 @@ class SetupSql:
     problems: list[str] = field(default_factory=list)
     statements: list[SetupStatement] = field(default_factory=list)
     transform_scripts: dict[str, str] = field(default_factory=dict)
+    #: import name -> the column_mapping the generated names imply (stored by apply).
+    mappings: dict[str, str] = field(default_factory=dict)
 
 
 def generate_setup_sql(
@@ -85,16 +88,20 @@ def generate_setup_sql(
     for pipeline_name, group in _by_pipeline(configs).items():
         problems: list[str] = []
         sampled = []
+        profiles: dict[str, setup_columns.SampledColumns] = {}
         for config in group:
             try:
-                columns = setup_ddl.sample_columns(config)
+                profile = setup_columns.sample_profile(config)
             except EltError as exc:
                 problems.append(str(exc))
                 continue
-            sampled.append((config, columns))
+            profiles[config.import_name] = profile
+            sampled.append((config, profile.columns))
+            result.mappings[config.import_name] = format_mapping([(c.source, c.name) for c in profile.columns])
         statements = _group_statements(sampled, sql_dialect, problems)
         scripts = _transform_scripts(sampled, sql_dialect) if sql_dialect.name == "sqlite" else {}
         text = _render_file(pipeline_name, group, statements, scripts, sql_dialect, problems)
+        text = _with_type_notes(text, profiles, sql_dialect)
         file_name = f"{slugify(pipeline_name).lower()}_setup.{sql_dialect.name}.sql"
         result.statements += statements
         result.transform_scripts.update(scripts)
@@ -122,7 +129,11 @@ def apply_setup_sql(engine: Engine, result: SetupSql, settings: Settings) -> lis
 
     Tables and indexes are created when missing. A transform that already exists
     (procedure, or SQLite script in ``settings.transforms_dir``) is kept: someone may
-    have edited it, and the generated one stays in the script for review.
+    have edited it, and the generated one stays in the script for review. In the
+    same transaction each import without a ``column_mapping`` gets the one the
+    generated names imply (``'Cost Total $ > cost_total'``), so the first run finds
+    its columns. (``elt setup-sql --apply`` refuses a script with problems, such
+    as an unreadable sample, before calling this.)
     """
     if engine.dialect.name != result.dialect:
         raise ConfigurationError(
@@ -140,10 +151,11 @@ def apply_setup_sql(engine: Engine, result: SetupSql, settings: Settings) -> lis
                 conn.exec_driver_sql(statement.sql)
             except sa.exc.DBAPIError as exc:
                 raise ConfigurationError(
-                    f"The setup SQL failed at {statement.kind} {statement.name} and nothing was applied; "
-                    "run the generated file in a SQL client to see the database's message."
+                    f"The setup SQL failed at {statement.kind} {statement.name} and nothing was applied: "
+                    f"the database said '{_database_message(exc)}'; {_advice(exc, statement)}"
                 ) from exc
             done.append(f"{statement.kind} {statement.name}")
+        done += _store_mappings(conn, result.mappings)
     for name, body in result.transform_scripts.items():
         target = settings.transforms_dir / f"{name}.sql"
         if target.exists():
@@ -154,6 +166,39 @@ def apply_setup_sql(engine: Engine, result: SetupSql, settings: Settings) -> lis
         tmp.write_text(body, encoding="utf-8", newline="\n")
         shutil.move(tmp, target)
         done.append(f"transform script {target}")
+    return done
+
+
+def _database_message(exc: sa.exc.DBAPIError) -> str:
+    original = getattr(exc, "orig", None) or exc
+    return ((str(original).strip().splitlines() or [type(original).__name__])[0])[:300]
+
+
+def _advice(exc: sa.exc.DBAPIError, statement: SetupStatement) -> str:
+    """What to do about a failed statement; the column limits are the usual cause with wide files."""
+    message = _database_message(exc).lower()
+    if "too many columns" in message or "at most 1600 columns" in message or "maximum of 1024" in message:
+        return (
+            f"the sample file has more columns than one {statement.kind} of this warehouse can hold "
+            "(SQLite 2,000, PostgreSQL 1,600, SQL Server 1,024); split the file into narrower files "
+            "(one import each) or load it into a warehouse with a higher limit."
+        )
+    return "fix the sample file or the generated script, then apply again."
+
+
+def _store_mappings(conn: sa.Connection, mappings: dict[str, str]) -> list[str]:
+    """Write the implied column_mapping of each import that has none (inside the apply's transaction)."""
+    table = elt_pipeline_configs
+    done = []
+    for import_name, mapping in mappings.items():
+        current = conn.execute(
+            sa.select(table.c.column_mapping).where(table.c.import_name == import_name)
+        ).scalar_one_or_none()
+        if current and current.strip():
+            done.append(f"kept existing column_mapping of {import_name}")
+            continue
+        conn.execute(table.update().where(table.c.import_name == import_name).values(column_mapping=mapping))
+        done.append(f"column_mapping of {import_name}")
     return done
 
 
@@ -241,7 +286,8 @@ def _render_file(
     separator = "GO\n" if dialect.name == "mssql" else ""
     lines = [
         f"-- Setup for pipeline '{_comment(pipeline_name)}' ({dialect.name}), inferred from sample files.",
-        "-- Review before running: column types come from the first rows of one file.",
+        "-- Review before running: column types come from every row of one sample file per import",
+        "-- (the notes below say what each type rests on); a later file may still hold other values.",
         f"-- Lineage columns on staging tables: {RUN_ID_COLUMN}, {SOURCE_HASH_COLUMN}, {SOURCE_ROW_COLUMN}.",
     ]
     for config in group:
@@ -257,6 +303,22 @@ def _render_file(
     lines += [f"-- PROBLEM: {_comment(problem)}" for problem in problems]
     body = [f"{statement.sql}\n{separator}" for statement in statements]
     return "\n".join(lines) + "\n\n" + "\n".join(body)
+
+
+def _with_type_notes(
+    text: str, profiles: dict[str, setup_columns.SampledColumns], dialect: Dialect
+) -> str:
+    """Insert, after the header comments, one line per column saying what its type rests on."""
+    notes: list[str] = []
+    for import_name, profile in profiles.items():
+        notes.append(
+            f"-- {_comment(import_name)}: {profile.rows:,} sample rows of {_comment(profile.sample_file)}"
+        )
+        for column in profile.columns:
+            type_sql = setup_ddl.sql_type(column.logical).compile(dialect=dialect)
+            notes.append(f"--   {_comment(column.name)} {type_sql}: {_comment(column.basis)}")
+    head, sep, body = text.partition("\n\n")
+    return "\n".join([head, *notes]) + sep + body
 
 
 def _comment(text: str) -> str:

@@ -3,7 +3,8 @@
 parse (Arrow batches from :mod:`elt_project.ingest.reader`) → column plan
 (:mod:`.mapping`) → enrichment (:mod:`.enrichment`) → lineage columns
 (``dagster_run_id`` always; ``source_file_hash`` and ``source_row_number`` when the
-staging table has them) → :func:`elt_project.db.dialects.bulk_load`.
+staging table has them) → text for number columns converted exactly, or refused
+(:mod:`.conversion`) → :func:`elt_project.db.dialects.bulk_load`.
 
 Memory stays flat: only one batch is alive at a time, whatever the file size.
 Staging is append-only and keyed by run id, so a failed load is undone by deleting
@@ -24,9 +25,11 @@ from elt_project.config.models import PipelineConfig
 from elt_project.db import dialects
 from elt_project.db.schema import RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN
 from elt_project.errors import ConfigurationError, EltError, SourceFileError
+from elt_project.ingest.nulls import na_values_for_typed
+from elt_project.pipeline import conversion
 from elt_project.pipeline.enrichment import Enricher
 from elt_project.pipeline.mapping import ColumnPlan, plan_columns
-from elt_project.pipeline.tables import display_name, find_column
+from elt_project.pipeline.tables import display_name, find_column, reflect_table
 
 PREVIEW_ROWS = 5
 
@@ -38,6 +41,8 @@ class FileLoad:
     rows_read: int = 0
     rows_staged: int = 0
     preview: list[dict] = field(default_factory=list)
+    #: Why the built-in transform would change a value of this file (None: it would not).
+    narrowing: str | None = None
 
 
 def lineage_columns(staging: sa.Table) -> dict[str, str | None]:
@@ -86,8 +91,13 @@ def load_file(
         batch_rows=batch_rows,
     )
 
+    na_values = na_values_for_typed(config.scraper_config)
+    destination = _builtin_destination(engine, config)
+    problems: list[str] = []
+
     def staged_batches() -> Iterator[pa.RecordBatch]:
         plan: ColumnPlan | None = None
+        typed: dict = {}
         for batch in batches:
             if plan is None:
                 plan = plan_columns(
@@ -97,9 +107,14 @@ def load_file(
                     import_name=config.import_name,
                     file_name=path.name,
                 )
+                typed = conversion.plan_targets(staging, plan.targets, engine.dialect.name, destination)
             if batch.num_rows == 0:
                 continue
-            shaped = _shape(batch, plan, enricher, lineage, run_id, content_hash, first_row=result.rows_read + 1)
+            first_row = result.rows_read + 1
+            shaped = _shape(batch, plan, enricher, lineage, run_id, content_hash, first_row=first_row)
+            shaped = conversion.convert_batch(
+                shaped, typed, na_values, first_row=first_row, file_name=path.name, problems=problems
+            )
             if not result.preview:
                 result.preview = shaped.slice(0, PREVIEW_ROWS).to_pylist()
             result.rows_read += batch.num_rows
@@ -115,7 +130,18 @@ def load_file(
             f"Loading file {path.name} into staging table {display_name(staging)} failed ({reason}); "
             "fix the file or the staging table's columns and run again."
         ) from exc
+    result.narrowing = problems[0] if problems else None
     return result
+
+
+def _builtin_destination(engine: Engine, config: PipelineConfig) -> sa.Table | None:
+    """The destination the built-in transform will cast into (None with a procedure, or not there yet)."""
+    if config.transform_procedure:
+        return None
+    try:
+        return reflect_table(engine, config.destination_table, what="destination table")
+    except EltError:
+        return None  # the transform reports a missing destination in its own words
 
 
 def _shape(

@@ -2,6 +2,8 @@
 
 Inside a single transaction, in order:
 
+0. for a reload (``--reload``) of an ``append`` import, the rows the file's earlier
+   load added are deleted (:mod:`.reload`);
 1. dedup of ``append`` imports with a ``deduplication_key`` (:mod:`.dedup`);
 2. for each transform target — imports sharing a ``transform_procedure`` form one
    target and the procedure is called once; imports without one form a target per
@@ -29,11 +31,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from elt_project.config.models import PipelineConfig
-from elt_project.db import dialect_expressions, dialects
+from elt_project.db import dialect_expressions, dialects, exact_casts
 from elt_project.db.schema import elt_pipeline_configs
 from elt_project.errors import ConfigurationError, EltError, TransformError, TransientError
 from elt_project.pipeline import ledger, run_log
 from elt_project.pipeline.dedup import deduplicate
+from elt_project.pipeline.reload import remove_earlier_rows
 from elt_project.pipeline.results import TransformResult
 from elt_project.pipeline.staging import count_run_rows, lineage_columns
 from elt_project.pipeline.tables import display_name, find_column, reflect_table
@@ -75,10 +78,15 @@ def run_transform(
     if not todo:
         return result
     _check_switch_targets(engine, todo)
+    _refuse_narrowing(engine, todo, run_id)
     current: _Target | None = None
     try:
         with engine.begin() as conn:
             tables = _reflect(conn, todo)
+            for config in todo:  # a reload: the earlier rows go first, before dedup compares with them
+                removed = remove_earlier_rows(conn, config, tables[config.destination_table], run_id)
+                if removed:
+                    result.rows_replaced[config.import_name] = removed
             for config in todo:
                 staging, destination = tables[config.staging_table], tables[config.destination_table]
                 result.rows_deduplicated[config.import_name] = deduplicate(conn, config, staging, destination, run_id)
@@ -170,12 +178,18 @@ def _run_target(
 
 
 def builtin_insert(
-    conn: Connection, staging: sa.Table, destination: sa.Table, run_id: str, content_hashes: list[str] | None = None
+    conn: Connection,
+    staging: sa.Table,
+    destination: sa.Table,
+    run_id: str,
+    content_hashes: list[str] | None = None,
 ) -> int:
     """INSERT INTO destination (shared columns) SELECT them FROM staging for this run; returns rows.
 
     With ``content_hashes`` only the rows of those files are inserted (a staging table
-    shared by imports with different destinations).
+    shared by imports with different destinations). Text going into a number column
+    was checked while it was staged, null markers staged as NULL (:mod:`.conversion`);
+    here it is cast, on SQLite parsed exactly (:mod:`elt_project.db.exact_casts`).
     """
     pairs = []
     for column in destination.columns:
@@ -191,14 +205,38 @@ def builtin_insert(
     condition = staging.c[lineage["run"]] == run_id
     if content_hashes is not None:
         condition = sa.and_(condition, staging.c[lineage["hash"]].in_(content_hashes))
+    numbers = {
+        column.name
+        for column, source in pairs
+        if exact_casts.number_kind(column.type) and isinstance(source.type, sa.String)
+    }
+    if conn.dialect.name == "sqlite" and numbers:
+        exact_casts.register_sqlite_functions(conn.connection.driver_connection)
     select = sa.select(
-        *(dialect_expressions.cast_to_destination(source, column, conn.dialect) for column, source in pairs)
+        *(
+            exact_casts.cast_number(source, column, conn.dialect)
+            if column.name in numbers
+            else dialect_expressions.cast_to_destination(source, column, conn.dialect)
+            for column, source in pairs
+        )
     ).where(condition)
     statement = sa.insert(destination).from_select([column.name for column, _ in pairs], select)
     rowcount = conn.execution_options(preserve_rowcount=True).execute(statement).rowcount
     if rowcount is None or rowcount < 0:  # some drivers do not report INSERT ... SELECT counts
         rowcount = count_run_rows(conn, staging, run_id, content_hashes)
     return rowcount
+
+
+def _refuse_narrowing(engine: Engine, configs: list[PipelineConfig], run_id: str) -> None:
+    """Stop before the transaction when staging found a value a number column would change."""
+    builtin = [c.import_name for c in configs if not c.transform_procedure]
+    with engine.connect() as conn:
+        notes = ledger.narrowing_notes(conn, run_id, builtin)
+    if notes:
+        raise TransformError(
+            f"The transform was not run and the destination is unchanged: {notes[0]}",
+            resolution="Make the destination column text, or fix the value in the source file, then run again.",
+        )
 
 
 def _check_switch_targets(engine: Engine, configs: list[PipelineConfig]) -> None:

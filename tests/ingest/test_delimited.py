@@ -58,7 +58,7 @@ def test_undecodable_bytes_name_the_line_and_the_fix(write):
     with pytest.raises(SourceFileError) as err:
         list(read_batches(path, file_type="csv"))
     assert "line 4" in str(err.value)
-    assert "set read_options.encoding in scraper_config (e.g. latin1)" in str(err.value)
+    assert "set read_options.encoding to 'cp1252' (or 'auto') in scraper_config" in str(err.value)
 
 
 def test_undecodable_byte_deep_in_a_big_file_names_its_line(write):

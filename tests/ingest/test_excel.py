@@ -162,3 +162,22 @@ def test_workbook_with_another_extension_and_old_xls(tmp_path):
     old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)  # BIFF/OLE header
     with pytest.raises(SourceFileError, match="save it as Excel Workbook"):
         list(read_batches(old, file_type="excel"))
+
+
+def test_empty_first_sheet_names_sheet_name_and_the_sheets_with_rows(tmp_path):
+    path = tmp_path / "report.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "Cover"
+    book.create_sheet("Notes")
+    data = book.create_sheet("Data")
+    data.append(["id", "name"])
+    data.append([1, "a"])
+    book.create_sheet("Totals").append(["sum", 1])
+    book.save(path)
+    with pytest.raises(SourceFileError) as err:
+        list(read_batches(path, file_type="excel"))
+    message = str(err.value)
+    assert "the sheet 'Cover' has no rows" in message
+    assert "read_options.sheet_name" in message and "'Data', 'Totals'" in message and "Notes" not in message
+    _, table = read_all(path, file_type="excel", options={"read_options": {"sheet_name": "Data"}})
+    assert table.to_pylist() == [{"id": 1, "name": "a"}]

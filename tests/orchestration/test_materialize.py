@@ -160,3 +160,35 @@ def test_manual_group_run_stages_every_import_in_dependency_order(engine, build_
     assert [(int(a), float(b)) for a, b in _dest_rows(engine)] == [(1, 10.0)]
     with engine.connect() as conn:
         assert [tuple(r) for r in conn.execute(sa.text("SELECT order_id FROM returns"))] == [(1,)]
+
+
+def test_run_config_reload_loads_a_loaded_file_again(engine, build_defs, instance, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "CREATE TABLE stg_sales (order_id VARCHAR(20), amount VARCHAR(20), dagster_run_id VARCHAR(255), "
+                "source_file_hash VARCHAR(64), source_row_number BIGINT)"
+            )
+        )
+        conn.execute(
+            sa.text("CREATE TABLE sales (order_id INTEGER, amount NUMERIC(12,2), source_file_hash VARCHAR(64))")
+        )
+    add_config(engine, monitored_directory=str(folder), destination_table="sales", load_method="append")
+    source = folder / "sales_1.csv"
+    source.write_text("order_id,amount\n1,10.50\n2,3\n")
+    defs = build_defs()
+    assert _run(defs, instance, [source]).success
+    skipped = _run(defs, instance, [source])
+    assert _materialization(skipped, STAGING)["files"].value[0]["status"] == "duplicate"
+    job = defs.resolve_job_def("Sales_job")
+    reloaded = job.execute_in_process(
+        instance=instance,
+        asset_selection=[STAGING, TRANSFORM],
+        run_config={"ops": {"sales_stage_imports": {"config": {"files": [str(source)], "reload": True}}}},
+        raise_on_error=False,
+    )
+    assert reloaded.success
+    assert _materialization(reloaded, TRANSFORM)["rows_replaced_by_reload"].value == {"daily_sales": 2}
+    assert [(int(a), float(b)) for a, b in _dest_rows(engine)] == [(1, 10.5), (2, 3.0)]

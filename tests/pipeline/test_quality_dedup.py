@@ -150,13 +150,11 @@ def test_dedup_against_destination_and_within_batch(settings, sales_tables, add_
     assert query(engine, "SELECT rows_deduplicated, rows_loaded FROM etl_pipeline_run_logs") == [(2, 3)]
 
 
-def test_uncastable_value_fails_transform_with_database_reason(settings, sales_tables, add_config, inbox):
-    engine = sales_tables
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite stores any text in a NUMERIC column")
+def test_uncastable_value_fails_transform_with_column_row_and_value(settings, sales_tables, add_config, inbox):
+    engine = sales_tables  # SQLite used to keep 'abc' in the NUMERIC column; now both refuse it
     config = add_config()
     write_csv(inbox / "sales_1.csv", [[1, "Ann", "abc", "A"]])
-    with pytest.raises(TransformError, match="built-in transform into dest_sales.*abc"):
+    with pytest.raises(TransformError, match="transform was not run.*column 'amount' is NUMERIC.*row 1 holds 'abc'"):
         run_import(engine, settings, config)
 
 

@@ -207,7 +207,7 @@ def test_mssql_setup_is_valid_tsql(tmp_path):
     staging_ddl, destination_ddl = result.statements[0].sql, result.statements[4].sql
     assert "[is_paid] NVARCHAR(10) NULL" in staging_ddl  # booleans wait as text in staging
     assert "[is_paid] BIT NULL" in destination_ddl
-    assert "[customer_name] NVARCHAR(20) NULL" in text
+    assert "[customer_name] NVARCHAR(255) NULL" in text
     assert "[load_timestamp] DATETIME2 NULL DEFAULT SYSUTCDATETIME()" in text
     assert "[dagster_run_id] NVARCHAR(255) NULL" in text
     procedure = result.statements[-1].sql
@@ -309,4 +309,10 @@ def test_columns_of_imports_sharing_a_table_are_merged():
         ("name", "string(50)"),
         ("d", "string(255)"),
         ("x", "boolean"),
+    ]
+
+
+def test_safe_column_names_transliterate_instead_of_dropping_letters():
+    assert safe_column_names(["Année", "Straße", "Ποσό Πληρωμής", "Сумма", "Cost Total $", "naïve Größe"]) == [
+        "annee", "strasse", "poso_pliromis", "summa", "cost_total", "naive_grosse",
     ]
