@@ -120,6 +120,7 @@ def test_cli_reload(engine, settings, add_config, inbox, monkeypatch):
     (inbox / "prices_1.csv").write_bytes(WINDOWS)
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("ELT_TRANSFORMS_DIR", str(settings.transforms_dir))
+    monkeypatch.chdir(inbox)  # a relative --file is taken from the working folder
     runner = CliRunner()
     assert runner.invoke(main, ["run", "prices", "--file", "prices_1.csv"]).exit_code == 0
     _fix_encoding(engine)
