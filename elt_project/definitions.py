@@ -7,9 +7,10 @@ workers rebuild from that snapshot (see :mod:`elt_project.orchestration.componen
 
 import dagster as dg
 
+from elt_project.orchestration.analytics import analytics_definitions
 from elt_project.orchestration.component import ConfigTableComponent
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.build_defs_for_component(ConfigTableComponent())
+    return dg.Definitions.merge(dg.build_defs_for_component(ConfigTableComponent()), analytics_definitions())

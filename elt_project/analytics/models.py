@@ -1,0 +1,157 @@
+"""The registry of batch model types: ``analytics_config.model_type`` names one of these.
+
+A model is a function ``(series, context) -> frame`` with the columns of
+:data:`RESULT_COLUMNS`; registering it makes it available to the Dagster asset,
+``elt analytics run`` and the configuration page's ``model_type`` list. Adding a
+model, say xgboost, is one function and one ``@register_model("xgboost", ...)``.
+
+``ModelContext.baseline()`` fits the series once (Prophet or Holt-Winters) and
+caches it, so a forecast and an anomaly config on the same series share one fit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from elt_project.analytics.forecasting import ForecastOptions, fit_series
+from elt_project.errors import ConfigurationError
+
+RESULT_COLUMNS = ["date", "actual", "predicted", "lower", "upper", "is_anomaly", "score", "is_forecast"]
+
+#: A point is an anomaly only when the isolation forest isolates it AND it lies this many
+#: robust standard deviations away from the fitted value.
+ANOMALY_Z = 3.5
+ISOLATION_CONTAMINATION = 0.02
+
+
+@dataclass
+class ModelContext:
+    """What a model may use besides the series: options and a shared, lazily fitted baseline."""
+
+    options: ForecastOptions = field(default_factory=ForecastOptions)
+    _fits: dict = field(default_factory=dict, repr=False)
+
+    def baseline(self, series: pd.Series) -> pd.DataFrame:
+        """The robust fit of ``series`` (history + forecast), computed once per series and options."""
+        key = (id(series), self.options)
+        if key not in self._fits:
+            self._fits[key] = (series, robust_fit(series, self.options))  # keep series alive: id stays unique
+        return self._fits[key][1]
+
+
+def robust_fit(series: pd.Series, options: ForecastOptions) -> pd.DataFrame:
+    """Fit, set aside the days far outside the fit, and fit again without them.
+
+    A spike left in the training data bends the fit around it: Holt-Winters carries
+    it into the next days' level and season, Prophet into its weekly pattern, and
+    the days after or the same weekday elsewhere then look anomalous too. The
+    returned frame keeps every actual value as read; only the fit ignores outliers.
+    """
+    frame = fit_series(series, options)
+    history = frame[~frame["is_forecast"] & frame["actual"].notna()]
+    residual = (history["actual"] - history["predicted"]).to_numpy()
+    far = np.abs(residual - np.median(residual)) > ANOMALY_Z * _robust_scale(residual)
+    if not far.any():
+        return frame
+    cleaned = series.copy()
+    cleaned.loc[pd.DatetimeIndex(history["date"][far])] = np.nan
+    refit = fit_series(cleaned, options)
+    refit["actual"] = series.reindex(pd.DatetimeIndex(refit["date"])).to_numpy()
+    return refit
+
+
+ModelFunction = Callable[[pd.Series, ModelContext], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class ModelType:
+    name: str
+    description: str
+    run: ModelFunction
+
+
+_REGISTRY: dict[str, ModelType] = {}
+
+
+def register_model(name: str, description: str) -> Callable[[ModelFunction], ModelFunction]:
+    """Decorator: make ``name`` a valid ``model_type``."""
+
+    def decorate(function: ModelFunction) -> ModelFunction:
+        _REGISTRY[name] = ModelType(name, description, function)
+        return function
+
+    return decorate
+
+
+def model_names() -> list[str]:
+    """Every registered model type, for the asset and the configuration page's dropdown."""
+    return sorted(_REGISTRY)
+
+
+def get_model(name: str) -> ModelType:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        known = ", ".join(model_names())
+        raise ConfigurationError(f"Unknown model_type '{name}'; use one of: {known}.") from None
+
+
+def run_model(name: str, series: pd.Series, context: ModelContext | None = None) -> pd.DataFrame:
+    """Run the registered model ``name`` on ``series`` and check the frame it returns."""
+    frame = get_model(name).run(series, context or ModelContext())
+    missing = [c for c in RESULT_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ConfigurationError(f"Model '{name}' returned no column(s) {', '.join(missing)}; fix the model.")
+    return frame[RESULT_COLUMNS]
+
+
+@register_model("forecast", "Forecast with an interval: Prophet when installed, Holt-Winters otherwise.")
+def forecast(series: pd.Series, context: ModelContext) -> pd.DataFrame:
+    frame = context.baseline(series).copy()
+    frame["is_anomaly"] = False
+    frame["score"] = np.nan
+    return frame
+
+
+@register_model(
+    "anomaly_detection",
+    "Isolation Forest on the residuals of a trend + seasonality fit, confirmed by the robust interval.",
+)
+def anomaly_detection(series: pd.Series, context: ModelContext) -> pd.DataFrame:
+    """Flag days whose residual is both isolated by the forest and far outside the fitted band.
+
+    The forest sees residuals, not raw values: on raw values the first and last
+    weeks of a trending series are the easiest to isolate and would be flagged.
+    The robust band (median absolute deviation) keeps the spikes themselves from
+    widening it.
+    """
+    from sklearn.ensemble import IsolationForest
+
+    frame = context.baseline(series)
+    history = frame[~frame["is_forecast"] & frame["actual"].notna()].copy()
+    residual = (history["actual"] - history["predicted"]).to_numpy()
+    scale = _robust_scale(residual)
+    standardised = (residual - np.median(residual)) / scale
+    forest = IsolationForest(n_estimators=100, contamination=ISOLATION_CONTAMINATION, random_state=0)
+    features = np.column_stack([standardised, np.abs(standardised)])
+    isolated = forest.fit(features).predict(features) == -1
+    outside = np.abs(standardised) > ANOMALY_Z
+    centre = history["predicted"] + float(np.median(residual))
+    history["lower"] = centre - ANOMALY_Z * scale
+    history["upper"] = centre + ANOMALY_Z * scale
+    history["is_anomaly"] = isolated & outside
+    history["score"] = -forest.score_samples(features)
+    return history.reset_index(drop=True)
+
+
+def _robust_scale(values: np.ndarray) -> float:
+    """1.4826 x median absolute deviation: the standard deviation of the bulk, blind to spikes."""
+    mad = float(np.median(np.abs(values - np.median(values))))
+    scale = 1.4826 * mad
+    if scale <= 0:
+        scale = float(np.std(values)) or 1.0
+    return scale
