@@ -12,7 +12,8 @@ from elt_project.analytics.models import ModelContext, model_names, run_model
 from elt_project.errors import ConfigurationError
 from tests.analytics.conftest import trending_series
 
-ENGINES = ["holt_winters", pytest.param("prophet", marks=pytest.mark.skipif(not prophet_available(), reason="no prophet"))]
+NO_PROPHET = pytest.mark.skipif(not prophet_available(), reason="prophet not importable")
+ENGINES = ["holt_winters", pytest.param("prophet", marks=NO_PROPHET)]
 
 
 def _series(values: dict) -> pd.Series:
