@@ -44,6 +44,9 @@ def prophet_available() -> bool:
         import prophet  # noqa: F401
     except Exception:  # a broken cmdstan install raises all sorts of errors at import
         return False
+    from cmdstanpy.utils.logging import get_logger
+
+    get_logger()  # installs cmdstanpy's handler and level now, so the level set below sticks
     for name in ("cmdstanpy", "prophet", "prophet.plot"):
         logging.getLogger(name).setLevel(logging.WARNING)
     return True
@@ -59,19 +62,23 @@ def engine_for(options: ForecastOptions) -> str:
     return options.engine
 
 
-def fit_series(series: pd.Series, options: ForecastOptions = ForecastOptions()) -> pd.DataFrame:
-    """History and forecast of a daily ``series`` (DatetimeIndex, float values) as one frame."""
+def fit_series(series: pd.Series, options: ForecastOptions = ForecastOptions(), *, warm_start=None) -> pd.DataFrame:
+    """History and forecast of a daily ``series`` (DatetimeIndex, float values) as one frame.
+
+    ``warm_start`` is the ``attrs["warm_start"]`` of an earlier fit of nearly the same
+    series: Prophet starts its optimiser there, which saves most of a refit.
+    """
     history = series.dropna()
     if len(history) < MIN_HISTORY_DAYS:
         raise ConfigurationError(
             f"Series '{series.name}' has {len(history)} days of data; a model needs at least {MIN_HISTORY_DAYS}."
         )
     if engine_for(options) == "prophet":
-        return _fit_prophet(history, series.index, options)
+        return _fit_prophet(history, series.index, options, warm_start)
     return _fit_holt_winters(history, series.index, options)
 
 
-def _fit_prophet(history: pd.Series, days: pd.DatetimeIndex, options: ForecastOptions) -> pd.DataFrame:
+def _fit_prophet(history: pd.Series, days: pd.DatetimeIndex, options: ForecastOptions, warm_start) -> pd.DataFrame:
     """Fit on the known days; predict every day of ``days`` (gaps included) and the horizon."""
     from prophet import Prophet
 
@@ -80,9 +87,9 @@ def _fit_prophet(history: pd.Series, days: pd.DatetimeIndex, options: ForecastOp
         interval_width=options.interval_width,
         uncertainty_samples=PROPHET_UNCERTAINTY_SAMPLES,
         daily_seasonality=False,
-        yearly_seasonality=len(history) >= 365 * 2,
+        yearly_seasonality=(history.index[-1] - history.index[0]).days >= 2 * 365,
     )
-    model.fit(frame)
+    model.fit(frame, init=warm_start) if warm_start else model.fit(frame)
     ahead = pd.date_range(days[-1] + pd.Timedelta(days=1), periods=options.horizon, freq="D")
     future = pd.DataFrame({"ds": days.append(ahead)})
     predicted = model.predict(future)
@@ -94,7 +101,12 @@ def _fit_prophet(history: pd.Series, days: pd.DatetimeIndex, options: ForecastOp
             "upper": predicted["yhat_upper"].to_numpy(),
         }
     )
-    return _with_actuals(result, history, days[-1])
+    result = _with_actuals(result, history, days[-1])
+    result.attrs["warm_start"] = {
+        name: (model.params[name][0][0] if name in ("k", "m", "sigma_obs") else model.params[name][0])
+        for name in ("k", "m", "sigma_obs", "delta", "beta")
+    }
+    return result
 
 
 def _fit_holt_winters(history: pd.Series, days: pd.DatetimeIndex, options: ForecastOptions) -> pd.DataFrame:

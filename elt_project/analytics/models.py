@@ -59,7 +59,7 @@ def robust_fit(series: pd.Series, options: ForecastOptions) -> pd.DataFrame:
         return frame
     cleaned = series.copy()
     cleaned.loc[pd.DatetimeIndex(history["date"][far])] = np.nan
-    refit = fit_series(cleaned, options)
+    refit = fit_series(cleaned, options, warm_start=frame.attrs.get("warm_start"))
     refit["actual"] = series.reindex(pd.DatetimeIndex(refit["date"])).to_numpy()
     return refit
 
