@@ -49,6 +49,8 @@ class Settings(BaseModel):
         default=DEFAULT_CREDENTIAL_TARGET, description="Keyring service holding the DB login."
     )
     openai_api_key: SecretStr | None = Field(default=None, description="Enables the AI features.")
+    openai_base_url: str | None = Field(default=None, description="Any OpenAI-compatible server (e.g. a local one).")
+    openai_model: str = Field(default="gpt-4o-mini", description="Model the hub asks for SQL.")
     analytics_public_url: str | None = Field(default=None, description="Public link to the hub.")
     data_dir: Path = Field(description="Where the embedded warehouse, Dagster home and incoming files live.")
     transforms_dir: Path = Field(description="Folder of SQLite transform scripts (<procedure>.sql).")
@@ -138,6 +140,8 @@ _ENV_NAMES = {
     "DB_TRUST_SERVER_CERTIFICATE": "db_trust_server_certificate",
     "CREDENTIAL_TARGET": "credential_target",
     "OPENAI_API_KEY": "openai_api_key",
+    "OPENAI_BASE_URL": "openai_base_url",
+    "OPENAI_MODEL": "openai_model",
     "ANALYTICS_PUBLIC_URL": "analytics_public_url",
     "ELT_DATA_DIR": "data_dir",
     "ELT_TRANSFORMS_DIR": "transforms_dir",

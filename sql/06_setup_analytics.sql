@@ -1,4 +1,4 @@
--- 06_setup_analytics.sql: analytics_config, analytics_predictions, analytics_alerts
+-- 06_setup_analytics.sql: analytics_config, analytics_predictions, analytics_alerts, analytics_hub_tables, analytics_nl2sql_examples, analytics_hub_options
 -- Generated from elt_project/db/schema.py by `elt db script --dialect mssql`; do not edit by hand.
 -- Safe to re-run: each object is created only when it is missing.
 
@@ -64,6 +64,45 @@ CREATE TABLE analytics_alerts (
 	created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
 	CONSTRAINT pk_analytics_alerts PRIMARY KEY (id),
 	CONSTRAINT uq_analytics_alerts_config_id_anomaly_date UNIQUE (config_id, anomaly_date)
+);
+END
+GO
+
+IF OBJECT_ID(N'analytics_hub_tables', N'U') IS NULL
+BEGIN
+CREATE TABLE analytics_hub_tables (
+	id INTEGER NOT NULL IDENTITY(1,1),
+	table_name NVARCHAR(255) NOT NULL,
+	added_by NVARCHAR(255) NULL,
+	created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+	CONSTRAINT pk_analytics_hub_tables PRIMARY KEY (id),
+	CONSTRAINT uq_analytics_hub_tables_table_name UNIQUE (table_name)
+);
+END
+GO
+
+IF OBJECT_ID(N'analytics_nl2sql_examples', N'U') IS NULL
+BEGIN
+CREATE TABLE analytics_nl2sql_examples (
+	id INTEGER NOT NULL IDENTITY(1,1),
+	question NVARCHAR(max) NOT NULL,
+	sql_text NVARCHAR(max) NOT NULL,
+	created_by NVARCHAR(255) NULL,
+	is_active BIT NOT NULL DEFAULT 1,
+	created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+	CONSTRAINT pk_analytics_nl2sql_examples PRIMARY KEY (id)
+);
+END
+GO
+
+IF OBJECT_ID(N'analytics_hub_options', N'U') IS NULL
+BEGIN
+CREATE TABLE analytics_hub_options (
+	option_name NVARCHAR(100) NOT NULL,
+	option_value NVARCHAR(1024) NOT NULL,
+	updated_by NVARCHAR(255) NULL,
+	updated_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+	CONSTRAINT pk_analytics_hub_options PRIMARY KEY (option_name)
 );
 END
 GO

@@ -1,5 +1,14 @@
-"""Analytics logic, free of Streamlit and Dagster: series, models, root cause, dashboards, stories.
+"""Analytics logic of the hub, free of Streamlit so Dagster, the CLI and tests call it directly.
 
-The hub's pages, the Dagster asset and the ``elt analytics`` command are thin
-shells over these modules.
+- :mod:`health`: the Home page's KPIs and pipeline health;
+- :mod:`schema_context`: what an NL→SQL engine may know about the warehouse;
+- :mod:`sql_safety`: the AST allow-list every query passes;
+- :mod:`readonly`: running a checked query on a read-only connection;
+- :mod:`nl2sql`: plain-English questions to SQL, offline or with an LLM;
+- :mod:`tables`, :mod:`forecasting`, :mod:`models`, :mod:`predictive`, :mod:`alerts`: daily series,
+  the model registry, the batch run behind ``run_predictive_analytics`` and its webhook alerts;
+- :mod:`insights`: stored predictions read back per series;
+- :mod:`root_cause`: "why did it change";
+- :mod:`profile`, :mod:`dashboard`, :mod:`charts`: auto-dashboards and Plotly figures;
+- :mod:`story`: a written story of a table's last period.
 """

@@ -28,6 +28,7 @@ def main() -> None:
 def _register() -> None:
     from elt_project.cli import (
         analytics_commands,
+        ask_commands,
         db_commands,
         demo_commands,
         run_commands,
@@ -36,8 +37,8 @@ def _register() -> None:
         user_commands,
     )
 
-    for module in (db_commands, run_commands, sqlgen_commands, demo_commands, service_commands, user_commands,
-                   analytics_commands):
+    modules = (db_commands, run_commands, sqlgen_commands, demo_commands, service_commands, user_commands)
+    for module in (*modules, ask_commands, analytics_commands):
         for command in module.COMMANDS:
             main.add_command(command)
     from elt_project.orchestration import cli_commands as orchestration_commands

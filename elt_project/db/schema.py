@@ -220,6 +220,38 @@ analytics_alerts = sa.Table(
     sa.UniqueConstraint("config_id", "anomaly_date"),
 )
 
+analytics_hub_tables = sa.Table(
+    # The warehouse tables the hub's question answering may read; admins choose them.
+    "analytics_hub_tables",
+    metadata,
+    _id(),
+    sa.Column("table_name", Name(), nullable=False, unique=True),
+    sa.Column("added_by", Name()),
+    _created_at(),
+)
+
+analytics_nl2sql_examples = sa.Table(
+    # Curated question -> SQL pairs sent to the LLM as examples.
+    "analytics_nl2sql_examples",
+    metadata,
+    _id(),
+    sa.Column("question", LongText, nullable=False),
+    sa.Column("sql_text", LongText, nullable=False),
+    sa.Column("created_by", Name()),
+    _is_active(),
+    _created_at(),
+)
+
+analytics_hub_options = sa.Table(
+    # Admin switches of the hub, one row each (e.g. whether the LLM may see result rows).
+    "analytics_hub_options",
+    metadata,
+    sa.Column("option_name", Name(100), primary_key=True),
+    sa.Column("option_value", Name(1024), nullable=False),
+    sa.Column("updated_by", Name()),
+    sa.Column("updated_at", sa.DateTime, nullable=False, server_default=sa.text("CURRENT_TIMESTAMP")),
+)
+
 elt_file_ledger = sa.Table(
     "elt_file_ledger",
     metadata,

@@ -33,7 +33,14 @@ SCRIPT_TABLES: dict[str, tuple[str, ...]] = {
     "03_manage_elt_pipeline_configs.sql": ("elt_pipeline_configs", "elt_file_ledger"),
     "04_setup_users_and_permissions.sql": ("elt_users", "elt_user_permissions"),
     "05_setup_data_enrichment.sql": ("data_enrichment_rules",),
-    "06_setup_analytics.sql": ("analytics_config", "analytics_predictions", "analytics_alerts"),
+    "06_setup_analytics.sql": (
+        "analytics_config",
+        "analytics_predictions",
+        "analytics_alerts",
+        "analytics_hub_tables",
+        "analytics_nl2sql_examples",
+        "analytics_hub_options",
+    ),
 }
 
 SCRIPT_DIALECTS = ("mssql", "postgresql", "sqlite")

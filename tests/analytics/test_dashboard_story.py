@@ -15,7 +15,7 @@ from elt_project.analytics.profile import profile_table
 from elt_project.analytics.story import table_story
 from elt_project.cli import main
 from elt_project.db import schema
-from tests.analytics.conftest import CHANNELS, REGIONS, add_analytics_config, create_sales
+from tests.analytics.signals import CHANNELS, REGIONS, add_analytics_config, create_sales
 
 START = dt.date(2025, 1, 1)
 

@@ -15,7 +15,7 @@ from elt_project.analytics.predictive import run_predictive_analytics
 from elt_project.analytics.root_cause import explain_change, summary
 from elt_project.analytics.story import table_story
 from elt_project.demo import domain, generate
-from tests.analytics.conftest import add_analytics_config
+from tests.analytics.signals import add_analytics_config
 
 TODAY = dt.date(2026, 11, 27)
 DAYS_LOADED = 160

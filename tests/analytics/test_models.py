@@ -10,7 +10,7 @@ from elt_project.analytics import models
 from elt_project.analytics.forecasting import ForecastOptions, fit_series, prophet_available
 from elt_project.analytics.models import ModelContext, model_names, run_model
 from elt_project.errors import ConfigurationError
-from tests.analytics.conftest import trending_series
+from tests.analytics.signals import trending_series
 
 NO_PROPHET = pytest.mark.skipif(not prophet_available(), reason="prophet not importable")
 ENGINES = ["holt_winters", pytest.param("prophet", marks=NO_PROPHET)]

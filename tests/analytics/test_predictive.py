@@ -14,7 +14,7 @@ from elt_project.analytics.predictive import run_predictive_analytics
 from elt_project.analytics.tables import daily_series
 from elt_project.db import schema
 from elt_project.errors import ConfigurationError
-from tests.analytics.conftest import add_analytics_config, create_sales, daily_rows, trending_series
+from tests.analytics.signals import add_analytics_config, create_sales, daily_rows, trending_series
 
 FAST = RetryPolicy(attempts=3, first_pause_seconds=0.01, timeout_seconds=5)
 HW = ForecastOptions(horizon=10, engine="holt_winters")

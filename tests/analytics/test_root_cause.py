@@ -13,7 +13,7 @@ from elt_project.analytics.charts import waterfall_figure
 from elt_project.analytics.root_cause import baseline_period, explain_change, summary
 from elt_project.cli import main
 from elt_project.errors import ConfigurationError
-from tests.analytics.conftest import CHANNELS, REGIONS, create_sales
+from tests.analytics.signals import CHANNELS, REGIONS, create_sales
 
 DAY = dt.date(2025, 6, 14)
 BASE = DAY - dt.timedelta(days=7)

@@ -10,7 +10,7 @@ from dagster._core.definitions.reconstruct import initialize_repository_def_from
 from elt_project.db import schema
 from elt_project.orchestration.analytics import JOB_NAME, SCHEDULE_NAME, analytics_definitions
 from elt_project.orchestration.resources import WarehouseResource
-from tests.analytics.conftest import add_analytics_config, create_sales, daily_rows, trending_series
+from tests.analytics.signals import add_analytics_config, create_sales, daily_rows, trending_series
 from tests.orchestration.test_component import POINTER
 
 

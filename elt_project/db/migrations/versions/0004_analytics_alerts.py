@@ -4,8 +4,8 @@
 about, so a re-run never posts the same anomaly twice. The baseline revision creates
 tables from the current definitions, so each step here checks what it finds.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 
 import sqlalchemy as sa
@@ -13,8 +13,8 @@ from alembic import op
 
 from elt_project.db.schema import analytics_alerts
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

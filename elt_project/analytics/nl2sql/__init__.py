@@ -1,0 +1,155 @@
+"""Plain-English questions answered with safe SQL: ``answer(question, context) -> Answer``.
+
+With no LLM configured (the default, and air-gapped sites) the built-in parser
+answers; with ``OPENAI_API_KEY`` the model writes the SQL, and if it cannot be
+reached the built-in parser answers instead. Every statement, whoever wrote it,
+passes :mod:`~elt_project.analytics.sql_safety` and runs on the read-only
+connection of :mod:`~elt_project.analytics.readonly`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy.engine import Engine
+
+from elt_project.analytics import hub_config
+from elt_project.analytics.hub_config import Example
+from elt_project.analytics.nl2sql.llm import LlmConfig, LlmUnavailable, chat, extract_sql, messages_for
+from elt_project.analytics.nl2sql.parser import NotUnderstood, parse
+from elt_project.analytics.nl2sql.sqlbuild import build_sql
+from elt_project.analytics.readonly import QueryFailed, run_readonly
+from elt_project.analytics.schema_context import SchemaContext, get_context
+from elt_project.analytics.sql_safety import DEFAULT_ROW_LIMIT, UnsafeQuery, check_query
+from elt_project.settings import Settings
+
+_DIALECT_LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mssql": "SQL Server (T-SQL)"}
+
+
+@dataclass(frozen=True)
+class Answer:
+    sql: str
+    engine: str  # offline | llm | sql
+    columns: list[str]
+    rows: list[list]
+    explanation: str
+
+
+@dataclass
+class AskContext:
+    """Everything an answer needs, built once per request by :func:`ask_context`."""
+
+    engine: Engine
+    allowed_tables: set[str]
+    schema: SchemaContext
+    today: date = field(default_factory=date.today)
+    llm: LlmConfig | None = None
+    examples: list[Example] = field(default_factory=list)
+    llm_sees_rows: bool = False
+    row_limit: int = DEFAULT_ROW_LIMIT
+    validate: bool = True  # only the attack tests switch the first layer off, to prove the second
+
+
+def llm_config(settings: Settings) -> LlmConfig | None:
+    if settings.openai_api_key is None:
+        return None
+    return LlmConfig(settings.openai_api_key.get_secret_value(), settings.openai_model, settings.openai_base_url)
+
+
+def ask_context(engine: Engine, settings: Settings | None = None, *, today: date | None = None) -> AskContext:
+    """The allowed tables, their cached schema context, saved examples and the LLM settings."""
+    allowed = hub_config.allowed_tables(engine)
+    llm = llm_config(settings) if settings is not None else None
+    return AskContext(
+        engine=engine,
+        allowed_tables=allowed,
+        schema=get_context(engine, allowed),
+        today=today or date.today(),
+        llm=llm,
+        examples=hub_config.list_examples(engine) if llm else [],
+        llm_sees_rows=hub_config.llm_may_see_rows(engine) if llm else False,
+    )
+
+
+def run_sql(sql: str, context: AskContext, *, engine_label: str = "sql", explanation: str = "") -> Answer:
+    """Check and run one statement through both safety layers."""
+    text = sql
+    if context.validate:
+        text = check_query(
+            sql,
+            dialect_name=context.engine.dialect.name,
+            allowed_tables=context.allowed_tables,
+            row_limit=context.row_limit,
+        ).sql
+    result = run_readonly(context.engine, text, max_rows=context.row_limit)
+    return Answer(
+        text, engine_label, result.columns, result.rows, explanation or "Your SQL, checked and run read-only."
+    )
+
+
+def answer_offline(question: str, context: AskContext) -> Answer:
+    """The built-in parser's answer, or :class:`NotUnderstood` saying what it understood."""
+    plan = parse(question, context.schema, today=context.today)
+    from elt_project.analytics.nl2sql.reading import last_understood
+
+    sql = build_sql(plan, context.schema, context.engine.dialect)
+    return run_sql(sql, context, engine_label="offline", explanation=last_understood(plan))
+
+
+def answer_llm(question: str, context: AskContext) -> Answer:
+    """The model's SQL, with one retry carrying the error when it is refused or fails."""
+    label = _DIALECT_LABELS.get(context.engine.dialect.name, context.engine.dialect.name)
+    messages = messages_for(question, context.schema, context.examples, label)
+    last_error: Exception | None = None
+    for _attempt in range(2):
+        reply = chat(context.llm, messages)
+        sql = extract_sql(reply)
+        try:
+            result = run_sql(
+                sql,
+                context,
+                engine_label="llm",
+                explanation="Written by the language model, checked and run read-only.",
+            )
+        except (UnsafeQuery, QueryFailed) as exc:
+            last_error = exc
+            messages += [
+                {"role": "assistant", "content": reply},
+                {"role": "user", "content": f"That query failed: {exc} Reply with a corrected query only."},
+            ]
+            continue
+        if context.llm_sees_rows:
+            result = _explained(result, question, context)
+        return result
+    raise last_error
+
+
+def _explained(result: Answer, question: str, context: AskContext) -> Answer:
+    shown = "\n".join(", ".join(str(v) for v in row) for row in result.rows[:20])
+    try:
+        text = chat(
+            context.llm,
+            [
+                {"role": "system", "content": "Explain this query result to a business user in two sentences."},
+                {"role": "user", "content": f"Question: {question}\nColumns: {result.columns}\nRows:\n{shown}"},
+            ],
+        )
+    except LlmUnavailable:
+        return result
+    return Answer(result.sql, result.engine, result.columns, result.rows, text.strip())
+
+
+def answer(question: str, context: AskContext) -> Answer:
+    """Answer ``question``: by the LLM when configured and reachable, else by the built-in parser."""
+    if not question or not question.strip():
+        raise NotUnderstood("the question is empty.", [])
+    if context.llm is not None:
+        try:
+            return answer_llm(question, context)
+        except LlmUnavailable:
+            pass
+    return answer_offline(question, context)
+
+
+__all__ = ["Answer", "AskContext", "NotUnderstood", "answer", "answer_offline", "answer_llm", "ask_context", "run_sql"]

@@ -1,0 +1,179 @@
+"""A parsed question (:class:`Plan`) turned into one SELECT with SQLAlchemy Core.
+
+Identifiers are quoted and values rendered as literals by SQLAlchemy for the
+warehouse's dialect; the result still goes through the same safety check as any
+other SQL before it runs. Date buckets have one spelling per dialect, always
+giving the same labels: ``YYYY-MM-DD`` (day, and the Monday of a week),
+``YYYY-MM``, ``YYYY-Qn`` and ``YYYY``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+from elt_project.analytics.nl2sql.timewindows import Window
+from elt_project.analytics.schema_context import SchemaContext
+
+
+@dataclass(frozen=True)
+class Col:
+    table: str
+    column: str
+
+
+@dataclass
+class Measure:
+    agg: str  # sum | avg | count | distinct | min | max
+    col: Col | None  # None: count of rows
+    label: str
+
+
+@dataclass
+class Dim:
+    col: Col
+    label: str
+    bucket: str | None = None
+
+
+@dataclass
+class Filter:
+    col: Col
+    op: str  # = | in | > | >= | < | <=
+    values: list
+
+
+@dataclass
+class Plan:
+    base: str
+    measures: list[Measure] = field(default_factory=list)
+    dims: list[Dim] = field(default_factory=list)
+    filters: list[Filter] = field(default_factory=list)
+    having: list[Filter] = field(default_factory=list)
+    date_col: Col | None = None
+    window: Window | None = None
+    periods: list[Window] | None = None
+    order: str | None = None  # desc | asc
+    limit: int | None = None
+
+
+def _bucket(dialect: str, column, unit: str):
+    f = sa.func
+    if dialect == "sqlite":
+        spelled = {
+            "day": lambda: f.date(column),
+            "week": lambda: f.date(column, "weekday 0", "-6 days"),
+            "month": lambda: f.strftime("%Y-%m", column),
+            "year": lambda: f.strftime("%Y", column),
+            "quarter": lambda: (
+                f.strftime("%Y", column)
+                + "-Q"
+                + sa.cast((sa.cast(f.strftime("%m", column), sa.Integer) + 2) // 3, sa.String)
+            ),
+        }
+    elif dialect == "postgresql":
+        spelled = {
+            "day": lambda: f.to_char(column, "YYYY-MM-DD"),
+            "week": lambda: f.to_char(f.date_trunc("week", column), "YYYY-MM-DD"),
+            "month": lambda: f.to_char(column, "YYYY-MM"),
+            "year": lambda: f.to_char(column, "YYYY"),
+            "quarter": lambda: f.to_char(column, 'YYYY-"Q"Q'),
+        }
+    else:
+        spelled = {
+            "day": lambda: f.convert(sa.literal_column("CHAR(10)"), column, 23),
+            "week": lambda: f.convert(
+                sa.literal_column("CHAR(10)"),
+                f.dateadd(
+                    sa.literal_column("week"),
+                    f.datediff(sa.literal_column("week"), 0, f.dateadd(sa.literal_column("day"), -1, column)),
+                    0,
+                ),
+                23,
+            ),
+            "month": lambda: f.format(column, "yyyy-MM"),
+            "year": lambda: sa.cast(f.year(column), sa.String(4)),
+            "quarter": lambda: f.concat(f.year(column), "-Q", f.datepart(sa.literal_column("quarter"), column)),
+        }
+    return spelled[unit]()
+
+
+def _in_window(column, window: Window):
+    return sa.and_(column >= window.start.isoformat(), column < window.end.isoformat())
+
+
+def _aggregate(measure: Measure, column):
+    if measure.col is None:
+        return sa.func.count()
+    return {
+        "sum": sa.func.sum,
+        "avg": sa.func.avg,
+        "count": sa.func.count,
+        "min": sa.func.min,
+        "max": sa.func.max,
+    }.get(measure.agg, lambda c: sa.func.count(sa.distinct(c)))(column)
+
+
+def _condition(column, flt: Filter):
+    if flt.op == "in":
+        return column.in_(flt.values) if len(flt.values) > 1 else column == flt.values[0]
+    ops = {"=": column.__eq__, ">": column.__gt__, ">=": column.__ge__, "<": column.__lt__, "<=": column.__le__}
+    return ops[flt.op](flt.values[0])
+
+
+def build_sql(plan: Plan, context: SchemaContext, dialect: Dialect) -> str:
+    """The plan as SQL text in ``dialect`` with literal values."""
+    tables = {name: sa.table(name, *(sa.column(c.name) for c in info.columns)) for name, info in context.tables.items()}
+    base = tables[plan.base]
+
+    def column(col: Col):
+        return tables[col.table].c[col.column]
+
+    used = {c.table for c in _columns(plan)} - {plan.base}
+    source = base
+    for ref in sorted(used):
+        fk = next(fk for fk in context.references(plan.base) if fk.ref_table == ref)
+        source = source.join(tables[ref], base.c[fk.column] == tables[ref].c[fk.ref_column])
+
+    selected, group_by = [], []
+    if plan.periods:
+        date = column(plan.date_col)
+        period = sa.case(*((_in_window(date, w), w.label) for w in plan.periods)).label("period")
+        selected.append(period)
+        group_by.append(period)
+    for dim in plan.dims:
+        expr = _bucket(dialect.name, column(dim.col), dim.bucket) if dim.bucket else column(dim.col)
+        labelled = expr.label(dim.label)
+        selected.append(labelled)
+        group_by.append(expr)
+    aggregates = [_aggregate(m, column(m.col) if m.col else None).label(m.label) for m in plan.measures]
+    selected.extend(aggregates)
+    query = sa.select(*selected).select_from(source)
+    conditions = [_condition(column(f.col), f) for f in plan.filters]
+    if plan.window is not None:
+        conditions.append(_in_window(column(plan.date_col), plan.window))
+    if plan.periods:
+        conditions.append(sa.or_(*(_in_window(column(plan.date_col), w) for w in plan.periods)))
+    if conditions:
+        query = query.where(*conditions)
+    if group_by:
+        query = query.group_by(*group_by)
+    for flt in plan.having:
+        measure = next(m for m in plan.measures)
+        query = query.having(_condition(_aggregate(measure, column(measure.col) if measure.col else None), flt))
+    if plan.order and aggregates:
+        first = sa.literal_column(aggregates[0].name) if dialect.name != "mssql" else aggregates[0].element
+        query = query.order_by(first.desc() if plan.order == "desc" else first.asc(), *group_by)
+    elif group_by:
+        query = query.order_by(*group_by)
+    if plan.limit:
+        query = query.limit(plan.limit)
+    compiled = query.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+    return str(compiled)
+
+
+def _columns(plan: Plan) -> list[Col]:
+    cols = [d.col for d in plan.dims] + [f.col for f in plan.filters] + [m.col for m in plan.measures if m.col]
+    return cols + ([plan.date_col] if plan.date_col else [])

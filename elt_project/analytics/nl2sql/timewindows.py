@@ -1,0 +1,234 @@
+"""Time phrases of a question: windows (a year, a month, a date, a range, the last N days…),
+trend buckets (by day/week/month/quarter/year) and two periods to compare.
+
+Every window is a half-open date range ``[start, end)`` relative to an injected
+``today``, so "last 30 days" means the 30 days ending today, included.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+MONTHS["sept"] = 9
+_MONTH = "(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_YEAR = r"((?:19|20)\d\d)"
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "twelve": 12, "a": 1,
+}  # fmt: skip
+_N = r"(\d+|" + "|".join(_NUMBER_WORDS) + ")"
+_UNITS = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}
+BUCKET_WORDS = {
+    "daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter", "yearly": "year",
+    "annual": "year", "annually": "year",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Window:
+    """``start <= date < end``, with a label for display."""
+
+    start: date
+    end: date
+    label: str
+
+
+@dataclass
+class TimeSpec:
+    window: Window | None = None
+    bucket: str | None = None
+    periods: list[Window] | None = None
+    spans: list[tuple[int, int]] | None = None
+
+
+def _n(text: str) -> int:
+    return int(text) if text.isdigit() else _NUMBER_WORDS[text]
+
+
+def add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def month_window(year: int, month: int) -> Window:
+    start = date(year, month, 1)
+    return Window(start, add_months(start, 1), f"{start:%Y-%m}")
+
+
+def year_window(year: int) -> Window:
+    return Window(date(year, 1, 1), date(year + 1, 1, 1), str(year))
+
+
+def quarter_window(year: int, quarter: int) -> Window:
+    start = date(year, 3 * (quarter - 1) + 1, 1)
+    return Window(start, add_months(start, 3), f"{year}-Q{quarter}")
+
+
+def day_window(day: date) -> Window:
+    return Window(day, day + timedelta(days=1), day.isoformat())
+
+
+def _week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _relative(unit: str, shift: int, today: date) -> Window:
+    """This (shift 0) or last (shift -1) calendar day/week/month/quarter/year."""
+    if unit == "day":
+        return day_window(today + timedelta(days=shift))
+    if unit == "week":
+        start = _week_start(today) + timedelta(weeks=shift)
+        return Window(start, start + timedelta(weeks=1), f"week of {start}")
+    if unit == "month":
+        start = add_months(today.replace(day=1), shift)
+        return month_window(start.year, start.month)
+    if unit == "quarter":
+        quarter_index = today.year * 4 + (today.month - 1) // 3 + shift
+        return quarter_window(quarter_index // 4, quarter_index % 4 + 1)
+    return year_window(today.year + shift)
+
+
+def _rolling(count: int, unit: str, today: date) -> Window:
+    end = today + timedelta(days=1)
+    if unit in ("day", "week"):
+        start = end - timedelta(days=count * (7 if unit == "week" else 1))
+    else:
+        months = count * {"month": 1, "quarter": 3, "year": 12}[unit]
+        start = add_months(today, -months) + timedelta(days=1)
+    return Window(start, end, f"last {count} {unit}s")
+
+
+def _parse_date(text: str, today: date) -> date | None:
+    text = text.strip().rstrip(",")
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    try:
+        if iso:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+        m = re.fullmatch(_MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?(?:\s+" + _YEAR + ")?", text)
+        if m:
+            return date(int(m[3]) if m[3] else today.year, MONTHS[m[1]], int(m[2]))
+        m = re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r",?(?:\s+" + _YEAR + ")?", text)
+        if m:
+            return date(int(m[3]) if m[3] else today.year, MONTHS[m[2]], int(m[1]))
+    except ValueError:
+        return None
+    return None
+
+
+_DATE = (
+    r"(\d{4}-\d{1,2}-\d{1,2}|"
+    + _MONTH
+    + r"\s+\d{1,2}(?:st|nd|rd|th)?,?(?:\s+(?:19|20)\d\d)?|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?"
+    + _MONTH
+    + r",?(?:\s+(?:19|20)\d\d)?)"
+)  # noqa: E501
+
+
+def _month_without_year(month: int, today: date) -> Window:
+    year = today.year if month <= today.month else today.year - 1
+    return month_window(year, month)
+
+
+def _period(text: str, today: date) -> Window | None:
+    """One named period: a year, a quarter, a month, a date, or this/last unit."""
+    text = text.strip()
+    if m := re.fullmatch(_YEAR, text):
+        return year_window(int(m[1]))
+    if m := re.fullmatch(r"q([1-4])\s*(?:of\s+)?" + _YEAR, text):
+        return quarter_window(int(m[2]), int(m[1]))
+    if m := re.fullmatch(_MONTH + r"\s*(?:of\s+)?" + _YEAR, text):
+        return month_window(int(m[2]), MONTHS[m[1]])
+    if m := re.fullmatch(r"(this|last|previous|current|past)\s+(day|week|month|quarter|year)", text):
+        return _relative(m[2], 0 if m[1] in ("this", "current") else -1, today)
+    if text in ("today", "yesterday"):
+        return _relative("day", 0 if text == "today" else -1, today)
+    if m := re.fullmatch(_MONTH, text):
+        return _month_without_year(MONTHS[m[1]], today)
+    day = _parse_date(text, today)
+    return day_window(day) if day else None
+
+
+_PERIOD = (
+    r"((?:this|last|previous|current|past)\s+(?:day|week|month|quarter|year)|today|yesterday|q[1-4]\s*(?:of\s+)?"
+    + r"(?:19|20)\d\d|"
+    + _DATE
+    + "|"
+    + _MONTH
+    + r"\s*(?:of\s+)?(?:(?:19|20)\d\d)?|"
+    + _YEAR
+    + ")"
+)
+_PERIOD_GROUPS = re.compile(_PERIOD).groups
+_DATE_GROUPS = re.compile(_DATE).groups
+_COMPARE = re.compile(
+    r"\b" + _PERIOD + r"\s+(?:vs\.?|versus|compared (?:to|with)|against|and|with)\s+" + _PERIOD + r"(?![\w-])"
+)
+_COMPARE_CUES = ("compare", "comparing", "comparison", " vs", "versus", "against", "compared")
+
+
+def extract_time(text: str, today: date) -> TimeSpec:
+    """Find the time phrases in lower-cased ``text``; ``spans`` are the character ranges used."""
+    spec = TimeSpec(spans=[])
+
+    def used(match: re.Match) -> None:
+        spec.spans.append(match.span())
+
+    for word, bucket in BUCKET_WORDS.items():
+        if m := re.search(rf"\b{word}\b", text):
+            spec.bucket = bucket
+            used(m)
+    if m := re.search(
+        r"\b(?:by|per|each|every|over|for each|group(?:ed)? by)\s+(day|week|month|quarter|year)s?\b", text
+    ):
+        spec.bucket = _UNITS[m[1]]
+        used(m)
+    elif m := re.search(r"\b(?:trend|over time|evolution|history)\b", text):
+        spec.bucket = spec.bucket or "month"
+        used(m)
+
+    compare = _COMPARE.search(text)
+    if compare and any(cue in text for cue in _COMPARE_CUES):
+        first, second = _period(compare[1], today), _period(compare[1 + _PERIOD_GROUPS], today)
+        if first and second and first != second:
+            spec.periods = [first, second]
+            used(compare)
+            return spec
+
+    if m := re.search(r"\b(?:between|from)\s+" + _DATE + r"\s+(?:and|to|until|through|-)\s+" + _DATE, text):
+        start, end = _parse_date(m[1], today), _parse_date(m[1 + _DATE_GROUPS], today)
+        if start and end:
+            spec.window = Window(start, end + timedelta(days=1), f"{start} to {end}")
+            used(m)
+            return spec
+    if m := re.search(
+        r"\b(?:in the\s+|over the\s+|during the\s+|for the\s+)?(?:last|past|previous)\s+"
+        + _N
+        + r"\s+(day|week|month|quarter|year)s?\b",
+        text,
+    ):  # noqa: E501
+        spec.window = _rolling(_n(m[1]), m[2], today)
+        used(m)
+        return spec
+    if m := re.search(r"\b(since|after|before|until)\s+" + _DATE, text):
+        day = _parse_date(m[2], today)
+        if day:
+            if m[1] in ("since",):
+                spec.window = Window(day, today + timedelta(days=1), f"since {day}")
+            elif m[1] == "after":
+                spec.window = Window(day + timedelta(days=1), today + timedelta(days=1), f"after {day}")
+            else:
+                spec.window = Window(date(1900, 1, 1), day, f"before {day}")
+            used(m)
+            return spec
+    if m := re.search(r"(?<![\w-])" + _PERIOD + r"(?![\w-])", text):
+        window = _period(m[1], today)
+        if window:
+            spec.window = window
+            used(m)
+    return spec

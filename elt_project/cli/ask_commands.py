@@ -1,0 +1,65 @@
+"""``elt ask`` and ``elt sql``: the hub's question answering and checked SQL, for scripts.
+
+``--json`` prints exactly ``{"sql", "engine", "columns", "rows"}`` on stdout; any
+refusal or failure prints ``{"error": "..."}`` and exits with status 1.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from elt_project.analytics.jsonable import json_rows
+from elt_project.analytics.nl2sql import Answer, answer, ask_context, run_sql
+from elt_project.cli.context import cli_engine, cli_settings
+from elt_project.errors import EltError
+
+
+def _emit(result: Answer, as_json: bool) -> None:
+    if as_json:
+        payload = {
+            "sql": result.sql,
+            "engine": result.engine,
+            "columns": result.columns,
+            "rows": json_rows(result.rows),
+        }
+        click.echo(json.dumps(payload, default=str))
+        return
+    click.echo(f"-- {result.engine}: {result.explanation}")
+    click.echo(result.sql)
+    click.echo("\t".join(result.columns))
+    for row in json_rows(result.rows):
+        click.echo("\t".join("" if v is None else str(v) for v in row))
+
+
+def _run(work, as_json: bool) -> None:
+    try:
+        settings = cli_settings()
+        engine = cli_engine(settings)
+        _emit(work(ask_context(engine, settings)), as_json)
+    except EltError as exc:
+        if not as_json:
+            raise
+        click.echo(json.dumps({"error": str(exc)}))
+        sys.exit(1)
+
+
+@click.command("ask")
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print {sql, engine, columns, rows} as JSON.")
+def ask_command(question: str, as_json: bool) -> None:
+    """Answer a plain-English QUESTION with safe, read-only SQL."""
+    _run(lambda context: answer(question, context), as_json)
+
+
+@click.command("sql")
+@click.argument("statement")
+@click.option("--json", "as_json", is_flag=True, help="Print {sql, engine, columns, rows} as JSON.")
+def sql_command(statement: str, as_json: bool) -> None:
+    """Run one SELECT through the hub's safety checks on a read-only connection."""
+    _run(lambda context: run_sql(statement, context), as_json)
+
+
+COMMANDS = [ask_command, sql_command]

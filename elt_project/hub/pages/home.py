@@ -1,0 +1,42 @@
+"""Home: a few KPIs of the sales data and the pipelines' health, for every role."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from elt_project.analytics import health
+from elt_project.errors import EltError
+from elt_project.hub import session
+from elt_project.hub.pages import HubPage
+
+
+def render() -> None:
+    account = session.require_role("user")
+    st.title("Analytics & AI Hub")
+    st.caption(f"Welcome, {account.username}.")
+    engine = session.hub_engine()
+    try:
+        with st.spinner("Reading the warehouse…"):
+            kpis = health.sales_kpis(engine)
+            state = health.pipeline_health(engine)
+    except EltError as exc:
+        st.error(str(exc))
+        return
+    if kpis:
+        for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
+            column.metric(kpi.label, kpi.value)
+    else:
+        st.info("No sales data yet: install the demo with `elt demo` or load a pipeline.")
+    st.subheader("Pipeline health")
+    left, middle, right = st.columns(3)
+    left.metric("Failed runs (7 days)", state.failed_runs)
+    middle.metric("Quality warnings (7 days)", state.quality_warnings)
+    right.metric("Quality failures (7 days)", state.quality_failures)
+    if state.recent_runs:
+        st.dataframe(pd.DataFrame(state.recent_runs), hide_index=True, width="stretch")
+    else:
+        st.caption("No pipeline runs recorded yet.")
+
+
+PAGE = HubPage(title="Home", icon=":material/home:", min_role="user", render=render, url_path="home")

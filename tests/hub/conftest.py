@@ -1,0 +1,70 @@
+"""Helpers for hub page tests: a warehouse the hub points at, accounts, and a logged-in AppTest.
+
+``hub_env`` points the hub at the test warehouse through the environment (as
+``streamlit run`` would see it); ``logged_in_app(account, page=...)`` runs the real
+entry script with the account already in session state and opens a page by its
+``url_path``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from elt_project.auth.accounts import Account, create_user
+from elt_project.hub.registry import load_pages
+from elt_project.hub.session import ACCOUNT_KEY  # noqa: F401  (re-exported for page tests)
+from elt_project.settings import project_root
+
+ENTRY = str(project_root() / "analytics_ui.py")
+PASSWORD = "correct-horse-9"
+
+
+@pytest.fixture
+def hub_env(engine, settings, monkeypatch):
+    """The migrated test warehouse, exported so the hub process-cache picks it up."""
+    monkeypatch.setenv("DATABASE_URL", settings.database_url.get_secret_value())
+    monkeypatch.setenv("ELT_DATA_DIR", str(settings.data_dir))
+    for name in ("DB_SERVER", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return engine
+
+
+def make_account(engine, role: str, name: str | None = None) -> Account:
+    """An active account of ``role`` with password :data:`PASSWORD`."""
+    return create_user(engine, name or f"{role}_one", PASSWORD, role)
+
+
+def _url_paths_by_title() -> dict[str, str]:
+    # st.navigation registers the default page under url "" so pages are told apart by title.
+    return {"Log in": "login", **{page.title: page.url_path for page in load_pages()}}
+
+
+def open_page(at: AppTest, url_path: str, *, timeout: float = 60) -> AppTest:
+    """Switch a run AppTest to the menu page whose HubPage ``url_path`` is given, and run it."""
+    by_title = _url_paths_by_title()
+    matches = [h for h, info in at._registered_pages.items() if by_title.get(info.get("page_name")) == url_path]
+    if not matches:
+        raise AssertionError(f"page {url_path!r} is not in the menu; the menu has {menu(at)}")
+    at._page_hash = matches[0]
+    return at.run(timeout=timeout)
+
+
+def menu(at: AppTest) -> list[str]:
+    """The url paths of the pages the navigation offered in the last run, in menu order."""
+    by_title = _url_paths_by_title()
+    return [by_title.get(info.get("page_name"), str(info.get("page_name"))) for info in at._registered_pages.values()]
+
+
+def logged_in_app(account: Account | None, *, page: str | None = None, timeout: float = 60) -> AppTest:
+    """The hub's entry script run once with ``account`` logged in (None: nobody), optionally on ``page``."""
+    at = AppTest.from_file(ENTRY, default_timeout=timeout)
+    if account is not None:
+        at.session_state[ACCOUNT_KEY] = account
+    at.run()
+    if page is not None:
+        open_page(at, page, timeout=timeout)
+    return at
+
+
+from tests.analytics.conftest import sales_engine  # noqa: E402, F401  (a small sales warehouse for page tests)
