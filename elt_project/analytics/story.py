@@ -148,3 +148,21 @@ def _forecast_direction(
     if len(ahead) < period_days or not current:
         return None
     return sum(ahead) / current - 1
+
+
+def configured_stories(engine: Engine, allowed: set[str] | None = None) -> list[Story]:
+    """The story of each table an active analytics_config row watches (those in ``allowed`` only, if given)."""
+    c = analytics_config
+    query = sa.select(c.c.target_table, c.c.date_column, c.c.value_column).where(c.c.is_active == 1).order_by(c.c.id)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    stories, seen = [], set()
+    for table, date_column, value_column in rows:
+        if table in seen or (allowed is not None and table not in allowed):
+            continue
+        seen.add(table)
+        try:
+            stories.append(table_story(engine, table, date_column=date_column, measure=value_column))
+        except ConfigurationError:
+            continue  # a misconfigured row shows up on the Insights page, not as a broken Home
+    return stories

@@ -120,3 +120,22 @@ def daily_series(
     index = pd.DatetimeIndex([pd.Timestamp(to_date(r[0])) for r in rows], name="date")
     values = [float(r[1]) if r[1] is not None else float("nan") for r in rows]
     return pd.Series(values, index=index, name=value_column, dtype="float64")
+
+
+def measure_columns(engine: Engine, table_name: str) -> list[str]:
+    """Numeric columns worth summing (keys and row numbers left out), for measure pickers."""
+    table = reflect_table(engine, table_name)
+    return [
+        c.name
+        for c in table.c
+        if is_numeric_type(c.type)
+        and not (c.primary_key or c.name.lower() == "id" or c.name.lower().endswith(("_id", "_number")))
+    ]
+
+
+def date_columns(engine: Engine, table_name: str) -> list[str]:
+    """Date and timestamp columns, the likeliest business date first."""
+    table = reflect_table(engine, table_name)
+    first = guess_date_column(table).name if any(is_date_type(c.type) for c in table.c) else None
+    others = [c.name for c in table.c if is_date_type(c.type) and c.name != first]
+    return ([first] if first else []) + others

@@ -10,6 +10,9 @@ from elt_project.hub.pages import HubPage
 PAGE_MODULES: list[str] = [
     "elt_project.hub.pages.home",
     "elt_project.hub.pages.ask",
+    "elt_project.hub.pages.insights",
+    "elt_project.hub.pages.why",
+    "elt_project.hub.pages.auto_dashboard",
 ]
 
 
