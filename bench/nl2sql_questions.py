@@ -61,7 +61,9 @@ def questions(data: Data, seed: int = 7) -> list[tuple[str, list[tuple]]]:
     channel = rng.choice(channels)
     category, other_category = rng.sample(categories, 2)
     segment = rng.choice(segments)
-    full_years = sorted(y for y in s.order_date.dt.year.unique() if (s.order_date.dt.year == y).sum() and y < today.year)
+    full_years = sorted(
+        y for y in s.order_date.dt.year.unique() if (s.order_date.dt.year == y).sum() and y < today.year
+    )
     year = full_years[-1]
     month = rng.randint(1, 12)
     month_name = date(2000, month, 1).strftime("%B")
@@ -108,8 +110,14 @@ def questions(data: Data, seed: int = 7) -> list[tuple[str, list[tuple]]]:
             _scalar(in_year[(in_year.region == region) & (in_year.channel == channel)].amount.sum()),
         ),
         (f"Revenue from {segment} customers", _scalar(s[s.segment == segment].amount.sum())),
-        ("Number of orders per day in the last 7 days", _rows(last(7).groupby(last(7).order_date.dt.strftime("%Y-%m-%d")).size())),  # noqa: E501
-        (f"What was the revenue on {day.isoformat()}?", _scalar(_between(s, day, day + timedelta(days=1)).amount.sum())),
+        (
+            "Number of orders per day in the last 7 days",
+            _rows(last(7).groupby(last(7).order_date.dt.strftime("%Y-%m-%d")).size()),
+        ),  # noqa: E501
+        (
+            f"What was the revenue on {day.isoformat()}?",
+            _scalar(_between(s, day, day + timedelta(days=1)).amount.sum()),
+        ),
         (
             f"Total revenue between {start.isoformat()} and {end.isoformat()}",
             _scalar(_between(s, start, end + timedelta(days=1)).amount.sum()),
@@ -128,7 +136,10 @@ def questions(data: Data, seed: int = 7) -> list[tuple[str, list[tuple]]]:
         ("Bottom 3 products by quantity sold", _top(s.groupby("product_name").quantity.sum(), 3, ascending=True)),
         ("Which channel brings in the most revenue?", _top(s.groupby("channel").amount.sum(), 1)),
         (f"Smallest order amount in {year}", _scalar(in_year.amount.min())),
-        (f"Total revenue for {category} in the last 90 days", _scalar(last(90)[last(90).product_category == category].amount.sum())),  # noqa: E501
+        (
+            f"Total revenue for {category} in the last 90 days",
+            _scalar(last(90)[last(90).product_category == category].amount.sum()),
+        ),  # noqa: E501
         (
             f"Revenue of the {category} category by month in {year}",
             _rows(in_year[in_year.product_category == category].groupby(_month_label(in_year)).amount.sum()),
@@ -139,8 +150,14 @@ def questions(data: Data, seed: int = 7) -> list[tuple[str, list[tuple]]]:
             f"How many orders did the {channel} channel get in {month_name} {year}?",
             _scalar(int((in_month.channel == channel).sum())),
         ),
-        (f"Revenue per category for the {region} region", _rows(s[s.region == region].groupby("product_category").amount.sum())),  # noqa: E501
-        ("Which category had the lowest revenue last year?", _top(last_year.groupby("product_category").amount.sum(), 1, ascending=True)),  # noqa: E501
+        (
+            f"Revenue per category for the {region} region",
+            _rows(s[s.region == region].groupby("product_category").amount.sum()),
+        ),  # noqa: E501
+        (
+            "Which category had the lowest revenue last year?",
+            _top(last_year.groupby("product_category").amount.sum(), 1, ascending=True),
+        ),  # noqa: E501
         ("Total revenue this year", _scalar(this_year.amount.sum())),
         ("Revenue in the last 3 months by channel", _rows(three_months.groupby("channel").amount.sum())),
         (

@@ -43,6 +43,30 @@ def dagster_service(settings: Settings) -> ServiceSpec:
     )
 
 
+def hub_service(settings: Settings) -> ServiceSpec:
+    """The Analytics & AI Hub (Streamlit) on ``HUB_PORT``."""
+    root = project_root()
+    return ServiceSpec(
+        name="Analytics & AI Hub",
+        argv=[
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(root / "analytics_ui.py"),
+            "--server.address",
+            settings.bind_host,
+            "--server.port",
+            str(settings.hub_port),
+            "--server.headless",
+            "true",
+        ],
+        url=f"http://{settings.bind_host}:{settings.hub_port}",
+        health_path="/_stcore/health",
+        cwd=root,
+    )
+
+
 @click.command("start")
 @click.option("--no-demo", is_flag=True, help="Do not install the demo on an empty embedded warehouse.")
 @click.option("--setup-only", is_flag=True, help="Prepare the warehouse and Dagster home, then exit.")
@@ -57,7 +81,7 @@ def start(no_demo: bool, setup_only: bool, dev: bool) -> None:
     prepare_dagster_home(settings)
     if setup_only:
         return
-    specs = [dagster_service(settings)]
+    specs = [dagster_service(settings), hub_service(settings)]
     running = []
     try:
         for spec in specs:

@@ -28,7 +28,9 @@ class StandInLlm:
                         "object": "chat.completion",
                         "created": 0,
                         "model": body.get("model"),
-                        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],  # noqa: E501
+                        "choices": [
+                            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+                        ],  # noqa: E501
                         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
                     }
                 ).encode()

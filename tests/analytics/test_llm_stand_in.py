@@ -24,7 +24,9 @@ def _context(sales_engine, base_url: str, tmp_path):
 
 
 def test_stand_in_llm_retries_once_with_the_database_error(sales_engine, tmp_path):
-    hub_config.save_example(sales_engine, "orders per channel", "SELECT channel, count(*) FROM dest_sales GROUP BY channel")
+    hub_config.save_example(
+        sales_engine, "orders per channel", "SELECT channel, count(*) FROM dest_sales GROUP BY channel"
+    )
     bad = "```sql\nSELECT regionn, SUM(amount) FROM dest_sales GROUP BY regionn\n```"
     good = "```sql\nSELECT region, SUM(amount) AS revenue FROM dest_sales GROUP BY region ORDER BY region\n```"
     with StandInLlm([bad, good]) as llm:

@@ -67,7 +67,9 @@ def test_counts_averages_comparisons_and_windows(ask, sales_rows):
 
 def test_trend_by_month_and_two_periods(ask, sales_rows):
     result = answer("monthly revenue in 2025", ask)
-    expected = _sum_by(sales_rows, lambda r: r["order_date"].strftime("%Y-%m"), where=lambda r: r["order_date"].year == 2025)
+    expected = _sum_by(
+        sales_rows, lambda r: r["order_date"].strftime("%Y-%m"), where=lambda r: r["order_date"].year == 2025
+    )
     assert {r[0]: _money(r[1]) for r in result.rows} == expected
     assert [r[0] for r in result.rows] == sorted(expected)
     compared = answer("compare revenue 2025 vs 2026", ask)

@@ -47,6 +47,7 @@ def test_elt_start_loads_the_demo_files_and_stops_cleanly(tmp_path):
         {
             "ELT_DATA_DIR": str(tmp_path / "data"),
             "DAGSTER_PORT": str(port),
+            "HUB_PORT": str(_free_port()),
             "FILE_MIN_AGE_SECONDS": "1",
             "SENSOR_INTERVAL_SECONDS": "5",
             "BATCH_WINDOW_SECONDS": "3",
