@@ -47,9 +47,23 @@ def forecast_figure(frame: pd.DataFrame, title: str) -> go.Figure:
     return figure
 
 
+def disjoint_drivers(result: RootCause, top: int) -> list:
+    """The best drivers whose segments share no rows (West and Online overlap; West and East do not).
+
+    A waterfall adds its steps up, so overlapping segments would count the same rows twice.
+    """
+    kept: list = []
+    for driver in result.drivers:
+        if all(any(k.segment.get(c, v) != v for c, v in driver.segment.items()) for k in kept):
+            kept.append(driver)
+        if len(kept) == top:
+            break
+    return kept
+
+
 def waterfall_figure(result: RootCause, top: int = 6) -> go.Figure:
-    """Baseline total, the top drivers' changes, everything else, and the current total."""
-    drivers = result.drivers[:top]
+    """Baseline total, the top non-overlapping drivers' changes, everything else, and the current total."""
+    drivers = disjoint_drivers(result, top)
     explained = sum(d.change for d in drivers)
     labels = ["baseline", *(d.label() for d in drivers), "everything else", "current"]
     values = [result.baseline, *(d.change for d in drivers), result.change - explained, result.current]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from elt_project.analytics.charts import waterfall_figure
+from elt_project.analytics.charts import disjoint_drivers, waterfall_figure
 from elt_project.analytics.root_cause import baseline_period, explain_change, summary
 from elt_project.cli import main
 from elt_project.errors import ConfigurationError
@@ -123,6 +124,11 @@ def test_waterfall_runs_from_baseline_to_current(engine):
     result = explain_change(engine, "sales", "amount", DAY)
     figure = waterfall_figure(result, top=3)
     [trace] = figure.data
-    assert list(trace.measure) == ["absolute", "relative", "relative", "relative", "relative", "total"]
+    steps = disjoint_drivers(result, 3)
+    assert steps[0].segment == {"region": "West", "channel": "Online"}
+    assert list(trace.x) == ["baseline", *(d.label() for d in steps), "everything else", "current"]
+    assert list(trace.measure) == ["absolute", *["relative"] * (len(steps) + 1), "total"]
+    for a, b in itertools.combinations(steps, 2):  # no two steps count the same rows
+        assert any(c in b.segment and b.segment[c] != v for c, v in a.segment.items())
     assert trace.y[0] == pytest.approx(result.baseline) and trace.y[-1] == pytest.approx(result.current)
     assert sum(trace.y[1:-1]) == pytest.approx(result.change)

@@ -52,7 +52,12 @@ def render() -> None:
         default_day = None
     day = left.date_input("Day", value=default_day or _newest_day(engine, table, date_column), key="why_day")
     baseline = middle.radio(
-        "Compare with", BASELINES, format_func=lambda b: BASELINE_LABELS[b], key="why_baseline", horizontal=True
+        "Compare with",
+        BASELINES,
+        index=BASELINES.index("same_day_last_week"),
+        format_func=lambda b: BASELINE_LABELS[b],
+        key="why_baseline",
+        horizontal=True,
     )
     session.require_role(MIN_ROLE)  # re-checked before the query runs
     try:
