@@ -23,7 +23,7 @@ import pandas as pd
 from elt_project.errors import ConfigurationError
 
 FRAME_COLUMNS = ["date", "actual", "predicted", "lower", "upper", "is_forecast"]
-PROPHET_UNCERTAINTY_SAMPLES = 60
+PROPHET_UNCERTAINTY_SAMPLES = 40
 MIN_HISTORY_DAYS = 14
 WEEK = 7
 
@@ -62,23 +62,19 @@ def engine_for(options: ForecastOptions) -> str:
     return options.engine
 
 
-def fit_series(series: pd.Series, options: ForecastOptions = ForecastOptions(), *, warm_start=None) -> pd.DataFrame:
-    """History and forecast of a daily ``series`` (DatetimeIndex, float values) as one frame.
-
-    ``warm_start`` is the ``attrs["warm_start"]`` of an earlier fit of nearly the same
-    series: Prophet starts its optimiser there, which saves most of a refit.
-    """
+def fit_series(series: pd.Series, options: ForecastOptions = ForecastOptions()) -> pd.DataFrame:
+    """History and forecast of a daily ``series`` (DatetimeIndex, float values; NaN = unknown) as one frame."""
     history = series.dropna()
     if len(history) < MIN_HISTORY_DAYS:
         raise ConfigurationError(
             f"Series '{series.name}' has {len(history)} days of data; a model needs at least {MIN_HISTORY_DAYS}."
         )
     if engine_for(options) == "prophet":
-        return _fit_prophet(history, series.index, options, warm_start)
+        return _fit_prophet(history, series.index, options)
     return _fit_holt_winters(history, series.index, options)
 
 
-def _fit_prophet(history: pd.Series, days: pd.DatetimeIndex, options: ForecastOptions, warm_start) -> pd.DataFrame:
+def _fit_prophet(history: pd.Series, days: pd.DatetimeIndex, options: ForecastOptions) -> pd.DataFrame:
     """Fit on the known days; predict every day of ``days`` (gaps included) and the horizon."""
     from prophet import Prophet
 
@@ -89,7 +85,7 @@ def _fit_prophet(history: pd.Series, days: pd.DatetimeIndex, options: ForecastOp
         daily_seasonality=False,
         yearly_seasonality=(history.index[-1] - history.index[0]).days >= 2 * 365,
     )
-    model.fit(frame, init=warm_start) if warm_start else model.fit(frame)
+    model.fit(frame)
     ahead = pd.date_range(days[-1] + pd.Timedelta(days=1), periods=options.horizon, freq="D")
     future = pd.DataFrame({"ds": days.append(ahead)})
     predicted = model.predict(future)
@@ -101,12 +97,7 @@ def _fit_prophet(history: pd.Series, days: pd.DatetimeIndex, options: ForecastOp
             "upper": predicted["yhat_upper"].to_numpy(),
         }
     )
-    result = _with_actuals(result, history, days[-1])
-    result.attrs["warm_start"] = {
-        name: (model.params[name][0][0] if name in ("k", "m", "sigma_obs") else model.params[name][0])
-        for name in ("k", "m", "sigma_obs", "delta", "beta")
-    }
-    return result
+    return _with_actuals(result, history, days[-1])
 
 
 def _fit_holt_winters(history: pd.Series, days: pd.DatetimeIndex, options: ForecastOptions) -> pd.DataFrame:

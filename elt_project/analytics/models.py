@@ -26,6 +26,9 @@ RESULT_COLUMNS = ["date", "actual", "predicted", "lower", "upper", "is_anomaly",
 #: robust standard deviations away from the fitted value.
 ANOMALY_Z = 3.5
 ISOLATION_CONTAMINATION = 0.02
+#: Only gross outliers are kept out of the fit; borderline days stay in, so the fit is not
+#: made to look past ordinary noise.
+SUSPECT_Z = 6.0
 
 
 @dataclass
@@ -44,24 +47,39 @@ class ModelContext:
 
 
 def robust_fit(series: pd.Series, options: ForecastOptions) -> pd.DataFrame:
-    """Fit, set aside the days far outside the fit, and fit again without them.
+    """Fit the series with the days that look like outliers set aside; actuals are kept as read.
 
     A spike left in the training data bends the fit around it: Holt-Winters carries
     it into the next days' level and season, Prophet into its weekly pattern, and
-    the days after or the same weekday elsewhere then look anomalous too. The
-    returned frame keeps every actual value as read; only the fit ignores outliers.
+    the days after or the same weekday elsewhere then look anomalous too. A cheap
+    screen finds such days first (see :func:`suspect_days`), so one model fit suffices.
     """
-    frame = fit_series(series, options)
-    history = frame[~frame["is_forecast"] & frame["actual"].notna()]
-    residual = (history["actual"] - history["predicted"]).to_numpy()
-    far = np.abs(residual - np.median(residual)) > ANOMALY_Z * _robust_scale(residual)
-    if not far.any():
-        return frame
+    suspects = suspect_days(series)
+    if not suspects.any():
+        return fit_series(series, options)
     cleaned = series.copy()
-    cleaned.loc[pd.DatetimeIndex(history["date"][far])] = np.nan
-    refit = fit_series(cleaned, options, warm_start=frame.attrs.get("warm_start"))
-    refit["actual"] = series.reindex(pd.DatetimeIndex(refit["date"])).to_numpy()
-    return refit
+    cleaned[suspects] = np.nan
+    frame = fit_series(cleaned, options)
+    frame["actual"] = series.reindex(pd.DatetimeIndex(frame["date"])).to_numpy()
+    return frame
+
+
+def suspect_days(series: pd.Series) -> pd.Series:
+    """Days far from a centred 7-day rolling median after removing each weekday's usual offset.
+
+    The 7-day median follows the level and trend and holds each weekday once, so it
+    is not pulled by one spike; what is left after the weekday offsets is noise and
+    outliers, judged by the robust scale.
+    """
+    values = series.astype(float)
+    level = values.rolling("7D", center=True, min_periods=3).median()
+    residual = values - level
+    residual = residual - residual.groupby(residual.index.dayofweek).transform("median")
+    known = residual.dropna().to_numpy()
+    if len(known) < 7:
+        return pd.Series(False, index=series.index)
+    scale = _robust_scale(known)
+    return ((residual - np.median(known)).abs() > SUSPECT_Z * scale).fillna(False)
 
 
 ModelFunction = Callable[[pd.Series, ModelContext], pd.DataFrame]
@@ -136,7 +154,7 @@ def anomaly_detection(series: pd.Series, context: ModelContext) -> pd.DataFrame:
     residual = (history["actual"] - history["predicted"]).to_numpy()
     scale = _robust_scale(residual)
     standardised = (residual - np.median(residual)) / scale
-    forest = IsolationForest(n_estimators=100, contamination=ISOLATION_CONTAMINATION, random_state=0)
+    forest = IsolationForest(n_estimators=50, contamination=ISOLATION_CONTAMINATION, random_state=0)
     features = np.column_stack([standardised, np.abs(standardised)])
     isolated = forest.fit(features).predict(features) == -1
     outside = np.abs(standardised) > ANOMALY_Z
