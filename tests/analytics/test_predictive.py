@@ -124,3 +124,25 @@ def test_client_errors_are_not_retried(receiver):
     assert not delivery.ok and delivery.attempts == 1 and "HTTP 404" in delivery.error
     dead = post_webhook("http://127.0.0.1:9/hook", {"text": "x"}, FAST)  # nothing listens on port 9
     assert not dead.ok and dead.attempts == 3 and "could not reach" in dead.error
+
+
+def test_cli_run_one_config_and_exit_status(engine, database_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from elt_project.cli import main
+
+    create_sales(engine, daily_rows(_spiked(40)))
+    good = add_analytics_config(engine, model_type="anomaly_detection")
+    bad = add_analytics_config(engine, model_type="xgboost")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    one = CliRunner().invoke(main, ["analytics", "run", "--config", str(good)])
+    assert one.exit_code == 0, one.output
+    expected = f"analytics_config id={good} (anomaly_detection of sales.amount): 40 rows written, 1 anomalies"
+    assert one.output.strip() == expected
+    both = CliRunner().invoke(main, ["analytics", "run"])
+    assert both.exit_code == 1
+    assert f"analytics_config id={bad} (xgboost of sales.amount): FAILED: Unknown model_type 'xgboost'" in both.output
+    missing = CliRunner().invoke(main, ["analytics", "run", "--config", "999"])
+    assert missing.exit_code == 1 and "analytics_config has no row with id 999" in missing.output
+    models = CliRunner().invoke(main, ["analytics", "models"])
+    assert models.output.startswith("anomaly_detection: ") and "\nforecast: " in models.output
