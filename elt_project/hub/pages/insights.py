@@ -59,7 +59,8 @@ def render() -> None:
         )
         for point in (event.selection.points if event else []) or []:
             day = point.get("customdata")
-            if isinstance(day, str):
+            day = day[0] if isinstance(day, list) and day else day
+            if isinstance(day, str):  # only the anomaly markers carry a date
                 open_why(view.target_table, view.value_column, dt.date.fromisoformat(day))
         anomalies = view.anomalies
         if anomalies.empty:
