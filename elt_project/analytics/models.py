@@ -74,7 +74,7 @@ def suspect_days(series: pd.Series) -> pd.Series:
     values = series.astype(float)
     level = values.rolling("7D", center=True, min_periods=3).median()
     residual = values - level
-    residual = residual - residual.groupby(residual.index.dayofweek).transform("median")
+    residual = residual - residual.groupby(residual.index.day_of_week).transform("median")
     known = residual.dropna().to_numpy()
     if len(known) < 7:
         return pd.Series(False, index=series.index)
