@@ -74,7 +74,13 @@ def test_browser_insights_then_why(insights_server, browser):  # noqa: F811 (the
     button = _wait(browser, "button", text=f"Why {spike}?")
     _shoot(browser, "hub_insights")
     assert "sales.amount by order_date" in browser.find_element("css selector", "body").text
-    button.click()
+    assert button.is_displayed()
+    # Clicking the red anomaly marker on the chart opens the root cause of that day.
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    marker = browser.find_elements("css selector", ".js-plotly-plot .scatterlayer .trace:last-of-type path.point")
+    assert len(marker) == 1
+    ActionChains(browser).move_to_element(marker[0]).click().perform()
     _wait(browser, "h1", text="Why did it change?")
     _wait(browser, '[data-testid="stMarkdownContainer"]', text="Amount rose")
     _wait(browser, ".js-plotly-plot")
