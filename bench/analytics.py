@@ -22,6 +22,7 @@ import logging
 import statistics
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -119,6 +120,7 @@ def main() -> None:
     parser.add_argument("--series", type=int, default=100)
     parser.add_argument("--block", type=int, default=10, help="series per interleaved block")
     args = parser.parse_args()
+    warnings.simplefilter("ignore")  # Prophet's pandas deprecation chatter, once per predict
     logging.getLogger("cmdstanpy").setLevel(logging.WARNING)
     logging.getLogger("prophet").setLevel(logging.WARNING)
     print(f"forecast engine: {'prophet' if prophet_available() else 'holt_winters'}")

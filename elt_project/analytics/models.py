@@ -26,6 +26,9 @@ RESULT_COLUMNS = ["date", "actual", "predicted", "lower", "upper", "is_anomaly",
 #: robust standard deviations away from the fitted value.
 ANOMALY_Z = 3.5
 ISOLATION_CONTAMINATION = 0.02
+#: The residuals are one-dimensional in substance; 30 trees isolate a spike as surely as 100
+#: and cost a third (the forest's time is per tree, not per point).
+FOREST_TREES = 30
 #: Only gross outliers are kept out of the fit; borderline days stay in, so the fit is not
 #: made to look past ordinary noise.
 SUSPECT_Z = 6.0
@@ -154,15 +157,16 @@ def anomaly_detection(series: pd.Series, context: ModelContext) -> pd.DataFrame:
     residual = (history["actual"] - history["predicted"]).to_numpy()
     scale = _robust_scale(residual)
     standardised = (residual - np.median(residual)) / scale
-    forest = IsolationForest(n_estimators=50, contamination=ISOLATION_CONTAMINATION, random_state=0)
+    forest = IsolationForest(n_estimators=FOREST_TREES, contamination=ISOLATION_CONTAMINATION, random_state=0)
     features = np.column_stack([standardised, np.abs(standardised)])
-    isolated = forest.fit(features).predict(features) == -1
+    scores = forest.fit(features).score_samples(features)  # one pass over the trees serves both uses
+    isolated = scores < forest.offset_
     outside = np.abs(standardised) > ANOMALY_Z
     centre = history["predicted"] + float(np.median(residual))
     history["lower"] = centre - ANOMALY_Z * scale
     history["upper"] = centre + ANOMALY_Z * scale
     history["is_anomaly"] = isolated & outside
-    history["score"] = -forest.score_samples(features)
+    history["score"] = -scores
     return history.reset_index(drop=True)
 
 
