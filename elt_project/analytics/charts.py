@@ -14,7 +14,7 @@ from elt_project.analytics.root_cause import RootCause
 BAND = "rgba(31, 119, 180, 0.18)"
 
 
-def forecast_figure(frame: pd.DataFrame, title: str) -> go.Figure:
+def forecast_figure(frame: pd.DataFrame, title: str | None = None) -> go.Figure:
     """Actuals, the fitted/forecast line with its band, and anomalies as red markers.
 
     ``frame`` has the columns of :func:`elt_project.analytics.insights.series_predictions`.
@@ -42,7 +42,7 @@ def forecast_figure(frame: pd.DataFrame, title: str) -> go.Figure:
             hovertemplate="%{customdata}: %{y:,.2f}<extra>anomaly</extra>",
         )
     )
-    figure.update_layout(title=title, margin={"l": 10, "r": 10, "t": 40, "b": 10}, height=360,
+    figure.update_layout(title=title, margin={"l": 10, "r": 10, "t": 40 if title else 20, "b": 10}, height=360,
                          legend={"orientation": "h", "y": -0.15})
     return figure
 

@@ -52,7 +52,7 @@ def render() -> None:
             st.caption("No predictions yet: run the models.")
             continue
         event = st.plotly_chart(
-            charts.forecast_figure(view.frame, view.title),
+            charts.forecast_figure(view.frame),  # the subheader already names the series
             key=f"insights_chart_{index}",
             on_select="rerun",
             selection_mode="points",
