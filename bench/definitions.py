@@ -120,9 +120,7 @@ def tick_seconds(files: int) -> tuple[float, float]:
         times, cursor = [], None
         with dg.instance_for_test() as instance:
             for _ in range(6):
-                with dg.build_sensor_context(
-                    instance=instance, cursor=cursor, resources=dict(defs.resources)
-                ) as ctx:
+                with dg.build_sensor_context(instance=instance, cursor=cursor, resources=dict(defs.resources)) as ctx:
                     started = time.perf_counter()
                     result = sensor.evaluate_tick(ctx)
                     times.append(time.perf_counter() - started)

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.nl2sql_questions import Data, questions  # noqa: E402
+from bench.nl2sql_questions import HELD_OUT, UNSEEN, Data, questions  # noqa: E402
 from elt_project.analytics.nl2sql import answer_offline, ask_context  # noqa: E402
 from elt_project.db.engine import create_warehouse_engine  # noqa: E402
 from elt_project.demo.install import install_demo  # noqa: E402
@@ -73,8 +73,8 @@ def main() -> int:
     data = load(engine)
     context = ask_context(engine)
     cases = questions(data)
-    passed, times = 0, []
-    for question, expected in cases:
+    passed, held_out_passed, unseen_passed, times = 0, 0, 0, []
+    for index, (question, expected) in enumerate(cases):
         started = time.perf_counter()
         try:
             result = answer_offline(question, context)
@@ -84,11 +84,15 @@ def main() -> int:
         times.append(time.perf_counter() - started)
         ok = got is not None and row_set(got) == row_set(expected)
         passed += ok
+        held_out_passed += ok and HELD_OUT <= index < UNSEEN
+        unseen_passed += ok and index >= UNSEEN
         print(f"{'PASS' if ok else 'FAIL'} {times[-1]:.3f}s  {question}")
         if not ok and args.verbose:
             print(f"     sql: {sql}\n     got: {(got or [])[:5]}\n     expected: {expected[:5]}")
     accuracy = passed / len(cases)
     print(f"questions={len(cases)} passed={passed} dialect={engine.dialect.name}")
+    print(f"second_set_questions={UNSEEN - HELD_OUT} passed={held_out_passed}")
+    print(f"unseen_questions={len(cases) - UNSEEN} passed={unseen_passed} (never used to change the parser)")
     print(f"median_answer_s={statistics.median(times):.3f} p90_answer_s={sorted(times)[int(len(times) * 0.9)]:.3f}")
     print(f"nl2sql_offline_accuracy={accuracy:.2f}")
     return 0

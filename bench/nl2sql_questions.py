@@ -14,6 +14,13 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+#: Questions from this index on were written after the parser was built; on their first run 12 of
+#: these 15 passed, and the parser was then improved for the three misses (ranking months, "most
+#: popular", "which 5 customers").
+HELD_OUT = 50
+#: Questions from this index on were never used to change the parser.
+UNSEEN = 65
+
 
 @dataclass
 class Data:
@@ -58,7 +65,7 @@ def questions(data: Data, seed: int = 7) -> list[tuple[str, list[tuple]]]:
     regions, channels = sorted(s.region.unique()), sorted(s.channel.unique())
     categories, segments = sorted(s.product_category.unique()), sorted(data.customers.segment.unique())
     region, other_region = rng.sample(regions, 2)
-    channel = rng.choice(channels)
+    channel, other_channel = rng.sample(channels, 2)
     category, other_category = rng.sample(categories, 2)
     segment = rng.choice(segments)
     full_years = sorted(
@@ -82,6 +89,10 @@ def questions(data: Data, seed: int = 7) -> list[tuple[str, list[tuple]]]:
     eight_weeks = last(56)
     three_months_start = (pd.Timestamp(today) - pd.DateOffset(months=3) + pd.Timedelta(days=1)).date()
     three_months = _between(s, three_months_start, today + timedelta(days=1))
+    six_months_start = (pd.Timestamp(today) - pd.DateOffset(months=6) + pd.Timedelta(days=1)).date()
+    six_months = _between(s, six_months_start, today + timedelta(days=1))
+    first_of_month = today.replace(day=1)
+    last_month = _between(s, (pd.Timestamp(first_of_month) - pd.DateOffset(months=1)).date(), first_of_month)
 
     return [
         (f"What was the total revenue in {year}?", _scalar(in_year.amount.sum())),
@@ -173,4 +184,61 @@ def questions(data: Data, seed: int = 7) -> list[tuple[str, list[tuple]]]:
         ("Top 10 customers by number of orders", _top(s.groupby("customer_name").size(), 10)),
         (f"Total units sold in {year}", _scalar(int(in_year.quantity.sum()))),
         ("Number of orders by channel in the last 30 days", _rows(last(30).groupby("channel").size())),
+        # Written after the parser was built (see HELD_OUT).
+        ("What's the total number of orders?", _scalar(len(s))),
+        (f"Show revenue for each product category in {year}", _rows(in_year.groupby("product_category").amount.sum())),
+        (
+            f"How much did {segment} customers spend in {year}?",
+            _scalar(in_year[in_year.segment == segment].amount.sum()),
+        ),
+        ("Average order value by channel", _rows(s.groupby("channel").amount.mean())),
+        (
+            f"Which month of {year} had the highest revenue?",
+            _top(in_year.groupby(_month_label(in_year)).amount.sum(), 1),
+        ),
+        (f"Count of orders in {region} last month", _scalar(int((last_month.region == region).sum()))),
+        (f"What were the sales in {month_name} {year} by region?", _rows(in_month.groupby("region").amount.sum())),
+        ("List the 3 most popular categories by units sold", _top(s.groupby("product_category").quantity.sum(), 3)),
+        ("Total revenue per segment in the last 6 months", _rows(six_months.groupby("segment").amount.sum())),
+        (f"How many orders were over {threshold} in {year}?", _scalar(int((in_year.amount > threshold).sum()))),
+        ("What is the average quantity per order?", _scalar(s.quantity.mean())),
+        ("Which 5 customers spent the most?", _top(s.groupby("customer_name").amount.sum(), 5)),
+        (
+            "Daily revenue for the last 2 weeks",
+            _rows(last(14).groupby(last(14).order_date.dt.strftime("%Y-%m-%d")).amount.sum()),
+        ),
+        (
+            f"Revenue for {channel} and {other_channel} by month in {year}",
+            _rows(
+                in_year[in_year.channel.isin([channel, other_channel])]
+                .groupby([_month_label(in_year), "channel"])
+                .amount.sum()
+            ),
+        ),
+        ("Number of unique products sold by region", _rows(s.groupby("region").product_sku.nunique())),
+        # Written last and scored as they are: the parser was not changed after their first run.
+        (
+            f"What was our best month for revenue in {year}?",
+            _top(in_year.groupby(_month_label(in_year)).amount.sum(), 1),
+        ),
+        (f"Total revenue by quarter for {region}", _rows(s[s.region == region].groupby(q_label).amount.sum())),
+        (f"How many {segment} customers do we have?", _scalar(int((data.customers.segment == segment).sum()))),
+        (f"Average price of products sold {channel.lower()}", _scalar(s[s.channel == channel].unit_price.mean())),
+        ("Revenue split by channel and segment", _rows(s.groupby(["channel", "segment"]).amount.sum())),
+        (
+            "How many orders did we get yesterday?",
+            _scalar(int((s.order_date.dt.date == today - timedelta(days=1)).sum())),
+        ),
+        (
+            "What's the revenue so far this month?",
+            _scalar(_between(s, first_of_month, today + timedelta(days=1)).amount.sum()),
+        ),
+        (
+            f"Which region grew the most between {year - 1} and {year}?",
+            _top(_year(s, year).groupby("region").amount.sum() - _year(s, year - 1).groupby("region").amount.sum(), 1),
+        ),
+        (
+            f"Total {category} sales in {year} by month",
+            _rows(in_year[in_year.product_category == category].groupby(_month_label(in_year)).amount.sum()),
+        ),
     ]

@@ -20,8 +20,20 @@ import pyarrow as pa
 
 from elt_project.ingest.reader import read_batches
 
-COLUMNS = ["id", "order_date", "customer", "region", "product", "quantity",
-           "unit_price", "discount", "total", "status", "note", "updated_at"]
+COLUMNS = [
+    "id",
+    "order_date",
+    "customer",
+    "region",
+    "product",
+    "quantity",
+    "unit_price",
+    "discount",
+    "total",
+    "status",
+    "note",
+    "updated_at",
+]
 
 
 def generate(path: Path, rows: int, seed: int = 7) -> None:
@@ -38,7 +50,7 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
             lines.append(
                 f"{i},2024-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d},C{rnd.randint(1, 99999):05d},"
                 f"{rnd.choice(regions)},P{rnd.randint(1, 999):03d},{qty},{price},{rnd.randint(0, 30)},"
-                f"{qty * price:.2f},{rnd.choice(statuses)},\"n, {i % 97}\",2024-06-01 10:{i % 60:02d}:00\n"
+                f'{qty * price:.2f},{rnd.choice(statuses)},"n, {i % 97}",2024-06-01 10:{i % 60:02d}:00\n'
             )
             if len(lines) == 10_000:
                 out.writelines(lines)

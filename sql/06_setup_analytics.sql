@@ -98,11 +98,13 @@ GO
 IF OBJECT_ID(N'analytics_hub_options', N'U') IS NULL
 BEGIN
 CREATE TABLE analytics_hub_options (
+	id INTEGER NOT NULL IDENTITY(1,1),
 	option_name NVARCHAR(100) NOT NULL,
 	option_value NVARCHAR(1024) NOT NULL,
 	updated_by NVARCHAR(255) NULL,
 	updated_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-	CONSTRAINT pk_analytics_hub_options PRIMARY KEY (option_name)
+	CONSTRAINT pk_analytics_hub_options PRIMARY KEY (id),
+	CONSTRAINT uq_analytics_hub_options_option_name UNIQUE (option_name)
 );
 END
 GO

@@ -1,8 +1,9 @@
 """The second safety layer: the database itself refuses to write, whatever SQL reaches it.
 
 - SQLite: a separate connection opened ``mode=ro`` with ``PRAGMA query_only``, an
-  authorizer that allows only reading (no ATTACH, PRAGMA or writes), and a
-  progress handler that stops a query after the timeout.
+  authorizer that allows only reading (no ATTACH, PRAGMA or writes, and no reading
+  of account or metadata tables), and a progress handler that stops a query after
+  the timeout.
 - PostgreSQL: a ``READ ONLY`` transaction with ``statement_timeout``; the statement
   is sent as a prepared statement, so a stacked second statement cannot run.
 - SQL Server: the hub should connect with a read-only login (see the README); each
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from elt_project.analytics.hub_config import is_protected
 from elt_project.errors import EltError
 
 DEFAULT_TIMEOUT_S = 15.0
@@ -48,8 +50,8 @@ def _sqlite_authorizer(action, arg1, arg2, _db, _trigger):
         return sqlite3.SQLITE_DENY
     if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in _SQLITE_DENIED_FUNCTIONS:
         return sqlite3.SQLITE_DENY
-    if action == sqlite3.SQLITE_READ and (arg1 or "").lower().startswith("sqlite_"):
-        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_READ and ((arg1 or "").lower().startswith("sqlite_") or is_protected(arg1 or "")):
+        return sqlite3.SQLITE_DENY  # accounts and metadata stay unreadable even if a query reaches them
     return sqlite3.SQLITE_OK
 
 

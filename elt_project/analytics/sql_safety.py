@@ -156,6 +156,8 @@ def _check_table(node: exp.Table, allowed_tables: set[str], read: set[str]) -> N
             return  # a table function: its name was checked with the other functions
         raise UnsafeQuery("allowed-tables", "a table must be named directly.")
     name = node.name.lower()
+    if node.args.get("hints"):
+        raise UnsafeQuery("locking", f"table hints such as {node.args['hints'][0].sql()} are not allowed.")
     if node.args.get("db") or node.args.get("catalog"):
         raise UnsafeQuery("allowed-tables", f"schema-qualified tables such as {node.sql()} are not allowed.")
     if name in _visible_ctes(node):

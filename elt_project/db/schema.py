@@ -246,7 +246,8 @@ analytics_hub_options = sa.Table(
     # Admin switches of the hub, one row each (e.g. whether the LLM may see result rows).
     "analytics_hub_options",
     metadata,
-    sa.Column("option_name", Name(100), primary_key=True),
+    _id(),
+    sa.Column("option_name", Name(100), nullable=False, unique=True),
     sa.Column("option_value", Name(1024), nullable=False),
     sa.Column("updated_by", Name()),
     sa.Column("updated_at", sa.DateTime, nullable=False, server_default=sa.text("CURRENT_TIMESTAMP")),

@@ -87,6 +87,19 @@ READS_AND_TRICKS = [
     "CALL evil()",
 ]
 
+#: T-SQL only (no SQL Server to run them on here): checked by the validator in the tsql dialect.
+TSQL_ONLY = [
+    "SELECT * FROM dest_sales WITH (TABLOCKX)",
+    "SELECT * FROM OPENROWSET(BULK 'c:/secrets.txt', SINGLE_CLOB) AS x",
+    "WAITFOR DELAY '00:00:05'",
+    "SELECT * FROM sys.sql_logins",
+    "EXEC('DROP TABLE dest_sales')",
+    "DECLARE @x INT; SELECT 1",
+    "SELECT * FROM [elt_users]",
+    "SELECT TOP 5 * INTO #t FROM dest_sales",
+    "SELECT SUSER_SNAME()",
+]
+
 #: Plain-English attempts: the offline parser must refuse them, never turn them into a write or a read of accounts.
 QUESTIONS = [
     "delete all orders",

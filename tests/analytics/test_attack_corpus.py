@@ -7,13 +7,14 @@ write, and the warehouse must be exactly as before.
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from elt_project.analytics.nl2sql import answer_offline, run_sql
 from elt_project.analytics.nl2sql.parser import NotUnderstood
 from elt_project.analytics.readonly import QueryFailed
 from elt_project.analytics.sql_safety import UnsafeQuery, check_query
-from tests.analytics.attack_corpus import QUESTIONS, READS_AND_TRICKS, WRITES
+from tests.analytics.attack_corpus import QUESTIONS, READS_AND_TRICKS, TSQL_ONLY, WRITES
 
 
 def _state(engine) -> tuple:
@@ -67,6 +68,9 @@ def test_read_only_connection_refuses_every_write_without_the_validator(ask, cap
         print(f"\n[{ask.engine.dialect.name}] read-only connection refused {refused}/{len(WRITES)} writes")
     assert refused == len(WRITES)
     assert _state(ask.engine) == before
+    if ask.engine.dialect.name == "sqlite":  # SQLite's authorizer also hides the accounts table
+        with pytest.raises(QueryFailed, match="prohibited"):
+            run_sql("SELECT password_hash FROM elt_users", ask)
 
 
 def test_row_limit_is_injected_and_kept_lower(ask):
@@ -78,3 +82,13 @@ def test_row_limit_is_injected_and_kept_lower(ask):
     assert len(run_sql("SELECT order_id FROM dest_sales LIMIT 100000", ask).rows) == 50
     mssql = check_query("SELECT a FROM t", dialect_name="mssql", allowed_tables={"t"}, row_limit=5)
     assert mssql.sql == "SELECT TOP 5 a FROM t"
+
+
+def test_validator_refuses_the_corpus_in_the_sql_server_dialect():
+    allowed = {"dest_sales", "dim_products", "dim_customers"}
+    for statement in WRITES + READS_AND_TRICKS + TSQL_ONLY:
+        try:
+            check_query(statement, dialect_name="mssql", allowed_tables=allowed)
+        except UnsafeQuery:
+            continue
+        raise AssertionError(f"the T-SQL validator let through: {statement!r}")

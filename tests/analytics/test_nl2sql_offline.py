@@ -11,7 +11,7 @@ import pytest
 from elt_project.analytics.nl2sql import answer, answer_offline
 from elt_project.analytics.nl2sql.parser import NotUnderstood
 from elt_project.analytics.nl2sql.timewindows import extract_time
-from tests.analytics.conftest import TODAY
+from tests.analytics.conftest import INJECTION, TODAY
 
 
 def _money(value) -> Decimal:
@@ -91,3 +91,19 @@ def test_time_phrases():
     assert extract_time("sales last month", today).window.label == "2026-11"
     assert extract_time("quarterly revenue", today).bucket == "quarter"
     assert [w.label for w in extract_time("q1 2025 vs q1 2026", today).periods] == ["2025-Q1", "2026-Q1"]
+
+
+def test_comparisons_on_grouped_totals(ask, sales_rows):
+    per_region = defaultdict(int)
+    for row in sales_rows:
+        per_region[row["region"]] += 1
+    cut = sorted(per_region.values())[1]  # keeps the regions with more orders than the middle one
+    result = answer(f"regions with more than {cut} orders", ask)
+    assert "HAVING" in result.sql and {r[0]: r[1] for r in result.rows} == {
+        k: v for k, v in per_region.items() if v > cut
+    }
+    names = {f"C{i}": f"Customer {i}" for i in range(1, 6)} | {"C9": INJECTION}
+    totals = _sum_by(sales_rows, lambda r: names[r["customer_id"]])
+    threshold = sorted(totals.values())[2]
+    result = answer(f"customers with revenue over {threshold}", ask)
+    assert {r[0]: _money(r[1]) for r in result.rows} == {k: v for k, v in totals.items() if v > threshold}

@@ -52,3 +52,18 @@ def test_examples_and_options_round_trip(sales_engine):
     hub_config.set_option(sales_engine, hub_config.LLM_SEES_ROWS, "1", by="ada")
     hub_config.set_option(sales_engine, hub_config.LLM_SEES_ROWS, "1", by="ada")
     assert hub_config.llm_may_see_rows(sales_engine) is True
+
+
+def test_home_kpis_of_the_sales_table(sales_engine, sales_rows):
+    from elt_project.analytics import health
+
+    kpis = {k.label: k.value for k in health.sales_kpis(sales_engine)}
+    assert kpis["Orders"] == "240"
+    assert kpis["Revenue"] == f"{float(sum(r['amount'] for r in sales_rows)):,.0f}"
+    assert kpis["Customers"] == str(len({r["customer_id"] for r in sales_rows}))
+    assert kpis["Latest order"] == max(r["order_date"] for r in sales_rows).isoformat()
+
+
+def test_an_unmigrated_warehouse_gets_one_clear_sentence(bare_engine):
+    with pytest.raises(ConfigurationError, match="elt db upgrade"):
+        hub_config.allowed_tables(bare_engine)

@@ -110,6 +110,10 @@ def test_browser_asks_a_question_and_shows_the_answer(sales_engine, hub_server, 
     _wait(browser, 'input[aria-label="User name"]').send_keys("ann")
     browser.find_element("css selector", 'input[aria-label="Password"]').send_keys(PASSWORD)
     _wait(browser, "button", text="Log in").click()
+    _wait(browser, '[data-testid="stMetric"]', text="Revenue")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    time.sleep(1)
+    browser.save_screenshot(str(ARTIFACTS / "hub_home_desktop.png"))
     _wait(browser, '[data-testid="stSidebarNavLink"]', text="Ask").click()
     question = _wait(browser, 'input[aria-label="Question"]')
     question.send_keys("revenue by region in 2025")
@@ -117,7 +121,6 @@ def test_browser_asks_a_question_and_shows_the_answer(sales_engine, hub_server, 
     _wait(browser, '[data-testid="stDataFrame"]')
     _wait(browser, '[data-testid="stCaptionContainer"]', text="built-in parser")
     time.sleep(1.5)  # let the chart finish drawing
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "hub_ask_desktop.png"))
     browser.set_window_size(390, 844)
     time.sleep(1.5)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
-
 from elt_project.auth.accounts import set_active, set_role
 from elt_project.db import schema
 from elt_project.hub import registry
@@ -94,4 +92,3 @@ def test_home_shows_pipeline_health(hub_env):
     assert metrics["Quality warnings (7 days)"] == "1"
     table = at.dataframe[0].value
     assert set(table["status"]) == {"SUCCESS", "FAILED"}
-    assert sa.inspect(hub_env).has_table("elt_users")

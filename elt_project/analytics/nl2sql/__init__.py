@@ -91,7 +91,7 @@ def run_sql(sql: str, context: AskContext, *, engine_label: str = "sql", explana
 def answer_offline(question: str, context: AskContext) -> Answer:
     """The built-in parser's answer, or :class:`NotUnderstood` saying what it understood."""
     plan = parse(question, context.schema, today=context.today)
-    from elt_project.analytics.nl2sql.reading import last_understood
+    from elt_project.analytics.nl2sql.planning import last_understood
 
     sql = build_sql(plan, context.schema, context.engine.dialect)
     return run_sql(sql, context, engine_label="offline", explanation=last_understood(plan))

@@ -157,7 +157,7 @@ def _pick(cols: list[Col], base: str, context: SchemaContext) -> Col | None:
 
 def parse(question: str, context: SchemaContext, *, today: date) -> Plan:
     """The plan for ``question``, or :class:`NotUnderstood`."""
-    from elt_project.analytics.nl2sql.reading import read_question
+    from elt_project.analytics.nl2sql.planning import read_question
 
     return read_question(_Reading(_normalize(question), []), context, today)
 

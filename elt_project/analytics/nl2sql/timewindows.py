@@ -188,6 +188,9 @@ def extract_time(text: str, today: date) -> TimeSpec:
     ):
         spec.bucket = _UNITS[m[1]]
         used(m)
+    elif m := re.search(r"\b(?:which|what)\s+(day|week|month|quarter|year)\b", text):
+        spec.bucket = _UNITS[m[1]]  # "which month had the highest revenue": rank the buckets
+        used(m)
     elif m := re.search(r"\b(?:trend|over time|evolution|history)\b", text):
         spec.bucket = spec.bucket or "month"
         used(m)

@@ -29,7 +29,7 @@ def _chart(frame: pd.DataFrame) -> None:
     if label in ("day", "week", "month", "quarter", "year"):
         st.line_chart(data)
     elif len(values) == 1:
-        st.bar_chart(data)
+        st.bar_chart(data, horizontal=True, sort=False)  # keeps a ranking's order; long names stay readable
 
 
 def _show(result: Answer, question: str | None) -> None:
@@ -39,8 +39,8 @@ def _show(result: Answer, question: str | None) -> None:
         value = frame.iat[0, 0]
         st.metric(result.columns[0], f"{value:,.2f}" if isinstance(value, float) else value)
     else:
-        st.dataframe(frame, hide_index=True, width="stretch")
         _chart(frame)
+        st.dataframe(frame, hide_index=True, width="stretch")
     with st.expander("SQL", expanded=False):
         st.code(result.sql, language="sql")
     if question and st.button("Save as an example", icon=":material/bookmark_add:", key="ask_save_example"):

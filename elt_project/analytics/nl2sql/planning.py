@@ -1,0 +1,252 @@
+"""From what the words meant (:class:`~.reading.Words`) to a :class:`Plan`: table, measure,
+groupings, filters, comparisons, time and ranking, each step refusing when unsure.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from elt_project.analytics.nl2sql import vocabulary as vocab
+from elt_project.analytics.nl2sql.parser import (
+    _ROW_WORDS,
+    NotUnderstood,
+    _fact_tables,
+    _label_column,
+    _measure_columns,
+    _pick,
+    _reachable,
+    _Reading,
+)
+from elt_project.analytics.nl2sql.reading import Comparison, Words, _top_n, comparisons, read_words
+from elt_project.analytics.nl2sql.sqlbuild import Col, Dim, Filter, Measure, Plan
+from elt_project.analytics.nl2sql.timewindows import TimeSpec, extract_time
+from elt_project.analytics.nl2sql.vocabulary import ValueMatch
+from elt_project.analytics.schema_context import SchemaContext
+
+_SPOKEN = {"sum": "total", "avg": "average", "min": "minimum", "max": "maximum"}
+
+
+def read_question(reading: _Reading, context: SchemaContext, today: date) -> Plan:
+    """The whole reading of one normalised question."""
+    if not reading.text:
+        raise NotUnderstood("the question is empty.", [])
+    time = extract_time(reading.text, today)
+    for span in time.spans or []:
+        reading.blank(span)
+    if time.window:
+        reading.understood.append(f"time: {time.window.label}")
+    if time.periods:
+        reading.understood.append("comparing " + " with ".join(w.label for w in time.periods))
+    if time.bucket:
+        reading.understood.append(f"trend by {time.bucket}")
+    order, limit = _top_n(reading)
+    compares = comparisons(reading)
+    values = vocab.find_values(reading.text, context)
+    for match in values:
+        reading.blank(match.span)
+    words = read_words(reading.text, context, values, limit)
+    compared, grouped_having = _comparison_targets(compares, words)
+    measure_cols = words.candidates[0][0] if words.candidates else []
+    if not measure_cols and words.selling and (words.superlative or limit):
+        measure_cols = _measure_columns("revenue", context)
+    if words.unknown:
+        unknown = ", ".join(repr(w) for w in words.unknown)
+        raise NotUnderstood(f"I do not know what {unknown} refer(s) to in this data.", reading.understood)
+
+    ranking = bool(limit or words.superlative or grouped_having)
+    base = _choose_base(words, measure_cols, time, values, ranking, context, reading)
+    plan = Plan(base=base)
+    if ranking and not words.dims and words.entity and words.entity != base:
+        label = _label_column(context, words.entity)
+        if label:
+            words.dims.append(([label], words.entity_word or words.entity))
+            words.entity = None
+            if not measure_cols:  # "top 5 products": ranked by the main revenue-like measure, named in the answer
+                measure_cols = [c for c in _measure_columns("revenue", context) if c.table == base][:1]
+                if not measure_cols:
+                    raise NotUnderstood("I could not tell what to rank by; add e.g. 'by revenue'.", reading.understood)
+    _add_measure(plan, words, measure_cols, context, reading)
+    _add_dims_and_filters(plan, words, values, context, reading)
+    _add_comparisons(plan, compares, compared, words, context, reading)
+    _add_time(plan, time, context, reading)
+    _add_ranking(plan, order, limit, words, reading)
+    return plan
+
+
+def _comparison_targets(compares: list[Comparison], words: Words) -> tuple[list[list[Col] | None], bool]:
+    """Which column each comparison is about; True when one is on a grouped total.
+
+    A measure word just before a comparison names the compared column ("quantity of at
+    least 5"); "customers with revenue over 1000" compares each customer's total.
+    """
+    compared: list[list[Col] | None] = []
+    grouped = False
+    for comparison in compares:
+        near = [c for c in words.candidates if 0 <= comparison.at - c[2] <= 30]
+        if near and words.entity is not None and words.entity_word not in _ROW_WORDS:
+            compared.append(None)  # on the aggregate of the measure, per entity
+            grouped = True
+        elif near and (len(words.candidates) > 1 or words.entity is not None):
+            words.candidates.remove(near[-1])
+            compared.append(near[-1][0])
+        else:
+            compared.append(None)
+    return compared, grouped
+
+
+def _choose_base(
+    words: Words, measure_cols: list[Col], time: TimeSpec, values: list[ValueMatch], ranking: bool,
+    context: SchemaContext, reading: _Reading,
+) -> str:  # fmt: skip
+    """The table to read from: where the measure lives, else the counted entity, else the biggest fact."""
+    facts = _fact_tables(context)
+    entity = words.entity
+    timed = bool(time.window or time.periods or time.bucket)
+
+    def fact_for(table: str) -> str:
+        return next((f for f in facts if _reachable(context, f, table)), facts[0])
+
+    if measure_cols:
+        return measure_cols[0].table
+    if entity and ranking and facts and not vocab.measures(context.tables[entity], context):
+        return fact_for(entity)
+    if (
+        entity
+        and values
+        and not timed
+        and all(any(v.table == entity and v.value == m.value for v in values) for m in values)
+    ):
+        return entity
+    other_dim = words.dims and not any(c.table == entity for c in words.dims[0][0])
+    if entity and facts and (timed or any(m.table != entity for m in values) or other_dim):
+        return fact_for(entity)
+    if entity:
+        return entity
+    if facts:
+        return facts[0]
+    raise NotUnderstood("I found no table with dates and measures to answer from.", reading.understood)
+
+
+def _add_measure(plan: Plan, words: Words, measure_cols: list[Col], context: SchemaContext, reading: _Reading) -> None:
+    base = plan.base
+    if words.distinct and not measure_cols and words.entity is None and words.dims:
+        cols, _word = words.dims.pop(0)  # "how many different categories": distinct values of a column
+        col = _pick(cols, base, context)
+        if col is not None:
+            plan.measures.append(Measure("distinct", col, f"distinct_{col.column}"))
+            reading.understood.append(f"distinct {col.table}.{col.column}")
+            return
+    if measure_cols:
+        measure = measure_cols[0]
+        chosen = words.agg if words.agg in ("sum", "avg", "min", "max") else "sum"
+        label = f"{chosen}_{measure.column}" if chosen != "sum" else f"total_{measure.column}"
+        plan.measures.append(Measure(chosen, measure, label))
+        reading.understood.append(f"{_SPOKEN[chosen]} {measure.table}.{measure.column}")
+    elif words.entity == base:
+        plan.measures.append(Measure("count", None, f"{vocab.entity_name(base).replace(' ', '_')}_count"))
+        reading.understood.append(f"count of {base} rows")
+    elif words.entity:
+        fk = next(fk for fk in context.references(base) if fk.ref_table == words.entity)
+        plan.measures.append(Measure("distinct", Col(base, fk.column), f"distinct_{fk.column}"))
+        reading.understood.append(f"distinct {base}.{fk.column}")
+    elif words.agg == "count" or (not words.agg and words.dims):
+        plan.measures.append(Measure("count", None, "row_count"))
+        reading.understood.append(f"count of {base} rows")
+    else:
+        raise NotUnderstood(
+            "I could not tell what to measure (revenue, quantity, number of orders…).", reading.understood
+        )
+
+
+def _add_dims_and_filters(
+    plan: Plan, words: Words, values: list[ValueMatch], context: SchemaContext, reading: _Reading
+) -> None:
+    for cols, word in words.dims:
+        col = _pick(cols, plan.base, context)
+        if col is None:
+            raise NotUnderstood(f"I cannot relate {word!r} to {plan.base}.", reading.understood)
+        plan.dims.append(Dim(col, col.column))
+        reading.understood.append(f"by {col.table}.{col.column}")
+    by_column: dict[Col, list] = {}
+    for match in values:
+        col = _pick([Col(m.table, m.column) for m in values if m.value == match.value], plan.base, context)
+        if col is None:
+            raise NotUnderstood(f"I cannot relate {match.value!r} to {plan.base}.", reading.understood)
+        if match.value not in by_column.setdefault(col, []):
+            by_column[col].append(match.value)
+    for col, found in by_column.items():
+        plan.filters.append(Filter(col, "in", found))
+        reading.understood.append(f"{col.table}.{col.column} in {found}")
+        if len(found) > 1 and not any(d.col == col for d in plan.dims):
+            plan.dims.append(Dim(col, col.column))  # "Apparel vs Toys": one row for each
+
+
+def _add_comparisons(
+    plan: Plan, compares: list[Comparison], compared: list[list[Col] | None], words: Words,
+    context: SchemaContext, reading: _Reading,
+) -> None:  # fmt: skip
+    """On a named column per row, else on the grouped total, else on the measure's column."""
+    for comparison, named in zip(compares, compared, strict=True):
+        op, value = comparison.op, comparison.value
+        target = plan.measures[0]
+        col = _pick(named, plan.base, context) if named else None
+        counts_rows = comparison.followed_by in _ROW_WORDS and target.agg == "count" and target.col is None
+        if col is not None:
+            plan.filters.append(Filter(col, op, [value]))
+            reading.understood.append(f"{col.column} {op} {value}")
+        elif plan.dims and (counts_rows or target.col is not None and words.entity_word not in _ROW_WORDS):
+            plan.having.append(Filter(target.col or Col(plan.base, "*"), op, [value]))
+            reading.understood.append(f"groups with {target.label} {op} {value}")
+        elif target.col is not None:
+            plan.filters.append(Filter(target.col, op, [value]))
+            reading.understood.append(f"{target.col.column} {op} {value}")
+        else:
+            col = _pick(_measure_columns("revenue", context), plan.base, context)
+            if col is None:
+                raise NotUnderstood("I cannot tell which number the comparison is about.", reading.understood)
+            plan.filters.append(Filter(col, op, [value]))
+            reading.understood.append(f"{col.column} {op} {value}")
+
+
+def _add_time(plan: Plan, time: TimeSpec, context: SchemaContext, reading: _Reading) -> None:
+    if not (time.window or time.periods or time.bucket):
+        return
+    dates = vocab.date_columns(context.tables[plan.base])
+    if not dates:
+        raise NotUnderstood(f"{plan.base} has no date column for the time you asked about.", reading.understood)
+    plan.date_col = Col(plan.base, dates[0].name)
+    plan.window, plan.periods = time.window, time.periods
+    if time.bucket:
+        plan.dims.insert(0, Dim(plan.date_col, time.bucket, bucket=time.bucket))
+
+
+def _add_ranking(plan: Plan, order: str | None, limit: int | None, words: Words, reading: _Reading) -> None:
+    superlative = words.superlative
+    if limit:
+        plan.order, plan.limit = (superlative or "desc") if order == "superlative" else order, limit
+        if not plan.dims:
+            raise NotUnderstood("a top-N needs something to rank (products, regions…).", reading.understood)
+    elif superlative and plan.dims:
+        plural = any(word.endswith("s") and vocab.singular(word) != word for _, word in words.dims)
+        plan.order, plan.limit = superlative, 10 if plural else 1  # "best customers": a short list
+        reading.understood.append("the highest" if superlative == "desc" else "the lowest")
+    elif superlative and plan.measures[0].agg == "sum" and words.agg is None:
+        plan.measures[0] = Measure("max" if superlative == "desc" else "min", plan.measures[0].col, "value")
+
+
+def last_understood(plan: Plan) -> str:
+    """A one-line reading of a plan, for the answer's explanation."""
+    parts = [f"{m.label}" for m in plan.measures]
+    if plan.dims:
+        parts.append("by " + ", ".join(d.label for d in plan.dims))
+    for flt in plan.filters:
+        parts.append(f"where {flt.col.column} {flt.op} {', '.join(str(v) for v in flt.values)}")
+    for flt in plan.having:
+        parts.append(f"keeping groups with {plan.measures[0].label} {flt.op} {flt.values[0]}")
+    if plan.window:
+        parts.append(f"in {plan.window.label} ({plan.date_col.column})")
+    if plan.periods:
+        parts.append("comparing " + " and ".join(w.label for w in plan.periods))
+    if plan.limit:
+        parts.append(f"{'top' if plan.order == 'desc' else 'bottom'} {plan.limit}")
+    return f"Read from {plan.base}: " + "; ".join(parts) + "."
