@@ -8,6 +8,7 @@ workers rebuild from that snapshot (see :mod:`elt_project.orchestration.componen
 import dagster as dg
 from dagster._core.definitions.definitions_load_context import DefinitionsLoadContext, DefinitionsLoadType
 
+from elt_project.orchestration.analytics import analytics_definitions
 from elt_project.orchestration.component import ConfigTableComponent
 
 
@@ -24,4 +25,4 @@ def defs() -> dg.Definitions:
     """
     if not DefinitionsLoadContext.is_set():
         DefinitionsLoadContext.set(DefinitionsLoadContext(load_type=DefinitionsLoadType.INITIALIZATION))
-    return dg.build_defs_for_component(ConfigTableComponent())
+    return dg.Definitions.merge(dg.build_defs_for_component(ConfigTableComponent()), analytics_definitions())

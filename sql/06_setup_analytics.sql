@@ -1,4 +1,4 @@
--- 06_setup_analytics.sql: analytics_config, analytics_predictions, analytics_hub_tables, analytics_nl2sql_examples, analytics_hub_options
+-- 06_setup_analytics.sql: analytics_config, analytics_predictions, analytics_alerts, analytics_hub_tables, analytics_nl2sql_examples, analytics_hub_options
 -- Generated from elt_project/db/schema.py by `elt db script --dialect mssql`; do not edit by hand.
 -- Safe to re-run: each object is created only when it is missing.
 
@@ -31,14 +31,40 @@ CREATE TABLE analytics_predictions (
 	is_anomaly BIT NOT NULL DEFAULT 0,
 	anomaly_score FLOAT NULL,
 	created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+	config_id INTEGER NULL,
+	lower_bound FLOAT NULL,
+	upper_bound FLOAT NULL,
 	CONSTRAINT pk_analytics_predictions PRIMARY KEY (id)
 );
+END
+GO
+
+IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_analytics_predictions_config_id' AND object_id = OBJECT_ID(N'analytics_predictions'))
+BEGIN
+CREATE INDEX ix_analytics_predictions_config_id ON analytics_predictions (config_id);
 END
 GO
 
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_analytics_predictions_run_id' AND object_id = OBJECT_ID(N'analytics_predictions'))
 BEGIN
 CREATE INDEX ix_analytics_predictions_run_id ON analytics_predictions (run_id);
+END
+GO
+
+IF OBJECT_ID(N'analytics_alerts', N'U') IS NULL
+BEGIN
+CREATE TABLE analytics_alerts (
+	id INTEGER NOT NULL IDENTITY(1,1),
+	config_id INTEGER NOT NULL,
+	anomaly_date DATETIME NOT NULL,
+	status NVARCHAR(20) NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	last_error NVARCHAR(max) NULL,
+	sent_at DATETIME NULL,
+	created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+	CONSTRAINT pk_analytics_alerts PRIMARY KEY (id),
+	CONSTRAINT uq_analytics_alerts_config_id_anomaly_date UNIQUE (config_id, anomaly_date)
+);
 END
 GO
 

@@ -6,4 +6,10 @@
 - :mod:`readonly`: running a checked query on a read-only connection;
 - :mod:`nl2sql`: plain-English questions to SQL, offline or with an LLM;
 - :mod:`steward`: safe, audited edits of allow-listed tables.
+- :mod:`tables`, :mod:`forecasting`, :mod:`models`, :mod:`predictive`, :mod:`alerts`: daily series,
+  the model registry, the batch run behind ``run_predictive_analytics`` and its webhook alerts;
+- :mod:`insights`: stored predictions read back per series;
+- :mod:`root_cause`: "why did it change";
+- :mod:`profile`, :mod:`dashboard`, :mod:`charts`: auto-dashboards and Plotly figures;
+- :mod:`story`: a written story of a table's last period.
 """

@@ -17,22 +17,17 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
 from elt_project.analytics import hub_config
+from elt_project.analytics.models import model_names
 from elt_project.config.models import EnrichmentRule, QualityRule
 from elt_project.config.repository import ConfigProblem, describe_validation_error, validate_config_rows
 from elt_project.db import schema
 from elt_project.errors import ConfigurationError
 
-#: The documented model types, offered when the model registry is not installed.
-DOCUMENTED_MODEL_TYPES = ("anomaly_detection", "forecast")
 _DATE_TYPES = (sa.Date, sa.DateTime)
 
 
 def model_types() -> list[str]:
-    """The registered model types (``elt_project.analytics.models``), else the documented ones."""
-    try:
-        from elt_project.analytics.models import model_names  # the model registry, where installed
-    except ImportError:
-        return list(DOCUMENTED_MODEL_TYPES)
+    """The model types of the registry (:mod:`elt_project.analytics.models`), for the dropdown."""
     return list(model_names())
 
 

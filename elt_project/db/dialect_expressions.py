@@ -135,3 +135,14 @@ def cast_to_destination(source: sa.ColumnElement, target: sa.Column, dialect: sa
         word = sa.func.lower(sa.func.trim(sa.cast(source, sa.String)))
         return sa.case((word.in_(TRUE_WORDS), 1), (word.in_(FALSE_WORDS), 0), else_=source)
     return sa.cast(source, target.type)
+
+
+def day_of(expr: sa.ColumnElement, dialect: sa.engine.Dialect) -> sa.ColumnElement:
+    """The calendar day of a date or timestamp column, for GROUP BY day.
+
+    SQLite keeps dates as ISO text, where ``CAST(... AS DATE)`` yields a number;
+    its ``date()`` function returns the day as 'YYYY-MM-DD' instead.
+    """
+    if dialect.name == "sqlite":
+        return sa.func.date(expr)
+    return sa.cast(expr, sa.Date)

@@ -198,6 +198,26 @@ analytics_predictions = sa.Table(
     sa.Column("is_anomaly", Flag, nullable=False, server_default=sa.text("0")),
     sa.Column("anomaly_score", sa.Float),
     _created_at(),
+    # Beyond the documented columns: which config row wrote the prediction, and its interval.
+    sa.Column("config_id", sa.Integer, index=True),
+    sa.Column("lower_bound", sa.Float),
+    sa.Column("upper_bound", sa.Float),
+)
+
+#: One row per anomaly a webhook was (or is being) told about: the unique key makes
+#: "post each anomaly once" hold even when two runs overlap.
+analytics_alerts = sa.Table(
+    "analytics_alerts",
+    metadata,
+    _id(),
+    sa.Column("config_id", sa.Integer, nullable=False),
+    sa.Column("anomaly_date", sa.DateTime, nullable=False),
+    sa.Column("status", Name(20), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default=sa.text("0")),
+    sa.Column("last_error", LongText),
+    sa.Column("sent_at", sa.DateTime),
+    _created_at(),
+    sa.UniqueConstraint("config_id", "anomaly_date"),
 )
 
 analytics_hub_tables = sa.Table(

@@ -36,6 +36,7 @@ SCRIPT_TABLES: dict[str, tuple[str, ...]] = {
     "06_setup_analytics.sql": (
         "analytics_config",
         "analytics_predictions",
+        "analytics_alerts",
         "analytics_hub_tables",
         "analytics_nl2sql_examples",
         "analytics_hub_options",

@@ -10,9 +10,12 @@ from elt_project.hub.pages import HubPage
 PAGE_MODULES: list[str] = [
     "elt_project.hub.pages.home",
     "elt_project.hub.pages.ask",
+    "elt_project.hub.pages.insights",
+    "elt_project.hub.pages.why",
+    "elt_project.hub.pages.auto_dashboard",
     "elt_project.hub.pages.search",
-    "elt_project.hub.pages.monitor",
     "elt_project.hub.pages.clustering",
+    "elt_project.hub.pages.monitor",
     "elt_project.hub.pages.steward",
     "elt_project.hub.pages.config_manager",
 ]

@@ -115,3 +115,20 @@ def shop(engine):
 def table_rows(engine) -> list[dict]:
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(sa.select(products).order_by(products.c.sku)).mappings()]
+@pytest.fixture
+def receiver():
+    """Start webhook receivers on 127.0.0.1 (``receiver([500, 200])``); all are stopped afterwards."""
+    from tests.analytics.signals import Receiver
+
+    made = []
+
+    def start(statuses: list[int] | None = None):
+        r = Receiver(statuses)
+        r.thread.start()
+        made.append(r)
+        return r
+
+    yield start
+    for r in made:
+        r.server.shutdown()
+        r.server.server_close()

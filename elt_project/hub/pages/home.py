@@ -28,6 +28,11 @@ def render() -> None:
             column.metric(kpi.label, kpi.value)
     else:
         st.info("No sales data yet: install the demo with `elt demo` or load a pipeline.")
+    from elt_project.analytics import hub_config, story
+
+    for told in story.configured_stories(engine, hub_config.allowed_tables(engine)):
+        st.subheader(f"What changed in {told.table}")
+        st.write(told.text)
     st.subheader("Pipeline health")
     left, middle, right = st.columns(3)
     left.metric("Failed runs (7 days)", state.failed_runs)

@@ -1,7 +1,7 @@
 """The Data Steward's tables: which tables stewards may edit, and the audit of every edit.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from elt_project.db.schema import steward_audit_log, steward_editable_tables
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

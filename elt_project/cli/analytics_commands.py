@@ -1,0 +1,117 @@
+"""``elt analytics``: the batch models, root cause, stories and auto-dashboards from the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+
+import click
+
+from elt_project.cli.context import cli_engine, cli_settings
+from elt_project.errors import ConfigurationError
+
+
+@click.group("analytics")
+def analytics() -> None:
+    """Forecasts, anomalies, "why did it change", stories and dashboards."""
+
+
+@analytics.command("run")
+@click.option("--config", "config_id", type=int, default=None, help="Only this analytics_config id.")
+def run(config_id: int | None) -> None:
+    """Run the batch models for every active analytics_config row (as the daily Dagster asset does)."""
+    from elt_project.analytics.predictive import run_predictive_analytics
+
+    settings = cli_settings()
+    report = run_predictive_analytics(cli_engine(settings), settings, config_id=config_id)
+    if not report.outcomes:
+        click.echo("No active analytics_config rows; add one in the hub's configuration page.")
+    for outcome in report.outcomes:
+        click.echo(outcome.line())
+    if report.failed:
+        sys.exit(1)
+
+
+@analytics.command("models")
+def models() -> None:
+    """List the registered model types (the values analytics_config.model_type accepts)."""
+    from elt_project.analytics.models import get_model, model_names
+
+    for name in model_names():
+        click.echo(f"{name}: {get_model(name).description}")
+
+
+def _day(_ctx, _param, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date; write it as YYYY-MM-DD.") from None
+
+
+@analytics.command("why")
+@click.argument("table")
+@click.argument("measure")
+@click.argument("date", callback=_day)
+@click.option(
+    "--baseline",
+    type=click.Choice(["previous_day", "same_day_last_week", "previous_period"]),
+    default="same_day_last_week",
+    show_default=True,
+)
+@click.option("--end", callback=_day, default=None, help="Last day of a longer period (default: DATE alone).")
+@click.option("--date-column", default=None, help="The table's date column (default: guessed).")
+@click.option("--top", default=10, show_default=True, help="How many drivers to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+def why(table, measure, date, baseline, end, date_column, top, as_json) -> None:
+    """Explain the change of MEASURE in TABLE on DATE: the segments that drove it, best first."""
+    from elt_project.analytics.root_cause import explain_change, summary
+
+    engine = cli_engine(cli_settings())
+    result = explain_change(
+        engine, table, measure, date, baseline=baseline, end=end, date_column=date_column, max_drivers=top
+    )
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2))
+        return
+    click.echo(summary(result))
+    click.echo(f"\n{'segment':<40} {'change':>14} {'share':>8} {'kind':>7} {'surprise':>9}")
+    for driver in result.drivers:
+        click.echo(
+            f"{driver.label():<40} {driver.change:>14,.2f} {driver.contribution:>8.0%} "
+            f"{driver.kind:>7} {driver.score:>9.1f}"
+        )
+
+
+@analytics.command("story")
+@click.argument("table")
+@click.option("--measure", default=None, help="Numeric column to tell about (default: the configured one).")
+@click.option("--days", default=7, show_default=True, help="Length of the period.")
+def story(table, measure, days) -> None:
+    """Print a short written story of what changed in TABLE's last period."""
+    from elt_project.analytics.story import table_story
+
+    if days < 1:
+        raise ConfigurationError("--days must be 1 or more.")
+    click.echo(table_story(cli_engine(cli_settings()), table, measure=measure, period_days=days).text)
+
+
+@analytics.command("dashboard")
+@click.argument("table")
+def dashboard(table) -> None:
+    """Profile TABLE and list the charts an auto-dashboard would show, each with its reason."""
+    from elt_project.analytics.dashboard import build_dashboard
+
+    board = build_dashboard(cli_engine(cli_settings()), table)
+    click.echo(f"{board.profile.table}: {board.profile.rows:,} rows")
+    for column in board.profile.columns:
+        click.echo(f"  {column.describe()}")
+    for kpi in board.kpis:
+        click.echo(f"KPI {kpi.label}: {kpi.value}")
+    for chart in board.charts:
+        click.echo(f"{chart.kind:<10} {chart.title}: {chart.reason}")
+
+
+COMMANDS = [analytics]

@@ -1,0 +1,48 @@
+"""Auto-dashboard: pick a table, get KPI tiles and charts chosen from its profile, each with its reason."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from elt_project.analytics import charts, hub_config
+from elt_project.analytics.dashboard import build_dashboard
+from elt_project.errors import EltError
+from elt_project.hub import session
+from elt_project.hub.pages import HubPage
+
+MIN_ROLE = "analyst"
+
+
+def render() -> None:
+    session.require_role(MIN_ROLE)
+    st.title("Auto-dashboard")
+    st.caption("Charts chosen from the table's profile, the way Metabase's X-rays do; no language model involved.")
+    engine = session.hub_engine()
+    tables = sorted(hub_config.allowed_tables(engine))
+    if not tables:
+        st.info("No table is open to the hub yet.")
+        return
+    default = tables.index("dest_sales") if "dest_sales" in tables else 0
+    table = st.selectbox("Table", tables, index=default, key="dashboard_table")
+    try:
+        with st.spinner("Profiling the table…"):
+            board = build_dashboard(engine, table)
+    except EltError as exc:
+        st.error(str(exc))
+        return
+    for column, kpi in zip(st.columns(len(board.kpis)), board.kpis):
+        column.metric(kpi.label, kpi.value, help=kpi.reason)
+    if not board.charts:
+        st.info("This table has no date, measure or low-cardinality column to chart.")
+    grid = st.columns(2)
+    for index, chart in enumerate(board.charts):
+        with grid[index % 2]:
+            st.plotly_chart(charts.chart_figure(chart), key=f"dashboard_chart_{index}")
+            st.caption(f"Why this chart: {chart.reason}")
+    with st.expander("Column profile"):
+        for column in board.profile.columns:
+            st.text(column.describe())
+
+
+PAGE = HubPage(title="Auto-dashboard", icon=":material/dashboard:", min_role=MIN_ROLE, render=render,
+               url_path="auto_dashboard")
