@@ -15,6 +15,7 @@ from elt_project.auth.accounts import Account, create_user
 from elt_project.hub.registry import load_pages
 from elt_project.hub.session import ACCOUNT_KEY  # noqa: F401  (re-exported for page tests)
 from elt_project.settings import project_root
+from tests.browser import chromium
 
 ENTRY = str(project_root() / "analytics_ui.py")
 PASSWORD = "correct-horse-9"
@@ -68,3 +69,9 @@ def logged_in_app(account: Account | None, *, page: str | None = None, timeout: 
 
 
 from tests.analytics.conftest import sales_engine  # noqa: E402, F401  (a small sales warehouse for page tests)
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """Headless Chromium for the hub's browser tests (see tests/browser.py)."""
+    yield from chromium(tmp_path / "chromium")

@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,16 +28,13 @@ from elt_project.demo.install import install_demo
 from elt_project.orchestration.dagster_client import DagsterClient, DagsterClientError
 from elt_project.runner import create_app
 from elt_project.settings import Settings, load_settings, project_root
+from tests.browser import free_port  # noqa: F401  (re-exported for the runner's tests)
 from tests.conftest import postgres_admin_url
 
 DAGSTER_START_TIMEOUT_S = 240
 RUN_TIMEOUT_S = 300
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def csrf_from(html: str) -> str:
