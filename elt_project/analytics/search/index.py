@@ -70,7 +70,8 @@ class RefreshReport:
 
     def summary(self) -> str:
         text = (
-            f"Search index ({self.engine}): {self.tables} tables ({self.skipped_tables} unchanged), "
+            f"Search index ({self.engine}): {self.tables} table{'' if self.tables == 1 else 's'} "
+            f"({self.skipped_tables} unchanged), "
             f"{self.rows_written} rows written, {self.rows_removed} removed, "
             f"{self.values_embedded} new values embedded."
         )
