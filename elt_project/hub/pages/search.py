@@ -40,7 +40,10 @@ def render() -> None:
         return
     st.dataframe(
         pd.DataFrame(
-            [{"score": round(h.score, 3), "table": h.table, "key": h.key or "", "what": h.kind, "text": h.text} for h in hits]
+            [
+                {"score": round(h.score, 3), "table": h.table, "key": h.key or "", "what": h.kind, "text": h.text}
+                for h in hits
+            ]
         ),
         hide_index=True,
         width="stretch",
