@@ -83,7 +83,7 @@ def _accounts_module():
 def ensure_first_admin(engine: Engine, *, interactive: bool, prompter: Prompter | None = None) -> list[str]:
     """Create the Data Importer page's first administrator when the warehouse has none.
 
-    On a terminal the name and password are asked; otherwise a one-time password is
+    On a terminal the name and password are asked; otherwise a generated password is
     generated and shown once, on the console only.
     """
     accounts = _accounts_module()
@@ -109,8 +109,8 @@ def ensure_first_admin(engine: Engine, *, interactive: bool, prompter: Prompter 
     password = secrets.token_urlsafe(12)
     accounts.create_user(engine, FIRST_ADMIN_NAME, password, role="admin")
     return [
-        f"administrator '{FIRST_ADMIN_NAME}' created with the one-time password: {password}",
-        "write it down now and change it after the first login; it is not shown again",
+        f"administrator '{FIRST_ADMIN_NAME}' created with the password: {password}",
+        f"write it down now, it is not shown again; choose your own with `elt user passwd {FIRST_ADMIN_NAME}`",
     ]
 
 
