@@ -107,3 +107,22 @@ def test_comparisons_on_grouped_totals(ask, sales_rows):
     threshold = sorted(totals.values())[2]
     result = answer(f"customers with revenue over {threshold}", ask)
     assert {r[0]: _money(r[1]) for r in result.rows} == {k: v for k, v in totals.items() if v > threshold}
+
+
+def test_totals_of_decimal_columns_come_back_as_the_exact_decimal_sum(sales_engine):
+    from elt_project.analytics.nl2sql import ask_context
+    from elt_project.demo import domain
+
+    cents = [Decimal("0.10"), Decimal("0.20"), Decimal("1234567.89"), Decimal("0.07")] * 25
+    with sales_engine.begin() as conn:
+        conn.execute(domain.dest_sales.delete())
+        conn.execute(
+            domain.dest_sales.insert(),
+            [
+                {"order_id": f"D{n}", "order_date": TODAY, "region": "North", "channel": "Online", "amount": value}
+                for n, value in enumerate(cents)
+            ],
+        )
+    result = answer("total amount", ask_context(sales_engine, today=TODAY))
+    # SQLite keeps NUMERIC values as floats: a plain SUM of these gives 30864206.500000015.
+    assert Decimal(str(result.rows[0][0])) == sum(cents) == Decimal("30864206.50")

@@ -9,6 +9,7 @@ giving the same labels: ``YYYY-MM-DD`` (day, and the Monday of a week),
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -104,9 +105,23 @@ def _in_window(column, window: Window):
     return sa.and_(column >= window.start.isoformat(), column < window.end.isoformat())
 
 
-def _aggregate(measure: Measure, column):
+def _decimal_scale(context: SchemaContext, col: Col | None) -> int:
+    """Digits after the point of a ``NUMERIC(p, s)`` column (0 for any other type)."""
+    info = context.tables[col.table].column(col.column) if col is not None else None
+    found = re.search(r"\(\s*\d+\s*,\s*(\d+)\s*\)", info.type_name) if info is not None else None
+    return int(found.group(1)) if found else 0
+
+
+def _aggregate(measure: Measure, column, sum_scale: int = 0):
+    """The measure's aggregate; a SQLite sum of a NUMERIC(p, s) column is rounded to its scale.
+
+    SQLite keeps such values as floats, so their sum carries binary noise
+    (2350126.5800000024) that the exact decimal sum (2350126.58) does not have.
+    """
     if measure.col is None:
         return sa.func.count()
+    if measure.agg == "sum" and sum_scale:
+        return sa.func.round(sa.func.sum(column), sum_scale)
     return {
         "sum": sa.func.sum,
         "avg": sa.func.avg,
@@ -148,7 +163,11 @@ def build_sql(plan: Plan, context: SchemaContext, dialect: Dialect) -> str:
         labelled = expr.label(dim.label)
         selected.append(labelled)
         group_by.append(expr)
-    aggregates = [_aggregate(m, column(m.col) if m.col else None).label(m.label) for m in plan.measures]
+    def aggregate(m: Measure):
+        scale = _decimal_scale(context, m.col) if dialect.name == "sqlite" else 0
+        return _aggregate(m, column(m.col) if m.col else None, scale)
+
+    aggregates = [aggregate(m).label(m.label) for m in plan.measures]
     selected.extend(aggregates)
     query = sa.select(*selected).select_from(source)
     conditions = [_condition(column(f.col), f) for f in plan.filters]
@@ -162,7 +181,7 @@ def build_sql(plan: Plan, context: SchemaContext, dialect: Dialect) -> str:
         query = query.group_by(*group_by)
     for flt in plan.having:
         measure = next(m for m in plan.measures)
-        query = query.having(_condition(_aggregate(measure, column(measure.col) if measure.col else None), flt))
+        query = query.having(_condition(aggregate(measure), flt))
     if plan.order and aggregates:
         first = sa.literal_column(aggregates[0].name) if dialect.name != "mssql" else aggregates[0].element
         query = query.order_by(first.desc() if plan.order == "desc" else first.asc(), *group_by)
