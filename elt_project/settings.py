@@ -88,6 +88,12 @@ class Settings(BaseModel):
     )
     log_dir: Path = Field(description="Where each service started by `elt start` writes its log.")
 
+    def service_url(self, port: int) -> str:
+        """How one service reaches another listening on ``BIND_HOST:port``: a wildcard bind on loopback."""
+        host = self.bind_host
+        reachable = "127.0.0.1" if host in ("0.0.0.0", "") else ("localhost" if host == "::" else host)
+        return f"http://{reachable}:{port}"
+
     @property
     def secret_key_path(self) -> Path:
         """The file holding the generated session key of the Data Importer page."""
@@ -123,7 +129,7 @@ class Settings(BaseModel):
     def _mssql_url(self) -> URL:
         if not self.db_database:
             raise ConfigurationError("DB_SERVER is set but DB_DATABASE is empty; set DB_DATABASE in .env.")
-        username, password = _keyring_login(self.credential_target)
+        username, password = keyring_login(self.credential_target)
         if username is None:
             username = self.db_username
             password = self.db_password.get_secret_value() if self.db_password else None
@@ -157,7 +163,7 @@ class Settings(BaseModel):
 KEYRING_USERNAME_KEY = "@username"
 
 
-def _keyring_login(target: str) -> tuple[str | None, str | None]:
+def keyring_login(target: str) -> tuple[str | None, str | None]:
     """Read a username/password pair from the OS keyring; (None, None) when unavailable."""
     try:
         import keyring
@@ -174,14 +180,9 @@ def _keyring_login(target: str) -> tuple[str | None, str | None]:
     return credential.username, credential.password
 
 
-def keyring_login(target: str) -> tuple[str | None, str | None]:
-    """The login stored in the OS keyring under ``target``, or (None, None)."""
-    return _keyring_login(target)
-
-
 def stored_login_name(target: str) -> str | None:
     """The user name of the keyring entry ``target`` (never its password), or None."""
-    return _keyring_login(target)[0]
+    return keyring_login(target)[0]
 
 
 _TRUE = {"1", "true", "yes", "on", "y"}

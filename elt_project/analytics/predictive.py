@@ -86,7 +86,7 @@ class RunReport:
 
 def hub_url(settings: Settings) -> str:
     """The address alerts link to: ANALYTICS_PUBLIC_URL, or the hub on this machine."""
-    return settings.analytics_public_url or f"http://{settings.bind_host}:{settings.hub_port}"
+    return settings.analytics_public_url or settings.service_url(settings.hub_port)
 
 
 def active_configs(engine: Engine, config_id: int | None = None) -> list[AnalyticsConfig]:

@@ -31,12 +31,6 @@ DATA_IMPORTER = "Data Importer"
 HUB = "Analytics Hub"
 
 
-def _url(settings: Settings, port: int) -> str:
-    host = settings.bind_host
-    shown = "127.0.0.1" if host in ("0.0.0.0", "") else ("localhost" if host == "::" else host)
-    return f"http://{shown}:{port}"
-
-
 def dagster_spec(settings: Settings, root: Path) -> ServiceSpec:
     """Webserver, daemon and one shared code server, as ``dagster dev`` runs them.
 
@@ -58,7 +52,7 @@ def dagster_spec(settings: Settings, root: Path) -> ServiceSpec:
             "-p",
             str(settings.dagster_port),
         ],
-        url=_url(settings, settings.dagster_port),
+        url=settings.service_url(settings.dagster_port),
         health_path="/server_info",
         env={"DAGSTER_HOME": str(settings.dagster_home), "PYTHONPATH": _pythonpath(root)},
         cwd=root,
@@ -72,7 +66,7 @@ def data_importer_spec(settings: Settings, root: Path) -> ServiceSpec:
     return ServiceSpec(
         name=DATA_IMPORTER,
         argv=[sys.executable, str(root / "simple_ui.py")],
-        url=_url(settings, settings.runner_port),
+        url=settings.service_url(settings.runner_port),
         health_path="/healthz",
         env={
             "BIND_HOST": settings.bind_host,
@@ -105,7 +99,7 @@ def hub_spec(settings: Settings, root: Path) -> ServiceSpec:
             "--browser.gatherUsageStats",
             "false",
         ],
-        url=_url(settings, settings.hub_port),
+        url=settings.service_url(settings.hub_port),
         health_path="/_stcore/health",
         env={"PYTHONPATH": _pythonpath(root)},
         cwd=root,

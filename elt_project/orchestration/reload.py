@@ -32,8 +32,7 @@ RETRY_AFTER_S = 300
 
 def dagster_base_url(settings: Settings) -> str:
     """The webserver URL the other services use; a wildcard bind address is reached on loopback."""
-    host = settings.bind_host if settings.bind_host not in ("0.0.0.0", "::", "") else "127.0.0.1"
-    return f"http://{host}:{settings.dagster_port}"
+    return settings.service_url(settings.dagster_port)
 
 
 def reload_location(base_url: str, location_name: str = LOCATION_NAME, *, timeout_s: float = 30.0) -> str:

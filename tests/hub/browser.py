@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from elt_project.settings import Settings, project_root
-from tests.browser import free_port, wait_for
+from tests.browser import wait_for
 from tests.hub.conftest import PASSWORD
+from tests.net import free_port
 
 
 def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> None:

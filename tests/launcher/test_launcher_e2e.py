@@ -25,16 +25,11 @@ import pytest
 import sqlalchemy as sa
 
 from tests.launcher.project_copy import copy_env, copy_project
+from tests.net import free_port
 
 pytestmark = pytest.mark.slow
 
 READY_LINE = "All services are running."
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Launch:
@@ -43,7 +38,7 @@ class Launch:
     def __init__(self, root: Path, tmp: Path) -> None:
         self.root = root
         self.marker = uuid.uuid4().hex
-        self.ports = {"DAGSTER_PORT": _free_port(), "RUNNER_PORT": _free_port(), "HUB_PORT": _free_port()}
+        self.ports = {"DAGSTER_PORT": free_port(), "RUNNER_PORT": free_port(), "HUB_PORT": free_port()}
         env = copy_env(
             root,
             ELT_E2E_MARKER=self.marker,

@@ -15,16 +15,11 @@ from elt_project.launcher.supervisor import (
     supervise,
     wait_until_healthy,
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.net import free_port
 
 
 def _http_server(tmp_path) -> ServiceSpec:
-    port = _free_port()
+    port = free_port()
     return ServiceSpec(
         name="files",
         argv=[sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
@@ -156,7 +151,7 @@ def test_closing_the_window_or_a_stop_signal_stops_the_services(signame, tmp_pat
     import signal
     import subprocess
 
-    port = _free_port()
+    port = free_port()
     supervisor = subprocess.Popen(
         [sys.executable, "-c", SUPERVISOR, str(port), str(tmp_path / "files.log")],
         stdout=subprocess.PIPE,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,15 +25,10 @@ from elt_project.orchestration.reload import reload_location
 from elt_project.orchestration.resources import WarehouseResource
 from elt_project.orchestration.snapshot import read_snapshot
 from elt_project.settings import load_settings, project_root
+from tests.net import free_port
 from tests.orchestration.conftest import add_config
 
 ASSETS_QUERY = "{ assetNodes { assetKey { path } } }"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _asset_names(base_url: str) -> set[str]:
@@ -51,7 +45,7 @@ def webserver(tmp_path: Path):
     add_config(engine, import_name="daily_sales")
     home = tmp_path / "dagster_home"
     home.mkdir()
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
@@ -151,7 +145,7 @@ def test_config_change_sensor_reloads_the_location(webserver):
 
 
 def test_reload_request_to_a_dead_webserver_says_what_to_check():
-    dead = f"http://127.0.0.1:{_free_port()}"
+    dead = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(TransientError, match="check that it is running"):
         reload_location(dead, timeout_s=2)
     result = CliRunner().invoke(main, ["reload", "--url", dead])
@@ -162,7 +156,7 @@ def test_config_change_sensor_reports_a_failed_reload_and_retries_later(
     engine, build_defs, settings, instance
 ):
     add_config(engine, import_name="daily_sales")
-    dead = settings.model_copy(update={"dagster_port": _free_port()})
+    dead = settings.model_copy(update={"dagster_port": free_port()})
     defs = build_defs(dead)
     sensor = defs.resolve_sensor_def("config_change_sensor")
 

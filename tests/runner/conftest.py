@@ -28,8 +28,8 @@ from elt_project.demo.install import install_demo
 from elt_project.orchestration.dagster_client import DagsterClient, DagsterClientError
 from elt_project.runner import create_app
 from elt_project.settings import Settings, load_settings, project_root
-from tests.browser import free_port  # noqa: F401  (re-exported for the runner's tests)
 from tests.conftest import postgres_admin_url
+from tests.net import free_port
 
 DAGSTER_START_TIMEOUT_S = 240
 RUN_TIMEOUT_S = 300

@@ -20,7 +20,8 @@ import pytest
 import requests
 
 from elt_project.settings import project_root
-from tests.browser import ARTIFACTS, chromium, free_port
+from tests.browser import ARTIFACTS, chromium
+from tests.net import free_port
 from tests.orchestration.conftest import add_config
 
 pytestmark = pytest.mark.slow

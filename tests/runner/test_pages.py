@@ -13,7 +13,8 @@ from elt_project.auth.accounts import create_user, set_active
 from elt_project.auth.permissions import grant
 from elt_project.errors import ConfigurationError
 from elt_project.runner import create_app
-from tests.runner.conftest import add_small_pipelines, csrf_from, free_port, login, make_settings, page_token, post_json
+from tests.net import free_port
+from tests.runner.conftest import add_small_pipelines, csrf_from, login, make_settings, page_token, post_json
 
 PASSWORD = "a-good-password"
 

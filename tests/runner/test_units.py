@@ -11,7 +11,7 @@ from elt_project.errors import SourceFileError, TransientError
 from elt_project.ingest.uploads import generated_name, save_upload, upload_extension
 from elt_project.orchestration.dagster_client import DagsterClient, DagsterUnreachable
 from elt_project.orchestration.launch import TAG_IMPORTS, TAG_LAUNCHED_BY, launch_all, plan_launches
-from tests.runner.conftest import free_port
+from tests.net import free_port
 
 
 def _config(**values) -> PipelineConfig:

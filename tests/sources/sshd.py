@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.net import free_port
+
 SSHD = "/usr/sbin/sshd"
 THROWAWAY_USER = "elt_sftp_test"
 
@@ -35,12 +37,6 @@ class SshServer:
     password_user: str | None
     password: str | None
     skip_password_reason: str | None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _keygen(path: Path) -> None:
@@ -77,7 +73,7 @@ def running_sshd():
     key_user = pwd.getpwuid(os.geteuid()).pw_name
     password = "pw-" + secrets.token_hex(8)
     password_user = _create_user(password)
-    port = _free_port()
+    port = free_port()
     config = work / "sshd_config"
     config.write_text(
         f"Port {port}\nListenAddress 127.0.0.1\nHostKey {work / 'host_key'}\nPidFile {work / 'sshd.pid'}\n"
