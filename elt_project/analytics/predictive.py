@@ -6,8 +6,9 @@ the row's previous predictions in one transaction (a reader sees the old set or
 the new one, never half). New anomalies of the last few days are posted to the
 row's webhook, once each.
 
-Rows on the same series share one fit, and series are fitted on a small thread
-pool: Prophet's optimiser runs in a child process, so two fits overlap on two cores.
+Rows on the same series share one fit. Series are fitted on worker processes
+(see :mod:`elt_project.analytics.model_pool`) while this process reads the next
+series and writes each result as it arrives.
 """
 
 from __future__ import annotations
@@ -16,17 +17,19 @@ import datetime as dt
 import logging
 import math
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from elt_project.analytics.alerts import Anomaly, RetryPolicy, send_alerts
 from elt_project.analytics.forecasting import ForecastOptions
-from elt_project.analytics.models import ModelContext, get_model, run_model
+from elt_project.analytics.model_pool import FitJob, run_jobs
+from elt_project.analytics.models import get_model
 from elt_project.analytics.tables import DEFAULT_ROW_LIMIT, daily_series
+from elt_project.db.dialects import insert_columns
 from elt_project.db.schema import analytics_config, analytics_predictions
 from elt_project.errors import EltError
 from elt_project.settings import Settings
@@ -120,7 +123,7 @@ def run_predictive_analytics(
     options: ForecastOptions | None = None,
     row_limit: int = DEFAULT_ROW_LIMIT,
     retry: RetryPolicy | None = None,
-    workers: int = 2,
+    workers: int | None = None,
     attach_story: bool = True,
 ) -> RunReport:
     """Run every active config (or one); one failing config does not stop the others."""
@@ -138,27 +141,25 @@ def run_predictive_analytics(
             continue
         groups.setdefault(config.series_key, []).append(config)
 
-    def fit_group(group: list[AnalyticsConfig]) -> list[tuple[AnalyticsConfig, pd.DataFrame | None, str | None]]:
+    jobs, read_errors = [], []
+    for group in groups.values():
         first = group[0]
         try:
             series = daily_series(
                 engine, first.target_table, first.date_column, first.value_column, row_limit=row_limit
             )
         except EltError as exc:
-            return [(c, None, str(exc)) for c in group]
-        context = ModelContext(options)
-        results = []
-        for config in group:
-            try:
-                results.append((config, run_model(config.model_type, series, context), None))
-            except EltError as exc:
-                results.append((config, None, str(exc)))
-        return results
+            read_errors.extend((c, None, str(exc)) for c in group)
+            continue
+        jobs.append((group, FitJob(series, tuple(c.model_type for c in group), options)))
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        fitted = [item for items in pool.map(fit_group, groups.values()) for item in items]
+    def fitted():
+        yield from read_errors
+        for (group, _job), results in zip(jobs, run_jobs([job for _group, job in jobs], workers)):
+            for config, (_name, frame, error) in zip(group, results):
+                yield config, frame, error
 
-    for config, frame, error in fitted:
+    for config, frame, error in fitted():
         outcome = outcomes[config.id]
         if error is not None:
             outcome.error = error
@@ -174,34 +175,29 @@ def run_predictive_analytics(
 
 def write_predictions(engine: Engine, config: AnalyticsConfig, frame: pd.DataFrame, run_id: str) -> int:
     """Replace the config's predictions with ``frame`` in one transaction."""
-    rows = [
-        {
-            "run_id": run_id,
-            "config_id": config.id,
-            "target_table": config.target_table,
-            "model_type": config.model_type,
-            "prediction_date": row.date.to_pydatetime(),
-            "actual_value": _number(row.actual),
-            "predicted_value": _number(row.predicted),
-            "lower_bound": _number(row.lower),
-            "upper_bound": _number(row.upper),
-            "is_anomaly": 1 if row.is_anomaly else 0,
-            "anomaly_score": _number(row.score),
-        }
-        for row in frame.itertuples(index=False)
-    ]
+    count = len(frame)
+    columns = {
+        "run_id": [run_id] * count,
+        "config_id": [config.id] * count,
+        "target_table": [config.target_table] * count,
+        "model_type": [config.model_type] * count,
+        "prediction_date": list(pd.DatetimeIndex(frame["date"]).to_pydatetime()),
+        "actual_value": _numbers(frame["actual"]),
+        "predicted_value": _numbers(frame["predicted"]),
+        "lower_bound": _numbers(frame["lower"]),
+        "upper_bound": _numbers(frame["upper"]),
+        "is_anomaly": frame["is_anomaly"].astype(bool).astype(int).tolist(),
+        "anomaly_score": _numbers(frame["score"]),
+    }
     with engine.begin() as conn:
         conn.execute(analytics_predictions.delete().where(analytics_predictions.c.config_id == config.id))
-        if rows:
-            conn.execute(analytics_predictions.insert(), rows)
-    return len(rows)
+        return insert_columns(conn, analytics_predictions, columns)
 
 
-def _number(value) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return None if math.isnan(value) else value
+def _numbers(values: pd.Series) -> list[float | None]:
+    """Python floats, with NaN (and missing) as None: the database gets NULL, never NaN."""
+    array = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return [None if math.isnan(v) else v for v in array.tolist()]
 
 
 def _alert(
@@ -227,8 +223,9 @@ def _alert(
         from elt_project.analytics.story import table_story
 
         try:
-            story = table_story(engine, config.target_table, date_column=config.date_column,
-                                measure=config.value_column).text
+            story = table_story(
+                engine, config.target_table, date_column=config.date_column, measure=config.value_column
+            ).text
         except EltError as exc:  # an alert without its story is still worth sending
             log.warning("No story for %s: %s", config.describe(), exc)
     for _anomaly, delivery in send_alerts(
