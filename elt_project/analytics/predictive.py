@@ -220,12 +220,15 @@ def _alert(
         return
     story = None
     if attach_story:
+        from elt_project.analytics import llm_refine
         from elt_project.analytics.story import table_story
 
         try:
-            story = table_story(
+            told = table_story(
                 engine, config.target_table, date_column=config.date_column, measure=config.value_column
-            ).text
+            )
+            llm_refine.polish_story(told, llm_refine.refinement_model(engine, settings, sees_data=True))
+            story = told.text
         except EltError as exc:  # an alert without its story is still worth sending
             log.warning("No story for %s: %s", config.describe(), exc)
     for _anomaly, delivery in send_alerts(

@@ -3,7 +3,9 @@
 Templates turn four facts into sentences: the total's change against the period
 before, the segments that moved most (root cause over the period), the anomalies
 the batch models flagged in it, and where the stored forecast points next. No LLM
-is needed; the facts are kept so a model could rephrase them.
+is needed. A configured language model may reword the sentences
+(:func:`elt_project.analytics.llm_refine.polish_story`, which keeps its wording
+only when every figure survives unchanged); ``text`` is then that wording.
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ class Story:
     end: dt.date
     sentences: list[str] = field(default_factory=list)
     facts: dict = field(default_factory=dict)
+    polished: str | None = None
 
     @property
     def text(self) -> str:
-        return " ".join(self.sentences)
+        return self.polished or " ".join(self.sentences)
 
 
 def _default_measure(engine: Engine, table: sa.Table) -> str:

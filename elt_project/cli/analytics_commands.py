@@ -89,22 +89,38 @@ def why(table, measure, date, baseline, end, date_column, top, as_json) -> None:
 @click.argument("table")
 @click.option("--measure", default=None, help="Numeric column to tell about (default: the configured one).")
 @click.option("--days", default=7, show_default=True, help="Length of the period.")
-def story(table, measure, days) -> None:
+@click.option("--plain", is_flag=True, help="The template wording, even when a language model is configured.")
+def story(table, measure, days, plain) -> None:
     """Print a short written story of what changed in TABLE's last period."""
+    from elt_project.analytics import llm_refine
     from elt_project.analytics.story import table_story
 
     if days < 1:
         raise ConfigurationError("--days must be 1 or more.")
-    click.echo(table_story(cli_engine(cli_settings()), table, measure=measure, period_days=days).text)
+    settings = cli_settings()
+    engine = cli_engine(settings)
+    told = table_story(engine, table, measure=measure, period_days=days)
+    if not plain:
+        worded = llm_refine.polish_story(told, llm_refine.refinement_model(engine, settings, sees_data=True))
+        if worded.note != f"{llm_refine.TEMPLATES}.":
+            click.echo(worded.note, err=True)
+    click.echo(told.text)
 
 
 @analytics.command("dashboard")
 @click.argument("table")
-def dashboard(table) -> None:
+@click.option("--plain", is_flag=True, help="The profile rules' choice, even when a language model is configured.")
+def dashboard(table, plain) -> None:
     """Profile TABLE and list the charts an auto-dashboard would show, each with its reason."""
+    from elt_project.analytics import llm_refine
     from elt_project.analytics.dashboard import build_dashboard
 
-    board = build_dashboard(cli_engine(cli_settings()), table)
+    settings = cli_settings()
+    engine = cli_engine(settings)
+    board = build_dashboard(engine, table)
+    if not plain:
+        arranged = llm_refine.refine_dashboard(board, llm_refine.refinement_model(engine, settings, sees_data=False))
+        click.echo(arranged.note)
     click.echo(f"{board.profile.table}: {board.profile.rows:,} rows")
     for column in board.profile.columns:
         click.echo(f"  {column.describe()}")

@@ -1,19 +1,22 @@
 """A stand-in for an OpenAI-compatible chat server (no real model can run in the tests).
 
 It listens on 127.0.0.1, answers ``POST /v1/chat/completions`` with scripted replies
-in order, and records every request body so tests can check what the model was sent.
+in order (or with what a function of the request's messages returns), and records
+every request body so tests can check what the model was sent.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class StandInLlm:
-    def __init__(self, replies: list[str]) -> None:
-        self.replies = list(replies)
+    def __init__(self, replies: list[str] | Callable[[list[dict]], str]) -> None:
+        self.reply_for = replies if callable(replies) else None
+        self.replies = [] if callable(replies) else list(replies)
         self.requests: list[dict] = []
         stand_in = self
 
@@ -21,7 +24,10 @@ class StandInLlm:
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 stand_in.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), **body})
-                content = stand_in.replies.pop(0) if stand_in.replies else "no more replies"
+                if stand_in.reply_for is not None:
+                    content = stand_in.reply_for(body["messages"])
+                else:
+                    content = stand_in.replies.pop(0) if stand_in.replies else "no more replies"
                 payload = json.dumps(
                     {
                         "id": "stand-in",

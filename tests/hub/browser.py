@@ -31,8 +31,9 @@ def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> N
 
 
 @contextmanager
-def running_hub(settings: Settings) -> Iterator[str]:
-    """The hub on the test warehouse, with no LLM and the default search engine; yields its URL."""
+def running_hub(settings: Settings, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """The hub on the test warehouse, with no LLM (unless ``extra_env`` names one) and the default
+    search engine; yields its URL."""
     port = free_port()
     env = {
         **os.environ,
@@ -42,6 +43,7 @@ def running_hub(settings: Settings) -> Iterator[str]:
     }
     for name in ("OPENAI_API_KEY", "ELT_SEARCH_ENGINE"):
         env.pop(name, None)
+    env.update(extra_env or {})
     command = [
         sys.executable, "-m", "streamlit", "run", str(project_root() / "analytics_ui.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",

@@ -66,7 +66,7 @@ def _admin_panel() -> None:
         current = sorted(hub_config.allowed_tables(engine))
         chosen = st.multiselect("Allowed tables", candidates, default=current, key="ask_allowed_tables")
         sees_rows = st.checkbox(
-            "Let the language model see result rows (for explanations)",
+            "Let the language model see data: result rows (to explain them) and stories' figures (to reword them)",
             value=hub_config.llm_may_see_rows(engine),
             key="ask_llm_rows",
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from elt_project.analytics import charts, hub_config
+from elt_project.analytics import charts, hub_config, llm_refine
 from elt_project.analytics.dashboard import build_dashboard
 from elt_project.errors import EltError
 from elt_project.hub import session
@@ -16,7 +16,7 @@ MIN_ROLE = "analyst"
 def render() -> None:
     session.require_role(MIN_ROLE)
     st.title("Auto-dashboard")
-    st.caption("Charts chosen from the table's profile, the way Metabase's X-rays do; no language model involved.")
+    st.caption("Charts chosen from the table's profile, the way Metabase's X-rays do.")
     engine = session.hub_engine()
     tables = sorted(hub_config.allowed_tables(engine))
     if not tables:
@@ -27,9 +27,13 @@ def render() -> None:
     try:
         with st.spinner("Profiling the table…"):
             board = build_dashboard(engine, table)
+        llm = llm_refine.refinement_model(engine, session.hub_settings(), sees_data=False)
+        with st.spinner("Asking the language model to arrange the charts…"):
+            arranged = llm_refine.refine_dashboard(board, llm)
     except EltError as exc:
         st.error(str(exc))
         return
+    st.caption(arranged.note)
     for column, kpi in zip(st.columns(len(board.kpis)), board.kpis):
         column.metric(kpi.label, kpi.value, help=kpi.reason)
     if not board.charts:

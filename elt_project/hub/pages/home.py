@@ -9,6 +9,7 @@ from elt_project.analytics import health
 from elt_project.errors import EltError
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
+from elt_project.hub.text import literal_markdown
 
 
 def render() -> None:
@@ -28,11 +29,15 @@ def render() -> None:
             column.metric(kpi.label, kpi.value)
     else:
         st.info("No sales data yet: install the demo with `elt demo` or load a pipeline.")
-    from elt_project.analytics import hub_config, story
+    from elt_project.analytics import hub_config, llm_refine, story
 
+    llm = llm_refine.refinement_model(engine, session.hub_settings(), sees_data=True)
     for told in story.configured_stories(engine, hub_config.allowed_tables(engine)):
         st.subheader(f"What changed in {told.table}")
-        st.write(told.text)
+        worded = llm_refine.polish_story(told, llm)
+        st.markdown(literal_markdown(told.text))
+        if llm is not None:
+            st.caption(worded.note)
     st.subheader("Pipeline health")
     left, middle, right = st.columns(3)
     left.metric("Failed runs (7 days)", state.failed_runs)

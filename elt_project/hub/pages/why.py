@@ -14,6 +14,7 @@ from elt_project.analytics.tables import date_columns, measure_columns, reflect_
 from elt_project.errors import EltError
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
+from elt_project.hub.text import literal_markdown
 
 MIN_ROLE = "analyst"
 
@@ -66,7 +67,7 @@ def render() -> None:
     except EltError as exc:
         st.error(str(exc))
         return
-    st.markdown(f"**{summary(result)}**")
+    st.markdown(f"**{literal_markdown(summary(result))}**")
     st.plotly_chart(charts.waterfall_figure(result), key="why_waterfall")
     frame = pd.DataFrame(
         [
