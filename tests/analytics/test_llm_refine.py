@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from pydantic import SecretStr
 
 from elt_project.analytics import hub_config, llm_refine
 from elt_project.analytics.dashboard import build_dashboard
@@ -127,3 +128,47 @@ def test_the_model_sees_story_figures_only_when_an_admin_allows(engine, tmp_path
     assert llm_refine.refinement_model(engine, no_model, sees_data=False) is None
     story = table_story(engine, "sales")
     assert not llm_refine.polish_story(story, None).applied and story.polished is None
+
+
+def _reword(messages: list[dict]) -> str:
+    return f"In short: {messages[-1]['content']}"
+
+
+def test_stand_in_llm_words_the_cli_story_unless_plain(engine, database_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from elt_project.cli import main
+
+    create_sales(engine, _sales(days=14))
+    hub_config.set_option(engine, hub_config.LLM_SEES_ROWS, "1")
+    with StandInLlm(_reword) as server:
+        for name, value in {"DATABASE_URL": database_url, "OPENAI_API_KEY": "sk-test",
+                            "OPENAI_BASE_URL": server.base_url}.items():  # fmt: skip
+            monkeypatch.setenv(name, value)
+        worded = CliRunner().invoke(main, ["analytics", "story", "sales"])
+        plain = CliRunner().invoke(main, ["analytics", "story", "sales", "--plain"])
+    assert worded.exit_code == 0 and worded.stdout.startswith("In short: In the 7 days to 2025-01-14, amount")
+    assert "worded by the language model" in worded.stderr
+    assert plain.exit_code == 0 and plain.stdout.startswith("In the 7 days to 2025-01-14, amount")
+    assert len(server.requests) == 1
+
+
+def test_stand_in_llm_words_the_story_an_alert_carries(engine, settings, receiver):
+    from elt_project.analytics.alerts import RetryPolicy
+    from elt_project.analytics.forecasting import ForecastOptions
+    from elt_project.analytics.predictive import run_predictive_analytics
+    from tests.analytics.signals import add_analytics_config, daily_rows, trending_series
+
+    values = trending_series(90)
+    values[sorted(values)[-3]] *= 2.5
+    create_sales(engine, daily_rows(values))
+    hook = receiver()
+    add_analytics_config(engine, model_type="anomaly_detection", alert_webhook_url=hook.url)
+    hub_config.set_option(engine, hub_config.LLM_SEES_ROWS, "1")
+    with StandInLlm(_reword) as server:
+        key = SecretStr("sk-test")
+        with_model = settings.model_copy(update={"openai_api_key": key, "openai_base_url": server.base_url})
+        report = run_predictive_analytics(engine, with_model, options=ForecastOptions(engine="holt_winters"),
+                                          retry=RetryPolicy(attempts=1, timeout_seconds=5))  # fmt: skip
+    assert report.outcomes[0].alerts_sent == 1
+    assert "In short: In the 7 days to" in hook.bodies[0]["text"]

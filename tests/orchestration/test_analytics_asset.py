@@ -55,3 +55,20 @@ def test_the_code_location_carries_the_asset_and_schedule(engine, monkeypatch, d
     assert repo.has_schedule_def(SCHEDULE_NAME)
     assert dg.AssetKey("run_predictive_analytics") in repo.asset_graph.get_all_asset_keys()
     assert dg.AssetKey("config_problems") in repo.asset_graph.get_all_asset_keys()
+
+
+def test_asset_fits_many_series_on_worker_processes(engine, warehouse, instance):
+    from elt_project.analytics import model_pool
+
+    for n in range(model_pool.MIN_JOBS_FOR_POOL):
+        create_sales(engine, daily_rows(trending_series(60, seed=n)), name=f"sales_{n}")
+        add_analytics_config(engine, target_table=f"sales_{n}", model_type="forecast")
+    model_pool.stop_workers()
+    try:
+        result = _defs(warehouse).resolve_job_def(JOB_NAME).execute_in_process(instance=instance)
+        assert model_pool._POOL.running() == min(model_pool.default_workers(), model_pool.MIN_JOBS_FOR_POOL) > 1
+    finally:
+        model_pool.stop_workers()
+    assert result.success
+    [materialization] = result.asset_materializations_for_node("run_predictive_analytics")
+    assert materialization.metadata["rows_written"].value == model_pool.MIN_JOBS_FOR_POOL * (60 + 30)
