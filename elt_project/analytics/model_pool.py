@@ -15,6 +15,7 @@ fitted in this process, so a run never fails for its pool.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
@@ -160,11 +161,16 @@ class _Worker:
             self.process.kill()
             return self.process.wait()
 
+    def close_input(self) -> None:
+        """End of input: the worker's loop returns and the process exits."""
+        with contextlib.suppress(OSError):  # already closed, or the worker is gone
+            self.process.stdin.close()
+
     def stop(self) -> None:
+        self.close_input()
         try:
-            self.process.stdin.close()  # end of input: the worker's loop returns
             self.process.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
+        except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
 
@@ -220,6 +226,8 @@ class _WorkerPool:
 
     def _stop_locked(self) -> None:
         workers, self._workers = self._workers, []
+        for worker in workers:
+            worker.close_input()  # all of them first: they wind down together
         for worker in workers:
             worker.stop()
 

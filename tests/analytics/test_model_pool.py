@@ -38,6 +38,7 @@ def _series(seed: int) -> pd.Series:
     return pd.Series(list(values.values()), index=pd.DatetimeIndex(list(values)), name=f"s{seed}", dtype=float)
 
 
+@pytest.mark.slow
 def test_workers_give_the_same_frames_as_this_process(test_models):
     jobs = [FitJob(_series(seed), ("forecast", "anomaly_detection", "worker_pid"), HW) for seed in range(8)]
     pooled = list(run_jobs(jobs, workers=2))
@@ -80,6 +81,7 @@ def test_a_failing_model_stops_its_own_config_only(test_models):
         assert ok is None and len(frame) == 100
 
 
+@pytest.mark.slow
 def test_workers_stop_when_asked_and_when_idle(test_models, monkeypatch):
     list(run_jobs([FitJob(_series(seed), ("forecast",), HW) for seed in range(8)], workers=2))
     processes = [w.process for w in model_pool._POOL._workers]
@@ -92,6 +94,7 @@ def test_workers_stop_when_asked_and_when_idle(test_models, monkeypatch):
     assert [p.wait(timeout=30) for p in processes] == [0, 0]
 
 
+@pytest.mark.slow
 def test_the_batch_on_workers_writes_what_the_batch_in_this_process_writes(engine, settings, test_models):
     for n in range(8):
         create_sales(engine, daily_rows(trending_series(60, seed=n)), name=f"sales_{n}")
