@@ -52,6 +52,9 @@ class Settings(BaseModel):
     openai_base_url: str | None = Field(default=None, description="Any OpenAI-compatible server (e.g. a local one).")
     openai_model: str = Field(default="gpt-4o-mini", description="Model the hub asks for SQL.")
     analytics_public_url: str | None = Field(default=None, description="Public link to the hub.")
+    forecast_horizon_days: int = Field(
+        default=30, ge=1, le=3660, description="How many days past the newest data the forecast model predicts."
+    )
     search_engine: str | None = Field(
         default=None, description="Semantic search engine: embeddings (default), openai or tfidf."
     )
@@ -201,6 +204,7 @@ _ENV_NAMES = {
     "OPENAI_BASE_URL": "openai_base_url",
     "OPENAI_MODEL": "openai_model",
     "ANALYTICS_PUBLIC_URL": "analytics_public_url",
+    "FORECAST_HORIZON_DAYS": "forecast_horizon_days",
     "ELT_SEARCH_ENGINE": "search_engine",
     "ELT_DATA_DIR": "data_dir",
     "ELT_TRANSFORMS_DIR": "transforms_dir",

@@ -71,9 +71,10 @@ class ConfigOutcome:
         if self.error:
             return f"{self.config.describe()}: FAILED: {self.error}"
         alerts = f", alerts sent {self.alerts_sent}" + (f", failed {self.alerts_failed}" if self.alerts_failed else "")
+        found = len(self.anomaly_days)
         return (
             f"{self.config.describe()}: {self.rows_written} rows written, "
-            f"{len(self.anomaly_days)} anomalies{alerts if self.config.alert_webhook_url else ''}"
+            f"{found} {'anomaly' if found == 1 else 'anomalies'}{alerts if self.config.alert_webhook_url else ''}"
         )
 
 
@@ -126,9 +127,12 @@ def run_predictive_analytics(
     workers: int | None = None,
     attach_story: bool = True,
 ) -> RunReport:
-    """Run every active config (or one); one failing config does not stop the others."""
+    """Run every active config (or one); one failing config does not stop the others.
+
+    ``options`` default to the settings' forecast horizon (FORECAST_HORIZON_DAYS) and a 90% interval.
+    """
     run_id = run_id or uuid.uuid4().hex
-    options = options or ForecastOptions()
+    options = options or ForecastOptions(horizon=settings.forecast_horizon_days)
     retry = retry or RetryPolicy()
     configs = active_configs(engine, config_id)
     outcomes = {c.id: ConfigOutcome(c) for c in configs}

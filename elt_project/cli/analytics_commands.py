@@ -19,12 +19,20 @@ def analytics() -> None:
 
 @analytics.command("run")
 @click.option("--config", "config_id", type=int, default=None, help="Only this analytics_config id.")
-def run(config_id: int | None) -> None:
+@click.option(
+    "--horizon",
+    type=click.IntRange(1, 3660),
+    default=None,
+    help="Days to forecast past the newest data (default: FORECAST_HORIZON_DAYS, 30).",
+)
+def run(config_id: int | None, horizon: int | None) -> None:
     """Run the batch models for every active analytics_config row (as the daily Dagster asset does)."""
+    from elt_project.analytics.forecasting import ForecastOptions
     from elt_project.analytics.predictive import run_predictive_analytics
 
     settings = cli_settings()
-    report = run_predictive_analytics(cli_engine(settings), settings, config_id=config_id)
+    options = ForecastOptions(horizon=horizon or settings.forecast_horizon_days)
+    report = run_predictive_analytics(cli_engine(settings), settings, config_id=config_id, options=options)
     if not report.outcomes:
         click.echo("No active analytics_config rows; add one in the hub's configuration page.")
     for outcome in report.outcomes:

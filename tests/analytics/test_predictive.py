@@ -11,7 +11,7 @@ from elt_project.analytics.alerts import RetryPolicy, post_webhook
 from elt_project.analytics.forecasting import ForecastOptions
 from elt_project.analytics.insights import series_views
 from elt_project.analytics.predictive import run_predictive_analytics
-from elt_project.analytics.tables import daily_series
+from elt_project.analytics.tables import daily_series, to_date
 from elt_project.db import schema
 from elt_project.errors import ConfigurationError
 from tests.analytics.signals import add_analytics_config, create_sales, daily_rows, trending_series
@@ -137,7 +137,7 @@ def test_cli_run_one_config_and_exit_status(engine, database_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", database_url)
     one = CliRunner().invoke(main, ["analytics", "run", "--config", str(good)])
     assert one.exit_code == 0, one.output
-    expected = f"analytics_config id={good} (anomaly_detection of sales.amount): 40 rows written, 1 anomalies"
+    expected = f"analytics_config id={good} (anomaly_detection of sales.amount): 40 rows written, 1 anomaly"
     assert one.output.strip() == expected
     both = CliRunner().invoke(main, ["analytics", "run"])
     assert both.exit_code == 1
@@ -146,3 +146,25 @@ def test_cli_run_one_config_and_exit_status(engine, database_url, monkeypatch):
     assert missing.exit_code == 1 and "analytics_config has no row with id 999" in missing.output
     models = CliRunner().invoke(main, ["analytics", "models"])
     assert models.output.startswith("anomaly_detection: ") and "\nforecast: " in models.output
+
+
+def test_forecast_horizon_comes_from_the_settings_or_the_command_line(engine, database_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from elt_project.cli import main
+
+    create_sales(engine, daily_rows(trending_series(40)))
+    config_id = add_analytics_config(engine, model_type="forecast")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    default = CliRunner().invoke(main, ["analytics", "run"])
+    assert default.exit_code == 0 and "40 rows written" not in default.output and "70 rows written" in default.output
+    monkeypatch.setenv("FORECAST_HORIZON_DAYS", "7")
+    assert "47 rows written" in CliRunner().invoke(main, ["analytics", "run"]).output
+    once = CliRunner().invoke(main, ["analytics", "run", "--horizon", "90"])
+    assert once.exit_code == 0 and "130 rows written, 0 anomalies" in once.output
+    p = schema.analytics_predictions
+    with engine.connect() as conn:
+        newest = conn.execute(sa.select(sa.func.max(p.c.prediction_date)).where(p.c.config_id == config_id)).scalar()
+    assert to_date(newest) == max(trending_series(40)) + dt.timedelta(days=90)
+    refused = CliRunner().invoke(main, ["analytics", "run", "--horizon", "0"])
+    assert refused.exit_code == 2 and "0 is not in the range 1<=x<=3660" in refused.output
