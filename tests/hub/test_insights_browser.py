@@ -54,3 +54,41 @@ def test_browser_insights_then_why(insights_server, browser):
     shoot(browser, "hub_why", settle_s=2)
     body = browser.find_element("css selector", "body").text
     assert spike in browser.current_url and ("explains" in body or "spread across segments" in body)
+
+
+def _model_workers() -> list[tuple[int, str]]:
+    """(pid, parent's command line) of every running model worker process on this machine."""
+    from pathlib import Path
+
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            if "elt_project.analytics.model_worker" not in command:
+                continue
+            parent = (proc / "stat").read_text().rsplit(")", 1)[1].split()[1]
+            found.append((int(proc.name), Path(f"/proc/{parent}/cmdline").read_bytes().replace(b"\0", b" ").decode()))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_browser_run_now_fits_many_series_on_worker_processes_of_the_hub(hub_env, settings, browser):
+    from elt_project.analytics.model_pool import MIN_JOBS_FOR_POOL
+    from tests.analytics.signals import daily_rows, trending_series
+
+    for n in range(MIN_JOBS_FOR_POOL):
+        create_sales(hub_env, daily_rows(trending_series(60, seed=n)), name=f"sales_{n}")
+        add_analytics_config(hub_env, target_table=f"sales_{n}", model_type="forecast")
+    make_account(hub_env, "analyst", "ann")
+    with running_hub(settings) as url:
+        log_in(browser, url, "ann")
+        wait_for(browser, '[data-testid="stSidebarNavLink"]', text="Insights").click()
+        wait_for(browser, "button", text="Run the models now").click()
+        wait_for(browser, '[data-testid="stAlertContentSuccess"]', text="sales_7.amount", timeout=180)
+        lines = [e.text for e in browser.find_elements("css selector", '[data-testid="stAlertContentSuccess"]')]
+        workers = [parent for _pid, parent in _model_workers() if str(url.rsplit(":", 1)[1]) in parent]
+    assert len(lines) == MIN_JOBS_FOR_POOL and all("90 rows written" in line for line in lines)
+    assert len(workers) >= 2  # fitted by worker processes started from the hub's own process
