@@ -137,17 +137,19 @@ class _Worker:
             env=env,
         )
         self._ready = False
+        self._lock = threading.Lock()  # one job at a time: two batches may share this worker
 
     def alive(self) -> bool:
         return self.process.poll() is None
 
     def call(self, job: FitJob, modules: Sequence[str]) -> FitResult:
         try:
-            if not self._ready:
-                read_frame(self.process.stdout)  # the worker has imported its libraries
-                self._ready = True
-            write_frame(self.process.stdin, (job, list(modules)))
-            status, payload = read_frame(self.process.stdout)
+            with self._lock:
+                if not self._ready:
+                    read_frame(self.process.stdout)  # the worker has imported its libraries
+                    self._ready = True
+                write_frame(self.process.stdin, (job, list(modules)))
+                status, payload = read_frame(self.process.stdout)
         except (EOFError, OSError) as exc:
             raise WorkerGone(f"worker {self.process.pid} exited with code {self._exit_code()}") from exc
         if status != "ok":

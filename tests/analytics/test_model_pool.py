@@ -121,3 +121,15 @@ def test_the_batch_on_workers_writes_what_the_batch_in_this_process_writes(engin
     pooled = written(2)
     assert model_pool._POOL.running() == 2
     assert len(alone) == 8 * (60 + 10 + 60) and pooled == alone
+
+
+def test_two_batches_at_once_share_the_workers_without_mixing_their_jobs(test_models):
+    from concurrent.futures import ThreadPoolExecutor
+
+    batches = [[FitJob(_series(10 * b + seed), ("forecast",), HW) for seed in range(8)] for b in range(2)]
+    with ThreadPoolExecutor(2) as threads:
+        results = list(threads.map(lambda jobs: list(run_jobs(jobs, workers=2)), batches))
+    assert model_pool._POOL.running() == 2
+    for jobs, pooled in zip(batches, results):
+        for job, result in zip(jobs, pooled):
+            pd.testing.assert_frame_equal(result[0][1], run_job(job)[0][1])
