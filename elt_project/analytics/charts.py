@@ -78,7 +78,7 @@ def waterfall_figure(result: RootCause, top: int = 6) -> go.Figure:
 
 
 def chart_figure(spec: ChartSpec) -> go.Figure:
-    """The Plotly figure of one auto-dashboard chart."""
+    """The Plotly figure of one auto-dashboard chart (its title is ``spec.title``, shown by the page)."""
     data = spec.data
     if spec.kind == "timeseries":
         figure = go.Figure(go.Scatter(x=data[spec.x], y=data[spec.y], mode="lines"))
@@ -93,6 +93,7 @@ def chart_figure(spec: ChartSpec) -> go.Figure:
                                       colorscale="Blues"))
     else:
         raise ValueError(f"unknown chart kind {spec.kind}")
-    figure.update_layout(title=spec.title, height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    # No title inside the figure: Plotly's toolbar sits over it; the page writes the title above.
+    figure.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10},
                          xaxis_title=spec.x, yaxis_title=spec.y)
     return figure

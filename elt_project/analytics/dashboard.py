@@ -103,8 +103,14 @@ def _kpis(engine: Engine, table: sa.Table, profile: TableProfile) -> list[Kpi]:
             )
     for d in profile.by_role("date")[:1]:
         if d.minimum is not None:
+            # The range goes in the label: a tile's value is cut to about 15 characters.
+            days = span_days(d)
             kpis.append(
-                Kpi(f"{_label(d.name)} range", f"{d.minimum} to {d.maximum}", f"{d.name} is the table's date.")
+                Kpi(
+                    f"{_label(d.name)}: {d.minimum} to {d.maximum}",
+                    f"{days:,} day{'s' if days != 1 else ''}" if days else f"{d.minimum}",
+                    f"{d.name} is the table's date; the tile shows how many days its range spans.",
+                )
             )
     return kpis
 

@@ -57,7 +57,8 @@ def test_dashboard_chooses_charts_like_an_xray_with_a_reason_each(engine):
     board = build_dashboard(engine, "sales")
     kinds = [c.kind for c in board.charts]
     assert kinds == ["timeseries", "bar", "bar", "histogram", "heatmap"]
-    assert [k.label for k in board.kpis] == ["Rows", "Total amount", "order date range"]
+    assert [k.label for k in board.kpis] == ["Rows", "Total amount", "order date: 2025-01-01 to 2025-01-28"]
+    assert board.kpis[-1].value == "28 days"
     series = board.charts[0]
     assert len(series.data) == 28 and "daily" in series.reason  # 28 days: daily, not weekly
     total = sum(r["amount"] for r in _sales())

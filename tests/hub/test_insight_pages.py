@@ -90,7 +90,9 @@ def test_auto_dashboard_charts_each_with_a_reason(hub_env):
     create_sales(hub_env, _sales())
     at = logged_in_app(make_account(hub_env, "analyst"), page="auto_dashboard")
     assert not at.exception
-    assert [m.label for m in at.metric] == ["Rows", "Total amount", "order date range"]
+    last = (START + dt.timedelta(days=DAYS - 1)).isoformat()
+    assert [m.label for m in at.metric] == ["Rows", "Total amount", f"order date: {START.isoformat()} to {last}"]
+    assert at.metric[-1].value == f"{DAYS} days"
     assert len(at.get("plotly_chart")) == 5
     reasons = [c.value for c in at.caption if c.value.startswith("Why this chart:")]
     assert len(reasons) == 5 and any("region has 4 values" in r for r in reasons)

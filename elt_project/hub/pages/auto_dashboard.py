@@ -9,6 +9,7 @@ from elt_project.analytics.dashboard import build_dashboard
 from elt_project.errors import EltError
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
+from elt_project.hub.text import literal_markdown
 
 MIN_ROLE = "analyst"
 
@@ -41,6 +42,7 @@ def render() -> None:
     grid = st.columns(2)
     for index, chart in enumerate(board.charts):
         with grid[index % 2]:
+            st.markdown(f"**{literal_markdown(chart.title)}**")
             st.plotly_chart(charts.chart_figure(chart), key=f"dashboard_chart_{index}")
             st.caption(f"Why this chart: {chart.reason}")
     with st.expander("Column profile"):
