@@ -2,7 +2,8 @@
 
 The rules follow Metabase's X-rays and need no LLM:
 
-- KPI tiles: the row count, each measure's total, the date range;
+- KPI tiles: the row count, each measure's total (the average of a price or rate),
+  the date range;
 - a time series for a date column against the main measure (daily, or weekly
   when the table spans more than a quarter);
 - bars for each low-cardinality dimension;
@@ -14,6 +15,7 @@ Each chart's data is aggregated by the database.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -28,6 +30,8 @@ MAX_BARS = 4
 MAX_HISTOGRAMS = 2
 HISTOGRAM_BINS = 20
 WEEKLY_AFTER_DAYS = 92
+#: Measures per unit (a price, a rate, a percentage): their KPI tile is the average, not the sum.
+_PER_UNIT = re.compile(r"price|rate|ratio|percent|pct|avg|average|mean", re.I)
 
 
 @dataclass(frozen=True)
@@ -94,13 +98,18 @@ def _kpis(engine: Engine, table: sa.Table, profile: TableProfile) -> list[Kpi]:
     kpis = [Kpi("Rows", f"{profile.rows:,}", "How much data the table holds.")]
     measures = profile.by_role("measure")[:3]
     if measures:
-        query = sa.select(*(sa.func.sum(sa.cast(table.c[m.name], sa.Float)) for m in measures))
+        averaged = [bool(_PER_UNIT.search(m.name)) for m in measures]
+        aggregate = [sa.func.avg if avg else sa.func.sum for avg in averaged]
+        query = sa.select(*(agg(sa.cast(table.c[m.name], sa.Float)) for agg, m in zip(aggregate, measures)))
         with engine.connect() as conn:
             totals = conn.execute(query).one()
-        for m, total in zip(measures, totals):
-            kpis.append(
-                Kpi(f"Total {_label(m.name)}", f"{float(total or 0):,.2f}", f"{m.name} is a measure: its sum.")
+        for m, total, avg in zip(measures, totals, averaged):
+            label, reason = (
+                (f"Average {_label(m.name)}", f"{m.name} is a price or rate: a sum of it means nothing; its average.")
+                if avg
+                else (f"Total {_label(m.name)}", f"{m.name} is a measure: its sum.")
             )
+            kpis.append(Kpi(label, f"{float(total or 0):,.2f}", reason))
     for d in profile.by_role("date")[:1]:
         if d.minimum is not None:
             # The range goes in the label: a tile's value is cut to about 15 characters.
@@ -122,16 +131,22 @@ def _timeseries(engine, table, date: ColumnProfile, value, value_name, measure) 
         rows = conn.execute(query).all()
     frame = pd.DataFrame({"date": [pd.Timestamp(to_date(r[0])) for r in rows], "value": [float(r[1]) for r in rows]})
     span = span_days(date)
-    grain = "daily"
+    grain, note = "daily", ""
     if span > WEEKLY_AFTER_DAYS and not frame.empty:
-        frame = frame.set_index("date")["value"].resample("W-MON", label="left", closed="left").sum().reset_index()
-        grain = "weekly"
+        first, last = frame["date"].min(), frame["date"].max()
+        weekly = frame.set_index("date")["value"].resample("W-MON", label="left", closed="left").sum().reset_index()
+        # A week the data only partly covers would plunge at either end of the line.
+        whole = (weekly["date"] >= first) & (weekly["date"] + pd.Timedelta(days=6) <= last)
+        if whole.any():
+            if not whole.all():
+                note = " The first or last week, which the data covers only in part, is left out."
+            frame, grain = weekly[whole].reset_index(drop=True), "weekly"
     what = measure.name if measure else "row count"
     return ChartSpec(
         "timeseries",
         f"{value_name.capitalize()} by {grain[:-2] if grain == 'weekly' else 'day'}",
         f"{date.name} is a date and {what} a measure: a {grain} line shows the trend and seasonality "
-        f"over {span:,} days.",
+        f"over {span:,} days.{note}",
         frame.rename(columns={"value": value_name}),
         "date",
         value_name,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
@@ -98,3 +99,24 @@ def test_cli_story_and_dashboard(engine, database_url, monkeypatch):
     assert board.exit_code == 0 and "heatmap" in board.output and "region (dimension" in board.output
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(schema.analytics_predictions)).scalar() == 0
+
+
+def test_weekly_line_leaves_out_partial_weeks_and_prices_are_averaged(engine):
+    columns = [sa.Column("day", sa.Date), sa.Column("unit_price", sa.Float), sa.Column("amount", sa.Float)]
+    table = sa.Table("orders", sa.MetaData(), sa.Column("order_id", sa.Integer, primary_key=True), *columns)
+    table.create(engine)
+    start = dt.date(2025, 1, 1)  # a Wednesday: the first week is partial, and so is the last
+    rows = [{"order_id": i + 1, "day": start + dt.timedelta(days=i), "unit_price": 2.0 + i % 2, "amount": 100.0}
+            for i in range(120)]  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(table.insert(), rows)
+    board = build_dashboard(engine, "orders")
+    series = board.charts[0]
+    weeks = series.data["date"]
+    assert series.kind == "timeseries" and "weekly" in series.reason and "left out" in series.reason
+    assert weeks.min() == pd.Timestamp("2025-01-06") and (weeks + pd.Timedelta(days=6)).max() <= pd.Timestamp(
+        start + dt.timedelta(days=119)
+    )
+    assert set(series.data[series.y]) == {700.0}  # every week shown is a whole one
+    kpis = {k.label: k.value for k in board.kpis}
+    assert kpis["Average unit price"] == "2.50" and kpis["Total amount"] == "12,000.00"

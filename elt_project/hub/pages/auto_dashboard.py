@@ -12,6 +12,7 @@ from elt_project.hub.pages import HubPage
 from elt_project.hub.text import literal_markdown
 
 MIN_ROLE = "analyst"
+KPIS_PER_ROW = 3
 
 
 def render() -> None:
@@ -35,8 +36,10 @@ def render() -> None:
         st.error(str(exc))
         return
     st.caption(arranged.note)
-    for column, kpi in zip(st.columns(len(board.kpis)), board.kpis):
-        column.metric(kpi.label, kpi.value, help=kpi.reason)
+    for start in range(0, len(board.kpis), KPIS_PER_ROW):  # more per row and the values get cut
+        row = board.kpis[start : start + KPIS_PER_ROW]
+        for column, kpi in zip(st.columns(KPIS_PER_ROW), row):
+            column.metric(kpi.label, kpi.value, help=kpi.reason)
     if not board.charts:
         st.info("This table has no date, measure or low-cardinality column to chart.")
     grid = st.columns(2)
