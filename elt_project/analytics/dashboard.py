@@ -109,7 +109,8 @@ def _kpis(engine: Engine, table: sa.Table, profile: TableProfile) -> list[Kpi]:
                 if avg
                 else (f"Total {_label(m.name)}", f"{m.name} is a measure: its sum.")
             )
-            kpis.append(Kpi(label, f"{float(total or 0):,.2f}", reason))
+            whole = not avg and "INT" in m.sql_type.upper()  # a count of items reads 682,270, not 682,270.00
+            kpis.append(Kpi(label, f"{float(total or 0):,.0f}" if whole else f"{float(total or 0):,.2f}", reason))
     for d in profile.by_role("date")[:1]:
         if d.minimum is not None:
             # The range goes in the label: a tile's value is cut to about 15 characters.

@@ -102,12 +102,13 @@ def test_cli_story_and_dashboard(engine, database_url, monkeypatch):
 
 
 def test_weekly_line_leaves_out_partial_weeks_and_prices_are_averaged(engine):
-    columns = [sa.Column("day", sa.Date), sa.Column("unit_price", sa.Float), sa.Column("amount", sa.Float)]
+    columns = [sa.Column("day", sa.Date), sa.Column("quantity", sa.Integer), sa.Column("unit_price", sa.Float),
+               sa.Column("amount", sa.Float)]  # fmt: skip
     table = sa.Table("orders", sa.MetaData(), sa.Column("order_id", sa.Integer, primary_key=True), *columns)
     table.create(engine)
     start = dt.date(2025, 1, 1)  # a Wednesday: the first week is partial, and so is the last
-    rows = [{"order_id": i + 1, "day": start + dt.timedelta(days=i), "unit_price": 2.0 + i % 2, "amount": 100.0}
-            for i in range(120)]  # fmt: skip
+    rows = [{"order_id": i + 1, "day": start + dt.timedelta(days=i), "quantity": 3, "unit_price": 2.0 + i % 2,
+             "amount": 100.0} for i in range(120)]  # fmt: skip
     with engine.begin() as conn:
         conn.execute(table.insert(), rows)
     board = build_dashboard(engine, "orders")
@@ -120,3 +121,4 @@ def test_weekly_line_leaves_out_partial_weeks_and_prices_are_averaged(engine):
     assert set(series.data[series.y]) == {700.0}  # every week shown is a whole one
     kpis = {k.label: k.value for k in board.kpis}
     assert kpis["Average unit price"] == "2.50" and kpis["Total amount"] == "12,000.00"
+    assert kpis["Total quantity"] == "360"  # a count of items, without decimals
