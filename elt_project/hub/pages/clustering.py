@@ -10,6 +10,7 @@ from elt_project.analytics import clustering, config_manager, hub_config
 from elt_project.errors import EltError
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
+from elt_project.hub.text import literal_markdown
 
 
 def render() -> None:
@@ -47,8 +48,8 @@ def render() -> None:
     x, y = result.features[0], result.features[1] if len(result.features) > 1 else result.features[0]
     points = result.points.assign(cluster=result.points["cluster"].astype(str))
     st.plotly_chart(px.scatter(points, x=x, y=y, color="cluster", opacity=0.6), width="stretch")
-    for line in result.profiles:
-        st.write("- " + line)
+    for line in result.profiles:  # they name members of the data's dimensions: plain text, not Markdown
+        st.markdown("- " + literal_markdown(line))
 
 
 PAGE = HubPage(
