@@ -45,11 +45,13 @@ def chromium(profile_dir: Path) -> Iterator:
 
 def wait_for(driver, css: str, timeout: float = 60, text: str | None = None):
     """The first visible element matching ``css`` (and containing ``text``), waiting up to ``timeout``."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    wait = WebDriverWait(driver, timeout)
+    # A page that re-renders (Streamlit does on every run) drops elements between finding and reading them.
+    wait = WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,))
     if text is None:
         return wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, css)))
     return wait.until(lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, css) if text in e.text), False))

@@ -86,6 +86,8 @@ def test_browser_run_now_fits_many_series_on_worker_processes_of_the_hub(hub_env
     with running_hub(settings) as url:
         log_in(browser, url, "ann")
         wait_for(browser, '[data-testid="stSidebarNavLink"]', text="Insights").click()
+        # The page has drawn past its button (no predictions yet), so the button is not replaced under the click.
+        wait_for(browser, '[data-testid="stCaptionContainer"]', text="No predictions yet")
         wait_for(browser, "button", text="Run the models now").click()
         wait_for(browser, '[data-testid="stAlertContentSuccess"]', text="sales_7.amount", timeout=180)
         lines = [e.text for e in browser.find_elements("css selector", '[data-testid="stAlertContentSuccess"]')]
