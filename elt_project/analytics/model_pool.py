@@ -151,14 +151,15 @@ class _Worker:
                 write_frame(self.process.stdin, (job, list(modules)))
                 status, payload = read_frame(self.process.stdout)
         except (EOFError, OSError) as exc:
-            raise WorkerGone(f"worker {self.process.pid} exited with code {self._exit_code()}") from exc
+            raise WorkerGone(f"worker {self.process.pid} exited with code {self._wait()}") from exc
         if status != "ok":
             raise WorkerGone(f"worker {self.process.pid} could not run the job: {payload}")
         return payload
 
-    def _exit_code(self) -> int | None:
+    def _wait(self) -> int:
+        """The exit code, once the worker (whose input is closed, or which is exiting) has ended; killed after 5 s."""
         try:
-            return self.process.wait(timeout=5)  # its pipe closed: it is exiting, or about to
+            return self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.process.kill()
             return self.process.wait()
@@ -170,11 +171,7 @@ class _Worker:
 
     def stop(self) -> None:
         self.close_input()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        self._wait()
 
 
 class _WorkerPool:

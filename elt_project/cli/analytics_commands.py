@@ -108,10 +108,9 @@ def story(table, measure, days, plain) -> None:
     settings = cli_settings()
     engine = cli_engine(settings)
     told = table_story(engine, table, measure=measure, period_days=days)
-    if not plain:
-        worded = llm_refine.polish_story(told, llm_refine.refinement_model(engine, settings, sees_data=True))
-        if worded.note != f"{llm_refine.TEMPLATES}.":
-            click.echo(worded.note, err=True)
+    llm = None if plain else llm_refine.refinement_model(engine, settings, sees_data=True)
+    if llm is not None:
+        click.echo(llm_refine.polish_story(told, llm).note, err=True)
     click.echo(told.text)
 
 
