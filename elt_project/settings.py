@@ -55,6 +55,17 @@ class Settings(BaseModel):
     forecast_horizon_days: int = Field(
         default=30, ge=1, le=3660, description="How many days past the newest data the forecast model predicts."
     )
+    hub_reader_role: str | None = Field(
+        default=None,
+        description="PostgreSQL role the hub's and `elt sql`'s queries run as (SET LOCAL ROLE), made by "
+        "`elt db upgrade`; default a name derived from the database and schema (roles are cluster-wide).",
+    )
+    hub_max_value_bytes: int = Field(
+        default=1_000_000, ge=1024, description="Largest single value a hub answer may hold, in bytes."
+    )
+    hub_max_answer_bytes: int = Field(
+        default=20_000_000, ge=1024, description="Largest whole hub answer (all rows), in bytes."
+    )
     search_engine: str | None = Field(
         default=None, description="Semantic search engine: embeddings (default), openai or tfidf."
     )
@@ -206,6 +217,9 @@ _ENV_NAMES = {
     "ANALYTICS_PUBLIC_URL": "analytics_public_url",
     "FORECAST_HORIZON_DAYS": "forecast_horizon_days",
     "ELT_SEARCH_ENGINE": "search_engine",
+    "HUB_READER_ROLE": "hub_reader_role",
+    "HUB_MAX_VALUE_BYTES": "hub_max_value_bytes",
+    "HUB_MAX_ANSWER_BYTES": "hub_max_answer_bytes",
     "ELT_DATA_DIR": "data_dir",
     "ELT_TRANSFORMS_DIR": "transforms_dir",
     "ELT_OUTPUT_DIR": "output_dir",

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from elt_project.config.repository import load_pipeline_configs
 from elt_project.db import schema
 from elt_project.db.migrate import upgrade
+from elt_project.db.reader_role import ensure_reader_role
 from elt_project.errors import ConfigurationError
 from elt_project.ingest.paths import native_path
 from elt_project.launcher.configure import Prompter
@@ -28,6 +29,8 @@ def prepare_warehouse(engine: Engine, settings: Settings, *, demo: bool) -> list
     """
     upgrade(engine)
     lines = [f"warehouse {settings.describe_warehouse()} is up to date"]
+    if engine.dialect.name == "postgresql":
+        lines.append(ensure_reader_role(engine, settings.hub_reader_role).message)
     if demo and engine.dialect.name == "sqlite" and _has_no_pipelines(engine):
         from elt_project.demo.install import install_demo
 

@@ -21,6 +21,7 @@ from elt_project.analytics.nl2sql.llm import LlmConfig, LlmUnavailable, chat, ex
 from elt_project.analytics.nl2sql.parser import NotUnderstood, parse
 from elt_project.analytics.nl2sql.sqlbuild import build_sql
 from elt_project.analytics.readonly import QueryFailed, run_readonly
+from elt_project.analytics.result_bounds import DEFAULT_MAX_ANSWER_BYTES, DEFAULT_MAX_VALUE_BYTES, ResultLimits
 from elt_project.analytics.schema_context import SchemaContext, get_context
 from elt_project.analytics.sql_safety import DEFAULT_ROW_LIMIT, UnsafeQuery, check_query
 from elt_project.settings import Settings
@@ -50,6 +51,11 @@ class AskContext:
     llm_sees_rows: bool = False
     row_limit: int = DEFAULT_ROW_LIMIT
     validate: bool = True  # only the attack tests switch the first layer off, to prove the second
+    #: Byte bounds of one answer (settings HUB_MAX_VALUE_BYTES, HUB_MAX_ANSWER_BYTES).
+    max_value_bytes: int = DEFAULT_MAX_VALUE_BYTES
+    max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES
+    #: PostgreSQL role the queries run as (setting HUB_READER_ROLE; None: the default name).
+    reader_role: str | None = None
     #: Tables the semantic search finds for a question (its index, when one was built), for the LLM's context.
     table_hints: Callable[[str], list[str]] | None = None
 
@@ -73,7 +79,16 @@ def ask_context(engine: Engine, settings: Settings | None = None, *, today: date
         examples=hub_config.list_examples(engine) if llm else [],
         llm_sees_rows=hub_config.llm_may_see_rows(engine) if llm else False,
         table_hints=_search_hints(engine, settings) if llm else None,
+        **(_bounds(settings) if settings is not None else {}),
     )
+
+
+def _bounds(settings: Settings) -> dict:
+    return {
+        "max_value_bytes": settings.hub_max_value_bytes,
+        "max_answer_bytes": settings.hub_max_answer_bytes,
+        "reader_role": settings.hub_reader_role,
+    }
 
 
 def _search_hints(engine: Engine, settings: Settings) -> Callable[[str], list[str]]:
@@ -95,7 +110,8 @@ def run_sql(sql: str, context: AskContext, *, engine_label: str = "sql", explana
             allowed_tables=context.allowed_tables,
             row_limit=context.row_limit,
         ).sql
-    result = run_readonly(context.engine, text, max_rows=context.row_limit)
+    limits = ResultLimits(context.row_limit, context.max_value_bytes, context.max_answer_bytes)
+    result = run_readonly(context.engine, text, limits=limits, reader_role=context.reader_role)
     return Answer(
         text, engine_label, result.columns, result.rows, explanation or "Your SQL, checked and run read-only."
     )
