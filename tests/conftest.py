@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from elt_project.db.engine import create_warehouse_engine
 from elt_project.db.migrate import upgrade
+from elt_project.db.reader_role import default_role_name, drop_reader_role
 from elt_project.settings import Settings, load_settings
 
 DEFAULT_PG_URL = "postgresql+psycopg://elt:elt@127.0.0.1:5432/elt_test"
@@ -68,6 +69,8 @@ def database_url(request, tmp_path: Path) -> str:
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema_name}" CASCADE'))
+        # `elt db upgrade` makes a reader role named after database and schema; roles outlive schemas.
+        drop_reader_role(admin, default_role_name(url.database, schema_name))
         admin.dispose()
 
 

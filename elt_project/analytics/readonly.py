@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from elt_project.analytics.hub_config import is_protected
 from elt_project.analytics.result_bounds import (
     ANSWER_TOO_LARGE_MARK,
+    POSTGRES_COUNTER,
     AnswerTooLarge,
     ResultLimits,
     answer_too_large,
@@ -60,6 +61,7 @@ class QueryResult:
 
 
 _SQLITE_ALLOWED_ACTIONS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION}
+_SQLITE_MIN_LENGTH = 1_000_000
 _SQLITE_RECURSIVE = getattr(sqlite3, "SQLITE_RECURSIVE", 33)
 #: File access, extensions, and the functions that build a value as large as an argument says.
 _SQLITE_DENIED_FUNCTIONS = {
@@ -84,7 +86,8 @@ def _sqlite_readonly_connection(path: str, max_value_bytes: int) -> sqlite3.Conn
     """A fresh connection that cannot write (opening one costs well under a millisecond)."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     conn.execute("PRAGMA query_only = ON")
-    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, max_value_bytes)  # no string or blob, even midway, beyond it
+    # No string or blob, even midway through a query, beyond the bound (the schema's own rows need ~1 MB).
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, max(max_value_bytes, _SQLITE_MIN_LENGTH))
     conn.set_authorizer(_sqlite_authorizer)
     return conn
 
@@ -109,19 +112,19 @@ def _sqlite_run(engine: Engine, sql: str, limits: ResultLimits, timeout_s: float
 
 
 def _postgres_run(engine: Engine, sql: str, limits: ResultLimits, timeout_s: float, role: str | None) -> QueryResult:
-    text, wrapped = postgres_guarded(sql, limits)
+    text, _wrapped = postgres_guarded(sql, limits)
     with engine.connect() as conn:
         with conn.begin():
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
             conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout_s * 1000)}")
             conn.exec_driver_sql(f"SET LOCAL work_mem = '{POSTGRES_WORK_MEM}'")
+            conn.exec_driver_sql(f"SET LOCAL {POSTGRES_COUNTER} = 0")
             reader = _use_reader_role(conn, role)
             raw = conn.connection.dbapi_connection
             with raw.cursor() as cursor:
                 cursor.execute(text, prepare=True)
-                described = list(cursor.description or [])
-                columns = [d.name for d in (described[:-1] if wrapped else described)]
-                rows = fetch_bounded(cursor, limits, drop_last=wrapped)
+                columns = [d.name for d in cursor.description or []]
+                rows = fetch_bounded(cursor, limits)
             if reader is not None:
                 _still_reader(conn, reader)
             conn.rollback()

@@ -3,7 +3,7 @@
 A time limit does not bound memory: one ``SELECT`` building a gigabyte string finishes
 well within it and the process receiving it swells. So answers are bounded in bytes,
 twice: the database refuses before sending (SQLite's length limit; on PostgreSQL a
-running total computed next to the query, see :func:`postgres_guarded`), and the rows
+running total kept as the rows are produced, see :func:`postgres_guarded`), and the rows
 are counted again as they arrive, batch by batch, so nothing past the bound is kept.
 """
 
@@ -58,7 +58,7 @@ def _value_bytes(value: object) -> int:
     return 16
 
 
-def fetch_bounded(cursor, limits: ResultLimits, *, drop_last: bool = False) -> list[list]:
+def fetch_bounded(cursor, limits: ResultLimits) -> list[list]:
     """Rows from ``cursor``, at most ``max_rows``, refusing a value or an answer over its byte bound."""
     rows: list[list] = []
     total = 0
@@ -67,7 +67,7 @@ def fetch_bounded(cursor, limits: ResultLimits, *, drop_last: bool = False) -> l
         if not batch:
             break
         for raw in batch:
-            row = list(raw[:-1] if drop_last else raw)
+            row = list(raw)
             for value in row:
                 size = _value_bytes(value)
                 if size > limits.max_value_bytes:
@@ -79,23 +79,32 @@ def fetch_bounded(cursor, limits: ResultLimits, *, drop_last: bool = False) -> l
     return rows
 
 
+#: Custom setting holding the running byte total of the answer being sent (transaction-local).
+POSTGRES_COUNTER = "elt.answer_bytes"
+
+
 def postgres_guarded(sql: str, limits: ResultLimits) -> tuple[str, bool]:
     """``sql`` wrapped so PostgreSQL stops before sending more than the answer bound; (text, wrapped).
 
-    The running total of each row's text size is computed beside the query, and a row
-    that takes it past the bound makes the server fail the statement (the cast of a
-    marked text to integer) instead of sending it. The outer LIMIT stops the server
-    after the row bound. Only queries are wrapped; anything else is sent as it is, to
-    meet the read-only transaction and the reader role.
+    Each row's size is added to a transaction-local counter (a custom setting the
+    caller starts at 0) as the row is produced, and the row that takes the total past
+    the bound makes the server fail the statement (the cast of a marked text to
+    integer) instead of sending it. The counter streams: no row is held back to
+    compute it. The outer LIMIT stops the server after the row bound. Only queries are
+    wrapped; anything else is sent as it is, to meet the read-only transaction and the
+    reader role.
     """
     text = sql.strip().rstrip(";").strip()
     if not text[:6].lower().startswith(("select", "with", "values", "table", "(")):
         return sql, False
     bound = int(limits.max_answer_bytes)
+    total = (
+        f"set_config('{POSTGRES_COUNTER}', (current_setting('{POSTGRES_COUNTER}')::bigint "
+        "+ pg_column_size(elt_q.*))::text, true)::bigint"
+    )
     wrapped = (
-        "SELECT * FROM (SELECT elt_q.*, sum(octet_length(elt_q::text)) OVER (ROWS UNBOUNDED PRECEDING) "
-        f"AS elt_bytes FROM (\n{text}\n) AS elt_q) AS elt_g WHERE CASE WHEN elt_g.elt_bytes > {bound} "
-        f"THEN ('{ANSWER_TOO_LARGE_MARK}:' || elt_g.elt_bytes)::integer ELSE 1 END = 1 "
+        f"SELECT elt_q.* FROM (\n{text}\n) AS elt_q WHERE CASE WHEN {total} > {bound} "
+        f"THEN ('{ANSWER_TOO_LARGE_MARK}:' || current_setting('{POSTGRES_COUNTER}'))::integer ELSE 1 END = 1 "
         f"LIMIT {int(limits.max_rows)}"
     )
     return wrapped, True

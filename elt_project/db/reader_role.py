@@ -85,6 +85,7 @@ def ensure_reader_role(engine: Engine, configured: str | None = None) -> ReaderR
         role = reader_role_name(conn, configured)
         schema = conn.exec_driver_sql("SELECT current_schema()").scalar() or "public"
         tables = sa.inspect(conn).get_table_names(schema=schema)
+        conn.rollback()
         try:
             with conn.begin():
                 _grant(conn, role, schema, tables)

@@ -14,7 +14,7 @@ from elt_project.analytics.nl2sql import answer_offline, run_sql
 from elt_project.analytics.nl2sql.parser import NotUnderstood
 from elt_project.analytics.readonly import QueryFailed
 from elt_project.analytics.sql_safety import UnsafeQuery, check_query
-from tests.analytics.attack_corpus import QUESTIONS, READS_AND_TRICKS, TSQL_ONLY, WRITES
+from tests.security.attack_corpus import QUESTIONS, READS_AND_TRICKS, TSQL_ONLY, WRITES
 
 
 def _state(engine) -> tuple:
