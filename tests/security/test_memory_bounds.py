@@ -53,6 +53,7 @@ def test_bounded_widths_still_work(ask):
         run_sql("SELECT lpad(order_id, 1001, '0') FROM dest_sales", ask)
 
 
+@pytest.mark.slow
 def test_every_bomb_is_refused_on_the_connection_without_the_validator(ask, capsys):
     ask.validate = False
     statements = _bombs(ask.engine)
