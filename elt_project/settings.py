@@ -57,6 +57,7 @@ class Settings(BaseModel):
     )
     hub_reader_role: str | None = Field(
         default=None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$",
         description="PostgreSQL role the hub's and `elt sql`'s queries run as (SET LOCAL ROLE), made by "
         "`elt db upgrade`; default a name derived from the database and schema (roles are cluster-wide).",
     )

@@ -38,7 +38,8 @@ from elt_project.analytics.result_bounds import (
     postgres_guarded,
     value_too_large,
 )
-from elt_project.db.reader_role import may_use_role, reader_role_name
+from elt_project.db.reader_role import checked_role_name, may_use_role, reader_role_name
+from elt_project.db.tsql_scripts import MSSQL_HUB_READER
 from elt_project.errors import EltError
 
 log = logging.getLogger(__name__)
@@ -140,15 +141,19 @@ def _use_reader_role(conn: Connection, configured: str | None) -> str | None:
     if may_use_role(conn, role):
         conn.exec_driver_sql(f"SET LOCAL ROLE {conn.dialect.identifier_preparer.quote(role)}")
         return role
+    _warn_weaker(role)
+    return None
+
+
+def _warn_weaker(role: str) -> None:
     if role not in _WARNED_ROLES:
         _WARNED_ROLES.add(role)
         log.warning(
             "The hub's reader role %s is missing, so hub SQL runs with the login's own rights and only the "
             "query checks keep metadata tables out of reach; run `elt db upgrade` with a login that may create "
-            "roles.",
+            "roles (SQL Server: sql/08_setup_hub_reader.sql).",
             role,
         )
-    return None
 
 
 def _still_reader(conn: Connection, role: str) -> None:
@@ -157,18 +162,34 @@ def _still_reader(conn: Connection, role: str) -> None:
         raise QueryFailed("The query changed the database role it runs as, so its answer is withheld.")
 
 
-def _mssql_run(engine: Engine, sql: str, limits: ResultLimits, timeout_s: float, _role: str | None) -> QueryResult:
+def _mssql_run(engine: Engine, sql: str, limits: ResultLimits, timeout_s: float, role: str | None) -> QueryResult:
+    """Runs as the reader user of ``sql/08_setup_hub_reader.sql`` when it exists (not testable here: no server).
+
+    ``EXECUTE AS ... WITH NO REVERT`` cannot be undone by the query, so the connection
+    is thrown away afterwards instead of going back to the pool.
+    """
+    user = checked_role_name(role or MSSQL_HUB_READER)
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection
         raw.timeout = max(1, int(timeout_s))
         cursor = raw.cursor()
+        switched = False
         try:
+            cursor.execute("SELECT 1 FROM sys.database_principals WHERE name = ?", user)
+            if cursor.fetchone() is not None:
+                cursor.execute(f"EXECUTE AS USER = N'{user}' WITH NO REVERT")
+                switched = True
+            else:
+                _warn_weaker(user)
             cursor.execute(sql)
             columns = [d[0] for d in cursor.description or []]
             rows = fetch_bounded(cursor, limits)
         finally:
             cursor.close()
-            conn.rollback()
+            if switched:
+                conn.invalidate()
+            else:
+                conn.rollback()
     return QueryResult(columns, rows)
 
 
@@ -199,6 +220,8 @@ def run_readonly(
         raise
     except AnswerTooLarge as exc:
         raise QueryFailed(str(exc), resolution=exc.resolution) from exc
+    except EltError:
+        raise
     except Exception as exc:
         if ANSWER_TOO_LARGE_MARK in str(getattr(exc, "orig", None) or exc):
             too_large = answer_too_large(limits)

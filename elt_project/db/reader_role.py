@@ -50,14 +50,19 @@ def default_role_name(database: str, schema: str) -> str:
     return DEFAULT_ROLE_PREFIX + digest
 
 
+def checked_role_name(name: str) -> str:
+    """``name`` when it is a plain identifier (it is spliced into SET ROLE / EXECUTE AS), else one sentence."""
+    if not _ROLE_NAME.match(name):
+        raise ConfigurationError(
+            f"HUB_READER_ROLE '{name}' is not a plain role name; use letters, digits and underscores."
+        )
+    return name
+
+
 def reader_role_name(conn: Connection, configured: str | None = None) -> str:
     """The configured role name (checked), else the default for this connection's database and schema."""
     if configured:
-        if not _ROLE_NAME.match(configured):
-            raise ConfigurationError(
-                f"HUB_READER_ROLE '{configured}' is not a plain role name; use letters, digits and underscores."
-            )
-        return configured
+        return checked_role_name(configured)
     database, schema = conn.exec_driver_sql("SELECT current_database(), current_schema()").one()
     return default_role_name(database, schema or "public")
 

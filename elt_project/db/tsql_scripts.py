@@ -44,6 +44,11 @@ SCRIPT_TABLES: dict[str, tuple[str, ...]] = {
     "07_setup_data_steward.sql": ("steward_editable_tables", "steward_audit_log"),
 }
 
+#: SQL Server only: the hub's reader user, made after every table exists.
+HUB_READER_SCRIPT = "08_setup_hub_reader.sql"
+#: The database user hub queries run as on SQL Server (EXECUTE AS USER); HUB_READER_ROLE overrides it.
+MSSQL_HUB_READER = "elt_hub_reader"
+
 SCRIPT_DIALECTS = ("mssql", "postgresql", "sqlite")
 REGENERATE_COMMAND = "elt db script --dialect mssql"
 #: The SQL Server version generated SQL is written for (2016+ is needed for STRING_SPLIT).
@@ -89,7 +94,38 @@ def render_scripts(dialect: str = "mssql") -> dict[str, str]:
             table = schema.metadata.tables[table_name]
             parts.extend(_table_statements(table, sql_dialect))
         scripts[name] = "\n".join(parts)
+    if sql_dialect.name == "mssql":
+        scripts[HUB_READER_SCRIPT] = hub_reader_script(command)
     return scripts
+
+
+def hub_reader_script(command: str = REGENERATE_COMMAND, user: str = MSSQL_HUB_READER) -> str:
+    """T-SQL for the hub's reader: a user without a login that reads every table but the metadata.
+
+    It is a member of ``db_datareader`` (so tables added later are readable) with
+    ``DENY SELECT`` on every metadata table, which wins over the role's grant. The hub's
+    own login switches to it for each query (``EXECUTE AS USER``), so the DBA grants
+    that login ``IMPERSONATE`` on it (a database owner may already).
+    """
+    denied = sorted(schema.metadata.tables) + ["alembic_version"]
+    lines = [
+        f"-- {HUB_READER_SCRIPT}: the hub's read-only user {user}",
+        f"-- Generated from elt_project/db/schema.py by `{command}`; do not edit by hand.",
+        "-- Safe to re-run. Run it after 01-07. Then let the hub's login switch to the reader:",
+        f"--   GRANT IMPERSONATE ON USER::{user} TO <the hub's database user>;",
+        "",
+        f"IF DATABASE_PRINCIPAL_ID({_nstring(user)}) IS NULL",
+        "BEGIN",
+        f"CREATE USER {user} WITHOUT LOGIN;",
+        "END",
+        "GO",
+        f"ALTER ROLE db_datareader ADD MEMBER {user};",
+        "GO",
+    ]
+    for table in denied:
+        lines.append(f"IF OBJECT_ID({_nstring(table)}, N'U') IS NOT NULL DENY SELECT ON {table} TO {user};")
+    lines.append("GO")
+    return "\n".join(lines) + "\n"
 
 
 def render_combined(dialect: str) -> str:

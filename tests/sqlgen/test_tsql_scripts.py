@@ -11,6 +11,7 @@ from elt_project.cli import main
 from elt_project.db import schema
 from elt_project.db.migrate import upgrade
 from elt_project.db.tsql_scripts import (
+    HUB_READER_SCRIPT,
     REGENERATE_COMMAND,
     SCRIPT_TABLES,
     render_combined,
@@ -31,11 +32,7 @@ def split_go(script: str) -> list[str]:
         else:
             current.append(line)
     batches.append("\n".join(current))
-    return [
-        b
-        for b in batches
-        if b.strip() and not all(x.startswith("--") or not x.strip() for x in b.splitlines())
-    ]
+    return [b for b in batches if b.strip() and not all(x.startswith("--") or not x.strip() for x in b.splitlines())]
 
 
 def test_every_metadata_table_is_in_exactly_one_script():
@@ -64,6 +61,8 @@ def test_checked_in_scripts_match_schema():
 def test_each_batch_parses_as_tsql_without_fallback():
     batches = 0
     for name, text in render_scripts("mssql").items():
+        if name == HUB_READER_SCRIPT:
+            continue  # no tables in it; checked by the next test
         for batch in split_go(text):
             statements = sqlglot.parse(batch, read="tsql", error_level=sqlglot.ErrorLevel.RAISE)
             for statement in statements:
@@ -78,6 +77,27 @@ def test_each_batch_parses_as_tsql_without_fallback():
     assert batches == tables + indexes
 
 
+def test_hub_reader_script_denies_every_metadata_table_and_parses():
+    """sqlglot models neither DENY nor CREATE USER, so those lines are matched exactly; the rest must parse."""
+    import re
+
+    text = render_scripts("mssql")[HUB_READER_SCRIPT]
+    batches = split_go(text)
+    assert len(batches) == 3
+    guard = sqlglot.parse(batches[0], read="tsql", error_level=sqlglot.ErrorLevel.RAISE)
+    assert isinstance(guard[0], exp.IfBlock) and "CREATE USER elt_hub_reader WITHOUT LOGIN;" in batches[0]
+    assert batches[1].strip().endswith("ALTER ROLE db_datareader ADD MEMBER elt_hub_reader;")
+    deny = re.compile(r"^IF OBJECT_ID\(N'(\w+)', N'U'\) IS NOT NULL DENY SELECT ON (\w+) TO elt_hub_reader;$")
+    denied = set()
+    for line in batches[2].splitlines():
+        match = deny.match(line)
+        assert match and match.group(1) == match.group(2), line
+        denied.add(match.group(1))
+        condition = line.split(" DENY ")[0].removeprefix("IF ")
+        sqlglot.parse_one(f"SELECT CASE WHEN {condition} THEN 1 END", read="tsql")
+    assert denied == set(schema.metadata.tables) | {"alembic_version"}
+
+
 def test_primary_keys_are_identity_and_flags_are_bit():
     text = render_scripts("mssql")["03_manage_elt_pipeline_configs.sql"]
     assert "id INTEGER NOT NULL IDENTITY(1,1)" in text
@@ -90,9 +110,7 @@ def test_printed_ddl_builds_a_warehouse_that_migrations_adopt(bare_engine):
     script = render_combined(dialect)
     code = "\n".join(line for line in script.splitlines() if not line.startswith("--"))
     statements = [s.strip() for s in code.split(";\n") if s.strip()]
-    assert len(statements) == len(schema.metadata.tables) + sum(
-        len(t.indexes) for t in schema.metadata.tables.values()
-    )
+    assert len(statements) == len(schema.metadata.tables) + sum(len(t.indexes) for t in schema.metadata.tables.values())
     for _ in range(2):  # re-runnable
         with bare_engine.begin() as conn:
             for statement in statements:
@@ -115,4 +133,4 @@ def test_cli_prints_postgresql_ddl_and_writes_mssql(tmp_path):
     assert "CREATE TABLE IF NOT EXISTS elt_pipeline_configs" in result.output
     result = runner.invoke(main, ["db", "script", "--dialect", "mssql", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(SCRIPT_TABLES)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*SCRIPT_TABLES, HUB_READER_SCRIPT])
