@@ -149,18 +149,14 @@ def restore_backups(engine: Engine, folder: Path) -> dict[str, int]:
     """
     files = sorted(Path(folder).glob(f"{BACKUP_PREFIX}*.sql"))
     if not files:
-        raise ConfigurationError(
-            f"No {BACKUP_PREFIX}*.sql files in {folder}; point `elt restore` at a backups folder."
-        )
+        raise ConfigurationError(f"No {BACKUP_PREFIX}*.sql files in {folder}; point `elt restore` at a backups folder.")
     dialect_name = engine.dialect.name
     plan: list[tuple[sa.Table, str]] = []
     for path in files:
         name = path.stem.removeprefix(BACKUP_PREFIX)
         table = schema.metadata.tables.get(name)
         if table is None:
-            raise ConfigurationError(
-                f"{path.name} is not a backup of a metadata table; remove it from {folder}."
-            )
+            raise ConfigurationError(f"{path.name} is not a backup of a metadata table; remove it from {folder}.")
         text = path.read_text(encoding="utf-8")
         source = _file_dialect(text)
         if source != dialect_name and "mssql" in (source, dialect_name):
