@@ -167,11 +167,17 @@ def run_child(argv: list[str], env: dict[str, str] | None = None) -> int:
 
 
 def run_elt(args: list[str]) -> int:
-    """``python3 launch.py elt ...``: the ``elt`` of ``.venv`` with these arguments; its exit status."""
-    if not venv_elt().exists():
-        print("The product is not installed yet: run `python3 launch.py` once, then try again.", file=sys.stderr)
-        return 1
-    return run_child([str(venv_elt()), *args])
+    """``python3 launch.py elt ...``: the ``elt`` of ``.venv`` with these arguments; its exit status.
+
+    ``elt`` is installed into ``.venv`` only, and is on PATH only once .venv is activated;
+    this spelling works from the project folder on every system without that step.
+    """
+    if venv_elt().exists():
+        return run_child([str(venv_elt()), *args])
+    if venv_python().exists():  # the same command, should the script be missing
+        return run_child([str(venv_python()), "-m", "elt_project.cli", *args])
+    print("The product is not installed yet: run `python3 launch.py` once, then try again.", file=sys.stderr)
+    return 1
 
 
 def check_python(number: int, total: int) -> bool:

@@ -33,7 +33,9 @@ class Product:
             (self.root / name).unlink()
         self.marker = uuid.uuid4().hex
         self.ports = {"DAGSTER_PORT": free_port(), "RUNNER_PORT": free_port(), "HUB_PORT": free_port()}
-        environ = copy_env(self.root, ELT_E2E_MARKER=self.marker, **{k: str(v) for k, v in self.ports.items()}, **env)
+        self.environ = environ = copy_env(
+            self.root, ELT_E2E_MARKER=self.marker, **{k: str(v) for k, v in self.ports.items()}, **env
+        )
         self.console_path = tmp / "console.log"
         self._console = self.console_path.open("w")
         self.process = subprocess.Popen(
@@ -44,6 +46,18 @@ class Product:
             stdout=self._console,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+        )
+
+    def launch(self, *args: str, timeout_s: float = 120) -> subprocess.CompletedProcess:
+        """Another ``python3 launch.py ...`` in the same folder and settings (a second window)."""
+        return subprocess.run(
+            [sys.executable, "launch.py", *args],
+            cwd=self.root,
+            env=self.environ,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
         )
 
     @property
