@@ -1,6 +1,6 @@
 """One command to set up and start the product, or to run its tests.
 
-    python3 launch.py                # steps 1-8: Python, updates, packages, then `elt start`
+    python3 launch.py                # steps 1-8: Python, updates, packages, then elt start
     python3 launch.py --no-browser   # the same without opening a browser (servers, tests)
     python3 launch.py --dev          # open the Dagster UI instead of the Data Importer page
     python3 launch.py --no-update    # do not look for a newer version (git)
@@ -248,7 +248,7 @@ def main(argv: list[str]) -> int:
     begin(3, TOTAL_STEPS, "Installing packages")
     if not install_step("test"):  # test extras are small; one install serves both commands
         return 1
-    # `elt start` itself, through its light entry point (see elt_project/launcher/__main__.py).
+    # elt start itself, through its light entry point (see elt_project/launcher/__main__.py).
     return run_child([str(venv_python()), "-m", "elt_project.launcher", "--step", f"4/{TOTAL_STEPS}", *argv])
 
 

@@ -107,7 +107,9 @@ def setup_sql(pipeline: str, dialect: str, out: Path | None, apply_: bool) -> No
     configs, _ = load_pipeline_configs(engine)
     group = [c for c in configs if pipeline.casefold() in (c.pipeline_name.casefold(), c.group_slug.casefold())]
     if not group:
-        raise ConfigurationError(f"No active imports in pipeline '{pipeline}'; check the name with `elt imports`.")
+        raise ConfigurationError(
+            f"No active imports in pipeline '{pipeline}'; check the name with `python3 launch.py elt imports`."
+        )
     result = generate_setup_sql(group, engine.dialect.name if dialect == "auto" else dialect, settings)
     for path in write_setup_sql(result, out if out is not None else settings.output_root / "generated_sql"):
         click.echo(f"Wrote {path}")

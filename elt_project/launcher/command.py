@@ -41,7 +41,7 @@ def start(no_demo: bool, setup_only: bool, dev: bool, no_browser: bool, step: st
 
 @click.command("stop")
 def stop() -> None:
-    """Stop the running product (started by launch.py or `elt start`, in any window)."""
+    """Stop the running product (started by `python3 launch.py`, in any window)."""
     from elt_project.launcher.runstate import state_path, stop_recorded
     from elt_project.settings import load_settings
 

@@ -93,7 +93,7 @@ def run_start(options: StartOptions, out: TextIO | None = None) -> int:
     _home, home_line = prepare_dagster_home(settings)
     _report(progress, [*lines, home_line])
     if options.setup_only:
-        out.write("Set-up finished; `elt start` (or launch.py) starts the services.\n")
+        out.write("Set-up finished; `python3 launch.py` starts the services.\n")
         return 0
 
     plan = plan_services(settings, root)

@@ -153,6 +153,6 @@ class _metadata_connection:
         if isinstance(exc, sa.exc.ProgrammingError | sa.exc.OperationalError):
             raise ConfigurationError(
                 "The warehouse has no readable elt_pipeline_configs/data_quality_rules tables; "
-                "run `elt db upgrade` and reload definitions."
+                "run `python3 launch.py elt db upgrade` and reload definitions."
             ) from exc
         return False

@@ -254,7 +254,8 @@ def run_pipeline(engine: Engine, settings: Settings, pipeline_name: str, *, run_
     configs = dependency_order([c for c in configs if c.pipeline_name == pipeline_name])
     if not configs:
         raise ConfigurationError(
-            f"No active import belongs to pipeline '{pipeline_name}'; check the name with `elt imports`."
+            f"No active import belongs to pipeline '{pipeline_name}'; check the name with "
+            "`python3 launch.py elt imports`."
         )
     summary = RunSummary(run_id=run_id)
     errors: list[EltError] = []

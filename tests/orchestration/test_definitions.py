@@ -160,5 +160,5 @@ def test_unreachable_warehouse_names_the_setting():
 
 
 def test_missing_metadata_tables_ask_for_upgrade(bare_engine):
-    with pytest.raises(ConfigurationError, match="run `elt db upgrade`"):
+    with pytest.raises(ConfigurationError, match="run `python3 launch.py elt db upgrade`"):
         read_snapshot(bare_engine)

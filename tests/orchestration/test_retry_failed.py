@@ -67,7 +67,7 @@ def test_a_file_that_failed_for_missing_tables_loads_once_they_exist(engine, bui
     runs, cursor, skip = tick(defs, SENSOR, instance, age(cursor, 60))
     assert runs == []
     assert "Held back as failed: sales_1.csv (The staging table of import 'daily_sales' 'stg_sales' does not" in skip
-    assert "`elt retry daily_sales`" in skip
+    assert "`python3 launch.py elt retry daily_sales`" in skip
 
     _create_tables(engine)  # the fix; no config edit, so no reload
     [retry], cursor, _ = tick(defs, SENSOR, instance, age(cursor, 60))
