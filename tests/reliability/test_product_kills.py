@@ -119,3 +119,14 @@ def test_a_killed_service_comes_back_and_the_others_never_go_down(product, victi
         f"\n{victim}: 1 SIGKILL, 1 restart, healthy again after {seconds:.1f} s; "
         f"other services: {checks} health checks, 0 missed; a run launched afterwards succeeded in {run_s:.1f} s"
     )
+
+
+def test_sigterm_to_the_outer_launcher_then_stops_the_whole_product(product):
+    """Last: `kill -TERM <launch.py pid>` ends every service and the code servers they started."""
+    assert product.signal_outer(signal.SIGTERM) == 0, product.console[-3000:]
+    deadline = time.monotonic() + 10
+    while product.pids_left() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert product.processes_left() == []
+    assert product.ports_answering() == []
+    assert "All services stopped." in product.console
