@@ -1,11 +1,13 @@
 """One command to set up and start the product, or to run its tests.
 
-    python3 launch.py                # steps 1-8: Python, updates, packages, then `elt start`
+    python3 launch.py                # steps 1-8: Python, updates, packages, then elt start
     python3 launch.py --no-browser   # the same without opening a browser (servers, tests)
     python3 launch.py --dev          # open the Dagster UI instead of the Data Importer page
     python3 launch.py --no-update    # do not look for a newer version (git)
     python3 launch.py test           # install with test extras, start the local PostgreSQL, run pytest
     python3 launch.py test -k sensors   # extra arguments go to pytest
+    python3 launch.py stop           # stop the product started from another window
+    python3 launch.py elt user list  # any `elt` command, without activating .venv (Windows: py launch.py elt ...)
 
 Only the standard library is used here (and in the two launcher modules it imports),
 because this runs before anything is installed. Steps 1 to 3 happen here; the rest is
@@ -38,6 +40,15 @@ def venv_python() -> Path:
     return VENV / "bin" / "python"
 
 
+def venv_elt() -> Path:
+    """The ``elt`` command pip installed into ``.venv`` (not on PATH unless .venv is activated)."""
+    return VENV / ("Scripts/elt.exe" if os.name == "nt" else "bin/elt")
+
+
+def install_log() -> Path:
+    return Path(os.environ.get("ELT_LOG_DIR") or ROOT / "logs") / "install.log"
+
+
 def begin(number: int, total: int, title: str) -> None:
     print(f"[{number}/{total}] {title}... ", end="", flush=True)
 
@@ -55,38 +66,118 @@ def is_installed(extras: str = "test") -> bool:
     return venv_python().exists() and stamp.exists() and stamp.read_text().strip() == install_digest(extras)
 
 
+class InstallFailed(Exception):
+    """pip failed; the message holds the lines to show and the log to read."""
+
+
 def ensure_installed(extras: str) -> str:
     """Create ``.venv`` once; ``pip install -e .[extras]`` unless this pyproject is installed already.
 
-    On a terminal pip shows its own progress; elsewhere it stays quiet.
+    pip's and setuptools' output (progress, warnings, the editable-install notice) goes
+    to ``logs/install.log`` only: the console keeps its numbered steps. When the install
+    fails, :class:`InstallFailed` carries the end of that log.
     """
     if not venv_python().exists():
         venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
     if is_installed(extras):
         return "up to date"
-    print("installing; the first time takes a few minutes", flush=True)
-    quiet = [] if sys.stdout.isatty() else ["--quiet"]
+    log_path = install_log()
+    print(f"installing (the first time takes a few minutes; details in {shown(log_path)})... ", end="", flush=True)
     python = str(venv_python())
     target = f".[{extras}]" if extras else "."
-    subprocess.run([python, "-m", "pip", "install", "--upgrade", *quiet, "pip"], check=True, cwd=ROOT)
-    subprocess.run([python, "-m", "pip", "install", *quiet, "-e", target], check=True, cwd=ROOT)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w", encoding="utf-8", errors="replace") as log:
+        for argv in (
+            [python, "-m", "pip", "install", "--upgrade", "pip"],
+            [python, "-m", "pip", "install", "-e", target],
+        ):
+            log.write(f"$ {' '.join(argv)}\n")
+            log.flush()
+            if subprocess.run(
+                argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            ).returncode:
+                raise InstallFailed(failed_install_message(log_path))
     install_stamp().write_text(install_digest(extras))
     return "installed"
 
 
-def run_child(argv: list[str], env: dict[str, str] | None = None) -> int:
-    """Run ``argv`` to completion, leaving Ctrl+C to it.
+def failed_install_message(log_path: Path, lines: int = 20) -> str:
+    tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+    return "\n".join(
+        [
+            f"failed. The last lines of {shown(log_path)}:",
+            *(f"    {line}" for line in tail),
+            f"Installing the packages failed; read {shown(log_path)}, fix the cause (often the network "
+            "or a package that has no build for this Python) and start again.",
+        ]
+    )
 
-    The terminal delivers Ctrl+C to the child as well; it stops its services
-    gracefully. Were this process to react too, ``subprocess.run`` would kill the
-    child a quarter of a second later and orphan the services it started.
+
+def shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def install_step(extras: str) -> bool:
+    """Run the install for a numbered step; print its one-line result, or the failure and the log's end."""
+    try:
+        print(ensure_installed(extras), flush=True)
+    except InstallFailed as failed:
+        print(failed, flush=True)
+        return False
+    return True
+
+
+#: Signals that mean "stop": Ctrl+C, `kill`, a closed terminal; SIGBREAK is Windows' Ctrl+Break and console close.
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK") if hasattr(signal, name)
+)
+
+
+def run_child(argv: list[str], env: dict[str, str] | None = None) -> int:
+    """Run ``argv`` to completion, passing every stop signal on to it, and wait for it to end.
+
+    A stop signal may reach only this process (``kill <pid>``, a closing window), or
+    reach the child as well (Ctrl+C in a terminal goes to the whole foreground group).
+    Either way the child gets it, stops its services gracefully, and this process
+    exits after it: exiting first would orphan the services and keep their ports.
+    On Windows the console delivers Ctrl+C, Ctrl+Break and its close event to every
+    process attached to it, the child included, so there this process only keeps
+    waiting (written for Windows, but not exercised by the tests, which run on Linux).
     """
     child = subprocess.Popen(argv, cwd=ROOT, env=env)
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def forward(signum, _frame) -> None:
+        if os.name != "nt" and child.poll() is None:
+            child.send_signal(signum)
+
+    previous = {}
+    for sig in STOP_SIGNALS:
+        try:
+            previous[sig] = signal.signal(sig, forward)
+        except (OSError, ValueError):
+            continue
     try:
         return child.wait()
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_elt(args: list[str]) -> int:
+    """``python3 launch.py elt ...``: the ``elt`` of ``.venv`` with these arguments; its exit status.
+
+    ``elt`` is installed into ``.venv`` only, and is on PATH only once .venv is activated;
+    this spelling works from the project folder on every system without that step.
+    """
+    if venv_elt().exists():
+        return run_child([str(venv_elt()), *args])
+    if venv_python().exists():  # the same command, should the script be missing
+        return run_child([str(venv_python()), "-m", "elt_project.cli", *args])
+    print("The product is not installed yet: run `python3 launch.py` once, then try again.", file=sys.stderr)
+    return 1
 
 
 def check_python(number: int, total: int) -> bool:
@@ -126,7 +217,8 @@ def run_tests(pytest_args: list[str]) -> int:
     if not check_python(1, total):
         return 1
     begin(2, total, "Installing packages")
-    print(ensure_installed("test"), flush=True)
+    if not install_step("test"):
+        return 1
     begin(3, total, "Preparing PostgreSQL for the tests")
     env = dict(os.environ)
     print(prepare_for_tests(env), flush=True)
@@ -139,6 +231,10 @@ def main(argv: list[str]) -> int:
     os.chdir(ROOT)
     if argv[:1] == ["test"]:
         return run_tests(argv[1:])
+    if argv[:1] == ["elt"]:
+        return run_elt(argv[1:])
+    if argv[:1] == ["stop"]:
+        return run_elt(["stop", *argv[1:]])
     if not check_python(1, TOTAL_STEPS):
         return 1
     if "--no-update" in argv:
@@ -150,8 +246,9 @@ def main(argv: list[str]) -> int:
         if stopped is not None:
             return stopped
     begin(3, TOTAL_STEPS, "Installing packages")
-    print(ensure_installed("test"), flush=True)  # test extras are small; one install serves both commands
-    # `elt start` itself, through its light entry point (see elt_project/launcher/__main__.py).
+    if not install_step("test"):  # test extras are small; one install serves both commands
+        return 1
+    # elt start itself, through its light entry point (see elt_project/launcher/__main__.py).
     return run_child([str(venv_python()), "-m", "elt_project.launcher", "--step", f"4/{TOTAL_STEPS}", *argv])
 
 

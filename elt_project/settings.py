@@ -101,7 +101,7 @@ class Settings(BaseModel):
     dagster_home_dir: Path | None = Field(
         default=None, description="DAGSTER_HOME set by an administrator; default <data_dir>/dagster_home."
     )
-    log_dir: Path = Field(description="Where each service started by `elt start` writes its log.")
+    log_dir: Path = Field(description="Where each service started by the launcher writes its log.")
 
     def service_url(self, port: int) -> str:
         """How one service reaches another listening on ``BIND_HOST:port``: a wildcard bind on loopback."""

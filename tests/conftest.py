@@ -102,13 +102,19 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     )
 
 
-# --- A skipped PostgreSQL leg is reported on the last line of every run ---------------------------
+# --- Skips for want of a system part are reported on the last lines of every run -----------------
 
 _POSTGRES_SKIPS: list[str] = []
 POSTGRES_HINT = (
     "set ELT_TEST_POSTGRES_URL to a server (e.g. postgresql+psycopg://elt:elt@127.0.0.1:5432/elt_test), "
     "or run `python3 launch.py test` as root on a machine with Debian's postgresql-15"
 )
+#: Other parts a test skips without (outside CI), by a word of its skip reason: (reason word, part, install command).
+SYSTEM_PARTS = (
+    ("openssh-server", "openssh-server", "apt-get install openssh-server"),
+    ("chromium-driver", "Chromium and chromium-driver", "apt-get install chromium chromium-driver"),
+)
+_PART_SKIPS: dict[str, list[str]] = {word: [] for word, _part, _command in SYSTEM_PARTS}
 
 
 def _skip_reason(report) -> str:
@@ -119,15 +125,32 @@ def _skip_reason(report) -> str:
 
 
 def pytest_runtest_logreport(report) -> None:
-    if report.skipped and POSTGRES_UNREACHABLE in _skip_reason(report):
+    if not report.skipped:
+        return
+    reason = _skip_reason(report)
+    if POSTGRES_UNREACHABLE in reason:
         _POSTGRES_SKIPS.append(report.nodeid)
+    for word in _PART_SKIPS:
+        if word in reason:
+            _PART_SKIPS[word].append(report.nodeid)
 
 
 def pytest_unconfigure(config) -> None:
-    """After pytest's own summary line, so the count is the last thing a person reads."""
+    """After pytest's own summary line, so the counts are the last thing a person reads."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is None:
         return
+    for word, part, command in SYSTEM_PARTS:
+        skipped = _PART_SKIPS[word]
+        if skipped:
+            files = sorted({nodeid.split("::", 1)[0] for nodeid in skipped})
+            noun = "test" if len(skipped) == 1 else "tests"
+            reporter.write_line(
+                f"{len(skipped)} {noun} skipped for want of {part} ({', '.join(files)}); "
+                f"install with `{command}` (as root), then run the tests again.",
+                yellow=True,
+                bold=True,
+            )
     count = len(_POSTGRES_SKIPS)
     if count:
         noun = "test" if count == 1 else "tests"

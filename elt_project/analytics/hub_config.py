@@ -43,7 +43,7 @@ def warehouse_tables(engine: Engine) -> list[str]:
 def saved_table_list(engine: Engine) -> list[str]:
     hub_tables = schema.analytics_hub_tables
     if not sa.inspect(engine).has_table(hub_tables.name):
-        raise ConfigurationError("The warehouse lacks the hub's tables; run `elt db upgrade` first.")
+        raise ConfigurationError("The warehouse lacks the hub's tables; run `python3 launch.py elt db upgrade` first.")
     with engine.connect() as conn:
         return list(conn.execute(sa.select(hub_tables.c.table_name).order_by(hub_tables.c.table_name)).scalars())
 

@@ -69,7 +69,9 @@ def create_user(engine: Engine, username: str, password: str, role: str = "user"
     role = parse_role(role)
     _validate_password(password)
     if get_account(engine, name) is not None:
-        raise ConfigurationError(f"A user named '{name}' already exists; use `elt user passwd {name}` to change it.")
+        raise ConfigurationError(
+            f"A user named '{name}' already exists; use `python3 launch.py elt user passwd {name}` to change it."
+        )
     with engine.begin() as conn:
         conn.execute(
             schema.elt_users.insert().values(
@@ -84,7 +86,7 @@ def _update(engine: Engine, username: str, **values) -> None:
     with engine.begin() as conn:
         changed = conn.execute(users.update().where(users.c.username == username).values(**values)).rowcount
     if not changed:
-        raise ConfigurationError(f"There is no user named '{username}'; see `elt user list`.")
+        raise ConfigurationError(f"There is no user named '{username}'; see `python3 launch.py elt user list`.")
 
 
 def set_password(engine: Engine, username: str, password: str) -> None:

@@ -33,9 +33,13 @@ from elt_project.pipeline.results import RunSummary
 def run_command(import_name: str | None, files: tuple[str, ...], pipeline_name: str | None, reload: bool) -> None:
     """Load an import (or a whole pipeline group) now: parse, stage, check, transform."""
     if bool(import_name) == bool(pipeline_name):
-        raise ConfigurationError("Give either an IMPORT_NAME or --pipeline NAME (one of them); see `elt imports`.")
+        raise ConfigurationError(
+            "Give either an IMPORT_NAME or --pipeline NAME (one of them); see `python3 launch.py elt imports`."
+        )
     if files and pipeline_name:
-        raise ConfigurationError("--file applies to one import; use `elt run IMPORT_NAME --file PATH`.")
+        raise ConfigurationError(
+            "--file applies to one import; use `python3 launch.py elt run IMPORT_NAME --file PATH`."
+        )
     settings = cli_settings()
     engine = cli_engine(settings)
     started = time.perf_counter()

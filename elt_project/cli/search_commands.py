@@ -26,7 +26,9 @@ def search_command(query: str, limit: int, as_json: bool, username: str | None, 
     if username is not None:
         account = get_account(engine, username)
         if account is None or not account.is_active:
-            raise ConfigurationError(f"There is no active user named '{username}'; see `elt user list`.")
+            raise ConfigurationError(
+                f"There is no active user named '{username}'; see `python3 launch.py elt user list`."
+            )
     name, hits, report = search_warehouse(
         engine, settings, query, account=account, limit=limit, refresh_first=not no_refresh
     )

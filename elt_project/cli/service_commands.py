@@ -1,7 +1,7 @@
-"""``elt start``: the launcher's command (defined in ``elt_project/launcher/command.py``)."""
+"""``elt start`` and ``elt stop``: the launcher's commands (defined in ``elt_project/launcher/command.py``)."""
 
 from __future__ import annotations
 
-from elt_project.launcher.command import start
+from elt_project.launcher.command import start, stop
 
-COMMANDS = [start]
+COMMANDS = [start, stop]

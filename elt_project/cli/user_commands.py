@@ -52,7 +52,7 @@ def user_passwd(username: str) -> None:
     """Set a new password for an account."""
     engine = cli_engine(cli_settings())
     if accounts.get_account(engine, username) is None:
-        raise ConfigurationError(f"There is no user named '{username}'; see `elt user list`.")
+        raise ConfigurationError(f"There is no user named '{username}'; see `python3 launch.py elt user list`.")
     accounts.set_password(engine, username, read_new_password())
     click.echo(f"Password of '{username}' changed.")
 
@@ -88,7 +88,7 @@ def user_list() -> None:
     engine = cli_engine(cli_settings())
     users = accounts.list_users(engine)
     if not users:
-        click.echo("No users yet; create one with `elt user add NAME --role admin`.")
+        click.echo("No users yet; create one with `python3 launch.py elt user add NAME --role admin`.")
         return
     for account in users:
         granted = sorted(permissions.granted_pipelines(engine, account.username))

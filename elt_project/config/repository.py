@@ -89,7 +89,8 @@ def get_pipeline_config(bind: Engine | Connection, import_name: str) -> Pipeline
     rows = _fetch(bind, sa.select(table).where(table.c.import_name == import_name))
     if not rows:
         raise ConfigurationError(
-            f"No import named '{import_name}' in elt_pipeline_configs; check the name with `elt imports`."
+            f"No import named '{import_name}' in elt_pipeline_configs; check the name with "
+            "`python3 launch.py elt imports`."
         )
     configs, problems = validate_config_rows(rows)
     if problems:

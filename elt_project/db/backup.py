@@ -109,12 +109,12 @@ def backup_tables(engine: Engine, out_dir: Path, tables: Iterable[str] | None = 
         for table in selected:
             if table.name not in existing:
                 raise ConfigurationError(
-                    f"Table {table.name} does not exist in the warehouse; run `elt db upgrade` first."
+                    f"Table {table.name} does not exist in the warehouse; run `python3 launch.py elt db upgrade` first."
                 )
             path = out_dir / f"{BACKUP_PREFIX}{table.name}.sql"
             identity = _has_identity(table) and dialect.name == "mssql"
             with path.open("w", encoding="utf-8", newline="\n") as handle:
-                handle.write(f"-- Data of {table.name}, restore with `elt restore <folder>`.\n")
+                handle.write(f"-- Data of {table.name}, restore with `python3 launch.py elt restore <folder>`.\n")
                 handle.write(f"{_DIALECT_MARK}{dialect.name}\n")
                 if identity:
                     handle.write(f"SET IDENTITY_INSERT {preparer.format_table(table)} ON;\n")
@@ -150,7 +150,7 @@ def restore_backups(engine: Engine, folder: Path) -> dict[str, int]:
     files = sorted(Path(folder).glob(f"{BACKUP_PREFIX}*.sql"))
     if not files:
         raise ConfigurationError(
-            f"No {BACKUP_PREFIX}*.sql files in {folder}; point `elt restore` at a backups folder."
+            f"No {BACKUP_PREFIX}*.sql files in {folder}; point `python3 launch.py elt restore` at a backups folder."
         )
     dialect_name = engine.dialect.name
     plan: list[tuple[sa.Table, str]] = []
@@ -158,9 +158,7 @@ def restore_backups(engine: Engine, folder: Path) -> dict[str, int]:
         name = path.stem.removeprefix(BACKUP_PREFIX)
         table = schema.metadata.tables.get(name)
         if table is None:
-            raise ConfigurationError(
-                f"{path.name} is not a backup of a metadata table; remove it from {folder}."
-            )
+            raise ConfigurationError(f"{path.name} is not a backup of a metadata table; remove it from {folder}.")
         text = path.read_text(encoding="utf-8")
         source = _file_dialect(text)
         if source != dialect_name and "mssql" in (source, dialect_name):
@@ -297,7 +295,7 @@ def _require_empty(conn: Connection, table: sa.Table) -> None:
     if count:
         raise ConfigurationError(
             f"Table {table.name} already holds {count} rows; restore only into an empty warehouse "
-            "(create a new database and run `elt db upgrade`)."
+            "(create a new database and run `python3 launch.py elt db upgrade`)."
         )
 
 

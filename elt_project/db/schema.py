@@ -297,7 +297,7 @@ steward_audit_log = sa.Table(
     "steward_audit_log",
     metadata,
     _id(),
-    # One save of the Data Steward (or one `elt steward apply`) shares one change_id.
+    # One save of the Data Steward (or one `python3 launch.py elt steward apply`) shares one change_id.
     sa.Column("change_id", Name(36), nullable=False, index=True),
     sa.Column("changed_by", Name(), nullable=False),
     sa.Column("changed_at", sa.DateTime, nullable=False),

@@ -36,9 +36,7 @@ def parser_for(file_type: str) -> type[Parser]:
     parser = _PARSERS.get((file_type or "").lower())
     if parser is None:
         known = ", ".join(sorted(_PARSERS))
-        raise ConfigurationError(
-            f"file_type '{file_type}' has no parser; use one of {known} or set parser_function."
-        )
+        raise ConfigurationError(f"file_type '{file_type}' has no parser; use one of {known} or set parser_function.")
     return parser
 
 
@@ -74,7 +72,7 @@ def custom_parser(name: str) -> Callable[..., Any]:
     if name in REMOTE_SOURCES:
         raise ConfigurationError(
             f"parser_function '{name}' fetches from a remote source and reads no local file; "
-            "run the import (Dagster, `elt run`) instead of parsing a file with it."
+            "run the import (Dagster, `python3 launch.py elt run`) instead of parsing a file with it."
         )
     if function is None or not callable(function):
         raise ConfigurationError(

@@ -1,4 +1,4 @@
-"""``elt start``: set everything up and run the services until Ctrl+C.
+"""``elt start`` and ``elt stop``: set everything up and run the services until stopped; stop them.
 
 The command lives here rather than under ``elt_project/cli`` so ``launch.py`` can reach
 it (``python -m elt_project.launcher``) without loading every other subcommand.
@@ -37,3 +37,13 @@ def start(no_demo: bool, setup_only: bool, dev: bool, no_browser: bool, step: st
         total_steps=total,
     )
     sys.exit(run_start(options))
+
+
+@click.command("stop")
+def stop() -> None:
+    """Stop the running product (started by `python3 launch.py`, in any window)."""
+    from elt_project.launcher.runstate import state_path, stop_recorded
+    from elt_project.settings import load_settings
+
+    for line in stop_recorded(state_path(load_settings())):
+        click.echo(line)

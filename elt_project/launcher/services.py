@@ -6,9 +6,13 @@ of this installation is left out with a line saying so, rather than failing the 
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from elt_project.launcher.supervisor import ServiceSpec
@@ -26,39 +30,87 @@ class ServicePlan:
         return next((spec for spec in self.specs if spec.name == name), None)
 
 
-DAGSTER = "Dagster"
+DAGSTER = "Dagster webserver"
+DAGSTER_DAEMON = "Dagster daemon"
 DATA_IMPORTER = "Data Importer"
 HUB = "Analytics Hub"
+#: The Dagster webserver has no login: it listens here whatever BIND_HOST says (docs/orchestration.md).
+DAGSTER_HOST = "127.0.0.1"
 
 
-def dagster_spec(settings: Settings, root: Path) -> ServiceSpec:
-    """Webserver, daemon and one shared code server, as ``dagster dev`` runs them.
+def dagster_url(settings: Settings) -> str:
+    return f"http://{DAGSTER_HOST}:{settings.dagster_port}"
 
-    The working folder stays the project, because config rows may name monitored folders
-    relative to it; Dagster's note that the project's ``dagster.yaml`` template is not its
-    instance config therefore appears in the Dagster log (the template is copied into the home).
+
+def _dagster_env(settings: Settings, root: Path) -> dict[str, str]:
+    return {"DAGSTER_HOME": str(settings.dagster_home), "PYTHONPATH": _pythonpath(root)}
+
+
+def dagster_webserver_spec(settings: Settings, root: Path) -> ServiceSpec:
+    """The Dagster UI and GraphQL API, on loopback only: it has no login, it is the administrators' tool.
+
+    The webserver and the daemon run as two services, as production Dagster does, so one
+    dying is restarted without the other. Each starts its own code server from
+    ``workspace.yaml`` (``dagster code-server start``, so a reload re-reads the code).
+    The working folder stays the project, because config rows may name monitored
+    folders relative to it.
     """
     return ServiceSpec(
         name=DAGSTER,
         argv=[
             sys.executable,
             "-m",
-            "dagster",
-            "dev",
+            "dagster_webserver",
             "-w",
             str(root / "workspace.yaml"),
             "-h",
-            settings.bind_host,
+            DAGSTER_HOST,
             "-p",
             str(settings.dagster_port),
         ],
-        url=settings.service_url(settings.dagster_port),
+        url=dagster_url(settings),
         health_path="/server_info",
-        env={"DAGSTER_HOME": str(settings.dagster_home), "PYTHONPATH": _pythonpath(root)},
+        env=_dagster_env(settings, root),
         cwd=root,
         port_setting="DAGSTER_PORT",
-        log_file=settings.log_dir / "dagster.log",
+        log_file=settings.log_dir / "dagster_webserver.log",
     )
+
+
+def dagster_daemon_spec(settings: Settings, root: Path) -> ServiceSpec:
+    """Sensors, schedules, the run queue and run monitoring; healthy once it has sent a heartbeat."""
+    return ServiceSpec(
+        name=DAGSTER_DAEMON,
+        argv=[sys.executable, "-m", "dagster._daemon", "run", "-w", str(root / "workspace.yaml")],
+        url=None,
+        env=_dagster_env(settings, root),
+        cwd=root,
+        log_file=settings.log_dir / "dagster_daemon.log",
+        health=partial(daemon_heartbeat_since, dagster_url(settings)),
+    )
+
+
+def daemon_heartbeat_since(webserver_url: str, since: float, timeout_s: float = 5.0) -> bool:
+    """True when the daemon's sensor loop has sent a heartbeat since ``since`` (epoch seconds).
+
+    Asked through the webserver's GraphQL API, which reads the instance's heartbeats:
+    the daemon has no port of its own, and a live process is not yet a working daemon.
+    While the webserver is down the answer is False (not known yet).
+    """
+    query = json.dumps({"query": DAEMON_HEALTH_QUERY}).encode()
+    request = urllib.request.Request(
+        f"{webserver_url}/graphql", data=query, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            statuses = json.load(response)["data"]["instance"]["daemonHealth"]["allDaemonStatuses"]
+    except (urllib.error.URLError, OSError, ValueError, KeyError, TypeError):
+        return False
+    beats = {status["daemonType"]: status.get("lastHeartbeatTime") or 0 for status in statuses}
+    return beats.get("SENSOR", 0) >= since
+
+
+DAEMON_HEALTH_QUERY = "{ instance { daemonHealth { allDaemonStatuses { daemonType lastHeartbeatTime } } } }"
 
 
 def data_importer_spec(settings: Settings, root: Path) -> ServiceSpec:
@@ -115,14 +167,19 @@ def _pythonpath(root: Path) -> str:
 
 
 #: Entry file each service needs, relative to the project root.
-ENTRY_FILES = {DAGSTER: "workspace.yaml", DATA_IMPORTER: "simple_ui.py", HUB: "analytics_ui.py"}
+ENTRY_FILES = {
+    DAGSTER: "workspace.yaml",
+    DAGSTER_DAEMON: "workspace.yaml",
+    DATA_IMPORTER: "simple_ui.py",
+    HUB: "analytics_ui.py",
+}
 
 
 def plan_services(settings: Settings, root: Path | None = None) -> ServicePlan:
     """All declared services for this installation, in start order."""
     root = root or project_root()
     specs, missing = [], []
-    for build in (dagster_spec, data_importer_spec, hub_spec):
+    for build in (dagster_webserver_spec, dagster_daemon_spec, data_importer_spec, hub_spec):
         spec = build(settings, root)
         entry = root / ENTRY_FILES[spec.name]
         if entry.is_file():

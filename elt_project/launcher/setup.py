@@ -113,7 +113,8 @@ def ensure_first_admin(engine: Engine, *, interactive: bool, prompter: Prompter 
     accounts.create_user(engine, FIRST_ADMIN_NAME, password, role="admin")
     return [
         f"administrator '{FIRST_ADMIN_NAME}' created with the password: {password}",
-        f"write it down now, it is not shown again; choose your own with `elt user passwd {FIRST_ADMIN_NAME}`",
+        "write it down now, it is not shown again; choose your own with "
+        f"`python3 launch.py elt user passwd {FIRST_ADMIN_NAME}`",
     ]
 
 

@@ -17,6 +17,16 @@ from typing import TextIO
 from elt_project.db.engine import create_warehouse_engine
 from elt_project.launcher.configure import Prompter, ensure_login, is_interactive, prepare_env_file
 from elt_project.launcher.console import Progress
+from elt_project.launcher.keeper import keep_running
+from elt_project.launcher.runstate import (
+    STOP_COMMAND,
+    RunState,
+    already_running_message,
+    clear_state,
+    read_state,
+    state_path,
+    write_state,
+)
 from elt_project.launcher.services import DAGSTER, DATA_IMPORTER, plan_services
 from elt_project.launcher.setup import (
     create_monitored_folders,
@@ -27,12 +37,12 @@ from elt_project.launcher.setup import (
 from elt_project.launcher.supervisor import (
     RunningService,
     ServiceError,
+    ServiceSpec,
     Stopped,
     StopRequest,
     check_port_free,
     start_service,
     stop_all,
-    supervise,
     wait_all_healthy,
 )
 from elt_project.settings import load_settings, project_root
@@ -60,6 +70,12 @@ def run_start(options: StartOptions, out: TextIO | None = None) -> int:
     lines = prepare_env_file(root, interactive=interactive, prompter=prompter)
     _report(progress, lines)
     settings = load_settings()
+    state_file = state_path(settings)
+    recorded = read_state(state_file)
+    if recorded is not None and recorded.supervisor.alive():
+        out.write(already_running_message(recorded) + "\n")
+        out.flush()
+        return 0
 
     progress.begin("Checking the database login")
     _report(progress, ensure_login(settings, interactive=interactive, prompter=prompter))
@@ -77,13 +93,13 @@ def run_start(options: StartOptions, out: TextIO | None = None) -> int:
     _home, home_line = prepare_dagster_home(settings)
     _report(progress, [*lines, home_line])
     if options.setup_only:
-        out.write("Set-up finished; `elt start` (or launch.py) starts the services.\n")
+        out.write("Set-up finished; `python3 launch.py` starts the services.\n")
         return 0
 
     plan = plan_services(settings, root)
     progress.begin("Starting the services")
     for spec in plan.specs:
-        check_port_free(spec)
+        _check_port(spec, recorded)
     progress.done(", ".join(spec.name for spec in plan.specs))
     for name, reason in plan.missing:
         progress.detail(f"{name}: not started ({reason})")
@@ -95,27 +111,56 @@ def run_start(options: StartOptions, out: TextIO | None = None) -> int:
             for spec in plan.specs:
                 running.append(start_service(spec))
                 progress.detail(f"{spec.name}: starting (log: {_shown(spec.log_file, root)})")
+            write_state(state_file, running)
             wait_all_healthy(
                 running,
                 stop=stop,
-                on_ready=lambda s, t: progress.detail(f"{s.spec.name}: ready at {s.spec.url} ({t:.1f} s)"),
+                on_ready=lambda s, t: progress.detail(f"{s.spec.name}: ready{_where(s.spec)} ({t:.1f} s)"),
             )
             progress.begin("Opening the browser")
             progress.done(_open_browser(plan, options))
-            out.write("All services are running. Press Ctrl+C or close this window to stop them.\n")
+            out.write(
+                f"All services are running. Press Ctrl+C or close this window to stop them (or `{STOP_COMMAND}`).\n"
+            )
             out.flush()
         except Stopped:
             progress.interrupt()
             out.write("Stopping the services...\n")
             stop_all(running)
+            clear_state(state_file)
             out.write("All services stopped.\n")
             return 0
         except ServiceError:
             stop_all(running)
+            clear_state(state_file)
             raise
-        status = supervise(running, out=out, stop=stop)
+        try:
+            status = keep_running(
+                running,
+                stop=stop,
+                out=out,
+                log_file=settings.log_dir / "supervisor.log",
+                on_restart=lambda services: write_state(state_file, services),
+            )
+        finally:
+            clear_state(state_file)
     out.write("All services stopped.\n")
     return status
+
+
+def _check_port(spec: ServiceSpec, recorded: RunState | None) -> None:
+    """A taken port; when an earlier start of this product left the holder running, say so."""
+    try:
+        check_port_free(spec)
+    except ServiceError:
+        left = recorded and spec.url and spec.host_port[1] in recorded.ports()
+        if left and any(process.alive() for _url, process in recorded.services.values()):
+            raise ServiceError(
+                f"Port {spec.host_port[1]}, needed by {spec.name}, is held by this product's own services, "
+                f"left running by an earlier start whose launcher has gone; stop them with `{STOP_COMMAND}` "
+                "and start again."
+            ) from None
+        raise
 
 
 def _open_browser(plan, options: StartOptions) -> str:
@@ -165,6 +210,10 @@ def _report(progress: Progress, lines: list[str]) -> None:
     progress.done(lines[0] if lines else "done")
     for line in lines[1:]:
         progress.detail(line)
+
+
+def _where(spec: ServiceSpec) -> str:
+    return f" at {spec.url}" if spec.url else ""
 
 
 def _shown(path, root) -> str:

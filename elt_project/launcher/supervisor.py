@@ -1,11 +1,11 @@
 """Starting services as child processes, waiting for their health checks, stopping them cleanly.
 
 Shaped after ``dagster dev``: each child is an argument list (no shell) in its own
-process group, so a signal reaches its grandchildren too (Dagster's webserver,
-daemon and code server stop with it); shutdown asks every group at once, waits,
-then kills what is left. Each child writes to its own log file, so the console
+process group, so a signal reaches its grandchildren too (the code server the Dagster
+webserver and daemon each start stops with them); shutdown asks every group at once,
+waits, then kills what is left. Each child writes to its own log file, so the console
 keeps only the launcher's own lines, and a child that dies is reported with the
-last lines of its log.
+last lines of its log. Keeping the services up (restarts) is ``keeper.py``'s business.
 """
 
 from __future__ import annotations
@@ -46,16 +46,19 @@ class ServiceSpec:
 
     name: str
     argv: list[str]
-    url: str
+    #: Where the service answers; None for a service without a port (the Dagster daemon).
+    url: str | None
     health_path: str = "/"
     env: dict[str, str] = field(default_factory=dict)
     cwd: Path | None = None
     port_setting: str | None = None
     log_file: Path | None = None
+    #: A health check of its own, given the process's start time (``time.time()``); default: GET health_url.
+    health: Callable[[float], bool] | None = None
 
     @property
     def health_url(self) -> str:
-        return self.url.rstrip("/") + self.health_path
+        return (self.url or "").rstrip("/") + self.health_path
 
     @property
     def host_port(self) -> tuple[str, int]:
@@ -67,6 +70,13 @@ class ServiceSpec:
 class RunningService:
     spec: ServiceSpec
     process: subprocess.Popen
+    started_at: float = field(default_factory=time.time)
+
+    def is_healthy(self) -> bool:
+        """The service's own check when it has one, else its health URL answers."""
+        if self.spec.health is not None:
+            return self.spec.health(self.started_at)
+        return answers(self.spec.health_url)
 
     def log_tail(self, lines: int = 15) -> list[str]:
         """The last lines the service wrote, for a message that says why it died."""
@@ -79,6 +89,8 @@ class RunningService:
 
 def check_port_free(spec: ServiceSpec) -> None:
     """Raise :class:`ServiceError` naming the service and its port setting when the port is taken."""
+    if spec.url is None:
+        return
     host, port = spec.host_port
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
         if not IS_WINDOWS:  # as the servers themselves bind: a port in TIME_WAIT is free
@@ -93,8 +105,11 @@ def check_port_free(spec: ServiceSpec) -> None:
             ) from None
 
 
-def start_service(spec: ServiceSpec) -> RunningService:
-    """Start ``spec`` in a new process group with the parent's environment plus ``spec.env``."""
+def start_service(spec: ServiceSpec, *, append_log: bool = False) -> RunningService:
+    """Start ``spec`` in a new process group with the parent's environment plus ``spec.env``.
+
+    A restart appends to the log, so the lines that explain the previous death stay there.
+    """
     env = {**os.environ, **spec.env}
     kwargs: dict = {"cwd": spec.cwd, "env": env, "stdin": subprocess.DEVNULL}
     if IS_WINDOWS:
@@ -103,7 +118,7 @@ def start_service(spec: ServiceSpec) -> RunningService:
         kwargs["start_new_session"] = True
     if spec.log_file is not None:
         spec.log_file.parent.mkdir(parents=True, exist_ok=True)
-        with spec.log_file.open("wb") as log:  # the child keeps its own copy of the handle
+        with spec.log_file.open("ab" if append_log else "wb") as log:  # the child keeps its own copy of the handle
             return RunningService(spec, subprocess.Popen(spec.argv, stdout=log, stderr=subprocess.STDOUT, **kwargs))
     return RunningService(spec, subprocess.Popen(spec.argv, **kwargs))
 
@@ -145,7 +160,7 @@ def wait_all_healthy(
         for service in list(waiting):
             if service.process.poll() is not None:
                 raise ServiceError(died_message(service, "during start-up"))
-            if answers(service.spec.health_url):
+            if service.is_healthy():
                 waiting.remove(service)
                 if on_ready is not None:
                     on_ready(service, time.monotonic() - started)
@@ -157,10 +172,20 @@ def wait_all_healthy(
             time.sleep(poll_s)
 
 
+def describe_exit(returncode: int | None) -> str:
+    """``exit code 3`` or, for a process ended by a signal, ``killed by SIGKILL``."""
+    if returncode is not None and returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit code {returncode}"
+
+
 def died_message(service: RunningService, when: str) -> str:
     """One sentence naming the service and its exit code, then the last lines of its log."""
     where = f"; last lines of {service.spec.log_file}:" if service.spec.log_file else "."
-    lines = [f"{service.spec.name} stopped {when} (exit code {service.process.returncode}){where}"]
+    lines = [f"{service.spec.name} stopped {when} ({describe_exit(service.process.returncode)}){where}"]
     lines += [f"    {line}" for line in service.log_tail()]
     return "\n".join(lines)
 
@@ -192,7 +217,8 @@ def stop_all(services: list[RunningService], timeout_s: float = 20.0) -> None:
     takes as long as the slowest one, not the sum.
     """
     for service in services:
-        if service.process.poll() is None:
+        # A leader that died may have left members in its group (a code server): they are asked too.
+        if service.process.poll() is None or _group_alive(service.process):
             _signal_group(service.process, signal.SIGINT)
     deadline = time.monotonic() + timeout_s
     for service in services:
@@ -250,26 +276,3 @@ class StopRequest:
         for sig, handler in self._previous.items():
             with contextlib.suppress(ValueError, OSError):
                 signal.signal(sig, handler)
-
-
-def supervise(services: list[RunningService], poll_s: float = 1.0, out=None, stop: StopRequest | None = None) -> int:
-    """Block until a stop signal or until one service dies; then stop all. Returns an exit code."""
-    out = out or sys.stderr
-    exit_code = 0
-    with contextlib.ExitStack() as stack:
-        stop = stop or stack.enter_context(StopRequest())
-        try:
-            while not stop.requested:
-                dead = [s for s in services if s.process.poll() is not None]
-                if dead:
-                    for service in dead:
-                        print(died_message(service, "unexpectedly"), file=out)
-                    print("Stopping the other services.", file=out, flush=True)
-                    exit_code = 1
-                    break
-                time.sleep(poll_s)
-            else:
-                print("Stopping the services...", file=out, flush=True)
-        finally:
-            stop_all(services)
-    return exit_code

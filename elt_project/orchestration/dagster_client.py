@@ -40,25 +40,25 @@ FINISHED_STATUSES = frozenset({"SUCCESS", "FAILURE", "CANCELED"})
 class DagsterClientError(EltError):
     """Base of the errors this client raises."""
 
-    resolution = "Check that Dagster is running (`elt start`) and try again."
+    resolution = "Check that Dagster is running (`python3 launch.py`) and try again."
 
 
 class DagsterUnreachable(DagsterClientError, TransientError):
     """The webserver does not answer (not started, wrong port, stopped)."""
 
-    resolution = "Start the services with `elt start` (or ask an administrator), then try again."
+    resolution = "Start the services with `python3 launch.py` (or ask an administrator), then try again."
 
 
 class LocationNotLoaded(DagsterClientError):
     """The code location is missing or failed to load (for example a config table that cannot be read)."""
 
-    resolution = "Ask an administrator to fix the code location and run `elt reload`."
+    resolution = "Ask an administrator to fix the code location and run `python3 launch.py elt reload`."
 
 
 class JobOrAssetMissing(DagsterClientError):
     """The job or one of the selected assets is not in the loaded code location."""
 
-    resolution = "Ask an administrator to run `elt reload` so new or changed imports are picked up."
+    resolution = "Ask an administrator to run `python3 launch.py elt reload` so new or changed imports are picked up."
 
 
 class RunNotFound(DagsterClientError):
@@ -181,12 +181,12 @@ class DagsterClient:
                     "Dagster could not answer the request; ask an administrator to look at Dagster's log."
                 ) from exc
             raise DagsterUnreachable(
-                f"Dagster is not answering at {self.base_url}; start the services with `elt start` "
+                f"Dagster is not answering at {self.base_url}; start the services with `python3 launch.py` "
                 "(or ask an administrator), then try again."
             ) from exc
         except requests.RequestException as exc:
             raise DagsterUnreachable(
-                f"Dagster is not answering at {self.base_url}; start the services with `elt start` "
+                f"Dagster is not answering at {self.base_url}; start the services with `python3 launch.py` "
                 "(or ask an administrator), then try again."
             ) from exc
 
@@ -221,7 +221,7 @@ class DagsterClient:
         if not entry or entry.get("__typename") != "WorkspaceLocationEntry":
             raise LocationNotLoaded(
                 f"Dagster has no code location named '{self.location}'; ask an administrator to check "
-                "workspace.yaml and run `elt reload`."
+                "workspace.yaml and run `python3 launch.py elt reload`."
             )
         if entry.get("loadStatus") == "LOADING":
             raise LocationNotLoaded("Dagster is still loading the imports; wait a minute and try again.")
@@ -230,7 +230,7 @@ class DagsterClient:
             log.warning("Code location %s failed to load: %s", self.location, loaded.get("message"))
             raise LocationNotLoaded(
                 "Dagster could not load the imports (the code location has an error); "
-                "ask an administrator to fix it and run `elt reload`."
+                "ask an administrator to fix it and run `python3 launch.py elt reload`."
             )
 
     def job_asset_names(self, job_name: str) -> set[str]:
@@ -276,7 +276,7 @@ class DagsterClient:
         if kind in ("InvalidSubsetError", "PipelineNotFoundError"):
             raise JobOrAssetMissing(
                 f"Dagster does not know job '{job_name}' or one of its selected imports yet; "
-                "ask an administrator to run `elt reload`."
+                "ask an administrator to run `python3 launch.py elt reload`."
             )
         if kind == "RunConfigValidationInvalid":
             raise LaunchRefused(f"Dagster refused the settings of the run of '{job_name}'; see Dagster's log.")

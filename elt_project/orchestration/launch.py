@@ -133,7 +133,7 @@ def _launch_one(client: DagsterClient, request: LaunchRequest, outcome: LaunchOu
                 LaunchProblem(
                     name,
                     f"Import '{name}' is not loaded in Dagster yet (new, renamed or switched off since the "
-                    "last reload); ask an administrator to run `elt reload`.",
+                    "last reload); ask an administrator to run `python3 launch.py elt reload`.",
                 )
             )
     if not kept:

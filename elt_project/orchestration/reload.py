@@ -31,8 +31,8 @@ RETRY_AFTER_S = 300
 
 
 def dagster_base_url(settings: Settings) -> str:
-    """The webserver URL the other services use; a wildcard bind address is reached on loopback."""
-    return settings.service_url(settings.dagster_port)
+    """The webserver URL the other services use: it listens on loopback only (it has no login)."""
+    return f"http://127.0.0.1:{settings.dagster_port}"
 
 
 def reload_location(base_url: str, location_name: str = LOCATION_NAME, *, timeout_s: float = 30.0) -> str:
@@ -59,9 +59,7 @@ def build_config_change_sensor(loaded_fingerprint: str, settings: Settings) -> d
         default_status=dg.DefaultSensorStatus.RUNNING
         if settings.sensors_running_by_default
         else dg.DefaultSensorStatus.STOPPED,
-        description=(
-            "Reloads this code location when active elt_pipeline_configs rows or data_quality_rules change."
-        ),
+        description=("Reloads this code location when active elt_pipeline_configs rows or data_quality_rules change."),
     )
     def config_change_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
         current = current_fingerprint(warehouse.engine())

@@ -170,6 +170,6 @@ def held_message(plan: RetryPlan, import_name: str) -> str:
     more = f" and {len(held) - 5} more" if len(held) > 5 else ""
     sentences.append(
         f"Held back as failed: {'; '.join(described)}{more}. They are retried when the import's config, "
-        f"rules or tables change, or now with `elt retry {import_name}`."
+        f"rules or tables change, or now with `python3 launch.py elt retry {import_name}`."
     )
     return " ".join(sentences)

@@ -85,7 +85,7 @@ def build_column_mappings_asset(pipeline_name: str, configs: list[PipelineConfig
     kinds={"sql"},
     description=(
         "Scripts the metadata tables (configs, rules, run logs) as INSERT statements and the transforms' "
-        "stored procedures into backups/: the same backup as `elt backup`."
+        "stored procedures into backups/: the same backup as `python3 launch.py elt backup`."
     ),
 )
 def backup_database_objects(warehouse: WarehouseResource) -> dg.MaterializeResult:

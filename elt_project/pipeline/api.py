@@ -123,8 +123,13 @@ def stage_import(
             staged_hashes.append(identity.sha256)
             try:
                 load = staging_mod.load_file(
-                    engine, staging, fetch.load_config(identity) if fetch else config, path,
-                    enricher=enricher, run_id=run_id, content_hash=identity.sha256,
+                    engine,
+                    staging,
+                    fetch.load_config(identity) if fetch else config,
+                    path,
+                    enricher=enricher,
+                    run_id=run_id,
+                    content_hash=identity.sha256,
                 )
             except Exception as exc:
                 result.files.append(FileOutcome(path, identity.sha256, identity.size, "failed", message=str(exc)))
@@ -169,8 +174,12 @@ def stage_import(
         failure = _quality_failure(config, run_id, result)
         ledger.mark_failed(engine, config.import_name, run_id, str(failure))
         run_log.update(
-            engine, log_id, status=run_log.QUALITY_FAILED, error_message=str(failure),
-            resolution_steps=failure.resolution, **counts,
+            engine,
+            log_id,
+            status=run_log.QUALITY_FAILED,
+            error_message=str(failure),
+            resolution_steps=failure.resolution,
+            **counts,
         )
         if raise_on_quality_failure:
             raise failure
@@ -245,7 +254,8 @@ def run_pipeline(engine: Engine, settings: Settings, pipeline_name: str, *, run_
     configs = dependency_order([c for c in configs if c.pipeline_name == pipeline_name])
     if not configs:
         raise ConfigurationError(
-            f"No active import belongs to pipeline '{pipeline_name}'; check the name with `elt imports`."
+            f"No active import belongs to pipeline '{pipeline_name}'; check the name with "
+            "`python3 launch.py elt imports`."
         )
     summary = RunSummary(run_id=run_id)
     errors: list[EltError] = []
@@ -315,9 +325,7 @@ def _refuse_empty_replace(config: PipelineConfig, result: StageResult) -> None:
 def _log_files(engine: Engine, log_id: int, result: StageResult) -> None:
     names = ", ".join(f.path.name for f in result.files)
     hashes = [f.content_hash for f in result.files]
-    run_log.update(
-        engine, log_id, file_name=names[:1024] or None, file_hash=hashes[0] if len(hashes) == 1 else None
-    )
+    run_log.update(engine, log_id, file_name=names[:1024] or None, file_hash=hashes[0] if len(hashes) == 1 else None)
 
 
 def _quality_failure(config: PipelineConfig, run_id: str, result: StageResult) -> DataQualityFailure:

@@ -98,7 +98,7 @@ def retry_failed(
         if not failed:
             raise ConfigurationError(
                 f"Import '{config.import_name}' has no failed files to retry; "
-                f"`elt run {config.import_name}` loads new files."
+                f"`python3 launch.py elt run {config.import_name}` loads new files."
             )
         paths = []
         for entry in failed.values():
@@ -126,7 +126,7 @@ def _named_failed_file(config: PipelineConfig, given: str | Path, failed: dict[s
     if identity.sha256 not in failed:
         raise ConfigurationError(
             f"{path.name} has not failed for import '{config.import_name}' (it is new, changed or already "
-            f"loaded); `elt run {config.import_name} --file {path}` loads a new file."
+            f"loaded); `python3 launch.py elt run {config.import_name} --file {path}` loads a new file."
         )
     return path
 
@@ -146,5 +146,9 @@ def _still_there(config: PipelineConfig, entry: ledger.FailedFile) -> tuple[Path
     except EltError as exc:  # locked or unreadable now: say so, retry the others
         return path, f"{path.name} cannot be read now ({exc}); retry it later."
     if current.sha256 != entry.content_hash:
-        return path, f"{path.name} changed since it failed; `elt run {config.import_name}` loads the new content."
+        return (
+            path,
+            f"{path.name} changed since it failed; "
+            f"`python3 launch.py elt run {config.import_name}` loads the new content.",
+        )
     return path, None

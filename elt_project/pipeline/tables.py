@@ -40,7 +40,7 @@ def reflect_table(bind: Engine | Connection, name: str, *, what: str) -> sa.Tabl
     if actual is None:
         raise ConfigurationError(
             f"The {what} '{name}' does not exist in the warehouse; create it "
-            "(`elt setup-sql PIPELINE` writes the DDL) or fix the name in the configuration."
+            "(`python3 launch.py elt setup-sql PIPELINE` writes the DDL) or fix the name in the configuration."
         )
     return sa.Table(actual, sa.MetaData(), schema=schema, autoload_with=bind)
 

@@ -16,7 +16,9 @@ from elt_project.settings import project_root
 
 ROOT = project_root()
 #: `elt word ...` in inline code; in f-strings the rest may be a placeholder such as {name}.
-INLINE = re.compile(r"`elt ([^`\n]*)`")
+INLINE = re.compile(r"`(?:python3 launch\.py )?elt ([^`\n]*)`")
+#: A person is told to run `elt ...` without the spelling that works unactivated (`python3 launch.py elt ...`).
+BARE = re.compile(r"(?<![`\w])`elt [^`\n]*`(?!`)|<code>elt ")
 FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 WORD = re.compile(r"[a-z][a-z0-9_-]*$")
 
@@ -25,7 +27,7 @@ def _sources() -> list[Path]:
     files = sorted((ROOT / "elt_project").rglob("*.py"))
     files += sorted((ROOT / "docs").glob("*.md"))
     files += [p for p in (ROOT / "README.md", ROOT / "launch.py") if p.is_file()]
-    return files
+    return files + sorted((ROOT / "elt_project").rglob("*.html"))
 
 
 def _quoted_commands(text: str) -> list[list[str]]:
@@ -33,7 +35,7 @@ def _quoted_commands(text: str) -> list[list[str]]:
     found = [match.group(1).split() for match in INLINE.finditer(text)]
     for block in FENCE.findall(text):
         for line in block.splitlines():
-            line = line.strip().removeprefix("$ ")
+            line = line.strip().removeprefix("$ ").removeprefix("python3 launch.py ")
             if line.startswith("elt "):
                 found.append(line.split("#", 1)[0].split()[1:])
     return [words for words in found if words]
@@ -72,3 +74,18 @@ def test_every_quoted_elt_command_exists():
             if unknown:
                 problems.append(f"{path.relative_to(ROOT)}: {unknown}")
     assert problems == []
+
+
+def test_messages_and_documents_spell_elt_commands_so_they_run_without_activating_the_venv():
+    """`elt` is in .venv only; `python3 launch.py elt ...` runs it from the project folder anywhere."""
+    bare = []
+    for path in _sources():
+        text = path.read_text(encoding="utf-8")
+        bare += [f"{path.relative_to(ROOT)}: {match.group(0)}" for match in BARE.finditer(text)]
+        for block in FENCE.findall(text):
+            bare += [
+                f"{path.relative_to(ROOT)}: {line.strip()}"
+                for line in block.splitlines()
+                if line.strip().startswith(("elt ", "$ elt "))
+            ]
+    assert bare == []

@@ -1,7 +1,7 @@
 """A throw-away copy of the project, as a user's folder after a first install.
 
 The copy gets its own ``.venv`` whose packages are this test environment's (a ``.pth``
-file adds them), plus the install stamp ``launch.py`` writes after a successful install:
+file adds them), its ``elt`` command, plus the install stamp ``launch.py`` writes after a successful install:
 the copy is in the state of a second start, where nothing needs installing.
 """
 
@@ -26,6 +26,9 @@ def copy_project(target: Path, *, with_venv: bool = True) -> Path:
         site_dir = next((target / ".venv").glob("lib/python*/site-packages"))
         shared = sysconfig.get_path("purelib")
         (site_dir / "_shared_test_env.pth").write_text(f"import site; site.addsitedir({shared!r})\n")
+        elt = target / ".venv" / "bin" / "elt"  # the console script pip would write for [project.scripts]
+        elt.write_text(f"#!{target / '.venv' / 'bin' / 'python'}\nfrom elt_project.cli import main\nmain()\n")
+        elt.chmod(0o755)
         stamp = "import sys, launch; launch.install_stamp().write_text(launch.install_digest('test'))"
         subprocess.run([sys.executable, "-c", stamp], cwd=target, check=True)
     return target

@@ -42,9 +42,9 @@ def _open(tmp_path, mode: str, services: str, display: str | None = ":99") -> tu
 @pytest.mark.parametrize(
     ("mode", "services", "expected"),
     [
-        ("user", "Dagster,Data Importer,Analytics Hub", "Data Importer at http://127.0.0.1:3001"),
-        ("dev", "Dagster,Data Importer,Analytics Hub", "Dagster at http://127.0.0.1:3000"),
-        ("user", "Dagster", "Dagster at http://127.0.0.1:3000"),
+        ("user", "Dagster webserver,Data Importer,Analytics Hub", "Data Importer at http://127.0.0.1:3001"),
+        ("dev", "Dagster webserver,Data Importer,Analytics Hub", "Dagster webserver at http://127.0.0.1:3000"),
+        ("user", "Dagster webserver", "Dagster webserver at http://127.0.0.1:3000"),
     ],
 )
 def test_the_data_importer_opens_and_dev_opens_dagster(tmp_path, mode, services, expected):
@@ -54,6 +54,6 @@ def test_the_data_importer_opens_and_dev_opens_dagster(tmp_path, mode, services,
 
 
 def test_a_bare_console_gets_the_address_instead_of_a_text_browser(tmp_path):
-    said, opened = _open(tmp_path, "user", "Dagster,Data Importer", display=None)
+    said, opened = _open(tmp_path, "user", "Dagster webserver,Data Importer", display=None)
     assert said == "no graphical session here; open http://127.0.0.1:3001 in a browser"
     assert opened == ""

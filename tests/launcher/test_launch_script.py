@@ -66,3 +66,62 @@ def test_too_old_a_python_gets_the_download_hint(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert out.startswith("[1/8] Checking for Python... Python ")
     assert "is too old" in out and "python.org/downloads" in out and "Add Python to PATH" in out
+
+
+def _launch(root, *args: str, **env: str) -> subprocess.CompletedProcess:
+    from tests.launcher.project_copy import copy_env
+
+    return subprocess.run(
+        [sys.executable, "launch.py", *args],
+        cwd=root,
+        env=copy_env(root, **env),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_launch_elt_runs_the_venv_elt_with_its_arguments_and_returns_its_exit_code(tmp_path):
+    """`python3 launch.py elt ...` works from the project folder with nothing activated or on PATH."""
+    from tests.launcher.project_copy import copy_project
+
+    root = copy_project(tmp_path / "app")
+    helped = _launch(root, "elt", "--help")
+    assert helped.returncode == 0, helped.stderr
+    assert "Usage: elt [OPTIONS] COMMAND [ARGS]" in helped.stdout
+    assert "stop" in helped.stdout and "[1/8]" not in helped.stdout  # the command alone, no start steps
+    wrong = _launch(root, "elt", "no-such-command")
+    assert wrong.returncode == 2
+    assert "No such command 'no-such-command'" in wrong.stderr
+
+
+def test_a_failing_install_shows_one_line_and_the_end_of_its_log(tmp_path):
+    """pip's and setuptools' output goes to logs/install.log; the console gets the step and, on failure, the tail.
+
+    The copy's pyproject changed (so the launcher installs) and pip may not use an
+    index (PIP_NO_INDEX): it cannot fetch even the build backend, so the install fails
+    for real and at once, without the network.
+    """
+    from tests.launcher.project_copy import copy_project
+
+    root = copy_project(tmp_path / "app")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace('"dagster==', '"elt-impossible-requirement==0.0.0",\n    "dagster==', 1)
+    )
+    run = _launch(root, "--no-update", PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    assert run.returncode == 1
+    lines = run.stdout.splitlines()
+    step = next(line for line in lines if line.startswith("[3/8] Installing packages..."))
+    assert step == (
+        "[3/8] Installing packages... installing (the first time takes a few minutes; details in logs/install.log)"
+        "... failed. The last lines of logs/install.log:"
+    )
+    log = (root / "logs" / "install.log").read_text()
+    tail = lines[lines.index(step) + 1 : -1]
+    assert tail and all(line.startswith("    ") for line in tail)
+    assert [line[4:] for line in tail] == log.splitlines()[-len(tail) :]
+    assert lines[-1].startswith("Installing the packages failed; read logs/install.log, fix the cause")
+    assert "$ " in log and "-m pip install -e .[test]" in log  # the full output is in the log
+    assert "[4/8]" not in run.stdout and run.stderr == ""

@@ -137,12 +137,13 @@ def test_the_console_shows_numbered_steps_and_service_states_only(launch):
         start=1,
     ):
         assert f"[{number}/8] {title}" in console, console
-    assert "Dagster: ready at http://127.0.0.1:" in console
-    assert "log: logs/dagster.log" in console
+    assert "Dagster webserver: ready at http://127.0.0.1:" in console
+    assert "Dagster daemon: ready (" in console
+    assert "log: logs/dagster_webserver.log" in console and "log: logs/dagster_daemon.log" in console
     assert "administrator 'admin' created with the password: " in console
     for noise in ("DEBUG", "SupersessionWarning", "dg dev", "will not be used"):
         assert noise not in console, f"{noise!r} reached the console"
-    assert (launch.root / "logs" / "dagster.log").stat().st_size > 0
+    assert (launch.root / "logs" / "dagster_webserver.log").stat().st_size > 0
 
 
 def test_dagster_answers_without_the_first_visit_dialog(launch):

@@ -1,4 +1,7 @@
-"""The service supervisor with real child processes: health, graceful stop, a dying child."""
+"""The service supervisor with real child processes: health, graceful stop, a child dying at start-up.
+
+Restarts of a child that dies later are in tests/reliability/.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ from elt_project.launcher.supervisor import (
     ServiceSpec,
     start_service,
     stop_service,
-    supervise,
     wait_until_healthy,
 )
 from tests.net import free_port
@@ -42,18 +44,6 @@ def test_a_service_that_exits_is_reported_unhealthy(tmp_path):
     service = start_service(spec)
     assert not wait_until_healthy(service, timeout_s=10)
     assert service.process.returncode == 3
-
-
-def test_supervise_stops_everything_when_one_service_dies(tmp_path):
-    healthy = start_service(_http_server(tmp_path))
-    short = start_service(
-        ServiceSpec(name="short", argv=[sys.executable, "-c", "import time; time.sleep(1)"], url="http://127.0.0.1:9")
-    )
-    assert wait_until_healthy(healthy, timeout_s=30)
-    started = time.monotonic()
-    assert supervise([healthy, short], poll_s=0.2) == 1
-    assert time.monotonic() - started < 20
-    assert healthy.process.poll() is not None
 
 
 def test_a_taken_port_is_reported_with_the_setting_that_moves_it(tmp_path):
@@ -133,7 +123,8 @@ def _running(pid: int) -> bool:
 SUPERVISOR = """
 import sys
 from pathlib import Path
-from elt_project.launcher.supervisor import ServiceSpec, StopRequest, start_service, supervise, wait_until_healthy
+from elt_project.launcher.keeper import keep_running
+from elt_project.launcher.supervisor import ServiceSpec, StopRequest, start_service, wait_until_healthy
 stop = StopRequest().__enter__()  # as `elt start` does: stop signals are caught before any child starts
 port = int(sys.argv[1])
 spec = ServiceSpec(name="files", argv=[sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
@@ -141,7 +132,7 @@ spec = ServiceSpec(name="files", argv=[sys.executable, "-m", "http.server", str(
 service = start_service(spec)
 assert wait_until_healthy(service, timeout_s=30)
 print(service.process.pid, flush=True)
-sys.exit(supervise([service], poll_s=0.2, out=sys.stdout, stop=stop))
+sys.exit(keep_running([service], poll_s=0.2, out=sys.stdout, stop=stop))
 """
 
 
@@ -166,3 +157,10 @@ def test_closing_the_window_or_a_stop_signal_stops_the_services(signame, tmp_pat
     assert not _running(child_pid)
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_a_service_killed_by_a_signal_is_named_with_the_signal(tmp_path):
+    from elt_project.launcher.supervisor import describe_exit
+
+    assert describe_exit(-9) == "killed by SIGKILL"
+    assert describe_exit(2) == "exit code 2"

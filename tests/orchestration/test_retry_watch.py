@@ -52,7 +52,7 @@ def test_a_file_requested_under_another_basis_is_retried_once():
     assert third.runs == [] and third.held == [failed_again]  # same basis: held back, no loop
     message = held_message(third, "sales")
     assert "Held back as failed: x.csv (The table is missing; create it.)" in message
-    assert "`elt retry sales`" in message
+    assert "`python3 launch.py elt retry sales`" in message
 
 
 def test_first_sight_is_noted_and_changed_busy_or_missing_files_are_left_alone():

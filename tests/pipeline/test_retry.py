@@ -33,7 +33,7 @@ def test_elt_retry_loads_failed_files_once_the_tables_exist(settings, engine, ad
 
     failed = _elt(settings, "run", "sales_daily")
     assert failed.exit_code == 1 and "'stg_sales' does not exist" in failed.stderr
-    assert "`elt setup-sql PIPELINE`" in failed.stderr
+    assert "`python3 launch.py elt setup-sql PIPELINE`" in failed.stderr
     assert _statuses(engine) == ["FAILED"]  # the file the run never reached is in the ledger
 
     still = _elt(settings, "retry", "sales_daily")
@@ -48,7 +48,7 @@ def test_elt_retry_loads_failed_files_once_the_tables_exist(settings, engine, ad
 
     nothing = _elt(settings, "retry", "sales_daily")
     assert nothing.exit_code == 1
-    assert "has no failed files to retry; `elt run sales_daily` loads new files" in nothing.stderr
+    assert "has no failed files to retry; `python3 launch.py elt run sales_daily` loads new files" in nothing.stderr
     assert query(engine, "SELECT COUNT(*) FROM dest_sales") == [(2,)]
 
 
@@ -76,9 +76,7 @@ def test_elt_retry_file_must_name_a_failed_file(settings, sales_tables, add_conf
     assert query(sales_tables, "SELECT COUNT(*) FROM dest_sales") == [(0,)]
 
 
-def test_a_run_whose_file_was_taken_over_rolls_back_instead_of_loading_twice(
-    settings, sales_tables, add_config, inbox
-):
+def test_a_run_whose_file_was_taken_over_rolls_back_instead_of_loading_twice(settings, sales_tables, add_config, inbox):
     """A retry takes the file over while the first run is inside its transform: one load, not two."""
     engine = sales_tables
     config = add_config(load_method="append")

@@ -152,7 +152,7 @@ def test_the_page_loads_and_says_so_when_dagster_is_down(client, clerk):
     body = post_json(client, "/runs", {"imports": ["sales_daily_csv", "inventory_snapshot"]}, page_token(client))
     problems = body.get_json()["problems"]
     assert body.status_code == 200 and [p["import_name"] for p in problems] == ["sales_daily_csv", "inventory_snapshot"]
-    assert all("elt start" in p["message"] for p in problems)
+    assert all("`python3 launch.py`" in p["message"] for p in problems)
     assert client.get("/api/runs").get_json()["problem"].startswith("Dagster is not answering")
 
 

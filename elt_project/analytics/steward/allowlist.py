@@ -19,7 +19,7 @@ from elt_project.pipeline.tables import reflect_table
 class NotEditable(ConfigurationError):
     """The table is not open for editing."""
 
-    resolution = "Ask an admin to allow the table with `elt steward allow TABLE`."
+    resolution = "Ask an admin to allow the table with `python3 launch.py elt steward allow TABLE`."
 
 
 #: The product's own tables; never open for the Data Steward.
@@ -77,6 +77,7 @@ def require_allowed(bind: Engine | Connection, table_name: str) -> sa.Table:
     """The editable table, or :class:`NotEditable` when admins have not opened it."""
     if not is_allowed(bind, table_name):
         raise NotEditable(
-            f"Table {table_name} is not open for editing; an admin can allow it with `elt steward allow`."
+            f"Table {table_name} is not open for editing; an admin can allow it with "
+            "`python3 launch.py elt steward allow`."
         )
     return editable_table(bind, table_name)

@@ -47,7 +47,7 @@ EDITOR_ROLE = "steward"
 class PermissionRefused(EltError):
     """The person may not edit tables."""
 
-    resolution = "Ask an admin to give you the steward role (`elt user role NAME steward`)."
+    resolution = "Ask an admin to give you the steward role (`python3 launch.py elt user role NAME steward`)."
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ def render() -> None:
         for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
             column.metric(kpi.label, kpi.value)
     else:
-        st.info("No sales data yet: install the demo with `elt demo` or load a pipeline.")
+        st.info("No sales data yet: install the demo with `python3 launch.py elt demo` or load a pipeline.")
     from elt_project.analytics import hub_config, llm_refine, story
 
     llm = llm_refine.refinement_model(engine, session.hub_settings(), sees_data=True)
