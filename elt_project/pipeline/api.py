@@ -62,6 +62,7 @@ from elt_project.ingest.paths import list_matching_files, resolve_source_file
 from elt_project.pipeline import archive, ledger, quality, remote, retention, run_log, transform
 from elt_project.pipeline import reload as reload_mod
 from elt_project.pipeline import staging as staging_mod
+from elt_project.pipeline.crashpoints import crash_point
 from elt_project.pipeline.enrichment import load_enricher
 from elt_project.pipeline.results import FileOutcome, RunSummary, StageResult, TransformResult
 from elt_project.pipeline.staging import lineage_columns
@@ -123,12 +124,18 @@ def stage_import(
             staged_hashes.append(identity.sha256)
             try:
                 load = staging_mod.load_file(
-                    engine, staging, fetch.load_config(identity) if fetch else config, path,
-                    enricher=enricher, run_id=run_id, content_hash=identity.sha256,
+                    engine,
+                    staging,
+                    fetch.load_config(identity) if fetch else config,
+                    path,
+                    enricher=enricher,
+                    run_id=run_id,
+                    content_hash=identity.sha256,
                 )
             except Exception as exc:
                 result.files.append(FileOutcome(path, identity.sha256, identity.size, "failed", message=str(exc)))
                 raise
+            crash_point("after_staging_write")
             if load.narrowing:
                 ledger.note_narrowing(engine, config.import_name, identity.sha256, run_id, load.narrowing)
             result.files.append(FileOutcome(path, identity.sha256, identity.size, "staged", load.rows_read))
@@ -148,6 +155,7 @@ def stage_import(
             engine, config, staging, run_id, quality.load_rules(engine, config)
         )
         result.timings["quality"] = time.perf_counter() - checked
+        crash_point("after_quality")
     except Exception as exc:
         error = exc if isinstance(exc, EltError) else _translate(config, exc)
         if staged_hashes:
@@ -169,8 +177,12 @@ def stage_import(
         failure = _quality_failure(config, run_id, result)
         ledger.mark_failed(engine, config.import_name, run_id, str(failure))
         run_log.update(
-            engine, log_id, status=run_log.QUALITY_FAILED, error_message=str(failure),
-            resolution_steps=failure.resolution, **counts,
+            engine,
+            log_id,
+            status=run_log.QUALITY_FAILED,
+            error_message=str(failure),
+            resolution_steps=failure.resolution,
+            **counts,
         )
         if raise_on_quality_failure:
             raise failure
@@ -200,6 +212,7 @@ def transform_group(
             if log_id is not None:
                 run_log.fail(engine, log_id, exc)
         raise
+    crash_point("after_commit")
     by_name = {c.import_name: c for c in configs}
     for name in result.imports:
         config = by_name[name]
@@ -315,9 +328,7 @@ def _refuse_empty_replace(config: PipelineConfig, result: StageResult) -> None:
 def _log_files(engine: Engine, log_id: int, result: StageResult) -> None:
     names = ", ".join(f.path.name for f in result.files)
     hashes = [f.content_hash for f in result.files]
-    run_log.update(
-        engine, log_id, file_name=names[:1024] or None, file_hash=hashes[0] if len(hashes) == 1 else None
-    )
+    run_log.update(engine, log_id, file_name=names[:1024] or None, file_hash=hashes[0] if len(hashes) == 1 else None)
 
 
 def _quality_failure(config: PipelineConfig, run_id: str, result: StageResult) -> DataQualityFailure:
