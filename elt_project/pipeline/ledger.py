@@ -183,6 +183,12 @@ def loaded_hashes(engine: Engine, import_name: str) -> set[str]:
         return {row[0] for row in rows}
 
 
+def known_hashes(engine: Engine, import_name: str) -> set[str]:
+    """Every content hash the ledger has a row for in this import, whatever its status."""
+    with engine.connect() as conn:
+        return set(conn.scalars(sa.select(ledger.c.content_hash).where(ledger.c.import_name == import_name)))
+
+
 def loaded_files(conn: Connection, run_id: str, import_name: str) -> list[str]:
     """Paths of the files this run LOADED for an import (for archiving)."""
     rows = conn.execute(
@@ -235,6 +241,8 @@ def failed_files(bind: Engine | Connection, import_name: str) -> list[FailedFile
     else:
         rows = bind.execute(query).all()
     return [FailedFile(*row) for row in rows]
+
+
 def reloading_files(conn: Connection, run_id: str, import_name: str) -> dict[str, int | None]:
     """Content hash -> rows its earlier load put in, for the files this run reloads."""
     rows = conn.execute(
@@ -253,8 +261,9 @@ def note_narrowing(engine: Engine, import_name: str, content_hash: str, run_id: 
     with engine.begin() as conn:
         conn.execute(
             sa.update(ledger)
-            .where(ledger.c.import_name == import_name, ledger.c.content_hash == content_hash,
-                   ledger.c.run_id == run_id)
+            .where(
+                ledger.c.import_name == import_name, ledger.c.content_hash == content_hash, ledger.c.run_id == run_id
+            )
             .values(error_message=(NARROWING_NOTE + message)[:4000], updated_at=utcnow())
         )
 
@@ -271,4 +280,4 @@ def narrowing_notes(conn: Connection, run_id: str, import_names: list[str]) -> l
             ledger.c.error_message.like(NARROWING_NOTE + "%"),
         )
     )
-    return [row[0][len(NARROWING_NOTE):] for row in rows]
+    return [row[0][len(NARROWING_NOTE) :] for row in rows]
