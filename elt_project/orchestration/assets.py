@@ -14,18 +14,31 @@ from pydantic import Field
 
 from elt_project.config.models import REMOTE_SOURCE_FUNCTIONS, PipelineConfig, QualityRule, slugify
 from elt_project.config.ordering import dependency_order
-from elt_project.errors import ConfigurationError
+from elt_project.errors import ConfigurationError, TransientError
 from elt_project.orchestration.resources import WarehouseResource
 
 PREVIEW_ROWS = 5
+#: A step failing with TransientError is retried this many times, after 10 s, 20 s, 40 s.
+TRANSIENT_RETRIES = 3
+TRANSIENT_FIRST_WAIT_S = 10
+
+
+def retry_transient(context: dg.AssetExecutionContext, exc: TransientError) -> dg.RetryRequested:
+    """Dagster's step retry for a transient failure, with exponential back-off and a bound.
+
+    Only :class:`TransientError` is retried, so a ``RetryRequested`` raised here rather
+    than a blanket ``RetryPolicy`` on the asset: a missing table or a bad file fails at
+    once instead of three more times. After the last attempt the step fails with ``exc``.
+    """
+    wait = TRANSIENT_FIRST_WAIT_S * 2**context.retry_number
+    context.log.warning(f"{exc} Retrying in {wait} s (attempt {context.retry_number + 1} of {TRANSIENT_RETRIES}).")
+    return dg.RetryRequested(max_retries=TRANSIENT_RETRIES, seconds_to_wait=wait)
 
 
 class StagingRunConfig(dg.Config):
     """Run config of an extract-and-load asset; sensors fill it, a manual run may leave it empty."""
 
-    files: list[str] = Field(
-        default=[], description="Paths of the files to load; empty loads every new matching file."
-    )
+    files: list[str] = Field(default=[], description="Paths of the files to load; empty loads every new matching file.")
     trigger: str = Field(default="manual", description="Who started the run: manual, sensor, retry or runner.")
     reload: bool = Field(
         default=False,
@@ -111,9 +124,7 @@ def build_staging_assets(
     """
     by_key = {dg.AssetKey(staging_asset_name(c)): c for c in configs}
     specs = [_staging_spec(c, upstream.get(c.import_name, [])) for c in configs]
-    check_specs = [
-        _check_spec(key, rule) for key, c in by_key.items() for rule in rules.get(c.import_name, [])
-    ]
+    check_specs = [_check_spec(key, rule) for key, c in by_key.items() for rule in rules.get(c.import_name, [])]
     order = dependency_order(configs)
 
     @dg.multi_asset(
@@ -138,9 +149,7 @@ def build_staging_assets(
                 "select one staging asset or leave 'files' empty."
             )
         for import_config in selected:
-            yield from _stage_one(
-                context, warehouse, import_config, rules.get(import_config.import_name, []), config
-            )
+            yield from _stage_one(context, warehouse, import_config, rules.get(import_config.import_name, []), config)
 
     return _stage
 
@@ -155,21 +164,23 @@ def _stage_one(
     from elt_project.pipeline.api import stage_import
 
     key = dg.AssetKey(staging_asset_name(import_config))
-    result = stage_import(
-        warehouse.engine(),
-        warehouse.settings(),
-        import_config,
-        list(config.files) or None,
-        run_id=context.run.run_id,
-        trigger=config.trigger,
-        raise_on_quality_failure=False,
-        reload=config.reload,
-    )
+    try:
+        result = stage_import(
+            warehouse.engine(),
+            warehouse.settings(),
+            import_config,
+            list(config.files) or None,
+            run_id=context.run.run_id,
+            trigger=config.trigger,
+            raise_on_quality_failure=False,
+            reload=config.reload,
+        )
+    except TransientError as exc:
+        raise retry_transient(context, exc) from exc
     for outcome in result.quality:
         level = context.log.warning if not outcome.passed else context.log.info
         level(
-            f"{import_config.import_name}: rule {outcome.rule_name}: "
-            f"{'passed' if outcome.passed else outcome.message}"
+            f"{import_config.import_name}: rule {outcome.rule_name}: {'passed' if outcome.passed else outcome.message}"
         )
     yield dg.MaterializeResult(asset_key=key, metadata=staging_metadata(result))
     severities = {check_name(rule): rule.severity for rule in rules}
@@ -184,9 +195,7 @@ def _stage_one(
             asset_key=key,
             check_name=name,
             passed=outcome.passed,
-            severity=dg.AssetCheckSeverity.ERROR
-            if severities[name] == "FAIL"
-            else dg.AssetCheckSeverity.WARN,
+            severity=dg.AssetCheckSeverity.ERROR if severities[name] == "FAIL" else dg.AssetCheckSeverity.WARN,
             metadata={
                 "failing_rows": dg.MetadataValue.int(outcome.failing_rows),
                 "samples": dg.MetadataValue.json(list(outcome.samples)[:10]),
@@ -296,18 +305,24 @@ def build_transform_asset(pipeline_name: str, configs: list[PipelineConfig]) -> 
         deps=staging_keys,
         pool=transform_pool(configs),
         kinds={"sql"},
-        description=(
-            f"Moves this run's staged rows of group '{pipeline_name}' into {', '.join(destinations)}."
-        ),
+        description=(f"Moves this run's staged rows of group '{pipeline_name}' into {', '.join(destinations)}."),
         metadata={"destination_tables": ", ".join(destinations)},
     )
     def _transform(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         from elt_project.pipeline.api import transform_group
 
         trigger = context.run.tags.get("trigger", "manual")
-        result = transform_group(
-            warehouse.engine(), warehouse.settings(), configs, run_id=context.run.run_id, trigger=trigger
-        )
+        try:
+            result = transform_group(
+                warehouse.engine(),
+                warehouse.settings(),
+                configs,
+                run_id=context.run.run_id,
+                trigger=trigger,
+                will_retry=context.retry_number < TRANSIENT_RETRIES,
+            )
+        except TransientError as exc:
+            raise retry_transient(context, exc) from exc
         loaded = sum(result.rows_loaded.values())
         return dg.MaterializeResult(
             metadata={
