@@ -2,7 +2,8 @@
 
 A crash test sets ``ELT_CRASH_AT=<point>`` (every time the point is reached) or
 ``ELT_CRASH_AT=<point>@<file>`` (once: the process kills itself only if it can delete
-``<file>``, so the retry that follows runs through) in the environment of a real
+``<file>``, so the retry that follows runs through; a folder there allows one crash per
+file in it) in the environment of a real
 ``elt run`` or Dagster run worker. At the point the process SIGKILLs itself: no
 ``finally``, no rollback handler, no run-log update runs, exactly as when the OS
 kills a worker. Unset (always, in production) a point costs one dictionary lookup.
@@ -36,7 +37,10 @@ def crash_point(name: str) -> None:
         return
     if once_file:
         try:
-            os.remove(once_file)
-        except FileNotFoundError:
-            return  # already crashed once here
+            if os.path.isdir(once_file):  # one crash per file in the folder
+                os.remove(os.path.join(once_file, min(os.listdir(once_file))))
+            else:
+                os.remove(once_file)
+        except (FileNotFoundError, ValueError):
+            return  # crashed as often as asked already
     os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
