@@ -35,7 +35,7 @@ def worker_pid(instance: dg.DagsterInstance, run_id: str) -> tuple[int, float] |
         event = entry.dagster_event
         metadata = getattr(getattr(event, "event_specific_data", None), "metadata", None) or {}
         pid = metadata.get("pid")
-        if pid is not None and "Started process for run" in (entry.user_message or ""):
+        if pid is not None and "Started process for run" in (entry.message or ""):
             found = (int(pid.value), entry.timestamp)
     return found
 
