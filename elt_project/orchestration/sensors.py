@@ -25,13 +25,13 @@ from elt_project.orchestration.file_watch import PENDING, WatchCursor, plan_tick
 from elt_project.orchestration.recovery import recover
 from elt_project.orchestration.resources import WarehouseResource
 from elt_project.orchestration.retry_watch import RetryPlan, held_message, plan_retries
-from elt_project.pipeline.ledger import FAILED, LOADED, RELOADING, failed_files
+from elt_project.pipeline.ledger import FAILED, LOADED, REFUSED, RELOADING, failed_files
 from elt_project.pipeline.retry import retry_basis
 from elt_project.settings import Settings
 
 LEDGER_CHUNK = 500
 #: Ledger states whose content a tick does not request as new.
-SETTLED = (LOADED, RELOADING, FAILED)
+SETTLED = (LOADED, RELOADING, FAILED, REFUSED)
 
 
 def sensor_name(config: PipelineConfig) -> str:

@@ -58,7 +58,7 @@ from elt_project.errors import (
 )
 from elt_project.ingest.identity import file_identity
 from elt_project.ingest.paths import list_matching_files, resolve_source_file
-from elt_project.pipeline import archive, failures, ledger, quality, remote, retention, run_log, transform
+from elt_project.pipeline import archive, failures, growth, ledger, quality, remote, retention, run_log, transform
 from elt_project.pipeline import reload as reload_mod
 from elt_project.pipeline import staging as staging_mod
 from elt_project.pipeline.crashpoints import crash_point
@@ -115,8 +115,14 @@ def stage_import(
         else:
             identities = _source_files(engine, config, files)
         enricher = load_enricher(engine, staging, config.staging_table)
+        refused: list[str] = []
         for identity in identities:
             path = identity.path
+            if fetch is None and not reload and (reason := growth.grown_reason(engine, config, identity)):
+                ledger.record_refused(engine, config.import_name, identity, run_id, reason)
+                result.files.append(FileOutcome(path, identity.sha256, identity.size, "refused", message=reason))
+                refused.append(reason)
+                continue
             if ledger.claim(engine, config.import_name, identity, run_id, reload=reload) == "duplicate":
                 result.files.append(FileOutcome(path, identity.sha256, identity.size, "duplicate"))
                 continue
@@ -143,6 +149,10 @@ def stage_import(
             result.preview = result.preview or load.preview
         result.timings["load"] = time.perf_counter() - started
         _log_files(engine, log_id, result)
+        if refused:
+            if not result.staged_files:
+                raise SourceFileError(refused[0])
+            run_log.update(engine, log_id, error_message=" ".join(refused)[:4000])
         _refuse_empty_replace(config, result)
         if not result.staged_files:
             status = run_log.SKIPPED_DUPLICATE if result.files else run_log.NO_NEW_FILES
