@@ -115,7 +115,7 @@ def recover(
             f"open run log(s) of {len(released.runs)} lost run(s)."
         )
     engine_recovery.finish_committed_runs(engine, config)
-    _settle_inflight(instance, engine, config, op_name, cursor, listing, now, bound)
+    _settle_inflight(instance, engine, config, op_name, cursor, listing, now, bound, busy)
     lost = engine_recovery.lost_files(engine, config.import_name)
     cursor.recovered = {h: n for h, n in cursor.recovered.items() if h in {f.content_hash for f in lost}}
     due = []
@@ -141,9 +141,12 @@ def _classify(plan: RecoveryPlan, lost: list[ledger.FailedFile], cursor: WatchCu
         (plan.exhausted if spent else plan.handling).add(digest)
 
 
-def _settle_inflight(instance, engine, config, op_name, cursor, listing, now, bound) -> None:
-    """Requested content the ledger has by now leaves ``inflight``; content nobody claimed is recorded lost."""
-    expired = {h: v for h, v in cursor.inflight.items() if now - float(v[1]) >= bound}
+def _settle_inflight(instance, engine, config, op_name, cursor, listing, now, bound, busy) -> None:
+    """Requested content the ledger has by now leaves ``inflight``; content nobody claimed is recorded lost.
+
+    Content requested in this very tick (``busy``) has no run yet: Dagster makes it after the tick.
+    """
+    expired = {h: v for h, v in cursor.inflight.items() if h not in busy and now - float(v[1]) >= bound}
     if not expired:
         return
     with engine.connect() as conn:
