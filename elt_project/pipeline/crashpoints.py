@@ -4,7 +4,8 @@ A crash test sets ``ELT_CRASH_AT=<point>`` (every time the point is reached) or
 ``ELT_CRASH_AT=<point>@<file>`` (once: the process kills itself only if it can delete
 ``<file>``, so the retry that follows runs through; a folder there allows one crash per
 file in it) in the environment of a real
-``elt run`` or Dagster run worker. At the point the process SIGKILLs itself: no
+``elt run`` or Dagster run worker. ``hang:<point>…`` makes the process stop there (sleep)
+instead, for a test that kills it, and whatever started it, from outside. At the point the process SIGKILLs itself: no
 ``finally``, no rollback handler, no run-log update runs, exactly as when the OS
 kills a worker. Unset (always, in production) a point costs one dictionary lookup.
 
@@ -22,8 +23,11 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 ENV_VAR = "ELT_CRASH_AT"
+#: How long a ``hang:`` point waits for the test to kill the process.
+HANG_S = 600
 POINTS = ("after_parse", "after_staging_write", "after_quality", "mid_transform", "before_commit", "after_commit")
 
 
@@ -33,7 +37,8 @@ def crash_point(name: str) -> None:
     if not wanted:
         return
     point, _, once_file = wanted.partition("@")
-    if point != name:
+    hang = point.startswith("hang:")
+    if point.removeprefix("hang:") != name:
         return
     if once_file:
         try:
@@ -43,4 +48,7 @@ def crash_point(name: str) -> None:
                 os.remove(once_file)
         except (FileNotFoundError, ValueError):
             return  # crashed as often as asked already
+    if hang:
+        time.sleep(HANG_S)
+        return
     os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))

@@ -44,7 +44,8 @@ def dagster_home(root: Path) -> Path:
     return home
 
 
-def start_dagster(settings, home: Path, tokens: Path, log_path: Path) -> subprocess.Popen:
+def start_dagster(settings, home: Path, crash_at: str, log_path: Path, port: int | None = None) -> subprocess.Popen:
+    """`dagster dev` on the test warehouse, with short sensor and recovery bounds and ``crash_at`` armed."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DB_", "DATABASE_URL", "DAGSTER_"))}
     env.update(
         {
@@ -56,10 +57,10 @@ def start_dagster(settings, home: Path, tokens: Path, log_path: Path) -> subproc
             "SENSOR_INTERVAL_SECONDS": "1",
             "FILE_MIN_AGE_SECONDS": "1",
             "RECOVERY_AFTER_SECONDS": "3",
-            ENV_VAR: f"after_staging_write@{tokens}",
+            ENV_VAR: crash_at,
         }
     )
-    port = free_port()
+    port = port or free_port()
     command = [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)]
     return subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT, start_new_session=True
@@ -75,63 +76,67 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
 
 
-@pytest.mark.slow
-def test_killed_run_workers_are_failed_by_monitoring_and_their_files_load_once(engine, settings, tmp_path, monkeypatch):
-    inbox = tmp_path / "inbox"
+def setup_import(engine, inbox: Path, files: int) -> set[int]:
+    """One append import over ``inbox`` holding ``files`` files of 3 rows; returns the order ids expected."""
     execute(engine, STAGING_DDL, DEST_DDL)
     add_config(engine, monitored_directory=str(inbox), staging_table="stg_sales", destination_table="dest_sales")
-    for n in range(FILES):
+    for n in range(files):
         write_csv(inbox / f"sales_{n}.csv", [[n * 10 + i, f"c{n}", str(i), "A"] for i in range(3)])
+    return {n * 10 + i for n in range(files) for i in range(3)}
+
+
+def outcome(engine, expected: set[int], files: int) -> tuple[int, int, int]:
+    """(lost, duplicated, stuck) rows and files as the warehouse says."""
+    rows = query(engine, "SELECT order_id, COUNT(*) FROM dest_sales GROUP BY order_id")
+    lost = len(expected - {r[0] for r in rows})
+    duplicated = sum(count - 1 for _, count in rows)
+    stuck = query(engine, "SELECT COUNT(*) FROM elt_file_ledger WHERE status <> 'LOADED'")[0][0]
+    stuck += files - query(engine, "SELECT COUNT(*) FROM elt_file_ledger")[0][0]
+    stuck += query(engine, "SELECT COUNT(*) FROM etl_pipeline_run_logs WHERE status IN ('STARTED', 'STAGED')")[0][0]
+    return lost, duplicated, stuck
+
+
+def wait_until_loaded(engine, files: int, process, log_path: Path, timeout_s: float) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        if query(engine, "SELECT COUNT(*) FROM elt_file_ledger WHERE status = 'LOADED'")[0][0] == files:
+            break
+        assert process.poll() is None, log_path.read_text()[-3000:]
+        time.sleep(1)
+    return time.monotonic() - started
+
+
+@pytest.mark.slow
+def test_killed_run_workers_are_failed_by_monitoring_and_their_files_load_once(engine, settings, tmp_path, monkeypatch):
+    expected = setup_import(engine, tmp_path / "inbox", FILES)
     tokens = tmp_path / "kills"
     tokens.mkdir()
     for k in range(KILLS):
         (tokens / f"kill_{k}").touch()
     home = dagster_home(tmp_path)
     log_path = tmp_path / "dagster.log"
-    process = start_dagster(settings, home, tokens, log_path)
-    started = time.monotonic()
+    process = start_dagster(settings, home, f"after_staging_write@{tokens}", log_path)
     try:
-        deadline = started + RECOVERY_TIMEOUT_S
-        while time.monotonic() < deadline:
-            loaded = query(engine, "SELECT COUNT(*) FROM elt_file_ledger WHERE status = 'LOADED'")[0][0]
-            if loaded == FILES:
-                break
-            assert process.poll() is None, log_path.read_text()[-3000:]
-            time.sleep(2)
-        took = time.monotonic() - started
+        took = wait_until_loaded(engine, FILES, process, log_path, RECOVERY_TIMEOUT_S)
     finally:
         stop(process)
 
     kills = KILLS - len(os.listdir(tokens))
-    rows = query(engine, "SELECT order_id, COUNT(*) FROM dest_sales GROUP BY order_id")
-    expected = {n * 10 + i for n in range(FILES) for i in range(3)}
-    lost = len(expected - {r[0] for r in rows})
-    duplicated = sum(count - 1 for _, count in rows)
-    stuck_files = query(engine, "SELECT COUNT(*) FROM elt_file_ledger WHERE status <> 'LOADED'")[0][0]
-    stuck_files += FILES - query(engine, "SELECT COUNT(*) FROM elt_file_ledger")[0][0]
-    open_logs = query(engine, "SELECT COUNT(*) FROM etl_pipeline_run_logs WHERE status IN ('STARTED', 'STAGED')")
+    lost, duplicated, stuck = outcome(engine, expected, FILES)
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     with dg.DagsterInstance.get() as instance:
         runs = instance.get_runs()
         unfinished = [r.run_id for r in runs if not r.is_finished]
         failed = [r for r in runs if r.status == dg.DagsterRunStatus.FAILURE]
-        # The code server that started a worker notices its death (SIGKILL) and fails the run; where that
-        # server is gone too, run monitoring does (MonitoredRunLauncher, tested in test_run_recovery_monitor).
-        noticed = [
-            r
-            for r in failed
-            if any(
-                "SIGKILL" in (e.message or "") or "run worker (pid" in (e.message or "")
-                for e in instance.all_logs(r.run_id)
-            )
-        ]
+        # The code server that started a worker sees it die (SIGKILL) and fails the run; with that server
+        # gone too, run monitoring does (test_run_recovery_orphan.py).
+        noticed = [r for r in failed if any("SIGKILL" in (e.message or "") for e in instance.all_logs(r.run_id))]
     print(
         f"\n[run recovery] {engine.dialect.name}: files {FILES}, kills {kills}, lost {lost}, duplicated {duplicated}, "
-        f"stuck {stuck_files + len(unfinished)}, runs {len(runs)} ({len(failed)} failed, {len(noticed)} for a kill), "
-        f"all loaded after {took:.0f} s"
+        f"stuck {stuck + len(unfinished)}, runs {len(runs)} ({len(failed)} failed, {len(noticed)} for a kill), "
+        f"all loaded {took:.0f} s after start"
     )
     assert kills == KILLS, "the crash point did not fire: " + log_path.read_text()[-2000:]
-    assert (lost, duplicated, stuck_files, unfinished) == (0, 0, 0, []), log_path.read_text()[-3000:]
+    assert (lost, duplicated, stuck, unfinished) == (0, 0, 0, []), log_path.read_text()[-3000:]
     assert len(noticed) == KILLS
-    assert open_logs == [(0,)]
     assert query(engine, "SELECT COUNT(*) FROM stg_sales") == [(0,)]
