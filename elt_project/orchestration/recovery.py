@@ -117,7 +117,10 @@ def recover(
     engine_recovery.finish_committed_runs(engine, config)
     _settle_inflight(instance, engine, config, op_name, cursor, listing, now, bound, busy)
     lost = engine_recovery.lost_files(engine, config.import_name)
-    cursor.recovered = {h: n for h, n in cursor.recovered.items() if h in {f.content_hash for f in lost}}
+    # Counts go only once the file is loaded (or gone from the ledger): a retry that is STAGED right
+    # now and dies as well must find its count still there, or the attempts would never run out.
+    done = _loaded_or_unknown(engine, config.import_name, set(cursor.recovered))
+    cursor.recovered = {h: n for h, n in cursor.recovered.items() if h not in done}
     due = []
     for entry in lost:
         digest, name = entry.content_hash, file_name(entry)
@@ -139,6 +142,20 @@ def _classify(plan: RecoveryPlan, lost: list[ledger.FailedFile], cursor: WatchCu
         digest = entry.content_hash
         spent = cursor.recovered.get(digest, 0) >= settings.recovery_max_attempts and digest not in cursor.inflight
         (plan.exhausted if spent else plan.handling).add(digest)
+
+
+def _loaded_or_unknown(engine: sa.engine.Engine, import_name: str, hashes: set[str]) -> set[str]:
+    """The subset of ``hashes`` that is LOADED, or has no ledger row, for the import."""
+    if not hashes:
+        return set()
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(ledger_table.c.content_hash, ledger_table.c.status).where(
+                ledger_table.c.import_name == import_name, ledger_table.c.content_hash.in_(sorted(hashes))
+            )
+        ).all()
+    pending = {h for h, status in rows if status not in (ledger.LOADED, ledger.RELOADING)}
+    return hashes - pending
 
 
 def _settle_inflight(instance, engine, config, op_name, cursor, listing, now, bound, busy) -> None:

@@ -113,6 +113,8 @@ def test_files_staged_by_a_dead_run_are_released_and_loaded_once_then_attempts_r
     # The retry dies as well, after staging: with one attempt allowed, the file is now held for `elt retry`.
     second = dead_run(instance, [folder / "sales_1.csv"])
     stage_import(engine, settings, config, [folder / "sales_1.csv"], run_id=second.run_id)
+    runs, cursor, skip = tick(defs, SENSOR, instance, cursor)  # the retry is STAGED and alive: nothing to do
+    assert runs == []
     instance.report_run_failed(second)
     runs, cursor, skip = tick(defs, SENSOR, instance, cursor)
     assert runs == []
