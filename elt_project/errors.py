@@ -59,3 +59,9 @@ class TransientError(EltError):
     """A failure that may go away on retry (locked database, file still being copied)."""
 
     resolution = "Run the import again in a minute."
+
+
+class InternalError(EltError):
+    """Something the project did not expect: a bug to report, not something a user can fix."""
+
+    resolution = "Report this with the run's log (Dagster run page, or the console of `elt`)."

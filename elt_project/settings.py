@@ -83,6 +83,14 @@ class Settings(BaseModel):
     file_min_age_seconds: int = Field(default=10, description="A file must be unchanged this long.")
     batch_window_seconds: int = Field(default=120, description="Replace-load files batched together.")
     sensors_running_by_default: bool = Field(default=True, description="Sensors start running.")
+    recovery_after_seconds: int = Field(
+        default=300,
+        ge=0,
+        description="A file whose run died (or never claimed it) is requested again after this long.",
+    )
+    recovery_max_attempts: int = Field(
+        default=3, ge=0, description="Automatic re-requests of one file after lost runs; then `elt retry`."
+    )
     runner_auth: Literal["accounts", "desktop"] = Field(
         default="accounts",
         description="Who uses the Data Importer page: elt_users accounts, or (desktop, loopback only) "
@@ -232,6 +240,8 @@ _ENV_NAMES = {
     "FILE_MIN_AGE_SECONDS": "file_min_age_seconds",
     "BATCH_WINDOW_SECONDS": "batch_window_seconds",
     "SENSORS_RUNNING_BY_DEFAULT": "sensors_running_by_default",
+    "RECOVERY_AFTER_SECONDS": "recovery_after_seconds",
+    "RECOVERY_MAX_ATTEMPTS": "recovery_max_attempts",
     "RUNNER_AUTH": "runner_auth",
     "RUNNER_SECRET_KEY": "runner_secret_key",
     "RUNNER_SECRET_KEY_FILE": "runner_secret_key_file",

@@ -36,6 +36,8 @@ def retry_command(import_name: str, files: tuple[str, ...]) -> None:
     config = get_pipeline_config(engine, import_name)
     started = time.perf_counter()
     outcome = retry_failed(engine, settings, config, [str(Path(f).expanduser().absolute()) for f in files] or None)
+    if outcome.released:
+        click.echo(f"Released {outcome.released} file(s) a dead run had left staged.")
     click.echo(f"Retrying {', '.join(outcome.retried)}")
     for note in outcome.left:
         click.secho(f"Not retried: {note}", fg="yellow", err=True)

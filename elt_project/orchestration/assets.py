@@ -14,10 +14,25 @@ from pydantic import Field
 
 from elt_project.config.models import REMOTE_SOURCE_FUNCTIONS, PipelineConfig, QualityRule, slugify
 from elt_project.config.ordering import dependency_order
-from elt_project.errors import ConfigurationError
+from elt_project.errors import ConfigurationError, TransientError
 from elt_project.orchestration.resources import WarehouseResource
 
 PREVIEW_ROWS = 5
+#: A step failing with TransientError is retried this many times, after 10 s, 20 s, 40 s.
+TRANSIENT_RETRIES = 3
+TRANSIENT_FIRST_WAIT_S = 10
+
+
+def retry_transient(context: dg.AssetExecutionContext, exc: TransientError) -> dg.RetryRequested:
+    """Dagster's step retry for a transient failure, with exponential back-off and a bound.
+
+    Only :class:`TransientError` is retried, so a ``RetryRequested`` raised here rather
+    than a blanket ``RetryPolicy`` on the asset: a missing table or a bad file fails at
+    once instead of three more times. After the last attempt the step fails with ``exc``.
+    """
+    wait = TRANSIENT_FIRST_WAIT_S * 2**context.retry_number
+    context.log.warning(f"{exc} Retrying in {wait} s (attempt {context.retry_number + 1} of {TRANSIENT_RETRIES}).")
+    return dg.RetryRequested(max_retries=TRANSIENT_RETRIES, seconds_to_wait=wait)
 
 
 class StagingRunConfig(dg.Config):
@@ -149,16 +164,19 @@ def _stage_one(
     from elt_project.pipeline.api import stage_import
 
     key = dg.AssetKey(staging_asset_name(import_config))
-    result = stage_import(
-        warehouse.engine(),
-        warehouse.settings(),
-        import_config,
-        list(config.files) or None,
-        run_id=context.run.run_id,
-        trigger=config.trigger,
-        raise_on_quality_failure=False,
-        reload=config.reload,
-    )
+    try:
+        result = stage_import(
+            warehouse.engine(),
+            warehouse.settings(),
+            import_config,
+            list(config.files) or None,
+            run_id=context.run.run_id,
+            trigger=config.trigger,
+            raise_on_quality_failure=False,
+            reload=config.reload,
+        )
+    except TransientError as exc:
+        raise retry_transient(context, exc) from exc
     for outcome in result.quality:
         level = context.log.warning if not outcome.passed else context.log.info
         level(
@@ -294,9 +312,17 @@ def build_transform_asset(pipeline_name: str, configs: list[PipelineConfig]) -> 
         from elt_project.pipeline.api import transform_group
 
         trigger = context.run.tags.get("trigger", "manual")
-        result = transform_group(
-            warehouse.engine(), warehouse.settings(), configs, run_id=context.run.run_id, trigger=trigger
-        )
+        try:
+            result = transform_group(
+                warehouse.engine(),
+                warehouse.settings(),
+                configs,
+                run_id=context.run.run_id,
+                trigger=trigger,
+                will_retry=context.retry_number < TRANSIENT_RETRIES,
+            )
+        except TransientError as exc:
+            raise retry_transient(context, exc) from exc
         loaded = sum(result.rows_loaded.values())
         return dg.MaterializeResult(
             metadata={

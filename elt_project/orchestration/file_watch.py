@@ -69,13 +69,18 @@ class WatchCursor:
     tried: dict[str, list] = field(default_factory=dict)
     #: [time, retry basis] whenever the basis was seen to change (both: see ``retry_watch``)
     bases: list[list] = field(default_factory=list)
+    #: requested content hash -> [file name, request time, ledger run id then]; until the ledger has it
+    inflight: dict[str, list] = field(default_factory=dict)
+    #: content hash -> automatic re-requests after lost runs (see ``orchestration.recovery``)
+    recovered: dict[str, int] = field(default_factory=dict)
+    #: when the recovery pass last looked at the ledger
+    checked: float = 0.0
 
     def to_json(self) -> str:
         data = {"v": CURSOR_VERSION, "files": {p: s.to_list() for p, s in self.files.items()}, "sent": self.sent}
-        if self.tried:
-            data["tried"] = self.tried
-        if self.bases:
-            data["bases"] = self.bases
+        for name in ("tried", "bases", "inflight", "recovered", "checked"):
+            if getattr(self, name):
+                data[name] = getattr(self, name)
         return json.dumps(data, separators=(",", ":"))
 
     @classmethod
@@ -90,7 +95,15 @@ class WatchCursor:
             files = {p: FileState.from_list(item) for p, item in data["files"].items()}
             tried = {h: list(v) for h, v in data.get("tried", {}).items()}
             bases = [list(e) for e in data.get("bases", [])]
-            return cls(files=files, sent={h: float(t) for h, t in data["sent"].items()}, tried=tried, bases=bases)
+            return cls(
+                files=files,
+                sent={h: float(t) for h, t in data["sent"].items()},
+                tried=tried,
+                bases=bases,
+                inflight={h: list(v) for h, v in data.get("inflight", {}).items()},
+                recovered={h: int(n) for h, n in data.get("recovered", {}).items()},
+                checked=float(data.get("checked", 0.0)),
+            )
         except (ValueError, KeyError, TypeError, AttributeError):
             return cls()
 
@@ -201,7 +214,15 @@ def plan_tick(
         reason = f"No new stable files ({unstable} still settling)." if unstable else "No new files."
     return TickPlan(
         runs=runs,
-        cursor=WatchCursor(files=files, sent=sent, tried=dict(cursor.tried), bases=list(cursor.bases)),
+        cursor=WatchCursor(
+            files=files,
+            sent=sent,
+            tried=dict(cursor.tried),
+            bases=list(cursor.bases),
+            inflight={**cursor.inflight, **{h: [p, now, None] for r in runs for p, h in zip(r.files, r.hashes)}},
+            recovered=dict(cursor.recovered),
+            checked=cursor.checked,
+        ),
         skipped_duplicates=skipped,
         waiting=waiting,
         reason=reason,

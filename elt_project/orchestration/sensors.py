@@ -22,15 +22,16 @@ from elt_project.db import schema
 from elt_project.ingest.paths import is_ignored, native_path
 from elt_project.orchestration.assets import staging_asset_name, staging_op_name, transform_asset_name
 from elt_project.orchestration.file_watch import PENDING, WatchCursor, plan_tick, sha256_of
+from elt_project.orchestration.recovery import recover
 from elt_project.orchestration.resources import WarehouseResource
 from elt_project.orchestration.retry_watch import RetryPlan, held_message, plan_retries
-from elt_project.pipeline.ledger import FAILED, LOADED, RELOADING, failed_files
+from elt_project.pipeline.ledger import FAILED, LOADED, REFUSED, RELOADING, failed_files
 from elt_project.pipeline.retry import retry_basis
 from elt_project.settings import Settings
 
 LEDGER_CHUNK = 500
 #: Ledger states whose content a tick does not request as new.
-SETTLED = (LOADED, RELOADING, FAILED)
+SETTLED = (LOADED, RELOADING, FAILED, REFUSED)
 
 
 def sensor_name(config: PipelineConfig) -> str:
@@ -89,17 +90,28 @@ def loaded_hashes(
     return found
 
 
-def _plan_retries(
-    config: PipelineConfig, rules: Sequence[QualityRule], warehouse: WarehouseResource, plan, listing, now: float
-) -> RetryPlan:
-    """Retries of FAILED files whose cause may be fixed (see :mod:`retry_watch`)."""
-    engine = warehouse.engine()
+def _busy(plan) -> set[str]:
+    """Content this tick requests or holds for its batch window."""
     busy = {h for run in plan.runs for h in run.hashes}
-    busy |= {s.sha256 for s in plan.cursor.files.values() if s.state == PENDING and s.sha256}
+    return busy | {s.sha256 for s in plan.cursor.files.values() if s.state == PENDING and s.sha256}
+
+
+def _plan_retries(
+    config: PipelineConfig,
+    rules: Sequence[QualityRule],
+    warehouse: WarehouseResource,
+    plan,
+    listing,
+    now: float,
+    recovering: set[str],
+) -> RetryPlan:
+    """Retries of FAILED files whose cause may be fixed (see :mod:`retry_watch`); lost runs' files excepted."""
+    engine = warehouse.engine()
+    busy = _busy(plan)
     return plan_retries(
         import_slug=config.asset_slug,
         load_method=config.load_method,
-        failed=failed_files(engine, config.import_name),
+        failed=[f for f in failed_files(engine, config.import_name) if f.content_hash not in recovering],
         listing={name: (size, mtime) for name, size, mtime in listing},
         busy=busy,
         cursor=plan.cursor,
@@ -167,14 +179,33 @@ def build_file_sensor(
         )
         for name in plan.skipped_duplicates:
             context.log.info(f"Skipped {name}: its content was already loaded, requested or failed.")
-        retries = _plan_retries(config, rules, warehouse, plan, listing, now)
+        by_name = {name: (size, mtime) for name, size, mtime in listing}
+        recovery = recover(
+            instance=context.instance,
+            engine=warehouse.engine(),
+            settings=settings,
+            config=config,
+            op_name=op_name,
+            cursor=plan.cursor,
+            listing=by_name,
+            busy=_busy(plan),
+            now=now,
+        )
+        for note in recovery.notes:
+            context.log.warning(note)
+        for run in recovery.runs:
+            context.log.warning(f"Requesting {', '.join(run.files) or 'the folder'} again: its earlier run died.")
+        retries = _plan_retries(config, rules, warehouse, plan, listing, now, recovery.handling)
         plan.cursor.tried, plan.cursor.bases = retries.tried, retries.bases
         context.update_cursor(plan.cursor.to_json())
         for run in retries.runs:
             context.log.info(f"Retrying {', '.join(run.files) or 'the folder'}: what its load depends on changed.")
-        if not plan.runs and not retries.runs:
-            return dg.SkipReason(" ".join(filter(None, [plan.reason, held_message(retries, config.import_name)])))
+        if not plan.runs and not retries.runs and not recovery.runs:
+            return dg.SkipReason(
+                " ".join(filter(None, [plan.reason, *recovery.notes, held_message(retries, config.import_name)]))
+            )
         requests = [(run, "sensor") for run in plan.runs] + [(run, "retry") for run in retries.runs]
+        requests += [(run, "recovery") for run in recovery.runs]
         return [
             dg.RunRequest(
                 run_key=run.run_key,

@@ -44,7 +44,6 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from elt_project.config.models import PipelineConfig
@@ -59,9 +58,10 @@ from elt_project.errors import (
 )
 from elt_project.ingest.identity import file_identity
 from elt_project.ingest.paths import list_matching_files, resolve_source_file
-from elt_project.pipeline import archive, ledger, quality, remote, retention, run_log, transform
+from elt_project.pipeline import archive, failures, growth, ledger, quality, remote, retention, run_log, transform
 from elt_project.pipeline import reload as reload_mod
 from elt_project.pipeline import staging as staging_mod
+from elt_project.pipeline.crashpoints import crash_point
 from elt_project.pipeline.enrichment import load_enricher
 from elt_project.pipeline.results import FileOutcome, RunSummary, StageResult, TransformResult
 from elt_project.pipeline.staging import lineage_columns
@@ -115,8 +115,14 @@ def stage_import(
         else:
             identities = _source_files(engine, config, files)
         enricher = load_enricher(engine, staging, config.staging_table)
+        refused: list[str] = []
         for identity in identities:
             path = identity.path
+            if fetch is None and not reload and (reason := growth.grown_reason(engine, config, identity)):
+                ledger.record_refused(engine, config.import_name, identity, run_id, reason)
+                result.files.append(FileOutcome(path, identity.sha256, identity.size, "refused", message=reason))
+                refused.append(reason)
+                continue
             if ledger.claim(engine, config.import_name, identity, run_id, reload=reload) == "duplicate":
                 result.files.append(FileOutcome(path, identity.sha256, identity.size, "duplicate"))
                 continue
@@ -134,6 +140,7 @@ def stage_import(
             except Exception as exc:
                 result.files.append(FileOutcome(path, identity.sha256, identity.size, "failed", message=str(exc)))
                 raise
+            crash_point("after_staging_write")
             if load.narrowing:
                 ledger.note_narrowing(engine, config.import_name, identity.sha256, run_id, load.narrowing)
             result.files.append(FileOutcome(path, identity.sha256, identity.size, "staged", load.rows_read))
@@ -142,6 +149,10 @@ def stage_import(
             result.preview = result.preview or load.preview
         result.timings["load"] = time.perf_counter() - started
         _log_files(engine, log_id, result)
+        if refused:
+            if not result.staged_files:
+                raise SourceFileError(refused[0])
+            run_log.update(engine, log_id, error_message=" ".join(refused)[:4000])
         _refuse_empty_replace(config, result)
         if not result.staged_files:
             status = run_log.SKIPPED_DUPLICATE if result.files else run_log.NO_NEW_FILES
@@ -153,8 +164,9 @@ def stage_import(
             engine, config, staging, run_id, quality.load_rules(engine, config)
         )
         result.timings["quality"] = time.perf_counter() - checked
+        crash_point("after_quality")
     except Exception as exc:
-        error = exc if isinstance(exc, EltError) else _translate(config, exc)
+        error = failures.classify(exc, f"import '{config.import_name}' was staging")
         if staged_hashes:
             staging_mod.delete_run_rows(engine, staging, run_id, staged_hashes)
         ledger.mark_failed(engine, config.import_name, run_id, str(error))
@@ -195,20 +207,31 @@ def transform_group(
     *,
     run_id: str,
     trigger: str = "manual",
+    will_retry: bool = False,
 ) -> TransformResult:
-    """Dedup and transform the imports this run staged, in one transaction (see the module docstring)."""
+    """Dedup and transform the imports this run staged, in one transaction (see the module docstring).
+
+    ``will_retry``: the caller retries a :class:`TransientError` (Dagster's retry of the
+    step), so the files stay STAGED for the next attempt instead of becoming FAILED.
+    """
     configs = list(configs)
     pipeline_name = configs[0].pipeline_name if configs else ""
     try:
         result = transform.run_transform(engine, settings, configs, run_id, pipeline_name)
     except Exception as exc:
+        error = failures.classify(exc, f"group '{pipeline_name}' was transforming")
+        if will_retry and isinstance(error, TransientError):
+            raise error from (None if error is exc else exc)
         for config in configs:
-            ledger.mark_failed(engine, config.import_name, run_id, _message(exc))
+            ledger.mark_failed(engine, config.import_name, run_id, str(error))
             with engine.connect() as conn:
                 log_id = run_log.find(conn, run_id, config.import_name)
             if log_id is not None:
-                run_log.fail(engine, log_id, exc)
-        raise
+                run_log.fail(engine, log_id, error)
+        if error is exc:
+            raise
+        raise error from exc
+    crash_point("after_commit")
     by_name = {c.import_name: c for c in configs}
     for name in result.imports:
         config = by_name[name]
@@ -335,20 +358,3 @@ def _quality_failure(config: PipelineConfig, run_id: str, result: StageResult) -
         f"Import '{config.import_name}' failed data quality rule(s) {rules}; the staged rows are kept for "
         f"inspection under run id {run_id} and failing rows are in elt_rejected_rows."
     )
-
-
-def _translate(config: PipelineConfig, exc: Exception) -> EltError:
-    """A driver or library error as the project's error: busy warehouse → retry, else a generic one."""
-    if isinstance(exc, sa.exc.OperationalError) and "locked" in str(exc).lower():
-        return TransientError(
-            f"The warehouse was busy while import '{config.import_name}' was staging (another run is writing); "
-            "run the import again in a minute."
-        )
-    return SourceFileError(
-        f"Import '{config.import_name}' could not be staged ({type(exc).__name__}); "
-        "see the run's log for details, fix the file or configuration and run again."
-    )
-
-
-def _message(exc: Exception) -> str:
-    return str(exc) if isinstance(exc, EltError) else f"Unexpected {type(exc).__name__}."

@@ -34,6 +34,8 @@ from elt_project.errors import TransientError
 
 STAGED, LOADED, FAILED = "STAGED", "LOADED", "FAILED"
 RELOADING = "RELOADING"
+#: A file refused on purpose, e.g. one that grew after its first part was loaded (:mod:`.growth`).
+REFUSED = "REFUSED"
 #: Statuses of the files a run is loading (staged for the transform).
 IN_PROGRESS = (STAGED, RELOADING)
 
@@ -181,6 +183,51 @@ def loaded_hashes(engine: Engine, import_name: str) -> set[str]:
             )
         )
         return {row[0] for row in rows}
+
+
+def record_refused(engine: Engine, import_name: str, identity, run_id: str, message: str) -> None:
+    """The file's content is REFUSED for this import, with the reason; a row another run holds is left alone."""
+    where = sa.and_(ledger.c.import_name == import_name, ledger.c.content_hash == identity.sha256)
+    values = {
+        "file_path": str(identity.path),
+        "file_size": identity.size,
+        "file_mtime": identity.mtime,
+        "status": REFUSED,
+        "run_id": run_id,
+        "error_message": message[:4000],
+        "updated_at": utcnow(),
+    }
+    try:
+        with engine.begin() as conn:
+            status = conn.execute(sa.select(ledger.c.status).where(where)).scalar()
+            if status is None:
+                conn.execute(sa.insert(ledger).values(import_name=import_name, content_hash=identity.sha256, **values))
+            elif status in (FAILED, REFUSED):
+                conn.execute(sa.update(ledger).where(where, ledger.c.status == status).values(**values))
+    except sa.exc.IntegrityError:
+        return
+
+
+def loaded_at_path(engine: Engine, import_name: str, path: str, smaller_than: int) -> list[tuple[str, int, str | None]]:
+    """(content hash, size, run id) of LOADED files of the import at ``path`` smaller than ``smaller_than`` bytes."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(ledger.c.content_hash, ledger.c.file_size, ledger.c.run_id)
+            .where(
+                ledger.c.import_name == import_name,
+                ledger.c.file_path == path,
+                ledger.c.status.in_((LOADED, RELOADING)),
+                ledger.c.file_size < smaller_than,
+            )
+            .order_by(ledger.c.file_size.desc())
+        )
+        return [tuple(row) for row in rows]
+
+
+def known_hashes(engine: Engine, import_name: str) -> set[str]:
+    """Every content hash the ledger has a row for in this import, whatever its status."""
+    with engine.connect() as conn:
+        return set(conn.scalars(sa.select(ledger.c.content_hash).where(ledger.c.import_name == import_name)))
 
 
 def loaded_files(conn: Connection, run_id: str, import_name: str) -> list[str]:

@@ -18,7 +18,7 @@ class FileOutcome:
     path: Path
     content_hash: str
     size: int
-    status: Literal["staged", "duplicate", "failed"]
+    status: Literal["staged", "duplicate", "failed", "refused"]
     rows_read: int = 0
     message: str | None = None
 

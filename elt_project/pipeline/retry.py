@@ -9,7 +9,10 @@ new appears in the folder; two things bring it back:
   tables). The file sensor remembers it for each file it asked for, and retries a
   FAILED file once the fingerprint differs: a reload after a config or rule edit,
   or tables created with ``elt setup-sql --apply``.
-- :func:`retry_failed`: ``elt retry``, by hand.
+- :func:`retry_failed`: ``elt retry``, by hand. It also takes the files a dead run
+  left behind: STAGED files of runs idle for ``RECOVERY_AFTER_SECONDS`` are released
+  first (:mod:`elt_project.pipeline.recovery`), and files in the folder the ledger has
+  never seen (their run died before claiming them) are loaded with the failed ones.
 
 A retry never loads a file twice: the ledger claim takes over a FAILED row only as
 it was read, LOADED content is skipped, and the transform commits only when every
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +34,8 @@ from sqlalchemy.engine import Engine
 from elt_project.config.models import PipelineConfig, QualityRule
 from elt_project.errors import ConfigurationError, EltError, SourceFileError
 from elt_project.ingest.identity import file_identity
-from elt_project.ingest.paths import resolve_source_file
-from elt_project.pipeline import ledger
+from elt_project.ingest.paths import list_matching_files, resolve_source_file
+from elt_project.pipeline import ledger, recovery, remote
 from elt_project.pipeline.api import run_import
 from elt_project.pipeline.results import RunSummary
 from elt_project.pipeline.tables import split_table_name
@@ -73,6 +77,8 @@ class RetryOutcome:
     summary: RunSummary | None
     retried: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
+    #: files of dead runs released before retrying (they are among ``retried``)
+    released: int = 0
 
 
 def retry_failed(
@@ -90,16 +96,19 @@ def retry_failed(
     as its batch did. A named file must be one that failed. Raises
     :class:`ConfigurationError` when there is nothing to retry.
     """
-    failed = {f.content_hash: f for f in ledger.failed_files(engine, config.import_name)}
     outcome = RetryOutcome(summary=None)
+    released = recovery.release_dead_runs(
+        engine,
+        config,
+        recovery.older_than(settings.recovery_after_seconds),
+        f"was idle for over {settings.recovery_after_seconds} s and counts as dead (`elt retry`)",
+    )
+    outcome.released = released.files
+    recovery.finish_committed_runs(engine, config)
+    failed = {f.content_hash: f for f in ledger.failed_files(engine, config.import_name)}
     if files:
         paths = [_named_failed_file(config, f, failed) for f in files]
     else:
-        if not failed:
-            raise ConfigurationError(
-                f"Import '{config.import_name}' has no failed files to retry; "
-                f"`python3 launch.py elt run {config.import_name}` loads new files."
-            )
         paths = []
         for entry in failed.values():
             path, problem = _still_there(config, entry)
@@ -107,6 +116,14 @@ def retry_failed(
                 outcome.left.append(problem)
             else:
                 paths.append(path)
+        never_claimed = _never_claimed(engine, config, settings)
+        paths += never_claimed
+        if not failed and not never_claimed:
+            raise ConfigurationError(
+                f"Import '{config.import_name}' has no failed files to retry"
+                + (f" (its {len(released.runs)} lost run(s) held none)" if released.runs else "")
+                + f"; `python3 launch.py elt run {config.import_name}` loads new files."
+            )
         if not paths:
             raise ConfigurationError(
                 f"None of the {len(failed)} failed file(s) of import '{config.import_name}' can be retried: "
@@ -116,6 +133,27 @@ def retry_failed(
     whole_folder = not files and config.load_method == "replace" and bool(config.monitored_directory)
     outcome.summary = run_import(engine, settings, config, None if whole_folder else paths, run_id=run_id)
     return outcome
+
+
+def _never_claimed(engine: Engine, config: PipelineConfig, settings: Settings) -> list[Path]:
+    """Stable files in the folder the ledger has no row for: a run was to load them and died first.
+
+    A file younger than ``file_min_age_seconds`` may still be being written: left to the sensor.
+    """
+    if not config.monitored_directory or not config.file_pattern or remote.is_remote(config):
+        return []
+    known = ledger.known_hashes(engine, config.import_name)
+    settled_before = time.time() - settings.file_min_age_seconds
+    found = []
+    for path in list_matching_files(config.monitored_directory, config.file_pattern):
+        try:
+            if path.stat().st_mtime > settled_before:
+                continue
+            if file_identity(path).sha256 not in known:
+                found.append(path)
+        except (OSError, EltError):  # vanished or locked now: the sensor sees it later
+            continue
+    return found
 
 
 def _named_failed_file(config: PipelineConfig, given: str | Path, failed: dict[str, ledger.FailedFile]) -> Path:

@@ -27,6 +27,7 @@ from elt_project.db.schema import RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_
 from elt_project.errors import ConfigurationError, EltError, SourceFileError
 from elt_project.ingest.nulls import na_values_for_typed
 from elt_project.pipeline import conversion
+from elt_project.pipeline.crashpoints import crash_point
 from elt_project.pipeline.enrichment import Enricher
 from elt_project.pipeline.mapping import ColumnPlan, plan_columns
 from elt_project.pipeline.tables import display_name, find_column, reflect_table
@@ -117,6 +118,7 @@ def load_file(
             )
             if not result.preview:
                 result.preview = shaped.slice(0, PREVIEW_ROWS).to_pylist()
+                crash_point("after_parse")
             result.rows_read += batch.num_rows
             yield shaped
 

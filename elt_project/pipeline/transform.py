@@ -35,7 +35,9 @@ from elt_project.db import dialect_expressions, dialects, exact_casts
 from elt_project.db.schema import elt_pipeline_configs
 from elt_project.errors import ConfigurationError, EltError, TransformError, TransientError
 from elt_project.pipeline import ledger, run_log
+from elt_project.pipeline.crashpoints import crash_point
 from elt_project.pipeline.dedup import deduplicate
+from elt_project.pipeline.failures import classify, is_transient
 from elt_project.pipeline.reload import remove_earlier_rows
 from elt_project.pipeline.results import TransformResult
 from elt_project.pipeline.staging import count_run_rows, lineage_columns
@@ -94,8 +96,10 @@ def run_transform(
             shared = _staging_tables_shared_by_targets(targets)
             for current in targets:
                 _run_target(conn, settings, current, tables, run_id, result, shared)
+                crash_point("mid_transform")
             current = None
             _finish(conn, todo, run_id, result, staged)
+            crash_point("before_commit")
     except EltError:
         raise
     except sa.exc.IntegrityError as exc:
@@ -105,6 +109,8 @@ def run_transform(
             "(or set deduplication_key) and run again."
         ) from exc
     except Exception as exc:
+        if is_transient(exc, _reason(exc)):  # a dropped connection, a lock: Dagster retries the step
+            raise classify(exc, "the transform ran (it was rolled back)") from exc
         what = current.describe() if current else "transform"
         raise TransformError(
             f"The {what} failed and was rolled back, the destination is unchanged ({_reason(exc)}); "
