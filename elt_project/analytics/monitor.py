@@ -26,9 +26,12 @@ class Filters:
     import_name: str | None = None
     start: date | None = None
     end: date | None = None
+    #: The imports the viewer may see (from :func:`elt_project.analytics.access.scope_for`); None: all.
+    visible: frozenset[str] | None = None
 
-    def window(self, column: sa.Column) -> list:
-        conditions = []
+    def window(self, column: sa.Column, import_column: sa.Column) -> list:
+        """The date window and the viewer's imports as SQL conditions."""
+        conditions = [] if self.visible is None else [import_column.in_(sorted(self.visible))]
         if self.start is not None:
             conditions.append(column >= datetime.combine(self.start, time.min))
         if self.end is not None:
@@ -36,14 +39,21 @@ class Filters:
         return conditions
 
 
-def choices(engine: Engine) -> tuple[list[str], list[str]]:
-    """The pipeline groups and import names that have configs or runs, for the filter boxes."""
+def choices(engine: Engine, visible: frozenset[str] | None = None) -> tuple[list[str], list[str]]:
+    """The pipeline groups and import names that have configs or runs (of ``visible`` imports), for the filters."""
     configs, runs = schema.elt_pipeline_configs, schema.etl_pipeline_run_logs
     with engine.connect() as conn:
         pipelines = set(conn.execute(sa.select(configs.c.pipeline_name).distinct()).scalars())
         pipelines |= set(conn.execute(sa.select(runs.c.pipeline_name).distinct()).scalars())
         imports = set(conn.execute(sa.select(configs.c.import_name).distinct()).scalars())
         imports |= set(conn.execute(sa.select(runs.c.import_name).distinct()).scalars())
+        if visible is not None:
+            imports &= visible
+            pipelines = set(
+                conn.execute(
+                    sa.select(configs.c.pipeline_name).where(configs.c.import_name.in_(sorted(visible))).distinct()
+                ).scalars()
+            )
     return sorted(p for p in pipelines if p), sorted(i for i in imports if i)
 
 
@@ -69,7 +79,7 @@ def _fetch(engine: Engine, query) -> list[dict[str, Any]]:
 def runs(engine: Engine, filters: Filters, *, limit: int = DEFAULT_LIMIT) -> list[dict[str, Any]]:
     """Run log rows, newest first."""
     log = schema.etl_pipeline_run_logs
-    where = filters.window(log.c.start_time)
+    where = filters.window(log.c.start_time, log.c.import_name)
     if filters.import_name:
         where.append(log.c.import_name == filters.import_name)
     elif filters.pipeline:
@@ -80,20 +90,20 @@ def runs(engine: Engine, filters: Filters, *, limit: int = DEFAULT_LIMIT) -> lis
 def quality_results(engine: Engine, filters: Filters, *, limit: int = DEFAULT_LIMIT) -> list[dict[str, Any]]:
     """Quality rule outcomes, newest first."""
     log = schema.data_quality_run_logs
-    where = filters.window(log.c.checked_at) + _by_import(engine, log.c.import_name, filters)
+    where = filters.window(log.c.checked_at, log.c.import_name) + _by_import(engine, log.c.import_name, filters)
     return _fetch(engine, sa.select(log).where(*where).order_by(log.c.checked_at.desc(), log.c.id.desc()).limit(limit))
 
 
 def rejected_rows(engine: Engine, filters: Filters, *, limit: int = 500) -> list[dict[str, Any]]:
     log = schema.elt_rejected_rows
-    where = filters.window(log.c.rejected_at) + _by_import(engine, log.c.import_name, filters)
+    where = filters.window(log.c.rejected_at, log.c.import_name) + _by_import(engine, log.c.import_name, filters)
     return _fetch(engine, sa.select(log).where(*where).order_by(log.c.id.desc()).limit(limit))
 
 
 def ledger(engine: Engine, filters: Filters, *, limit: int = DEFAULT_LIMIT) -> list[dict[str, Any]]:
     """Each file's ledger entry: identity, outcome, rows loaded."""
     log = schema.elt_file_ledger
-    where = filters.window(log.c.first_seen_at) + _by_import(engine, log.c.import_name, filters)
+    where = filters.window(log.c.first_seen_at, log.c.import_name) + _by_import(engine, log.c.import_name, filters)
     return _fetch(engine, sa.select(log).where(*where).order_by(log.c.first_seen_at.desc()).limit(limit))
 
 

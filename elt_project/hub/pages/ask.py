@@ -52,7 +52,8 @@ def _show(result: Answer, question: str | None) -> None:
 def _run(work) -> None:
     try:
         with st.spinner("Working out the answer…"):
-            context = ask_context(session.hub_engine(), session.hub_settings())
+            account = session.require_role("analyst")
+            context = ask_context(session.hub_engine(), session.hub_settings(), account=account)
             st.session_state[_RESULT] = work(context)
     except EltError as exc:
         st.session_state.pop(_RESULT, None)

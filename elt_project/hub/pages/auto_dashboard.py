@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from elt_project.analytics import charts, hub_config, llm_refine
+from elt_project.analytics import access, charts, llm_refine
 from elt_project.analytics.dashboard import build_dashboard
 from elt_project.errors import EltError
 from elt_project.hub import session
@@ -16,11 +16,11 @@ KPIS_PER_ROW = 3
 
 
 def render() -> None:
-    session.require_role(MIN_ROLE)
+    account = session.require_role(MIN_ROLE)
     st.title("Auto-dashboard")
     st.caption("Charts chosen from the table's profile, the way Metabase's X-rays do.")
     engine = session.hub_engine()
-    tables = sorted(hub_config.allowed_tables(engine))
+    tables = sorted(access.readable_tables(engine, account))
     if not tables:
         st.info("No table is open to the hub yet.")
         return

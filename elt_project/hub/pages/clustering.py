@@ -6,7 +6,7 @@ import plotly.express as px
 import sqlalchemy as sa
 import streamlit as st
 
-from elt_project.analytics import clustering, config_manager, hub_config
+from elt_project.analytics import access, clustering, config_manager
 from elt_project.errors import EltError
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
@@ -14,10 +14,10 @@ from elt_project.hub.text import literal_markdown
 
 
 def render() -> None:
-    session.require_role("analyst")
+    account = session.require_role("analyst")
     st.title("Clustering")
     engine = session.hub_engine()
-    tables = sorted(hub_config.allowed_tables(engine))
+    tables = sorted(access.readable_tables(engine, account))
     if not tables:
         st.info("The warehouse has no table the hub may read yet.")
         return

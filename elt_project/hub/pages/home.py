@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from elt_project.analytics import health
+from elt_project.analytics import access, health
 from elt_project.errors import EltError
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
@@ -19,8 +19,10 @@ def render() -> None:
     engine = session.hub_engine()
     try:
         with st.spinner("Reading the warehouse…"):
-            kpis = health.sales_kpis(engine)
-            state = health.pipeline_health(engine)
+            scope = access.scope_for(engine, account)
+            readable = access.readable_tables(engine, account, scope)
+            kpis = health.sales_kpis(engine, readable)
+            state = health.pipeline_health(engine, visible=scope.imports)
     except EltError as exc:
         st.error(str(exc))
         return
@@ -29,10 +31,10 @@ def render() -> None:
             column.metric(kpi.label, kpi.value)
     else:
         st.info("No sales data yet: install the demo with `elt demo` or load a pipeline.")
-    from elt_project.analytics import hub_config, llm_refine, story
+    from elt_project.analytics import llm_refine, story
 
     llm = llm_refine.refinement_model(engine, session.hub_settings(), sees_data=True)
-    for told in story.configured_stories(engine, hub_config.allowed_tables(engine)):
+    for told in story.configured_stories(engine, readable):
         st.subheader(f"What changed in {told.table}")
         worded = llm_refine.polish_story(told, llm)
         st.markdown(literal_markdown(told.text))

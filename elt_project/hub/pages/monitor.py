@@ -7,23 +7,24 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from elt_project.analytics import monitor
+from elt_project.analytics import access, monitor
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
 
 
 def render() -> None:
-    session.require_role("analyst")
+    account = session.require_role("analyst")
     st.title("Pipeline Monitor")
     engine = session.hub_engine()
     settings = session.hub_settings()
-    pipelines, imports = monitor.choices(engine)
+    visible = access.scope_for(engine, account).imports
+    pipelines, imports = monitor.choices(engine, visible)
     left, middle, right = st.columns(3)
     pipeline = left.selectbox("Pipeline", pipelines, index=None, placeholder="All pipelines", key="mon_pipeline")
     import_name = middle.selectbox("Import", imports, index=None, placeholder="All imports", key="mon_import")
     window = right.date_input("Dates", (date.today() - timedelta(days=30), date.today()), key="mon_dates")
     start, end = (window[0], window[-1]) if isinstance(window, tuple) and window else (None, None)
-    filters = monitor.Filters(pipeline=pipeline, import_name=import_name, start=start, end=end)
+    filters = monitor.Filters(pipeline=pipeline, import_name=import_name, start=start, end=end, visible=visible)
     runs_tab, quality_tab, rejected_tab, ledger_tab = st.tabs(["Runs", "Quality", "Rejected rows", "Files"])
     with runs_tab:
         runs = monitor.runs(engine, filters)

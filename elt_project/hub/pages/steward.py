@@ -8,12 +8,14 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
+from elt_project.analytics import access
 from elt_project.analytics.steward import allowlist, audit
 from elt_project.analytics.steward.changes import changes_from_edit, key_text
 from elt_project.analytics.steward.save import apply_changes
 from elt_project.errors import EltError
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
+from elt_project.hub.text import literal_markdown
 
 #: Rows opened in the grid at once (the rest stay out of reach of this save).
 MAX_ROWS = 1_000
@@ -77,7 +79,8 @@ def render() -> None:
     account = session.require_role("steward")
     st.title("Data Steward")
     engine = session.hub_engine()
-    tables = allowlist.allowed_tables(engine)
+    scope = access.scope_for(engine, account)
+    tables = [name for name in allowlist.allowed_tables(engine) if scope.may_read_table(name)]
     if not tables:
         st.info("No table is open for editing yet; an admin can allow one in the Configuration Manager.")
         return
@@ -101,7 +104,10 @@ def render() -> None:
     grid_key = f"steward_grid_{name}_{st.session_state.get(version_key, 0)}"
     edited = st.data_editor(_grid(original, table), num_rows="dynamic", hide_index=True, key=grid_key)
     if st.button("Save changes", type="primary", key="steward_save"):
-        session.require_role("steward")  # re-checked at the action, not only when drawing
+        account = session.require_role("steward")  # re-checked at the action, not only when drawing
+        if not access.scope_for(engine, account).may_read_table(name):
+            st.error(f"Table {literal_markdown(name)} belongs to a pipeline you are not granted; nothing was saved.")
+            return
         records = edited.to_dict("records")
         deleted = [r for r in records if r.get(DELETE) is True]
         kept = [{k: v for k, v in r.items() if k != DELETE} for r in records]

@@ -8,7 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
-from elt_project.analytics import charts, hub_config
+from elt_project.analytics import access, charts
 from elt_project.analytics.root_cause import BASELINE_LABELS, BASELINES, explain_change, summary
 from elt_project.analytics.tables import date_columns, measure_columns, reflect_table, to_date
 from elt_project.errors import EltError
@@ -31,16 +31,16 @@ def _newest_day(engine, table: str, date_column: str) -> dt.date:
 
 
 def render() -> None:
-    session.require_role(MIN_ROLE)
+    account = session.require_role(MIN_ROLE)
     st.title("Why did it change?")
     engine = session.hub_engine()
     params = st.query_params
-    tables = [t for t in sorted(hub_config.allowed_tables(engine)) if date_columns(engine, t)]
+    tables = [t for t in sorted(access.readable_tables(engine, account)) if date_columns(engine, t)]
     if not tables:
         st.info("No table with a date column is open to the hub yet.")
         return
     if params.get("table") and params.get("table") not in tables:
-        st.error(f"The table {params.get('table')} is not open to the hub; pick one below.")
+        st.error(f"The table {literal_markdown(params.get('table'))} is not open to you; pick one below.")
     left, middle, right = st.columns(3)
     table = left.selectbox("Table", tables, index=_pick(tables, params.get("table")), key="why_table")
     measures = measure_columns(engine, table) + ["rows"]
