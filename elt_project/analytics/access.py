@@ -11,7 +11,8 @@ every hub page, the CLI's ``--as`` and search answer "may this person see it" al
   readable by everyone who reaches the page, as long as an admin published it to the
   hub (the allowed list of :mod:`~elt_project.analytics.hub_config`);
 - run, quality, rejected-row and file-ledger rows belong to their import's group;
-  rows of imports no config names any more are shown to admins only;
+  rows of imports no config names any more are shown to admins and to accounts
+  without grant rows (who saw them before grants existed), not to granted accounts;
 - no grant rows means every active group (the product's long-standing rule), and
   admins see everything. ``account=None`` is the warehouse owner (the command line
   without ``--as``) and sees what an admin sees.
@@ -36,8 +37,10 @@ class Scope:
     """One person's view: ``None`` in a field means unrestricted."""
 
     pipelines: frozenset[str] | None
+    #: Imports the person may see; None: any import not in ``hidden_imports``.
     imports: frozenset[str] | None
     hidden_tables: frozenset[str]
+    hidden_imports: frozenset[str] = frozenset()
 
     @property
     def everything(self) -> bool:
@@ -47,7 +50,17 @@ class Scope:
         return name.lower() not in self.hidden_tables
 
     def may_see_import(self, import_name: str | None) -> bool:
-        return self.imports is None or import_name in self.imports
+        if self.imports is not None:
+            return import_name in self.imports
+        return import_name not in self.hidden_imports
+
+    def import_filter(self, column: sa.ColumnElement) -> list[sa.ColumnElement]:
+        """SQL conditions keeping only rows of the imports this person may see (none when unrestricted)."""
+        if self.imports is not None:
+            return [column.in_(sorted(self.imports))]
+        if self.hidden_imports:
+            return [sa.or_(column.is_(None), column.not_in(sorted(self.hidden_imports)))]
+        return []
 
 
 def _is_unrestricted(account: Account | None) -> bool:
@@ -72,12 +85,18 @@ def scope_for(engine: Engine, account: Account | None) -> Scope:
     if _is_unrestricted(account):
         return Scope(pipelines=None, imports=None, hidden_tables=frozenset())
     permitted = permissions.allowed_pipelines(engine, account)
+    granted = bool(permissions.granted_pipelines(engine, account.username))
     configs = schema.elt_pipeline_configs
     with engine.connect() as conn:
         rows = conn.execute(sa.select(configs.c.pipeline_name, configs.c.import_name)).all()
-    imports = frozenset(name for pipeline, name in rows if pipeline in permitted)
+    own = frozenset(name for pipeline, name in rows if pipeline in permitted)
     hidden = frozenset(name for name, groups in table_owners(engine).items() if not groups & permitted)
-    return Scope(pipelines=frozenset(permitted), imports=imports, hidden_tables=hidden)
+    return Scope(
+        pipelines=frozenset(permitted),
+        imports=own if granted else None,
+        hidden_tables=hidden,
+        hidden_imports=frozenset(name for _pipeline, name in rows if name not in own),
+    )
 
 
 def readable_tables(engine: Engine, account: Account | None, scope: Scope | None = None) -> set[str]:

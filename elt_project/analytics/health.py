@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from elt_project.analytics.access import Scope
 from elt_project.db import schema
 from elt_project.pipeline.run_log import FAILED, QUALITY_FAILED
 
@@ -65,17 +66,17 @@ def pipeline_health(
     days: int = 7,
     limit: int = 10,
     now: datetime | None = None,
-    visible: frozenset[str] | None = None,
+    scope: Scope | None = None,
 ) -> PipelineHealth:
     """The last ``limit`` runs, and failures and quality warnings of the last ``days`` days.
 
-    ``visible`` limits every figure to those imports (the viewer's grants); None counts all.
+    ``scope`` limits every figure to the viewer's imports (their grants); None counts all.
     """
     since = (now or datetime.now()) - timedelta(days=days)
     runs = schema.etl_pipeline_run_logs
     quality = schema.data_quality_run_logs
-    own_runs = [] if visible is None else [runs.c.import_name.in_(sorted(visible))]
-    own_checks = [] if visible is None else [quality.c.import_name.in_(sorted(visible))]
+    own_runs = [] if scope is None else scope.import_filter(runs.c.import_name)
+    own_checks = [] if scope is None else scope.import_filter(quality.c.import_name)
     with engine.connect() as conn:
         recent = conn.execute(
             sa.select(

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from elt_project.analytics.access import Scope
 from elt_project.db import schema
 
 DEFAULT_LIMIT = 2_000
@@ -26,12 +27,12 @@ class Filters:
     import_name: str | None = None
     start: date | None = None
     end: date | None = None
-    #: The imports the viewer may see (from :func:`elt_project.analytics.access.scope_for`); None: all.
-    visible: frozenset[str] | None = None
+    #: What the viewer may see (:func:`elt_project.analytics.access.scope_for`); None: everything.
+    scope: Scope | None = None
 
     def window(self, column: sa.Column, import_column: sa.Column) -> list:
         """The date window and the viewer's imports as SQL conditions."""
-        conditions = [] if self.visible is None else [import_column.in_(sorted(self.visible))]
+        conditions = [] if self.scope is None else self.scope.import_filter(import_column)
         if self.start is not None:
             conditions.append(column >= datetime.combine(self.start, time.min))
         if self.end is not None:
@@ -39,21 +40,18 @@ class Filters:
         return conditions
 
 
-def choices(engine: Engine, visible: frozenset[str] | None = None) -> tuple[list[str], list[str]]:
-    """The pipeline groups and import names that have configs or runs (of ``visible`` imports), for the filters."""
+def choices(engine: Engine, scope: Scope | None = None) -> tuple[list[str], list[str]]:
+    """The pipeline groups and import names that have configs or runs (those ``scope`` shows), for the filters."""
     configs, runs = schema.elt_pipeline_configs, schema.etl_pipeline_run_logs
     with engine.connect() as conn:
         pipelines = set(conn.execute(sa.select(configs.c.pipeline_name).distinct()).scalars())
         pipelines |= set(conn.execute(sa.select(runs.c.pipeline_name).distinct()).scalars())
         imports = set(conn.execute(sa.select(configs.c.import_name).distinct()).scalars())
         imports |= set(conn.execute(sa.select(runs.c.import_name).distinct()).scalars())
-        if visible is not None:
-            imports &= visible
-            pipelines = set(
-                conn.execute(
-                    sa.select(configs.c.pipeline_name).where(configs.c.import_name.in_(sorted(visible))).distinct()
-                ).scalars()
-            )
+    if scope is not None:
+        imports = {name for name in imports if scope.may_see_import(name)}
+        if scope.pipelines is not None:
+            pipelines &= scope.pipelines
     return sorted(p for p in pipelines if p), sorted(i for i in imports if i)
 
 

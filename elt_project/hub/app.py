@@ -6,6 +6,7 @@ import streamlit as st
 
 from elt_project.hub import registry, session
 from elt_project.hub.login import render_login
+from elt_project.hub.text import literal_markdown
 
 
 def _navigation_pages(role: str) -> list:
@@ -23,7 +24,7 @@ def main() -> None:
         st.navigation([st.Page(render_login, title="Log in", icon=":material/login:", url_path="login")]).run()
         return
     with st.sidebar:
-        st.caption(f"Logged in as **{account.username}** ({account.role})")
+        st.caption(f"Logged in as **{literal_markdown(account.username)}** ({account.role})")
         if st.button("Log out", icon=":material/logout:", key="hub_logout"):
             session.log_out()
             st.rerun()

@@ -16,7 +16,7 @@ from elt_project.auth.accounts import set_role
 from elt_project.db import schema
 from elt_project.hub.session import ACCOUNT_KEY
 from tests.analytics.conftest import ROWS, products, products_meta, table_rows
-from tests.hub.conftest import logged_in_app, make_account, menu
+from tests.hub.conftest import logged_in_app, make_account, menu, shown
 
 GRID = "steward_grid_shop_products_{}"
 
@@ -32,7 +32,7 @@ def _texts(at) -> str:
     parts = [
         e.value for kind in ("error", "success", "warning", "info", "caption", "markdown") for e in getattr(at, kind)
     ]
-    return "\n".join(str(p) for p in parts)
+    return "\n".join(shown(str(p)) for p in parts)
 
 
 def _edit(at, edited_rows: dict, added_rows: list | None = None):

@@ -12,6 +12,7 @@ from elt_project.auth.roles import has_role
 from elt_project.errors import EltError
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
+from elt_project.hub.text import literal_markdown
 
 _RESULT = "ask_result"
 _ENGINE_NAMES = {"offline": "built-in parser", "llm": "language model", "sql": "your SQL"}
@@ -33,11 +34,12 @@ def _chart(frame: pd.DataFrame) -> None:
 
 
 def _show(result: Answer, question: str | None) -> None:
-    st.caption(f"Answered by the {_ENGINE_NAMES.get(result.engine, result.engine)}. {result.explanation}")
+    engine_name = _ENGINE_NAMES.get(result.engine, result.engine)
+    st.caption(f"Answered by the {engine_name}. {literal_markdown(result.explanation)}")
     frame = pd.DataFrame(json_rows(result.rows), columns=result.columns)
     if len(frame) == 1 and len(frame.columns) == 1:
         value = frame.iat[0, 0]
-        st.metric(result.columns[0], f"{value:,.2f}" if isinstance(value, float) else value)
+        st.metric(literal_markdown(result.columns[0]), f"{value:,.2f}" if isinstance(value, float) else value)
     else:
         _chart(frame)
         st.dataframe(frame, hide_index=True, width="stretch")
@@ -57,7 +59,7 @@ def _run(work) -> None:
             st.session_state[_RESULT] = work(context)
     except EltError as exc:
         st.session_state.pop(_RESULT, None)
-        st.warning(str(exc))
+        st.warning(literal_markdown(str(exc)))
 
 
 def _admin_panel() -> None:
@@ -78,7 +80,7 @@ def _admin_panel() -> None:
                 hub_config.set_option(engine, hub_config.LLM_SEES_ROWS, "1" if sees_rows else "0", by=account.username)
                 st.success("Saved.")
             except EltError as exc:
-                st.error(str(exc))
+                st.error(literal_markdown(str(exc)))
 
 
 def render() -> None:

@@ -24,7 +24,7 @@ def render() -> None:
     table = st.selectbox("Table", tables, key="clu_table")
     numeric = config_manager.columns_for(engine, table).values
     if not numeric:
-        st.info(f"{table} has no numeric column to cluster by.")
+        st.info(f"{literal_markdown(table)} has no numeric column to cluster by.")
         return
     mode = st.radio("Cluster", ["rows", "members of a dimension"], horizontal=True, key="clu_mode")
     dimension = None
@@ -39,10 +39,10 @@ def render() -> None:
         with st.spinner("Clustering…"):
             result = clustering.cluster_table(engine, table, columns, dimension=dimension)
     except EltError as exc:
-        st.error(str(exc))
+        st.error(literal_markdown(str(exc)))
         return
     for note in result.notes:
-        st.info(note)
+        st.info(literal_markdown(note))
     tried = ", ".join(f"k={k}: {s:.2f}" for k, s in result.silhouettes.items())
     st.write(f"**{result.k} clusters** (silhouette {result.silhouettes[result.k]:.2f}; tried {tried}).")
     x, y = result.features[0], result.features[1] if len(result.features) > 1 else result.features[0]

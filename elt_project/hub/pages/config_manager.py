@@ -10,6 +10,7 @@ from elt_project.analytics.steward import allowlist
 from elt_project.errors import EltError
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
+from elt_project.hub.text import literal_markdown
 
 
 def _analytics_models(engine) -> None:
@@ -62,7 +63,7 @@ def _analytics_models(engine) -> None:
             config_id = config_manager.save_config(engine, values, config_id=current.get("id"))
             st.success(f"Saved analytics config #{config_id}.")
         except EltError as exc:
-            st.error(str(exc))
+            st.error(literal_markdown(str(exc)))
     if current and st.button(f"Delete config #{current['id']}", key="cfg_delete"):
         session.require_role("admin")
         config_manager.delete_config(engine, current["id"])
@@ -71,7 +72,7 @@ def _analytics_models(engine) -> None:
 
 def _steward_tables(engine, account) -> None:
     allowed = allowlist.allowed_tables(engine)
-    st.write("Open for editing: " + (", ".join(allowed) if allowed else "none"))
+    st.write("Open for editing: " + (literal_markdown(", ".join(allowed)) if allowed else "none"))
     candidates = [
         t for t in sorted(hub_config.warehouse_tables(engine)) if t not in allowed and not hub_config.is_protected(t)
     ]
@@ -81,20 +82,20 @@ def _steward_tables(engine, account) -> None:
         session.require_role("admin")
         try:
             allowlist.allow(engine, to_allow, allowed_by=account.username)
-            st.success(f"Stewards may now edit {to_allow}.")
+            st.success(f"Stewards may now edit {literal_markdown(to_allow)}.")
         except EltError as exc:
-            st.error(str(exc))
+            st.error(literal_markdown(str(exc)))
     to_deny = right.selectbox("Close a table", allowed, index=None, key="cfg_deny_table")
     if right.button("Close", key="cfg_deny") and to_deny:
         session.require_role("admin")
         allowlist.deny(engine, to_deny)
-        st.success(f"{to_deny} is no longer open for editing.")
+        st.success(f"{literal_markdown(to_deny)} is no longer open for editing.")
 
 
 def _checked_table(rows, problems) -> None:
     if problems:
         for problem in problems:
-            st.warning(problem)
+            st.warning(literal_markdown(str(problem)))
     else:
         st.caption("No problems found.")
     if rows:

@@ -15,16 +15,16 @@ from elt_project.hub.text import literal_markdown
 def render() -> None:
     account = session.require_role("user")
     st.title("Analytics & AI Hub")
-    st.caption(f"Welcome, {account.username}.")
+    st.caption(f"Welcome, {literal_markdown(account.username)}.")
     engine = session.hub_engine()
     try:
         with st.spinner("Reading the warehouse…"):
             scope = access.scope_for(engine, account)
             readable = access.readable_tables(engine, account, scope)
             kpis = health.sales_kpis(engine, readable)
-            state = health.pipeline_health(engine, visible=scope.imports)
+            state = health.pipeline_health(engine, scope=scope)
     except EltError as exc:
-        st.error(str(exc))
+        st.error(literal_markdown(str(exc)))
         return
     if kpis:
         for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
@@ -35,11 +35,11 @@ def render() -> None:
 
     llm = llm_refine.refinement_model(engine, session.hub_settings(), sees_data=True)
     for told in story.configured_stories(engine, readable):
-        st.subheader(f"What changed in {told.table}")
+        st.subheader(f"What changed in {literal_markdown(told.table)}")
         worded = llm_refine.polish_story(told, llm)
         st.markdown(literal_markdown(told.text))
         if llm is not None:
-            st.caption(worded.note)
+            st.caption(literal_markdown(worded.note))
     st.subheader("Pipeline health")
     left, middle, right = st.columns(3)
     left.metric("Failed runs (7 days)", state.failed_runs)

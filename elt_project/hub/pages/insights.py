@@ -46,13 +46,13 @@ def render() -> None:
         readable = access.readable_tables(engine, account)
         views = [view for view in insights.series_views(engine) if view.target_table in readable]
     except EltError as exc:
-        st.error(str(exc))
+        st.error(literal_markdown(str(exc)))
         return
     if not views:
         st.info("No active analytics_config rows yet: add one (table, date column, value column, model type).")
         return
     for index, view in enumerate(views):
-        st.subheader(view.title)
+        st.subheader(literal_markdown(view.title))
         if view.frame.empty:
             st.caption("No predictions yet: run the models.")
             continue

@@ -10,6 +10,7 @@ import streamlit as st
 from elt_project.analytics import access, monitor
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
+from elt_project.hub.text import literal_markdown
 
 
 def render() -> None:
@@ -17,14 +18,14 @@ def render() -> None:
     st.title("Pipeline Monitor")
     engine = session.hub_engine()
     settings = session.hub_settings()
-    visible = access.scope_for(engine, account).imports
-    pipelines, imports = monitor.choices(engine, visible)
+    scope = access.scope_for(engine, account)
+    pipelines, imports = monitor.choices(engine, scope)
     left, middle, right = st.columns(3)
     pipeline = left.selectbox("Pipeline", pipelines, index=None, placeholder="All pipelines", key="mon_pipeline")
     import_name = middle.selectbox("Import", imports, index=None, placeholder="All imports", key="mon_import")
     window = right.date_input("Dates", (date.today() - timedelta(days=30), date.today()), key="mon_dates")
     start, end = (window[0], window[-1]) if isinstance(window, tuple) and window else (None, None)
-    filters = monitor.Filters(pipeline=pipeline, import_name=import_name, start=start, end=end, visible=visible)
+    filters = monitor.Filters(pipeline=pipeline, import_name=import_name, start=start, end=end, scope=scope)
     runs_tab, quality_tab, rejected_tab, ledger_tab = st.tabs(["Runs", "Quality", "Rejected rows", "Files"])
     with runs_tab:
         runs = monitor.runs(engine, filters)
@@ -46,10 +47,11 @@ def render() -> None:
             )
             failures = [r for r in runs if str(r.get("status", "")).upper().startswith("FAIL")]
             for run in failures[:20]:
-                with st.expander(f"{run['start_time']:%Y-%m-%d %H:%M} {run['import_name']}: failed"):
-                    st.error(run.get("error_message") or "No error message was recorded.")
+                name = literal_markdown(run["import_name"] or "")
+                with st.expander(f"{run['start_time']:%Y-%m-%d %H:%M} {name}: failed"):
+                    st.error(literal_markdown(run.get("error_message") or "No error message was recorded."))
                     if run.get("resolution_steps"):
-                        st.info(f"What to do: {run['resolution_steps']}")
+                        st.info(f"What to do: {literal_markdown(run['resolution_steps'])}")
     with quality_tab:
         results = monitor.quality_results(engine, filters)
         if not results:

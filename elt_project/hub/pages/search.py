@@ -9,6 +9,7 @@ from elt_project.analytics.search import search_warehouse
 from elt_project.errors import EltError
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
+from elt_project.hub.text import literal_markdown
 
 ENGINE_NAMES = {
     "embeddings": "local sentence-embedding model",
@@ -32,9 +33,10 @@ def render() -> None:
                 session.hub_engine(), session.hub_settings(), query, account=account, limit=limit
             )
     except EltError as exc:
-        st.error(str(exc))
+        st.error(literal_markdown(str(exc)))
         return
-    st.caption(f"Engine: {ENGINE_NAMES.get(engine_name, engine_name)}. {report.summary() if report else ''}")
+    refreshed = literal_markdown(report.summary()) if report else ""
+    st.caption(f"Engine: {ENGINE_NAMES.get(engine_name, engine_name)}. {refreshed}")
     if not hits:
         st.info("Nothing found.")
         return

@@ -40,7 +40,7 @@ def _grid(rows: list[dict], table: sa.Table) -> pd.DataFrame:
 
 def _show_refused(refused) -> None:
     for conflict in refused:
-        st.error(f"Row {conflict.key}: {conflict.reason}.")
+        st.error(literal_markdown(f"Row {conflict.key}: {conflict.reason}."))
         if conflict.cells:
             st.dataframe(
                 pd.DataFrame(
@@ -69,9 +69,9 @@ def _show_flash() -> None:
     if flash is None:
         return
     summary, warnings, refused = flash
-    st.success(summary)
+    st.success(literal_markdown(summary))
     for warning in warnings:
-        st.warning(warning)
+        st.warning(literal_markdown(warning))
     _show_refused(refused)
 
 
@@ -88,7 +88,7 @@ def render() -> None:
     try:
         table = allowlist.require_allowed(engine, name)
     except EltError as exc:
-        st.error(str(exc))
+        st.error(literal_markdown(str(exc)))
         return
     snapshot_key, version_key = f"steward_snapshot_{name}", f"steward_version_{name}"
     reload = st.button("Reload from the warehouse", key="steward_reload")
@@ -122,7 +122,7 @@ def render() -> None:
                 _reopen(engine, table, snapshot_key, version_key)
                 st.rerun()
         except EltError as exc:
-            st.error(str(exc))
+            st.error(literal_markdown(str(exc)))
             _show_refused(getattr(exc, "conflicts", []))
     st.subheader("History of a row")
     choices = [key_text({k: row[k] for k in keys}) for row in original]

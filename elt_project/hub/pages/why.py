@@ -65,7 +65,7 @@ def render() -> None:
         with st.spinner("Comparing segments…"):
             result = explain_change(engine, table, measure, day, baseline=baseline, date_column=date_column)
     except EltError as exc:
-        st.error(str(exc))
+        st.error(literal_markdown(str(exc)))
         return
     st.markdown(f"**{literal_markdown(summary(result))}**")
     st.plotly_chart(charts.waterfall_figure(result), key="why_waterfall")
@@ -94,7 +94,8 @@ def render() -> None:
             },
         )
     st.caption(
-        f"Segments of {', '.join(result.dimensions) or 'no categorical column'} and their pairs, ranked by how far "
+        f"Segments of {literal_markdown(', '.join(result.dimensions)) or 'no categorical column'} and their pairs, "
+        "ranked by how far "
         "each moved against its own baseline. kind: mix = its share of rows moved, rate = its value per row "
         "moved, volume = the whole table grew or shrank."
     )
