@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 import sqlalchemy as sa
@@ -122,3 +123,69 @@ def status_by_day(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         key = (started.date(), str(row.get("status")))
         counts[key] = counts.get(key, 0) + 1
     return [{"day": day, "status": status, "runs": n} for (day, status), n in sorted(counts.items())]
+
+
+#: Advice for a run a data-quality rule stopped, when the run log recorded none.
+QUALITY_ADVICE = (
+    "Open the Quality and Rejected rows tabs to see which rule failed on which rows, correct the source file "
+    "(or ask an admin to correct the rule) and drop the file again."
+)
+_FAILED = {"FAILED", "QUALITY_FAILED"}
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A failed run as the monitor explains it: what happened, what to do, or that it no longer matters."""
+
+    run: dict[str, Any]
+    headline: str
+    advice: str | None
+    #: Start of a later run of the same import that loaded, when there is one (the advice is then moot).
+    loaded_later: datetime | None
+
+
+def failures(rows: list[dict[str, Any]]) -> list[Failure]:
+    """The FAILED and QUALITY_FAILED runs of ``rows`` (newest first), each with its advice.
+
+    A failure followed by a successful run of the same import has been dealt with: it
+    keeps its error for the record but loses its "what to do".
+    """
+    loaded: dict[str, datetime] = {}
+    explained: list[Failure] = []
+    for row in sorted(rows, key=lambda r: r.get("start_time") or datetime.min, reverse=True):
+        status = str(row.get("status") or "").upper()
+        name = row.get("import_name") or ""
+        if status == "SUCCESS" and row.get("start_time") is not None:
+            loaded.setdefault(name, row["start_time"])
+            continue
+        if status not in _FAILED:
+            continue
+        later = loaded.get(name)
+        if status == "QUALITY_FAILED":
+            headline, advice = "stopped by a data-quality rule", row.get("resolution_steps") or QUALITY_ADVICE
+        else:
+            headline, advice = "failed", row.get("resolution_steps")
+        explained.append(Failure(row, headline, None if later else advice, later))
+    return explained
+
+
+def file_rows(rows: list[dict[str, Any]], *, hash_chars: int = 12) -> list[dict[str, Any]]:
+    """Ledger rows for reading: the file's name first, its folder after, the content hash shortened."""
+    shown = []
+    for row in rows:
+        text = str(row.get("file_path") or "")
+        path = PureWindowsPath(text) if "\\" in text else PurePosixPath(text)  # ledgers from Windows hosts too
+        digest = str(row.get("content_hash") or "")
+        shown.append(
+            {
+                "file": path.name,
+                "status": row.get("status"),
+                "rows_loaded": row.get("rows_loaded"),
+                "first_seen_at": row.get("first_seen_at"),
+                "import_name": row.get("import_name"),
+                "error_message": row.get("error_message"),
+                "folder": str(path.parent) if path.name else "",
+                "content_hash": digest[:hash_chars] + ("…" if len(digest) > hash_chars else ""),
+            }
+        )
+    return shown

@@ -12,6 +12,7 @@ from elt_project.auth.roles import has_role
 from elt_project.errors import EltError
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
+from elt_project.hub.tables import show_table
 from elt_project.hub.text import literal_markdown
 
 _RESULT = "ask_result"
@@ -42,7 +43,7 @@ def _show(result: Answer, question: str | None) -> None:
         st.metric(literal_markdown(result.columns[0]), f"{value:,.2f}" if isinstance(value, float) else value)
     else:
         _chart(frame)
-        st.dataframe(frame, hide_index=True, width="stretch")
+        show_table(frame, key="ask_rows", file_name="answer.csv")
     with st.expander("SQL", expanded=False):
         st.code(result.sql, language="sql")
     if question and st.button("Save as an example", icon=":material/bookmark_add:", key="ask_save_example"):

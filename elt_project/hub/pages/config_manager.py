@@ -10,13 +10,14 @@ from elt_project.analytics.steward import allowlist
 from elt_project.errors import EltError
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
+from elt_project.hub.tables import show_table
 from elt_project.hub.text import literal_markdown
 
 
 def _analytics_models(engine) -> None:
     rows = config_manager.list_configs(engine)
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        show_table(pd.DataFrame(rows), key="cfg_models", file_name="analytics_config.csv")
     else:
         st.caption("No analytics model is configured yet.")
     existing = {f"#{r['id']} {r['target_table']}.{r['value_column']} ({r['model_type']})": r for r in rows}
@@ -92,14 +93,14 @@ def _steward_tables(engine, account) -> None:
         st.success(f"{literal_markdown(to_deny)} is no longer open for editing.")
 
 
-def _checked_table(rows, problems) -> None:
+def _checked_table(key: str, rows, problems) -> None:
     if problems:
         for problem in problems:
             st.warning(literal_markdown(str(problem)))
     else:
         st.caption("No problems found.")
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        show_table(pd.DataFrame(rows), key=f"cfg_rows_{key}", file_name=f"{key}.csv")
     else:
         st.caption("No rows.")
 
@@ -116,7 +117,7 @@ def render() -> None:
     checked = config_manager.config_tables(engine)
     for tab, name in zip(tabs[2:], ("elt_pipeline_configs", "data_quality_rules", "data_enrichment_rules")):
         with tab:
-            _checked_table(*checked[name])
+            _checked_table(name, *checked[name])
 
 
 PAGE = HubPage(

@@ -9,6 +9,7 @@ from elt_project.analytics import access, health
 from elt_project.errors import EltError
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
+from elt_project.hub.tables import show_table
 from elt_project.hub.text import literal_markdown
 
 
@@ -46,7 +47,7 @@ def render() -> None:
     middle.metric("Quality warnings (7 days)", state.quality_warnings)
     right.metric("Quality failures (7 days)", state.quality_failures)
     if state.recent_runs:
-        st.dataframe(pd.DataFrame(state.recent_runs), hide_index=True, width="stretch")
+        show_table(pd.DataFrame(state.recent_runs), key="home_runs", file_name="recent_runs.csv")
     else:
         st.caption("No pipeline runs recorded yet.")
 

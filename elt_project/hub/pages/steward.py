@@ -15,6 +15,7 @@ from elt_project.analytics.steward.save import apply_changes
 from elt_project.errors import EltError
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
+from elt_project.hub.tables import show_table
 from elt_project.hub.text import literal_markdown
 
 #: Rows opened in the grid at once (the rest stay out of reach of this save).
@@ -130,7 +131,7 @@ def render() -> None:
     if chosen:
         entries = audit.row_history(engine, name, chosen)
         if entries:
-            st.dataframe(pd.DataFrame([e.__dict__ for e in entries]), hide_index=True)
+            show_table(pd.DataFrame([e.__dict__ for e in entries]), key="steward_history", file_name="row_history.csv")
         else:
             st.caption("No audited change of this row yet.")
 

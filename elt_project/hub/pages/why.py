@@ -14,6 +14,7 @@ from elt_project.analytics.tables import date_columns, measure_columns, reflect_
 from elt_project.errors import EltError
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
+from elt_project.hub.tables import show_table
 from elt_project.hub.text import literal_markdown
 
 MIN_ROLE = "analyst"
@@ -85,9 +86,10 @@ def render() -> None:
         ]
     )
     if not frame.empty:
-        st.dataframe(
+        show_table(
             frame,
-            hide_index=True,
+            key="why_drivers",
+            file_name="drivers.csv",
             column_config={
                 "share of total change": st.column_config.NumberColumn(format="percent"),
                 "surprise (σ)": st.column_config.NumberColumn(format="%.1f"),
