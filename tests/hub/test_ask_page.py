@@ -20,7 +20,7 @@ def test_analyst_asks_and_sees_table_sql_and_engine(hub_env, sales_engine):
     at = _ask(at, "revenue by region")
     assert not at.exception and not at.warning
     table = at.dataframe[0].value
-    assert list(table.columns) == ["region", "total_amount"] and list(table["region"]) == ["North", "South", "West"]
+    assert list(table.columns) == ["Region", "Total amount"] and list(table["Region"]) == ["North", "South", "West"]
     assert "SUM(dest_sales.amount)" in at.code[0].value
     assert any("built-in parser" in c.value for c in at.caption)
 
@@ -41,7 +41,7 @@ def test_unanswerable_question_and_refused_sql_are_explained(hub_env, sales_engi
     at.text_area(key="ask_sql").input("SELECT channel, COUNT(*) AS n FROM dest_sales GROUP BY channel")
     next(b for b in at.button if b.label == "Run SQL").click()
     at.run()
-    assert list(at.dataframe[0].value["channel"]) == ["Online", "Retail"]
+    assert list(at.dataframe[0].value["Channel"]) == ["Online", "Retail"]
 
 
 def _render_ask_directly():

@@ -80,7 +80,7 @@ def test_why_page_names_the_planted_driver_from_the_query_string(hub_env):
     assert not at.exception
     text = _texts(at)
     assert "West × Online" in text and "9 in 10 of its usual rows are missing" in text
-    assert at.dataframe[0].value.iloc[0]["segment"] == "West × Online"
+    assert at.dataframe[0].value.iloc[0]["Segment"] == "West × Online"
     at.radio(key="why_baseline").set_value("previous_day").run()
     assert not at.exception and "against the previous day" in _texts(at)
 

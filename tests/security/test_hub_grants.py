@@ -107,7 +107,7 @@ def test_home_of_an_inventory_user_has_no_sales_kpis_story_or_runs(warehouse):
     at = logged_in_app(accounts["inv_user"])
     assert "Revenue" not in {m.label for m in at.metric}
     assert not any("dest_sales" in s.value.replace("\\", "") for s in at.subheader)
-    assert set(at.dataframe[0].value["import_name"]) == {"inventory_csv"}
+    assert set(at.dataframe[0].value["Import name"]) == {"inventory_csv"}
     assert {m.label: m.value for m in at.metric}["Failed runs (7 days)"] == "1"
 
 

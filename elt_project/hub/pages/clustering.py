@@ -31,7 +31,13 @@ def render() -> None:
     if mode != "rows":
         others = [c["name"] for c in sa.inspect(engine).get_columns(table) if c["name"] not in numeric]
         dimension = st.selectbox("Dimension (e.g. customer_id)", others, key="clu_dimension")
-    columns = st.multiselect("Numeric columns", numeric, default=numeric[:2], key="clu_columns")
+    keys = clustering.identifier_columns(engine, table, numeric)
+    default = clustering.default_features(engine, table, numeric)
+    columns = st.multiselect("Numeric columns", numeric, default=default, key="clu_columns")
+    if keys:
+        st.caption(
+            f"Left out by default, as they identify rows rather than measure them: {literal_markdown(', '.join(keys))}."
+        )
     if not st.button("Find clusters", type="primary", key="clu_run"):
         return
     session.require_role("analyst")
