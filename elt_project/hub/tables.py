@@ -34,12 +34,13 @@ def show_table(
         label = headers[name]
         if label in config:
             continue
-        if pd.api.types.is_bool_dtype(frame[name]):
-            continue
-        if pd.api.types.is_numeric_dtype(frame[name]):
+        column = frame[name]
+        if pd.api.types.is_bool_dtype(column) or pd.api.types.is_datetime64_any_dtype(column):
+            continue  # the grid shows missing dates as blanks already
+        if pd.api.types.is_numeric_dtype(column):
             config[label] = st.column_config.NumberColumn(label, format="localized")
-        elif frame[name].dtype == object:
-            shown[label] = shown[label].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else v)
+        elif column.isna().any():  # text (object or pandas' str dtype): the grid would print "None"
+            shown[label] = shown[label].astype(object).where(column.notna().to_numpy(), "")
     options.setdefault("hide_index", True)
     options.setdefault("width", "stretch")
     st.dataframe(shown, column_config=config, key=f"{key}_grid", **options)

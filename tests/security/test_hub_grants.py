@@ -108,6 +108,8 @@ def test_home_of_an_inventory_user_has_no_sales_kpis_story_or_runs(warehouse):
     assert "Revenue" not in {m.label for m in at.metric}
     assert not any("dest_sales" in s.value.replace("\\", "") for s in at.subheader)
     assert set(at.dataframe[0].value["Import name"]) == {"inventory_csv"}
+    assert "" in set(at.dataframe[0].value["Error message"])  # the successful run's empty error is blank
+    assert not [i for i in at.info if "No sales data" in i.value]  # there is sales data, just not theirs
     assert {m.label: m.value for m in at.metric}["Failed runs (7 days)"] == "1"
 
 

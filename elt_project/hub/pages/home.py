@@ -30,7 +30,7 @@ def render() -> None:
     if kpis:
         for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
             column.metric(kpi.label, kpi.value)
-    else:
+    elif not scope.hidden_tables:  # for someone without access to dest_sales, "no sales data" would mislead
         st.info("No sales data yet: install the demo with `elt demo` or load a pipeline.")
     from elt_project.analytics import llm_refine, story
 
