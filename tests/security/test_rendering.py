@@ -171,3 +171,17 @@ def test_every_page_renders_hostile_names_as_text(hub_env, monkeypatch):  # noqa
 
 def test_the_checker_sees_a_link_and_an_image():
     assert links_and_images([HOSTILE, "plain", "see http://evil.test/bare"]) == [HOSTILE, "see http://evil.test/bare"]
+
+
+def test_chart_labels_from_data_show_as_text_not_plotly_links():
+    import pandas as pd
+
+    from elt_project.analytics.charts import chart_figure
+    from elt_project.analytics.dashboard import ChartSpec
+
+    link = '<a href="http://evil.test/phish">click</a>'
+    data = pd.DataFrame({f"region {link}": [f"North {link}", "South"], "amount": [1.0, 2.0]})
+    figure = chart_figure(ChartSpec("bar", "t", "r", data, x=f"region {link}", y="amount"))
+    labels = [*figure.data[0].x, figure.layout.xaxis.title.text]
+    assert not [label for label in labels if "<" in label], labels
+    assert labels[0] == 'North &lt;a href="http://evil.test/phish"&gt;click&lt;/a&gt;'  # Plotly shows it as typed

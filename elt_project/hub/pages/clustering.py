@@ -6,7 +6,7 @@ import plotly.express as px
 import sqlalchemy as sa
 import streamlit as st
 
-from elt_project.analytics import access, clustering, config_manager
+from elt_project.analytics import access, charts, clustering, config_manager
 from elt_project.errors import EltError
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
@@ -53,7 +53,9 @@ def render() -> None:
     st.write(f"**{result.k} clusters** (silhouette {result.silhouettes[result.k]:.2f}; tried {tried}).")
     x, y = result.features[0], result.features[1] if len(result.features) > 1 else result.features[0]
     points = result.points.assign(cluster=result.points["cluster"].astype(str))
-    st.plotly_chart(px.scatter(points, x=x, y=y, color="cluster", opacity=0.6), width="stretch")
+    figure = px.scatter(points, x=x, y=y, color="cluster", opacity=0.6)
+    figure.update_layout(xaxis_title=charts.plain(x), yaxis_title=charts.plain(y))  # column names are data
+    st.plotly_chart(figure, width="stretch")
     for line in result.profiles:  # they name members of the data's dimensions: plain text, not Markdown
         st.markdown("- " + literal_markdown(line))
 
