@@ -14,6 +14,21 @@ from elt_project.analytics.root_cause import RootCause
 BAND = "rgba(31, 119, 180, 0.18)"
 
 
+def plain(value) -> str:
+    """``value`` as text Plotly shows verbatim: it reads ``<a href>``, ``<b>`` and the like in labels.
+
+    Data values (segment names, categories, column names) become tick labels and
+    titles; with ``<`` and ``>`` written as entities a value like ``<a href=...>`` shows
+    as those characters instead of becoming a link.
+    """
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _plain_labels(values) -> list:
+    """Category labels made :func:`plain`; dates and numbers pass through."""
+    return [plain(v) if isinstance(v, str) else v for v in values]
+
+
 def forecast_figure(frame: pd.DataFrame, title: str | None = None) -> go.Figure:
     """Actuals, the fitted/forecast line with its band, and anomalies as red markers.
 
@@ -83,7 +98,7 @@ def waterfall_figure(result: RootCause, top: int = 6) -> go.Figure:
     """Baseline total, the top non-overlapping drivers' changes, everything else, and the current total."""
     drivers = disjoint_drivers(result, top)
     explained = sum(d.change for d in drivers)
-    labels = ["baseline", *(d.label() for d in drivers), "everything else", "current"]
+    labels = ["baseline", *(plain(d.label()) for d in drivers), "everything else", "current"]
     values = [result.baseline, *(d.change for d in drivers), result.change - explained, result.current]
     measures = ["absolute", *(["relative"] * (len(drivers) + 1)), "total"]
     figure = go.Figure(
@@ -97,7 +112,7 @@ def waterfall_figure(result: RootCause, top: int = 6) -> go.Figure:
         )
     )
     figure.update_layout(
-        title=f"{result.measure}: {result.baseline_date} → {result.date}",
+        title=f"{plain(result.measure)}: {result.baseline_date} → {result.date}",
         height=380,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         showlegend=False,
@@ -111,19 +126,21 @@ def chart_figure(spec: ChartSpec) -> go.Figure:
     if spec.kind == "timeseries":
         figure = go.Figure(go.Scatter(x=data[spec.x], y=data[spec.y], mode="lines"))
     elif spec.kind == "bar":
-        figure = go.Figure(go.Bar(x=data[spec.x], y=data[spec.y]))
+        figure = go.Figure(go.Bar(x=_plain_labels(data[spec.x]), y=data[spec.y]))
     elif spec.kind == "histogram":
         figure = go.Figure(go.Bar(x=data[spec.x], y=data[spec.y]))
         figure.update_layout(bargap=0.02)
     elif spec.kind == "heatmap":
         pivot = data.pivot_table(index=spec.y, columns=spec.x, values=spec.z, aggfunc="sum", fill_value=0)
         figure = go.Figure(
-            go.Heatmap(z=pivot.to_numpy(), x=list(pivot.columns), y=list(pivot.index), colorscale="Blues")
+            go.Heatmap(
+                z=pivot.to_numpy(), x=_plain_labels(pivot.columns), y=_plain_labels(pivot.index), colorscale="Blues"
+            )
         )
     else:
         raise ValueError(f"unknown chart kind {spec.kind}")
     # No title inside the figure: Plotly's toolbar sits over it; the page writes the title above.
     figure.update_layout(
-        height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, xaxis_title=spec.x, yaxis_title=spec.y
+        height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, xaxis_title=plain(spec.x), yaxis_title=plain(spec.y)
     )
     return figure

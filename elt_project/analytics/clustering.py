@@ -168,3 +168,35 @@ def cluster_table(
             f"{total:,} points are too many to cluster at once; a random sample of {len(frame):,} was used."
         )
     return result
+
+
+#: Name endings of columns that identify rows rather than measure them.
+_KEY_ENDINGS = ("_id", "_key", "_number", "_no", "_code")
+#: Rows read to tell a unique integer column (a surrogate key) from a measure.
+_KEY_SAMPLE = 5_000
+
+
+def identifier_columns(engine: Engine, table_name: str, numeric: list[str]) -> list[str]:
+    """The ``numeric`` columns that are keys, not measures: clustering on them finds ID ranges.
+
+    A key is a primary or foreign key column, a column named ``id`` or ``*_id``,
+    ``*_key``, ``*_number``, ``*_no``, ``*_code``, or an integer column whose values
+    are all different in the first :data:`_KEY_SAMPLE` rows.
+    """
+    table = reflect_table(engine, table_name, what="table")
+    keys = {c.name for c in table.primary_key.columns} | {fk.parent.name for fk in table.foreign_keys}
+    keys |= {n for n in numeric if n.lower() in ("id", "key", "rowid") or n.lower().endswith(_KEY_ENDINGS)}
+    integers = [n for n in numeric if n not in keys and n in table.c and isinstance(table.c[n].type, sa.Integer)]
+    if integers:
+        sample = sa.select(*(table.c[n] for n in integers)).limit(_KEY_SAMPLE).subquery()
+        query = sa.select(sa.func.count(), *(sa.func.count(sa.distinct(sample.c[n])) for n in integers))
+        with engine.connect() as conn:
+            rows, *distinct = conn.execute(query).one()
+        keys |= {n for n, d in zip(integers, distinct) if rows > 20 and d == rows}
+    return [n for n in numeric if n in keys]
+
+
+def default_features(engine: Engine, table_name: str, numeric: list[str], *, count: int = 2) -> list[str]:
+    """The first ``count`` numeric columns that are measures (keys left out), to preselect."""
+    keys = set(identifier_columns(engine, table_name, numeric))
+    return [n for n in numeric if n not in keys][:count]

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from elt_project.analytics.access import Scope
 from elt_project.db import schema
 from elt_project.pipeline.run_log import FAILED, QUALITY_FAILED
 
@@ -33,9 +34,12 @@ class PipelineHealth:
     quality_failures: int
 
 
-def sales_kpis(engine: Engine) -> list[Kpi]:
-    """Revenue, orders, customers and the latest order date of ``dest_sales``; [] when it does not exist."""
-    if not sa.inspect(engine).has_table("dest_sales"):
+def sales_kpis(engine: Engine, readable: set[str] | None = None) -> list[Kpi]:
+    """Revenue, orders, customers and the latest order date of ``dest_sales``.
+
+    [] when the table does not exist or is not among the viewer's ``readable`` tables.
+    """
+    if (readable is not None and "dest_sales" not in readable) or not sa.inspect(engine).has_table("dest_sales"):
         return []
     sales = sa.table(
         "dest_sales", sa.column("order_id"), sa.column("amount"), sa.column("customer_id"), sa.column("order_date")
@@ -56,11 +60,23 @@ def sales_kpis(engine: Engine) -> list[Kpi]:
     ]
 
 
-def pipeline_health(engine: Engine, *, days: int = 7, limit: int = 10, now: datetime | None = None) -> PipelineHealth:
-    """The last ``limit`` runs, and failures and quality warnings of the last ``days`` days."""
+def pipeline_health(
+    engine: Engine,
+    *,
+    days: int = 7,
+    limit: int = 10,
+    now: datetime | None = None,
+    scope: Scope | None = None,
+) -> PipelineHealth:
+    """The last ``limit`` runs, and failures and quality warnings of the last ``days`` days.
+
+    ``scope`` limits every figure to the viewer's imports (their grants); None counts all.
+    """
     since = (now or datetime.now()) - timedelta(days=days)
     runs = schema.etl_pipeline_run_logs
     quality = schema.data_quality_run_logs
+    own_runs = [] if scope is None else scope.import_filter(runs.c.import_name)
+    own_checks = [] if scope is None else scope.import_filter(quality.c.import_name)
     with engine.connect() as conn:
         recent = conn.execute(
             sa.select(
@@ -71,6 +87,7 @@ def pipeline_health(engine: Engine, *, days: int = 7, limit: int = 10, now: date
                 runs.c.rows_loaded,
                 runs.c.error_message,
             )
+            .where(*own_runs)
             .order_by(runs.c.start_time.desc(), runs.c.id.desc())
             .limit(limit)
         ).mappings()
@@ -78,12 +95,12 @@ def pipeline_health(engine: Engine, *, days: int = 7, limit: int = 10, now: date
         failed = conn.execute(
             sa.select(sa.func.count())
             .select_from(runs)
-            .where(runs.c.status.in_([FAILED, QUALITY_FAILED]), runs.c.start_time >= since)
+            .where(runs.c.status.in_([FAILED, QUALITY_FAILED]), runs.c.start_time >= since, *own_runs)
         ).scalar_one()
         by_status = dict(
             conn.execute(
                 sa.select(quality.c.status, sa.func.count())
-                .where(quality.c.checked_at >= since, quality.c.status.in_(["WARN", "FAIL"]))
+                .where(quality.c.checked_at >= since, quality.c.status.in_(["WARN", "FAIL"]), *own_checks)
                 .group_by(quality.c.status)
             ).all()
         )

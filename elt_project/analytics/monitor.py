@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from elt_project.analytics.access import Scope
 from elt_project.db import schema
 
 DEFAULT_LIMIT = 2_000
@@ -26,9 +28,12 @@ class Filters:
     import_name: str | None = None
     start: date | None = None
     end: date | None = None
+    #: What the viewer may see (:func:`elt_project.analytics.access.scope_for`); None: everything.
+    scope: Scope | None = None
 
-    def window(self, column: sa.Column) -> list:
-        conditions = []
+    def window(self, column: sa.Column, import_column: sa.Column) -> list:
+        """The date window and the viewer's imports as SQL conditions."""
+        conditions = [] if self.scope is None else self.scope.import_filter(import_column)
         if self.start is not None:
             conditions.append(column >= datetime.combine(self.start, time.min))
         if self.end is not None:
@@ -36,14 +41,18 @@ class Filters:
         return conditions
 
 
-def choices(engine: Engine) -> tuple[list[str], list[str]]:
-    """The pipeline groups and import names that have configs or runs, for the filter boxes."""
+def choices(engine: Engine, scope: Scope | None = None) -> tuple[list[str], list[str]]:
+    """The pipeline groups and import names that have configs or runs (those ``scope`` shows), for the filters."""
     configs, runs = schema.elt_pipeline_configs, schema.etl_pipeline_run_logs
     with engine.connect() as conn:
         pipelines = set(conn.execute(sa.select(configs.c.pipeline_name).distinct()).scalars())
         pipelines |= set(conn.execute(sa.select(runs.c.pipeline_name).distinct()).scalars())
         imports = set(conn.execute(sa.select(configs.c.import_name).distinct()).scalars())
         imports |= set(conn.execute(sa.select(runs.c.import_name).distinct()).scalars())
+    if scope is not None:
+        imports = {name for name in imports if scope.may_see_import(name)}
+        if scope.pipelines is not None:
+            pipelines &= scope.pipelines
     return sorted(p for p in pipelines if p), sorted(i for i in imports if i)
 
 
@@ -69,7 +78,7 @@ def _fetch(engine: Engine, query) -> list[dict[str, Any]]:
 def runs(engine: Engine, filters: Filters, *, limit: int = DEFAULT_LIMIT) -> list[dict[str, Any]]:
     """Run log rows, newest first."""
     log = schema.etl_pipeline_run_logs
-    where = filters.window(log.c.start_time)
+    where = filters.window(log.c.start_time, log.c.import_name)
     if filters.import_name:
         where.append(log.c.import_name == filters.import_name)
     elif filters.pipeline:
@@ -80,20 +89,20 @@ def runs(engine: Engine, filters: Filters, *, limit: int = DEFAULT_LIMIT) -> lis
 def quality_results(engine: Engine, filters: Filters, *, limit: int = DEFAULT_LIMIT) -> list[dict[str, Any]]:
     """Quality rule outcomes, newest first."""
     log = schema.data_quality_run_logs
-    where = filters.window(log.c.checked_at) + _by_import(engine, log.c.import_name, filters)
+    where = filters.window(log.c.checked_at, log.c.import_name) + _by_import(engine, log.c.import_name, filters)
     return _fetch(engine, sa.select(log).where(*where).order_by(log.c.checked_at.desc(), log.c.id.desc()).limit(limit))
 
 
 def rejected_rows(engine: Engine, filters: Filters, *, limit: int = 500) -> list[dict[str, Any]]:
     log = schema.elt_rejected_rows
-    where = filters.window(log.c.rejected_at) + _by_import(engine, log.c.import_name, filters)
+    where = filters.window(log.c.rejected_at, log.c.import_name) + _by_import(engine, log.c.import_name, filters)
     return _fetch(engine, sa.select(log).where(*where).order_by(log.c.id.desc()).limit(limit))
 
 
 def ledger(engine: Engine, filters: Filters, *, limit: int = DEFAULT_LIMIT) -> list[dict[str, Any]]:
     """Each file's ledger entry: identity, outcome, rows loaded."""
     log = schema.elt_file_ledger
-    where = filters.window(log.c.first_seen_at) + _by_import(engine, log.c.import_name, filters)
+    where = filters.window(log.c.first_seen_at, log.c.import_name) + _by_import(engine, log.c.import_name, filters)
     return _fetch(engine, sa.select(log).where(*where).order_by(log.c.first_seen_at.desc()).limit(limit))
 
 
@@ -114,3 +123,69 @@ def status_by_day(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         key = (started.date(), str(row.get("status")))
         counts[key] = counts.get(key, 0) + 1
     return [{"day": day, "status": status, "runs": n} for (day, status), n in sorted(counts.items())]
+
+
+#: Advice for a run a data-quality rule stopped, when the run log recorded none.
+QUALITY_ADVICE = (
+    "Open the Quality and Rejected rows tabs to see which rule failed on which rows, correct the source file "
+    "(or ask an admin to correct the rule) and drop the file again."
+)
+_FAILED = {"FAILED", "QUALITY_FAILED"}
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A failed run as the monitor explains it: what happened, what to do, or that it no longer matters."""
+
+    run: dict[str, Any]
+    headline: str
+    advice: str | None
+    #: Start of a later run of the same import that loaded, when there is one (the advice is then moot).
+    loaded_later: datetime | None
+
+
+def failures(rows: list[dict[str, Any]]) -> list[Failure]:
+    """The FAILED and QUALITY_FAILED runs of ``rows`` (newest first), each with its advice.
+
+    A failure followed by a successful run of the same import has been dealt with: it
+    keeps its error for the record but loses its "what to do".
+    """
+    loaded: dict[str, datetime] = {}
+    explained: list[Failure] = []
+    for row in sorted(rows, key=lambda r: r.get("start_time") or datetime.min, reverse=True):
+        status = str(row.get("status") or "").upper()
+        name = row.get("import_name") or ""
+        if status == "SUCCESS" and row.get("start_time") is not None:
+            loaded.setdefault(name, row["start_time"])
+            continue
+        if status not in _FAILED:
+            continue
+        later = loaded.get(name)
+        if status == "QUALITY_FAILED":
+            headline, advice = "stopped by a data-quality rule", row.get("resolution_steps") or QUALITY_ADVICE
+        else:
+            headline, advice = "failed", row.get("resolution_steps")
+        explained.append(Failure(row, headline, None if later else advice, later))
+    return explained
+
+
+def file_rows(rows: list[dict[str, Any]], *, hash_chars: int = 12) -> list[dict[str, Any]]:
+    """Ledger rows for reading: the file's name first, its folder after, the content hash shortened."""
+    shown = []
+    for row in rows:
+        text = str(row.get("file_path") or "")
+        path = PureWindowsPath(text) if "\\" in text else PurePosixPath(text)  # ledgers from Windows hosts too
+        digest = str(row.get("content_hash") or "")
+        shown.append(
+            {
+                "file": path.name,
+                "status": row.get("status"),
+                "rows_loaded": row.get("rows_loaded"),
+                "first_seen_at": row.get("first_seen_at"),
+                "import_name": row.get("import_name"),
+                "error_message": row.get("error_message"),
+                "folder": str(path.parent) if path.name else "",
+                "content_hash": digest[:hash_chars] + ("…" if len(digest) > hash_chars else ""),
+            }
+        )
+    return shown

@@ -87,11 +87,10 @@ def table_story(
         story.sentences.append(
             f"In {period}, {label} {verb} {abs(pct):.0%} to {cause.current:,.2f} against the {period_days} days before."
         )
-    movers = [d for d in cause.drivers if abs(d.score) >= 2][:2]
-    story.facts["movers"] = [(d.label(), d.change) for d in movers]
+    movers = biggest_movers(cause.drivers)
+    story.facts["movers"] = [(_named_segment(d), d.change) for d in movers]
     if movers:
-        parts = [f"{d.label()} ({'+' if d.change > 0 else '-'}{abs(d.change):,.2f})" for d in movers]
-        story.sentences.append(f"The biggest movers were {' and '.join(parts)}.")
+        story.sentences.append(movers_sentence(movers))
     anomalies = _anomaly_days(engine, table_name, start, end)
     story.facts["anomalies"] = anomalies
     if anomalies:
@@ -104,6 +103,26 @@ def table_story(
         tail = f" ({direction:+.0%})" if word != "flat" else ""
         story.sentences.append(f"The forecast for the next {period_days} days points {word}{tail}.")
     return story
+
+
+def biggest_movers(drivers: list, *, count: int = 2) -> list:
+    """The ``count`` most surprising segments (|score| >= 2), largest absolute change first."""
+    surprising = [d for d in drivers if abs(d.score) >= 2][:count]
+    return sorted(surprising, key=lambda d: abs(d.change), reverse=True)
+
+
+def movers_sentence(movers: list) -> str:
+    """ "The biggest movers were channel Partner (+64,917.51) and store type Office (+50,195.79)."
+
+    Each segment names its dimension, because two movers may come from different columns.
+    """
+    parts = [f"{_named_segment(d)} ({'+' if d.change > 0 else '-'}{abs(d.change):,.2f})" for d in movers]
+    return f"The biggest movers were {' and '.join(parts)}."
+
+
+def _named_segment(driver) -> str:
+    """``region West × channel Online``: each value after the words of its column's name."""
+    return " × ".join(f"{name.replace('_', ' ')} {value}" for name, value in driver.segment.items())
 
 
 def _anomaly_days(engine: Engine, table_name: str, start: dt.date, end: dt.date) -> list[dt.date]:

@@ -13,7 +13,7 @@ import click
 
 from elt_project.analytics.jsonable import json_rows
 from elt_project.analytics.nl2sql import Answer, answer, ask_context, run_sql
-from elt_project.cli.context import cli_engine, cli_settings
+from elt_project.cli.context import cli_account, cli_engine, cli_settings
 from elt_project.errors import EltError
 
 
@@ -34,11 +34,12 @@ def _emit(result: Answer, as_json: bool) -> None:
         click.echo("\t".join("" if v is None else str(v) for v in row))
 
 
-def _run(work, as_json: bool) -> None:
+def _run(work, as_json: bool, username: str | None) -> None:
     try:
         settings = cli_settings()
         engine = cli_engine(settings)
-        _emit(work(ask_context(engine, settings)), as_json)
+        account = cli_account(engine, username)
+        _emit(work(ask_context(engine, settings, account=account)), as_json)
     except EltError as exc:
         if not as_json:
             raise
@@ -49,17 +50,19 @@ def _run(work, as_json: bool) -> None:
 @click.command("ask")
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print {sql, engine, columns, rows} as JSON.")
-def ask_command(question: str, as_json: bool) -> None:
+@click.option("--as", "username", default=None, help="Read only the tables this account's grants allow.")
+def ask_command(question: str, as_json: bool, username: str | None) -> None:
     """Answer a plain-English QUESTION with safe, read-only SQL."""
-    _run(lambda context: answer(question, context), as_json)
+    _run(lambda context: answer(question, context), as_json, username)
 
 
 @click.command("sql")
 @click.argument("statement")
 @click.option("--json", "as_json", is_flag=True, help="Print {sql, engine, columns, rows} as JSON.")
-def sql_command(statement: str, as_json: bool) -> None:
+@click.option("--as", "username", default=None, help="Read only the tables this account's grants allow.")
+def sql_command(statement: str, as_json: bool, username: str | None) -> None:
     """Run one SELECT through the hub's safety checks on a read-only connection."""
-    _run(lambda context: run_sql(statement, context), as_json)
+    _run(lambda context: run_sql(statement, context), as_json, username)
 
 
 COMMANDS = [ask_command, sql_command]

@@ -7,9 +7,7 @@ import json
 import click
 
 from elt_project.analytics.search import search_warehouse
-from elt_project.auth.accounts import get_account
-from elt_project.cli.context import cli_engine, cli_settings
-from elt_project.errors import ConfigurationError
+from elt_project.cli.context import cli_account, cli_engine, cli_settings
 
 
 @click.command("search")
@@ -22,13 +20,7 @@ def search_command(query: str, limit: int, as_json: bool, username: str | None, 
     """Find tables, columns and rows by meaning (the index refreshes incrementally first)."""
     settings = cli_settings()
     engine = cli_engine(settings)
-    account = None
-    if username is not None:
-        account = get_account(engine, username)
-        if account is None or not account.is_active:
-            raise ConfigurationError(
-                f"There is no active user named '{username}'; see `python3 launch.py elt user list`."
-            )
+    account = cli_account(engine, username)
     name, hits, report = search_warehouse(
         engine, settings, query, account=account, limit=limit, refresh_first=not no_refresh
     )

@@ -7,6 +7,7 @@ import streamlit as st
 from elt_project.auth import accounts
 from elt_project.errors import EltError
 from elt_project.hub import session
+from elt_project.hub.text import literal_markdown
 
 
 def _client_address() -> str | None:
@@ -36,7 +37,7 @@ def render_login() -> None:
         with st.spinner("Checking…"):
             account = accounts.authenticate(session.hub_engine(), username, password)
     except EltError as exc:
-        st.error(str(exc))
+        st.error(literal_markdown(str(exc)))
         return
     if account is None:
         throttle.record_failure(username, address)

@@ -90,7 +90,7 @@ def test_story_names_the_mover_and_the_forecast(engine, settings):
     add_analytics_config(engine, model_type="forecast")
     text = table_story(engine, "sales").text
     assert text.startswith("In the 7 days to 2025-02-11, amount fell")
-    assert "The biggest movers were West × Online (-" in text
+    assert "The biggest movers were region West × channel Online (-" in text
     assert "forecast" not in text  # no forecast stored yet
     with engine.begin() as conn:
         conn.execute(

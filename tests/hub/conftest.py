@@ -8,6 +8,8 @@ entry script with the account already in session state and opens a page by its
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -29,6 +31,11 @@ def hub_env(engine, settings, monkeypatch):
     for name in ("DB_SERVER", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     return engine
+
+
+def shown(markdown: str) -> str:
+    """The text a reader sees for Markdown source whose data was escaped (backslash escapes removed)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
 
 
 def make_account(engine, role: str, name: str | None = None) -> Account:

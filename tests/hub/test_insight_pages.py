@@ -12,7 +12,7 @@ from elt_project.analytics.forecasting import ForecastOptions
 from elt_project.analytics.predictive import run_predictive_analytics
 from elt_project.hub.session import ACCOUNT_KEY
 from tests.analytics.signals import CHANNELS, REGIONS, add_analytics_config, create_sales
-from tests.hub.conftest import logged_in_app, make_account, menu, open_page
+from tests.hub.conftest import logged_in_app, make_account, menu, open_page, shown
 
 START = dt.date(2025, 3, 1)
 DAYS = 60
@@ -56,7 +56,7 @@ def test_insights_shows_each_series_and_its_anomalies_and_opens_why(seeded):
     analyst = make_account(seeded, "analyst")
     at = logged_in_app(analyst, page="insights")
     assert not at.exception
-    assert [s.value for s in at.subheader] == ["sales.amount by order_date"]
+    assert [shown(s.value) for s in at.subheader] == ["sales.amount by order_date"]
     assert len(at.get("plotly_chart")) == 1
     spike = (START + dt.timedelta(days=DAYS - 8)).isoformat()
     [button] = [b for b in at.button if b.label.startswith("Why ")]
@@ -82,7 +82,7 @@ def test_why_page_names_the_planted_driver_from_the_query_string(hub_env):
     assert not at.exception
     text = _texts(at)
     assert "West × Online" in text and "9 in 10 of its usual rows are missing" in text
-    assert at.dataframe[0].value.iloc[0]["segment"] == "West × Online"
+    assert at.dataframe[0].value.iloc[0]["Segment"] == "West × Online"
     at.radio(key="why_baseline").set_value("previous_day").run()
     assert not at.exception and "against the previous day" in _texts(at)
 
@@ -93,7 +93,7 @@ def test_auto_dashboard_charts_each_with_a_reason(hub_env):
     at = logged_in_app(make_account(hub_env, "analyst"), page="auto_dashboard")
     assert not at.exception
     last = (START + dt.timedelta(days=DAYS - 1)).isoformat()
-    assert [m.label for m in at.metric] == ["Rows", "Total amount", f"order date: {START.isoformat()} to {last}"]
+    assert [shown(m.label) for m in at.metric] == ["Rows", "Total amount", f"order date: {START.isoformat()} to {last}"]
     assert at.metric[-1].value == f"{DAYS} days"
     assert len(at.get("plotly_chart")) == 5
     reasons = [c.value for c in at.caption if c.value.startswith("Why this chart:")]
@@ -137,5 +137,5 @@ def test_plain_users_neither_see_nor_open_the_analyst_pages(hub_env):
 def test_home_tells_the_story_of_configured_tables(seeded):
     at = logged_in_app(make_account(seeded, "user"))
     assert not at.exception
-    assert "What changed in sales" in [s.value for s in at.subheader]
+    assert "What changed in sales" in [shown(s.value) for s in at.subheader]
     assert any(m.value.startswith("In the 7 days to") for m in at.markdown)

@@ -91,4 +91,4 @@ def test_home_shows_pipeline_health(hub_env):
     assert metrics["Failed runs (7 days)"] == "1"
     assert metrics["Quality warnings (7 days)"] == "1"
     table = at.dataframe[0].value
-    assert set(table["status"]) == {"SUCCESS", "FAILED"}
+    assert set(table["Status"]) == {"SUCCESS", "FAILED"}

@@ -16,7 +16,7 @@ from elt_project.auth.accounts import set_role
 from elt_project.db import schema
 from elt_project.hub.session import ACCOUNT_KEY
 from tests.analytics.conftest import ROWS, products, products_meta, table_rows
-from tests.hub.conftest import logged_in_app, make_account, menu
+from tests.hub.conftest import logged_in_app, make_account, menu, shown
 
 GRID = "steward_grid_shop_products_{}"
 
@@ -32,7 +32,7 @@ def _texts(at) -> str:
     parts = [
         e.value for kind in ("error", "success", "warning", "info", "caption", "markdown") for e in getattr(at, kind)
     ]
-    return "\n".join(str(p) for p in parts)
+    return "\n".join(shown(str(p)) for p in parts)
 
 
 def _edit(at, edited_rows: dict, added_rows: list | None = None):
@@ -107,7 +107,7 @@ def test_search_page_finds_rows_by_meaning(hub_env, monkeypatch):
     at.run(timeout=120)
     assert not at.exception
     results = at.dataframe[0].value
-    assert results.iloc[0]["key"] == "K-1" and "Steel Kettle" in results.iloc[0]["text"]
+    assert results.iloc[0]["Key"] == "K-1" and "Steel Kettle" in results.iloc[0]["Text"]
     assert "TF-IDF" in _texts(at)
     user = make_account(hub_env, "user", "uma")
     assert "search" not in menu(logged_in_app(user))
@@ -196,12 +196,12 @@ def test_pipeline_monitor_shows_runs_failures_quality_and_dagster_links(hub_env)
     at = logged_in_app(ann, page="monitor")
     assert not at.exception
     runs = at.dataframe[0].value
-    assert list(runs["status"]) == ["FAILED", "SUCCESS"]
-    assert runs["dagster"].iloc[0].endswith("/runs/0f3c1e2a-aaaa-bbbb-cccc-000000000002")
+    assert list(runs["Status"]) == ["FAILED", "SUCCESS"]
+    assert runs["Dagster"].iloc[0].endswith("/runs/0f3c1e2a-aaaa-bbbb-cccc-000000000002")
     text = _texts(at)
     assert "sales_amount_not_negative' failed on 3 rows" in text and "Inspect elt_rejected_rows" in text
     quality = at.dataframe[1].value
-    assert list(quality["status"]) == ["FAIL", "PASS"]
+    assert list(quality["Status"]) == ["FAIL", "PASS"]
 
 
 def test_clustering_page_finds_the_groups(hub_env):

@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy.engine import Engine
 
 from elt_project.analytics import hub_config
+from elt_project.analytics.access import readable_tables
 from elt_project.analytics.hub_config import Example
 from elt_project.analytics.nl2sql.llm import LlmConfig, LlmUnavailable, chat, extract_sql, messages_for
 from elt_project.analytics.nl2sql.parser import NotUnderstood, parse
@@ -24,6 +25,7 @@ from elt_project.analytics.readonly import QueryFailed, run_readonly
 from elt_project.analytics.result_bounds import DEFAULT_MAX_ANSWER_BYTES, DEFAULT_MAX_VALUE_BYTES, ResultLimits
 from elt_project.analytics.schema_context import SchemaContext, get_context
 from elt_project.analytics.sql_safety import DEFAULT_ROW_LIMIT, UnsafeQuery, check_query
+from elt_project.auth.accounts import Account
 from elt_project.settings import Settings
 
 _DIALECT_LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mssql": "SQL Server (T-SQL)"}
@@ -66,9 +68,20 @@ def llm_config(settings: Settings) -> LlmConfig | None:
     return LlmConfig(settings.openai_api_key.get_secret_value(), settings.openai_model, settings.openai_base_url)
 
 
-def ask_context(engine: Engine, settings: Settings | None = None, *, today: date | None = None) -> AskContext:
-    """The allowed tables, their cached schema context, saved examples and the LLM settings."""
-    allowed = hub_config.allowed_tables(engine)
+def ask_context(
+    engine: Engine,
+    settings: Settings | None = None,
+    *,
+    today: date | None = None,
+    account: Account | None = None,
+) -> AskContext:
+    """The tables ``account`` may read, their cached schema context, saved examples and the LLM settings.
+
+    The same table set goes to the validator, the offline parser's schema and the
+    LLM's prompt, so nothing outside the person's grants is named, guessed or read.
+    ``account=None`` is the warehouse owner (the command line without ``--as``).
+    """
+    allowed = readable_tables(engine, account)
     llm = llm_config(settings) if settings is not None else None
     return AskContext(
         engine=engine,
@@ -78,7 +91,7 @@ def ask_context(engine: Engine, settings: Settings | None = None, *, today: date
         llm=llm,
         examples=hub_config.list_examples(engine) if llm else [],
         llm_sees_rows=hub_config.llm_may_see_rows(engine) if llm else False,
-        table_hints=_search_hints(engine, settings) if llm else None,
+        table_hints=_search_hints(engine, settings, account) if llm else None,
         **(_bounds(settings) if settings is not None else {}),
     )
 
@@ -91,11 +104,12 @@ def _bounds(settings: Settings) -> dict:
     }
 
 
-def _search_hints(engine: Engine, settings: Settings) -> Callable[[str], list[str]]:
+def _search_hints(engine: Engine, settings: Settings, account: Account | None) -> Callable[[str], list[str]]:
     def hints(question: str) -> list[str]:
         from elt_project.analytics.search import schema_hints
 
-        return list(dict.fromkeys(hit.table for hit in schema_hints(engine, settings, question)))
+        found = schema_hints(engine, settings, question, account=account)
+        return list(dict.fromkeys(hit.table for hit in found))
 
     return hints
 

@@ -44,6 +44,11 @@ def search_warehouse(
     encoder = encoder or encoder_for(settings)
     report = refresh(engine, encoder, settings.data_dir) if refresh_first else None
     hits = run_search(engine, encoder, settings.data_dir, query, account=account, limit=limit)
+    if report is not None and account is not None:  # the refresh covers every table; name only theirs
+        from elt_project.analytics.search.query import visible_tables
+
+        visible = visible_tables(engine, account)
+        report.partial_tables = [name for name in report.partial_tables if name in visible]
     return encoder.name, hits, report
 
 

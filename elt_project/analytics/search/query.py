@@ -20,12 +20,10 @@ import numpy as np
 from scipy import sparse
 from sqlalchemy.engine import Engine
 
-from elt_project.analytics import hub_config
+from elt_project.analytics import access
 from elt_project.analytics.search.index import index_path
-from elt_project.auth import permissions
 from elt_project.auth.accounts import Account
 from elt_project.auth.roles import has_role
-from elt_project.db.schema import elt_pipeline_configs
 
 _CACHE: dict[str, tuple[float, LoadedIndex]] = {}
 KINDS = ("table", "column", "row")
@@ -216,29 +214,14 @@ def _allowed(loaded: LoadedIndex, visible: set[str] | None, kinds: set[str] | No
 
 
 def visible_tables(engine: Engine, account: Account | None) -> set[str]:
-    """The tables ``account`` may see in search: the hub's readable tables, less other pipelines' tables.
+    """The tables ``account`` may see in search: what :func:`~elt_project.analytics.access.readable_tables` allows.
 
-    Admins (and the command line without ``--as``, which holds the warehouse's own
-    credentials) see every readable table. Anyone else loses the staging and
-    destination tables of pipeline groups they are not permitted to use.
+    Search is an analyst's page: accounts below analyst see nothing. Admins (and the
+    command line without ``--as``) see every readable table.
     """
-    readable = hub_config.allowed_tables(engine)
-    if account is None or has_role(account.role, "admin"):
-        return readable
-    if not has_role(account.role, "analyst"):
+    if account is not None and not has_role(account.role, "analyst"):
         return set()
-    permitted = permissions.allowed_pipelines(engine, account)
-    configs = elt_pipeline_configs
-    hidden: set[str] = set()
-    with engine.connect() as conn:
-        for row in conn.execute(
-            configs.select().with_only_columns(
-                configs.c.pipeline_name, configs.c.staging_table, configs.c.destination_table
-            )
-        ):
-            if row.pipeline_name not in permitted:
-                hidden |= {name.lower() for name in (row.staging_table, row.destination_table) if name}
-    return {name for name in readable if name.lower() not in hidden}
+    return access.readable_tables(engine, account)
 
 
 def run_search(engine: Engine, encoder, data_dir: Path, query: str, *, account: Account | None = None, limit: int = 10):

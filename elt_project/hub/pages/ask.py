@@ -12,6 +12,8 @@ from elt_project.auth.roles import has_role
 from elt_project.errors import EltError
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
+from elt_project.hub.tables import show_table
+from elt_project.hub.text import literal_markdown
 
 _RESULT = "ask_result"
 _ENGINE_NAMES = {"offline": "built-in parser", "llm": "language model", "sql": "your SQL"}
@@ -33,14 +35,15 @@ def _chart(frame: pd.DataFrame) -> None:
 
 
 def _show(result: Answer, question: str | None) -> None:
-    st.caption(f"Answered by the {_ENGINE_NAMES.get(result.engine, result.engine)}. {result.explanation}")
+    engine_name = _ENGINE_NAMES.get(result.engine, result.engine)
+    st.caption(f"Answered by the {engine_name}. {literal_markdown(result.explanation)}")
     frame = pd.DataFrame(json_rows(result.rows), columns=result.columns)
     if len(frame) == 1 and len(frame.columns) == 1:
         value = frame.iat[0, 0]
-        st.metric(result.columns[0], f"{value:,.2f}" if isinstance(value, float) else value)
+        st.metric(literal_markdown(result.columns[0]), f"{value:,.2f}" if isinstance(value, float) else value)
     else:
         _chart(frame)
-        st.dataframe(frame, hide_index=True, width="stretch")
+        show_table(frame, key="ask_rows", file_name="answer.csv")
     with st.expander("SQL", expanded=False):
         st.code(result.sql, language="sql")
     if question and st.button("Save as an example", icon=":material/bookmark_add:", key="ask_save_example"):
@@ -52,11 +55,12 @@ def _show(result: Answer, question: str | None) -> None:
 def _run(work) -> None:
     try:
         with st.spinner("Working out the answer…"):
-            context = ask_context(session.hub_engine(), session.hub_settings())
+            account = session.require_role("analyst")
+            context = ask_context(session.hub_engine(), session.hub_settings(), account=account)
             st.session_state[_RESULT] = work(context)
     except EltError as exc:
         st.session_state.pop(_RESULT, None)
-        st.warning(str(exc))
+        st.warning(literal_markdown(str(exc)))
 
 
 def _admin_panel() -> None:
@@ -77,7 +81,7 @@ def _admin_panel() -> None:
                 hub_config.set_option(engine, hub_config.LLM_SEES_ROWS, "1" if sees_rows else "0", by=account.username)
                 st.success("Saved.")
             except EltError as exc:
-                st.error(str(exc))
+                st.error(literal_markdown(str(exc)))
 
 
 def render() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from elt_project.analytics import charts, hub_config, llm_refine
+from elt_project.analytics import access, charts, llm_refine
 from elt_project.analytics.dashboard import build_dashboard
 from elt_project.errors import EltError
 from elt_project.hub import session
@@ -16,11 +16,11 @@ KPIS_PER_ROW = 3
 
 
 def render() -> None:
-    session.require_role(MIN_ROLE)
+    account = session.require_role(MIN_ROLE)
     st.title("Auto-dashboard")
     st.caption("Charts chosen from the table's profile, the way Metabase's X-rays do.")
     engine = session.hub_engine()
-    tables = sorted(hub_config.allowed_tables(engine))
+    tables = sorted(access.readable_tables(engine, account))
     if not tables:
         st.info("No table is open to the hub yet.")
         return
@@ -33,13 +33,13 @@ def render() -> None:
         with st.spinner("Asking the language model to arrange the charts…"):
             arranged = llm_refine.refine_dashboard(board, llm)
     except EltError as exc:
-        st.error(str(exc))
+        st.error(literal_markdown(str(exc)))
         return
-    st.caption(arranged.note)
+    st.caption(literal_markdown(arranged.note))
     for start in range(0, len(board.kpis), KPIS_PER_ROW):  # more per row and the values get cut
         row = board.kpis[start : start + KPIS_PER_ROW]
         for column, kpi in zip(st.columns(KPIS_PER_ROW), row):
-            column.metric(kpi.label, kpi.value, help=kpi.reason)
+            column.metric(literal_markdown(kpi.label), kpi.value, help=literal_markdown(kpi.reason))
     if not board.charts:
         st.info("This table has no date, measure or low-cardinality column to chart.")
     grid = st.columns(2)
@@ -47,7 +47,7 @@ def render() -> None:
         with grid[index % 2]:
             st.markdown(f"**{literal_markdown(chart.title)}**")
             st.plotly_chart(charts.chart_figure(chart), key=f"dashboard_chart_{index}")
-            st.caption(f"Why this chart: {chart.reason}")
+            st.caption(f"Why this chart: {literal_markdown(chart.reason)}")
     with st.expander("Column profile"):
         for column in board.profile.columns:
             st.text(column.describe())

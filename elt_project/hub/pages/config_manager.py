@@ -10,12 +10,14 @@ from elt_project.analytics.steward import allowlist
 from elt_project.errors import EltError
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
+from elt_project.hub.tables import show_table
+from elt_project.hub.text import literal_markdown
 
 
 def _analytics_models(engine) -> None:
     rows = config_manager.list_configs(engine)
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        show_table(pd.DataFrame(rows), key="cfg_models", file_name="analytics_config.csv")
     else:
         st.caption("No analytics model is configured yet.")
     existing = {f"#{r['id']} {r['target_table']}.{r['value_column']} ({r['model_type']})": r for r in rows}
@@ -62,7 +64,7 @@ def _analytics_models(engine) -> None:
             config_id = config_manager.save_config(engine, values, config_id=current.get("id"))
             st.success(f"Saved analytics config #{config_id}.")
         except EltError as exc:
-            st.error(str(exc))
+            st.error(literal_markdown(str(exc)))
     if current and st.button(f"Delete config #{current['id']}", key="cfg_delete"):
         session.require_role("admin")
         config_manager.delete_config(engine, current["id"])
@@ -71,7 +73,7 @@ def _analytics_models(engine) -> None:
 
 def _steward_tables(engine, account) -> None:
     allowed = allowlist.allowed_tables(engine)
-    st.write("Open for editing: " + (", ".join(allowed) if allowed else "none"))
+    st.write("Open for editing: " + (literal_markdown(", ".join(allowed)) if allowed else "none"))
     candidates = [
         t for t in sorted(hub_config.warehouse_tables(engine)) if t not in allowed and not hub_config.is_protected(t)
     ]
@@ -81,24 +83,24 @@ def _steward_tables(engine, account) -> None:
         session.require_role("admin")
         try:
             allowlist.allow(engine, to_allow, allowed_by=account.username)
-            st.success(f"Stewards may now edit {to_allow}.")
+            st.success(f"Stewards may now edit {literal_markdown(to_allow)}.")
         except EltError as exc:
-            st.error(str(exc))
+            st.error(literal_markdown(str(exc)))
     to_deny = right.selectbox("Close a table", allowed, index=None, key="cfg_deny_table")
     if right.button("Close", key="cfg_deny") and to_deny:
         session.require_role("admin")
         allowlist.deny(engine, to_deny)
-        st.success(f"{to_deny} is no longer open for editing.")
+        st.success(f"{literal_markdown(to_deny)} is no longer open for editing.")
 
 
-def _checked_table(rows, problems) -> None:
+def _checked_table(key: str, rows, problems) -> None:
     if problems:
         for problem in problems:
-            st.warning(problem)
+            st.warning(literal_markdown(str(problem)))
     else:
         st.caption("No problems found.")
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        show_table(pd.DataFrame(rows), key=f"cfg_rows_{key}", file_name=f"{key}.csv")
     else:
         st.caption("No rows.")
 
@@ -115,7 +117,7 @@ def render() -> None:
     checked = config_manager.config_tables(engine)
     for tab, name in zip(tabs[2:], ("elt_pipeline_configs", "data_quality_rules", "data_enrichment_rules")):
         with tab:
-            _checked_table(*checked[name])
+            _checked_table(name, *checked[name])
 
 
 PAGE = HubPage(

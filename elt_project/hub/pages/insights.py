@@ -6,11 +6,12 @@ import datetime as dt
 
 import streamlit as st
 
-from elt_project.analytics import charts, insights
+from elt_project.analytics import access, charts, insights
 from elt_project.analytics.predictive import run_predictive_analytics
 from elt_project.errors import EltError
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
+from elt_project.hub.text import literal_markdown
 
 MIN_ROLE = "analyst"
 
@@ -24,30 +25,34 @@ def open_why(table: str, measure: str, day: dt.date) -> None:
 
 
 def _run_now() -> None:
-    session.require_role(MIN_ROLE)
+    account = session.require_role(MIN_ROLE)
+    engine = session.hub_engine()
     with st.spinner("Fitting the models…"):
-        report = run_predictive_analytics(session.hub_engine(), session.hub_settings())
-    for outcome in report.outcomes:
-        (st.error if outcome.error else st.success)(outcome.line())
+        report = run_predictive_analytics(engine, session.hub_settings())
+    readable = access.readable_tables(engine, account)
+    for outcome in report.outcomes:  # every model runs; only the person's own tables are reported
+        if outcome.config.target_table in readable:
+            (st.error if outcome.error else st.success)(literal_markdown(outcome.line()))
 
 
 def render() -> None:
-    session.require_role(MIN_ROLE)
+    account = session.require_role(MIN_ROLE)
     st.title("Insights")
     st.caption("Forecasts and anomalies from the daily batch (the run_predictive_analytics asset).")
     engine = session.hub_engine()
     if st.button("Run the models now", icon=":material/play_arrow:", key="insights_run"):
         _run_now()
     try:
-        views = insights.series_views(engine)
+        readable = access.readable_tables(engine, account)
+        views = [view for view in insights.series_views(engine) if view.target_table in readable]
     except EltError as exc:
-        st.error(str(exc))
+        st.error(literal_markdown(str(exc)))
         return
     if not views:
         st.info("No active analytics_config rows yet: add one (table, date column, value column, model type).")
         return
     for index, view in enumerate(views):
-        st.subheader(view.title)
+        st.subheader(literal_markdown(view.title))
         if view.frame.empty:
             st.caption("No predictions yet: run the models.")
             continue

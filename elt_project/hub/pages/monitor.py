@@ -7,23 +7,26 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from elt_project.analytics import monitor
+from elt_project.analytics import access, monitor
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
+from elt_project.hub.tables import show_table
+from elt_project.hub.text import literal_markdown
 
 
 def render() -> None:
-    session.require_role("analyst")
+    account = session.require_role("analyst")
     st.title("Pipeline Monitor")
     engine = session.hub_engine()
     settings = session.hub_settings()
-    pipelines, imports = monitor.choices(engine)
+    scope = access.scope_for(engine, account)
+    pipelines, imports = monitor.choices(engine, scope)
     left, middle, right = st.columns(3)
     pipeline = left.selectbox("Pipeline", pipelines, index=None, placeholder="All pipelines", key="mon_pipeline")
     import_name = middle.selectbox("Import", imports, index=None, placeholder="All imports", key="mon_import")
     window = right.date_input("Dates", (date.today() - timedelta(days=30), date.today()), key="mon_dates")
     start, end = (window[0], window[-1]) if isinstance(window, tuple) and window else (None, None)
-    filters = monitor.Filters(pipeline=pipeline, import_name=import_name, start=start, end=end)
+    filters = monitor.Filters(pipeline=pipeline, import_name=import_name, start=start, end=end, scope=scope)
     runs_tab, quality_tab, rejected_tab, ledger_tab = st.tabs(["Runs", "Quality", "Rejected rows", "Files"])
     with runs_tab:
         runs = monitor.runs(engine, filters)
@@ -37,18 +40,21 @@ def render() -> None:
             frame = pd.DataFrame(runs)
             frame["dagster"] = [monitor.dagster_run_url(base, r) for r in frame["run_id"]]
             columns = ["start_time", "import_name", "status", "rows_read", "rows_loaded", "rows_rejected", "dagster"]
-            st.dataframe(
+            show_table(
                 frame[columns],
-                hide_index=True,
-                width="stretch",
+                key="mon_runs",
+                file_name="runs.csv",
                 column_config={"dagster": st.column_config.LinkColumn("Dagster run", display_text="open")},
             )
-            failures = [r for r in runs if str(r.get("status", "")).upper().startswith("FAIL")]
-            for run in failures[:20]:
-                with st.expander(f"{run['start_time']:%Y-%m-%d %H:%M} {run['import_name']}: failed"):
-                    st.error(run.get("error_message") or "No error message was recorded.")
-                    if run.get("resolution_steps"):
-                        st.info(f"What to do: {run['resolution_steps']}")
+            for failure in monitor.failures(runs)[:20]:
+                run = failure.run
+                name = literal_markdown(run["import_name"] or "")
+                with st.expander(f"{run['start_time']:%Y-%m-%d %H:%M} {name}: {failure.headline}"):
+                    st.error(literal_markdown(run.get("error_message") or "No error message was recorded."))
+                    if failure.loaded_later is not None:
+                        st.success(f"A later run of this import loaded at {failure.loaded_later:%Y-%m-%d %H:%M}.")
+                    elif failure.advice:
+                        st.info(f"What to do: {literal_markdown(failure.advice)}")
     with quality_tab:
         results = monitor.quality_results(engine, filters)
         if not results:
@@ -57,21 +63,18 @@ def render() -> None:
             frame = pd.DataFrame(results)
             rule = st.selectbox("Rule", sorted(frame["rule_name"].unique()), key="mon_rule")
             history = frame[frame["rule_name"] == rule]
-            st.dataframe(
-                history[["checked_at", "import_name", "status", "failing_row_count", "message"]],
-                hide_index=True,
-                width="stretch",
-            )
+            columns = ["checked_at", "import_name", "status", "failing_row_count", "message"]
+            show_table(history[columns], key="mon_quality", file_name="quality.csv")
     with rejected_tab:
         rejected = monitor.rejected_rows(engine, filters)
         if rejected:
-            st.dataframe(pd.DataFrame(rejected), hide_index=True, width="stretch")
+            show_table(pd.DataFrame(rejected), key="mon_rejected", file_name="rejected_rows.csv")
         else:
             st.caption("No rejected rows in this window.")
     with ledger_tab:
         files = monitor.ledger(engine, filters)
         if files:
-            st.dataframe(pd.DataFrame(files), hide_index=True, width="stretch")
+            show_table(pd.DataFrame(monitor.file_rows(files)), key="mon_files", file_name="files.csv")
         else:
             st.caption("No files in this window.")
 

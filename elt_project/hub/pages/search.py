@@ -9,6 +9,8 @@ from elt_project.analytics.search import search_warehouse
 from elt_project.errors import EltError
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
+from elt_project.hub.tables import show_table
+from elt_project.hub.text import literal_markdown
 
 ENGINE_NAMES = {
     "embeddings": "local sentence-embedding model",
@@ -32,22 +34,23 @@ def render() -> None:
                 session.hub_engine(), session.hub_settings(), query, account=account, limit=limit
             )
     except EltError as exc:
-        st.error(str(exc))
+        st.error(literal_markdown(str(exc)))
         return
-    st.caption(f"Engine: {ENGINE_NAMES.get(engine_name, engine_name)}. {report.summary() if report else ''}")
+    refreshed = literal_markdown(report.summary()) if report else ""
+    st.caption(f"Engine: {ENGINE_NAMES.get(engine_name, engine_name)}. {refreshed}")
     if not hits:
         st.info("Nothing found.")
         return
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             [
                 {"score": round(h.score, 3), "table": h.table, "key": h.key or "", "what": h.kind, "text": h.text}
                 for h in hits
             ]
         ),
-        hide_index=True,
-        width="stretch",
-        column_config={"score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0, format="%.3f")},
+        key="search_hits",
+        file_name="search_results.csv",
+        column_config={"score": st.column_config.ProgressColumn("Score", min_value=0.0, max_value=1.0, format="%.3f")},
     )
 
 

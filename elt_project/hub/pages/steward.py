@@ -8,12 +8,15 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
+from elt_project.analytics import access
 from elt_project.analytics.steward import allowlist, audit
 from elt_project.analytics.steward.changes import changes_from_edit, key_text
 from elt_project.analytics.steward.save import apply_changes
 from elt_project.errors import EltError
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
+from elt_project.hub.tables import show_table
+from elt_project.hub.text import literal_markdown
 
 #: Rows opened in the grid at once (the rest stay out of reach of this save).
 MAX_ROWS = 1_000
@@ -38,7 +41,7 @@ def _grid(rows: list[dict], table: sa.Table) -> pd.DataFrame:
 
 def _show_refused(refused) -> None:
     for conflict in refused:
-        st.error(f"Row {conflict.key}: {conflict.reason}.")
+        st.error(literal_markdown(f"Row {conflict.key}: {conflict.reason}."))
         if conflict.cells:
             st.dataframe(
                 pd.DataFrame(
@@ -67,9 +70,9 @@ def _show_flash() -> None:
     if flash is None:
         return
     summary, warnings, refused = flash
-    st.success(summary)
+    st.success(literal_markdown(summary))
     for warning in warnings:
-        st.warning(warning)
+        st.warning(literal_markdown(warning))
     _show_refused(refused)
 
 
@@ -77,7 +80,8 @@ def render() -> None:
     account = session.require_role("steward")
     st.title("Data Steward")
     engine = session.hub_engine()
-    tables = allowlist.allowed_tables(engine)
+    scope = access.scope_for(engine, account)
+    tables = [name for name in allowlist.allowed_tables(engine) if scope.may_read_table(name)]
     if not tables:
         st.info("No table is open for editing yet; an admin can allow one in the Configuration Manager.")
         return
@@ -85,7 +89,7 @@ def render() -> None:
     try:
         table = allowlist.require_allowed(engine, name)
     except EltError as exc:
-        st.error(str(exc))
+        st.error(literal_markdown(str(exc)))
         return
     snapshot_key, version_key = f"steward_snapshot_{name}", f"steward_version_{name}"
     reload = st.button("Reload from the warehouse", key="steward_reload")
@@ -101,7 +105,10 @@ def render() -> None:
     grid_key = f"steward_grid_{name}_{st.session_state.get(version_key, 0)}"
     edited = st.data_editor(_grid(original, table), num_rows="dynamic", hide_index=True, key=grid_key)
     if st.button("Save changes", type="primary", key="steward_save"):
-        session.require_role("steward")  # re-checked at the action, not only when drawing
+        account = session.require_role("steward")  # re-checked at the action, not only when drawing
+        if not access.scope_for(engine, account).may_read_table(name):
+            st.error(f"Table {literal_markdown(name)} belongs to a pipeline you are not granted; nothing was saved.")
+            return
         records = edited.to_dict("records")
         deleted = [r for r in records if r.get(DELETE) is True]
         kept = [{k: v for k, v in r.items() if k != DELETE} for r in records]
@@ -116,7 +123,7 @@ def render() -> None:
                 _reopen(engine, table, snapshot_key, version_key)
                 st.rerun()
         except EltError as exc:
-            st.error(str(exc))
+            st.error(literal_markdown(str(exc)))
             _show_refused(getattr(exc, "conflicts", []))
     st.subheader("History of a row")
     choices = [key_text({k: row[k] for k in keys}) for row in original]
@@ -124,7 +131,7 @@ def render() -> None:
     if chosen:
         entries = audit.row_history(engine, name, chosen)
         if entries:
-            st.dataframe(pd.DataFrame([e.__dict__ for e in entries]), hide_index=True)
+            show_table(pd.DataFrame([e.__dict__ for e in entries]), key="steward_history", file_name="row_history.csv")
         else:
             st.caption("No audited change of this row yet.")
 

@@ -8,12 +8,13 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
-from elt_project.analytics import charts, hub_config
+from elt_project.analytics import access, charts
 from elt_project.analytics.root_cause import BASELINE_LABELS, BASELINES, explain_change, summary
 from elt_project.analytics.tables import date_columns, measure_columns, reflect_table, to_date
 from elt_project.errors import EltError
 from elt_project.hub import session
 from elt_project.hub.pages import HubPage
+from elt_project.hub.tables import show_table
 from elt_project.hub.text import literal_markdown
 
 MIN_ROLE = "analyst"
@@ -31,16 +32,16 @@ def _newest_day(engine, table: str, date_column: str) -> dt.date:
 
 
 def render() -> None:
-    session.require_role(MIN_ROLE)
+    account = session.require_role(MIN_ROLE)
     st.title("Why did it change?")
     engine = session.hub_engine()
     params = st.query_params
-    tables = [t for t in sorted(hub_config.allowed_tables(engine)) if date_columns(engine, t)]
+    tables = [t for t in sorted(access.readable_tables(engine, account)) if date_columns(engine, t)]
     if not tables:
         st.info("No table with a date column is open to the hub yet.")
         return
     if params.get("table") and params.get("table") not in tables:
-        st.error(f"The table {params.get('table')} is not open to the hub; pick one below.")
+        st.error(f"The table {literal_markdown(params.get('table'))} is not open to you; pick one below.")
     left, middle, right = st.columns(3)
     table = left.selectbox("Table", tables, index=_pick(tables, params.get("table")), key="why_table")
     measures = measure_columns(engine, table) + ["rows"]
@@ -65,7 +66,7 @@ def render() -> None:
         with st.spinner("Comparing segments…"):
             result = explain_change(engine, table, measure, day, baseline=baseline, date_column=date_column)
     except EltError as exc:
-        st.error(str(exc))
+        st.error(literal_markdown(str(exc)))
         return
     st.markdown(f"**{literal_markdown(summary(result))}**")
     st.plotly_chart(charts.waterfall_figure(result), key="why_waterfall")
@@ -85,16 +86,18 @@ def render() -> None:
         ]
     )
     if not frame.empty:
-        st.dataframe(
+        show_table(
             frame,
-            hide_index=True,
+            key="why_drivers",
+            file_name="drivers.csv",
             column_config={
                 "share of total change": st.column_config.NumberColumn(format="percent"),
                 "surprise (σ)": st.column_config.NumberColumn(format="%.1f"),
             },
         )
     st.caption(
-        f"Segments of {', '.join(result.dimensions) or 'no categorical column'} and their pairs, ranked by how far "
+        f"Segments of {literal_markdown(', '.join(result.dimensions)) or 'no categorical column'} and their pairs, "
+        "ranked by how far "
         "each moved against its own baseline. kind: mix = its share of rows moved, rate = its value per row "
         "moved, volume = the whole table grew or shrank."
     )
