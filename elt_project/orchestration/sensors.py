@@ -24,6 +24,7 @@ from elt_project.orchestration.assets import staging_asset_name, staging_op_name
 from elt_project.orchestration.file_watch import PENDING, WatchCursor, plan_tick, sha256_of
 from elt_project.orchestration.resources import WarehouseResource
 from elt_project.orchestration.retry_watch import RetryPlan, held_message, plan_retries
+from elt_project.pipeline import run_log
 from elt_project.pipeline.ledger import FAILED, LOADED, RELOADING, failed_files
 from elt_project.pipeline.retry import retry_basis
 from elt_project.settings import Settings
@@ -167,6 +168,11 @@ def build_file_sensor(
         )
         for name in plan.skipped_duplicates:
             context.log.info(f"Skipped {name}: its content was already loaded, requested or failed.")
+            state = plan.cursor.files.get(name)
+            if state is not None and state.sha256:  # a copy of a loaded file is logged, for the page to show
+                run_log.record_skipped_copy(
+                    warehouse.engine(), config, folder / name, state.sha256, state.mtime, "sensor"
+                )
         retries = _plan_retries(config, rules, warehouse, plan, listing, now)
         plan.cursor.tried, plan.cursor.bases = retries.tried, retries.bases
         context.update_cursor(plan.cursor.to_json())

@@ -61,7 +61,7 @@ def test_two_groups_run_to_success_and_rows_land(stack, person):
     listed = client.get("/api/runs").get_json()
     assert {run["run_id"] for run in body["launched"]} <= {run["run_id"] for run in listed["runs"]}
     imports = client.get("/api/imports").get_json()
-    last = {i["import_name"]: i["last_run"] for g in imports["groups"] for i in g["imports"]}
+    last = {i["import_name"]: i["last_load"] for g in imports["groups"] for i in g["imports"]}
     assert last["sales_daily_csv"]["status"] == "SUCCESS" and last["sales_daily_csv"]["rows_loaded"] > 0
 
 

@@ -47,9 +47,7 @@ def clerk(engine):
 
 def _login_with_next(client, raw_next: str, password: str = PASSWORD):
     token = csrf_from(client.get("/login").get_data(as_text=True))
-    return client.post(
-        f"/login?next={raw_next}", data={"username": "clerk", "password": password, "csrf_token": token}
-    )
+    return client.post(f"/login?next={raw_next}", data={"username": "clerk", "password": password, "csrf_token": token})
 
 
 def _stays_on_this_site(location: str) -> bool:
@@ -94,7 +92,7 @@ def test_an_anonymous_upload_is_refused_before_its_body_is_read(client, clerk):
             Recording.consumed += len(data)
             return data
 
-    body = b"--xx\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nt\r\n--xx--\r\n" + b"x" * 200_000
+    body = b'--xx\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\nt\r\n--xx--\r\n' + b"x" * 200_000
     token = csrf_from(client.get("/login").get_data(as_text=True))  # a visitor's session has a token
     response = client.post(
         "/upload",
@@ -123,7 +121,12 @@ def test_changing_your_password_on_the_page_ends_your_other_sessions(app, clerk)
     for client in (here, there):
         login(client, clerk, PASSWORD)
     token = page_token(here)
-    form = {"csrf_token": token, "current_password": "wrong-one", "new_password": "n" * 10, "new_password_again": "n" * 10}
+    form = {
+        "csrf_token": token,
+        "current_password": "wrong-one",
+        "new_password": "n" * 10,
+        "new_password_again": "n" * 10,
+    }
     refused = here.post("/password", data=form)
     assert refused.status_code == 400 and "current password is wrong" in refused.get_data(as_text=True)
     assert there.get("/api/imports").status_code == 200
