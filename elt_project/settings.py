@@ -89,7 +89,8 @@ class Settings(BaseModel):
         "from them have their X-Forwarded-For/-Proto believed. Unset: those headers are ignored.",
     )
     dagster_public_url: str | None = Field(
-        default=None, description="Dagster UI address for the page's (details) links; default its local address."
+        default=None,
+        description="Dagster UI address for the page's (Dagster) links (admins); default its local address.",
     )
     dagster_home_dir: Path | None = Field(
         default=None, description="DAGSTER_HOME set by an administrator; default <data_dir>/dagster_home."
