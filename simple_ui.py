@@ -10,6 +10,7 @@ def main() -> int:
 
     from elt_project.errors import EltError
     from elt_project.runner import create_app
+    from elt_project.runner.server import waitress_options
     from elt_project.settings import load_settings
 
     try:
@@ -19,7 +20,7 @@ def main() -> int:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
     print(f"Data Importer page on http://{settings.bind_host}:{settings.runner_port}/ ({settings.runner_auth} mode)")
-    serve(app, host=settings.bind_host, port=settings.runner_port, threads=8, ident="Data Importer")
+    serve(app, **waitress_options(settings))
     return 0
 
 

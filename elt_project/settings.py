@@ -103,8 +103,14 @@ class Settings(BaseModel):
         default=None, description="Where the generated session key is kept; default <data dir>/runner_secret_key."
     )
     runner_upload_max_mb: int = Field(default=100, ge=1, description="Largest file the page accepts, in MB.")
+    runner_trusted_proxies: str | None = Field(
+        default=None,
+        description="Addresses (comma-separated) of the reverse proxy in front of the page; only requests "
+        "from them have their X-Forwarded-For/-Proto believed. Unset: those headers are ignored.",
+    )
     dagster_public_url: str | None = Field(
-        default=None, description="Dagster UI address for the page's (details) links; default its local address."
+        default=None,
+        description="Dagster UI address for the page's (Dagster) links (admins); default its local address.",
     )
     dagster_home_dir: Path | None = Field(
         default=None, description="DAGSTER_HOME set by an administrator; default <data_dir>/dagster_home."
@@ -246,6 +252,7 @@ _ENV_NAMES = {
     "RUNNER_SECRET_KEY": "runner_secret_key",
     "RUNNER_SECRET_KEY_FILE": "runner_secret_key_file",
     "RUNNER_UPLOAD_MAX_MB": "runner_upload_max_mb",
+    "RUNNER_TRUSTED_PROXIES": "runner_trusted_proxies",
     "DAGSTER_PUBLIC_URL": "dagster_public_url",
     "DAGSTER_HOME": "dagster_home_dir",
     "ELT_LOG_DIR": "log_dir",

@@ -1,6 +1,7 @@
 """The one client that talks to a running Dagster webserver over GraphQL.
 
-The Data Importer page launches and watches runs through it, and ``elt reload``
+The Data Importer page launches and watches runs through it (and reads a run's
+event log for the people who may not open Dagster's UI), and ``elt reload``
 reloads the code location through it. It is built on ``dagster-graphql``'s
 :class:`DagsterGraphQLClient` (its transport, its reload and status calls), with
 two departures, both deliberate:
@@ -88,6 +89,23 @@ class RunInfo:
         return self.status in FINISHED_STATUSES
 
 
+@dataclass(frozen=True)
+class RunEvent:
+    """One entry of a run's event log, without stack traces (those stay in Dagster's UI)."""
+
+    timestamp: float
+    level: str
+    kind: str
+    message: str
+    step_key: str | None = None
+    #: For failure events: the exception's class and message, one line each.
+    error: str | None = None
+
+    @property
+    def is_problem(self) -> bool:
+        return self.level in ("ERROR", "CRITICAL", "WARNING") or self.error is not None
+
+
 _LOCATION_QUERY = """
 query ($name: String!) {
   workspaceLocationEntryOrError(name: $name) {
@@ -123,6 +141,25 @@ mutation ($executionParams: ExecutionParams!) {
     ... on PresetNotFoundError { message }
     ... on ConflictingExecutionParamsError { message }
     ... on NoModeProvidedError { message }
+  }
+}
+"""
+
+_EVENTS_QUERY = """
+query ($runId: ID!, $afterCursor: String, $limit: Int) {
+  logsForRun(runId: $runId, afterCursor: $afterCursor, limit: $limit) {
+    __typename
+    ... on EventConnection {
+      cursor
+      hasMore
+      events {
+        __typename
+        ... on MessageEvent { message timestamp level stepKey eventType }
+        ... on ErrorEvent { error { className message } }
+      }
+    }
+    ... on RunNotFoundError { message }
+    ... on PythonError { message }
   }
 }
 """
@@ -305,9 +342,48 @@ class DagsterClient:
             raise LaunchRefused("Dagster could not list the runs; ask an administrator to check its log.")
         return [_run_info(run) for run in result.get("results") or []]
 
+    def run_events(self, run_id: str, *, limit: int = 2000, page_size: int = 500) -> list[RunEvent]:
+        """The run's event log, oldest first, at most ``limit`` entries (public ``logsForRun`` query).
+
+        Only messages, levels, step keys and error messages are read: no stack
+        traces, which may show server paths and code. :class:`RunNotFound` when
+        Dagster has no such run.
+        """
+        events: list[RunEvent] = []
+        cursor: str | None = None
+        while len(events) < limit:
+            variables = {"runId": run_id, "afterCursor": cursor, "limit": min(page_size, limit - len(events))}
+            result = self._execute(_EVENTS_QUERY, variables).get("logsForRun") or {}
+            kind = result.get("__typename")
+            if kind == "RunNotFoundError":
+                raise RunNotFound(f"Dagster has no run with id {run_id}; check the id.")
+            if kind != "EventConnection":
+                raise LaunchRefused("Dagster could not read the run's log; ask an administrator to check its log.")
+            events += [_run_event(node) for node in result.get("events") or [] if node.get("message") is not None]
+            cursor = result.get("cursor")
+            if not result.get("hasMore") or not cursor:
+                break
+        return events[:limit]
+
     def run_url(self, run_id: str, public_base_url: str | None = None) -> str:
         """The run's page in the Dagster UI."""
         return f"{(public_base_url or self.base_url).rstrip('/')}/runs/{run_id}"
+
+
+def _run_event(node: Mapping[str, Any]) -> RunEvent:
+    error = node.get("error") or None
+    try:
+        stamp = float(node.get("timestamp") or 0) / 1000  # GraphQL gives milliseconds, as a string
+    except ValueError:
+        stamp = 0.0
+    return RunEvent(
+        timestamp=stamp,
+        level=node.get("level") or "INFO",
+        kind=node.get("eventType") or node.get("__typename") or "",
+        message=node.get("message") or "",
+        step_key=node.get("stepKey"),
+        error=": ".join(filter(None, [error.get("className"), error.get("message", "").strip()])) if error else None,
+    )
 
 
 def _run_info(node: Mapping[str, Any]) -> RunInfo:

@@ -25,6 +25,7 @@ from elt_project.orchestration.file_watch import PENDING, WatchCursor, plan_tick
 from elt_project.orchestration.recovery import recover
 from elt_project.orchestration.resources import WarehouseResource
 from elt_project.orchestration.retry_watch import RetryPlan, held_message, plan_retries
+from elt_project.pipeline import run_log
 from elt_project.pipeline.ledger import FAILED, LOADED, REFUSED, RELOADING, failed_files
 from elt_project.pipeline.retry import retry_basis
 from elt_project.settings import Settings
@@ -179,6 +180,11 @@ def build_file_sensor(
         )
         for name in plan.skipped_duplicates:
             context.log.info(f"Skipped {name}: its content was already loaded, requested or failed.")
+            state = plan.cursor.files.get(name)
+            if state is not None and state.sha256:  # a copy of a loaded file is logged, for the page to show
+                run_log.record_skipped_copy(
+                    warehouse.engine(), config, folder / name, state.sha256, state.mtime, "sensor"
+                )
         by_name = {name: (size, mtime) for name, size, mtime in listing}
         recovery = recover(
             instance=context.instance,

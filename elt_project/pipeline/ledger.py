@@ -322,3 +322,33 @@ def narrowing_notes(conn: Connection, run_id: str, import_names: list[str]) -> l
         )
     )
     return [row[0][len(NARROWING_NOTE) :] for row in rows]
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """The file whose content an import already holds: what a skipped copy is a copy of."""
+
+    file_path: str
+    file_mtime: float
+    loaded_at: datetime | None
+    rows_loaded: int | None
+
+    @property
+    def file_name(self) -> str:
+        """The last part of the path (POSIX or Windows): people need the name, not the server's folders."""
+        return self.file_path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def loaded_copy_of(bind: Engine | Connection, import_name: str, content_hash: str) -> LoadedFile | None:
+    """The LOADED (or reloading) file of ``import_name`` with this content, or None."""
+    query = sa.select(ledger.c.file_path, ledger.c.file_mtime, ledger.c.updated_at, ledger.c.rows_loaded).where(
+        ledger.c.import_name == import_name,
+        ledger.c.content_hash == content_hash,
+        ledger.c.status.in_((LOADED, RELOADING)),
+    )
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            row = conn.execute(query).first()
+    else:
+        row = bind.execute(query).first()
+    return LoadedFile(*row) if row else None

@@ -1,9 +1,10 @@
 """What the Data Importer page tells a person about imports and runs, read from the run logs.
 
 Everything here is plain reading of ``elt_pipeline_configs``, ``etl_pipeline_run_logs``
-and ``data_quality_run_logs``, turned into short sentences: a person sees "Loaded",
-"3 rows broke rule X", the run log's ``error_message`` and ``resolution_steps`` —
-never a stack trace (the run log never holds one).
+and the quality logs, turned into short sentences: a person sees "Loaded", the rule a
+file broke with its first failing rows (:mod:`.explain`), which loaded file a skipped
+copy repeats, the run log's ``error_message`` — never a stack trace (the run log never
+holds one).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Engine
 from elt_project.config.models import PipelineConfig
 from elt_project.config.repository import load_pipeline_configs
 from elt_project.db import schema
+from elt_project.pipeline import explain
 
 #: Run-log statuses in plain words.
 STATUS_WORDS = {
@@ -55,18 +57,41 @@ class ImportOutcome:
     error_message: str | None = None
     resolution_steps: str | None = None
     warnings: tuple[str, ...] = ()
+    #: The file(s) the run looked at, by name.
+    file_name: str | None = None
+    #: For a file skipped as a copy: which loaded file it repeats, as a sentence.
+    duplicate_of: str | None = None
+    #: The run log's own words (for administrators), shown only in a run's details.
+    technical_message: str | None = None
+    log_id: int = 0
 
 
 @dataclass(frozen=True)
 class ImportEntry:
-    """One import as the page lists it."""
+    """One import as the page lists it: the last load that brought rows, and the last attempt.
+
+    They differ when later runs found nothing new (or a copy of a loaded file): the
+    page shows both, so "No new files to load" never hides the load before it.
+    """
 
     config: PipelineConfig
-    last_run: ImportOutcome | None = None
+    last_load: ImportOutcome | None = None
+    last_attempt: ImportOutcome | None = None
 
     @property
     def import_name(self) -> str:
         return self.config.import_name
+
+    @property
+    def last_run(self) -> ImportOutcome | None:
+        return self.last_attempt
+
+    @property
+    def attempt_after_load(self) -> ImportOutcome | None:
+        """The last attempt when it is not the last load itself (else None)."""
+        if self.last_attempt is None or (self.last_load and self.last_load.log_id == self.last_attempt.log_id):
+            return None
+        return self.last_attempt
 
 
 @dataclass
@@ -82,35 +107,32 @@ def permitted_configs(engine: Engine, pipelines: set[str]) -> list[PipelineConfi
 
 
 def import_groups(engine: Engine, pipelines: set[str]) -> list[PipelineGroup]:
-    """The permitted imports grouped by ``pipeline_name`` (groups by name), each with its last run."""
+    """The permitted imports grouped by ``pipeline_name`` (groups by name), each with its history."""
     configs = permitted_configs(engine, pipelines)
-    last = last_outcomes(engine, [c.import_name for c in configs])
+    history = import_history(engine, [c.import_name for c in configs])
     groups: dict[str, PipelineGroup] = {}
     for config in configs:
         group = groups.setdefault(config.pipeline_name, PipelineGroup(config.pipeline_name))
-        group.imports.append(ImportEntry(config, last.get(config.import_name)))
+        last_load, last_attempt = history.get(config.import_name, (None, None))
+        group.imports.append(ImportEntry(config, last_load, last_attempt))
     return [groups[name] for name in sorted(groups, key=str.casefold)]
 
 
-def last_outcomes(engine: Engine, import_names: list[str]) -> dict[str, ImportOutcome]:
-    """The newest run-log row of each import that did some work.
-
-    A "skipped: already loaded" row is passed over while an earlier row exists: a
-    file uploaded on the page is loaded by the page's run, and the folder's sensor
-    may then start a run that finds it loaded — that says nothing new.
-    """
+def import_history(
+    engine: Engine, import_names: list[str]
+) -> dict[str, tuple[ImportOutcome | None, ImportOutcome | None]]:
+    """Per import: (the newest run that loaded rows, the newest run-log row of any kind)."""
     logs = schema.etl_pipeline_run_logs
+    newest_load: dict[str, int] = {}
     newest: dict[str, int] = {}
     with engine.connect() as conn:
         for chunk in _chunks(import_names):
-            for only_work in (True, False):
-                query = sa.select(logs.c.import_name, sa.func.max(logs.c.id)).where(logs.c.import_name.in_(chunk))
-                if only_work:
-                    query = query.where(logs.c.status != "SKIPPED_DUPLICATE")
-                for name, log_id in conn.execute(query.group_by(logs.c.import_name)).all():
-                    newest.setdefault(name, log_id)
-    outcomes = _outcomes(engine, logs.c.id, list(newest.values()))
-    return {o.import_name: o for o in outcomes}
+            base = sa.select(logs.c.import_name, sa.func.max(logs.c.id)).where(logs.c.import_name.in_(chunk))
+            loads = base.where(logs.c.status == "SUCCESS", logs.c.rows_loaded > 0)
+            newest.update(conn.execute(base.group_by(logs.c.import_name)).all())
+            newest_load.update(conn.execute(loads.group_by(logs.c.import_name)).all())
+    by_id = {o.log_id: o for o in _outcomes(engine, logs.c.id, sorted({*newest.values(), *newest_load.values()}))}
+    return {name: (by_id.get(newest_load.get(name, -1)), by_id.get(log_id)) for name, log_id in newest.items()}
 
 
 def run_outcomes(engine: Engine, run_ids: list[str]) -> dict[str, list[ImportOutcome]]:
@@ -136,48 +158,48 @@ def _outcomes(engine: Engine, column: sa.Column, values: Iterable) -> list[Impor
                     logs.c.start_time,
                     logs.c.end_time,
                     logs.c.rows_loaded,
+                    logs.c.file_name,
+                    logs.c.file_hash,
                     logs.c.error_message,
                     logs.c.resolution_steps,
                 )
                 .where(column.in_(chunk))
                 .order_by(logs.c.id)
             ).all()
-    warnings = quality_warnings(engine, sorted({row.run_id for row in rows}))
-    return [
-        ImportOutcome(
-            import_name=row.import_name,
-            run_id=row.run_id,
-            status=row.status,
-            status_words=STATUS_WORDS.get(row.status, row.status.replace("_", " ").capitalize()),
-            when=row.end_time or row.start_time,
-            rows_loaded=row.rows_loaded,
-            error_message=without_server_paths(row.error_message),
-            resolution_steps=without_server_paths(row.resolution_steps) if row.error_message else None,
-            warnings=tuple(warnings.get((row.run_id, row.import_name), ())),
-        )
-        for row in rows
-    ]
+    failures = explain.rule_failures(engine, {(row.run_id, row.import_name) for row in rows})
+    copies = explain.duplicate_messages(
+        engine,
+        {(r.import_name, r.file_hash, r.file_name) for r in rows if r.status == "SKIPPED_DUPLICATE" and r.file_hash},
+    )
+    return [_outcome(row, failures.get((row.run_id, row.import_name), []), copies) for row in rows]
 
 
-def quality_warnings(engine: Engine, run_ids: list[str]) -> dict[tuple[str, str], list[str]]:
-    """Plain sentences for the rules that did not pass, per (run id, import)."""
-    dq = schema.data_quality_run_logs
-    found: dict[tuple[str, str], list[str]] = {}
-    with engine.connect() as conn:
-        for chunk in _chunks(run_ids):
-            rows = conn.execute(
-                sa.select(dq.c.run_id, dq.c.import_name, dq.c.rule_name, dq.c.status, dq.c.failing_row_count)
-                .where(dq.c.run_id.in_(chunk), dq.c.status != "PASS")
-                .order_by(dq.c.id)
-            ).all()
-            for row in rows:
-                count = int(row.failing_row_count or 0)
-                rows_word = "row" if count == 1 else "rows"
-                effect = "the load was stopped" if row.status == "FAIL" else "loaded anyway"
-                found.setdefault((row.run_id, row.import_name), []).append(
-                    f"{count} {rows_word} did not pass the check '{row.rule_name}' ({effect})."
-                )
-    return found
+def _outcome(row, failures: list[explain.RuleFailure], copies: dict[tuple[str, str], str]) -> ImportOutcome:
+    """One run-log row in the page's words; a load stopped by rules is told by the rules themselves."""
+    technical = without_server_paths(
+        " ".join(filter(None, [row.error_message, row.resolution_steps if row.error_message else None]))
+    )
+    error, resolution = without_server_paths(row.error_message), None
+    if row.error_message:
+        resolution = without_server_paths(row.resolution_steps)
+    if row.status == "QUALITY_FAILED" and failures:
+        error, resolution = explain.quality_failure_message(failures), explain.FIX_THE_FILE
+    warnings = [explain.warning_message(f) for f in failures if f.severity == "WARN"]
+    return ImportOutcome(
+        import_name=row.import_name,
+        run_id=row.run_id,
+        status=row.status,
+        status_words=STATUS_WORDS.get(row.status, row.status.replace("_", " ").capitalize()),
+        when=row.end_time or row.start_time,
+        rows_loaded=row.rows_loaded,
+        error_message=error,
+        resolution_steps=resolution,
+        warnings=tuple(warnings),
+        file_name=row.file_name,
+        duplicate_of=copies.get((row.import_name, row.file_hash)) if row.status == "SKIPPED_DUPLICATE" else None,
+        technical_message=technical or None,
+        log_id=row.id,
+    )
 
 
 def _chunks(values: list) -> Iterable[list]:

@@ -11,13 +11,16 @@ they must commit together with the destination rows).
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from elt_project.config.models import PipelineConfig
 from elt_project.db.schema import etl_pipeline_run_logs as run_logs
 from elt_project.errors import EltError
-from elt_project.pipeline.ledger import utcnow
+from elt_project.pipeline.ledger import loaded_copy_of, utcnow
 
 STARTED = "STARTED"
 STAGED = "STAGED"
@@ -76,3 +79,40 @@ def find(conn: Connection, run_id: str, import_name: str) -> int | None:
         .order_by(run_logs.c.id.desc())
         .limit(1)
     ).scalar()
+
+
+def record_skipped_copy(
+    engine: Engine, config: PipelineConfig, path: str | Path, content_hash: str, mtime: float, trigger: str
+) -> str | None:
+    """Log a file a sensor passed over because the import already loaded its content elsewhere.
+
+    A renamed copy of a loaded file starts no run, so without this row nothing would say
+    it was seen. The row (status SKIPPED_DUPLICATE, a run id of its own) names the copy
+    and its content hash; the page finds the original through the ledger. The loaded
+    file itself, still in the folder, is not a copy: same path and same modification
+    time is the same file. Returns the new row's run id, or None when nothing was logged.
+    """
+    original = loaded_copy_of(engine, config.import_name, content_hash)
+    if original is None:
+        return None
+    if Path(original.file_path) == Path(path) and original.file_mtime == mtime:
+        return None
+    run_id = f"{trigger}-{uuid.uuid4()}"
+    now = utcnow()
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(run_logs).values(
+                run_id=run_id,
+                pipeline_name=config.pipeline_name,
+                import_name=config.import_name,
+                file_name=Path(path).name[:1024],
+                file_hash=content_hash,
+                trigger=trigger,
+                status=SKIPPED_DUPLICATE,
+                start_time=now,
+                end_time=now,
+                rows_read=0,
+                rows_staged=0,
+            )
+        )
+    return run_id

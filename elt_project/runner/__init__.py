@@ -18,9 +18,11 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from elt_project.auth.desktop import check_desktop_bind
+from elt_project.auth.sessions import SessionRegistry
 from elt_project.auth.throttle import LoginThrottle
 from elt_project.errors import EltError
 from elt_project.runner import security
+from elt_project.runner.server import max_body_bytes
 from elt_project.runner.services import Services
 from elt_project.settings import Settings, load_settings
 
@@ -38,17 +40,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="elt_importer_session",
         PERMANENT_SESSION_LIFETIME=8 * 3600,
-        MAX_CONTENT_LENGTH=settings.runner_upload_max_mb * 1024 * 1024 + 64 * 1024,
+        MAX_CONTENT_LENGTH=max_body_bytes(settings),
     )
     app.config.update(config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = security.secret_key(settings)
     app.extensions["elt_services"] = Services.build(settings, dagster_url=app.config.get("DAGSTER_URL"))
     app.extensions["elt_throttle"] = app.config.get("THROTTLE") or LoginThrottle()
-    app.extensions["elt_sessions"] = {}
-    security.init_app(app)
-
+    app.extensions["elt_sessions"] = SessionRegistry(lifetime_s=app.permanent_session_lifetime.total_seconds())
     from elt_project.runner import auth, imports, runs, uploads
+
+    app.before_request(uploads.refuse_anonymous_bodies)  # first: before CSRF or anything reads the body
+    security.init_app(app, settings)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(imports.bp)
@@ -65,7 +68,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.is_json
+    return request.path.startswith("/api/") or request.is_json or request.accept_mimetypes.best == "application/json"
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -31,8 +32,9 @@ from flask import (
     url_for,
 )
 
-from elt_project.auth.accounts import Account, authenticate, get_account
+from elt_project.auth.accounts import Account, authenticate, get_account, set_password
 from elt_project.auth.desktop import desktop_account
+from elt_project.auth.sessions import SessionRegistry, password_stamp
 from elt_project.errors import ConfigurationError, WarehouseUnavailable
 from elt_project.runner.services import WAREHOUSE_DOWN, reading_warehouse, services
 
@@ -45,8 +47,14 @@ def desktop_mode() -> bool:
     return services().settings.runner_auth == "desktop"
 
 
-def _sessions() -> dict[str, str]:
+def _sessions() -> SessionRegistry:
     return current_app.extensions["elt_sessions"]
+
+
+def signed_in_cookie() -> bool:
+    """True when the cookie names a session this process started (no warehouse read, no body read)."""
+    name = session.get("user")
+    return bool(name) and _sessions().owner(session.get("sid")) == name
 
 
 @bp.before_app_request
@@ -63,10 +71,11 @@ def load_account() -> None:
                 g.identity_problem = "Your account is switched off; ask an administrator."
             return
         sid, name = session.get("sid"), session.get("user")
-        if not sid or not name or _sessions().get(sid) != name:
-            return
+        if not sid or not name or _sessions().owner(sid) != name:
+            return  # no warehouse read for a cookie this process never issued
         account = reading_warehouse(get_account, name)
-        if account is None or not account.is_active:
+        stamp = reading_warehouse(password_stamp, name)
+        if account is None or not account.is_active or not _sessions().check(sid, name, stamp):
             _end_session()
             return
         g.account = account
@@ -123,6 +132,38 @@ def login():
     return redirect(_safe_next(request.args.get("next")))
 
 
+@bp.route("/password", methods=("GET", "POST"))
+def change_password():
+    """The person changes their own password; every other session of theirs ends, this one stays."""
+    if desktop_mode():
+        abort(404)
+    if g.account is None:
+        return redirect(url_for("auth.login", next=request.path))
+    if request.method == "GET":
+        return render_template("password.html", problem=None)
+    name = g.account.username
+    throttle = current_app.extensions["elt_throttle"]
+    if throttle.retry_after(name, request.remote_addr):
+        return render_template("password.html", problem="Too many failed tries; try again in a few minutes."), 429
+    current = request.form.get("current_password") or ""
+    new, again = request.form.get("new_password") or "", request.form.get("new_password_again") or ""
+    if reading_warehouse(authenticate, name, current) is None:
+        throttle.record_failure(name, request.remote_addr)
+        return render_template("password.html", problem="The current password is wrong; type it again."), 400
+    if new != again:
+        return render_template("password.html", problem="The two new passwords differ; type them again."), 400
+    try:
+        reading_warehouse(set_password, name, new)
+    except ConfigurationError as exc:
+        return render_template("password.html", problem=str(exc)), 400
+    sid = session.get("sid")
+    _sessions().restamp(sid, reading_warehouse(password_stamp, name))
+    ended = _sessions().end_others(name, keep_sid=sid)
+    others = f" {ended} other session{'s' if ended != 1 else ''} of yours {'were' if ended != 1 else 'was'} logged out."
+    flash("Your password is changed." + (others if ended else ""))
+    return redirect(url_for("imports.index"), code=303)
+
+
 @bp.post("/logout")
 def logout():
     _end_session()
@@ -134,8 +175,7 @@ def logout():
 
 def _start_session(account: Account) -> None:
     session.clear()
-    sid = secrets.token_urlsafe(32)
-    _sessions()[sid] = account.username
+    sid = _sessions().start(account.username, reading_warehouse(password_stamp, account.username))
     session["sid"] = sid
     session["user"] = account.username
     session["csrf"] = secrets.token_urlsafe(32)
@@ -143,14 +183,24 @@ def _start_session(account: Account) -> None:
 
 
 def _end_session() -> None:
-    sid = session.get("sid")
-    if sid:
-        _sessions().pop(sid, None)
+    _sessions().end(session.get("sid"))
     session.clear()
 
 
 def _safe_next(target: str | None) -> str:
-    """Only paths on this site: ``//evil`` or ``https://evil`` go to the start page instead."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("imports.index")
+    """A path on this site to go to after logging in; anything else gives the start page.
+
+    Browsers drop tabs and newlines inside a URL and read a backslash as a slash, so
+    ``/<tab>/evil.example`` or ``/<backslash>evil.example`` would leave the site: those characters
+    are removed (or refused) before the value is parsed, and only a value with no scheme,
+    no host and a path starting with exactly one ``/`` is kept. The value handed back is
+    the cleaned one, so what was checked is what the ``Location`` header carries.
+    """
+    cleaned = "".join(ch for ch in (target or "") if ch.isprintable() and not ch.isspace())
+    if not cleaned or "\\" in cleaned or cleaned.startswith("//"):  # ``///host`` is a host to a browser
+        return url_for("imports.index")
+    parts = urlsplit(cleaned)
+    path = parts.path
+    if parts.scheme or parts.netloc or not path.startswith("/") or path.startswith("//"):
+        return url_for("imports.index")
+    return cleaned

@@ -35,6 +35,8 @@ def outcome_json(outcome: ImportOutcome | None) -> dict | None:
         "error_message": outcome.error_message,
         "resolution_steps": outcome.resolution_steps,
         "warnings": list(outcome.warnings),
+        "file_name": outcome.file_name,
+        "duplicate_of": outcome.duplicate_of,
     }
 
 
@@ -80,7 +82,8 @@ def list_imports():
                             "import_name": entry.import_name,
                             "file_type": entry.config.file_type,
                             "file_pattern": entry.config.file_pattern,
-                            "last_run": outcome_json(entry.last_run),
+                            "last_load": outcome_json(entry.last_load),
+                            "later_attempt": outcome_json(entry.attempt_after_load),
                         }
                         for entry in group.imports
                     ],

@@ -2,20 +2,26 @@
 
 Every action checks the account again: a posted import that is not theirs is
 refused with 403 (404 when no such import exists) before anything is launched;
-a run id is shown, or its Dagster page opened, only for the person who
-launched it (admins: any run) and only while its group is still theirs.
+a run is shown only to the person who launched it (admins: any run) and only
+while its group is still theirs — to anyone else it does not exist (404).
+
+A run's details are a page of this app, not Dagster's UI (which has no login
+and is for administrators on loopback): what each import did, the rules a file
+broke, and the run's event log read over GraphQL without stack traces. Admins
+also get the link to the run in Dagster.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 
 from elt_project.auth.permissions import allowed_pipelines, runnable_imports
 from elt_project.auth.roles import has_role
 from elt_project.errors import EltError
-from elt_project.orchestration.dagster_client import DagsterClientError, RunInfo, RunNotFound
+from elt_project.orchestration.dagster_client import DagsterClientError, RunEvent, RunInfo, RunNotFound
 from elt_project.orchestration.launch import (
     TAG_IMPORTS,
     TAG_LAUNCHED_BY,
@@ -25,7 +31,7 @@ from elt_project.orchestration.launch import (
     launch_all,
     plan_launches,
 )
-from elt_project.pipeline.overview import ImportOutcome, run_outcomes
+from elt_project.pipeline.overview import ImportOutcome, run_outcomes, without_server_paths
 from elt_project.runner.auth import current_account, login_required
 from elt_project.runner.imports import outcome_json
 from elt_project.runner.services import reading_warehouse, services
@@ -34,6 +40,8 @@ bp = Blueprint("runs", __name__)
 
 MAX_IMPORTS_PER_REQUEST = 500
 RUNS_LISTED = 25
+#: Entries of a run's event log read for its details page (a run of a few imports has ~50).
+EVENTS_SHOWN = 1000
 _RUN_ID = re.compile(r"^[0-9a-fA-F-]{8,64}$")
 RUN_WORDS = {
     "QUEUED": "Waiting for its turn",
@@ -118,8 +126,8 @@ def authorized_run(run_id: str) -> RunInfo:
     except RunNotFound:
         abort(404, description="There is no run with this id.")
     allowed = reading_warehouse(allowed_pipelines, current_account())
-    if not may_view(info, allowed):
-        abort(403, description="This run is not one of yours.")
+    if not may_view(info, allowed):  # not told apart from a run that does not exist
+        abort(404, description="There is no run with this id.")
     return info
 
 
@@ -154,7 +162,15 @@ def run_json(info: RunInfo, outcomes: list[ImportOutcome]) -> dict:
         "errors": errors,
         "outcomes": [outcome_json(o) for o in outcomes],
         "details_url": url_for("runs.details", run_id=info.run_id),
+        "dagster_url": dagster_url(info.run_id),
     }
+
+
+def dagster_url(run_id: str) -> str | None:
+    """The run's page in Dagster's UI, for administrators only (None for everyone else)."""
+    if not has_role(current_account().role, "admin"):
+        return None
+    return services().dagster.run_url(run_id, services().dagster_public_url)
 
 
 @bp.get("/api/runs")
@@ -185,6 +201,36 @@ def run_status(run_id: str):
 @bp.get("/runs/<run_id>/details")
 @login_required
 def details(run_id: str):
-    """The run's page in the Dagster UI, after the same check as its status."""
+    """The run on this page: each import's outcome, the technical messages, the event log."""
     info = authorized_run(run_id)
-    return redirect(services().dagster.run_url(info.run_id, services().dagster_public_url))
+    outcomes = reading_warehouse(run_outcomes, [info.run_id]).get(info.run_id, [])
+    events: list[RunEvent] = []
+    events_problem = None
+    try:
+        events = services().dagster.run_events(info.run_id, limit=EVENTS_SHOWN)
+    except DagsterClientError as exc:
+        events_problem = str(exc)
+    shown = [shown_event(event) for event in events]
+    return render_template(
+        "run.html",
+        title=f"Run {info.run_id[:8]} · Data Importer",
+        account=current_account(),
+        run=run_json(info, outcomes),
+        outcomes=outcomes,
+        problems=[event for event in shown if event["problem"]],
+        events=shown,
+        events_problem=events_problem,
+    )
+
+
+def shown_event(event: RunEvent) -> dict:
+    """An event as the details page lists it: UTC time, level, step, text without server paths."""
+    return {
+        "when": datetime.fromtimestamp(event.timestamp, UTC).strftime("%H:%M:%S") if event.timestamp else "",
+        "iso": datetime.fromtimestamp(event.timestamp, UTC).isoformat() if event.timestamp else "",
+        "level": event.level,
+        "step": event.step_key or "",
+        "message": without_server_paths(event.message),
+        "error": without_server_paths(event.error),
+        "problem": event.is_problem,
+    }

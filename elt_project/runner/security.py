@@ -16,10 +16,12 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 
 from flask import Flask, abort, request, session
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from elt_project.settings import Settings
 
@@ -86,8 +88,10 @@ def check_csrf() -> None:
     if request.method not in _UNSAFE_METHODS:
         return
     expected = session.get("csrf")
+    if not expected:  # refused before anything reads (and buffers) the body
+        abort(400, description="The page had expired; reload it and try again.")
     given = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD)
-    if not expected or not given or not hmac.compare_digest(str(expected), str(given)):
+    if not given or not hmac.compare_digest(str(expected), str(given)):
         abort(400, description="The page had expired; reload it and try again.")
 
 
@@ -101,8 +105,30 @@ def add_security_headers(response):
     return response
 
 
-def init_app(app: Flask) -> None:
+class TrustedProxyFix:
+    """werkzeug's :class:`ProxyFix` (one hop of ``X-Forwarded-For``/``-Proto``/``-Host``), for named proxies only.
+
+    ``X-Forwarded-For`` is whatever the client wrote unless a proxy we know replaced
+    it. So the headers are believed only on connections from ``RUNNER_TRUSTED_PROXIES``;
+    from anywhere else they are ignored and the socket's address stays the client's
+    (the login throttle counts per address, so a forged header must not move it).
+    """
+
+    def __init__(self, wsgi_app, trusted: Iterable[str]) -> None:
+        self.trusted = frozenset(a.strip() for a in trusted if a.strip())
+        self.plain = wsgi_app
+        self.fixed = ProxyFix(wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    def __call__(self, environ, start_response):
+        if environ.get("REMOTE_ADDR") in self.trusted:
+            return self.fixed(environ, start_response)
+        return self.plain(environ, start_response)
+
+
+def init_app(app: Flask, settings: Settings) -> None:
     app.session_interface = SessionInterface()
+    if settings.runner_trusted_proxies:
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, settings.runner_trusted_proxies.split(","))
     app.before_request(check_csrf)
     app.after_request(add_security_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token

@@ -12,11 +12,27 @@ from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 from elt_project.auth.permissions import runnable_imports
 from elt_project.errors import SourceFileError
 from elt_project.ingest.uploads import save_upload
-from elt_project.runner.auth import current_account, login_required
+from elt_project.runner.auth import current_account, desktop_mode, login_required, signed_in_cookie
 from elt_project.runner.runs import launch_for_current_account, outcome_summary
 from elt_project.runner.services import reading_warehouse, services
 
 bp = Blueprint("uploads", __name__)
+#: Endpoints whose bodies are files: nobody anonymous gets them read.
+FILE_ENDPOINTS = frozenset({"uploads.upload"})
+
+
+def refuse_anonymous_bodies() -> None:
+    """401 for an upload from someone not logged in, before the body is read or parsed.
+
+    Runs before every other check (CSRF reads the form), and looks only at the
+    cookie and the process's session registry: no warehouse read, no body. The full
+    account check still happens in :func:`login_required`. The server in front
+    (waitress) caps every body at the upload limit besides (see ``simple_ui.py``).
+    """
+    if request.endpoint not in FILE_ENDPOINTS or desktop_mode():
+        return
+    if not signed_in_cookie():
+        abort(401, description="Please log in first.")
 
 
 @bp.post("/upload")

@@ -100,18 +100,56 @@ def test_permissions_follow_the_documented_rule(engine):
     assert permissions.allowed_pipelines(engine, limited) == {"Sales", "Inventory"}
 
 
-def test_throttle_locks_a_name_or_an_address_after_five_failures():
+def test_five_failures_lock_only_that_address_and_name_pair():
     now = [1000.0]
     throttle = LoginThrottle(clock=lambda: now[0])
     for _ in range(4):
         throttle.record_failure("ann", "10.0.0.1")
     assert throttle.retry_after("ann", "10.0.0.1") == 0
     throttle.record_failure("ann", "10.0.0.1")
-    assert throttle.retry_after("ann", "10.0.0.2") > 0  # the name is locked from any address
-    assert throttle.retry_after("other", "10.0.0.1") > 0  # and the address for any name
-    assert throttle.retry_after("other", "10.0.0.2") == 0
+    assert throttle.retry_after("ann", "10.0.0.1") > 60  # locked for minutes
+    assert throttle.retry_after("ANN ", "10.0.0.1") > 60  # the same name, however typed
+    assert throttle.retry_after("ann", "10.0.0.2") == 0  # ann herself, from her own PC
+    assert throttle.retry_after("bob", "10.0.0.1") == 0  # another name from that address
     now[0] += throttle.lockout_s + 1
     assert throttle.retry_after("ann", "10.0.0.1") == 0
+
+
+def test_one_address_cannot_lock_every_account():
+    throttle = LoginThrottle(clock=lambda: 1000.0)
+    names = [f"user{i}" for i in range(20)]
+    for name in names:
+        for _ in range(6):
+            throttle.record_failure(name, "10.6.6.6")
+    assert all(throttle.retry_after(name, "10.0.0.9") == 0 for name in names)
+
+
+def test_many_addresses_at_one_name_slow_it_down_but_never_lock_it():
+    now = [1000.0]
+    throttle = LoginThrottle(clock=lambda: now[0])
+    for i in range(throttle.slowdown_after - 1):
+        throttle.record_failure("ann", f"10.1.0.{i}")
+    assert throttle.retry_after("ann", "10.0.0.2") == 0
+    throttle.record_failure("ann", "10.1.1.1")  # the tenth failure, from yet another address
+    wait = throttle.retry_after("ann", "10.0.0.2")
+    assert 0 < wait <= throttle.slowdown_max_s + 1
+    for i in range(100):
+        throttle.record_failure("ann", f"10.2.0.{i}")
+    assert throttle.retry_after("ann", "10.0.0.2") <= throttle.slowdown_max_s + 1  # bounded
+    now[0] += throttle.slowdown_max_s + 1
+    assert throttle.retry_after("ann", "10.0.0.2") == 0  # she gets her try
+    assert throttle.retry_after("bob", "10.0.0.2") == 0
+
+
+def test_stale_counters_are_pruned():
+    now = [0.0]
+    throttle = LoginThrottle(clock=lambda: now[0])
+    for i in range(1500):
+        throttle.record_failure(f"name{i}", f"10.3.{i // 256}.{i % 256}")
+    assert throttle.tracked_keys() >= 3000
+    now[0] += throttle.window_s + throttle.lockout_s + 1
+    throttle.record_failure("late", "10.9.9.9")  # a failure past the size mark prunes first
+    assert throttle.tracked_keys() == 2
 
 
 def test_old_failures_fall_out_of_the_window():

@@ -20,13 +20,16 @@ import pytest
 import requests
 
 from elt_project.settings import project_root
-from tests.browser import ARTIFACTS, chromium
+from tests.browser import ARTIFACTS, DESKTOP, PHONE, chromium, shoot, wait_for
 from tests.net import free_port
 from tests.orchestration.conftest import add_config
 
 pytestmark = pytest.mark.slow
 
 PASSWORD = "browser-password"
+SALES_HEADER = (
+    "order_id,order_date,region,product_sku,product_category,channel,customer_id,quantity,unit_price,amount\n"
+)
 
 
 def _elt(env: dict, *args: str, stdin: str = "") -> str:
@@ -177,15 +180,16 @@ def test_a_person_logs_in_runs_two_imports_and_watches_them_succeed(browser, pag
     assert all(r["message"].startswith("Finished:") and "rows loaded" in r["message"] for r in runs), runs
     assert not button.is_enabled()  # the selection was cleared
     last_run = (By.CSS_SELECTOR, ".last-run-info[data-import='sales_daily_psv']")
-    WebDriverWait(driver, 30).until(ec.text_to_be_present_in_element(last_run, "Last run: Loaded"))
+    WebDriverWait(driver, 30).until(ec.text_to_be_present_in_element(last_run, "Last load: "))
 
     cookies = {c["name"]: c["value"] for c in driver.get_cookies()}
     for run in runs:
-        assert run["text"] == "(details)" and run["target"] == "_blank"
+        assert run["text"] == "(details)" and run["target"] == ""  # a page of this site, not Dagster's UI
         assert run["href"] == f"{page_server}/runs/{run['run_id']}/details"
         answer = requests.get(run["href"], cookies=cookies, allow_redirects=False, timeout=10)
-        assert answer.status_code == 302
-        assert answer.headers["Location"] == f"{sqlite_stack.dagster_url}/runs/{run['run_id']}"
+        assert answer.status_code == 200 and "Run log" in answer.text
+        assert sqlite_stack.dagster_url not in answer.text
+    assert not driver.find_elements(By.CSS_SELECTOR, "#run-list a.dagster")  # maria is no administrator
 
     driver.save_screenshot(str(ARTIFACTS / "runner_1280x800.png"))
     _viewport(driver, 390, 844, mobile=True)
@@ -196,3 +200,62 @@ def test_a_person_logs_in_runs_two_imports_and_watches_them_succeed(browser, pag
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px wide)"
     _viewport(driver, 1280, 800, mobile=False)
     _full_page_png(driver, ARTIFACTS / "runner_1280x800_full.png")
+
+
+def _no_sideways_scroll(driver) -> None:
+    width = driver.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone ({width}px wide)"
+
+
+def test_a_failed_upload_is_explained_on_the_page_and_in_its_details(browser, page_server, tmp_path):
+    """The upload form, a file one rule stops, the message, and the run's details; screenshots at both widths."""
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    driver.get(page_server + "/")
+    if driver.find_elements(By.ID, "username"):
+        driver.find_element(By.ID, "username").send_keys("maria")
+        driver.find_element(By.ID, "password").send_keys(PASSWORD)
+        driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait_for(driver, "#upload-form", 20)
+    shoot(driver, "runner_imports")
+
+    bad = tmp_path / "my export with a long name.csv"
+    rows = "".join(
+        f"BRW-{i:05d},2026-11-30,North,SKU-00020,,Online,C000001,{-1 if i == 4 else 2},10.00,20.00\n"
+        for i in range(1, 7)
+    )
+    bad.write_text(SALES_HEADER + rows)
+    select = driver.find_element(By.ID, "upload-import")
+    select.find_element(By.CSS_SELECTOR, "option[value='sales_daily_csv']").click()
+    driver.find_element(By.ID, "upload-file").send_keys(str(bad))
+    driver.find_element(By.CSS_SELECTOR, "#upload-form button[type=submit]").click()
+    flash = wait_for(driver, ".flash-ok", 30, text="saved as")
+    assert "sales_upload_" in flash.text
+
+    failed = wait_for(driver, "#run-list li.run.status-failure", 240)
+    message = "1 row breaks the rule “An order line never has a negative quantity” (row 4: quantity is -1)."
+    assert message in failed.text, failed.text
+    assert "elt_rejected_rows" not in failed.text and "(1 rows)" not in failed.text
+    driver.set_window_size(*PHONE)
+    time.sleep(1)
+    flash = driver.find_element(By.CSS_SELECTOR, ".flash-ok")
+    assert driver.execute_script("return arguments[0].scrollWidth <= arguments[0].clientWidth", flash), (
+        "the upload confirmation is clipped on a phone"
+    )
+    _no_sideways_scroll(driver)
+    driver.set_window_size(*DESKTOP)
+    shoot(driver, "runner_failed_upload")
+
+    failed.find_element(By.CSS_SELECTOR, "a.details").click()
+    wait_for(driver, ".run-details", 20)
+    body = driver.find_element(By.TAG_NAME, "body").text
+    assert "Errors and warnings" in body and message in body
+    assert "Traceback" not in body
+    driver.set_window_size(*PHONE)
+    time.sleep(1)
+    _no_sideways_scroll(driver)
+    driver.set_window_size(*DESKTOP)
+    shoot(driver, "runner_run_details")
+    _full_page_png(driver, ARTIFACTS / "runner_run_details_full.png")

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from elt_project.auth.accounts import create_user
+from elt_project.auth.permissions import grant
 from elt_project.db import schema
 from elt_project.orchestration.dagster_client import DagsterClient, JobOrAssetMissing, LocationNotLoaded, RunNotFound
 from tests.orchestration.conftest import add_config
@@ -52,16 +53,19 @@ def test_two_groups_run_to_success_and_rows_land(stack, person):
         assert seen[0] in ("QUEUED", "NOT_STARTED", "STARTING", "STARTED"), seen
         assert final["rows_loaded"] > 0 and final["message"].startswith("Finished:")
         assert final["details_url"] == f"/runs/{run['run_id']}/details"
+        assert final["dagster_url"] is None  # Dagster's UI is for administrators
         details = client.get(final["details_url"])
-        assert details.status_code == 302
-        assert details.headers["Location"] == f"{stack.dagster_url}/runs/{run['run_id']}"
+        assert details.status_code == 200
+        page = details.get_data(as_text=True)
+        assert "Loaded" in page and "Run log" in page and "Every step" in page
+        assert stack.dagster_url not in page and "Traceback" not in page
 
     assert stack.count("dest_sales") > sales_before
     assert stack.count("dest_inventory") > 0
     listed = client.get("/api/runs").get_json()
     assert {run["run_id"] for run in body["launched"]} <= {run["run_id"] for run in listed["runs"]}
     imports = client.get("/api/imports").get_json()
-    last = {i["import_name"]: i["last_run"] for g in imports["groups"] for i in g["imports"]}
+    last = {i["import_name"]: i["last_load"] for g in imports["groups"] for i in g["imports"]}
     assert last["sales_daily_csv"]["status"] == "SUCCESS" and last["sales_daily_csv"]["rows_loaded"] > 0
 
 
@@ -134,12 +138,40 @@ def test_a_failed_run_says_why_in_plain_words(stack, person):
     assert final["status"] == "FAILURE"
     [error] = final["errors"]
     assert error["import_name"] == "sales_daily_csv"
-    assert "sales_quantity_not_negative" in error["error_message"]
     assert error["resolution_steps"]
+    assert error["error_message"] == (
+        "The file was not loaded: 1 row breaks the rule “An order line never has a negative quantity” "
+        "(row 1: quantity is -3)."
+    )
+    assert "upload the file again" in error["resolution_steps"]
     text = client.get(f"/api/runs/{run['run_id']}").get_data(as_text=True)
-    assert "Traceback" not in text and str(stack.root) not in text
+    assert "Traceback" not in text and str(stack.root) not in text and "elt_rejected_rows" not in text
     page = client.get("/").get_data(as_text=True)
-    assert "Stopped by a data-quality rule" in page
+    assert "Stopped by a data-quality rule" in page and "1 row breaks the rule" in page
+
+    # The details stay on this page: the technical words, and Dagster's errors without stack traces.
+    details = client.get(f"/runs/{run['run_id']}/details").get_data(as_text=True)
+    assert "elt_rejected_rows" in details and "Errors and warnings" in details
+    assert "Traceback" not in details and str(stack.root) not in details and 'File "' not in details
+
+    # Someone not granted the group gets nothing, not even a refusal that says it exists.
+    create_user(stack.engine, "stocker", "stocker-password", "user")
+    grant(stack.engine, "stocker", "Inventory")
+    other = stack.app().test_client()
+    login(other, "stocker", "stocker-password")
+    assert other.get(f"/runs/{run['run_id']}/details").status_code == 404
+    assert other.get(f"/api/runs/{run['run_id']}").status_code == 404
+
+    # An administrator keeps the way into Dagster.
+    create_user(stack.engine, "chief", "chief-password", "admin")
+    admin = stack.app().test_client()
+    login(admin, "chief", "chief-password")
+    assert admin.get(f"/api/runs/{run['run_id']}").get_json()["dagster_url"] == (
+        f"{stack.dagster_url}/runs/{run['run_id']}"
+    )
+    assert f'href="{stack.dagster_url}/runs/{run["run_id"]}"' in admin.get(f"/runs/{run['run_id']}/details").get_data(
+        as_text=True
+    )
 
 
 def test_the_client_names_its_errors(stack):
@@ -148,6 +180,15 @@ def test_the_client_names_its_errors(stack):
         client.launch_run("Sales_job", ["no_such_asset_extract_and_load_staging"])
     with pytest.raises(RunNotFound):
         client.run("00000000-0000-0000-0000-000000000000")
+    with pytest.raises(RunNotFound):
+        client.run_events("00000000-0000-0000-0000-000000000000")
+    [finished] = [r for r in client.runs_tagged({}, limit=20) if r.status == "SUCCESS"][:1]
+    events = client.run_events(finished.run_id)
+    paged = client.run_events(finished.run_id, page_size=7)  # several pages, the same log
+    assert len(events) > 7 and [e.message for e in paged] == [e.message for e in events]
+    assert events == sorted(events, key=lambda e: e.timestamp)
+    assert any(e.kind == "RUN_SUCCESS" for e in events) and not any(e.is_problem for e in events)
+    assert len(client.run_events(finished.run_id, limit=3)) == 3
     assert client.reload_location() == "loaded"
     assert client.job_asset_names("No_such_job") == set()
     elsewhere = DagsterClient(stack.dagster_url, location="no_such_location")

@@ -113,7 +113,10 @@ def test_permission_matrix(sqlite_stack):
             response = client.get(f"/api/runs/{target}")
             results.append((user, group, "status", allowed, response.status_code == 200, str(response.status_code)))
             if own_run is None and user != "admin":
-                assert response.status_code in (401, 403), (user, group, response.status_code)
+                assert response.status_code in (401, 404), (user, group, response.status_code)
+            if own_run is None and user != "anonymous":  # the run's page on this site, likewise
+                details = client.get(f"/runs/{target}/details")
+                assert details.status_code == (200 if user == "admin" else 404), (user, group, details.status_code)
             if not allowed:  # refused because of who you are, not because of a missing token
                 assert results[-2][5] in ("401", "403"), results[-2]
 
@@ -134,9 +137,9 @@ def test_permission_matrix(sqlite_stack):
             if not allowed:
                 assert response.status_code in (401, 403), (user, group, "upload", response.status_code)
 
-    # Someone else's run in a group you may see is still not yours.
-    assert clients["free_user"].get(f"/api/runs/{admin_runs['Sales']}").status_code == 403
-    assert clients["free_user"].get(f"/runs/{admin_runs['Sales']}/details").status_code == 403
+    # Someone else's run in a group you may see is still not yours: to you it does not exist.
+    assert clients["free_user"].get(f"/api/runs/{admin_runs['Sales']}").status_code == 404
+    assert clients["free_user"].get(f"/runs/{admin_runs['Sales']}/details").status_code == 404
 
     allowed_ok = sum(1 for *_, a, got, _s in results if a and got)
     refused_ok = sum(1 for *_, a, got, _s in results if not a and not got)

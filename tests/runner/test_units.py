@@ -89,29 +89,6 @@ def test_messages_shown_to_people_lose_the_servers_paths():
     assert without_server_paths(kept) == kept
 
 
-def test_the_last_run_passes_over_a_skipped_duplicate(engine):
-    from datetime import datetime
-
-    from elt_project.db import schema
-    from elt_project.pipeline.overview import last_outcomes
-
-    now = datetime(2026, 12, 1, 12, 0)
-    with engine.begin() as conn:
-        for run_id, name, status in [
-            ("r1", "a", "SUCCESS"),
-            ("r2", "a", "SKIPPED_DUPLICATE"),
-            ("r3", "b", "SKIPPED_DUPLICATE"),
-        ]:
-            conn.execute(
-                schema.etl_pipeline_run_logs.insert().values(
-                    run_id=run_id, import_name=name, status=status, start_time=now, rows_loaded=7
-                )
-            )
-    last = last_outcomes(engine, ["a", "b", "c"])
-    assert last["a"].run_id == "r1" and last["a"].status_words == "Loaded"
-    assert last["b"].run_id == "r3" and "c" not in last
-
-
 def test_desktop_identity_reads_the_credential_store_stand_in(tmp_path):
     """The OS credential store cannot run here; a lookup function stands in for Windows Credential Manager."""
     from elt_project.auth.desktop import desktop_login_name

@@ -71,9 +71,14 @@
     head.append(element("span", "run-group", run.pipeline_name));
     const details = element("a", "details", "(details)");
     details.href = run.details_url;
-    details.target = "_blank";
-    details.rel = "noopener";
     head.append(details);
+    if (run.dagster_url) {  // administrators only
+      const dagster = element("a", "dagster", "(Dagster)");
+      dagster.href = run.dagster_url;
+      dagster.target = "_blank";
+      dagster.rel = "noopener";
+      head.append(dagster);
+    }
     item.append(head);
     item.append(element("div", "run-imports", run.imports.join(", ")));
     const line = [run.message];
@@ -84,6 +89,7 @@
       item.append(element("div", "error", text));
     }
     for (const outcome of run.outcomes) {
+      if (outcome.duplicate_of) item.append(element("div", "note", outcome.import_name + ": " + outcome.duplicate_of));
       for (const warning of outcome.warnings) {
         item.append(element("div", "warning", outcome.import_name + ": " + warning));
       }
@@ -91,17 +97,36 @@
     return item;
   }
 
-  function renderLastRun(box, run) {
-    if (!run) return;
-    const status = element("span", "last-run status-" + run.status.toLowerCase(), "Last run: " + run.status_words);
-    if (run.when) status.append(" " + new Date(run.when).toLocaleString());
-    if (run.rows_loaded !== null) status.append(" · " + run.rows_loaded.toLocaleString() + " rows loaded");
-    const parts = [status];
-    for (const warning of run.warnings) parts.push(element("span", "warning", warning));
-    if (run.error_message) {
-      parts.push(element("span", "error", run.error_message + (run.resolution_steps ? " " + run.resolution_steps : "")));
+  function rowsWord(count) {
+    return count.toLocaleString() + (count === 1 ? " row" : " rows");
+  }
+
+  function renderLastRun(box, entry) {
+    if (!entry) return;
+    const parts = [];
+    const load = entry.last_load;
+    const attempt = entry.later_attempt;
+    if (load) {
+      const line = element("span", "last-load status-success", "Last load: " + rowsWord(load.rows_loaded));
+      if (load.file_name) {
+        line.append(" from ");
+        line.append(element("span", "file-name", load.file_name));
+      }
+      if (load.when) line.append(" · " + new Date(load.when).toLocaleString());
+      parts.push(line);
+      for (const warning of load.warnings) parts.push(element("span", "warning", warning));
     }
-    box.replaceChildren(...parts);
+    if (attempt) {
+      const words = (load ? "Since then: " : "Last run: ") + (attempt.duplicate_of || attempt.status_words);
+      const line = element("span", "last-run status-" + attempt.status.toLowerCase(), words);
+      if (attempt.when) line.append(" · " + new Date(attempt.when).toLocaleString());
+      parts.push(line);
+      for (const warning of attempt.warnings) parts.push(element("span", "warning", warning));
+      if (attempt.error_message) {
+        parts.push(element("span", "error", attempt.error_message + (attempt.resolution_steps ? " " + attempt.resolution_steps : "")));
+      }
+    }
+    if (parts.length) box.replaceChildren(...parts);
   }
 
   async function refreshLastRuns() {
@@ -110,7 +135,7 @@
       if (!response.ok) return;
       const body = await response.json();
       const byName = new Map();
-      for (const group of body.groups) for (const item of group.imports) byName.set(item.import_name, item.last_run);
+      for (const group of body.groups) for (const item of group.imports) byName.set(item.import_name, item);
       for (const box of document.querySelectorAll(".last-run-info")) renderLastRun(box, byName.get(box.dataset.import));
     } catch (err) {
       // the next finished run tries again
@@ -210,6 +235,8 @@
     if (!Number.isNaN(when.getTime())) time.textContent = when.toLocaleString();
   }
 
-  refreshSelection();
-  refreshRuns();
+  if (runList) {  // the imports page; a run's details page only needs the times above
+    refreshSelection();
+    refreshRuns();
+  }
 })();
