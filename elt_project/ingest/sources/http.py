@@ -88,6 +88,12 @@ def resolve(host: str, port: int | None) -> list[str]:
     return sorted({info[4][0] for info in infos})
 
 
+def _timed_out(exc: requests.RequestException) -> bool:
+    """True for a timeout, also one that used up urllib3's retries (requests reports those as ConnectionError)."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(exc, requests.Timeout) or isinstance(reason, urllib3.exceptions.TimeoutError)
+
+
 class GuardedSession:
     """A requests session that checks every hop's address, scopes credentials, bounds answers and retries."""
 
@@ -174,7 +180,7 @@ class GuardedSession:
                 method, url, timeout=min(self.timeout, remaining), allow_redirects=False, stream=True, **kwargs
             )
         except (requests.Timeout, requests.ConnectionError) as exc:
-            problem = "timed out" if isinstance(exc, requests.Timeout) else "could not be reached"
+            problem = "timed out" if _timed_out(exc) else "could not be reached"
             raise TransientError(
                 f"{safe_address(url)} {problem}; check the site is up and run the import again."
             ) from exc
