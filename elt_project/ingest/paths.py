@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -37,6 +38,23 @@ def monitored_folder(monitored_directory: str) -> Path:
             f"monitored_directory '{monitored_directory}' is not an existing folder; create it or fix the config row."
         )
     return folder
+
+
+def check_monitored_root(monitored_directory: str, roots: Sequence[Path]) -> Path:
+    """The resolved ``monitored_directory`` when it is one of ``roots`` or inside one; ConfigurationError otherwise.
+
+    A config row names a folder the product reads, and, with archiving, moves files
+    out of: without this limit a row could read or move any file the service can.
+    Checked when configs are validated and again before each run.
+    """
+    folder = native_path(str(monitored_directory or "").strip()).resolve()
+    if any(folder == root or root in folder.parents for root in roots):
+        return folder
+    raise ConfigurationError(
+        f"monitored_directory '{monitored_directory}' is outside the folders imports may watch "
+        f"({', '.join(str(r) for r in roots)}); use a folder under the data folder, or ask an administrator to add "
+        "its parent to ELT_MONITORED_ROOTS."
+    )
 
 
 def resolve_source_file(monitored_directory: str, path: str | Path) -> Path:
