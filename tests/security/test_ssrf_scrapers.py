@@ -17,6 +17,7 @@ from elt_project.errors import ConfigurationError
 from elt_project.ingest.sources.base import SourceContext
 from elt_project.ingest.sources.http import GuardedSession, is_public
 from elt_project.ingest.sources.secrets import SecretBook
+from elt_project.ingest.sources.selenium_scraper import SeleniumScraper
 from elt_project.ingest.sources.web import WebScraper
 from tests.sources.servers import answer, serve
 
@@ -98,3 +99,21 @@ def test_metadata_address_is_refused_without_a_connection():
     session = GuardedSession({})
     with pytest.raises(ConfigurationError, match="169.254.169.254"):
         session.check("http://169.254.169.254/latest/meta-data/")
+
+
+@pytest.mark.parametrize("where", ["login_url", "navigate", "data_extraction"])
+def test_browser_scrapes_refuse_loopback_before_the_browser_starts(canary, where):
+    port = canary.url.rsplit(":", 1)[1]
+    url = f"http://127.1:{port}/page"
+    config = {"data_extraction": [{"target_import_name": "t"}]}
+    if where == "login_url":
+        config["login_url"] = url
+    elif where == "navigate":
+        config["actions"] = [{"type": "if", "condition": {"type": "element_exists", "selector": "id",
+                                                          "selector_value": "x"},
+                              "then": [{"type": "navigate", "url": url}], "else": []}]  # fmt: skip
+    else:
+        config["data_extraction"][0]["url"] = url
+    with pytest.raises(ConfigurationError, match="Host 127.1 resolves to 127.0.0.1"):
+        SeleniumScraper(config).fetch(_context())
+    assert canary.hits == []

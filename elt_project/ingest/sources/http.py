@@ -94,30 +94,16 @@ def _timed_out(exc: requests.RequestException) -> bool:
     return isinstance(exc, requests.Timeout) or isinstance(reason, urllib3.exceptions.TimeoutError)
 
 
-class GuardedSession:
-    """A requests session that checks every hop's address, scopes credentials, bounds answers and retries."""
+class AddressGuard:
+    """Which addresses a scraper config may reach: ``allowed_hosts``, ``allow_private_networks``, http(s) only."""
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         options = options or {}
-        self.timeout = float(options.get("timeout_seconds", 30))
-        self.max_bytes = int(options.get("max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES))
-        self.max_seconds = float(options.get("max_request_seconds", DEFAULT_MAX_REQUEST_SECONDS))
-        retries = options.get("retries") or {}
-        self.max_attempts = max(1, int(retries.get("max_attempts", 4)))
-        methods = set(IDEMPOTENT_METHODS) | ({"POST"} if retries.get("retry_post") is True else set())
-        policy = retry_policy(self.max_attempts, float(retries.get("backoff_seconds", 1.0)), methods)
         hosts = options.get("allowed_hosts")
         if hosts is not None and not (isinstance(hosts, list) and all(isinstance(h, str) for h in hosts)):
             raise ConfigurationError("scraper_config 'allowed_hosts' must be a list of host names.")
         self.allowed_hosts = {h.lower().strip("[]") for h in hosts} if hosts else None
         self.allow_private = options.get("allow_private_networks") is True
-        user_agent = options.get("user_agent", "elt-project-scraper/1.0")
-        #: Carries the login (cookies, token headers); used only for the origin a request was made for.
-        self.session = retrying_session(policy)
-        self.session.headers["User-Agent"] = user_agent
-        #: Carries nothing of the login: used for hops to another origin.
-        self._anonymous = retrying_session(policy)
-        self._anonymous.headers["User-Agent"] = user_agent
 
     def check(self, url: str) -> None:
         """Refuse a non-http(s) address, a host outside ``allowed_hosts``, or one that resolves inward."""
@@ -143,6 +129,31 @@ class GuardedSession:
                     "do not reach by default; list the host in scraper_config 'allowed_hosts' if it is meant to be "
                     "reached."
                 )
+
+
+class GuardedSession:
+    """A requests session that checks every hop's address, scopes credentials, bounds answers and retries."""
+
+    def __init__(self, options: dict[str, Any] | None = None) -> None:
+        options = options or {}
+        self.guard = AddressGuard(options)
+        self.timeout = float(options.get("timeout_seconds", 30))
+        self.max_bytes = int(options.get("max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES))
+        self.max_seconds = float(options.get("max_request_seconds", DEFAULT_MAX_REQUEST_SECONDS))
+        retries = options.get("retries") or {}
+        self.max_attempts = max(1, int(retries.get("max_attempts", 4)))
+        methods = set(IDEMPOTENT_METHODS) | ({"POST"} if retries.get("retry_post") is True else set())
+        policy = retry_policy(self.max_attempts, float(retries.get("backoff_seconds", 1.0)), methods)
+        user_agent = options.get("user_agent", "elt-project-scraper/1.0")
+        #: Carries the login (cookies, token headers); used only for the origin a request was made for.
+        self.session = retrying_session(policy)
+        self.session.headers["User-Agent"] = user_agent
+        #: Carries nothing of the login: used for hops to another origin.
+        self._anonymous = retrying_session(policy)
+        self._anonymous.headers["User-Agent"] = user_agent
+
+    def check(self, url: str) -> None:
+        self.guard.check(url)
 
     def request(self, method: str, url: str, *, credentials: bool = True, **kwargs: Any) -> requests.Response:
         """Send, following redirects one by one (each checked); the body is read, bounded, before returning.
