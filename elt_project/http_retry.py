@@ -24,7 +24,11 @@ MAX_RETRY_AFTER_SECONDS = 60.0
 
 
 def retry_policy(attempts: int, backoff_seconds: float, methods: Iterable[str] = IDEMPOTENT_METHODS) -> Retry:
-    """``attempts`` tries in all, doubling pauses from ``backoff_seconds``, ``Retry-After`` honoured (capped)."""
+    """``attempts`` tries in all, ``Retry-After`` honoured (capped at a minute).
+
+    Without ``Retry-After``, urllib3 retries the first failure at once and then
+    pauses ``2 * backoff_seconds``, ``4 * backoff_seconds``, ... (at most two minutes).
+    """
     again = max(0, int(attempts) - 1)
     return Retry(
         total=again,
