@@ -79,6 +79,11 @@ class Settings(BaseModel):
     runner_port: int = Field(default=3000, description="Data Importer page.")
     dagster_port: int = Field(default=3001, description="Dagster webserver.")
     hub_port: int = Field(default=8501, description="Analytics & AI Hub.")
+    monitored_roots: list[Path] = Field(
+        default_factory=list,
+        description="Folders besides data_dir that imports may watch (ELT_MONITORED_ROOTS, os.pathsep-separated); "
+        "an administrator's list, so a config row cannot read or archive files anywhere else.",
+    )
     sensor_interval_seconds: int = Field(default=30, description="How often file sensors poll.")
     file_min_age_seconds: int = Field(default=10, description="A file must be unchanged this long.")
     batch_window_seconds: int = Field(default=120, description="Replace-load files batched together.")
@@ -122,6 +127,10 @@ class Settings(BaseModel):
         host = self.bind_host
         reachable = "127.0.0.1" if host in ("0.0.0.0", "") else ("localhost" if host == "::" else host)
         return f"http://{reachable}:{port}"
+
+    def monitored_root_folders(self) -> list[Path]:
+        """The folders whose contents imports may watch: the data folder, then the ones an administrator listed."""
+        return [self.data_dir.resolve(), *(p.resolve() for p in self.monitored_roots)]
 
     @property
     def secret_key_path(self) -> Path:
@@ -238,6 +247,7 @@ _ENV_NAMES = {
     "ELT_DATA_DIR": "data_dir",
     "ELT_TRANSFORMS_DIR": "transforms_dir",
     "ELT_OUTPUT_DIR": "output_dir",
+    "ELT_MONITORED_ROOTS": "monitored_roots",
     "BIND_HOST": "bind_host",
     "RUNNER_PORT": "runner_port",
     "DAGSTER_PORT": "dagster_port",
@@ -296,6 +306,10 @@ def load_settings(
         if values.get(field):  # relative folders are taken from the project folder, not the working one
             path = Path(values[field]).expanduser()
             values[field] = path if path.is_absolute() else root / path
+    roots = values.get("monitored_roots") or []
+    if isinstance(roots, str):
+        roots = [part.strip() for part in roots.split(os.pathsep) if part.strip()]
+    values["monitored_roots"] = [p if p.is_absolute() else root / p for p in (Path(r).expanduser() for r in roots)]
     try:
         return Settings(**values)
     except Exception as exc:

@@ -61,6 +61,7 @@ CREATE TABLE analytics_alerts (
 	attempts INTEGER NOT NULL DEFAULT 0,
 	last_error NVARCHAR(max) NULL,
 	sent_at DATETIME NULL,
+	claimed_at DATETIME NULL,
 	created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
 	CONSTRAINT pk_analytics_alerts PRIMARY KEY (id),
 	CONSTRAINT uq_analytics_alerts_config_id_anomaly_date UNIQUE (config_id, anomaly_date)

@@ -43,6 +43,19 @@ def _postgres_available() -> bool:
         engine.dispose()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _test_folders_are_monitored_roots(tmp_path_factory):
+    """Tests drop files in folders under pytest's temporary area: allow it as an administrator would.
+
+    Settings built from the environment (also in subprocesses that inherit it) read
+    ELT_MONITORED_ROOTS; tests of the limit itself build settings with ``env={...}``.
+    """
+    patch = pytest.MonkeyPatch()
+    patch.setenv("ELT_MONITORED_ROOTS", str(tmp_path_factory.getbasetemp()))
+    yield
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def postgres_ready() -> bool:
     ok = _postgres_available()
@@ -99,6 +112,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         data_dir=str(tmp_path / "data"),
         transforms_dir=str(tmp_path / "transforms"),
+        monitored_roots=str(tmp_path),  # tests drop files in folders under tmp_path, as an administrator may allow
     )
 
 

@@ -7,14 +7,19 @@ hub's "Why did it change" page for that day, and may carry the table's story.
 Each (config, anomaly day) is claimed in ``analytics_alerts`` before posting; the
 table's unique key means an anomaly that was sent is never posted again, even by
 two runs at once. A delivery that failed after its retries stays ``failed`` and is
-tried again by the next run.
+tried again by the next run. A claim is a lease: ``claimed_at`` says when it was
+taken, and a ``pending`` row whose lease has run out (its process died mid-post) is
+claimed again, so no alert waits for a human.
+
+Retries use urllib3's ``Retry`` (see :mod:`elt_project.http_retry`), POST included:
+a webhook repeated after a lost answer shows one message twice, which is better
+than an alert never shown.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -24,6 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from elt_project.db.schema import analytics_alerts
+from elt_project.http_retry import attempts_made, retry_policy, retrying_session
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +38,16 @@ SENT, FAILED, PENDING = "sent", "failed", "pending"
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Attempts and the pause before each retry (doubling); 5xx, 429 and network errors are retried."""
+    """Attempts and the pause before each retry (doubling); 5xx, 429 and network errors are retried.
+
+    ``lease_seconds`` is how long a claim holds: longer than a delivery can take with
+    all its retries, so a live process never loses its claim to another.
+    """
 
     attempts: int = 3
     first_pause_seconds: float = 1.0
     timeout_seconds: float = 10.0
+    lease_seconds: float = 900.0
 
 
 @dataclass(frozen=True)
@@ -75,38 +86,39 @@ def alert_text(anomaly: Anomaly, hub_url: str, story: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def post_webhook(
-    url: str,
-    payload: dict,
-    policy: RetryPolicy = RetryPolicy(),
-    *,
-    sleep: Callable[[float], None] = time.sleep,
-) -> Delivery:
-    """POST ``payload`` as JSON; retry transient failures up to ``policy.attempts`` times in all."""
-    error = None
-    for attempt in range(1, policy.attempts + 1):
+def post_webhook(url: str, payload: dict, policy: RetryPolicy = RetryPolicy()) -> Delivery:
+    """POST ``payload`` as JSON; retry 429, 5xx and network failures up to ``policy.attempts`` times in all.
+
+    Other 4xx answers are not retried: a wrong URL or payload does not heal by waiting.
+    """
+    retry = retry_policy(policy.attempts, policy.first_pause_seconds, methods={"POST"})
+    with retrying_session(retry) as session:
         try:
-            response = requests.post(url, json=payload, timeout=policy.timeout_seconds)
+            response = session.post(url, json=payload, timeout=policy.timeout_seconds)
         except requests.RequestException as exc:
-            error = f"could not reach the webhook ({type(exc).__name__})"
-        else:
-            if response.status_code < 300:
-                return Delivery(True, attempt)
-            error = f"the webhook answered HTTP {response.status_code}"
-            if response.status_code < 500 and response.status_code != 429:
-                return Delivery(False, attempt, error)  # a wrong URL or payload does not heal by retrying
-        if attempt < policy.attempts:
-            sleep(policy.first_pause_seconds * 2 ** (attempt - 1))
-    return Delivery(False, policy.attempts, error)
+            return Delivery(False, policy.attempts, f"could not reach the webhook ({type(exc).__name__})")
+    attempts = attempts_made(response)
+    if response.status_code < 300:
+        return Delivery(True, attempts)
+    return Delivery(False, attempts, f"the webhook answered HTTP {response.status_code}")
 
 
-def _claim(engine: Engine, anomaly: Anomaly) -> int | None:
-    """Reserve this anomaly for posting; None when it was already sent or another run holds it."""
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _claim(engine: Engine, anomaly: Anomaly, now: dt.datetime, lease_seconds: float) -> int | None:
+    """Reserve this anomaly for posting; None when it was sent or another live run holds it.
+
+    A ``failed`` row, or a ``pending`` one whose lease ran out, is taken over with an
+    update that names what was read (status and ``claimed_at``): of two runs racing
+    for it, exactly one changes the row.
+    """
     day = dt.datetime.combine(anomaly.day, dt.time())
     table = analytics_alerts
     with engine.begin() as conn:
         row = conn.execute(
-            sa.select(table.c.id, table.c.status).where(
+            sa.select(table.c.id, table.c.status, table.c.claimed_at).where(
                 table.c.config_id == anomaly.config_id, table.c.anomaly_date == day
             )
         ).first()
@@ -114,16 +126,24 @@ def _claim(engine: Engine, anomaly: Anomaly) -> int | None:
             try:
                 with conn.begin_nested():
                     result = conn.execute(
-                        table.insert().values(config_id=anomaly.config_id, anomaly_date=day, status=PENDING)
+                        table.insert().values(
+                            config_id=anomaly.config_id, anomaly_date=day, status=PENDING, claimed_at=now
+                        )
                     )
             except sa.exc.IntegrityError:
                 return None  # another run claimed it a moment ago
             return result.inserted_primary_key[0]
-        if row.status != FAILED:
+        expired = row.claimed_at is None or row.claimed_at <= now - dt.timedelta(seconds=lease_seconds)
+        if not (row.status == FAILED or (row.status == PENDING and expired)):
             return None
+        same_claim = table.c.claimed_at.is_(None) if row.claimed_at is None else table.c.claimed_at == row.claimed_at
         claimed = conn.execute(
-            table.update().where(table.c.id == row.id, table.c.status == FAILED).values(status=PENDING)
+            table.update()
+            .where(table.c.id == row.id, table.c.status == row.status, same_claim)
+            .values(status=PENDING, claimed_at=now)
         )
+        if claimed.rowcount == 1 and row.status == PENDING:
+            log.warning("Alert %s was left pending by a run that stopped; posting it again", row.id)
         return row.id if claimed.rowcount == 1 else None
 
 
@@ -135,11 +155,15 @@ def send_alerts(
     *,
     story: str | None = None,
     policy: RetryPolicy = RetryPolicy(),
+    clock: Callable[[], dt.datetime] = _utc_now,
 ) -> list[tuple[Anomaly, Delivery]]:
-    """Post each anomaly not alerted before; return what happened to each one posted."""
+    """Post each anomaly not alerted before; return what happened to each one posted.
+
+    ``clock`` gives naive UTC times (the table's); tests pass one to step past a lease.
+    """
     results = []
     for anomaly in anomalies:
-        alert_id = _claim(engine, anomaly)
+        alert_id = _claim(engine, anomaly, clock(), policy.lease_seconds)
         if alert_id is None:
             continue
         delivery = post_webhook(url, {"text": alert_text(anomaly, hub_url, story)}, policy)
@@ -151,7 +175,7 @@ def send_alerts(
                     status=SENT if delivery.ok else FAILED,
                     attempts=analytics_alerts.c.attempts + delivery.attempts,
                     last_error=delivery.error,
-                    sent_at=dt.datetime.now(dt.UTC).replace(tzinfo=None) if delivery.ok else None,
+                    sent_at=clock() if delivery.ok else None,
                 )
             )
         if not delivery.ok:

@@ -89,7 +89,9 @@ def imports_command(show_all: bool) -> None:
     """List the imports (active ones unless --all) with their pipeline and last load."""
     settings = cli_settings()
     engine = cli_engine(settings)
-    configs, problems = load_pipeline_configs(engine, active_only=not show_all)
+    configs, problems = load_pipeline_configs(
+        engine, active_only=not show_all, monitored_roots=settings.monitored_root_folders()
+    )
     for config in configs:
         last = config.last_import_date.strftime("%Y-%m-%d %H:%M") if config.last_import_date else "never"
         state = "" if config.is_active else " (inactive)"

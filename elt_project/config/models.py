@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 #: A table name as configs may give it: ``table`` or ``schema.table``.
 _TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$#@]*(\.[A-Za-z_][A-Za-z0-9_$#@]*)?$")
@@ -169,6 +169,21 @@ class PipelineConfig(BaseModel):
         for column in value:
             if not _COLUMN_NAME.match(column):
                 raise ValueError(f"'{column}' is not a valid column name")
+        return value
+
+    @field_validator("monitored_directory")
+    @classmethod
+    def _within_roots(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """With ``monitored_roots`` in the validation context, the folder must lie in one of them."""
+        roots = (info.context or {}).get("monitored_roots")
+        if value and roots is not None:
+            from elt_project.errors import ConfigurationError
+            from elt_project.ingest.paths import check_monitored_root
+
+            try:
+                check_monitored_root(value, roots)
+            except ConfigurationError as exc:
+                raise ValueError(str(exc)) from None
         return value
 
     @field_validator("is_active", "archive_processed_files", mode="before")

@@ -7,8 +7,9 @@ orchestrator shows as a warning while the rest loads.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -48,15 +49,22 @@ def describe_validation_error(exc: ValidationError) -> tuple[str, str]:
     return column, reason
 
 
-def validate_config_rows(rows: Iterable[dict]) -> tuple[list[PipelineConfig], list[ConfigProblem]]:
-    """Validate raw rows; duplicates of ``import_name`` (possible without the unique key) are problems."""
+def validate_config_rows(
+    rows: Iterable[dict], *, monitored_roots: Sequence[Path] | None = None
+) -> tuple[list[PipelineConfig], list[ConfigProblem]]:
+    """Validate raw rows; duplicates of ``import_name`` (possible without the unique key) are problems.
+
+    With ``monitored_roots`` (``Settings.monitored_root_folders()``) a monitored folder
+    outside them is a problem too.
+    """
+    context = {"monitored_roots": list(monitored_roots)} if monitored_roots is not None else None
     configs: list[PipelineConfig] = []
     problems: list[ConfigProblem] = []
     seen: set[str] = set()
     for row in rows:
         name = row.get("import_name") or "?"
         try:
-            config = PipelineConfig.model_validate(row)
+            config = PipelineConfig.model_validate(row, context=context)
         except ValidationError as exc:
             column, reason = describe_validation_error(exc)
             problems.append(ConfigProblem("elt_pipeline_configs", row.get("id"), name, column, reason))
@@ -72,7 +80,7 @@ def validate_config_rows(rows: Iterable[dict]) -> tuple[list[PipelineConfig], li
 
 
 def load_pipeline_configs(
-    bind: Engine | Connection, *, active_only: bool = True
+    bind: Engine | Connection, *, active_only: bool = True, monitored_roots: Sequence[Path] | None = None
 ) -> tuple[list[PipelineConfig], list[ConfigProblem]]:
     """All (active) pipeline configs, validated, in id order."""
     table = schema.elt_pipeline_configs
@@ -80,7 +88,7 @@ def load_pipeline_configs(
     if active_only:
         query = query.where(table.c.is_active == 1)
     rows = _fetch(bind, query)
-    return validate_config_rows(rows)
+    return validate_config_rows(rows, monitored_roots=monitored_roots)
 
 
 def get_pipeline_config(bind: Engine | Connection, import_name: str) -> PipelineConfig:

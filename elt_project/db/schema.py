@@ -216,6 +216,8 @@ analytics_alerts = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, server_default=sa.text("0")),
     sa.Column("last_error", LongText),
     sa.Column("sent_at", sa.DateTime),
+    # When the row was last claimed for posting (UTC): a pending claim older than the lease is taken over.
+    sa.Column("claimed_at", sa.DateTime),
     _created_at(),
     sa.UniqueConstraint("config_id", "anomaly_date"),
 )

@@ -10,6 +10,9 @@
   value right of the last header column is an error (it would be lost).
 - The sheet's stored dimension is ignored (some exporters write a wrong one,
   which would make read-only mode stop early and drop rows silently).
+- Before openpyxl sees the file, its zip members are checked (sizes and packing
+  ratio, see :mod:`.zip_guard`), and a header wider than :data:`MAX_COLUMNS` is
+  refused: neither a zip bomb nor a 16,384-column sheet can exhaust memory.
 """
 
 from __future__ import annotations
@@ -25,6 +28,10 @@ import pyarrow as pa
 from elt_project.errors import SourceFileError
 from elt_project.ingest.base import Parser, ensure_not_empty, file_access_error, unique_column_names
 from elt_project.ingest.rows import typed_batches
+from elt_project.ingest.zip_guard import check_zip
+
+#: Widest sheet loaded: SQL Server tables hold at most 1,024 columns, so a wider sheet cannot be staged anyway.
+MAX_COLUMNS = 1024
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 
@@ -35,6 +42,41 @@ def column_index(letters: bytes) -> int:
     for char in letters:
         number = number * 26 + (char - 64)
     return number
+
+
+_CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]+)\d+"')
+_ROW_END = re.compile(rb"</(?:\w+:)?row>|<(?:\w+:)?row\b[^>]*/>")
+#: How much of a sheet is read to find its first row (a row of 1,024 cells is well under this).
+FIRST_ROW_SCAN_BYTES = 8 << 20
+
+
+def check_first_row_widths(path: Path) -> None:
+    """Refuse a workbook whose sheets' first rows are wider than :data:`MAX_COLUMNS`, before openpyxl opens it.
+
+    openpyxl scans a whole sheet to size it when the sheet lacks a ``<dimension>``,
+    which takes minutes for a sheet 16,384 columns wide; reading the first row's XML
+    ourselves costs milliseconds.
+    """
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # openpyxl reports an unreadable file in its own words
+    with archive:
+        for member in archive.infolist():
+            name = member.filename.lower()
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with archive.open(member) as source:
+                head = source.read(FIRST_ROW_SCAN_BYTES)
+            end = _ROW_END.search(head)
+            row = head[: end.end()] if end else head
+            width = max([len(_CELL.findall(row)), *(column_index(m.group(1)) for m in _CELL_REF.finditer(row))])
+            if width > MAX_COLUMNS:
+                raise SourceFileError(
+                    f"{path.name}: a sheet's first row has more than {MAX_COLUMNS:,} columns; a table cannot hold "
+                    "that many, so split the sheet or remove the columns not needed."
+                )
 
 
 def merged_ranges(sheet: Any) -> list[tuple[int, int, int, int]]:
@@ -89,6 +131,11 @@ class ExcelParser(Parser):
                 break
         if cells is None:
             raise SourceFileError(_empty_sheet_message(path, sheet))
+        if len(cells) > MAX_COLUMNS and any(v not in (None, "") for v in cells[MAX_COLUMNS:]):
+            raise SourceFileError(
+                f"{path.name}: the header row has more than {MAX_COLUMNS:,} columns; a table cannot hold that many, "
+                "so split the sheet or remove the columns not needed."
+            )
         merged_from: dict[int, int] = {}
         for r1, c1, _r2, c2 in merged_ranges(sheet):
             if r1 == header_row and c2 > c1:  # horizontal range starting on the header row
@@ -141,6 +188,8 @@ class _OpenSheet:
 
         try:
             # a file handle, not the name: openpyxl would refuse a name not ending in .xlsx/.xlsm
+            check_zip(self.path)
+            check_first_row_widths(self.path)
             self.handle = open(self.path, "rb")  # closed in _close()
             self.workbook = openpyxl.load_workbook(self.handle, read_only=True, data_only=True)
         except OSError as exc:

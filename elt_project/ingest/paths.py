@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from elt_project.errors import ConfigurationError, SourceFileError
 
@@ -38,6 +40,23 @@ def monitored_folder(monitored_directory: str) -> Path:
     return folder
 
 
+def check_monitored_root(monitored_directory: str, roots: Sequence[Path]) -> Path:
+    """The resolved ``monitored_directory`` when it is one of ``roots`` or inside one; ConfigurationError otherwise.
+
+    A config row names a folder the product reads, and, with archiving, moves files
+    out of: without this limit a row could read or move any file the service can.
+    Checked when configs are validated and again before each run.
+    """
+    folder = native_path(str(monitored_directory or "").strip()).resolve()
+    if any(folder == root or root in folder.parents for root in roots):
+        return folder
+    raise ConfigurationError(
+        f"monitored_directory '{monitored_directory}' is outside the folders imports may watch "
+        f"({', '.join(str(r) for r in roots)}); use a folder under the data folder, or ask an administrator to add "
+        "its parent to ELT_MONITORED_ROOTS."
+    )
+
+
 def resolve_source_file(monitored_directory: str, path: str | Path) -> Path:
     """The real path of ``path`` (relative paths are taken inside the folder), refusing escapes."""
     folder = monitored_folder(monitored_directory)
@@ -59,29 +78,47 @@ def is_ignored(name: str) -> bool:
     return lowered.startswith(IGNORED_PREFIXES) or lowered.endswith(IGNORED_SUFFIXES)
 
 
-def list_matching_files(monitored_directory: str, file_pattern: str) -> list[Path]:
-    """Files directly in the folder whose name matches the pattern, oldest first (mtime, then name).
+class FolderFile(NamedTuple):
+    """One file a monitored folder offers: its name and path in the folder, its size and mtime."""
+
+    name: str
+    path: Path
+    size: int
+    mtime: float
+
+
+def scan_folder(folder: Path, file_pattern: str | None) -> list[FolderFile]:
+    """The files directly in ``folder`` an import would load: THE listing rule, for ``elt run`` and the sensor alike.
 
     The pattern is reduced to its base name so ``../../etc/*`` cannot leave the
-    folder; matching ignores case because Windows file names do. Symlinks that
-    resolve outside the folder are skipped.
+    folder; matching ignores case because Windows file names do; hidden, lock and
+    partial files are skipped. A symlink counts when it resolves to a file inside
+    the folder (a sub-folder included), the same rule :func:`resolve_source_file`
+    applies when the file is loaded; one resolving outside is skipped. Only
+    symlinks are resolved, so a listing of 10,000 plain files costs one ``stat`` each.
     """
-    folder = monitored_folder(monitored_directory)
-    pattern = os.path.basename(str(native_path(file_pattern or "*"))) or "*"
-    pattern = pattern.casefold()
-    found: list[tuple[float, str, Path]] = []
-    with os.scandir(folder) as entries:
+    root = folder.resolve()
+    pattern = (os.path.basename(str(native_path(file_pattern or "*"))) or "*").casefold()
+    found: list[FolderFile] = []
+    with os.scandir(root) as entries:
         for entry in entries:
             if is_ignored(entry.name) or not fnmatch.fnmatchcase(entry.name.casefold(), pattern):
                 continue
             try:
                 if not entry.is_file():
                     continue
-                real = Path(entry.path).resolve()
-                if real.parent != folder and folder not in real.parents:
-                    continue
-                mtime = entry.stat().st_mtime
+                if entry.is_symlink():
+                    real = Path(entry.path).resolve()
+                    if root not in real.parents:
+                        continue
+                st = entry.stat()
             except OSError:  # vanished between listing and stat: not there any more
                 continue
-            found.append((mtime, entry.name, Path(entry.path)))
-    return [path for _, _, path in sorted(found)]
+            found.append(FolderFile(entry.name, Path(entry.path), st.st_size, st.st_mtime))
+    return found
+
+
+def list_matching_files(monitored_directory: str, file_pattern: str) -> list[Path]:
+    """Paths of :func:`scan_folder` for a configured folder, oldest first (mtime, then name)."""
+    files = scan_folder(monitored_folder(monitored_directory), file_pattern)
+    return [f.path for f in sorted(files, key=lambda f: (f.mtime, f.name))]

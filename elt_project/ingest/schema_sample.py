@@ -1,6 +1,6 @@
 """Guess column types from a whole sample file (for generated setup SQL).
 
-Logical types: "integer", "float", "boolean", "date", "datetime", "string(N)".
+Logical types: "integer", "decimal(P,S)", "float", "boolean", "date", "datetime", "string(N)".
 
 The whole file is read, streaming, because a type guessed from the first rows is
 a promise about rows nobody looked at: a list of municipality codes may hold plain
@@ -12,7 +12,14 @@ the type (the rules are in :mod:`.number_text`): no leading zeros, no leading
 ``+``, no more digits than the type holds, one boolean spelling pair seen with
 both its values, dates only in the ISO form every warehouse reads alike
 (``31/01/2024`` stays text: PostgreSQL would read it by its own date order). Null
-markers (:mod:`.nulls`) are ignored. Each guess carries a ``basis`` — the sentence
+markers (:mod:`.nulls`) are ignored.
+
+Numbers all written with the same number of decimals (``10.50``, ``7.00``: money) become
+``decimal(P,S)`` rather than a FLOAT, which would add up ``0.10`` ten times to
+``0.9999999999999999``: S is that number of decimals and P the most digits seen plus
+:data:`DECIMAL_HEADROOM` (at most 38). Arrow decimal columns (Parquet) keep their own
+precision and scale; float columns (Excel, JSON) whose values all have at most two
+decimals, and some exactly two, are taken for money too. Each guess carries a ``basis`` — the sentence
 the generated script prints beside the column. Strings get generous headroom
 (at least 255 characters, and twice the longest value seen), because SQLite does
 not enforce a length but PostgreSQL and SQL Server refuse or cut a longer value.
@@ -43,6 +50,20 @@ _ISO_DATETIME = (
 )
 _OTHER_DATE = r"^[0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4}( .*)?$"
 _BOOLEAN_PAIRS = ({"true", "false"}, {"yes", "no"}, {"y", "n"}, {"t", "f"})
+_PLAIN_DECIMAL = r"^-?(?P<whole>0|[1-9][0-9]*)(?:\.(?P<fraction>[0-9]+))?$"
+#: Digits a guessed DECIMAL holds beyond the most seen in the sample.
+DECIMAL_HEADROOM = 6
+MAX_PRECISION = 38
+MAX_SCALE = 18
+#: Decimals of money kept in float columns (Excel, JSON), the one case a float column is read as DECIMAL.
+MONEY_SCALE = 2
+
+
+def decimal_type(whole_digits: int, scale: int) -> str | None:
+    """``decimal(P,S)`` with headroom for ``whole_digits`` before the point, or None when it cannot hold them."""
+    if whole_digits + scale > MAX_PRECISION or scale > MAX_SCALE:
+        return None
+    return f"decimal({min(MAX_PRECISION, max(whole_digits, 1) + scale + DECIMAL_HEADROOM)},{scale})"
 
 
 def string_type(max_length: int) -> str:
@@ -78,6 +99,12 @@ class _Profile:
     first_non_integer: tuple[str, int] | None = None
     first_non_float: tuple[str, int] | None = None
     first_other_date: tuple[str, int] | None = None
+    decimal: bool = True
+    scales: set[int] = field(default_factory=set)
+    whole_digits: int = 0
+    #: For float columns: every value so far has at most MONEY_SCALE decimals (None: not a float column).
+    money: bool | None = None
+    money_scale_seen: bool = False
 
     def add_text(self, array: pa.Array, first_row: int, na_values) -> None:
         values = pc.utf8_trim_whitespace(array)
@@ -98,6 +125,8 @@ class _Profile:
             if bad is not None:
                 self.floating = False
                 self.first_non_float = (present[bad].as_py(), first_row + positions[bad].as_py())
+        if self.decimal:
+            self._add_decimals(present)
         if self.date and not pc.all(pc.match_substring_regex(present, _ISO_DATE)).as_py():
             self.date = False
         if self.datetime:
@@ -112,14 +141,52 @@ class _Profile:
         if len(self.spellings) <= 2:
             self.spellings |= set(pc.unique(present).to_pylist()[:3])
 
+    def _add_decimals(self, present: pa.Array) -> None:
+        parts = pc.extract_regex(present, _PLAIN_DECIMAL)
+        if parts.null_count:
+            self.decimal = False
+            return
+        fraction = pc.utf8_length(parts.field("fraction"))
+        self.scales |= set(pc.unique(fraction).to_pylist())  # 0: a value without decimals
+        self.whole_digits = max(self.whole_digits, pc.max(pc.utf8_length(parts.field("whole"))).as_py() or 0)
+
+    def add_floats(self, array: pa.Array) -> None:
+        """Keep track of whether a float column holds money (see the module docstring)."""
+        values = array.drop_null()
+        if len(values) == 0 or self.money is False:
+            return
+        if not pc.all(pc.equal(pc.round(values, MONEY_SCALE), values)).as_py():
+            self.money = False
+            return
+        self.money = True
+        self.money_scale_seen |= bool(pc.any(pc.not_equal(pc.round(values, MONEY_SCALE - 1), values)).as_py())
+        largest = pc.max(pc.abs(values)).as_py() or 0
+        self.whole_digits = max(self.whole_digits, len(str(int(largest))))
+
+    def _decimal(self) -> str | None:
+        if self.decimal and len(self.scales) == 1 and 0 not in self.scales:
+            return decimal_type(self.whole_digits, next(iter(self.scales)))
+        return None
+
     def guess(self, name: str, rows: int) -> ColumnGuess:
         seen = f"{self.values:,} values in {rows:,} rows"
+        if self.native == "float" and self.money and self.money_scale_seen:
+            logical = decimal_type(self.whole_digits, MONEY_SCALE) or "float"
+            return ColumnGuess(
+                name, logical, f"the file stores numbers with at most {MONEY_SCALE} decimals ({rows:,} rows): money"
+            )
         if self.native is not None:
             return ColumnGuess(name, self.native, f"the file stores {self.native} values ({rows:,} rows)")
         if self.values == 0:
             return ColumnGuess(name, EMPTY_COLUMN_TYPE, f"no values in {rows:,} rows; text by default")
         if self.integer:
             return ColumnGuess(name, "integer", f"all {seen} are whole numbers without leading zeros or '+'")
+        decimal = self._decimal()
+        if decimal is not None:
+            scale = next(iter(self.scales))
+            return ColumnGuess(
+                name, decimal, f"all {seen} are numbers with {scale} decimal{'s' if scale > 1 else ''}; kept exact"
+            )
         if self.floating:
             return ColumnGuess(name, "float", f"all {seen} are numbers a FLOAT holds exactly")
         lowered = {s.lower() for s in self.spellings}
@@ -164,7 +231,9 @@ def _native_type(type_: pa.DataType) -> str | None:
         return "boolean"
     if pa.types.is_integer(type_):
         return "integer"
-    if pa.types.is_floating(type_) or pa.types.is_decimal(type_):
+    if pa.types.is_decimal(type_):
+        return f"decimal({min(type_.precision, MAX_PRECISION)},{min(type_.scale, MAX_SCALE)})"
+    if pa.types.is_floating(type_):
         return "float"
     if pa.types.is_date(type_):
         return "date"
@@ -217,6 +286,8 @@ def _add(profile: _Profile, column: pa.Array, first_row: int, na_values) -> None
         if profile.native not in (None, native):
             native = "float" if {native, profile.native} == {"integer", "float"} else "string(255)"
         profile.native = native
+        if native == "float":
+            profile.add_floats(pc.cast(column, pa.float64()))
         return
     if pa.types.is_null(column.type):
         return

@@ -48,7 +48,7 @@ class ConfigTableComponent(dg.StateBackedComponent):
         """Read the config table once; an unreachable warehouse fails the load with a clear message."""
         engine = create_warehouse_engine(self._settings().warehouse_url())
         try:
-            snapshot = read_snapshot(engine)
+            snapshot = read_snapshot(engine, self._settings().monitored_root_folders())
         finally:
             engine.dispose()
         state_path.write_text(snapshot.to_json())

@@ -8,8 +8,6 @@ files are retried once what their load depends on changes
 (:mod:`elt_project.orchestration.retry_watch`).
 """
 
-import fnmatch
-import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +17,7 @@ import sqlalchemy as sa
 
 from elt_project.config.models import PipelineConfig, QualityRule
 from elt_project.db import schema
-from elt_project.ingest.paths import is_ignored, native_path
+from elt_project.ingest.paths import native_path, scan_folder
 from elt_project.orchestration.assets import staging_asset_name, staging_op_name, transform_asset_name
 from elt_project.orchestration.file_watch import PENDING, WatchCursor, plan_tick, sha256_of
 from elt_project.orchestration.recovery import recover
@@ -46,30 +44,8 @@ def default_status(settings: Settings) -> dg.DefaultSensorStatus:
 
 
 def list_folder(folder: Path, pattern: str | None) -> list[tuple[str, int, float]]:
-    """``(name, size, mtime)`` of the files directly in ``folder`` that match the import's pattern.
-
-    The same rules as :func:`elt_project.ingest.paths.list_matching_files` (base-name
-    pattern, case-insensitive, lock and partial files ignored, no escape through
-    symlinks), in one ``scandir`` pass: only symlinks are resolved, so a tick over
-    10,000 files costs one ``stat`` each.
-    """
-    wanted = (os.path.basename(str(native_path(pattern or "*"))) or "*").casefold()
-    listing = []
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            name = entry.name
-            if is_ignored(name) or not fnmatch.fnmatchcase(name.casefold(), wanted):
-                continue
-            try:
-                if entry.is_symlink() and Path(entry.path).resolve().parent != folder.resolve():
-                    continue
-                if not entry.is_file():
-                    continue
-                st = entry.stat()
-            except OSError:  # removed between listing and stat
-                continue
-            listing.append((name, st.st_size, st.st_mtime))
-    return listing
+    """``(name, size, mtime)`` of the files the import would load: the listing ``elt run`` uses too."""
+    return [(f.name, f.size, f.mtime) for f in scan_folder(folder, pattern)]
 
 
 def loaded_hashes(

@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import sqlalchemy as sa
 from pydantic import ValidationError
@@ -73,14 +75,14 @@ class ConfigSnapshot:
         )
 
 
-def read_snapshot(engine: Engine) -> ConfigSnapshot:
+def read_snapshot(engine: Engine, monitored_roots: Sequence[Path] | None = None) -> ConfigSnapshot:
     """Read active configs and rules; bad rows become problems, a dead warehouse an error.
 
     Raises :class:`WarehouseUnavailable` when the warehouse cannot be reached and
     :class:`ConfigurationError` when the metadata tables are missing.
     """
     with _metadata_connection(engine) as conn:
-        configs, problems = load_pipeline_configs(conn)
+        configs, problems = load_pipeline_configs(conn, monitored_roots=monitored_roots)
         rule_rows = _active_rule_rows(conn)
         fingerprint = _fingerprint(conn, rule_rows)
     rules: dict[str, list[QualityRule]] = {}

@@ -118,7 +118,7 @@ def build_config_problems_asset(problems: list[str]) -> dg.AssetsDefinition:
     def _problems(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         from elt_project.orchestration.snapshot import read_snapshot
 
-        now = read_snapshot(warehouse.engine()).problems
+        now = read_snapshot(warehouse.engine(), warehouse.settings().monitored_root_folders()).problems
         for problem in now:
             context.log.warning(problem)
         return dg.MaterializeResult(

@@ -57,7 +57,7 @@ from elt_project.errors import (
     TransientError,
 )
 from elt_project.ingest.identity import file_identity
-from elt_project.ingest.paths import list_matching_files, resolve_source_file
+from elt_project.ingest.paths import check_monitored_root, list_matching_files, resolve_source_file
 from elt_project.pipeline import archive, failures, growth, ledger, quality, remote, retention, run_log, transform
 from elt_project.pipeline import reload as reload_mod
 from elt_project.pipeline import staging as staging_mod
@@ -95,6 +95,8 @@ def stage_import(
     started = time.perf_counter()
     if remote.is_download_only(config):
         return remote.run_download(engine, settings, config, run_id=run_id, trigger=trigger)
+    if config.monitored_directory and not remote.is_remote(config):
+        check_monitored_root(config.monitored_directory, settings.monitored_root_folders())
     result = StageResult(config.import_name, config.pipeline_name, run_id, config.staging_table)
     log_id = run_log.start(engine, run_id, config, trigger)
     staged_hashes: list[str] = []
@@ -173,7 +175,10 @@ def stage_import(
         _record_unclaimed(engine, config, files, identities, result, run_id, str(error))
         _log_files(engine, log_id, result)  # the failed file is named in the run log too
         run_log.fail(engine, log_id, error)
-        archive.archive(config, [f.path for f in result.files if f.status == "failed"], "failed")
+        with engine.connect() as conn:
+            failed_here = set(ledger.failed_paths(conn, run_id, config.import_name))
+        tried = [f.path for f in result.files if f.status == "failed" and str(f.path) in failed_here]
+        archive.archive(config, tried, "failed")
         if error is exc:
             raise
         raise error from exc

@@ -3,6 +3,10 @@
 Loaded files move to ``processed/`` and failed ones to ``failed/``, both beside the
 monitored folder (siblings, so a sensor watching the folder never sees them again).
 A name already taken there gets a timestamp suffix instead of being overwritten.
+
+Only files the ledger recorded for the run are passed in (LOADED, or FAILED and
+tried by it), and of those only ones that sit in the monitored folder are moved:
+archiving must never carry off a file the import did not load.
 """
 
 from __future__ import annotations
@@ -12,19 +16,21 @@ from datetime import datetime
 from pathlib import Path
 
 from elt_project.config.models import PipelineConfig
+from elt_project.ingest.paths import native_path
 
 
 def archive(config: PipelineConfig, paths: list[Path], outcome: str) -> list[Path]:
     """Move ``paths`` to ``processed/`` (outcome 'processed') or ``failed/``; returns new paths."""
     if not config.archive_processed_files or not config.monitored_directory:
         return []
-    folder = Path(config.monitored_directory).resolve().parent / outcome
-    folder.mkdir(parents=True, exist_ok=True)
+    monitored = native_path(config.monitored_directory).resolve()
+    folder = monitored.parent / outcome
     moved = []
     for path in paths:
         path = Path(path)
-        if not path.exists():
+        if not path.exists() or path.absolute().parent.resolve() != monitored:
             continue
+        folder.mkdir(parents=True, exist_ok=True)
         target = folder / path.name
         if target.exists():
             stamp = datetime.now().strftime("%Y%m%d%H%M%S%f")

@@ -22,7 +22,8 @@ the quality rules still see the staged rows as before.
 DECIMAL/NUMERIC columns keep exact text for PostgreSQL and SQL Server (they parse
 decimals exactly) after a check that the value has no more fraction digits than the
 column's scale (PostgreSQL would round ``1.005`` into ``NUMERIC(12,2)`` quietly);
-SQLite stores such a column as REAL, so there the value is converted like a float.
+SQLite stores such a column as REAL, so there the value is converted like a float,
+after the same scale check (SQLite would keep ``1.005`` in ``NUMERIC(12,2)`` as it is).
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def _target_for(column: sa.Column, dialect_name: str) -> Target | None:
         return Target("float", name)
     if isinstance(type_, sa.Numeric):
         if dialect_name == "sqlite":
-            return Target("float", name)
+            return Target("float", name, scale=type_.scale)
         return Target("decimal", name, scale=type_.scale)
     return None
 
@@ -169,7 +170,9 @@ def _convert(values: pa.Array, target: Target, name: str, first_row: int, file_n
                 bad = number_text.first_true(pc.greater(pc.abs(converted), target.limit))
                 raise _refused(values, bad, name, target, first_row, file_name, "is too large for the column")
     elif target.kind == "float":
-        converted, bad = number_text.parse_floats(values)
+        _, bad = _check_decimal(values, target.scale) if target.scale is not None else (values, None)
+        if bad is None:
+            converted, bad = number_text.parse_floats(values)
     elif target.kind == "boolean":
         converted = values  # the spellings are turned into TRUE/FALSE by the warehouse or the transform
         known = pa.array([*TRUE_WORDS, *FALSE_WORDS], pa.string())
@@ -221,7 +224,7 @@ def _refused(
         why = "has a decimal point, which the warehouse's integer cast refuses"
     if not why:
         why = number_text.why_not(value, "integer" if target.kind == "integer" else "float")
-        if target.kind == "decimal" and why.startswith("has more digits"):
+        if target.scale is not None and why.startswith("has more digits"):
             why = f"has more fraction digits than {target.type_name} keeps"
     return SourceFileError(
         f"{file_name}: column '{name}' is {target.type_name} in {target.where}, but data row {first_row + index:,} "

@@ -240,6 +240,16 @@ def loaded_files(conn: Connection, run_id: str, import_name: str) -> list[str]:
     return [row[0] for row in rows]
 
 
+def failed_paths(conn: Connection, run_id: str, import_name: str) -> list[str]:
+    """Paths of the files this run left FAILED for an import (for archiving)."""
+    rows = conn.execute(
+        sa.select(ledger.c.file_path).where(
+            ledger.c.run_id == run_id, ledger.c.import_name == import_name, ledger.c.status == FAILED
+        )
+    )
+    return [row[0] for row in rows]
+
+
 def staged_hashes(conn: Connection, run_id: str, import_name: str) -> list[str]:
     """Content hashes of the files this run STAGED for an import."""
     rows = conn.execute(

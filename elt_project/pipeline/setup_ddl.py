@@ -45,6 +45,9 @@ __all__ = [
     "sample_headers",
 ]
 _STRING = re.compile(r"^string\((\d+)\)$")
+_DECIMAL = re.compile(r"^decimal\((\d+),(\d+)\)$")
+#: Digits of the largest BIGINT, for an integer column merged into a decimal one.
+_BIGINT_DIGITS = 19
 
 
 @dataclass(frozen=True)
@@ -82,11 +85,35 @@ def _wider(a: str, b: str) -> str:
         return a
     if {a, b} == {"integer", "float"}:
         return "float"
+    a_decimal, b_decimal = _decimal_parts(a), _decimal_parts(b)
+    if a_decimal and b_decimal:
+        (p1, s1), (p2, s2) = a_decimal, b_decimal
+        scale = max(s1, s2)
+        return f"decimal({min(38, max(p1 - s1, p2 - s2) + scale)},{scale})"
+    if a_decimal or b_decimal:
+        decimal, other = (a, b) if a_decimal else (b, a)
+        if other == "integer":
+            return _wider_than_integer(decimal)
+        if other == "float":
+            return "float"
     if {a, b} == {"date", "datetime"}:
         return "datetime"
     if _STRING.match(a) and _STRING.match(b):
         return f"string({max(_string_length(a), _string_length(b))})"
     return f"string({max(_string_length(a), _string_length(b), 255)})"
+
+
+def _decimal_parts(logical: str) -> tuple[int, int] | None:
+    match = _DECIMAL.match(logical)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _wider_than_integer(decimal: str) -> str:
+    """A decimal type that also holds every BIGINT (when it can within 38 digits; else a float)."""
+    precision, scale = _decimal_parts(decimal)
+    if _BIGINT_DIGITS + scale > 38:
+        return "float"
+    return f"decimal({max(precision, _BIGINT_DIGITS + scale)},{scale})"
 
 
 def _string_length(logical: str) -> int:
@@ -103,6 +130,8 @@ def sql_type(logical: str) -> sa.types.TypeEngine:
         return sa.BigInteger()
     if logical == "float":
         return sa.Float(precision=53)
+    if decimal := _decimal_parts(logical):
+        return sa.Numeric(*decimal)
     if logical == "boolean":
         return sa.Boolean(create_constraint=False)
     if logical == "date":

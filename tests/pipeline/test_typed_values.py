@@ -190,8 +190,6 @@ def test_built_in_transform_casts_text_exactly_and_reads_markers_as_null(engine,
 def test_built_in_transform_refuses_text_a_number_column_would_change(
     engine, settings, add_config, inbox, line, column, value
 ):
-    if engine.dialect.name == "sqlite" and column == "amount":
-        pytest.skip("SQLite's NUMERIC is a REAL: 1.005 is kept as the float it is")
     _text_staging(engine)
     config = _text_config(add_config)
     path = inbox / "texts_1.csv"

@@ -14,6 +14,16 @@ from elt_project.ingest.sources.base import SourceContext
 from elt_project.ingest.sources.secrets import SecretBook
 from tests.sources import site
 
+#: The test servers run on loopback, which scrapers reach only when a config lists it.
+LOCAL = ["127.0.0.1"]
+
+
+def allow_local(config: dict | str) -> dict | str:
+    """``config`` (a dict or its JSON text) with the test servers' loopback host in ``allowed_hosts``."""
+    as_dict = json.loads(config) if isinstance(config, str) else dict(config)
+    as_dict["allowed_hosts"] = LOCAL
+    return json.dumps(as_dict) if isinstance(config, str) else as_dict
+
 
 @pytest.fixture(scope="session")
 def web_site():

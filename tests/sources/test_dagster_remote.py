@@ -12,7 +12,7 @@ import yaml
 from elt_project.orchestration.factory import build_definitions
 from elt_project.orchestration.resources import WarehouseResource
 from elt_project.orchestration.snapshot import read_snapshot
-from tests.sources.conftest import add_remote_config, execute, query
+from tests.sources.conftest import LOCAL, add_remote_config, execute, query
 from tests.sources.test_sftp_engine import DEST as SFTP_DEST
 from tests.sources.test_sftp_engine import STAGING as SFTP_STAGING
 from tests.sources.test_sftp_engine import add_sftp_config
@@ -57,6 +57,7 @@ def test_scheduled_web_import_runs_through_dagster(engine, settings, instance, b
     add_remote_config(
         engine,
         {
+            "allowed_hosts": LOCAL,
             "schedule": "0 6 * * *",
             "authentication": {"method": "bearer", "token_env_var": "SYSTEM_A_TOKEN"},
             "data_extraction": {

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from elt_project.cli import main
 from tests.sources import site
+from tests.sources.conftest import allow_local
 from tests.sources.test_selenium_source import docs_example_1
 from tests.sources.test_web_engine import DOCS_TOTP_EXAMPLE
 
@@ -27,7 +28,7 @@ def write_config(tmp_path: Path, text: str) -> Path:
 
 
 def test_elt_scraper_test_previews_the_table(base_url, site_env, tmp_path):
-    config = write_config(tmp_path, DOCS_TOTP_EXAMPLE.replace("https://system-a.com", base_url))
+    config = write_config(tmp_path, allow_local(DOCS_TOTP_EXAMPLE.replace("https://system-a.com", base_url)))
     result = CliRunner().invoke(main, ["scraper", "test", str(config), "--scraper_type", "web"])
     assert result.exit_code == 0, result.output
     assert "shape (3 rows, 3 columns)" in result.output
@@ -38,7 +39,7 @@ def test_elt_scraper_test_previews_the_table(base_url, site_env, tmp_path):
 
 def test_elt_scraper_test_reports_the_failure(base_url, site_env, tmp_path, monkeypatch):
     monkeypatch.setenv("SYSTEM_A_PASSWORD", "wrong-password")
-    config = write_config(tmp_path, DOCS_TOTP_EXAMPLE.replace("https://system-a.com", base_url))
+    config = write_config(tmp_path, allow_local(DOCS_TOTP_EXAMPLE.replace("https://system-a.com", base_url)))
     result = CliRunner().invoke(
         main, ["scraper", "test", str(config), "--scraper-type", "web", "--log-dir", str(tmp_path / "logs")]
     )

@@ -10,7 +10,7 @@ import dagster as dg
 import pytest
 
 from elt_project.pipeline.api import run_import
-from tests.sources.conftest import add_remote_config, execute, query
+from tests.sources.conftest import LOCAL, add_remote_config, execute, query
 from tests.sources.test_dagster_remote import build
 from tests.sources.test_selenium_source import docs_example_1, login_steps
 
@@ -58,6 +58,7 @@ def test_download_then_the_folder_import_loads_it(settings, engine, base_url, si
         "CREATE TABLE dest_daily_report (order_id INTEGER, customer VARCHAR(20), amount NUMERIC(10,2))",
     )
     downloader = {
+        "allowed_hosts": LOCAL,
         "login_url": f"{base_url}/login",
         "actions": [*login_steps(), {"type": "navigate", "url": f"{base_url}/downloads"}],
         "download_action": {

@@ -11,7 +11,7 @@ from elt_project.errors import ConfigurationError, SourceFileError
 from elt_project.ingest.sources.selenium_driver import NO_DRIVER, start_chrome
 from elt_project.ingest.sources.selenium_scraper import SeleniumScraper
 from tests.sources import site
-from tests.sources.conftest import read_records
+from tests.sources.conftest import LOCAL, allow_local, read_records
 
 pytestmark = [
     pytest.mark.slow,
@@ -80,7 +80,8 @@ DOCS_EXAMPLE_1 = """{
 
 
 def docs_example_1(base_url: str) -> str:
-    return DOCS_EXAMPLE_1.replace("https://some-complex-site.com", base_url)
+    """The docs example pointed at the test site, which is on loopback: allowed explicitly."""
+    return allow_local(DOCS_EXAMPLE_1.replace("https://some-complex-site.com", base_url))
 
 
 def login_steps() -> list[dict]:
@@ -99,6 +100,7 @@ def test_docs_example_1_totp_login_then_table(base_url, source_context):
 
 def test_if_closes_the_popup_and_js_rendered_table_is_read(base_url, source_context):
     config = {
+        "allowed_hosts": LOCAL,
         "driver_options": {"headless": True},
         "login_url": f"{base_url}/login",
         "actions": [
@@ -132,6 +134,7 @@ def test_while_loop_walks_paginated_tables(base_url, source_context):
     }
     next_button = {"type": "element_exists", "selector": "id", "selector_value": "next-page-button", "timeout": 2}
     config = {
+        "allowed_hosts": LOCAL,
         "login_url": f"{base_url}/paged?page=1",
         "actions": [
             {
@@ -154,6 +157,7 @@ def test_while_loop_walks_paginated_tables(base_url, source_context):
 def test_a_failing_step_is_named_with_evidence_saved(base_url, source_context):
     context = source_context()
     config = {
+        "allowed_hosts": LOCAL,
         "login_url": f"{base_url}/login",
         "actions": [
             {
@@ -292,7 +296,7 @@ def test_docs_template_runs_as_written(base_url, source_context, monkeypatch):
 
     monkeypatch.setenv("EXAMPLE_USERNAME", site.USERNAME)
     monkeypatch.setenv("EXAMPLE_TOTP_SECRET", site.TOTP_SECRET)
-    config = json.loads(DOCS_TEMPLATE.replace("https://example.com", f"{base_url}/example"))
+    config = allow_local(json.loads(DOCS_TEMPLATE.replace("https://example.com", f"{base_url}/example")))
     fetched = SeleniumScraper(config).fetch(source_context())
     by_name = {f.name: read_records(f.path) for f in fetched}
     # The loop collects every page that has a "next" button (pages 1 and 2), as the template is written.

@@ -10,7 +10,7 @@ from elt_project.config.repository import get_pipeline_config, load_pipeline_con
 from elt_project.errors import ConfigurationError, DataQualityFailure
 from elt_project.pipeline.api import run_import
 from tests.sources import site
-from tests.sources.conftest import add_remote_config, execute, query
+from tests.sources.conftest import LOCAL, add_remote_config, allow_local, execute, query
 
 STAGING = (
     "CREATE TABLE stg_items (id VARCHAR(20), name VARCHAR(50), price VARCHAR(20), "
@@ -61,7 +61,7 @@ def item_tables(engine):
 
 def test_docs_totp_example_loads_rows_and_records_the_source(settings, item_tables, base_url, site_env):
     engine = item_tables
-    config = add_remote_config(engine, DOCS_TOTP_EXAMPLE.replace("https://system-a.com", base_url))
+    config = add_remote_config(engine, allow_local(DOCS_TOTP_EXAMPLE.replace("https://system-a.com", base_url)))
     summary = run_import(engine, settings, config)
     assert summary.transform.rows_loaded == {"system_a_scraper": 3}
     rows = query(engine, "SELECT id, name, price FROM dest_items ORDER BY id")
@@ -77,6 +77,7 @@ def test_same_snapshot_again_is_a_duplicate_but_an_older_one_coming_back_loads(
 ):
     engine = item_tables
     api = {
+        "allowed_hosts": LOCAL,
         "authentication": {"method": "bearer", "token_env_var": "SYSTEM_A_TOKEN"},
         "data_extraction": {"url": f"{base_url}/api/data", "json_path": "data.results"},
     }
@@ -114,7 +115,7 @@ def test_docs_table_example_and_quality_rules_apply(settings, engine, base_url):
         "INSERT INTO data_quality_rules (rule_name, target_table, target_column, check_type, severity, is_active) "
         "VALUES ('note required', 'stg_countries', 'note', 'NOT_NULL', 'FAIL', 1)",
     )
-    example = json.loads(DOCS_TABLE_EXAMPLE)
+    example = allow_local(json.loads(DOCS_TABLE_EXAMPLE))
     example["data_extraction"]["url"] = f"{base_url}/table"
     example["data_extraction"]["table_index"] = 1
     config = add_remote_config(
@@ -147,6 +148,7 @@ def test_elt_run_launches_a_remote_import(item_tables, database_url, base_url, s
     add_remote_config(
         item_tables,
         {
+            "allowed_hosts": LOCAL,
             "authentication": {"method": "bearer", "token_env_var": "SYSTEM_A_TOKEN"},
             "data_extraction": {"url": f"{base_url}/api/data", "json_path": "data.results"},
         },

@@ -7,7 +7,7 @@ import pytest
 from elt_project.errors import ConfigurationError, SourceFileError, TransientError
 from elt_project.ingest.sources.web import WebScraper
 from tests.sources import site
-from tests.sources.conftest import read_records
+from tests.sources.conftest import LOCAL, read_records
 
 TOTP_AUTH = {
     "method": "totp_form",
@@ -29,6 +29,7 @@ def totp_auth(base_url: str, **extra) -> dict:
 def test_totp_form_login_then_json_path(base_url, source_context):
     scraper = WebScraper(
         {
+            "allowed_hosts": LOCAL,
             "authentication": totp_auth(base_url),
             "data_extraction": {"url": f"{base_url}/api/data", "method": "json", "json_path": "data.results"},
         }
@@ -42,6 +43,7 @@ def test_totp_form_login_then_json_path(base_url, source_context):
 def test_two_step_totp_login(base_url, source_context):
     scraper = WebScraper(
         {
+            "allowed_hosts": LOCAL,
             "authentication": totp_auth(base_url, totp_url="/verify"),
             "data_extraction": {"url": f"{base_url}/api/data", "json_path": "data.results"},
         }
@@ -54,6 +56,7 @@ def test_wrong_totp_fails_clearly_without_showing_secrets(base_url, source_conte
     monkeypatch.setenv("SYSTEM_A_TOTP_SECRET", "KRSXG5CTMVRXEZLU")  # a valid secret, but not the site's
     scraper = WebScraper(
         {
+            "allowed_hosts": LOCAL,
             "authentication": totp_auth(base_url),
             "data_extraction": {"url": f"{base_url}/api/data", "json_path": "data.results"},
         }
@@ -67,7 +70,13 @@ def test_wrong_totp_fails_clearly_without_showing_secrets(base_url, source_conte
 
 def test_missing_env_var_is_named(base_url, source_context, monkeypatch):
     monkeypatch.delenv("SYSTEM_A_PASSWORD")
-    scraper = WebScraper({"authentication": totp_auth(base_url), "data_extraction": {"url": f"{base_url}/api/data"}})
+    scraper = WebScraper(
+        {
+            "allowed_hosts": LOCAL,
+            "authentication": totp_auth(base_url),
+            "data_extraction": {"url": f"{base_url}/api/data"},
+        }
+    )
     with pytest.raises(ConfigurationError, match="Env var SYSTEM_A_PASSWORD"):
         scraper.fetch(source_context())
 
@@ -75,6 +84,7 @@ def test_missing_env_var_is_named(base_url, source_context, monkeypatch):
 def test_bearer_token_and_next_link_pagination(base_url, source_context):
     scraper = WebScraper(
         {
+            "allowed_hosts": LOCAL,
             "authentication": {"method": "bearer", "token_env_var": "SYSTEM_A_TOKEN"},
             "data_extraction": {
                 "url": f"{base_url}/api/items",
@@ -95,16 +105,19 @@ def test_page_parameter_pagination_and_its_cap(base_url, source_context):
         "pagination": {"type": "page_param", "param": "page", "start": 1, "max_pages": 5},
     }
     auth = {"method": "bearer", "token_env_var": "SYSTEM_A_TOKEN"}
-    [fetched] = WebScraper({"authentication": auth, "data_extraction": entry}).fetch(source_context())
+    [fetched] = WebScraper({"allowed_hosts": LOCAL, "authentication": auth, "data_extraction": entry}).fetch(
+        source_context()
+    )
     assert [r["id"] for r in read_records(fetched.path)] == [i["id"] for i in site.ITEMS]
     capped = {**entry, "pagination": {**entry["pagination"], "max_pages": 2}}
     with pytest.raises(SourceFileError, match="more than pagination.max_pages=2"):
-        WebScraper({"authentication": auth, "data_extraction": capped}).fetch(source_context())
+        WebScraper({"allowed_hosts": LOCAL, "authentication": auth, "data_extraction": capped}).fetch(source_context())
 
 
 def test_html_table_by_index_keeps_text(base_url, source_context):
     scraper = WebScraper(
         {
+            "allowed_hosts": LOCAL,
             "authentication": {"method": "none"},
             "data_extraction": {"url": f"{base_url}/table", "method": "html_table", "table_index": 1},
         }
@@ -115,13 +128,18 @@ def test_html_table_by_index_keeps_text(base_url, source_context):
         {"country": "Bhutan", "population": "780,000", "note": "landlocked"},
     ]
     with pytest.raises(SourceFileError, match="has 2 table"):
-        WebScraper({"data_extraction": {"url": f"{base_url}/table", "method": "html_table", "table_index": 5}}).fetch(
-            source_context()
-        )
+        WebScraper(
+            {
+                "allowed_hosts": LOCAL,
+                "data_extraction": {"url": f"{base_url}/table", "method": "html_table", "table_index": 5},
+            }
+        ).fetch(source_context())
 
 
 def test_csv_download(base_url, source_context):
-    scraper = WebScraper({"data_extraction": {"url": f"{base_url}/report.csv", "method": "csv"}})
+    scraper = WebScraper(
+        {"allowed_hosts": LOCAL, "data_extraction": {"url": f"{base_url}/report.csv", "method": "csv"}}
+    )
     [fetched] = scraper.fetch(source_context())
     assert fetched.file_type == "csv"
     assert fetched.path.read_text() == site.REPORT_CSV
@@ -131,6 +149,7 @@ def test_csv_download(base_url, source_context):
 def test_429_is_retried_then_succeeds(base_url, source_context, web_site):
     scraper = WebScraper(
         {
+            "allowed_hosts": LOCAL,
             "data_extraction": {"url": f"{base_url}/flaky?key=retry-test", "method": "json"},
             "retries": {"max_attempts": 3, "backoff_seconds": 0.01},
         }
@@ -143,6 +162,7 @@ def test_429_is_retried_then_succeeds(base_url, source_context, web_site):
 def test_5xx_gives_up_as_transient(base_url, source_context):
     scraper = WebScraper(
         {
+            "allowed_hosts": LOCAL,
             "data_extraction": {"url": f"{base_url}/always-busy"},
             "retries": {"max_attempts": 2, "backoff_seconds": 0.01},
         }
@@ -153,7 +173,7 @@ def test_5xx_gives_up_as_transient(base_url, source_context):
 
 def test_only_http_and_allowed_hosts_also_after_redirects(base_url, source_context):
     with pytest.raises(ConfigurationError, match="not an http or https URL"):
-        WebScraper({"data_extraction": {"url": "file:///etc/passwd"}}).fetch(source_context())
+        WebScraper({"allowed_hosts": LOCAL, "data_extraction": {"url": "file:///etc/passwd"}}).fetch(source_context())
     other = base_url.replace("127.0.0.1", "localhost")
     redirecting = f"{base_url}/redirect-out?to={other}/api/data"
     config = {"allowed_hosts": ["127.0.0.1"], "data_extraction": {"url": redirecting, "json_path": "data.results"}}
@@ -184,7 +204,11 @@ def test_plain_form_login_with_session_cookie(base_url, source_context, monkeypa
         "payload": {"username_env_var": "PLAIN_USER", "password_env_var": "PLAIN_PASSWORD"},
         "success_condition": {"type": "text_in_response", "value": "Welcome, you are logged in"},
     }
-    config = {"authentication": auth, "data_extraction": {"url": f"{base_url}/api/data", "json_path": "data.results"}}
+    config = {
+        "allowed_hosts": LOCAL,
+        "authentication": auth,
+        "data_extraction": {"url": f"{base_url}/api/data", "json_path": "data.results"},
+    }
     [fetched] = WebScraper(config).fetch(source_context())
     assert len(read_records(fetched.path)) == 3
     monkeypatch.setenv("PLAIN_PASSWORD", "nope")

@@ -9,6 +9,7 @@ moment they are typed; neither ever appears in a message.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +43,11 @@ def describe(action: dict[str, Any]) -> str:
 class ActionRunner:
     """Runs one scraper's actions; ``accumulated`` collects extract_and_accumulate rows by name."""
 
-    def __init__(self, driver, context: SourceContext) -> None:
+    def __init__(self, driver, context: SourceContext, visit: Callable[[str], None] | None = None) -> None:
         self.driver = driver
         self.context = context
+        #: Opens a URL; the scraper passes one that checks the address first.
+        self.visit = visit or driver.get
         self.accumulated: dict[str, list[dict[str, Any]]] = {}
 
     # ---- steps ------------------------------------------------------------------------
@@ -81,7 +84,7 @@ class ActionRunner:
         elif kind == "wait_for_element":
             self.wait_for(action, clickable=False)
         elif kind == "navigate":
-            self.driver.get(action["url"])
+            self.visit(action["url"])
         elif kind == "if":
             branch = "then" if self.exists(action["condition"]) else "else"
             self.run(action.get(branch) or [], prefix=f"{step}.{branch}.")

@@ -12,6 +12,13 @@ engine loads the one named after the import. The downloader adds
 file_pattern, timeout_seconds}): it clicks, waits until Chrome has finished
 (no ``.crdownload`` left, size steady), and only then moves the file into the
 target folder under its final name, where another import's sensor picks it up.
+
+Every URL the config names (``login_url``, ``navigate`` steps, extraction and
+download URLs) is checked before the browser starts, and again when it is opened
+together with the page the browser lands on, by the same rules as the HTTP scraper
+(:class:`~elt_project.ingest.sources.http.AddressGuard`: ``allowed_hosts``, no
+loopback or private addresses by default). Links the site itself follows are the
+browser's business.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from typing import Any
 
 from elt_project.errors import ConfigurationError, SourceFileError, TransientError
 from elt_project.ingest.sources.base import FetchedFile, SourceContext, write_records
+from elt_project.ingest.sources.http import AddressGuard
 from elt_project.ingest.sources.selenium_driver import start_chrome
 from elt_project.ingest.sources.selenium_dsl import check_actions, check_extraction, check_selector
 from elt_project.ingest.sources.selenium_runner import ActionRunner
@@ -48,6 +56,22 @@ class SeleniumScraper:
         if self.login_url is not None and not isinstance(self.login_url, str):
             raise ConfigurationError("scraper_config 'login_url' must be a URL.")
         self._check_own_fields()
+        self.guard = AddressGuard(self.config)
+
+    def _configured_urls(self) -> list[str]:
+        urls = [self.login_url, *(e.get("url") for e in self.extraction), *_navigate_urls(self.actions)]
+        download = self.config.get("download_action")
+        if isinstance(download, dict):
+            urls.append(download.get("url"))
+        return [u for u in urls if u]
+
+    def _visit(self, driver, url: str) -> None:
+        """Open ``url`` after checking it, and check where the browser landed (a redirect)."""
+        self.guard.check(url)
+        driver.get(url)
+        landed = driver.current_url
+        if landed.startswith(("http://", "https://")):  # not the browser's own error or blank pages
+            self.guard.check(landed)
 
     def _check_own_fields(self) -> None:
         if not self.extraction and not _accumulates(self.actions):
@@ -56,13 +80,15 @@ class SeleniumScraper:
             )
 
     def _start(self, context: SourceContext, download_dir: Path | None = None):
+        for url in self._configured_urls():
+            self.guard.check(url)
         return start_chrome(self.driver_options, context.work_dir / "browser-profile", download_dir)
 
     def _open_and_act(self, driver, context: SourceContext) -> ActionRunner:
-        runner = ActionRunner(driver, context)
+        runner = ActionRunner(driver, context, visit=lambda url: self._visit(driver, url))
         if self.login_url:
             try:
-                driver.get(self.login_url)
+                self._visit(driver, self.login_url)
             except Exception as exc:  # WebDriver errors: name the page, keep the evidence
                 raise runner.failure("0", {"type": "open login_url"}, exc) from exc
         runner.run(self.actions)
@@ -78,7 +104,7 @@ class SeleniumScraper:
                 action = {"type": "data_extraction", **entry}
                 try:
                     if entry.get("url"):
-                        driver.get(entry["url"])
+                        self._visit(driver, entry["url"])
                     if entry.get("wait_for"):
                         runner.wait_for({"type": "wait_for", **entry["wait_for"]}, clickable=False)
                     rows = runner.table(entry.get("table_index", 0))
@@ -134,7 +160,7 @@ class SeleniumDownloader(SeleniumScraper):
             action = {"type": "download_action", **self.download}
             try:
                 if self.download.get("url"):
-                    driver.get(self.download["url"])
+                    self._visit(driver, self.download["url"])
                 if self.download.get("selector"):
                     runner.wait_for(action, clickable=True).click()
                 finished = wait_for_download(
@@ -149,6 +175,17 @@ class SeleniumDownloader(SeleniumScraper):
         final = place_in_folder(finished, target_dir)
         context.note(f"downloaded {final.name} into {target_dir}")
         return [FetchedFile(final, "file", str(final), None, final.name, True)]
+
+
+def _navigate_urls(actions: list[dict[str, Any]]) -> list[str]:
+    urls = []
+    for action in actions:
+        if action.get("type") == "navigate" and isinstance(action.get("url"), str):
+            urls.append(action["url"])
+        for key in ("then", "else", "loop_actions"):
+            if isinstance(action.get(key), list):
+                urls += _navigate_urls(action[key])
+    return urls
 
 
 def _accumulates(actions: list[dict[str, Any]]) -> bool:

@@ -4,7 +4,12 @@ scraper_config::
 
     {"authentication": {"method": "none" | "form" | "totp_form" | "bearer" | "header", ...},
      "data_extraction": {"url": ..., "method": "json" | "html_table" | "csv", ...} or a list of them,
-     "allowed_hosts": [...], "timeout_seconds": 30, "retries": {"max_attempts": 4, "backoff_seconds": 1}}
+     "allowed_hosts": [...], "allow_private_networks": false, "timeout_seconds": 30,
+     "max_response_bytes": 104857600, "max_request_seconds": 300,
+     "retries": {"max_attempts": 4, "backoff_seconds": 1, "retry_post": false}}
+
+Hosts on loopback or a private network are reached only when listed in
+``allowed_hosts`` (or with ``allow_private_networks``); see :mod:`.http`.
 
 Form logins post ``payload``: a key ``<field>_env_var`` sends the value of that env
 var as ``<field>`` (``totp_secret_env_var`` sends the current TOTP code as ``totp``),
@@ -25,7 +30,7 @@ from bs4 import BeautifulSoup
 
 from elt_project.errors import ConfigurationError, SourceFileError
 from elt_project.ingest.sources.base import FetchedFile, SourceContext, require, section, write_bytes, write_records
-from elt_project.ingest.sources.http import GuardedSession, safe_address
+from elt_project.ingest.sources.http import GuardedSession, origin, safe_address
 from elt_project.ingest.sources.secrets import SecretBook
 from elt_project.ingest.sources.tables import dig, html_table_records, json_path_records
 from elt_project.ingest.sources.totp import totp_code
@@ -197,7 +202,9 @@ def json_pages(session: GuardedSession, entry: dict[str, Any], context: SourceCo
     for fetched in range(1, max_pages + 2):
         if kind == "page_param":
             params[page_param] = page_number
-        response = session.request(entry.get("http_method", "GET"), url, params=params or None)
+        # A next link to another origin is followed without the login: the token is for the configured site.
+        same_site = origin(url) == origin(entry["url"])
+        response = session.request(entry.get("http_method", "GET"), url, params=params or None, credentials=same_site)
         document = _json(response, url)
         records = json_path_records(document, entry.get("json_path"), source=safe_address(url))
         if fetched > max_pages:
