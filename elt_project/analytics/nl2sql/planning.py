@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import re
+
+from elt_project.analytics.nl2sql import linking
 from elt_project.analytics.nl2sql import vocabulary as vocab
 from elt_project.analytics.nl2sql.parser import (
     _ROW_WORDS,
@@ -19,17 +22,25 @@ from elt_project.analytics.nl2sql.parser import (
 )
 from elt_project.analytics.nl2sql.reading import Comparison, Words, _top_n, comparisons, read_words
 from elt_project.analytics.nl2sql.sqlbuild import Col, Dim, Filter, Measure, Plan
-from elt_project.analytics.nl2sql.timewindows import TimeSpec, extract_time
+from elt_project.analytics.nl2sql.timewindows import TimeSpec, Window, extract_time, place_in_data
 from elt_project.analytics.nl2sql.vocabulary import ValueMatch
 from elt_project.analytics.schema_context import SchemaContext
 
 _SPOKEN = {"sum": "total", "avg": "average", "min": "minimum", "max": "maximum"}
 
 
-def read_question(reading: _Reading, context: SchemaContext, today: date) -> Plan:
-    """The whole reading of one normalised question."""
+def read_question(reading: _Reading, context: SchemaContext, today: date, *, by_meaning: bool = True) -> Plan:
+    """The whole reading of one normalised question.
+
+    Words left unplaced are compared with the columns by meaning (:func:`.linking.semantic_link`);
+    when each finds one clear column the question is read again with them named.
+    """
     if not reading.text:
         raise NotUnderstood("the question is empty.", [])
+    start_text, start_understood = reading.text, list(reading.understood)
+    linked = linking.rewrite(reading.text, context)
+    reading.text = linked.text
+    reading.understood += [f"linked {said}" for said in linked.said]
     time = extract_time(reading.text, today)
     for span in time.spans or []:
         reading.blank(span)
@@ -41,20 +52,28 @@ def read_question(reading: _Reading, context: SchemaContext, today: date) -> Pla
         reading.understood.append(f"trend by {time.bucket}")
     order, limit = _top_n(reading)
     compares = comparisons(reading)
-    values = vocab.find_values(reading.text, context)
+    values = vocab.find_values(reading.text, context, reading.original)
     for match in values:
         reading.blank(match.span)
+    _refuse_unwritten_values(reading, context)
     words = read_words(reading.text, context, values, limit)
+    if words.ambiguous:
+        raise NotUnderstood("; ".join(words.ambiguous) + ".", reading.understood)
+    if words.agg is None and linked.implied_agg:
+        words.agg = linked.implied_agg
     compared, grouped_having = _comparison_targets(compares, words)
     measure_cols = words.candidates[0][0] if words.candidates else []
     if not measure_cols and words.selling and (words.superlative or limit):
         measure_cols = _measure_columns("revenue", context)
     if words.unknown:
+        if by_meaning and (text := _by_meaning(start_text, words.unknown, context, reading)):
+            return read_question(_Reading(text, start_understood, reading.original), context, today, by_meaning=False)
         unknown = ", ".join(repr(w) for w in words.unknown)
         raise NotUnderstood(f"I do not know what {unknown} refer(s) to in this data.", reading.understood)
 
     ranking = bool(limit or words.superlative or grouped_having)
-    base = _choose_base(words, measure_cols, time, values, ranking, context, reading)
+    named = [cols for cols in compared if cols] + [cols for cols, _ in words.dims]
+    base = _choose_base(words, measure_cols, time, values, ranking, context, reading, named)
     plan = Plan(base=base)
     if ranking and not words.dims and words.entity and words.entity != base:
         label = _label_column(context, words.entity)
@@ -73,6 +92,40 @@ def read_question(reading: _Reading, context: SchemaContext, today: date) -> Pla
     return plan
 
 
+def _by_meaning(text: str, unknown: list[str], context: SchemaContext, reading: _Reading) -> str | None:
+    """``text`` with each unknown word replaced by the one column it means, or None (noting candidates)."""
+    for word in dict.fromkeys(unknown):
+        name, candidates = linking.semantic_link(word, context)
+        if name is None:
+            if candidates:
+                reading.understood.append(f"{word!r} might be {' or '.join(candidates)}")
+            return None
+        text = re.sub(rf"(?<![\w@]){re.escape(word)}(?![\w-])", f"@{name.lower()}", text)
+        reading.understood.append(f"{word!r} read as {name} (closest in meaning)")
+    return text
+
+
+#: Common words a data value may be written as: such a value counts only when written as the data writes it.
+_FUNCTION_WORDS = {
+    "a", "an", "the", "of", "to", "by", "and", "or", "is", "are", "was", "what", "which", "how", "me", "show",
+    "with", "for", "on", "at", "from", "in", "per", "each", "many", "much", "total", "number",
+}  # fmt: skip
+
+
+def _refuse_unwritten_values(reading: _Reading, context: SchemaContext) -> None:
+    """A common word that is also a data value, typed in lower case ("employees in it"), is not guessed at."""
+    from elt_project.analytics.nl2sql.values import value_index
+
+    index = value_index(context)
+    for word in re.findall(r"[a-z]+", reading.text):
+        if word in vocab.STOPWORDS and word not in _FUNCTION_WORDS and (entries := index.lookup((word,))):
+            shown = " or ".join(f"{e.column} = {e.value!r}" for e in entries[:3])
+            raise NotUnderstood(
+                f"{word!r} could be {shown}; I could not place it (write it as the data does, e.g. {entries[0].value!r}).",
+                reading.understood,
+            )
+
+
 def _comparison_targets(compares: list[Comparison], words: Words) -> tuple[list[list[Col] | None], bool]:
     """Which column each comparison is about; True when one is on a grouped total.
 
@@ -83,7 +136,13 @@ def _comparison_targets(compares: list[Comparison], words: Words) -> tuple[list[
     grouped = False
     for comparison in compares:
         near = [c for c in words.candidates if 0 <= comparison.at - c[2] <= 30]
-        if near and words.entity is not None and words.entity_word not in _ROW_WORDS:
+        counting = words.agg == "count" and not words.distinct
+        holds = near and (words.entity is None or any(col.table == words.entity for col in near[-1][0]))
+        if near and counting and (holds or words.entity_word in _ROW_WORDS):
+            # "how many flights with a delay over 120": count the rows whose value passes
+            words.candidates.remove(near[-1])
+            compared.append(near[-1][0])
+        elif near and words.entity is not None and words.entity_word not in _ROW_WORDS:
             compared.append(None)  # on the aggregate of the measure, per entity
             grouped = True
         elif near and (len(words.candidates) > 1 or words.entity is not None):
@@ -96,9 +155,10 @@ def _comparison_targets(compares: list[Comparison], words: Words) -> tuple[list[
 
 def _choose_base(
     words: Words, measure_cols: list[Col], time: TimeSpec, values: list[ValueMatch], ranking: bool,
-    context: SchemaContext, reading: _Reading,
+    context: SchemaContext, reading: _Reading, named: list[list[Col]] = (),
 ) -> str:  # fmt: skip
-    """The table to read from: where the measure lives, else the counted entity, else the biggest fact."""
+    """The table to read from: where the measure lives, else the counted entity, else the table that
+    reaches every named column and value (facts first), else the biggest fact."""
     facts = _fact_tables(context)
     entity = words.entity
     timed = bool(time.window or time.periods or time.bucket)
@@ -122,6 +182,12 @@ def _choose_base(
         return fact_for(entity)
     if entity:
         return entity
+    wanted = [cols for cols in named] + [[Col(m.table, m.column) for m in values if m.value == v.value] for v in values]
+    if wanted:
+        ordered = facts + sorted((t for t in context.tables if t not in facts), key=lambda t: -context.tables[t].row_count)
+        for table in ordered:
+            if all(any(_reachable(context, table, col.table) for col in cols) for cols in wanted):
+                return table
     if facts:
         return facts[0]
     raise NotUnderstood("I found no table with dates and measures to answer from.", reading.understood)
@@ -213,11 +279,51 @@ def _add_time(plan: Plan, time: TimeSpec, context: SchemaContext, reading: _Read
         return
     dates = vocab.date_columns(context.tables[plan.base])
     if not dates:
-        raise NotUnderstood(f"{plan.base} has no date column for the time you asked about.", reading.understood)
+        _time_on_integer_columns(plan, time, context, reading)
+        return
     plan.date_col = Col(plan.base, dates[0].name)
-    plan.window, plan.periods = time.window, time.periods
+    plan.window, plan.periods = _placed(time.window, dates[0], reading), time.periods
     if time.bucket:
         plan.dims.insert(0, Dim(plan.date_col, time.bucket, bucket=time.bucket))
+
+
+def _placed(window: Window | None, column, reading: _Reading) -> Window | None:
+    """A window said without a year, placed in the latest year of the data that has it (said in the answer)."""
+    if window is None or not window.implied:
+        return window
+    if not column.date_range:
+        raise NotUnderstood(f"{column.name} holds no dates to place {window.label!r} in; add the year.", reading.understood)
+    first, last = (date.fromisoformat(d) for d in column.date_range)
+    placed = place_in_data(window, first, last)
+    if placed is None:
+        raise NotUnderstood(
+            f"the data has no {window.label} ({column.name} runs from {first} to {last}); add the year.",
+            reading.understood,
+        )
+    reading.understood.append(f"{window.label} read as {placed.label}, the latest in the data")
+    return placed
+
+
+def _time_on_integer_columns(plan: Plan, time: TimeSpec, context: SchemaContext, reading: _Reading) -> None:
+    """No date column: a year (or month) said or grouped on an integer column of that name, if there is one."""
+    table = context.tables[plan.base]
+
+    def integer(unit: str):
+        return next((c for c in table.columns if c.integer and c.name.lower() == unit), None)
+
+    window = time.window
+    if time.bucket and (column := integer(time.bucket)):
+        plan.dims.insert(0, Dim(Col(plan.base, column.name), column.name))
+    elif time.bucket:
+        raise NotUnderstood(f"{plan.base} has no date or {time.bucket} column to group by.", reading.understood)
+    if window is not None and not window.implied and (column := integer("year")):
+        whole_years = window.start == date(window.start.year, 1, 1) and window.end == date(window.start.year + 1, 1, 1)
+        if whole_years:
+            plan.filters.append(Filter(Col(plan.base, column.name), "in", [window.start.year]))
+            reading.understood.append(f"{column.name} = {window.start.year}")
+            return
+    if window is not None or time.periods:
+        raise NotUnderstood(f"{plan.base} has no date column for the time you asked about.", reading.understood)
 
 
 def _add_ranking(plan: Plan, order: str | None, limit: int | None, words: Words, reading: _Reading) -> None:
