@@ -57,7 +57,7 @@ def abbreviates(short: str, word: str) -> bool:
         return True
     if len(short) >= 3 and len(word) > len(short) and word.startswith(short):
         return True  # temp → temperature, precip → precipitation, visib → visibility
-    if len(short) >= 2 and len(word) > len(short) + 1 and short[0] == word[0] and short[-1] in (word[-1], word[-2]):
+    if len(short) >= 2 and len(word) > len(short) and short[0] == word[0] and short[-1] in (word[-1], word[-2]):
         if sum(c in _VOWELS for c in short[1:]) <= 1:  # qty, cst, dt, amt: consonants kept, in order
             it = iter(word)
             return all(c in it for c in short)

@@ -102,7 +102,7 @@ def dimension_capable(column) -> bool:
 def _measure_columns(word: str, context: SchemaContext) -> list[Col]:
     if word.startswith("@"):
         keys = {(t.name, c.name) for t in context.tables.values() for c in t.columns if vocab.is_key(t, c, context)}
-        return [col for col in _linked(word, context, ("number",)) if (col.table, col.column) not in keys]
+        return [col for col in _linked(word, context, ("number", "date")) if (col.table, col.column) not in keys]
     wanted = vocab.MEASURE_SYNONYMS.get(word, (word, vocab.singular(word)))
     found = []
     for table in context.tables.values():

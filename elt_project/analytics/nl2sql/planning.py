@@ -89,7 +89,21 @@ def read_question(reading: _Reading, context: SchemaContext, today: date, *, by_
     _add_comparisons(plan, compares, compared, words, context, reading)
     _add_time(plan, time, context, reading)
     _add_ranking(plan, order, limit, words, reading)
+    _check_join_roles(plan, context, reading)
     return plan
+
+
+def _check_join_roles(plan: Plan, context: SchemaContext, reading: _Reading) -> None:
+    """A table the base reaches by two columns (origin and dest both pointing at airports) is not guessed at."""
+    from elt_project.analytics.nl2sql.sqlbuild import _columns
+
+    for table in {c.table for c in _columns(plan)} - {plan.base}:
+        roles = [fk.column for fk in context.references(plan.base) if fk.ref_table == table]
+        if len(roles) > 1:
+            raise NotUnderstood(
+                f"{table} is linked to {plan.base} by {' and by '.join(roles)}; I cannot tell which you mean.",
+                reading.understood,
+            )
 
 
 def _by_meaning(text: str, unknown: list[str], context: SchemaContext, reading: _Reading) -> str | None:
@@ -205,6 +219,10 @@ def _add_measure(plan: Plan, words: Words, measure_cols: list[Col], context: Sch
     if measure_cols:
         measure = measure_cols[0]
         chosen = words.agg if words.agg in ("sum", "avg", "min", "max") else "sum"
+        if context.tables[measure.table].column(measure.column).kind == "date" and chosen not in ("min", "max"):
+            raise NotUnderstood(
+                f"{measure.column} is a date: I can give the earliest or the latest, not a {chosen}.", reading.understood
+            )
         label = f"{chosen}_{measure.column}" if chosen != "sum" else f"total_{measure.column}"
         plan.measures.append(Measure(chosen, measure, label))
         reading.understood.append(f"{_SPOKEN[chosen]} {measure.table}.{measure.column}")
@@ -235,7 +253,12 @@ def _add_dims_and_filters(
         reading.understood.append(f"by {col.table}.{col.column}")
     by_column: dict[Col, list] = {}
     for match in values:
-        col = _pick([Col(m.table, m.column) for m in values if m.value == match.value], plan.base, context)
+        holders = list(dict.fromkeys(Col(m.table, m.column) for m in values if m.value == match.value))
+        on_base = [c for c in holders if c.table == plan.base]
+        if len(on_base) > 1 and not any(d.col in on_base for d in plan.dims):
+            shown = " or ".join(f"{c.column} = {match.value!r}" for c in on_base)
+            raise NotUnderstood(f"{match.value!r} could be {shown}; say which.", reading.understood)
+        col = _pick(holders, plan.base, context)
         if col is None:
             raise NotUnderstood(f"I cannot relate {match.value!r} to {plan.base}.", reading.understood)
         if match.value not in by_column.setdefault(col, []):

@@ -180,7 +180,8 @@ def _place(
         words.dims.append((dim_cols, word))
         words.dim_at.add(i)
         return
-    if cue and (numbers := _numeric_dimensions(word, context)):
+    ranking = limit or words.superlative  # "top 3 products by quantity": quantity ranks, it does not group
+    if cue and not ranking and (numbers := _numeric_dimensions(word, context)):
         words.dims.append((numbers, word))  # "by hour": an integer column with few values groups rows
         words.dim_at.add(i)
         return
