@@ -152,6 +152,9 @@ def test_how_many_with_a_condition_counts_rows(ctx, rows):
     assert result.rows == [[sum(r["ship_cst"] > 120 for r in rows[0])]]
     result = answer_offline("how many shipments with 3 items", ctx)
     assert result.rows == [[sum(r["items"] == 3 for r in rows[0])]]
+    result = answer_offline("average shipping cost of shipments with more than 6 items", ctx)
+    wanted = [r["ship_cst"] for r in rows[0] if r["items"] > 6]
+    assert _money(result.rows[0][0]) == _money(sum(wanted) / len(wanted))
 
 
 def test_average_number_of_averages_the_measure(ctx, rows):

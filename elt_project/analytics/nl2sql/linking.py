@@ -26,13 +26,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from elt_project.analytics.nl2sql.vocabulary import name_words, singular
+from elt_project.analytics.nl2sql import vocabulary
+from elt_project.analytics.nl2sql.vocabulary import is_key, name_words, singular
 from elt_project.analytics.schema_context import ColumnInfo, SchemaContext
 
 UNITS = {"mm", "cm", "m", "km", "g", "kg", "lb", "lbs", "in", "usd", "eur", "pct", "sec", "ms", "mi", "ft", "hrs"}
 #: Words that join the words of a column name and may be left out or kept in a question.
 _JOINERS = {"of", "per", "in", "the", "a", "number", "no", "num", "nr"}
 _VOWELS = set("aeiou")
+#: Words the reading steps give a meaning of their own (aggregates, superlatives, filler): never shortened names.
+_GRAMMAR = (
+    vocabulary.DESCENDING | vocabulary.ASCENDING
+    | {"longest", "shortest", "heaviest", "lightest", "tallest", "latest", "earliest", "oldest", "youngest",
+       "hottest", "coldest", "warmest", "coolest", "fewest"}
+)  # fmt: skip
 #: The model's cosine similarity a link needs, and its lead over the next column.
 SEMANTIC_MIN = 0.55
 SEMANTIC_MARGIN = 0.08
@@ -55,6 +62,8 @@ def abbreviates(short: str, word: str) -> bool:
     """``short`` (from a column name) is ``word`` (from a question), shortened."""
     if short == word or singular(short) == singular(word):
         return True
+    if word in _GRAMMAR:
+        return False  # "longest" is a superlative, not the column lon
     if len(short) >= 3 and len(word) > len(short) and word.startswith(short):
         return True  # temp → temperature, precip → precipitation, visib → visibility
     if len(short) >= 2 and len(word) > len(short) and short[0] == word[0] and short[-1] in (word[-1], word[-2]):
@@ -116,9 +125,9 @@ def find_links(tokens: list[str], context: SchemaContext) -> list[Link]:
                 if token.startswith("@"):
                     continue
                 hit = _match_at(words, initials, tokens, i)
-                if hit is None and len(words) == 2:  # "minimum temperature" → temp_min
+                if hit is None and len(words) == 2:  # "minimum temperature" → temp_min (two words, side by side)
                     hit = _match_at(words[::-1], "", tokens, i)
-                    hit = (hit[0], hit[1] - 0.5) if hit else None
+                    hit = (hit[0], hit[1] - 0.5) if hit and hit[0] == 2 else None
                 if hit is None and comment and token == comment[0] and tokens[i : i + len(comment)] == comment:
                     hit = (len(comment), 2.5 * len(comment))
                 if hit is None:
@@ -131,7 +140,7 @@ def find_links(tokens: list[str], context: SchemaContext) -> list[Link]:
                     best[1].append((table.name, column.name))
     chosen: list[Link] = []
     taken: set[int] = set()
-    for (start, end), (score, columns) in sorted(candidates.items(), key=lambda kv: (kv[0][0] - kv[0][1], -kv[1][0])):
+    for (start, end), (score, columns) in sorted(candidates.items(), key=lambda kv: (-kv[1][0], kv[0][0] - kv[0][1])):
         if taken & set(range(start, end)):
             continue
         chosen.append(Link(start, end, tuple(dict.fromkeys(columns)), score))
@@ -224,7 +233,7 @@ def _column_vectors(context: SchemaContext):
     columns, texts = [], []
     for table in context.tables.values():
         for column in table.columns:
-            if column.kind in ("number", "text", "date"):
+            if column.kind in ("number", "text", "date") and not is_key(table, column, context):
                 columns.append((table.name, column.name))
                 texts.append(" ".join(column_words(column)) + (f": {column.comment}" if column.comment else ""))
     found = (columns, MiniLMEncoder().encode(texts) if texts else np.zeros((0, 384), dtype=np.float32))

@@ -9,7 +9,7 @@ rather than answer a different question.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from elt_project.analytics.nl2sql import vocabulary as vocab
@@ -58,6 +58,7 @@ class _Reading:
     text: str
     understood: list[str]
     original: str = ""  # the question as typed: a value written as the data writes it ("IT") is meant
+    by_meaning: set[str] = field(default_factory=set)  # @column tokens found by the model, not by name
 
     def blank(self, span: tuple[int, int]) -> None:
         self.text = self.text[: span[0]] + " " * (span[1] - span[0]) + self.text[span[1] :]

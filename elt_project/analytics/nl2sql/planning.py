@@ -63,11 +63,13 @@ def read_question(reading: _Reading, context: SchemaContext, today: date, *, by_
         words.agg = linked.implied_agg
     compared, grouped_having = _comparison_targets(compares, words)
     measure_cols = words.candidates[0][0] if words.candidates else []
+    _refuse_guessed_second_measure(words, reading)
     if not measure_cols and words.selling and (words.superlative or limit):
         measure_cols = _measure_columns("revenue", context)
     if words.unknown:
         if by_meaning and (text := _by_meaning(start_text, words.unknown, context, reading)):
-            return read_question(_Reading(text, start_understood, reading.original), context, today, by_meaning=False)
+            again = _Reading(text, start_understood, reading.original, reading.by_meaning)
+            return read_question(again, context, today, by_meaning=False)
         unknown = ", ".join(repr(w) for w in words.unknown)
         raise NotUnderstood(f"I do not know what {unknown} refer(s) to in this data.", reading.understood)
 
@@ -106,6 +108,15 @@ def _check_join_roles(plan: Plan, context: SchemaContext, reading: _Reading) -> 
             )
 
 
+def _refuse_guessed_second_measure(words: Words, reading: _Reading) -> None:
+    """A column found only by meaning must not compete with a measure the question names ("flew … distance")."""
+    named = {cols[0].column: word for cols, word, _ in words.candidates if cols}
+    guessed = [word for word in named.values() if word in reading.by_meaning]
+    if guessed and len(named) > 1:
+        shown = " or ".join(named)
+        raise NotUnderstood(f"I could not tell which number you mean: {shown}.", reading.understood)
+
+
 def _by_meaning(text: str, unknown: list[str], context: SchemaContext, reading: _Reading) -> str | None:
     """``text`` with each unknown word replaced by the one column it means, or None (noting candidates)."""
     for word in dict.fromkeys(unknown):
@@ -115,6 +126,7 @@ def _by_meaning(text: str, unknown: list[str], context: SchemaContext, reading: 
                 reading.understood.append(f"{word!r} might be {' or '.join(candidates)}")
             return None
         text = re.sub(rf"(?<![\w@]){re.escape(word)}(?![\w-])", f"@{name.lower()}", text)
+        reading.by_meaning.add(f"@{name.lower()}")
         reading.understood.append(f"{word!r} read as {name} (closest in meaning)")
     return text
 
@@ -149,6 +161,11 @@ def _comparison_targets(compares: list[Comparison], words: Words) -> tuple[list[
     compared: list[list[Col] | None] = []
     grouped = False
     for comparison in compares:
+        after = [c for c in words.candidates if c[1] == comparison.followed_by and c[2] >= comparison.at]
+        if after:  # "more than 6 cylinders": the column named right after the number
+            words.candidates.remove(after[0])
+            compared.append(after[0][0])
+            continue
         near = [c for c in words.candidates if 0 <= comparison.at - c[2] <= 30]
         counting = words.agg == "count" and not words.distinct
         holds = near and (words.entity is None or any(col.table == words.entity for col in near[-1][0]))
