@@ -100,9 +100,20 @@ def warehouse(schema: str, dialect: str, workdir: Path) -> tuple[sa.Engine, set[
 
     tables = frames(schema)
     for table, frame in tables.items():
-        frame.to_sql(table, engine, index=False, dtype=_dtypes(frame), chunksize=20000,
-                     method="multi" if dialect == "postgresql" else None)  # fmt: skip
+        frame = frame.astype(object).where(frame.notna(), None)
+        frame.to_sql(table, engine, index=False, dtype=_dtypes(tables[table]), chunksize=50000,
+                     method=_copy if dialect == "postgresql" else None)  # fmt: skip
     return engine, set(tables), cleanup
+
+
+def _copy(table, conn, keys, rows) -> None:
+    """pandas ``to_sql`` method for PostgreSQL: one COPY per chunk (INSERTs of 336k rows take minutes)."""
+    columns = ", ".join(f'"{k}"' for k in keys)
+    with conn.connection.dbapi_connection.cursor() as cursor, cursor.copy(
+        f'COPY "{table.name}" ({columns}) FROM STDIN'
+    ) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _norm(value) -> str:

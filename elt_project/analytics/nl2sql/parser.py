@@ -59,6 +59,7 @@ class _Reading:
     understood: list[str]
     original: str = ""  # the question as typed: a value written as the data writes it ("IT") is meant
     by_meaning: set[str] = field(default_factory=set)  # @column tokens found by the model, not by name
+    terms: list = field(default_factory=list)  # glossary filters and expressions the question used
 
     def blank(self, span: tuple[int, int]) -> None:
         self.text = self.text[: span[0]] + " " * (span[1] - span[0]) + self.text[span[1] :]
@@ -191,11 +192,27 @@ def _pick(cols: list[Col], base: str, context: SchemaContext) -> Col | None:
     return next((col for col in cols if _reachable(context, base, col.table)), None)
 
 
-def parse(question: str, context: SchemaContext, *, today: date) -> Plan:
-    """The plan for ``question``, or :class:`NotUnderstood`."""
+def parse(question: str, context: SchemaContext, *, today: date, glossary: tuple | list = ()) -> Plan:
+    """The plan for ``question``, or :class:`NotUnderstood`; ``glossary`` holds the admins' terms."""
     from elt_project.analytics.nl2sql.planning import read_question
 
-    return read_question(_Reading(_normalize(question), [], question), context, today)
+    reading = _Reading(_normalize(question), [], question)
+    _apply_glossary(reading, glossary)
+    return read_question(reading, context, today)
+
+
+def _apply_glossary(reading: _Reading, glossary) -> None:
+    """Terms found in the question: a column term becomes ``@column``; filters and expressions are kept aside."""
+    for term in glossary:  # longest first
+        pattern = rf"(?<![\w@]){re.escape(term.term)}(?![\w-])"
+        if not re.search(pattern, reading.text):
+            continue
+        if term.kind == "column":
+            reading.text = re.sub(pattern, f"@{term.definition.lower()}", reading.text)
+        else:
+            reading.text = re.sub(pattern, lambda m: " " * len(m[0]), reading.text)
+            reading.terms.append(term)
+        reading.understood.append(f"glossary: {term.term!r} = {term.definition}")
 
 
 __all__ = ["NotUnderstood", "parse", "Plan", "Col", "Dim", "Filter", "Measure", "extract_time"]

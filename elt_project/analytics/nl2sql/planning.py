@@ -68,7 +68,7 @@ def read_question(reading: _Reading, context: SchemaContext, today: date, *, by_
         measure_cols = _measure_columns("revenue", context)
     if words.unknown:
         if by_meaning and (text := _by_meaning(start_text, words.unknown, context, reading)):
-            again = _Reading(text, start_understood, reading.original, reading.by_meaning)
+            again = _Reading(text, start_understood, reading.original, reading.by_meaning, reading.terms)
             return read_question(again, context, today, by_meaning=False)
         unknown = ", ".join(repr(w) for w in words.unknown)
         raise NotUnderstood(f"I do not know what {unknown} refer(s) to in this data.", reading.understood)
@@ -76,7 +76,21 @@ def read_question(reading: _Reading, context: SchemaContext, today: date, *, by_
     ranking = bool(limit or words.superlative or grouped_having)
     named = [cols for cols in compared if cols] + [cols for cols, _ in words.dims]
     base = _choose_base(words, measure_cols, time, values, ranking, context, reading, named)
+    expression = next((t for t in reading.terms if t.kind == "expression"), None)
+    if expression is not None:
+        if measure_cols:
+            raise NotUnderstood(f"{expression.term!r} is already a measure; ask for one measure.", reading.understood)
+        base = expression.table
     plan = Plan(base=base)
+    for term in reading.terms:
+        if term.table != base:
+            raise NotUnderstood(f"{term.term!r} is defined on {term.table}, not on {base}.", reading.understood)
+        if term.kind == "filter":
+            plan.raw_filters.append(term.definition)
+        elif plan.measures:
+            raise NotUnderstood("the question names two glossary measures; ask for one.", reading.understood)
+        else:
+            plan.measures.append(Measure("expr", None, term.term.replace(" ", "_"), sql=term.definition))
     if ranking and not words.dims and words.entity and words.entity != base:
         label = _label_column(context, words.entity)
         if label:
@@ -226,6 +240,8 @@ def _choose_base(
 
 def _add_measure(plan: Plan, words: Words, measure_cols: list[Col], context: SchemaContext, reading: _Reading) -> None:
     base = plan.base
+    if plan.measures:  # a glossary expression
+        return
     if words.distinct and not measure_cols and words.entity is None and words.dims:
         cols, _word = words.dims.pop(0)  # "how many different categories": distinct values of a column
         col = _pick(cols, base, context)
@@ -387,6 +403,7 @@ def last_understood(plan: Plan) -> str:
         parts.append("by " + ", ".join(d.label for d in plan.dims))
     for flt in plan.filters:
         parts.append(f"where {flt.col.column} {flt.op} {', '.join(str(v) for v in flt.values)}")
+    parts += [f"where {sql}" for sql in plan.raw_filters]
     for flt in plan.having:
         parts.append(f"keeping groups with {plan.measures[0].label} {flt.op} {flt.values[0]}")
     if plan.window:
