@@ -89,6 +89,9 @@ class SchemaContext:
     built_at: float = field(default_factory=time.time)
     #: Where the context was read from: the value index is filled from it on first use.
     engine: Engine | None = field(default=None, compare=False, repr=False)
+    #: (table, column) -> (most frequent values with their rows, whether that is every value): the
+    #: value index starts from these and reads the rest of the incomplete columns in the background.
+    samples: dict = field(default_factory=dict, compare=False, repr=False)
 
     def references(self, table: str) -> list[ForeignKey]:
         """Foreign keys going out of ``table``."""
@@ -193,7 +196,9 @@ def fingerprint(engine: Engine, allowed: set[str]) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _describe_columns(engine: Engine, name: str, rows: int, inspector) -> tuple[list[ColumnInfo], dict, set]:
+def _describe_columns(
+    engine: Engine, name: str, rows: int, inspector, counted: dict
+) -> tuple[list[ColumnInfo], dict, set]:
     """Profile one table's columns; returns them, the text samples and the unique columns."""
     columns, samples, unique = [], {}, set()
     with engine.connect() as conn:
@@ -206,6 +211,7 @@ def _describe_columns(engine: Engine, name: str, rows: int, inspector) -> tuple[
                     extra["values"] = tuple(sorted(found.sample))
                 if found.sample:
                     samples[(name, col["name"])] = found.sample
+                counted[(name, col["name"])] = (found.counts or {}, found.complete)
                 if found.unique:
                     unique.add((name, col["name"]))
             elif kind == "number" and "INT" in type_name.upper():
@@ -223,9 +229,10 @@ def build_context(engine: Engine, allowed: set[str]) -> SchemaContext:
     declared: list[ForeignKey] = []
     samples: dict[tuple[str, str], list[str]] = {}
     unique: set[tuple[str, str]] = set()
+    counted: dict = {}
     for name in sorted(allowed):
         rows = _row_count(engine, name)
-        columns, found, keys = _describe_columns(engine, name, rows, inspector)
+        columns, found, keys = _describe_columns(engine, name, rows, inspector, counted)
         samples.update(found)
         unique |= keys
         pk = tuple(inspector.get_pk_constraint(name).get("constrained_columns") or ())
@@ -240,7 +247,12 @@ def build_context(engine: Engine, allowed: set[str]) -> SchemaContext:
     inferred = _infer_foreign_keys(engine, tables, declared)
     inferred += _value_foreign_keys(engine, tables, declared + inferred, samples, unique)
     return SchemaContext(
-        engine.dialect.name, tables, tuple(declared + inferred), fingerprint(engine, allowed), engine=engine
+        engine.dialect.name,
+        tables,
+        tuple(declared + inferred),
+        fingerprint(engine, allowed),
+        engine=engine,
+        samples=counted,
     )
 
 

@@ -24,6 +24,7 @@ class ColumnProfile:
     levels: int | None = None  # integer: distinct values when few
     date_range: tuple[str, str] | None = None
     unique: bool = False
+    counts: dict[str, int] | None = None  # the sampled values (rows unknown: 0)
 
 
 def _column(table: str, column: str):
@@ -31,11 +32,16 @@ def _column(table: str, column: str):
 
 
 def text_profile(conn: Connection, table: str, column: str, limit: int, rows: int, max_key_rows: int) -> ColumnProfile:
-    """Up to ``limit`` distinct values; whether the column is unique (small tables only)."""
+    """Up to ``limit`` distinct values (all of them when there are no more); whether the column is unique.
+
+    Not the most frequent ones: ordering a big table's groups by their size costs a sort
+    the first question would wait for (the value index reads those in the background).
+    """
     col = _column(table, column)
     query = sa.select(col).where(col.is_not(None)).group_by(col).limit(limit + 1)
-    values = [str(v) for v in conn.execute(query).scalars()]
-    profile = ColumnProfile(sample=values[:limit], complete=len(values) <= limit)
+    found = [str(v) for v in conn.execute(query).scalars()]
+    profile = ColumnProfile(sample=found[:limit], complete=len(found) <= limit)
+    profile.counts = dict.fromkeys(found[:limit], 0)
     if 1 < rows <= max_key_rows:
         distinct, filled = conn.execute(sa.select(sa.func.count(sa.distinct(col)), sa.func.count(col))).one()
         profile.unique = distinct == filled == rows

@@ -4,8 +4,14 @@ Why an index: a question names data ("LAX", "United Air Lines Inc.", "IT") far m
 often than it names columns, and the value may sit in a column with thousands of
 distinct values or only in a dimension table that maps names to the fact table's
 codes. Each text column contributes its most frequent :data:`MAX_VALUES_PER_COLUMN`
-distinct values, keyed by their lower-cased words; the index is built on the first
-question and kept per schema fingerprint (so a changed schema gets a new one).
+distinct values, keyed by their lower-cased words, kept per schema fingerprint.
+
+Why in two steps: reading 100k values of an order-id column takes seconds, and the
+first question after start must not wait for it. The schema context already holds
+each column's most frequent values (every value of most columns); the index starts
+from those at once, and a background thread reads the columns that have more. Until
+it is done, a question's phrases are looked up in those columns directly (one
+indexed-or-scanned ``IN`` query per column), so nothing is missed meanwhile.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -42,61 +48,98 @@ class Entry:
 class ValueIndex:
     by_words: dict[tuple[str, ...], list[Entry]]
     longest: int
+    #: Columns with more values than the context sampled, not read in full yet.
+    pending: list[tuple[str, str]] = field(default_factory=list)
 
     def lookup(self, key: tuple[str, ...]) -> list[Entry]:
         return self.by_words.get(key, [])
 
+    def add(self, table: str, column: str, value: str, rows: int) -> None:
+        key = value_words(value)
+        if not key or len(key) > MAX_VALUE_WORDS or all(w.isdigit() for w in key):
+            return
+        entries = self.by_words.setdefault(key, [])
+        if not any(e.table == table and e.column == column and e.value == value for e in entries):
+            entries.append(Entry(table, column, value, rows))
+        self.longest = max(self.longest, len(key))
 
-_indexes: dict[str, ValueIndex] = {}
+
 _lock = threading.Lock()
 
 
-def _read(context: SchemaContext) -> ValueIndex:
-    by_words: dict[tuple[str, ...], list[Entry]] = defaultdict(list)
-    longest = 1
+def _from_context(context: SchemaContext) -> ValueIndex:
+    """The index from what the context sampled (or, for a context built by hand, its profiled values)."""
+    index = ValueIndex({}, 1)
+    for table in context.tables.values():
+        for column in table.columns:
+            if column.kind != "text":
+                continue
+            counts, complete = context.samples.get((table.name, column.name), ({}, True))
+            if not counts and column.values:
+                counts = dict.fromkeys(column.values, 0)
+            for value, rows in counts.items():
+                index.add(table.name, column.name, value, rows)
+            if not complete:
+                index.pending.append((table.name, column.name))
+    return index
+
+
+def _most_frequent(context: SchemaContext, table: str, column: str) -> list[tuple[str, int]]:
+    col = sa.table(table, sa.column(column)).c[column]
+    counted = sa.func.count().label("n")
+    query = (
+        sa.select(col, counted)
+        .where(col.is_not(None))
+        .group_by(col)
+        .order_by(counted.desc())
+        .limit(MAX_VALUES_PER_COLUMN)
+    )
     with context.engine.connect() as conn:
-        for table in context.tables.values():
-            for column in table.columns:
-                if column.kind != "text":
-                    continue
-                col = sa.table(table.name, sa.column(column.name)).c[column.name]
-                counted = sa.func.count().label("n")
-                query = (
-                    sa.select(col, counted)
-                    .where(col.is_not(None))
-                    .group_by(col)
-                    .order_by(counted.desc())
-                    .limit(MAX_VALUES_PER_COLUMN)
-                )
-                for value, rows in conn.execute(query):
-                    key = value_words(str(value))
-                    if not key or len(key) > MAX_VALUE_WORDS or all(w.isdigit() for w in key):
-                        continue
-                    by_words[key].append(Entry(table.name, column.name, str(value), int(rows)))
-                    longest = max(longest, len(key))
-    return ValueIndex(dict(by_words), longest)
+        return [(str(v), int(n)) for v, n in conn.execute(query)]
 
 
-def value_index(context: SchemaContext) -> ValueIndex:
-    """The index of ``context``'s warehouse, read on first use; an empty one without an engine."""
-    if context.engine is None:
-        return _from_profiled(context)
-    key = f"{context.engine.url.render_as_string(hide_password=True)}|{context.fingerprint}|{sorted(context.tables)}"
-    with _lock:
-        found = _indexes.get(key)
-    if found is None:
-        found = _read(context)
+def _fill(index: ValueIndex, context: SchemaContext) -> None:
+    """Read the pending columns in full (bounded), one at a time, merging each when read."""
+    for table, column in list(index.pending):
+        try:
+            found = _most_frequent(context, table, column)
+        except sa.exc.SQLAlchemyError:
+            continue  # the column stays pending: questions keep looking it up directly
         with _lock:
-            _indexes[key] = found
+            for value, rows in found:
+                index.add(table, column, value, rows)
+            index.pending.remove((table, column))
+
+
+def value_index(context: SchemaContext, *, wait: bool = False) -> ValueIndex:
+    """The index of ``context`` (kept on it: a context lives as long as its schema fingerprint);
+    the first call starts reading the big columns in the background."""
+    with _lock:
+        found = context.__dict__.get("_value_index")
+        started = found is None
+        if started:
+            found = _from_context(context)
+            object.__setattr__(context, "_value_index", found)  # the context is frozen; this is its cache
+    if started and found.pending and context.engine is not None:
+        worker = threading.Thread(target=_fill, args=(found, context), name="value-index", daemon=True)
+        worker.start()
+        if wait:
+            worker.join()
     return found
 
 
-def _from_profiled(context: SchemaContext) -> ValueIndex:
-    """Without an engine (a context built by hand), the profiled low-cardinality values only."""
-    by_words: dict[tuple[str, ...], list[Entry]] = defaultdict(list)
-    for table in context.tables.values():
-        for column in table.columns:
-            for value in column.values or ():
-                if key := value_words(value):
-                    by_words[key].append(Entry(table.name, column.name, value, 0))
-    return ValueIndex(dict(by_words), max((len(k) for k in by_words), default=1))
+def lookup_pending(index: ValueIndex, context: SchemaContext, phrases: dict[str, tuple[str, ...]]) -> dict:
+    """Entries of still-pending columns whose lower-cased value is one of ``phrases`` (text -> words key)."""
+    with _lock:
+        pending = list(index.pending)
+    if not pending or not phrases or context.engine is None:
+        return {}
+    found: dict[tuple[str, ...], list[Entry]] = defaultdict(list)
+    with context.engine.connect() as conn:
+        for table, column in pending:
+            col = sa.table(table, sa.column(column)).c[column]
+            query = sa.select(col, sa.func.count()).where(sa.func.lower(col).in_(list(phrases))).group_by(col)
+            for value, rows in conn.execute(query):
+                key = phrases.get(str(value).lower()) or value_words(str(value))
+                found[key].append(Entry(table, column, str(value), int(rows)))
+    return found

@@ -300,20 +300,31 @@ def find_values(text: str, context: SchemaContext, original: str = "") -> list[V
     writes it as the data does ("IT", "US"); one that is a word of a column or table name
     ("weather" in a weather table) is taken as that name. Single letters need the data's case too.
     """
-    from elt_project.analytics.nl2sql.values import value_index, value_words
+    from elt_project.analytics.nl2sql.values import lookup_pending, value_index
 
     index = value_index(context)
     spans = [(m.start(), m.end()) for m in re.finditer(r"[a-z0-9]+(?:['&][a-z0-9]+)*", text)]
     tokens = [text[s:e] for s, e in spans]
-    said = set(re.findall(r"[\w'&]+", original))
     names = _schema_words(context)
+    plain = STOPWORDS | names | set(AGGREGATES) | set(MEASURE_SYNONYMS) | DESCENDING | ASCENDING
+    phrases = {}  # a question's phrases that could be data, for columns not indexed in full yet
+    for size in range(1, 5):
+        for i in range(len(tokens) - size + 1):
+            key = tuple(tokens[i : i + size])
+            if all(singular(w) in plain or w in plain for w in key):
+                continue
+            phrases[" ".join(key)] = key
+            phrases[text[spans[i][0] : spans[i + size - 1][1]]] = key
+    extra = lookup_pending(index, context, phrases)
+    said = set(re.findall(r"[\w'&]+", original))
     found: list[ValueMatch] = []
     taken: set[int] = set()
     for size in range(min(index.longest, len(tokens)), 0, -1):
         for i in range(len(tokens) - size + 1):
             if taken & set(range(i, i + size)):
                 continue
-            entries = index.lookup(tuple(tokens[i : i + size]))
+            key = tuple(tokens[i : i + size])
+            entries = index.lookup(key) + extra.get(key, [])
             if size == 1 and entries:
                 entries = [e for e in entries if _plain_word_ok(tokens[i], e.value, said, names)]
             if not entries:
