@@ -76,7 +76,7 @@ def _dtypes(frame: pd.DataFrame) -> dict:
     for name, dtype in frame.dtypes.items():
         if pd.api.types.is_datetime64_any_dtype(dtype):
             out[name] = sa.Date() if (frame[name].dt.normalize() == frame[name]).all() else sa.DateTime()
-        elif pd.api.types.is_string_dtype(dtype) or dtype == object:
+        elif pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
             out[name] = sa.String(200)
     return out
 
@@ -111,9 +111,10 @@ def warehouse(schema: str, dialect: str, workdir: Path, scale: int = 1) -> tuple
 def _copy(table, conn, keys, rows) -> None:
     """pandas ``to_sql`` method for PostgreSQL: one COPY per chunk (INSERTs of 336k rows take minutes)."""
     columns = ", ".join(f'"{k}"' for k in keys)
-    with conn.connection.dbapi_connection.cursor() as cursor, cursor.copy(
-        f'COPY "{table.name}" ({columns}) FROM STDIN'
-    ) as copy:
+    with (
+        conn.connection.dbapi_connection.cursor() as cursor,
+        cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy,
+    ):
         for row in rows:
             copy.write_row(row)
 

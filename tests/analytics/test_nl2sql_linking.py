@@ -96,8 +96,9 @@ def _mean(values) -> float:
 
 
 def test_abbreviation_rules():
-    for short, word in [("qty", "quantity"), ("amt", "amount"), ("cst", "cost"), ("dt", "date"), ("temp", "temperature"),
-                        ("precip", "precipitation"), ("ship", "shipping")]:  # fmt: skip
+    pairs = [("qty", "quantity"), ("amt", "amount"), ("cst", "cost"), ("dt", "date"), ("temp", "temperature"),
+             ("precip", "precipitation"), ("ship", "shipping")]  # fmt: skip
+    for short, word in pairs:
         assert abbreviates(short, word), (short, word)
     for short, word in [("dt", "distance"), ("cst", "customer"), ("temp", "time")]:
         assert not abbreviates(short, word), (short, word)

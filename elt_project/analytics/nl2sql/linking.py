@@ -66,10 +66,10 @@ def abbreviates(short: str, word: str) -> bool:
         return False  # "longest" is a superlative, not the column lon
     if len(short) >= 3 and len(word) > len(short) and word.startswith(short):
         return True  # temp → temperature, precip → precipitation, visib → visibility
-    if len(short) >= 2 and len(word) > len(short) and short[0] == word[0] and short[-1] in (word[-1], word[-2]):
-        if sum(c in _VOWELS for c in short[1:]) <= 1:  # qty, cst, dt, amt: consonants kept, in order
-            it = iter(word)
-            return all(c in it for c in short)
+    same_ends = len(short) >= 2 and len(word) > len(short) and short[0] == word[0] and short[-1] in word[-2:]
+    if same_ends and sum(c in _VOWELS for c in short[1:]) <= 1:  # qty, cst, dt, amt: consonants kept, in order
+        it = iter(word)
+        return all(c in it for c in short)
     return False
 
 
@@ -203,7 +203,7 @@ def rewrite(text: str, context: SchemaContext) -> Rewritten:
 
 
 def _counts_as_columns(text: str, context: SchemaContext) -> str:
-    """"engine count" / "number of engines" held in a number column (``engines``, ``engine_count``, ``num_engines``)."""
+    """ "engine count" or "number of engines" held in a number column (``engines``, ``engine_count``…)."""
 
     def replace(match: re.Match) -> str:
         noun = singular(match[1] or match[2])

@@ -154,7 +154,9 @@ def _numeric_dimensions(phrase: str, context: SchemaContext) -> list[Col]:
         for column in table.columns:
             if not (column.integer and column.levels is not None):
                 continue
-            if column.name.lower() == name or (name is None and vocab.singular(phrase) == vocab.singular(column.name.lower())):
+            if column.name.lower() == name or (
+                name is None and vocab.singular(phrase) == vocab.singular(column.name.lower())
+            ):
                 found.append(Col(table.name, column.name))
     return found
 

@@ -4,9 +4,8 @@ groupings, filters, comparisons, time and ranking, each step refusing when unsur
 
 from __future__ import annotations
 
-from datetime import date
-
 import re
+from datetime import date
 
 from elt_project.analytics.nl2sql import linking
 from elt_project.analytics.nl2sql import vocabulary as vocab
@@ -161,7 +160,8 @@ def _refuse_unwritten_values(reading: _Reading, context: SchemaContext) -> None:
         if word in vocab.STOPWORDS and word not in _FUNCTION_WORDS and (entries := index.lookup((word,))):
             shown = " or ".join(f"{e.column} = {e.value!r}" for e in entries[:3])
             raise NotUnderstood(
-                f"{word!r} could be {shown}; I could not place it (write it as the data does, e.g. {entries[0].value!r}).",
+                f"{word!r} could be {shown}; I could not place it "
+                f"(write it as the data does, e.g. {entries[0].value!r}).",
                 reading.understood,
             )
 
@@ -229,7 +229,9 @@ def _choose_base(
         return entity
     wanted = [cols for cols in named] + [[Col(m.table, m.column) for m in values if m.value == v.value] for v in values]
     if wanted:
-        ordered = facts + sorted((t for t in context.tables if t not in facts), key=lambda t: -context.tables[t].row_count)
+        ordered = facts + sorted(
+            (t for t in context.tables if t not in facts), key=lambda t: -context.tables[t].row_count
+        )
         for table in ordered:
             if all(any(_reachable(context, table, col.table) for col in cols) for cols in wanted):
                 return table
@@ -254,7 +256,8 @@ def _add_measure(plan: Plan, words: Words, measure_cols: list[Col], context: Sch
         chosen = words.agg if words.agg in ("sum", "avg", "min", "max") else "sum"
         if context.tables[measure.table].column(measure.column).kind == "date" and chosen not in ("min", "max"):
             raise NotUnderstood(
-                f"{measure.column} is a date: I can give the earliest or the latest, not a {chosen}.", reading.understood
+                f"{measure.column} is a date: I can give the earliest or the latest, not a {chosen}.",
+                reading.understood,
             )
         label = f"{chosen}_{measure.column}" if chosen != "sum" else f"total_{measure.column}"
         plan.measures.append(Measure(chosen, measure, label))
@@ -348,7 +351,9 @@ def _placed(window: Window | None, column, reading: _Reading) -> Window | None:
     if window is None or not window.implied:
         return window
     if not column.date_range:
-        raise NotUnderstood(f"{column.name} holds no dates to place {window.label!r} in; add the year.", reading.understood)
+        raise NotUnderstood(
+            f"{column.name} holds no dates to place {window.label!r} in; add the year.", reading.understood
+        )
     first, last = (date.fromisoformat(d) for d in column.date_range)
     placed = place_in_data(window, first, last)
     if placed is None:

@@ -109,9 +109,7 @@ def _glossary(engine, account) -> None:
     if added:
         session.require_role("admin")
         try:
-            saved = glossary.add_term(
-                engine, term, kind, table, definition, allowed=set(tables), by=account.username
-            )
+            saved = glossary.add_term(engine, term, kind, table, definition, allowed=set(tables), by=account.username)
             st.success(f"'{saved.term}' now means the {saved.kind} {saved.definition} on {saved.table}.")
         except EltError as exc:
             st.error(str(exc))
