@@ -4,10 +4,9 @@ groupings, filters, comparisons, time and ranking, each step refusing when unsur
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
-from elt_project.analytics.nl2sql import linking
+from elt_project.analytics.nl2sql import guards, linking
 from elt_project.analytics.nl2sql import vocabulary as vocab
 from elt_project.analytics.nl2sql.parser import (
     _ROW_WORDS,
@@ -54,7 +53,7 @@ def read_question(reading: _Reading, context: SchemaContext, today: date, *, by_
     values = vocab.find_values(reading.text, context, reading.original)
     for match in values:
         reading.blank(match.span)
-    _refuse_unwritten_values(reading, context)
+    guards.refuse_unwritten_values(reading, context)
     words = read_words(reading.text, context, values, limit)
     if words.ambiguous:
         raise NotUnderstood("; ".join(words.ambiguous) + ".", reading.understood)
@@ -62,11 +61,11 @@ def read_question(reading: _Reading, context: SchemaContext, today: date, *, by_
         words.agg = linked.implied_agg
     compared, grouped_having = _comparison_targets(compares, words)
     measure_cols = words.candidates[0][0] if words.candidates else []
-    _refuse_guessed_second_measure(words, reading)
+    guards.refuse_guessed_second_measure(words, reading)
     if not measure_cols and words.selling and (words.superlative or limit):
         measure_cols = _measure_columns("revenue", context)
     if words.unknown:
-        if by_meaning and (text := _by_meaning(start_text, words.unknown, context, reading)):
+        if by_meaning and (text := guards.by_meaning(start_text, words.unknown, context, reading)):
             again = _Reading(text, start_understood, reading.original, reading.by_meaning, reading.terms)
             return read_question(again, context, today, by_meaning=False)
         unknown = ", ".join(repr(w) for w in words.unknown)
@@ -104,66 +103,8 @@ def read_question(reading: _Reading, context: SchemaContext, today: date, *, by_
     _add_comparisons(plan, compares, compared, words, context, reading)
     _add_time(plan, time, context, reading)
     _add_ranking(plan, order, limit, words, reading)
-    _check_join_roles(plan, context, reading)
+    guards.check_join_roles(plan, context, reading)
     return plan
-
-
-def _check_join_roles(plan: Plan, context: SchemaContext, reading: _Reading) -> None:
-    """A table the base reaches by two columns (origin and dest both pointing at airports) is not guessed at."""
-    from elt_project.analytics.nl2sql.sqlbuild import _columns
-
-    for table in {c.table for c in _columns(plan)} - {plan.base}:
-        roles = [fk.column for fk in context.references(plan.base) if fk.ref_table == table]
-        if len(roles) > 1:
-            raise NotUnderstood(
-                f"{table} is linked to {plan.base} by {' and by '.join(roles)}; I cannot tell which you mean.",
-                reading.understood,
-            )
-
-
-def _refuse_guessed_second_measure(words: Words, reading: _Reading) -> None:
-    """A column found only by meaning must not compete with a measure the question names ("flew … distance")."""
-    named = {cols[0].column: word for cols, word, _ in words.candidates if cols}
-    guessed = [word for word in named.values() if word in reading.by_meaning]
-    if guessed and len(named) > 1:
-        shown = " or ".join(named)
-        raise NotUnderstood(f"I could not tell which number you mean: {shown}.", reading.understood)
-
-
-def _by_meaning(text: str, unknown: list[str], context: SchemaContext, reading: _Reading) -> str | None:
-    """``text`` with each unknown word replaced by the one column it means, or None (noting candidates)."""
-    for word in dict.fromkeys(unknown):
-        name, candidates = linking.semantic_link(word, context)
-        if name is None:
-            if candidates:
-                reading.understood.append(f"{word!r} might be {' or '.join(candidates)}")
-            return None
-        text = re.sub(rf"(?<![\w@]){re.escape(word)}(?![\w-])", f"@{name.lower()}", text)
-        reading.by_meaning.add(f"@{name.lower()}")
-        reading.understood.append(f"{word!r} read as {name} (closest in meaning)")
-    return text
-
-
-#: Common words a data value may be written as: such a value counts only when written as the data writes it.
-_FUNCTION_WORDS = {
-    "a", "an", "the", "of", "to", "by", "and", "or", "is", "are", "was", "what", "which", "how", "me", "show",
-    "with", "for", "on", "at", "from", "in", "per", "each", "many", "much", "total", "number",
-}  # fmt: skip
-
-
-def _refuse_unwritten_values(reading: _Reading, context: SchemaContext) -> None:
-    """A common word that is also a data value, typed in lower case ("employees in it"), is not guessed at."""
-    from elt_project.analytics.nl2sql.values import value_index
-
-    index = value_index(context)
-    for word in re.findall(r"[a-z]+", reading.text):
-        if word in vocab.STOPWORDS and word not in _FUNCTION_WORDS and (entries := index.lookup((word,))):
-            shown = " or ".join(f"{e.column} = {e.value!r}" for e in entries[:3])
-            raise NotUnderstood(
-                f"{word!r} could be {shown}; I could not place it "
-                f"(write it as the data does, e.g. {entries[0].value!r}).",
-                reading.understood,
-            )
 
 
 def _comparison_targets(compares: list[Comparison], words: Words) -> tuple[list[list[Col] | None], bool]:
