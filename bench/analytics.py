@@ -63,8 +63,11 @@ def _make_series(engine, count: int, *, seed: int = 0) -> tuple[list[str], set[t
         with engine.begin() as conn:
             conn.execute(table.insert(), [{"day": d, "value": float(v)} for d, v in zip(days, y)])
             for model in ("forecast", "anomaly_detection"):
-                conn.execute(schema.analytics_config.insert().values(
-                    target_table=name, date_column="day", value_column="value", model_type=model))
+                conn.execute(
+                    schema.analytics_config.insert().values(
+                        target_table=name, date_column="day", value_column="value", model_type=model
+                    )
+                )
         names.append(name)
     return names, planted
 
@@ -97,8 +100,13 @@ def _batch(engine, settings) -> tuple[float, set[tuple[str, dt.date]]]:
 
 def _root_cause(folder: Path) -> list[float]:
     url = f"sqlite:///{folder / 'demo.db'}"
-    settings = load_settings(env={}, env_file=folder / "no.env", database_url=url,
-                             data_dir=str(folder / "demo_data"), transforms_dir=str(folder))
+    settings = load_settings(
+        env={},
+        env_file=folder / "no.env",
+        database_url=url,
+        data_dir=str(folder / "demo_data"),
+        transforms_dir=str(folder),
+    )
     engine = create_warehouse_engine(url)
     install_demo(engine, settings, today=dt.date(2026, 11, 27))
     story = generate.story_for(dt.date(2026, 11, 27))
@@ -135,8 +143,13 @@ def main() -> None:
             # Each block is its own warehouse; batch and naive alternate who goes first, so
             # a machine whose load drifts (it is shared) weighs on both sides alike.
             url = f"sqlite:///{folder / f'block{index}.db'}"
-            settings = load_settings(env={}, env_file=folder / "no.env", database_url=url,
-                                     data_dir=str(folder / "data"), transforms_dir=str(folder))
+            settings = load_settings(
+                env={},
+                env_file=folder / "no.env",
+                database_url=url,
+                data_dir=str(folder / "data"),
+                transforms_dir=str(folder),
+            )
             engine = create_warehouse_engine(url)
             upgrade(engine)
             names, planted = _make_series(engine, size, seed=index)
@@ -151,11 +164,15 @@ def main() -> None:
                     naive_total += _naive_loop(engine, names)
             planted_total += len(planted)
             engine.dispose()
-        print(f"batch: {args.series} series x {DAYS} days, forecast + anomaly config each: {batch_total:.1f} s; "
-              f"{found} of {planted_total} planted spikes flagged, {other} other days flagged "
-              f"(of {args.series * DAYS:,})")
-        print(f"naive loop (default Prophet twice + Isolation Forest on raw values, one series at a time): "
-              f"{naive_total:.1f} s")
+        print(
+            f"batch: {args.series} series x {DAYS} days, forecast + anomaly config each: {batch_total:.1f} s; "
+            f"{found} of {planted_total} planted spikes flagged, {other} other days flagged "
+            f"(of {args.series * DAYS:,})"
+        )
+        print(
+            f"naive loop (default Prophet twice + Isolation Forest on raw values, one series at a time): "
+            f"{naive_total:.1f} s"
+        )
         print(f"speed-up: {naive_total / batch_total:.1f}x (target >= 3x); batch target < 60 s")
         times = _root_cause(folder)
         print(f"root cause: median {statistics.median(times):.3f} s, max {max(times):.3f} s (target < 2 s)")

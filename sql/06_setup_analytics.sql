@@ -1,4 +1,4 @@
--- 06_setup_analytics.sql: analytics_config, analytics_predictions, analytics_alerts, analytics_hub_tables, analytics_nl2sql_examples, analytics_hub_options
+-- 06_setup_analytics.sql: analytics_config, analytics_predictions, analytics_alerts, analytics_hub_tables, analytics_nl2sql_examples, analytics_hub_options, analytics_glossary
 -- Generated from elt_project/db/schema.py by `elt db script --dialect mssql`; do not edit by hand.
 -- Safe to re-run: each object is created only when it is missing.
 
@@ -106,6 +106,22 @@ CREATE TABLE analytics_hub_options (
 	updated_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
 	CONSTRAINT pk_analytics_hub_options PRIMARY KEY (id),
 	CONSTRAINT uq_analytics_hub_options_option_name UNIQUE (option_name)
+);
+END
+GO
+
+IF OBJECT_ID(N'analytics_glossary', N'U') IS NULL
+BEGIN
+CREATE TABLE analytics_glossary (
+	id INTEGER NOT NULL IDENTITY(1,1),
+	term NVARCHAR(100) NOT NULL,
+	kind NVARCHAR(20) NOT NULL,
+	table_name NVARCHAR(255) NOT NULL,
+	definition NVARCHAR(max) NOT NULL,
+	created_by NVARCHAR(255) NULL,
+	created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+	CONSTRAINT pk_analytics_glossary PRIMARY KEY (id),
+	CONSTRAINT uq_analytics_glossary_term UNIQUE (term)
 );
 END
 GO

@@ -1,10 +1,14 @@
 """What an NL→SQL engine may know about the warehouse, built from the database itself.
 
 For each allow-listed table: columns with a coarse kind (text, number, date), the
-primary key, foreign keys (declared, or inferred from matching names whose values
-overlap), and the distinct values of low-cardinality text columns, so a question's
-"west" maps to ``region = 'West'`` whatever its case. The context is cached per
-warehouse and rebuilt when the allowed tables' columns change.
+primary key, foreign keys (declared first; then inferred from matching names, or from
+values alone: a column whose distinct values are almost all in another table's unique
+key refers to it, and the overlap is kept), the distinct values of low-cardinality
+text columns (so "west" maps to ``region = 'West'`` whatever its case; every other
+value is found through :mod:`~elt_project.analytics.nl2sql.values`), how many distinct
+values small integer columns hold (hour, month, year: dimensions, not measures) and the
+range of each date column (a month named without a year is placed in the data). The
+context is cached per warehouse and rebuilt when the allowed tables' columns change.
 """
 
 from __future__ import annotations
@@ -17,10 +21,20 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from elt_project.analytics import schema_profile as profile
+
 #: A text column with at most this many distinct values has them profiled.
 MAX_PROFILED_VALUES = 60
 #: Share of a column's sampled values that must exist in the referenced key.
 FK_OVERLAP = 0.9
+#: The same, when only the values (not the names) say a column refers to a key.
+VALUE_FK_OVERLAP = 0.8
+#: Distinct values read per text column to test it against keys.
+FK_SAMPLE = 1000
+#: Keys of tables up to this many rows are tested against other tables' values.
+MAX_KEY_ROWS = 200_000
+#: An integer column with at most this many distinct values can group rows (hour, month…).
+MAX_INTEGER_LEVELS = 60
 FINGERPRINT_TTL_S = 30.0
 
 
@@ -30,6 +44,16 @@ class ColumnInfo:
     type_name: str
     kind: str  # text | number | date | other
     values: tuple[str, ...] | None = None
+    #: Distinct values of an integer column with few of them (None otherwise).
+    levels: int | None = None
+    #: Earliest and latest value of a date column, as ISO text.
+    date_range: tuple[str, str] | None = None
+    #: The warehouse's comment on the column, when it has one.
+    comment: str | None = None
+
+    @property
+    def integer(self) -> bool:
+        return self.kind == "number" and "INT" in self.type_name.upper()
 
 
 @dataclass(frozen=True)
@@ -39,6 +63,8 @@ class ForeignKey:
     ref_table: str
     ref_column: str
     inferred: bool
+    #: Share of the column's sampled values found in the key, when inferred from values.
+    overlap: float | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +73,8 @@ class TableInfo:
     columns: tuple[ColumnInfo, ...]
     primary_key: tuple[str, ...]
     row_count: int
+    #: Columns whose values are unique in this table (candidate keys for value joins).
+    unique: tuple[str, ...] = ()
 
     def column(self, name: str) -> ColumnInfo | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -59,6 +87,11 @@ class SchemaContext:
     foreign_keys: tuple[ForeignKey, ...]
     fingerprint: str = ""
     built_at: float = field(default_factory=time.time)
+    #: Where the context was read from: the value index is filled from it on first use.
+    engine: Engine | None = field(default=None, compare=False, repr=False)
+    #: (table, column) -> (most frequent values with their rows, whether that is every value): the
+    #: value index starts from these and reads the rest of the incomplete columns in the background.
+    samples: dict = field(default_factory=dict, compare=False, repr=False)
 
     def references(self, table: str) -> list[ForeignKey]:
         """Foreign keys going out of ``table``."""
@@ -76,7 +109,8 @@ class SchemaContext:
                     shown = ", ".join(repr(v) for v in column.values[:25])
                     lines.append(f"  {name}.{column.name} values: {shown}")
             for fk in self.references(name):
-                how = "inferred" if fk.inferred else "declared"
+                how = "declared" if not fk.inferred else "inferred"
+                how += f", {fk.overlap:.0%} of values match" if fk.overlap is not None else ""
                 lines.append(f"  {name}.{fk.column} -> {fk.ref_table}.{fk.ref_column} ({how})")
         return "\n".join(lines)
 
@@ -93,14 +127,6 @@ def column_kind(type_: sa.types.TypeEngine) -> str:
 
 def _quoted(engine: Engine, name: str) -> str:
     return engine.dialect.identifier_preparer.quote(name)
-
-
-def _profile(engine: Engine, table: str, column: str) -> tuple[str, ...] | None:
-    t = sa.table(table, sa.column(column))
-    query = sa.select(t.c[column]).where(t.c[column].is_not(None)).group_by(t.c[column]).limit(MAX_PROFILED_VALUES + 1)
-    with engine.connect() as conn:
-        values = [str(v) for v in conn.execute(query).scalars()]
-    return tuple(sorted(values)) if len(values) <= MAX_PROFILED_VALUES else None
 
 
 def _row_count(engine: Engine, table: str) -> int:
@@ -170,19 +196,47 @@ def fingerprint(engine: Engine, allowed: set[str]) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
+def _describe_columns(
+    engine: Engine, name: str, rows: int, inspector, counted: dict
+) -> tuple[list[ColumnInfo], dict, set]:
+    """Profile one table's columns; returns them, the text samples and the unique columns."""
+    columns, samples, unique = [], {}, set()
+    with engine.connect() as conn:
+        for col in inspector.get_columns(name):
+            kind, extra = column_kind(col["type"]), {}
+            type_name = str(col["type"])
+            if kind == "text":
+                found = profile.text_profile(conn, name, col["name"], FK_SAMPLE, rows, MAX_KEY_ROWS)
+                if found.complete and len(found.sample) <= MAX_PROFILED_VALUES:
+                    extra["values"] = tuple(sorted(found.sample))
+                if found.sample:
+                    samples[(name, col["name"])] = found.sample
+                counted[(name, col["name"])] = (found.counts or {}, found.complete)
+                if found.unique:
+                    unique.add((name, col["name"]))
+            elif kind == "number" and "INT" in type_name.upper():
+                extra["levels"] = profile.integer_levels(conn, name, col["name"], MAX_INTEGER_LEVELS)
+            elif kind == "date":
+                extra["date_range"] = profile.date_range(conn, name, col["name"])
+            columns.append(ColumnInfo(col["name"], type_name, kind, comment=col.get("comment") or None, **extra))
+    return columns, samples, unique
+
+
 def build_context(engine: Engine, allowed: set[str]) -> SchemaContext:
-    """Read and profile the allowed tables (a few quick GROUP BYs per table)."""
+    """Read and profile the allowed tables (a few quick GROUP BYs per column)."""
     inspector = sa.inspect(engine)
     tables: dict[str, TableInfo] = {}
     declared: list[ForeignKey] = []
+    samples: dict[tuple[str, str], list[str]] = {}
+    unique: set[tuple[str, str]] = set()
+    counted: dict = {}
     for name in sorted(allowed):
-        columns = []
-        for col in inspector.get_columns(name):
-            kind = column_kind(col["type"])
-            values = _profile(engine, name, col["name"]) if kind == "text" else None
-            columns.append(ColumnInfo(col["name"], str(col["type"]), kind, values))
+        rows = _row_count(engine, name)
+        columns, found, keys = _describe_columns(engine, name, rows, inspector, counted)
+        samples.update(found)
+        unique |= keys
         pk = tuple(inspector.get_pk_constraint(name).get("constrained_columns") or ())
-        tables[name] = TableInfo(name, tuple(columns), pk, _row_count(engine, name))
+        tables[name] = TableInfo(name, tuple(columns), pk, rows, tuple(c for t, c in sorted(keys) if t == name))
         for fk in inspector.get_foreign_keys(name):
             if fk["referred_table"] in allowed and len(fk["constrained_columns"]) == 1:
                 declared.append(
@@ -191,7 +245,31 @@ def build_context(engine: Engine, allowed: set[str]) -> SchemaContext:
                     )
                 )
     inferred = _infer_foreign_keys(engine, tables, declared)
-    return SchemaContext(engine.dialect.name, tables, tuple(declared + inferred), fingerprint(engine, allowed))
+    inferred += _value_foreign_keys(engine, tables, declared + inferred, samples, unique)
+    return SchemaContext(
+        engine.dialect.name,
+        tables,
+        tuple(declared + inferred),
+        fingerprint(engine, allowed),
+        engine=engine,
+        samples=counted,
+    )
+
+
+def _value_foreign_keys(
+    engine: Engine, tables: dict[str, TableInfo], known_fks: list[ForeignKey], samples: dict, unique: set
+) -> list[ForeignKey]:
+    """References found from values alone (see :mod:`.schema_profile`), after declared and named ones."""
+    keys = {(t, c) for t, c in unique} | {
+        (t.name, t.primary_key[0])
+        for t in tables.values()
+        if len(t.primary_key) == 1 and t.column(t.primary_key[0]).kind == "text" and t.row_count <= MAX_KEY_ROWS
+    }
+    with engine.connect() as conn:
+        key_sets = {key: profile.key_values(conn, *key) for key in sorted(keys)}
+    known = {(fk.table, fk.column) for fk in known_fks}
+    found = profile.value_references(samples, key_sets, keys, known, VALUE_FK_OVERLAP)
+    return [ForeignKey(t, c, rt, rc, inferred=True, overlap=share) for t, c, rt, rc, share in found]
 
 
 _cache: dict[tuple[str, frozenset[str]], tuple[float, SchemaContext]] = {}

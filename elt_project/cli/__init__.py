@@ -39,6 +39,7 @@ COMMAND_MODULES = (
     "elt_project.cli.ask_commands",
     "elt_project.cli.search_commands",
     "elt_project.cli.steward_commands",
+    "elt_project.cli.glossary_commands",
     "elt_project.cli.analytics_commands",
     "elt_project.orchestration.cli_commands",
 )

@@ -244,6 +244,20 @@ analytics_nl2sql_examples = sa.Table(
     _created_at(),
 )
 
+analytics_glossary = sa.Table(
+    # The business glossary Ask reads: a term and what it means in this warehouse —
+    # a column, a filter (a condition) or an expression (an aggregate) on one table.
+    "analytics_glossary",
+    metadata,
+    _id(),
+    sa.Column("term", Name(100), nullable=False, unique=True),
+    sa.Column("kind", Name(20), nullable=False),  # column | filter | expression
+    sa.Column("table_name", Name(), nullable=False),
+    sa.Column("definition", LongText, nullable=False),
+    sa.Column("created_by", Name()),
+    _created_at(),
+)
+
 analytics_hub_options = sa.Table(
     # Admin switches of the hub, one row each (e.g. whether the LLM may see result rows).
     "analytics_hub_options",

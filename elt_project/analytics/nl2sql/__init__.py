@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from elt_project.analytics import hub_config
 from elt_project.analytics.access import readable_tables
+from elt_project.analytics.glossary import Term, list_terms
 from elt_project.analytics.hub_config import Example
 from elt_project.analytics.nl2sql.llm import LlmConfig, LlmUnavailable, chat, extract_sql, messages_for
 from elt_project.analytics.nl2sql.parser import NotUnderstood, parse
@@ -60,6 +61,8 @@ class AskContext:
     reader_role: str | None = None
     #: Tables the semantic search finds for a question (its index, when one was built), for the LLM's context.
     table_hints: Callable[[str], list[str]] | None = None
+    #: The admins' business terms (:mod:`~elt_project.analytics.glossary`), for both engines.
+    glossary: list[Term] = field(default_factory=list)
 
 
 def llm_config(settings: Settings) -> LlmConfig | None:
@@ -93,6 +96,7 @@ def ask_context(
         llm_sees_rows=hub_config.llm_may_see_rows(engine) if llm else False,
         table_hints=_search_hints(engine, settings, account) if llm else None,
         **(_bounds(settings) if settings is not None else {}),
+        glossary=[t for t in list_terms(engine) if t.table in allowed],
     )
 
 
@@ -133,7 +137,7 @@ def run_sql(sql: str, context: AskContext, *, engine_label: str = "sql", explana
 
 def answer_offline(question: str, context: AskContext) -> Answer:
     """The built-in parser's answer, or :class:`NotUnderstood` saying what it understood."""
-    plan = parse(question, context.schema, today=context.today)
+    plan = parse(question, context.schema, today=context.today, glossary=context.glossary)
     from elt_project.analytics.nl2sql.planning import last_understood
 
     sql = build_sql(plan, context.schema, context.engine.dialect)
@@ -144,7 +148,7 @@ def answer_llm(question: str, context: AskContext) -> Answer:
     """The model's SQL, with one retry carrying the error when it is refused or fails."""
     label = _DIALECT_LABELS.get(context.engine.dialect.name, context.engine.dialect.name)
     hints = context.table_hints(question) if context.table_hints else []
-    messages = messages_for(question, context.schema, context.examples, label, hints)
+    messages = messages_for(question, context.schema, context.examples, label, hints, glossary=context.glossary)
     last_error: Exception | None = None
     for _attempt in range(2):
         reply = chat(context.llm, messages)

@@ -1,7 +1,10 @@
 """Asking an OpenAI-compatible model for SQL: schema context and saved examples in, one query out.
 
 The model sees table and column names, types, keys and profiled values of the
-relevant tables, plus curated question→SQL examples; it never sees result rows
+relevant tables only (schema pruning: the tables the question's words link to, by the
+same linking as the built-in parser — column names and abbreviations, data values of
+any column, the join paths between them), what was linked, the admins' glossary, plus
+curated question→SQL examples; it never sees result rows
 unless an admin allowed it (then only for the explanation). Its SQL goes through
 the same two safety layers as any other; on a refusal or a database error it gets
 one more try with the error message.
@@ -12,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import sqlalchemy as sa
 
 from elt_project.analytics.hub_config import Example
 from elt_project.analytics.nl2sql.vocabulary import name_words, singular, words
@@ -36,11 +41,40 @@ class LlmConfig:
     timeout_s: float = 30.0
 
 
+def question_links(question: str, schema: SchemaContext) -> tuple[list[str], list[str]]:
+    """Tables the question's words link to, and lines saying what linked (columns, values, joins)."""
+    from elt_project.analytics.nl2sql.linking import _TOKEN, find_links
+    from elt_project.analytics.nl2sql.parser import _normalize
+    from elt_project.analytics.nl2sql.vocabulary import find_values
+
+    text = _normalize(question)
+    tokens = [m[0] for m in _TOKEN.finditer(text)]
+    tables, notes = [], []
+    for link in find_links(tokens, schema):
+        phrase = " ".join(tokens[link.start : link.end])
+        notes.append(f"'{phrase}' -> " + " or ".join(f"{t}.{c}" for t, c in link.columns))
+        tables += [t for t, _ in link.columns]
+    try:
+        matches = find_values(text, schema, question)
+    except sa.exc.SQLAlchemyError:  # the warehouse could not be read: the prompt goes without the values
+        matches = []
+    for match in matches:
+        notes.append(f"'{match.value}' is a value of {match.table}.{match.column}")
+        tables.append(match.table)
+    for name in list(dict.fromkeys(tables)):
+        for fk in schema.references(name):
+            how = "declared" if not fk.inferred else "inferred"
+            how += f", {fk.overlap:.0%} of values match" if fk.overlap is not None else ""
+            notes.append(f"join {fk.table}.{fk.column} = {fk.ref_table}.{fk.ref_column} ({how})")
+    return list(dict.fromkeys(tables)), list(dict.fromkeys(notes))
+
+
 def relevant_tables(question: str, schema: SchemaContext, hints: Sequence[str] = ()) -> list[str]:
-    """Tables sharing a word with the question or found by the semantic search (``hints``),
-    plus the tables they reference; all when none match."""
+    """Tables linked to the question (:func:`question_links`), sharing a word with it or found by the
+    semantic search (``hints``), plus the tables they reference; all when none match."""
     asked = {singular(w) for w in words(question)}
     chosen = [name for name in hints if name in schema.tables]
+    chosen += [name for name in question_links(question, schema)[0] if name not in chosen]
     for name, info in schema.tables.items():
         vocabulary = {singular(w) for w in name_words(name)}
         for column in info.columns:
@@ -60,19 +94,32 @@ def pick_examples(question: str, examples: list[Example]) -> list[Example]:
     return scored[:MAX_EXAMPLES]
 
 
-def system_prompt(schema: SchemaContext, tables: list[str], dialect_label: str) -> str:
-    return (
+def system_prompt(
+    schema: SchemaContext, tables: list[str], dialect_label: str, links: Sequence[str] = (), glossary: str = ""
+) -> str:
+    text = (
         f"You translate analysts' questions into ONE read-only SQL query for {dialect_label}.\n"
         "Use only the tables and columns below. Never modify data. Reply with the SQL in a ```sql block "
         "and nothing else. Text values must match the listed values exactly.\n\n" + schema.describe(tables)
     )
+    if links:
+        text += "\n\nWhat the question's words link to:\n" + "\n".join(f"- {line}" for line in links)
+    if glossary:
+        text += "\n\nBusiness glossary (use these meanings):\n" + glossary
+    return text
 
 
 def messages_for(
-    question: str, schema: SchemaContext, examples: list[Example], dialect_label: str, hints: Sequence[str] = ()
-) -> list[dict]:
+    question: str, schema: SchemaContext, examples: list[Example], dialect_label: str, hints: Sequence[str] = (),
+    *, glossary: Sequence = (),
+) -> list[dict]:  # fmt: skip
+    from elt_project.analytics.glossary import describe
+
     tables = relevant_tables(question, schema, hints)
-    messages = [{"role": "system", "content": system_prompt(schema, tables, dialect_label)}]
+    tables += sorted({t.table for t in glossary if t.table in schema.tables} - set(tables))
+    links = question_links(question, schema)[1]
+    prompt = system_prompt(schema, tables, dialect_label, links, describe(list(glossary)))
+    messages = [{"role": "system", "content": prompt}]
     for example in pick_examples(question, examples):
         messages.append({"role": "user", "content": example.question})
         messages.append({"role": "assistant", "content": f"```sql\n{example.sql}\n```"})

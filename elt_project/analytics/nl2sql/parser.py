@@ -9,7 +9,7 @@ rather than answer a different question.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from elt_project.analytics.nl2sql import vocabulary as vocab
@@ -57,6 +57,9 @@ class NotUnderstood(EltError):
 class _Reading:
     text: str
     understood: list[str]
+    original: str = ""  # the question as typed: a value written as the data writes it ("IT") is meant
+    by_meaning: set[str] = field(default_factory=set)  # @column tokens found by the model, not by name
+    terms: list = field(default_factory=list)  # glossary filters and expressions the question used
 
     def blank(self, span: tuple[int, int]) -> None:
         self.text = self.text[: span[0]] + " " * (span[1] - span[0]) + self.text[span[1] :]
@@ -82,7 +85,26 @@ def _fact_tables(context: SchemaContext) -> list[str]:
     return [t.name for t in sorted(facts, key=lambda t: -t.row_count)]
 
 
+def _linked(word: str, context: SchemaContext, kinds: tuple[str, ...]) -> list[Col]:
+    """Columns named by an ``@column`` token of :mod:`.linking`, biggest table first."""
+    found = [
+        (-table.row_count, Col(table.name, column.name))
+        for table in context.tables.values()
+        for column in table.columns
+        if column.name.lower() == word[1:] and column.kind in kinds
+    ]
+    return [col for _, col in sorted(found, key=lambda item: item[0])]
+
+
+def dimension_capable(column) -> bool:
+    """Text columns, and integer columns with few values (hour, month, year, cylinders)."""
+    return column.kind == "text" or (column.integer and column.levels is not None)
+
+
 def _measure_columns(word: str, context: SchemaContext) -> list[Col]:
+    if word.startswith("@"):
+        keys = {(t.name, c.name) for t in context.tables.values() for c in t.columns if vocab.is_key(t, c, context)}
+        return [col for col in _linked(word, context, ("number", "date")) if (col.table, col.column) not in keys]
     wanted = vocab.MEASURE_SYNONYMS.get(word, (word, vocab.singular(word)))
     found = []
     for table in context.tables.values():
@@ -96,6 +118,8 @@ def _measure_columns(word: str, context: SchemaContext) -> list[Col]:
 
 def _dimension_columns(phrase: str, context: SchemaContext) -> list[Col]:
     """Text/key columns named by ``phrase`` (its last word or its whole name), and entity tables' labels."""
+    if phrase.startswith("@"):
+        return [c for c in _linked(phrase, context, ("text",))]
     word = vocab.singular(phrase)
     found = []
     if " " in phrase:
@@ -119,6 +143,21 @@ def _dimension_columns(phrase: str, context: SchemaContext) -> list[Col]:
             label = _label_column(context, table.name)
             if label:
                 found.append(label)
+    return found
+
+
+def _numeric_dimensions(phrase: str, context: SchemaContext) -> list[Col]:
+    """Integer columns with few values named by ``phrase`` (or its ``@column`` token)."""
+    name = phrase[1:] if phrase.startswith("@") else None
+    found = []
+    for table in sorted(context.tables.values(), key=lambda t: -t.row_count):
+        for column in table.columns:
+            if not (column.integer and column.levels is not None):
+                continue
+            if column.name.lower() == name or (
+                name is None and vocab.singular(phrase) == vocab.singular(column.name.lower())
+            ):
+                found.append(Col(table.name, column.name))
     return found
 
 
@@ -155,11 +194,27 @@ def _pick(cols: list[Col], base: str, context: SchemaContext) -> Col | None:
     return next((col for col in cols if _reachable(context, base, col.table)), None)
 
 
-def parse(question: str, context: SchemaContext, *, today: date) -> Plan:
-    """The plan for ``question``, or :class:`NotUnderstood`."""
+def parse(question: str, context: SchemaContext, *, today: date, glossary: tuple | list = ()) -> Plan:
+    """The plan for ``question``, or :class:`NotUnderstood`; ``glossary`` holds the admins' terms."""
     from elt_project.analytics.nl2sql.planning import read_question
 
-    return read_question(_Reading(_normalize(question), []), context, today)
+    reading = _Reading(_normalize(question), [], question)
+    _apply_glossary(reading, glossary)
+    return read_question(reading, context, today)
+
+
+def _apply_glossary(reading: _Reading, glossary) -> None:
+    """Terms found in the question: a column term becomes ``@column``; filters and expressions are kept aside."""
+    for term in glossary:  # longest first
+        pattern = rf"(?<![\w@]){re.escape(term.term)}(?![\w-])"
+        if not re.search(pattern, reading.text):
+            continue
+        if term.kind == "column":
+            reading.text = re.sub(pattern, f"@{term.definition.lower()}", reading.text)
+        else:
+            reading.text = re.sub(pattern, lambda m: " " * len(m[0]), reading.text)
+            reading.terms.append(term)
+        reading.understood.append(f"glossary: {term.term!r} = {term.definition}")
 
 
 __all__ = ["NotUnderstood", "parse", "Plan", "Col", "Dim", "Filter", "Measure", "extract_time"]

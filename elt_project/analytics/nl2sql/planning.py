@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from elt_project.analytics.nl2sql import guards, linking
 from elt_project.analytics.nl2sql import vocabulary as vocab
 from elt_project.analytics.nl2sql.parser import (
     _ROW_WORDS,
@@ -19,17 +20,25 @@ from elt_project.analytics.nl2sql.parser import (
 )
 from elt_project.analytics.nl2sql.reading import Comparison, Words, _top_n, comparisons, read_words
 from elt_project.analytics.nl2sql.sqlbuild import Col, Dim, Filter, Measure, Plan
-from elt_project.analytics.nl2sql.timewindows import TimeSpec, extract_time
+from elt_project.analytics.nl2sql.timewindows import TimeSpec, Window, extract_time, place_in_data
 from elt_project.analytics.nl2sql.vocabulary import ValueMatch
 from elt_project.analytics.schema_context import SchemaContext
 
 _SPOKEN = {"sum": "total", "avg": "average", "min": "minimum", "max": "maximum"}
 
 
-def read_question(reading: _Reading, context: SchemaContext, today: date) -> Plan:
-    """The whole reading of one normalised question."""
+def read_question(reading: _Reading, context: SchemaContext, today: date, *, by_meaning: bool = True) -> Plan:
+    """The whole reading of one normalised question.
+
+    Words left unplaced are compared with the columns by meaning (:func:`.linking.semantic_link`);
+    when each finds one clear column the question is read again with them named.
+    """
     if not reading.text:
         raise NotUnderstood("the question is empty.", [])
+    start_text, start_understood = reading.text, list(reading.understood)
+    linked = linking.rewrite(reading.text, context)
+    reading.text = linked.text
+    reading.understood += [f"linked {said}" for said in linked.said]
     time = extract_time(reading.text, today)
     for span in time.spans or []:
         reading.blank(span)
@@ -41,21 +50,45 @@ def read_question(reading: _Reading, context: SchemaContext, today: date) -> Pla
         reading.understood.append(f"trend by {time.bucket}")
     order, limit = _top_n(reading)
     compares = comparisons(reading)
-    values = vocab.find_values(reading.text, context)
+    values = vocab.find_values(reading.text, context, reading.original)
     for match in values:
         reading.blank(match.span)
+    guards.refuse_unwritten_values(reading, context)
     words = read_words(reading.text, context, values, limit)
+    if words.ambiguous:
+        raise NotUnderstood("; ".join(words.ambiguous) + ".", reading.understood)
+    if words.agg is None and linked.implied_agg:
+        words.agg = linked.implied_agg
     compared, grouped_having = _comparison_targets(compares, words)
     measure_cols = words.candidates[0][0] if words.candidates else []
+    guards.refuse_guessed_second_measure(words, reading)
     if not measure_cols and words.selling and (words.superlative or limit):
         measure_cols = _measure_columns("revenue", context)
     if words.unknown:
+        if by_meaning and (text := guards.by_meaning(start_text, words.unknown, context, reading)):
+            again = _Reading(text, start_understood, reading.original, reading.by_meaning, reading.terms)
+            return read_question(again, context, today, by_meaning=False)
         unknown = ", ".join(repr(w) for w in words.unknown)
         raise NotUnderstood(f"I do not know what {unknown} refer(s) to in this data.", reading.understood)
 
     ranking = bool(limit or words.superlative or grouped_having)
-    base = _choose_base(words, measure_cols, time, values, ranking, context, reading)
+    named = [cols for cols in compared if cols] + [cols for cols, _ in words.dims]
+    base = _choose_base(words, measure_cols, time, values, ranking, context, reading, named)
+    expression = next((t for t in reading.terms if t.kind == "expression"), None)
+    if expression is not None:
+        if measure_cols:
+            raise NotUnderstood(f"{expression.term!r} is already a measure; ask for one measure.", reading.understood)
+        base = expression.table
     plan = Plan(base=base)
+    for term in reading.terms:
+        if term.table != base:
+            raise NotUnderstood(f"{term.term!r} is defined on {term.table}, not on {base}.", reading.understood)
+        if term.kind == "filter":
+            plan.raw_filters.append(term.definition)
+        elif plan.measures:
+            raise NotUnderstood("the question names two glossary measures; ask for one.", reading.understood)
+        else:
+            plan.measures.append(Measure("expr", None, term.term.replace(" ", "_"), sql=term.definition))
     if ranking and not words.dims and words.entity and words.entity != base:
         label = _label_column(context, words.entity)
         if label:
@@ -70,6 +103,7 @@ def read_question(reading: _Reading, context: SchemaContext, today: date) -> Pla
     _add_comparisons(plan, compares, compared, words, context, reading)
     _add_time(plan, time, context, reading)
     _add_ranking(plan, order, limit, words, reading)
+    guards.check_join_roles(plan, context, reading)
     return plan
 
 
@@ -82,8 +116,19 @@ def _comparison_targets(compares: list[Comparison], words: Words) -> tuple[list[
     compared: list[list[Col] | None] = []
     grouped = False
     for comparison in compares:
+        after = [c for c in words.candidates if c[1] == comparison.followed_by and c[2] >= comparison.at]
+        if after:  # "more than 6 cylinders": the column named right after the number
+            words.candidates.remove(after[0])
+            compared.append(after[0][0])
+            continue
         near = [c for c in words.candidates if 0 <= comparison.at - c[2] <= 30]
-        if near and words.entity is not None and words.entity_word not in _ROW_WORDS:
+        counting = words.agg == "count" and not words.distinct
+        holds = near and (words.entity is None or any(col.table == words.entity for col in near[-1][0]))
+        if near and counting and (holds or words.entity_word in _ROW_WORDS):
+            # "how many flights with a delay over 120": count the rows whose value passes
+            words.candidates.remove(near[-1])
+            compared.append(near[-1][0])
+        elif near and words.entity is not None and words.entity_word not in _ROW_WORDS:
             compared.append(None)  # on the aggregate of the measure, per entity
             grouped = True
         elif near and (len(words.candidates) > 1 or words.entity is not None):
@@ -96,9 +141,10 @@ def _comparison_targets(compares: list[Comparison], words: Words) -> tuple[list[
 
 def _choose_base(
     words: Words, measure_cols: list[Col], time: TimeSpec, values: list[ValueMatch], ranking: bool,
-    context: SchemaContext, reading: _Reading,
+    context: SchemaContext, reading: _Reading, named: list[list[Col]] = (),
 ) -> str:  # fmt: skip
-    """The table to read from: where the measure lives, else the counted entity, else the biggest fact."""
+    """The table to read from: where the measure lives, else the counted entity, else the table that
+    reaches every named column and value (facts first), else the biggest fact."""
     facts = _fact_tables(context)
     entity = words.entity
     timed = bool(time.window or time.periods or time.bucket)
@@ -122,6 +168,14 @@ def _choose_base(
         return fact_for(entity)
     if entity:
         return entity
+    wanted = [cols for cols in named] + [[Col(m.table, m.column) for m in values if m.value == v.value] for v in values]
+    if wanted:
+        ordered = facts + sorted(
+            (t for t in context.tables if t not in facts), key=lambda t: -context.tables[t].row_count
+        )
+        for table in ordered:
+            if all(any(_reachable(context, table, col.table) for col in cols) for cols in wanted):
+                return table
     if facts:
         return facts[0]
     raise NotUnderstood("I found no table with dates and measures to answer from.", reading.understood)
@@ -129,6 +183,8 @@ def _choose_base(
 
 def _add_measure(plan: Plan, words: Words, measure_cols: list[Col], context: SchemaContext, reading: _Reading) -> None:
     base = plan.base
+    if plan.measures:  # a glossary expression
+        return
     if words.distinct and not measure_cols and words.entity is None and words.dims:
         cols, _word = words.dims.pop(0)  # "how many different categories": distinct values of a column
         col = _pick(cols, base, context)
@@ -139,6 +195,11 @@ def _add_measure(plan: Plan, words: Words, measure_cols: list[Col], context: Sch
     if measure_cols:
         measure = measure_cols[0]
         chosen = words.agg if words.agg in ("sum", "avg", "min", "max") else "sum"
+        if context.tables[measure.table].column(measure.column).kind == "date" and chosen not in ("min", "max"):
+            raise NotUnderstood(
+                f"{measure.column} is a date: I can give the earliest or the latest, not a {chosen}.",
+                reading.understood,
+            )
         label = f"{chosen}_{measure.column}" if chosen != "sum" else f"total_{measure.column}"
         plan.measures.append(Measure(chosen, measure, label))
         reading.understood.append(f"{_SPOKEN[chosen]} {measure.table}.{measure.column}")
@@ -169,7 +230,12 @@ def _add_dims_and_filters(
         reading.understood.append(f"by {col.table}.{col.column}")
     by_column: dict[Col, list] = {}
     for match in values:
-        col = _pick([Col(m.table, m.column) for m in values if m.value == match.value], plan.base, context)
+        holders = list(dict.fromkeys(Col(m.table, m.column) for m in values if m.value == match.value))
+        on_base = [c for c in holders if c.table == plan.base]
+        if len(on_base) > 1 and not any(d.col in on_base for d in plan.dims):
+            shown = " or ".join(f"{c.column} = {match.value!r}" for c in on_base)
+            raise NotUnderstood(f"{match.value!r} could be {shown}; say which.", reading.understood)
+        col = _pick(holders, plan.base, context)
         if col is None:
             raise NotUnderstood(f"I cannot relate {match.value!r} to {plan.base}.", reading.understood)
         if match.value not in by_column.setdefault(col, []):
@@ -213,11 +279,53 @@ def _add_time(plan: Plan, time: TimeSpec, context: SchemaContext, reading: _Read
         return
     dates = vocab.date_columns(context.tables[plan.base])
     if not dates:
-        raise NotUnderstood(f"{plan.base} has no date column for the time you asked about.", reading.understood)
+        _time_on_integer_columns(plan, time, context, reading)
+        return
     plan.date_col = Col(plan.base, dates[0].name)
-    plan.window, plan.periods = time.window, time.periods
+    plan.window, plan.periods = _placed(time.window, dates[0], reading), time.periods
     if time.bucket:
         plan.dims.insert(0, Dim(plan.date_col, time.bucket, bucket=time.bucket))
+
+
+def _placed(window: Window | None, column, reading: _Reading) -> Window | None:
+    """A window said without a year, placed in the latest year of the data that has it (said in the answer)."""
+    if window is None or not window.implied:
+        return window
+    if not column.date_range:
+        raise NotUnderstood(
+            f"{column.name} holds no dates to place {window.label!r} in; add the year.", reading.understood
+        )
+    first, last = (date.fromisoformat(d) for d in column.date_range)
+    placed = place_in_data(window, first, last)
+    if placed is None:
+        raise NotUnderstood(
+            f"the data has no {window.label} ({column.name} runs from {first} to {last}); add the year.",
+            reading.understood,
+        )
+    reading.understood.append(f"{window.label} read as {placed.label}, the latest in the data")
+    return placed
+
+
+def _time_on_integer_columns(plan: Plan, time: TimeSpec, context: SchemaContext, reading: _Reading) -> None:
+    """No date column: a year (or month) said or grouped on an integer column of that name, if there is one."""
+    table = context.tables[plan.base]
+
+    def integer(unit: str):
+        return next((c for c in table.columns if c.integer and c.name.lower() == unit), None)
+
+    window = time.window
+    if time.bucket and (column := integer(time.bucket)):
+        plan.dims.insert(0, Dim(Col(plan.base, column.name), column.name))
+    elif time.bucket:
+        raise NotUnderstood(f"{plan.base} has no date or {time.bucket} column to group by.", reading.understood)
+    if window is not None and not window.implied and (column := integer("year")):
+        whole_years = window.start == date(window.start.year, 1, 1) and window.end == date(window.start.year + 1, 1, 1)
+        if whole_years:
+            plan.filters.append(Filter(Col(plan.base, column.name), "in", [window.start.year]))
+            reading.understood.append(f"{column.name} = {window.start.year}")
+            return
+    if window is not None or time.periods:
+        raise NotUnderstood(f"{plan.base} has no date column for the time you asked about.", reading.understood)
 
 
 def _add_ranking(plan: Plan, order: str | None, limit: int | None, words: Words, reading: _Reading) -> None:
@@ -241,6 +349,7 @@ def last_understood(plan: Plan) -> str:
         parts.append("by " + ", ".join(d.label for d in plan.dims))
     for flt in plan.filters:
         parts.append(f"where {flt.col.column} {flt.op} {', '.join(str(v) for v in flt.values)}")
+    parts += [f"where {sql}" for sql in plan.raw_filters]
     for flt in plan.having:
         parts.append(f"keeping groups with {plan.measures[0].label} {flt.op} {flt.values[0]}")
     if plan.window:

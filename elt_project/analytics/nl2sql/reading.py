@@ -22,6 +22,7 @@ from elt_project.analytics.nl2sql.parser import (
     _label_column,
     _measure_columns,
     _number,
+    _numeric_dimensions,
     _Reading,
 )
 from elt_project.analytics.nl2sql.sqlbuild import Col
@@ -73,6 +74,10 @@ def comparisons(reading: _Reading) -> list[Comparison]:
         op = ">=" if m[2] in ("more", "greater", "higher") else "<="
         found.append(Comparison(op, _number(m[1], None), m.start(), ""))
         reading.blank(m.span())
+    for m in list(re.finditer(r"\b(?:with|having|has|have)\s+(?:exactly\s+)?(\d+)\s+(@?[a-z][\w-]*)", reading.text)):
+        # "cars with 4 cylinders": the count of something each row holds, compared for equality
+        found.append(Comparison("=", _number(m[1], None), m.start(2), m[2]))
+        reading.blank(m.span(1))
     return found
 
 
@@ -90,6 +95,12 @@ _NOT_AGGREGATES = {
     "count",
 }  # noqa: E501
 _SELLING = {"selling", "seller", "sellers", "sold", "sells", "sell", "popular"}
+#: Adjectives that describe one row's measure: the largest or smallest value, not a ranking of groups.
+_EXTREMES = {
+    "longest": "max", "tallest": "max", "heaviest": "max", "hottest": "max", "warmest": "max", "oldest": "max",
+    "latest": "max", "shortest": "min", "lightest": "min", "coldest": "min", "coolest": "min", "youngest": "min",
+    "earliest": "min",
+}  # fmt: skip
 
 
 @dataclass
@@ -105,12 +116,15 @@ class Words:
     selling: bool = False
     candidates: list[tuple[list[Col], str, int]] = field(default_factory=list)  # measures, with positions
     unknown: list[str] = field(default_factory=list)
+    #: Readings that are both plausible; the question is refused naming them.
+    ambiguous: list[str] = field(default_factory=list)
+    dim_at: set[int] = field(default_factory=set)  # token positions read as groupings
 
 
 def read_words(text: str, context: SchemaContext, values: list[ValueMatch], limit: int | None) -> Words:
     """Place every word left after the earlier steps; unplaceable ones go to ``unknown``."""
     words = Words()
-    found = [(m[0], m.start()) for m in re.finditer(r"[a-z][a-z0-9'&-]*", text)]
+    found = [(m[0], m.start()) for m in re.finditer(r"@[a-z0-9_]+|[a-z][a-z0-9'&-]*", text)]
     tokens = [w for w, _ in found]
     skip: set[int] = set()
     for i, word in enumerate(tokens):
@@ -129,8 +143,14 @@ def read_words(text: str, context: SchemaContext, values: list[ValueMatch], limi
         elif word == "how" and following in ("many", "much"):
             words.agg = words.agg or ("count" if following == "many" else "sum")
             skip.add(i + 1)
-        elif word in ("number", "count"):
-            words.agg = "count"
+        elif word in ("number", "count", "headcount"):
+            if words.agg in (None, "sum", "count"):  # "average number of seats" averages seats
+                words.agg = "count"
+        elif word in _EXTREMES:
+            if following in vocab.AGGREGATES:  # "the longest average delay": rank by that average
+                words.superlative = "asc" if _EXTREMES[word] == "min" else "desc"
+            else:
+                words.agg = _EXTREMES[word]
         elif word in vocab.AGGREGATES and word not in _NOT_AGGREGATES:
             meaning = vocab.AGGREGATES[word]
             if meaning == "distinct":
@@ -150,11 +170,20 @@ def _place(
 ) -> None:  # fmt: skip
     """A content word: a dimension, a measure, an entity, a filler word, or unknown."""
     dim_cols = _dimension_columns(word, context)
-    entity_table = _entity_table(word, context)
+    exact = [c for c in _measure_columns(word, context) if c.column.lower() == word]
+    if exact and not any(c.column.lower() == word for c in dim_cols):
+        dim_cols = []  # "engines" is the number column engines, not the text column engine
+    entity_table = _entity_table(word, context) if not word.startswith("@") else None
     cue = previous in _GROUP_CUES or (i > 1 and f"{tokens[i - 2]} {previous}" == "for each")
     cue = cue or (previous == "and" and bool(words.dims))
     if dim_cols and (cue or (limit and entity_table is None)):
         words.dims.append((dim_cols, word))
+        words.dim_at.add(i)
+        return
+    ranking = limit or words.superlative  # "top 3 products by quantity": quantity ranks, it does not group
+    if cue and not ranking and (numbers := _numeric_dimensions(word, context)):
+        words.dims.append((numbers, word))  # "by hour": an integer column with few values groups rows
+        words.dim_at.add(i)
         return
     counting_sales = words.agg == "count" and word == "sales"  # "how many sales": rows, not revenue
     if word in vocab.MEASURE_SYNONYMS and not counting_sales and (cols := _measure_columns(word, context)):
@@ -164,8 +193,11 @@ def _place(
         _place_entity(words, word, entity_table, dim_cols, context, limit)
         return
     if dim_cols:
-        if not (any(m.column == c.column for m in values for c in dim_cols) or previous in ("the", "a", "in")):
+        if i - 1 in words.dim_at:
+            words.ambiguous.append(f"'{previous} {word}' could be grouped by {previous}, or by {previous} and {word}")
+        elif not (any(m.column == c.column for m in values for c in dim_cols) or previous in ("the", "a", "in")):
             words.dims.append((dim_cols, word))  # "the West region": the value already names the column
+            words.dim_at.add(i)
         return
     if word not in vocab.STOPWORDS and (cols := _measure_columns(word, context)):
         words.candidates.append((cols, word, at))

@@ -27,9 +27,10 @@ class Col:
 
 @dataclass
 class Measure:
-    agg: str  # sum | avg | count | distinct | min | max
+    agg: str  # sum | avg | count | distinct | min | max | expr
     col: Col | None  # None: count of rows
     label: str
+    sql: str | None = None  # a glossary expression (checked by sql_safety when saved and when run)
 
 
 @dataclass
@@ -58,6 +59,7 @@ class Plan:
     periods: list[Window] | None = None
     order: str | None = None  # desc | asc
     limit: int | None = None
+    raw_filters: list[str] = field(default_factory=list)  # glossary conditions on the base table
 
 
 def _bucket(dialect: str, column, unit: str):
@@ -118,6 +120,8 @@ def _aggregate(measure: Measure, column, sum_scale: int = 0):
     SQLite keeps such values as floats, so their sum carries binary noise
     (2350126.5800000024) that the exact decimal sum (2350126.58) does not have.
     """
+    if measure.sql is not None:
+        return sa.literal_column(f"({measure.sql})")
     if measure.col is None:
         return sa.func.count()
     if measure.agg == "sum" and sum_scale:
@@ -172,6 +176,7 @@ def build_sql(plan: Plan, context: SchemaContext, dialect: Dialect) -> str:
     selected.extend(aggregates)
     query = sa.select(*selected).select_from(source)
     conditions = [_condition(column(f.col), f) for f in plan.filters]
+    conditions += [sa.text(f"({sql})") for sql in plan.raw_filters]
     if plan.window is not None:
         conditions.append(_in_window(column(plan.date_col), plan.window))
     if plan.periods:

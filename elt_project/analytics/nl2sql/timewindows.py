@@ -36,6 +36,8 @@ class Window:
     start: date
     end: date
     label: str
+    #: No year was said: the year is a placeholder, to be placed in the data's range (see :func:`place_in_data`).
+    implied: bool = False
 
 
 @dataclass
@@ -104,8 +106,10 @@ def _rolling(count: int, unit: str, today: date) -> Window:
     return Window(start, end, f"last {count} {unit}s")
 
 
-def _parse_date(text: str, today: date) -> date | None:
+def _parse_date(text: str, today: date, year: int | None = None) -> date | None:
+    """A date; one without a year takes ``year`` (the other end of a range), else today's."""
     text = text.strip().rstrip(",")
+    today = today.replace(year=year) if year and not (today.month == 2 and today.day == 29) else today
     iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
     try:
         if iso:
@@ -132,7 +136,28 @@ _DATE = (
 
 def _month_without_year(month: int, today: date) -> Window:
     year = today.year if month <= today.month else today.year - 1
-    return month_window(year, month)
+    window = month_window(year, month)
+    return Window(window.start, window.end, date(2000, month, 1).strftime("%B"), implied=True)
+
+
+def _has_year(text: str) -> int | None:
+    found = re.search(r"(?<!\d)((?:19|20)\d\d)(?!\d)", text)
+    return int(found[1]) if found else None
+
+
+def place_in_data(window: Window, first: date, last: date) -> Window | None:
+    """A window said without a year, moved to the latest year in which it overlaps ``[first, last]``."""
+    for year in range(last.year, first.year - 1, -1):
+        offset = 12 * (year - window.start.year)
+        start, end = add_months(window.start, offset), add_months(window.end, offset)
+        if start <= last and end > first:
+            label = (
+                f"{window.label} {start.year}"
+                if not window.label[:1].isdigit()
+                else f"{start} to {end - timedelta(days=1)}"
+            )
+            return Window(start, end, label)
+    return None
 
 
 def _period(text: str, today: date) -> Window | None:
@@ -151,7 +176,10 @@ def _period(text: str, today: date) -> Window | None:
     if m := re.fullmatch(_MONTH, text):
         return _month_without_year(MONTHS[m[1]], today)
     day = _parse_date(text, today)
-    return day_window(day) if day else None
+    if day is None:
+        return None
+    window = day_window(day)
+    return window if _has_year(text) else Window(window.start, window.end, f"{day:%B} {day.day}", implied=True)
 
 
 _PERIOD = (
@@ -204,9 +232,11 @@ def extract_time(text: str, today: date) -> TimeSpec:
             return spec
 
     if m := re.search(r"\b(?:between|from)\s+" + _DATE + r"\s+(?:and|to|until|through|-)\s+" + _DATE, text):
-        start, end = _parse_date(m[1], today), _parse_date(m[1 + _DATE_GROUPS], today)
+        first, second = m[1], m[1 + _DATE_GROUPS]
+        year = _has_year(second) or _has_year(first)  # "June 1 and June 15, 2013": both ends in 2013
+        start, end = _parse_date(first, today, year), _parse_date(second, today, year)
         if start and end:
-            spec.window = Window(start, end + timedelta(days=1), f"{start} to {end}")
+            spec.window = Window(start, end + timedelta(days=1), f"{start} to {end}", implied=year is None)
             used(m)
             return spec
     if m := re.search(

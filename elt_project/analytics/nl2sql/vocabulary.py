@@ -293,25 +293,62 @@ class ValueMatch:
     span: tuple[int, int]
 
 
-def find_values(text: str, context: SchemaContext) -> list[ValueMatch]:
-    """Profiled values that appear in ``text`` as whole words, longest first, case-insensitive."""
+def find_values(text: str, context: SchemaContext, original: str = "") -> list[ValueMatch]:
+    """Data values named in ``text`` (lower-cased), longest first, from the index of every text column.
+
+    A value that is also a common word ("it", "us", "all") counts only when the question
+    writes it as the data does ("IT", "US"); one that is a word of a column or table name
+    ("weather" in a weather table) is taken as that name. Single letters need the data's case too.
+    """
+    from elt_project.analytics.nl2sql.values import lookup_pending, value_index
+
+    index = value_index(context)
+    spans = [(m.start(), m.end()) for m in re.finditer(r"[a-z0-9]+(?:['&][a-z0-9]+)*", text)]
+    tokens = [text[s:e] for s, e in spans]
+    names = _schema_words(context)
+    plain = STOPWORDS | names | set(AGGREGATES) | set(MEASURE_SYNONYMS) | DESCENDING | ASCENDING
+    phrases = {}  # a question's phrases that could be data, for columns not indexed in full yet
+    for size in range(1, 5):
+        for i in range(len(tokens) - size + 1):
+            key = tuple(tokens[i : i + size])
+            if all(singular(w) in plain or w in plain for w in key):
+                continue
+            phrases[" ".join(key)] = key
+            phrases[text[spans[i][0] : spans[i + size - 1][1]]] = key
+    extra = lookup_pending(index, context, phrases)
+    said = set(re.findall(r"[\w'&]+", original))
     found: list[ValueMatch] = []
-    taken: list[tuple[int, int]] = []
-    candidates = []
-    for table in context.tables.values():
-        for column in table.columns:
-            for value in column.values or ():
-                if len(value) >= 2 and not value.isdigit():
-                    candidates.append((table.name, column.name, value))
-    candidates.sort(key=lambda item: -len(item[2]))
-    for table, column, value in candidates:
-        pattern = r"(?<![\w-])" + re.escape(value.lower()) + r"(?![\w-])"
-        for m in re.finditer(pattern, text):
-            span = m.span()
-            if any(s < span[1] and span[0] < e and (s, e) != span for s, e in taken):
+    taken: set[int] = set()
+    for size in range(min(index.longest, len(tokens)), 0, -1):
+        for i in range(len(tokens) - size + 1):
+            if taken & set(range(i, i + size)):
                 continue
-            if value.lower() in STOPWORDS:
+            key = tuple(tokens[i : i + size])
+            entries = index.lookup(key) + extra.get(key, [])
+            if size == 1 and entries:
+                entries = [e for e in entries if _plain_word_ok(tokens[i], e.value, said, names)]
+            if not entries:
                 continue
-            found.append(ValueMatch(table, column, value, span))
-            taken.append(span)
+            span = (spans[i][0], spans[i + size - 1][1])
+            found += [ValueMatch(e.table, e.column, e.value, span) for e in entries]
+            taken |= set(range(i, i + size))
     return found
+
+
+def _schema_words(context: SchemaContext) -> set[str]:
+    words_ = set()
+    for table in context.tables.values():
+        words_ |= {singular(w) for w in name_words(table.name)}
+        for column in table.columns:
+            words_ |= {singular(w) for w in name_words(column.name)}
+    return words_
+
+
+def _plain_word_ok(token: str, value: str, said: set[str], names: set[str]) -> bool:
+    """Whether a one-word value matched by ``token`` is meant as the value (see :func:`find_values`)."""
+    written_as_data = value in said and value != value.lower()
+    if token.isdigit():
+        return False
+    if token in STOPWORDS or len(token) < 2 or singular(token) in names:
+        return written_as_data
+    return True

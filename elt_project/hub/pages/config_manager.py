@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from elt_project.analytics import config_manager, hub_config
+from elt_project.analytics import config_manager, glossary, hub_config
 from elt_project.analytics.steward import allowlist
 from elt_project.errors import EltError
 from elt_project.hub import session
@@ -93,6 +93,37 @@ def _steward_tables(engine, account) -> None:
         st.success(f"{literal_markdown(to_deny)} is no longer open for editing.")
 
 
+def _glossary(engine, account) -> None:
+    """Business terms Ask understands; filters and expressions are checked before they are saved."""
+    terms = glossary.list_terms(engine)
+    if terms:
+        shown = [{"term": t.term, "kind": t.kind, "table": t.table, "definition": t.definition} for t in terms]
+        st.dataframe(pd.DataFrame(shown), hide_index=True, width="stretch")
+    else:
+        st.caption("The glossary is empty.")
+    tables = sorted(hub_config.allowed_tables(engine))
+    with st.form("glossary_form"):
+        term = st.text_input("Term (e.g. cancelled)")
+        kind = st.selectbox("Means", glossary.KINDS)
+        table = st.selectbox("Table", tables)
+        definition = st.text_input("Column, condition or expression (e.g. shipped_at IS NULL, SUM(amount))")
+        added = st.form_submit_button("Save term", type="primary")
+    if added:
+        session.require_role("admin")
+        try:
+            saved = glossary.add_term(engine, term, kind, table, definition, allowed=set(tables), by=account.username)
+            st.success(
+                literal_markdown(f"'{saved.term}' now means the {saved.kind} {saved.definition} on {saved.table}.")
+            )
+        except EltError as exc:
+            st.error(literal_markdown(str(exc)))
+    to_remove = st.selectbox("Remove a term", [t.term for t in terms], index=None, key="glossary_remove_pick")
+    if st.button("Remove", key="glossary_remove") and to_remove:
+        session.require_role("admin")
+        glossary.remove_term(engine, to_remove)
+        st.success(literal_markdown(f"'{to_remove}' removed."))
+
+
 def _checked_table(key: str, rows, problems) -> None:
     if problems:
         for problem in problems:
@@ -109,13 +140,17 @@ def render() -> None:
     account = session.require_role("admin")
     st.title("Configuration Manager")
     engine = session.hub_engine()
-    tabs = st.tabs(["Analytics models", "Editable tables", "Pipelines", "Quality rules", "Enrichment rules"])
+    tabs = st.tabs(
+        ["Analytics models", "Editable tables", "Glossary", "Pipelines", "Quality rules", "Enrichment rules"]
+    )
     with tabs[0]:
         _analytics_models(engine)
     with tabs[1]:
         _steward_tables(engine, account)
+    with tabs[2]:
+        _glossary(engine, account)
     checked = config_manager.config_tables(engine)
-    for tab, name in zip(tabs[2:], ("elt_pipeline_configs", "data_quality_rules", "data_enrichment_rules")):
+    for tab, name in zip(tabs[3:], ("elt_pipeline_configs", "data_quality_rules", "data_enrichment_rules")):
         with tab:
             _checked_table(name, *checked[name])
 

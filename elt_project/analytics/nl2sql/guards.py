@@ -1,0 +1,75 @@
+"""The checks that make Ask refuse rather than guess, and the second reading by meaning.
+
+Each raises :class:`~.parser.NotUnderstood` naming the candidates, so the user can
+rephrase: a common word that is also a data value typed in lower case, a column found
+only by meaning competing with a named measure, a dimension reached by two role
+columns. :func:`by_meaning` is the last linking step (see :mod:`.linking`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from elt_project.analytics.nl2sql import linking
+from elt_project.analytics.nl2sql import vocabulary as vocab
+from elt_project.analytics.nl2sql.parser import NotUnderstood, _Reading
+from elt_project.analytics.nl2sql.reading import Words
+from elt_project.analytics.nl2sql.sqlbuild import Plan, _columns
+from elt_project.analytics.schema_context import SchemaContext
+
+
+def refuse_guessed_second_measure(words: Words, reading: _Reading) -> None:
+    """A column found only by meaning must not compete with a measure the question names ("flew … distance")."""
+    named = {cols[0].column: word for cols, word, _ in words.candidates if cols}
+    guessed = [word for word in named.values() if word in reading.by_meaning]
+    if guessed and len(named) > 1:
+        shown = " or ".join(named)
+        raise NotUnderstood(f"I could not tell which number you mean: {shown}.", reading.understood)
+
+
+def by_meaning(text: str, unknown: list[str], context: SchemaContext, reading: _Reading) -> str | None:
+    """``text`` with each unknown word replaced by the one column it means, or None (noting candidates)."""
+    for word in dict.fromkeys(unknown):
+        name, candidates = linking.semantic_link(word, context)
+        if name is None:
+            if candidates:
+                reading.understood.append(f"{word!r} might be {' or '.join(candidates)}")
+            return None
+        text = re.sub(rf"(?<![\w@]){re.escape(word)}(?![\w-])", f"@{name.lower()}", text)
+        reading.by_meaning.add(f"@{name.lower()}")
+        reading.understood.append(f"{word!r} read as {name} (closest in meaning)")
+    return text
+
+
+#: Common words a data value may be written as: such a value counts only when written as the data writes it.
+_FUNCTION_WORDS = {
+    "a", "an", "the", "of", "to", "by", "and", "or", "is", "are", "was", "what", "which", "how", "me", "show",
+    "with", "for", "on", "at", "from", "in", "per", "each", "many", "much", "total", "number",
+}  # fmt: skip
+
+
+def refuse_unwritten_values(reading: _Reading, context: SchemaContext) -> None:
+    """A common word that is also a data value, typed in lower case ("employees in it"), is not guessed at."""
+    from elt_project.analytics.nl2sql.values import value_index
+
+    index = value_index(context)
+    for word in re.findall(r"[a-z]+", reading.text):
+        if word in vocab.STOPWORDS and word not in _FUNCTION_WORDS and (entries := index.lookup((word,))):
+            shown = " or ".join(f"{e.column} = {e.value!r}" for e in entries[:3])
+            raise NotUnderstood(
+                f"{word!r} could be {shown}; I could not place it "
+                f"(write it as the data does, e.g. {entries[0].value!r}).",
+                reading.understood,
+            )
+
+
+def check_join_roles(plan: Plan, context: SchemaContext, reading: _Reading) -> None:
+    """A table the base reaches by two columns (origin and dest both pointing at airports) is not guessed at."""
+
+    for table in {c.table for c in _columns(plan)} - {plan.base}:
+        roles = [fk.column for fk in context.references(plan.base) if fk.ref_table == table]
+        if len(roles) > 1:
+            raise NotUnderstood(
+                f"{table} is linked to {plan.base} by {' and by '.join(roles)}; I cannot tell which you mean.",
+                reading.understood,
+            )

@@ -1,0 +1,145 @@
+"""Every text value of the warehouse, found by the words of a question.
+
+Why an index: a question names data ("LAX", "United Air Lines Inc.", "IT") far more
+often than it names columns, and the value may sit in a column with thousands of
+distinct values or only in a dimension table that maps names to the fact table's
+codes. Each text column contributes its most frequent :data:`MAX_VALUES_PER_COLUMN`
+distinct values, keyed by their lower-cased words, kept per schema fingerprint.
+
+Why in two steps: reading 100k values of an order-id column takes seconds, and the
+first question after start must not wait for it. The schema context already holds
+each column's most frequent values (every value of most columns); the index starts
+from those at once, and a background thread reads the columns that have more. Until
+it is done, a question's phrases are looked up in those columns directly (one
+indexed-or-scanned ``IN`` query per column), so nothing is missed meanwhile.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from elt_project.analytics.schema_context import SchemaContext
+
+MAX_VALUES_PER_COLUMN = 100_000
+#: Values of more words than this are not looked for in questions.
+MAX_VALUE_WORDS = 8
+_WORD = re.compile(r"[a-z0-9]+(?:['&][a-z0-9]+)*")
+
+
+def value_words(text: str) -> tuple[str, ...]:
+    """The words a value or a question is matched on: lower case, punctuation dropped."""
+    return tuple(_WORD.findall(text.lower().replace("’", "'")))
+
+
+@dataclass(frozen=True)
+class Entry:
+    table: str
+    column: str
+    value: str
+    rows: int
+
+
+@dataclass
+class ValueIndex:
+    by_words: dict[tuple[str, ...], list[Entry]]
+    longest: int
+    #: Columns with more values than the context sampled, not read in full yet.
+    pending: list[tuple[str, str]] = field(default_factory=list)
+
+    def lookup(self, key: tuple[str, ...]) -> list[Entry]:
+        return self.by_words.get(key, [])
+
+    def add(self, table: str, column: str, value: str, rows: int) -> None:
+        key = value_words(value)
+        if not key or len(key) > MAX_VALUE_WORDS or all(w.isdigit() for w in key):
+            return
+        entries = self.by_words.setdefault(key, [])
+        if not any(e.table == table and e.column == column and e.value == value for e in entries):
+            entries.append(Entry(table, column, value, rows))
+        self.longest = max(self.longest, len(key))
+
+
+_lock = threading.Lock()
+
+
+def _from_context(context: SchemaContext) -> ValueIndex:
+    """The index from what the context sampled (or, for a context built by hand, its profiled values)."""
+    index = ValueIndex({}, 1)
+    for table in context.tables.values():
+        for column in table.columns:
+            if column.kind != "text":
+                continue
+            counts, complete = context.samples.get((table.name, column.name), ({}, True))
+            if not counts and column.values:
+                counts = dict.fromkeys(column.values, 0)
+            for value, rows in counts.items():
+                index.add(table.name, column.name, value, rows)
+            if not complete:
+                index.pending.append((table.name, column.name))
+    return index
+
+
+def _most_frequent(context: SchemaContext, table: str, column: str) -> list[tuple[str, int]]:
+    col = sa.table(table, sa.column(column)).c[column]
+    counted = sa.func.count().label("n")
+    query = (
+        sa.select(col, counted)
+        .where(col.is_not(None))
+        .group_by(col)
+        .order_by(counted.desc())
+        .limit(MAX_VALUES_PER_COLUMN)
+    )
+    with context.engine.connect() as conn:
+        return [(str(v), int(n)) for v, n in conn.execute(query)]
+
+
+def _fill(index: ValueIndex, context: SchemaContext) -> None:
+    """Read the pending columns in full (bounded), one at a time, merging each when read."""
+    for table, column in list(index.pending):
+        try:
+            found = _most_frequent(context, table, column)
+        except sa.exc.SQLAlchemyError:
+            continue  # the column stays pending: questions keep looking it up directly
+        with _lock:
+            for value, rows in found:
+                index.add(table, column, value, rows)
+            index.pending.remove((table, column))
+
+
+def value_index(context: SchemaContext, *, wait: bool = False) -> ValueIndex:
+    """The index of ``context`` (kept on it: a context lives as long as its schema fingerprint);
+    the first call starts reading the big columns in the background."""
+    with _lock:
+        found = context.__dict__.get("_value_index")
+        started = found is None
+        if started:
+            found = _from_context(context)
+            object.__setattr__(context, "_value_index", found)  # the context is frozen; this is its cache
+    if started and found.pending and context.engine is not None:
+        worker = threading.Thread(target=_fill, args=(found, context), name="value-index", daemon=True)
+        worker.start()
+        if wait:
+            worker.join()
+    return found
+
+
+def lookup_pending(index: ValueIndex, context: SchemaContext, phrases: dict[str, tuple[str, ...]]) -> dict:
+    """Entries of still-pending columns whose lower-cased value is one of ``phrases`` (text -> words key)."""
+    with _lock:
+        pending = list(index.pending)
+    if not pending or not phrases or context.engine is None:
+        return {}
+    found: dict[tuple[str, ...], list[Entry]] = defaultdict(list)
+    with context.engine.connect() as conn:
+        for table, column in pending:
+            col = sa.table(table, sa.column(column)).c[column]
+            query = sa.select(col, sa.func.count()).where(sa.func.lower(col).in_(list(phrases))).group_by(col)
+            for value, rows in conn.execute(query):
+                key = phrases.get(str(value).lower()) or value_words(str(value))
+                found[key].append(Entry(table, column, str(value), int(rows)))
+    return found

@@ -1,0 +1,101 @@
+"""The profiling queries behind :mod:`.schema_context`, and join discovery from values.
+
+Why values: warehouses filled from files rarely declare keys, and a fact table's role
+columns (``origin`` and ``dest`` both holding airport codes) do not share the name of the
+dimension's key (``faa``). A text column whose distinct values are (almost) all found in
+another table's unique column refers to it, whatever the names say; the share found is
+kept so the answer can say how sure the join is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+
+@dataclass
+class ColumnProfile:
+    """What one quick look at a column found."""
+
+    sample: list[str] | None = None  # text: up to ``limit`` distinct values, None if empty
+    complete: bool = False  # the sample holds every distinct value
+    levels: int | None = None  # integer: distinct values when few
+    date_range: tuple[str, str] | None = None
+    unique: bool = False
+    counts: dict[str, int] | None = None  # the sampled values (rows unknown: 0)
+
+
+def _column(table: str, column: str):
+    return sa.table(table, sa.column(column)).c[column]
+
+
+def text_profile(conn: Connection, table: str, column: str, limit: int, rows: int, max_key_rows: int) -> ColumnProfile:
+    """Up to ``limit`` distinct values (all of them when there are no more); whether the column is unique.
+
+    Not the most frequent ones: ordering a big table's groups by their size costs a sort
+    the first question would wait for (the value index reads those in the background).
+    """
+    col = _column(table, column)
+    query = sa.select(col).where(col.is_not(None)).group_by(col).limit(limit + 1)
+    found = [str(v) for v in conn.execute(query).scalars()]
+    profile = ColumnProfile(sample=found[:limit], complete=len(found) <= limit)
+    profile.counts = dict.fromkeys(found[:limit], 0)
+    if 1 < rows <= max_key_rows:
+        distinct, filled = conn.execute(sa.select(sa.func.count(sa.distinct(col)), sa.func.count(col))).one()
+        profile.unique = distinct == filled == rows
+    return profile
+
+
+def integer_levels(conn: Connection, table: str, column: str, most: int) -> int | None:
+    col = _column(table, column)
+    query = sa.select(col).where(col.is_not(None)).group_by(col).limit(most + 1)
+    found = len(conn.execute(query).all())
+    return found if found <= most else None
+
+
+def date_range(conn: Connection, table: str, column: str) -> tuple[str, str] | None:
+    col = _column(table, column)
+    low, high = conn.execute(sa.select(sa.func.min(col), sa.func.max(col))).one()
+    if low is None or high is None:
+        return None
+
+    def iso(value) -> str:
+        return value.isoformat()[:10] if hasattr(value, "isoformat") else str(value)[:10]
+
+    return iso(low), iso(high)
+
+
+def key_values(conn: Connection, table: str, column: str) -> set[str]:
+    col = _column(table, column)
+    return {str(v) for v in conn.execute(sa.select(col).where(col.is_not(None))).scalars()}
+
+
+def value_references(
+    samples: dict[tuple[str, str], list[str]],
+    keys: dict[tuple[str, str], set[str]],
+    unique: set[tuple[str, str]],
+    known: set[tuple[str, str]],
+    threshold: float,
+) -> list[tuple[str, str, str, str, float]]:
+    """(table, column, ref_table, ref_column, overlap) for each text column that points at a key.
+
+    A column refers to the key holding the largest share of its sampled values, if that
+    share reaches ``threshold``. A column that is itself unique is a peer, not a reference;
+    a column with one value says too little to be trusted.
+    """
+    found = []
+    for (table, column), sample in samples.items():
+        if (table, column) in known or (table, column) in unique or len(set(sample)) < 2:
+            continue
+        best = None
+        for (ref_table, ref_column), values in keys.items():
+            if ref_table == table:
+                continue
+            share = sum(v in values for v in sample) / len(sample)
+            if share >= threshold and (best is None or share > best[4]):
+                best = (table, column, ref_table, ref_column, round(share, 3))
+        if best:
+            found.append(best)
+    return found
