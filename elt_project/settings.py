@@ -55,6 +55,13 @@ class Settings(BaseModel):
     forecast_horizon_days: int = Field(
         default=30, ge=1, le=3660, description="How many days past the newest data the forecast model predicts."
     )
+    analytics_history_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3653,
+        description="How many days back from the newest day the forecast and anomaly models read; default all "
+        "(at most 10 years).",
+    )
     search_engine: str | None = Field(
         default=None, description="Semantic search engine: embeddings (default), openai or tfidf."
     )
@@ -205,6 +212,7 @@ _ENV_NAMES = {
     "OPENAI_MODEL": "openai_model",
     "ANALYTICS_PUBLIC_URL": "analytics_public_url",
     "FORECAST_HORIZON_DAYS": "forecast_horizon_days",
+    "ANALYTICS_HISTORY_DAYS": "analytics_history_days",
     "ELT_SEARCH_ENGINE": "search_engine",
     "ELT_DATA_DIR": "data_dir",
     "ELT_TRANSFORMS_DIR": "transforms_dir",
