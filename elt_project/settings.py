@@ -67,6 +67,13 @@ class Settings(BaseModel):
     hub_max_answer_bytes: int = Field(
         default=20_000_000, ge=1024, description="Largest whole hub answer (all rows), in bytes."
     )
+    analytics_history_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3653,
+        description="How many days back from the newest day the forecast and anomaly models read; default all "
+        "(at most 10 years).",
+    )
     search_engine: str | None = Field(
         default=None, description="Semantic search engine: embeddings (default), openai or tfidf."
     )
@@ -240,6 +247,7 @@ _ENV_NAMES = {
     "OPENAI_MODEL": "openai_model",
     "ANALYTICS_PUBLIC_URL": "analytics_public_url",
     "FORECAST_HORIZON_DAYS": "forecast_horizon_days",
+    "ANALYTICS_HISTORY_DAYS": "analytics_history_days",
     "ELT_SEARCH_ENGINE": "search_engine",
     "HUB_READER_ROLE": "hub_reader_role",
     "HUB_MAX_VALUE_BYTES": "hub_max_value_bytes",

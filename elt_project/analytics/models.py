@@ -17,18 +17,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from elt_project.analytics.forecasting import ForecastOptions, fit_series
+from elt_project.analytics.forecasting import STEPS, ForecastOptions, fit_series, regular_positions, step_of
 from elt_project.errors import ConfigurationError
 
 RESULT_COLUMNS = ["date", "actual", "predicted", "lower", "upper", "is_anomaly", "score", "is_forecast"]
 
-#: A point is an anomaly only when the isolation forest isolates it AND it lies this many
-#: robust standard deviations away from the fitted value.
-ANOMALY_Z = 3.5
-ISOLATION_CONTAMINATION = 0.02
-#: The residuals are one-dimensional in substance; 30 trees isolate a spike as surely as 100
-#: and cost a third (the forest's time is per tree, not per point).
-FOREST_TREES = 30
 #: Only gross outliers are kept out of the fit; borderline days stay in, so the fit is not
 #: made to look past ordinary noise.
 SUSPECT_Z = 6.0
@@ -68,21 +61,27 @@ def robust_fit(series: pd.Series, options: ForecastOptions) -> pd.DataFrame:
 
 
 def suspect_days(series: pd.Series) -> pd.Series:
-    """Days far from a centred 7-day rolling median after removing each weekday's usual offset.
+    """Points far from a centred rolling median (one season wide) after each phase's usual offset.
 
-    The 7-day median follows the level and trend and holds each weekday once, so it
-    is not pulled by one spike; what is left after the weekday offsets is noise and
-    outliers, judged by the robust scale.
+    The rolling median follows the level and trend and holds each phase of the season
+    (weekday, week of year, month) once, so it is not pulled by one spike; what is left
+    after the phase offsets is noise and outliers, judged by the robust scale.
     """
     values = series.astype(float)
-    level = values.rolling("7D", center=True, min_periods=3).median()
-    residual = values - level
-    residual = residual - residual.groupby(residual.index.day_of_week).transform("median")
-    known = residual.dropna().to_numpy()
+    known = values.dropna()
     if len(known) < 7:
         return pd.Series(False, index=series.index)
-    scale = _robust_scale(known)
-    return ((residual - np.median(known)).abs() > SUSPECT_Z * scale).fillna(False)
+    step = step_of(known.index)
+    season = STEPS[step][1]
+    window = season + 1 - season % 2 if len(known) >= 3 * season else 7
+    level = known.rolling(window, center=True, min_periods=3).median()
+    residual = known - level
+    phase = regular_positions(known.index, step) % season
+    residual = residual - residual.groupby(phase).transform("median")
+    spread = residual.dropna().to_numpy()
+    scale = _robust_scale(spread)
+    flagged = ((residual - np.median(spread)).abs() > SUSPECT_Z * scale).fillna(False)
+    return flagged.reindex(series.index, fill_value=False)
 
 
 ModelFunction = Callable[[pd.Series, ModelContext], pd.DataFrame]
@@ -140,36 +139,17 @@ def forecast(series: pd.Series, context: ModelContext) -> pd.DataFrame:
 
 @register_model(
     "anomaly_detection",
-    "Isolation Forest on the residuals of a trend + seasonality fit, confirmed by the robust interval.",
+    "Points outside a locally calibrated 90% band around a robust trend + season, by a stated margin.",
 )
 def anomaly_detection(series: pd.Series, context: ModelContext) -> pd.DataFrame:
-    """Flag days whose residual is both isolated by the forest and far outside the fitted band.
+    """Flag every point more than MARGIN half-widths of the calibrated band away (see :mod:`.anomalies`).
 
-    The forest sees residuals, not raw values: on raw values the first and last
-    weeks of a trending series are the easiest to isolate and would be flagged.
-    The robust band (median absolute deviation) keeps the spikes themselves from
-    widening it.
+    There is no quota: a clean series has no anomaly and a bad month can have many.
+    The score is the distance in half-widths, so 1 is the band's edge.
     """
-    from sklearn.ensemble import IsolationForest
+    from elt_project.analytics.anomalies import detect
 
-    frame = context.baseline(series)
-    history = frame[~frame["is_forecast"] & frame["actual"].notna()].copy()
-    residual = (history["actual"] - history["predicted"]).to_numpy()
-    scale = _robust_scale(residual)
-    standardised = (residual - np.median(residual)) / scale
-    # contamination="auto" spares the forest its own scoring pass over the training rows; the
-    # same cut (the ISOLATION_CONTAMINATION quantile of the scores) is taken here from one pass.
-    forest = IsolationForest(n_estimators=FOREST_TREES, contamination="auto", random_state=0)
-    features = np.column_stack([standardised, np.abs(standardised)])
-    scores = forest.fit(features).score_samples(features)
-    isolated = scores < np.quantile(scores, ISOLATION_CONTAMINATION)
-    outside = np.abs(standardised) > ANOMALY_Z
-    centre = history["predicted"] + float(np.median(residual))
-    history["lower"] = centre - ANOMALY_Z * scale
-    history["upper"] = centre + ANOMALY_Z * scale
-    history["is_anomaly"] = isolated & outside
-    history["score"] = -scores
-    return history.reset_index(drop=True)
+    return detect(series).reset_index(drop=True)
 
 
 def _robust_scale(values: np.ndarray) -> float:

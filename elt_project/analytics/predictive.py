@@ -28,7 +28,7 @@ from elt_project.analytics.alerts import Anomaly, RetryPolicy, send_alerts
 from elt_project.analytics.forecasting import ForecastOptions
 from elt_project.analytics.model_pool import FitJob, run_jobs
 from elt_project.analytics.models import get_model
-from elt_project.analytics.tables import DEFAULT_ROW_LIMIT, daily_series
+from elt_project.analytics.tables import daily_series
 from elt_project.db.dialects import insert_columns
 from elt_project.db.schema import analytics_config, analytics_predictions
 from elt_project.errors import EltError
@@ -122,18 +122,20 @@ def run_predictive_analytics(
     run_id: str | None = None,
     config_id: int | None = None,
     options: ForecastOptions | None = None,
-    row_limit: int = DEFAULT_ROW_LIMIT,
+    history_days: int | None = None,
     retry: RetryPolicy | None = None,
     workers: int | None = None,
     attach_story: bool = True,
 ) -> RunReport:
     """Run every active config (or one); one failing config does not stop the others.
 
-    ``options`` default to the settings' forecast horizon (FORECAST_HORIZON_DAYS) and a 90% interval.
+    ``options`` default to the settings' forecast horizon (FORECAST_HORIZON_DAYS) and a 90% interval;
+    ``history_days`` to ANALYTICS_HISTORY_DAYS (unset: the whole history, at most 10 years).
     """
     run_id = run_id or uuid.uuid4().hex
     options = options or ForecastOptions(horizon=settings.forecast_horizon_days)
     retry = retry or RetryPolicy()
+    history_days = history_days or settings.analytics_history_days
     configs = active_configs(engine, config_id)
     outcomes = {c.id: ConfigOutcome(c) for c in configs}
     groups: dict[tuple[str, str, str], list[AnalyticsConfig]] = {}
@@ -150,7 +152,7 @@ def run_predictive_analytics(
         first = group[0]
         try:
             series = daily_series(
-                engine, first.target_table, first.date_column, first.value_column, row_limit=row_limit
+                engine, first.target_table, first.date_column, first.value_column, history_days=history_days
             )
         except EltError as exc:
             read_errors.extend((c, None, str(exc)) for c in group)

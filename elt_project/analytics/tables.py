@@ -2,8 +2,10 @@
 
 Table and column names come from configuration or from a user's pick, so each is
 checked against the reflected table before use and quoted by SQLAlchemy; nothing is
-pasted into SQL text. Aggregation (SUM, COUNT) happens in the database, so only one
-row per day reaches Python.
+pasted into SQL text. Aggregation (SUM per day) happens in the database over the
+whole history, so only one row per day reaches Python, however many rows a day has.
+A window is a number of days back from the newest day, never a number of rows: a
+row limit cuts a busy table's history to a few months and a quiet one's to years.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from sqlalchemy.engine import Engine
 from elt_project.db.dialect_expressions import day_of
 from elt_project.errors import ConfigurationError
 
-#: The product docs: a batch model reads at most the newest 50,000 rows of a table.
-DEFAULT_ROW_LIMIT = 50_000
+#: The longest history a model reads: ten years of days (one row each) is still small,
+#: and older days say little about next month.
+MAX_HISTORY_DAYS = 3653
 
 
 def reflect_table(engine: Engine, name: str) -> sa.Table:
@@ -88,13 +91,17 @@ def daily_series(
     date_column: str,
     value_column: str,
     *,
-    row_limit: int = DEFAULT_ROW_LIMIT,
+    history_days: int | None = None,
 ) -> pd.Series:
-    """SUM(value) per day over the newest ``row_limit`` rows, oldest day first, indexed by Timestamp.
+    """SUM(value) per day over the newest ``history_days`` days (default: all, at most 10 years).
 
-    When the limit cuts the table, the oldest day it reaches is usually only part
-    of a day; it is dropped so a model never sees a fake dip at the start.
+    Two queries, both done by the warehouse: the newest day, then one GROUP BY day
+    over the days from ``newest - history_days + 1`` on. Oldest day first, indexed
+    by Timestamp; days without rows are simply absent.
     """
+    days = min(history_days or MAX_HISTORY_DAYS, MAX_HISTORY_DAYS)
+    if days < 1:
+        raise ConfigurationError("The history window must be at least 1 day; raise ANALYTICS_HISTORY_DAYS.")
     table = reflect_table(engine, table_name)
     date_col = column(table, date_column)
     value_col = column(table, value_column)
@@ -102,19 +109,18 @@ def daily_series(
         raise ConfigurationError(
             f"Column '{value_column}' of '{table_name}' is not numeric; choose a numeric value_column."
         )
-    newest = (
-        sa.select(date_col.label("d"), value_col.label("v"))
-        .where(date_col.is_not(None))
-        .order_by(date_col.desc())
-        .limit(row_limit)
-        .subquery()
-    )
-    day = day_of(newest.c.d, engine.dialect).label("day")
-    query = sa.select(day, sa.func.sum(newest.c.v), sa.func.count()).group_by(day).order_by(day)
+    day = day_of(date_col, engine.dialect).label("day")
     with engine.connect() as conn:
-        rows = conn.execute(query).all()
-    if sum(r[2] for r in rows) >= row_limit and len(rows) > 1:
-        rows = rows[1:]
+        newest = conn.execute(sa.select(sa.func.max(date_col))).scalar()
+        if newest is None:
+            rows = []
+        else:
+            last = to_date(newest)
+            first = last - dt.timedelta(days=days - 1)
+            query = (
+                sa.select(day, sa.func.sum(value_col)).where(in_days(date_col, first, last)).group_by(day).order_by(day)
+            )
+            rows = conn.execute(query).all()
     index = pd.DatetimeIndex([pd.Timestamp(to_date(r[0])) for r in rows], name="date")
     values = [float(r[1]) if r[1] is not None else float("nan") for r in rows]
     return pd.Series(values, index=index, name=value_column, dtype="float64")

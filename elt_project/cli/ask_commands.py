@@ -11,13 +11,13 @@ import sys
 
 import click
 
-from elt_project.analytics.jsonable import json_rows
-from elt_project.analytics.nl2sql import Answer, answer, ask_context, run_sql
 from elt_project.cli.context import cli_account, cli_engine, cli_settings
 from elt_project.errors import EltError
 
 
-def _emit(result: Answer, as_json: bool) -> None:
+def _emit(result, as_json: bool) -> None:
+    from elt_project.analytics.jsonable import json_rows
+
     if as_json:
         payload = {
             "sql": result.sql,
@@ -35,6 +35,8 @@ def _emit(result: Answer, as_json: bool) -> None:
 
 
 def _run(work, as_json: bool, username: str | None) -> None:
+    from elt_project.analytics.nl2sql import ask_context  # sqlglot and the schema reader: only when run
+
     try:
         settings = cli_settings()
         engine = cli_engine(settings)
@@ -53,6 +55,8 @@ def _run(work, as_json: bool, username: str | None) -> None:
 @click.option("--as", "username", default=None, help="Read only the tables this account's grants allow.")
 def ask_command(question: str, as_json: bool, username: str | None) -> None:
     """Answer a plain-English QUESTION with safe, read-only SQL."""
+    from elt_project.analytics.nl2sql import answer
+
     _run(lambda context: answer(question, context), as_json, username)
 
 
@@ -62,6 +66,8 @@ def ask_command(question: str, as_json: bool, username: str | None) -> None:
 @click.option("--as", "username", default=None, help="Read only the tables this account's grants allow.")
 def sql_command(statement: str, as_json: bool, username: str | None) -> None:
     """Run one SELECT through the hub's safety checks on a read-only connection."""
+    from elt_project.analytics.nl2sql import run_sql
+
     _run(lambda context: run_sql(statement, context), as_json, username)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -27,19 +28,40 @@ def _spiked(days: int = 90, spike_from_end: int = 2) -> dict:
     return values
 
 
-def test_daily_series_sums_in_the_database_and_drops_the_day_the_row_limit_cuts(engine):
-    day = dt.date(2025, 3, 1)
+def test_daily_series_reads_the_whole_history_per_day_bounded_by_days_not_rows(engine):
+    """60,000 rows over 600 days: a row limit of 50,000 would have cut 100 days; a day window cuts by days."""
+    start = dt.date(2024, 1, 1)
     rows = [
-        {"order_date": day + dt.timedelta(days=d), "region": "N", "channel": "O", "amount": 1.5}
-        for d in range(4)
-        for _ in range(10)
+        {"order_date": start + dt.timedelta(days=d), "region": "N", "channel": "O", "amount": 1.5}
+        for d in range(600)
+        for _ in range(100)
     ]
     create_sales(engine, rows)
     full = daily_series(engine, "sales", "order_date", "amount")
-    assert list(full.to_numpy()) == [15.0] * 4
-    assert full.index[0] == dt.datetime(2025, 3, 1)
-    cut = daily_series(engine, "sales", "order_date", "amount", row_limit=25)  # 2.5 newest days
-    assert list(cut.index.day) == [3, 4] and list(cut.to_numpy()) == [15.0, 15.0]
+    assert len(full) == 600 and full.index[0] == dt.datetime(2024, 1, 1)
+    assert set(full.to_numpy()) == {150.0}
+    window = daily_series(engine, "sales", "order_date", "amount", history_days=30)
+    assert len(window) == 30 and window.index[0] == pd.Timestamp(start + dt.timedelta(days=570))
+    assert set(window.to_numpy()) == {150.0}  # whole days, never a part of the first one
+
+
+def test_daily_series_on_timestamps_groups_by_calendar_day(engine):
+    table = sa.Table("events", sa.MetaData(), sa.Column("at", sa.DateTime), sa.Column("amount", sa.Float))
+    table.create(engine)
+    first = dt.datetime(2025, 3, 1, 0, 30)
+    with engine.begin() as conn:
+        conn.execute(table.insert(), [{"at": first + dt.timedelta(hours=6 * i), "amount": 1.0} for i in range(40)])
+    series = daily_series(engine, "events", "at", "amount")
+    assert list(series.to_numpy()) == [4.0] * 10
+    assert list(daily_series(engine, "events", "at", "amount", history_days=2).to_numpy()) == [4.0, 4.0]
+
+
+def test_the_batch_reads_the_history_window_from_the_settings(engine, settings):
+    create_sales(engine, daily_rows(trending_series(120)))
+    config_id = add_analytics_config(engine, model_type="forecast")
+    settings = settings.model_copy(update={"analytics_history_days": 60})
+    report = run_predictive_analytics(engine, settings, options=HW)
+    assert {o.config.id: o.rows_written for o in report.outcomes} == {config_id: 60 + 10}
 
 
 def test_bad_config_names_are_refused_in_one_sentence(engine):

@@ -1,0 +1,184 @@
+"""Benchmark: forecasts, anomalies, root cause and search, each beside an open-source peer, on public data.
+
+Run: ``PYTHONPATH=. .venv/bin/python bench/insights_eval.py [forecast] [anomalies] [root_cause] [search]``
+(all four without arguments). Packages: ``pip install '.[bench]'``; statsforecast lives in a
+separate environment (see ``bench/statsforecast_peer.py``; ``--statsforecast-python PATH``).
+
+- forecast: rolling-origin backtest (4 origins, one horizon apart, horizon 14 days /
+  13 weeks / 12 months) on the public series of :mod:`bench.public_series`: MASE (scale:
+  in-sample seasonal-naive MAE), sMAPE and the share of held-out points inside the 90%
+  band, for this project's engine, statsforecast's AutoETS and SeasonalNaive.
+- anomalies, root_cause, search: see their functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.public_series import public_series  # noqa: E402
+from elt_project.analytics.forecasting import STEPS, ForecastOptions, fit_series  # noqa: E402
+
+ORIGINS = 4
+
+
+def _mase_scale(train: np.ndarray, season: int) -> float:
+    m = season if len(train) > season else 1
+    return float(np.mean(np.abs(train[m:] - train[:-m])))
+
+
+def _scores(train, actual, point, lower, upper, season) -> dict:
+    actual, point = np.asarray(actual), np.asarray(point)
+    denominator = np.abs(actual) + np.abs(point)
+    return {
+        "mase": float(np.mean(np.abs(actual - point)) / _mase_scale(train, season)),
+        "smape": float(np.mean(np.where(denominator > 0, 2 * np.abs(actual - point) / denominator, 0.0))),
+        "inside": float(np.mean((actual >= np.asarray(lower)) & (actual <= np.asarray(upper)))),
+    }
+
+
+def forecast_bench(peer_python: str | None) -> dict:
+    rows, jobs, windows = [], [], []
+    for s in public_series():
+        values = s.series.dropna()
+        for k in range(ORIGINS, 0, -1):
+            end = len(values) - k * s.horizon
+            train, test = values.iloc[:end], values.iloc[end : end + s.horizon]
+            windows.append((s, train, test))
+            jobs.append({"key": f"{s.name}#{k}", "values": train.tolist(), "season": s.season, "horizon": s.horizon})
+    peers = _run_peer(peer_python, jobs) if peer_python else {}
+    for (s, train, test), job in zip(windows, jobs):
+        started = time.perf_counter()
+        days = int(np.ceil(s.horizon * STEPS[s.step][0]))
+        frame = fit_series(train, ForecastOptions(horizon=days))
+        seconds = time.perf_counter() - started
+        future = frame[frame["is_forecast"]].iloc[: s.horizon]
+        ours = _scores(train.to_numpy(), test.to_numpy(), future["predicted"], future["lower"], future["upper"],
+                       s.season)  # fmt: skip
+        row = {"series": s.name, "step": s.step, "engine": "elt (" + frame.attrs.get("model", "?") + ")"}
+        rows.append({**row, **ours, "seconds": seconds})
+        for name, answer in peers.get(job["key"], {}).items():
+            if "error" in answer:
+                rows.append({"series": s.name, "step": s.step, "engine": name, "error": answer["error"]})
+                continue
+            scored = _scores(train.to_numpy(), test.to_numpy(), answer["point"], answer["lower"], answer["upper"],
+                             s.season)  # fmt: skip
+            rows.append({"series": s.name, "step": s.step, "engine": name, **scored, "seconds": answer["seconds"]})
+    table = pd.DataFrame(rows)
+    table["engine_kind"] = table["engine"].where(~table["engine"].str.startswith("elt"), "elt")
+    per_series = table.groupby(["series", "step", "engine_kind"])[["mase", "smape", "inside", "seconds"]].mean()
+    per_step = table.groupby(["step", "engine_kind"])[["mase", "smape", "inside"]].mean()
+    overall = table.groupby("engine_kind")[["mase", "smape", "inside", "seconds"]].mean()
+    print("\n== Forecast backtest (mean over 4 origins) ==")
+    print(per_series.round(3).unstack("engine_kind").to_string())
+    print("\n-- per step --")
+    print(per_step.round(3).to_string())
+    print("\n-- overall --")
+    print(overall.round(3).to_string())
+    chosen = table[table["engine_kind"] == "elt"].groupby("series")["engine"].agg(lambda e: ", ".join(sorted(set(e))))
+    print("\nmodels chosen:", chosen.to_dict())
+    return {
+        "per_series": per_series.reset_index().to_dict("records"),
+        "overall": overall.reset_index().to_dict("records"),
+    }
+
+
+def plant(series: pd.Series, seed: int) -> tuple[pd.Series, set]:
+    """Spikes and dips of 3-6 local standard deviations, one per ~40 points, at least 5 points apart.
+
+    The local standard deviation is that of the raw values in a centred 29-point window.
+    """
+    rng = np.random.default_rng(seed)
+    values = series.dropna().copy()
+    local_sd = values.rolling(29, center=True, min_periods=10).std().to_numpy()
+    count = max(3, len(values) // 40)
+    chosen: list[int] = []
+    while len(chosen) < count:
+        i = int(rng.integers(5, len(values) - 5))
+        if all(abs(i - j) >= 5 for j in chosen):
+            chosen.append(i)
+    for i in chosen:
+        values.iloc[i] += rng.choice([-1, 1]) * rng.uniform(3, 6) * local_sd[i]
+    return values, {values.index[i] for i in chosen}
+
+
+def _quota_forest(series: pd.Series) -> set:
+    """The previous detector: Isolation Forest with a 2% quota on the residuals, confirmed by 3.5 robust sd."""
+    from sklearn.ensemble import IsolationForest
+
+    from elt_project.analytics.models import ModelContext, robust_fit
+
+    frame = robust_fit(series, ModelContext().options)
+    history = frame[~frame["is_forecast"] & frame["actual"].notna()]
+    residual = (history["actual"] - history["predicted"]).to_numpy()
+    scale = 1.4826 * np.median(np.abs(residual - np.median(residual))) or 1.0
+    z = (residual - np.median(residual)) / scale
+    features = np.column_stack([z, np.abs(z)])
+    scores = IsolationForest(n_estimators=30, random_state=0).fit(features).score_samples(features)
+    flagged = (scores < np.quantile(scores, 0.02)) & (np.abs(z) > 3.5)
+    return set(pd.DatetimeIndex(history["date"])[flagged])
+
+
+def anomaly_bench(repeats: int = 3) -> dict:
+    """Planted spikes and dips on every public series; precision and recall, ours and the quota detector's."""
+    from elt_project.analytics.anomalies import detect
+
+    rows = []
+    for s in public_series():
+        clean = s.series.dropna()
+        clean_flags = int(detect(clean)["is_anomaly"].sum())
+        for seed in range(repeats):
+            planted_series, planted = plant(clean, seed)
+            for name, found in (
+                ("elt", set(detect(planted_series).query("is_anomaly")["date"])),
+                ("quota forest (before)", _quota_forest(planted_series)),
+            ):
+                hits = len(found & planted)
+                row = {"series": s.name, "step": s.step, "detector": name, "planted": len(planted)}
+                row.update(flagged=len(found), hits=hits, clean_flags=clean_flags if name == "elt" else None)
+                rows.append(row)
+    table = pd.DataFrame(rows)
+    sums = table.groupby(["series", "detector"])[["planted", "flagged", "hits"]].sum()
+    sums["precision"] = sums["hits"] / sums["flagged"].clip(lower=1)
+    sums["recall"] = sums["hits"] / sums["planted"]
+    total = table.groupby("detector")[["planted", "flagged", "hits"]].sum()
+    total["precision"] = total["hits"] / total["flagged"].clip(lower=1)
+    total["recall"] = total["hits"] / total["planted"]
+    print("\n== Planted anomalies (3 seeds per series; 3-6 local sd) ==")
+    print(sums.round(3).unstack("detector").to_string())
+    print("\n-- overall --")
+    print(total.round(3).to_string())
+    clean = table[table["detector"] == "elt"].groupby("series")["clean_flags"].first()
+    print("\nelt flags on the series before planting:", clean.to_dict())
+    return {"overall": total.reset_index().to_dict("records")}
+
+
+def _run_peer(python: str, jobs: list[dict]) -> dict:
+    script = Path(__file__).with_name("statsforecast_peer.py")
+    done = subprocess.run([python, str(script)], input=json.dumps(jobs), capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("parts", nargs="*", default=["forecast", "anomalies", "root_cause", "search"])
+    parser.add_argument("--statsforecast-python", default="/tmp/sfenv/bin/python")
+    args = parser.parse_args()
+    peer = args.statsforecast_python if Path(args.statsforecast_python).exists() else None
+    if "forecast" in args.parts:
+        forecast_bench(peer)
+    if "anomalies" in args.parts:
+        anomaly_bench()
+
+
+if __name__ == "__main__":
+    main()
