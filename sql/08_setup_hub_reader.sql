@@ -12,6 +12,7 @@ ALTER ROLE db_datareader ADD MEMBER elt_hub_reader;
 GO
 IF OBJECT_ID(N'analytics_alerts', N'U') IS NOT NULL DENY SELECT ON analytics_alerts TO elt_hub_reader;
 IF OBJECT_ID(N'analytics_config', N'U') IS NOT NULL DENY SELECT ON analytics_config TO elt_hub_reader;
+IF OBJECT_ID(N'analytics_glossary', N'U') IS NOT NULL DENY SELECT ON analytics_glossary TO elt_hub_reader;
 IF OBJECT_ID(N'analytics_hub_options', N'U') IS NOT NULL DENY SELECT ON analytics_hub_options TO elt_hub_reader;
 IF OBJECT_ID(N'analytics_hub_tables', N'U') IS NOT NULL DENY SELECT ON analytics_hub_tables TO elt_hub_reader;
 IF OBJECT_ID(N'analytics_nl2sql_examples', N'U') IS NOT NULL DENY SELECT ON analytics_nl2sql_examples TO elt_hub_reader;

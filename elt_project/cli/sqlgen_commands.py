@@ -1,4 +1,4 @@
-"""``elt db script``, ``elt setup-sql``, ``elt backup`` and ``elt restore``: SQL written for people.
+"""``elt setup-sql``, ``elt backup`` and ``elt restore``: SQL written for people.
 
 These commands generate SQL that DBAs review and run (setup scripts, DDL for a new
 feed) or that restores the metadata tables. The logic lives in ``db/`` and
@@ -12,36 +12,6 @@ from pathlib import Path
 import click
 
 from elt_project.cli.context import cli_engine, cli_settings
-from elt_project.cli.db_commands import db_group
-from elt_project.settings import project_root
-
-
-@db_group.command("script")
-@click.option(
-    "--dialect",
-    type=click.Choice(["mssql", "postgresql", "sqlite"]),
-    default="mssql",
-    show_default=True,
-    help="SQL dialect of the generated DDL.",
-)
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Folder for the numbered scripts (mssql default: sql/ in the project); '-' prints them.",
-)
-def db_script(dialect: str, out: Path | None) -> None:
-    """Generate the numbered setup scripts from the metadata tables (SQL Server: checked into sql/)."""
-    from elt_project.db.tsql_scripts import render_combined, write_scripts
-
-    if out is None and dialect == "mssql":
-        out = project_root() / "sql"
-    if out is None or str(out) == "-":
-        click.echo(render_combined(dialect))
-        return
-    for path in write_scripts(out, dialect):
-        click.echo(f"Wrote {path}")
 
 
 @click.command("backup")

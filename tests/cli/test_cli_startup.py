@@ -53,3 +53,28 @@ def test_help_lists_every_command():
     output = CliRunner().invoke(main, ["--help"]).output
     listed = [line.split()[0] for line in output.split("Commands:")[1].splitlines() if line.strip()]
     assert listed == sorted(COMMANDS)
+
+
+def test_each_group_has_all_its_subcommands_without_importing_the_other_modules():
+    """A subcommand added to a group from another module would vanish when only its group's module loads."""
+    code = (
+        "import importlib, json, click\n"
+        "from elt_project.cli import COMMANDS, main\n"
+        "def subcommands():\n"
+        "    found = {}\n"
+        "    for name in COMMANDS:\n"
+        "        command = main.get_command(click.Context(main), name)\n"
+        "        if isinstance(command, click.Group):\n"
+        "            found[name] = sorted(command.commands)\n"
+        "    return found\n"
+        "alone = subcommands()\n"
+        "for module, _attribute, _line in COMMANDS.values():\n"
+        "    importlib.import_module(module)\n"
+        "print(json.dumps([alone, subcommands()]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=dict(os.environ)
+    ).stdout
+    alone, everything = json.loads(out.strip().splitlines()[-1])
+    assert "script" in alone["db"]
+    assert alone == everything

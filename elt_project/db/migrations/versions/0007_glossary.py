@@ -9,8 +9,8 @@ from alembic import op
 
 from elt_project.db.schema import analytics_glossary
 
-revision = "0007_glossary"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
