@@ -8,7 +8,9 @@ itself refuses what the role was never granted.
 
 ``elt db upgrade`` creates the role (``NOLOGIN``: nobody logs in as it), lets the
 login switch to it, and grants it ``USAGE`` on the schema and ``SELECT`` on every
-table except the project's metadata, staging and credential-like tables. Tables the
+table except the project's metadata and credential-like tables (staging tables hold
+the same data as their destinations and stay readable, so an admin may allow them and
+a default grant given to a new one is never withdrawn later). Tables the
 login creates later (a new destination, a replace load's swapped table) are covered by
 ``ALTER DEFAULT PRIVILEGES``; each upgrade (every start) withdraws again any right on
 metadata or credential-like tables that a default gave.
@@ -77,9 +79,10 @@ def may_use_role(conn: Connection, role: str) -> bool:
 
 
 def _hidden_from_reader(name: str) -> bool:
+    """The hub's one rule for tables it may never read (imported here so db/ loads without analytics/)."""
     from elt_project.analytics.hub_config import is_protected
 
-    return is_protected(name) or name.lower().startswith("stg_")
+    return is_protected(name)
 
 
 def ensure_reader_role(engine: Engine, configured: str | None = None) -> ReaderRoleOutcome:
