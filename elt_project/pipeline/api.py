@@ -358,7 +358,7 @@ def _log_files(engine: Engine, log_id: int, result: StageResult) -> None:
 
 def _quality_failure(config: PipelineConfig, run_id: str, result: StageResult) -> DataQualityFailure:
     failed = [q for q in result.quality if q.blocks]
-    rules = ", ".join(f"'{q.rule_name}' ({q.failing_rows} rows)" for q in failed)
+    rules = ", ".join(f"'{q.rule_name}' ({q.failing_rows} row{'' if q.failing_rows == 1 else 's'})" for q in failed)
     return DataQualityFailure(
         f"Import '{config.import_name}' failed data quality rule(s) {rules}; the staged rows are kept for "
         f"inspection under run id {run_id} and failing rows are in elt_rejected_rows."

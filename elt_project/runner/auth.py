@@ -2,9 +2,11 @@
 
 Accounts mode: a login form checked against ``elt_users``; a successful login
 starts a fresh session (old contents dropped, new session id and CSRF token);
-logging out ends it on the server too, so an old cookie is worthless. Repeated
-failures per name or address are refused for a while (429), with the same
-answer whether or not the name exists.
+logging out ends it on the server too, so an old cookie is worthless, and a
+changed password ends every other session of that person
+(:mod:`elt_project.auth.sessions`). Password guessing is slowed per (address,
+name) and per name (:mod:`elt_project.auth.throttle`; 429), with the same answer
+whether or not the name exists.
 
 Desktop mode: no login page; the person is the database login in the
 credential store (:mod:`elt_project.auth.desktop`).
@@ -117,9 +119,7 @@ def login():
     throttle = current_app.extensions["elt_throttle"]
     wait = throttle.retry_after(username, address)
     if wait:
-        minutes = max(1, round(wait / 60))
-        problem = f"Too many failed tries; try again in {minutes} minute{'s' if minutes != 1 else ''}."
-        return render_template("login.html", problem=problem), 429
+        return render_template("login.html", problem=f"Too many failed tries; try again in {_duration(wait)}."), 429
     try:
         account = reading_warehouse(authenticate, username, password)
     except WarehouseUnavailable:
@@ -130,6 +130,14 @@ def login():
     throttle.record_success(username, address)
     _start_session(account)
     return redirect(_safe_next(request.args.get("next")))
+
+
+def _duration(seconds: int) -> str:
+    """``20 seconds``, ``1 minute``, ``5 minutes``."""
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = round(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 @bp.route("/password", methods=("GET", "POST"))

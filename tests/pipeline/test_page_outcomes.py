@@ -60,6 +60,7 @@ def test_one_failing_row_is_one_row_and_a_rule_without_description_uses_its_name
     assert (
         outcome.error_message == "The file was not loaded: 1 row breaks the rule “status_known” (row 2: status is Z)."
     )
+    assert "'status_known' (1 row);" in outcome.technical_message  # the administrators' words, in grammar too
 
 
 def test_a_warning_rule_says_loaded_anyway(settings, sales_tables, add_config, inbox):
