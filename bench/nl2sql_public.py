@@ -18,6 +18,7 @@ The headline line is ``heldout_execution_accuracy=X.XX``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -36,6 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.nl2sql_dev import DEV  # noqa: E402
 from bench.nl2sql_heldout import HELD_OUT  # noqa: E402
 from elt_project.analytics.nl2sql import AskContext, answer_offline  # noqa: E402
+from elt_project.analytics.nl2sql.parser import parse  # noqa: E402
+from elt_project.analytics.nl2sql.sqlbuild import build_sql  # noqa: E402
 from elt_project.analytics.schema_context import get_context  # noqa: E402
 from elt_project.db.engine import create_warehouse_engine  # noqa: E402
 from elt_project.errors import EltError  # noqa: E402
@@ -140,10 +143,14 @@ def run_cases(engine: sa.Engine, tables: set[str], cases, verbose: bool) -> dict
     started = time.perf_counter()
     context = AskContext(engine=engine, allowed_tables=tables, schema=get_context(engine, tables), today=TODAY)
     print(f"  schema context ready in {time.perf_counter() - started:.2f}s")
-    tally = {"correct": 0, "refused": 0, "wrong": 0, "times": [], "wrong_questions": []}
+    tally = {"correct": 0, "refused": 0, "wrong": 0, "times": [], "plan_times": [], "wrong_questions": []}
     for case in cases:
         with engine.connect() as conn:
             expected = [list(r) for r in conn.execute(sa.text(case.gold_for(engine.dialect.name)))]
+        started = time.perf_counter()
+        with contextlib.suppress(EltError):  # the reading alone (linking, planning, SQL text), then the whole answer
+            build_sql(parse(case.question, context.schema, today=TODAY), context.schema, engine.dialect)
+        tally["plan_times"].append(time.perf_counter() - started)
         started = time.perf_counter()
         try:
             result = answer_offline(case.question, context)
@@ -178,6 +185,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="nl2sql_public_"))
     totals = {name: Counter() for name in chosen}
     times: list[float] = []
+    plan_times: list[float] = []
     for schema in args.schema or list(HELD_OUT):
         started = time.perf_counter()
         engine, tables, cleanup = warehouse(schema, args.dialect, workdir, args.scale)
@@ -191,12 +199,14 @@ def main() -> int:
                       f"silently_wrong={tally['wrong']} accuracy={tally['correct'] / n:.2f}")  # fmt: skip
                 totals[split].update({k: tally[k] for k in ("correct", "refused", "wrong")} | {"n": n})
                 times += tally["times"]
+                plan_times += tally["plan_times"]
         finally:
             cleanup()
     for split, total in totals.items():
         print(f"{split}_total: questions={total['n']} correct={total['correct']} refused={total['refused']} "
               f"silently_wrong={total['wrong']}")  # fmt: skip
     print(f"median_answer_s={statistics.median(times):.3f} max_answer_s={max(times):.3f} dialect={args.dialect}")
+    print(f"median_reading_s={statistics.median(plan_times):.3f} (linking and planning, without running the SQL)")
     if "heldout" in totals:
         print(f"heldout_execution_accuracy={totals['heldout']['correct'] / totals['heldout']['n']:.2f}")
     return 0

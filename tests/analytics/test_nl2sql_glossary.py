@@ -48,6 +48,8 @@ def test_terms_are_checked_before_they_are_saved(orders):
     with pytest.raises(ConfigurationError, match="cannot be used"):
         glossary.add_term(orders, "secret", "filter", "orders", "order_no IN (SELECT username FROM elt_users)",
                           allowed=allowed)  # fmt: skip
+    with pytest.raises(ConfigurationError, match="cannot be used"):  # safe, but fails when tried
+        glossary.add_term(orders, "profit", "expression", "orders", "SUM(margin)", allowed=allowed)
     with pytest.raises(ConfigurationError, match="no column"):
         glossary.add_term(orders, "turnover", "column", "orders", "revenue", allowed=allowed)
     with pytest.raises(ConfigurationError, match="not open to Ask"):
