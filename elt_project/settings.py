@@ -58,8 +58,9 @@ class Settings(BaseModel):
     hub_reader_role: str | None = Field(
         default=None,
         pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$",
-        description="PostgreSQL role the hub's and `elt sql`'s queries run as (SET LOCAL ROLE), made by "
-        "`elt db upgrade`; default a name derived from the database and schema (roles are cluster-wide).",
+        description="PostgreSQL role the hub's and `python3 launch.py elt sql`'s queries run as (SET LOCAL ROLE), "
+        "made by `python3 launch.py elt db upgrade`; default a name derived from the database and schema "
+        "(roles are cluster-wide).",
     )
     hub_max_value_bytes: int = Field(
         default=1_000_000, ge=1024, description="Largest single value a hub answer may hold, in bytes."
@@ -101,7 +102,9 @@ class Settings(BaseModel):
         description="A file whose run died (or never claimed it) is requested again after this long.",
     )
     recovery_max_attempts: int = Field(
-        default=3, ge=0, description="Automatic re-requests of one file after lost runs; then `elt retry`."
+        default=3,
+        ge=0,
+        description="Automatic re-requests of one file after lost runs; then `python3 launch.py elt retry`.",
     )
     runner_auth: Literal["accounts", "desktop"] = Field(
         default="accounts",

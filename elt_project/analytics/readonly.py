@@ -150,8 +150,8 @@ def _warn_weaker(role: str) -> None:
         _WARNED_ROLES.add(role)
         log.warning(
             "The hub's reader role %s is missing, so hub SQL runs with the login's own rights and only the "
-            "query checks keep metadata tables out of reach; run `elt db upgrade` with a login that may create "
-            "roles (SQL Server: sql/08_setup_hub_reader.sql).",
+            "query checks keep metadata tables out of reach; run `python3 launch.py elt db upgrade` with a login "
+            "that may create roles (SQL Server: sql/08_setup_hub_reader.sql).",
             role,
         )
 

@@ -39,7 +39,7 @@ def glossary_list() -> None:
     """Every term and what it means."""
     terms = glossary.list_terms(cli_engine(cli_settings()))
     if not terms:
-        click.echo("The glossary is empty; see `elt glossary add --help`.")
+        click.echo("The glossary is empty; see `python3 launch.py elt glossary add --help`.")
     for t in sorted(terms, key=lambda t: t.term):
         click.echo(f"{t.term}\t{t.kind}\t{t.table}\t{t.definition}")
 

@@ -103,7 +103,8 @@ def ensure_reader_role(engine: Engine, configured: str | None = None) -> ReaderR
                 role,
                 False,
                 f"The login may not create or grant the hub's reader role {role}; ask a DBA to run "
-                "`elt db upgrade` once with a login that may, until then the hub relies on its query checks alone.",
+                "`python3 launch.py elt db upgrade` once with a login that may, until then the hub relies on its "
+                "query checks alone.",
             )
     published = sum(1 for name in tables if not _hidden_from_reader(name))
     return ReaderRoleOutcome(

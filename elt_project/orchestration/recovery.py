@@ -57,7 +57,7 @@ MIN_PASS_INTERVAL_S = 30.0
 class RecoveryPlan:
     runs: list[PlannedRun] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    #: lost files that used up their attempts: the retry rules and `elt retry` take them from here
+    #: lost files that used up their attempts: the retry rules and `python3 launch.py elt retry` take them from here
     exhausted: set[str] = field(default_factory=set)
     #: lost files the pass is still handling (the retry rules leave them alone)
     handling: set[str] = field(default_factory=set)

@@ -68,6 +68,7 @@ def is_transient(exc: BaseException, first: str) -> bool:
 def _schema_behind(doing: str, first: str) -> ConfigurationError:
     return ConfigurationError(
         f"The warehouse lacks a table or column this version uses while {doing} ({first}); "
-        "run `elt db upgrade`, then run again.",
-        resolution="Run `elt db upgrade` to bring the warehouse's metadata tables up to date, then run again.",
+        "run `python3 launch.py elt db upgrade`, then run again.",
+        resolution="Run `python3 launch.py elt db upgrade` to bring the warehouse's metadata tables up to date, "
+        "then run again.",
     )

@@ -42,7 +42,7 @@ from elt_project.pipeline.tables import reflect_table
 LOST_NOTE = "Run lost: "
 #: Run-log statuses of a run that has not finished.
 OPEN_LOG_STATUSES = (run_log.STARTED, run_log.STAGED)
-RESOLUTION = "Nothing to do: the file sensor loads the file again (or run `elt retry IMPORT`)."
+RESOLUTION = "Nothing to do: the file sensor loads the file again (or run `python3 launch.py elt retry IMPORT`)."
 
 
 @dataclass

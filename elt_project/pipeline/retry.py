@@ -101,7 +101,7 @@ def retry_failed(
         engine,
         config,
         recovery.older_than(settings.recovery_after_seconds),
-        f"was idle for over {settings.recovery_after_seconds} s and counts as dead (`elt retry`)",
+        f"was idle for over {settings.recovery_after_seconds} s and counts as dead (`python3 launch.py elt retry`)",
     )
     outcome.released = released.files
     recovery.finish_committed_runs(engine, config)
