@@ -11,10 +11,12 @@ from elt_project.hub.text import literal_markdown
 
 
 def _client_address() -> str | None:
+    """The browser's address as Streamlit reports it; None when it has none to give (no connection, tests)."""
     try:
-        return st.context.ip_address
-    except Exception:  # older Streamlit or no browser connection (tests)
+        address = st.context.ip_address
+    except Exception:  # older Streamlit or no browser connection
         return None
+    return address if isinstance(address, str) and address else None
 
 
 def render_login() -> None:
