@@ -104,11 +104,19 @@ def warehouse(schema: str, dialect: str, workdir: Path, scale: int = 1) -> tuple
     tables = frames(schema)
     if scale > 1 and schema == "flights":  # the timing run: the fact table repeated to ~1M rows
         tables["flights"] = pd.concat([tables["flights"]] * scale, ignore_index=True)
+    try:
+        _load(engine, tables, dialect)
+    except BaseException:
+        cleanup()  # a failed load leaves no schema behind
+        raise
+    return engine, set(tables), cleanup
+
+
+def _load(engine: sa.Engine, tables: dict[str, pd.DataFrame], dialect: str) -> None:
     for table, frame in tables.items():
         frame = frame.astype(object).where(frame.notna(), None)
         frame.to_sql(table, engine, index=False, dtype=_dtypes(tables[table]), chunksize=50000,
                      method=_copy if dialect == "postgresql" else None)  # fmt: skip
-    return engine, set(tables), cleanup
 
 
 def _copy(table, conn, keys, rows) -> None:
