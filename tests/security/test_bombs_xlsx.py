@@ -96,9 +96,11 @@ def wide_sheet(tmp: Path, columns: int, rows: int) -> Path:
 
 def measure(path: Path) -> dict:
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
-    done = subprocess.run(
-        [sys.executable, "-c", MEASURE, str(path)], capture_output=True, text=True, timeout=300, env=env, cwd=ROOT
-    )
+    # Started from a small interpreter: Linux carries a process's peak RSS across fork and exec, so a child
+    # forked straight from this (large) test process would report this process's memory as its own.
+    launcher = "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"
+    command = [sys.executable, "-c", launcher, sys.executable, "-c", MEASURE, str(path)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
