@@ -84,7 +84,9 @@ def resolve(host: str, port: int | None) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port or 80, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
-        raise SourceFileError(f"Host {host} could not be resolved; check the URL in scraper_config.") from exc
+        raise TransientError(
+            f"Host {host} could not be resolved; check the URL in scraper_config and the network, then run again."
+        ) from exc
     return sorted({info[4][0] for info in infos})
 
 
