@@ -15,12 +15,13 @@ import fnmatch
 import os
 import secrets
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 from elt_project.config.models import PipelineConfig
-from elt_project.errors import SourceFileError
-from elt_project.ingest.paths import native_path
+from elt_project.errors import ConfigurationError, SourceFileError
+from elt_project.ingest.paths import check_monitored_root, native_path
 
 #: Extensions each built-in file type reads; custom parsers accept what their pattern allows.
 EXTENSIONS_BY_TYPE: dict[str, frozenset[str]] = {
@@ -72,12 +73,25 @@ def save_upload(
     *,
     max_bytes: int,
     uploader: str = "",
+    roots: Sequence[Path] | None = None,
 ) -> Path:
-    """Write ``stream`` into the import's monitored folder under a generated name; returns the path."""
+    """Write ``stream`` into the import's monitored folder under a generated name; returns the path.
+
+    With ``roots`` (``Settings.monitored_root_folders()``) a folder outside them is refused: an upload
+    must not write where a config row points if no run would be allowed to read it.
+    """
     if not config.reads_monitored_folder:
         raise SourceFileError(
             f"Import '{config.import_name}' does not read files from a folder, so files cannot be uploaded for it."
         )
+    if roots is not None:
+        try:
+            check_monitored_root(config.monitored_directory or "", roots)
+        except ConfigurationError as exc:
+            raise SourceFileError(
+                f"The folder of import '{config.import_name}' is outside the folders imports may watch; "
+                "ask an administrator to fix its monitored_directory."
+            ) from exc
     ext = upload_extension(config, original_name)
     who = "".join(ch for ch in uploader if ch.isalnum())[:20]
     token = f"upload_{time.strftime('%Y%m%d_%H%M%S')}_{who + '_' if who else ''}{secrets.token_hex(4)}"

@@ -59,6 +59,7 @@ def upload():
             file.filename,
             max_bytes=services().settings.runner_upload_max_mb * 1024 * 1024,
             uploader=current_account().username,
+            roots=services().settings.monitored_root_folders(),
         )
     except SourceFileError as exc:
         abort(400, description=str(exc))

@@ -24,7 +24,8 @@ SHARED = "xl/sharedStrings.xml"
 SHEET = "xl/worksheets/sheet1.xml"
 MAIN = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 
-#: Parse one file as the pipeline does and report the outcome, the seconds taken and the peak RSS in MB.
+#: Parse one file as the pipeline does and report the outcome, the wall and CPU seconds and the peak RSS in MB.
+#: The limit is on CPU seconds (imports included): the machine may be busy with other work.
 MEASURE = """
 import json, resource, sys, time
 from pathlib import Path
@@ -36,8 +37,9 @@ try:
     outcome = f"loaded {rows} rows"
 except SourceFileError as exc:
     outcome = f"refused: {exc}"
+usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"outcome": outcome, "seconds": time.monotonic() - started,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "cpu_seconds": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024}))
 """
 
 
@@ -94,9 +96,11 @@ def wide_sheet(tmp: Path, columns: int, rows: int) -> Path:
 
 def measure(path: Path) -> dict:
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
-    done = subprocess.run(
-        [sys.executable, "-c", MEASURE, str(path)], capture_output=True, text=True, timeout=300, env=env, cwd=ROOT
-    )
+    # Started from a small interpreter: Linux carries a process's peak RSS across fork and exec, so a child
+    # forked straight from this (large) test process would report this process's memory as its own.
+    launcher = "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"
+    command = [sys.executable, "-c", launcher, sys.executable, "-c", MEASURE, str(path)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -107,7 +111,7 @@ def test_a_400_mb_shared_strings_bomb_is_refused_fast_and_small(tmp_path):
     assert bomb.stat().st_size < 2 * (1 << 20)  # about 1 MB on disk
     result = measure(bomb)
     assert result["outcome"].startswith("refused: bomb.xlsx was not read: its part xl/sharedStrings.xml"), result
-    assert result["seconds"] < 5 and result["rss_mb"] < 200, result
+    assert result["cpu_seconds"] < 5 and result["rss_mb"] < 200, result
 
 
 @pytest.mark.slow
@@ -115,7 +119,7 @@ def test_a_16384_column_sheet_is_refused_fast_and_small(tmp_path):
     wide = wide_sheet(tmp_path, 16_384, 60)
     result = measure(wide)
     assert result["outcome"].startswith("refused: wide.xlsx: a sheet's first row has more than 1,024 columns"), result
-    assert result["seconds"] < 5 and result["rss_mb"] < 200, result
+    assert result["cpu_seconds"] < 5 and result["rss_mb"] < 200, result
 
 
 def test_member_size_ratio_and_total_are_bounded(tmp_path):

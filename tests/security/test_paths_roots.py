@@ -6,13 +6,16 @@ lists explicitly, is allowed (not the test suite's temporary area).
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import sqlalchemy as sa
 
 from elt_project.config.repository import get_pipeline_config, load_pipeline_configs
 from elt_project.db.schema import elt_pipeline_configs
-from elt_project.errors import ConfigurationError
+from elt_project.errors import ConfigurationError, SourceFileError
 from elt_project.ingest.paths import check_monitored_root
+from elt_project.ingest.uploads import save_upload
 from elt_project.pipeline import archive
 from elt_project.pipeline.api import run_import
 from elt_project.settings import load_settings
@@ -108,3 +111,19 @@ def test_archive_never_moves_a_file_from_outside_the_monitored_folder(engine, st
     config = get_pipeline_config(engine, "sales_daily")
     assert archive.archive(config, [stray], "failed") == []
     assert stray.exists() and not (strict.data_dir / "failed").exists()
+
+
+def test_an_upload_is_not_written_to_a_folder_outside_the_roots(engine, strict, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    add_row(engine, elsewhere, file_pattern="sales_*.csv")
+    add_row(engine, strict.data_dir / "incoming", import_name="inside", file_pattern="sales_*.csv")
+    roots = strict.monitored_root_folders()
+    with pytest.raises(SourceFileError, match="outside the folders imports may watch"):
+        save_upload(
+            get_pipeline_config(engine, "sales_daily"), io.BytesIO(b"a\n1\n"), "s.csv", max_bytes=99, roots=roots
+        )
+    assert not elsewhere.exists()
+    saved = save_upload(
+        get_pipeline_config(engine, "inside"), io.BytesIO(b"a\n1\n"), "s.csv", max_bytes=99, roots=roots
+    )
+    assert saved.parent == (strict.data_dir / "incoming").resolve() and saved.read_bytes() == b"a\n1\n"

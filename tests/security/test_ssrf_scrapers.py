@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from elt_project.errors import ConfigurationError
+from elt_project.errors import ConfigurationError, TransientError
 from elt_project.ingest.sources.base import SourceContext
 from elt_project.ingest.sources.http import GuardedSession, is_public
 from elt_project.ingest.sources.secrets import SecretBook
@@ -117,3 +117,8 @@ def test_browser_scrapes_refuse_loopback_before_the_browser_starts(canary, where
     with pytest.raises(ConfigurationError, match="Host 127.1 resolves to 127.0.0.1"):
         SeleniumScraper(config).fetch(_context())
     assert canary.hits == []
+
+
+def test_a_host_that_does_not_resolve_is_a_transient_failure_in_one_sentence():
+    with pytest.raises(TransientError, match=r"^Host no-such-host.invalid could not be resolved; check the URL"):
+        GuardedSession({}).check("http://no-such-host.invalid/data")

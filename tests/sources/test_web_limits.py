@@ -12,7 +12,7 @@ from email.utils import formatdate
 
 import pytest
 
-from elt_project.errors import SourceFileError, TransientError
+from elt_project.errors import ConfigurationError, SourceFileError, TransientError
 from elt_project.ingest.sources.web import WebScraper
 from tests.sources.conftest import LOCAL, read_records
 from tests.sources.servers import answer, answer_json, serve
@@ -151,3 +151,12 @@ def test_a_server_that_drips_is_cut_off_at_the_request_time_limit(source_context
         with pytest.raises(TransientError, match="longer than max_request_seconds=2"):
             scrape(source_context, f"{site.url}/drip", timeout_seconds=1, max_request_seconds=2)
         assert time.monotonic() - started < 4
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"allowed_hosts": "127.0.0.1"}, {"max_response_bytes": "lots"}, {"retries": {"max_attempts": "x"}}],
+)
+def test_bad_limit_settings_are_refused_when_the_config_is_built(bad):
+    with pytest.raises(ConfigurationError, match="scraper_config"):
+        WebScraper({"data_extraction": {"url": "https://example.org/api"}, **bad})

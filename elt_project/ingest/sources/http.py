@@ -84,7 +84,9 @@ def resolve(host: str, port: int | None) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port or 80, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
-        raise SourceFileError(f"Host {host} could not be resolved; check the URL in scraper_config.") from exc
+        raise TransientError(
+            f"Host {host} could not be resolved; check the URL in scraper_config and the network, then run again."
+        ) from exc
     return sorted({info[4][0] for info in infos})
 
 
@@ -137,13 +139,20 @@ class GuardedSession:
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         options = options or {}
         self.guard = AddressGuard(options)
-        self.timeout = float(options.get("timeout_seconds", 30))
-        self.max_bytes = int(options.get("max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES))
-        self.max_seconds = float(options.get("max_request_seconds", DEFAULT_MAX_REQUEST_SECONDS))
         retries = options.get("retries") or {}
-        self.max_attempts = max(1, int(retries.get("max_attempts", 4)))
+        try:
+            self.timeout = float(options.get("timeout_seconds", 30))
+            self.max_bytes = int(options.get("max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES))
+            self.max_seconds = float(options.get("max_request_seconds", DEFAULT_MAX_REQUEST_SECONDS))
+            self.max_attempts = max(1, int(retries.get("max_attempts", 4)))
+            backoff = float(retries.get("backoff_seconds", 1.0))
+        except (TypeError, ValueError, AttributeError):
+            raise ConfigurationError(
+                "scraper_config timeout_seconds, max_response_bytes, max_request_seconds and retries.max_attempts / "
+                "backoff_seconds must be numbers."
+            ) from None
         methods = set(IDEMPOTENT_METHODS) | ({"POST"} if retries.get("retry_post") is True else set())
-        policy = retry_policy(self.max_attempts, float(retries.get("backoff_seconds", 1.0)), methods)
+        policy = retry_policy(self.max_attempts, backoff, methods)
         user_agent = options.get("user_agent", "elt-project-scraper/1.0")
         #: Carries the login (cookies, token headers); used only for the origin a request was made for.
         self.session = retrying_session(policy)

@@ -65,6 +65,7 @@ class WebScraper:
                     f"{', '.join(EXTRACTION_METHODS)}."
                 )
         self.entries = entries
+        GuardedSession(self.config).close()  # the address and limit settings are checked now, not at the run
 
     def fetch(self, context: SourceContext) -> list[FetchedFile]:
         session = GuardedSession(self.config)
