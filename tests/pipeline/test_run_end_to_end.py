@@ -89,7 +89,8 @@ def test_same_file_renamed_is_duplicate_and_changed_file_loads(settings, sales_t
     assert summary.transform is None
     statuses = query(engine, "SELECT status FROM etl_pipeline_run_logs ORDER BY id")
     assert statuses == [("SUCCESS",), ("SKIPPED_DUPLICATE",)]
-    changed = write_csv(inbox / "sales_1.csv", ROWS + [[4, "Di", "1", "A"]])
+    # Changed content (not merely grown: a grown file is refused, see test_growth.py) loads as a new file.
+    changed = write_csv(inbox / "sales_1.csv", [[4, "Di", "1", "A"]] + ROWS)
     run_import(engine, settings, config, [changed])
     assert query(engine, "SELECT COUNT(*) FROM dest_sales") == [(7,)]
     # files=None sees only files whose content was never loaded: nothing new now.

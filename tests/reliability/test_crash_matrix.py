@@ -85,6 +85,7 @@ def test_a_load_killed_at_any_step_is_completed_by_recovery(settings, sales_tabl
     print(f"\n[crash matrix] {engine.dialect.name} {method} {point}: files 2, kills 1, lost 0, duplicated 0, stuck 0")
 
 
+@pytest.mark.slow
 def test_elt_retry_leaves_a_run_that_is_still_within_the_bound(settings, sales_tables, add_config, inbox):
     """A STAGED file younger than RECOVERY_AFTER_SECONDS may belong to a live run: `elt retry` leaves it."""
     engine = sales_tables
@@ -98,6 +99,7 @@ def test_elt_retry_leaves_a_run_that_is_still_within_the_bound(settings, sales_t
     assert open_run_logs(engine) == 1
 
 
+@pytest.mark.slow
 def test_elt_retry_command_loads_staged_and_never_claimed_files(settings, sales_tables, add_config, inbox):
     """`elt retry` as a process: a file a dead run left STAGED and one it never claimed are both loaded once."""
     engine = sales_tables
