@@ -19,12 +19,15 @@ def test_a_missing_metadata_table_says_to_run_elt_db_upgrade(settings, sales_tab
     add_rule(engine, "customer_required", "customer", "NOT_NULL")
     execute(engine, "DROP TABLE elt_rejected_rows")  # as if a migration had not been applied
     write_csv(inbox / "sales_1.csv", [[1, "", "1", "A"]])
-    with pytest.raises(ConfigurationError, match=r"run `elt db upgrade`, then run again") as raised:
+    with pytest.raises(ConfigurationError, match=r"run `python3 launch.py elt db upgrade`, then run again") as raised:
         run_import(engine, settings, config)
     assert "Traceback" not in str(raised.value)
     logs = query(engine, "SELECT status, resolution_steps FROM etl_pipeline_run_logs")
     assert logs == [
-        ("FAILED", "Run `elt db upgrade` to bring the warehouse's metadata tables up to date, then run again.")
+        (
+            "FAILED",
+            "Run `python3 launch.py elt db upgrade` to bring the warehouse's metadata tables up to date, then run again.",
+        )
     ]
     assert query(engine, "SELECT status FROM elt_file_ledger") == [("FAILED",)]
 

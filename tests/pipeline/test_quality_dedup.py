@@ -78,7 +78,7 @@ def test_fail_halts_before_transform_and_keeps_rows(settings, sales_tables, add_
     config = add_config()
     write_csv(inbox / "sales_1.csv", ROWS)
     run_id = new_run_id()
-    with pytest.raises(DataQualityFailure, match="'status_in_set' \\(1 rows\\)") as err:
+    with pytest.raises(DataQualityFailure, match="'status_in_set' \\(1 row\\)") as err:
         run_import(engine, settings, config, run_id=run_id)
     assert run_id in str(err.value)
     assert query(engine, "SELECT order_id FROM dest_sales") == [(99,)]
