@@ -85,6 +85,16 @@ class Promise:
                 if deadline > moment:
                     yield deadline
 
+    def previous_deadline(self, moment: datetime) -> datetime | None:
+        """The last deadline strictly before ``moment`` (aware UTC), or None if there is none within years."""
+        moment = moment.astimezone(UTC)
+        day = (moment - self.grace).astimezone(ZoneInfo(self.zone)).date() + timedelta(days=1)
+        for offset in range(_SEARCH_DAYS):
+            earlier = [d for d in self._deadlines_on(day - timedelta(days=offset)) if d < moment]
+            if earlier:
+                return earlier[-1]
+        return None
+
     def next_deadline(self, moment: datetime) -> datetime | None:
         """The first deadline strictly after ``moment``; None if there is none within years."""
         return next(self.deadlines_after(moment), None)
@@ -94,10 +104,8 @@ def parse_schedule(text: str) -> Promise:
     """``text`` as a :class:`Promise`; :class:`ScheduleError` with a one-sentence fix otherwise."""
     cleaned = " ".join(text.strip().split())
     lowered = cleaned.lower()
-    if lowered.startswith("cron:"):
-        promise = _parse_cron(cleaned, cleaned[5:].split())
-    else:
-        promise = _parse_by(cleaned, lowered)
+    cron = lowered.startswith("cron:")
+    promise = _parse_cron(cleaned, cleaned[5:].split()) if cron else _parse_by(cleaned, lowered)
     if promise.next_deadline(datetime(2024, 1, 1, tzinfo=UTC)) is None:
         raise ScheduleError(f"expected_schedule '{cleaned}' never comes due; write e.g. {EXAMPLE}.")
     return promise
@@ -201,8 +209,9 @@ def _parse_cron(text: str, tokens: list[str]) -> Promise:
     )
 
 
-_MONTHS = {n: i for i, n in enumerate(("jan feb mar apr may jun jul aug sep oct nov dec").split(), start=1)}
-_CRON_DAYS = {n: i for i, n in enumerate(("sun mon tue wed thu fri sat").split())}
+_MONTHS = {n: i for i, n in enumerate(("jan", "feb", "mar", "apr", "may", "jun"), start=1)}
+_MONTHS.update({n: i for i, n in enumerate(("jul", "aug", "sep", "oct", "nov", "dec"), start=7)})
+_CRON_DAYS = {n: i for i, n in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))}
 
 
 def _cron_field(text: str, value: str, low: int, high: int, names: dict[str, int] | None) -> frozenset[int]:
