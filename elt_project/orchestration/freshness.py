@@ -8,7 +8,7 @@ runs; its tick says what it saw.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -28,8 +28,10 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def build_freshness_sensor(configs: Sequence[PipelineConfig], settings: Settings) -> dg.SensorDefinition:
-    """The sensor over the imports that promise something (the others are never late)."""
+def build_freshness_sensor(
+    configs: Sequence[PipelineConfig], settings: Settings, clock: Callable[[], datetime] = _utc_now
+) -> dg.SensorDefinition:
+    """The sensor over the imports that promise something (the others are never late); ``clock``: aware UTC."""
     promised = [c for c in configs if c.expected_schedule or c.expected_min_rows is not None]
 
     @dg.sensor(
@@ -45,9 +47,9 @@ def build_freshness_sensor(configs: Sequence[PipelineConfig], settings: Settings
         if not promised:
             return dg.SkipReason("No import has an expected_schedule or expected_min_rows.")
         engine = warehouse.engine()
-        reports = freshness_report(engine, promised, _utc_now())
+        reports = freshness_report(engine, promised, clock())
         page_url = settings.service_url(settings.runner_port)
-        posted = notify(engine, reports, webhooks_for(engine, promised), page_url, _utc_now)
+        posted = notify(engine, reports, webhooks_for(engine, promised), page_url, clock)
         for item in posted:
             verb = "Posted" if item.delivery.ok else "Could not post"
             text = f"{verb} the '{item.kind}' alert of import '{item.import_name}'"
