@@ -6,6 +6,7 @@ tests read the arrivals from a real ledger on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -135,7 +136,7 @@ def add_ledger(engine, import_name: str, when: datetime, rows: int, status: str 
         conn.execute(
             sa.insert(schema.elt_file_ledger).values(
                 import_name=import_name,
-                content_hash=f"{import_name}-{when.isoformat()}-{status}",
+                content_hash=hashlib.sha256(f"{import_name}-{when.isoformat()}-{status}".encode()).hexdigest(),
                 file_path=f"/in/{name or when.strftime('%Y%m%d%H%M')}.csv",
                 file_size=10,
                 file_mtime=0.0,
