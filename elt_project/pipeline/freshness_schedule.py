@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -63,17 +64,9 @@ class Promise:
         by_month_day, by_weekday = day.day in self.days_of_month, day.weekday() in self.weekdays
         return (by_month_day or by_weekday) if self.either_day else (by_month_day and by_weekday)
 
-    def _deadlines_on(self, day: date) -> list[datetime]:
+    def _deadlines_on(self, day: date) -> tuple[datetime, ...]:
         """The day's deadlines as aware UTC times, earliest first."""
-        if not self._due_on(day):
-            return []
-        zone = ZoneInfo(self.zone)
-        times = sorted(
-            datetime.combine(day, time(h, m), tzinfo=zone).astimezone(UTC) + self.grace
-            for h in self.hours
-            for m in self.minutes
-        )
-        return times
+        return _deadlines_on(self, day)
 
     def deadlines_after(self, moment: datetime) -> Iterator[datetime]:
         """Deadlines strictly after ``moment`` (aware), in order, as aware UTC times."""
@@ -100,6 +93,22 @@ class Promise:
         return next(self.deadlines_after(moment), None)
 
 
+@lru_cache(maxsize=4096)
+def _deadlines_on(promise: Promise, day: date) -> tuple[datetime, ...]:
+    """Cached: a page or a sensor tick asks for the same days of the same schedules many times."""
+    if not promise._due_on(day):
+        return ()
+    zone = ZoneInfo(promise.zone)
+    return tuple(
+        sorted(
+            datetime.combine(day, time(h, m), tzinfo=zone).astimezone(UTC) + promise.grace
+            for h in promise.hours
+            for m in promise.minutes
+        )
+    )
+
+
+@lru_cache(maxsize=1024)
 def parse_schedule(text: str) -> Promise:
     """``text`` as a :class:`Promise`; :class:`ScheduleError` with a one-sentence fix otherwise."""
     cleaned = " ".join(text.strip().split())
