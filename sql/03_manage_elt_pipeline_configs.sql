@@ -1,4 +1,4 @@
--- 03_manage_elt_pipeline_configs.sql: elt_pipeline_configs, elt_file_ledger
+-- 03_manage_elt_pipeline_configs.sql: elt_pipeline_configs, elt_file_ledger, elt_freshness_alerts
 -- Generated from elt_project/db/schema.py by `elt db script --dialect mssql`; do not edit by hand.
 -- Safe to re-run: each object is created only when it is missing.
 
@@ -27,6 +27,8 @@ CREATE TABLE elt_pipeline_configs (
 	last_import_date DATETIME NULL,
 	staging_retention_days INTEGER NULL,
 	archive_processed_files BIT NOT NULL DEFAULT 0,
+	expected_schedule NVARCHAR(255) NULL,
+	expected_min_rows BIGINT NULL,
 	CONSTRAINT pk_elt_pipeline_configs PRIMARY KEY (id),
 	CONSTRAINT ck_elt_pipeline_configs_load_method CHECK (lower(load_method) IN ('replace', 'append')),
 	CONSTRAINT uq_elt_pipeline_configs_import_name UNIQUE (import_name)
@@ -51,6 +53,25 @@ CREATE TABLE elt_file_ledger (
 	updated_at DATETIME NULL,
 	CONSTRAINT pk_elt_file_ledger PRIMARY KEY (id),
 	CONSTRAINT uq_elt_file_ledger_import_name_content_hash UNIQUE (import_name, content_hash)
+);
+END
+GO
+
+IF OBJECT_ID(N'elt_freshness_alerts', N'U') IS NULL
+BEGIN
+CREATE TABLE elt_freshness_alerts (
+	id INTEGER NOT NULL IDENTITY(1,1),
+	import_name NVARCHAR(255) NOT NULL,
+	overdue_since DATETIME NOT NULL,
+	kind NVARCHAR(10) NOT NULL,
+	status NVARCHAR(20) NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	last_error NVARCHAR(max) NULL,
+	sent_at DATETIME NULL,
+	claimed_at DATETIME NULL,
+	created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+	CONSTRAINT pk_elt_freshness_alerts PRIMARY KEY (id),
+	CONSTRAINT uq_elt_freshness_alerts_import_name_overdue_since_kind UNIQUE (import_name, overdue_since, kind)
 );
 END
 GO

@@ -4,6 +4,9 @@ The message is ``{"text": ...}``: the one shape both Slack and Microsoft Teams
 incoming webhooks accept. It names the series and the day, gives a link to the
 hub's "Why did it change" page for that day, and may carry the table's story.
 
+The claim and its record (:func:`claim`, :func:`record_delivery`) serve the
+freshness alerts too (:mod:`elt_project.pipeline.freshness_alerts`), on their own table.
+
 Each (config, anomaly day) is claimed in ``analytics_alerts`` before posting; the
 table's unique key means an anomaly that was sent is never posted again, even by
 two runs at once. A delivery that failed after its retries stays ``failed`` and is
@@ -107,29 +110,24 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _claim(engine: Engine, anomaly: Anomaly, now: dt.datetime, lease_seconds: float) -> int | None:
-    """Reserve this anomaly for posting; None when it was sent or another live run holds it.
+def claim(engine: Engine, table: sa.Table, key: dict, now: dt.datetime, lease_seconds: float) -> int | None:
+    """Reserve the alert ``key`` names in ``table`` for posting; None when it was sent or a live run holds it.
 
-    A ``failed`` row, or a ``pending`` one whose lease ran out, is taken over with an
-    update that names what was read (status and ``claimed_at``): of two runs racing
-    for it, exactly one changes the row.
+    ``table`` has the columns of ``analytics_alerts`` (status, claimed_at, ...) and a
+    unique key over ``key``'s columns. A ``failed`` row, or a ``pending`` one whose
+    lease ran out, is taken over with an update that names what was read (status and
+    ``claimed_at``): of two runs racing for it, exactly one changes the row.
     """
-    day = dt.datetime.combine(anomaly.day, dt.time())
-    table = analytics_alerts
     with engine.begin() as conn:
         row = conn.execute(
             sa.select(table.c.id, table.c.status, table.c.claimed_at).where(
-                table.c.config_id == anomaly.config_id, table.c.anomaly_date == day
+                *(table.c[name] == value for name, value in key.items())
             )
         ).first()
         if row is None:
             try:
                 with conn.begin_nested():
-                    result = conn.execute(
-                        table.insert().values(
-                            config_id=anomaly.config_id, anomaly_date=day, status=PENDING, claimed_at=now
-                        )
-                    )
+                    result = conn.execute(table.insert().values(**key, status=PENDING, claimed_at=now))
             except sa.exc.IntegrityError:
                 return None  # another run claimed it a moment ago
             return result.inserted_primary_key[0]
@@ -143,8 +141,28 @@ def _claim(engine: Engine, anomaly: Anomaly, now: dt.datetime, lease_seconds: fl
             .values(status=PENDING, claimed_at=now)
         )
         if claimed.rowcount == 1 and row.status == PENDING:
-            log.warning("Alert %s was left pending by a run that stopped; posting it again", row.id)
+            log.warning("Alert %s of %s was left pending by a run that stopped; posting it again", row.id, table.name)
         return row.id if claimed.rowcount == 1 else None
+
+
+def record_delivery(engine: Engine, table: sa.Table, alert_id: int, delivery: Delivery, now: dt.datetime) -> None:
+    """Mark a claimed alert sent or failed (a failed one is claimed again by the next run)."""
+    with engine.begin() as conn:
+        conn.execute(
+            table.update()
+            .where(table.c.id == alert_id)
+            .values(
+                status=SENT if delivery.ok else FAILED,
+                attempts=table.c.attempts + delivery.attempts,
+                last_error=delivery.error,
+                sent_at=now if delivery.ok else None,
+            )
+        )
+
+
+def _claim(engine: Engine, anomaly: Anomaly, now: dt.datetime, lease_seconds: float) -> int | None:
+    day = dt.datetime.combine(anomaly.day, dt.time())
+    return claim(engine, analytics_alerts, {"config_id": anomaly.config_id, "anomaly_date": day}, now, lease_seconds)
 
 
 def send_alerts(
@@ -167,17 +185,7 @@ def send_alerts(
         if alert_id is None:
             continue
         delivery = post_webhook(url, {"text": alert_text(anomaly, hub_url, story)}, policy)
-        with engine.begin() as conn:
-            conn.execute(
-                analytics_alerts.update()
-                .where(analytics_alerts.c.id == alert_id)
-                .values(
-                    status=SENT if delivery.ok else FAILED,
-                    attempts=analytics_alerts.c.attempts + delivery.attempts,
-                    last_error=delivery.error,
-                    sent_at=clock() if delivery.ok else None,
-                )
-            )
+        record_delivery(engine, analytics_alerts, alert_id, delivery, clock())
         if not delivery.ok:
             log.warning("Alert for config %s on %s not delivered: %s", anomaly.config_id, anomaly.day, delivery.error)
         results.append((anomaly, delivery))

@@ -189,3 +189,19 @@ def file_rows(rows: list[dict[str, Any]], *, hash_chars: int = 12) -> list[dict[
             }
         )
     return shown
+
+
+def freshness(engine: Engine, scope: Scope | None, now: datetime) -> list:
+    """The freshness of every active import ``scope`` shows, at ``now`` (aware UTC), late ones first."""
+    from elt_project.config.repository import load_pipeline_configs
+    from elt_project.pipeline.freshness import LATE, TOO_SMALL, freshness_report
+
+    configs, _problems = load_pipeline_configs(engine)
+    if scope is not None:
+        configs = [
+            c
+            for c in configs
+            if scope.may_see_import(c.import_name) and (scope.pipelines is None or c.pipeline_name in scope.pipelines)
+        ]
+    order = {LATE: 0, TOO_SMALL: 1}
+    return sorted(freshness_report(engine, configs, now), key=lambda r: order.get(r.state, 2))

@@ -29,6 +29,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "imports_command",
         "List the imports (active ones unless --all) with their pipeline and last load.",
     ),
+    "freshness": (
+        "elt_project.cli.freshness_commands",
+        "freshness_command",
+        "List every active import's last arrival, expected next arrival and state (on time, late, too small).",
+    ),
     "retry": (
         "elt_project.cli.retry_commands",
         "retry_command",

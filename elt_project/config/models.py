@@ -71,6 +71,10 @@ class PipelineConfig(BaseModel):
     last_import_date: datetime | None = None
     staging_retention_days: int | None = None
     archive_processed_files: bool = False
+    expected_schedule: str | None = Field(
+        default=None, description="When a file is due, e.g. 'weekdays by 09:00 Europe/Berlin' (docs/pipelines.md)."
+    )
+    expected_min_rows: int | None = Field(default=None, description="A loaded file with fewer rows is too small.")
 
     @field_validator(
         "file_pattern",
@@ -80,6 +84,7 @@ class PipelineConfig(BaseModel):
         "column_mapping",
         "transform_procedure",
         "on_success_deactivate_self_and_activate_import",
+        "expected_schedule",
         mode="before",
     )
     @classmethod
@@ -184,6 +189,26 @@ class PipelineConfig(BaseModel):
                 check_monitored_root(value, roots)
             except ConfigurationError as exc:
                 raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("expected_schedule")
+    @classmethod
+    def _schedule(cls, value: str | None) -> str | None:
+        """Checked when the row is saved or read, so a typo is a config problem, not a silent no-alert."""
+        if value is not None:
+            from elt_project.pipeline.freshness_schedule import ScheduleError, parse_schedule
+
+            try:
+                parse_schedule(value)
+            except ScheduleError as exc:
+                raise ValueError(str(exc).removeprefix("expected_schedule ")) from None
+        return value
+
+    @field_validator("expected_min_rows")
+    @classmethod
+    def _min_rows(cls, value: int | None) -> int | None:
+        if value is not None and value < 0:
+            raise ValueError("must be 0 or more (or empty for no minimum)")
         return value
 
     @field_validator("is_active", "archive_processed_files", mode="before")

@@ -73,6 +73,9 @@ elt_pipeline_configs = sa.Table(
     # Beyond the documented columns: per-import housekeeping, both optional.
     sa.Column("staging_retention_days", sa.Integer),
     sa.Column("archive_processed_files", Flag, nullable=False, server_default=sa.text("0")),
+    # Freshness promise, both optional: when a file is due (grammar in docs/pipelines.md) and its fewest rows.
+    sa.Column("expected_schedule", Name()),
+    sa.Column("expected_min_rows", sa.BigInteger),
     sa.CheckConstraint("lower(load_method) IN ('replace', 'append')", name="load_method"),
 )
 
@@ -220,6 +223,25 @@ analytics_alerts = sa.Table(
     sa.Column("claimed_at", sa.DateTime),
     _created_at(),
     sa.UniqueConstraint("config_id", "anomaly_date"),
+)
+
+#: One row per freshness message (an import became late, or its file came after it was late):
+#: the unique key makes "post once per lateness episode" hold across restarts and overlapping ticks.
+elt_freshness_alerts = sa.Table(
+    "elt_freshness_alerts",
+    metadata,
+    _id(),
+    sa.Column("import_name", Name(), nullable=False),
+    # The deadline the import missed (UTC): it names the lateness episode.
+    sa.Column("overdue_since", sa.DateTime, nullable=False),
+    sa.Column("kind", Name(10), nullable=False),  # late | arrived
+    sa.Column("status", Name(20), nullable=False),  # pending | sent | failed
+    sa.Column("attempts", sa.Integer, nullable=False, server_default=sa.text("0")),
+    sa.Column("last_error", LongText),
+    sa.Column("sent_at", sa.DateTime),
+    sa.Column("claimed_at", sa.DateTime),
+    _created_at(),
+    sa.UniqueConstraint("import_name", "overdue_since", "kind"),
 )
 
 analytics_hub_tables = sa.Table(

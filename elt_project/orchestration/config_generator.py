@@ -77,6 +77,11 @@ class PipelineConfigForm(dg.Config):
         default=None, description="Comma-separated key columns; append loads skip rows already present."
     )
     depends_on: str | None = Field(default=None, description="Comma-separated import names loaded first.")
+    expected_schedule: str | None = Field(
+        default=None,
+        description="When a file is due, e.g. 'weekdays by 09:00 Europe/Berlin' or 'cron: 0 6 * * * grace 1h UTC'.",
+    )
+    expected_min_rows: int | None = Field(default=None, description="Fewest rows a file should bring (optional).")
     is_active: bool = Field(default=True, description="Load this import (1) or keep it dormant (0).")
     sql_dialect: SqlDialect = Field(
         default=SqlDialect.mssql, description="Dialect of the generated INSERT: mssql, postgresql or sqlite."
@@ -105,6 +110,8 @@ def form_values(form: PipelineConfigForm) -> dict:
         "load_method": form.load_method.value,
         "deduplication_key": form.deduplication_key,
         "depends_on": form.depends_on,
+        "expected_schedule": form.expected_schedule,
+        "expected_min_rows": form.expected_min_rows,
         "is_active": 1 if form.is_active else 0,
     }
     return values

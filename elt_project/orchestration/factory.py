@@ -2,7 +2,7 @@
 
 Per import: a staging asset (group = pipeline slug) and, when it reads a monitored
 folder, a file sensor; a remote import with ``scraper_config.schedule`` gets a
-schedule. Per group: a transform asset, an asset job
+schedule. One ``freshness_sensor`` watches every import's freshness promise. Per group: a transform asset, an asset job
 ``<group>_job`` (any subset can run) and two utility assets. Plus the backup
 asset, the ``config_problems`` asset, ``utility_jobs``, the config-SQL generator
 job and ``config_change_sensor``. Every job, the implicit asset job behind the UI's
@@ -21,6 +21,7 @@ from elt_project.orchestration.assets import (
     staging_asset_name,
 )
 from elt_project.orchestration.config_generator import generate_pipeline_config_sql
+from elt_project.orchestration.freshness import build_freshness_sensor
 from elt_project.orchestration.reload import build_config_change_sensor
 from elt_project.orchestration.resources import WarehouseResource
 from elt_project.orchestration.schedules import build_schedule
@@ -52,7 +53,10 @@ def build_definitions(
     edges: dict[str, set[str]] = {}
     assets: list = [backup_database_objects]
     jobs: list = [utility_jobs, generate_pipeline_config_sql]
-    sensors: list = [build_config_change_sensor(snapshot.fingerprint, settings)]
+    sensors: list = [
+        build_config_change_sensor(snapshot.fingerprint, settings),
+        build_freshness_sensor(configs_ok, settings),
+    ]
     schedules: list = []
 
     groups: dict[str, list[PipelineConfig]] = {}

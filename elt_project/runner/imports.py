@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request
+from datetime import UTC, datetime
+
+from flask import Blueprint, current_app, jsonify, render_template, request
 
 from elt_project.auth.permissions import allowed_pipelines
 from elt_project.errors import EltError
 from elt_project.ingest.uploads import EXTENSIONS_BY_TYPE
 from elt_project.orchestration.dagster_client import DagsterClientError
+from elt_project.pipeline.freshness import Freshness, freshness_report
 from elt_project.pipeline.overview import ImportOutcome, PipelineGroup, import_groups
 from elt_project.runner.auth import current_account, login_required
 from elt_project.runner.services import reading_warehouse, services
@@ -20,6 +23,13 @@ def permitted_groups() -> list[PipelineGroup]:
     account = current_account()
     pipelines = reading_warehouse(allowed_pipelines, account)
     return reading_warehouse(import_groups, pipelines)
+
+
+def freshness_of(groups: list[PipelineGroup]) -> dict[str, Freshness]:
+    """Import name -> its freshness now; the app's ``CLOCK`` (aware UTC) is the time, for tests."""
+    configs = [entry.config for group in groups for entry in group.imports]
+    now = current_app.config.get("CLOCK", lambda: datetime.now(UTC))()
+    return {report.import_name: report for report in reading_warehouse(freshness_report, configs, now)}
 
 
 def outcome_json(outcome: ImportOutcome | None) -> dict | None:
@@ -45,8 +55,10 @@ def outcome_json(outcome: ImportOutcome | None) -> dict | None:
 def index():
     warehouse_problem = dagster_problem = None
     groups: list[PipelineGroup] = []
+    freshness: dict[str, Freshness] = {}
     try:
         groups = permitted_groups()
+        freshness = freshness_of(groups)
     except EltError as exc:
         warehouse_problem = str(exc)
     try:
@@ -59,6 +71,7 @@ def index():
         account=current_account(),
         desktop=services().settings.runner_auth == "desktop",
         groups=groups,
+        freshness=freshness,
         uploadable=uploadable,
         upload_accept={c.import_name: ",".join(sorted(EXTENSIONS_BY_TYPE.get(c.file_type, ()))) for c in uploadable},
         max_upload_mb=services().settings.runner_upload_max_mb,
@@ -72,6 +85,7 @@ def index():
 @login_required
 def list_imports():
     groups = permitted_groups()
+    freshness = freshness_of(groups)
     return jsonify(
         {
             "groups": [
@@ -84,6 +98,7 @@ def list_imports():
                             "file_pattern": entry.config.file_pattern,
                             "last_load": outcome_json(entry.last_load),
                             "later_attempt": outcome_json(entry.attempt_after_load),
+                            "freshness": freshness[entry.import_name].as_dict(),
                         }
                         for entry in group.imports
                     ],

@@ -65,7 +65,7 @@ def test_good_rows_become_assets_checks_jobs_and_sensors(engine, build_defs, tmp
 
     jobs = {job.name for job in defs.resolve_all_job_defs()}
     assert {"Sales_Data_job", "utility_jobs", "generate_pipeline_config_sql"} <= jobs
-    assert {s.name for s in defs.sensors} == {"daily_sales_file_sensor", "config_change_sensor"}
+    assert {s.name for s in defs.sensors} == {"daily_sales_file_sensor", "config_change_sensor", "freshness_sensor"}
     sensor = defs.resolve_sensor_def("daily_sales_file_sensor")
     assert sensor.minimum_interval_seconds == 30
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
@@ -130,7 +130,7 @@ def test_sensors_follow_settings(engine, build_defs, settings, tmp_path):
     )
     quiet = settings.model_copy(update={"sensors_running_by_default": False, "sensor_interval_seconds": 5})
     defs = build_defs(quiet)
-    assert {s.name for s in defs.sensors} == {"daily_sales_file_sensor", "config_change_sensor"}
+    assert {s.name for s in defs.sensors} == {"daily_sales_file_sensor", "config_change_sensor", "freshness_sensor"}
     sensor = defs.resolve_sensor_def("daily_sales_file_sensor")
     assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
     assert sensor.minimum_interval_seconds == 5

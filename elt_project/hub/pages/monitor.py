@@ -1,8 +1,8 @@
-"""Pipeline Monitor: runs, quality results, rejected rows and the file ledger, with links to Dagster."""
+"""Pipeline Monitor: late imports, runs, quality results, rejected rows, the file ledger and freshness."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -27,7 +27,12 @@ def render() -> None:
     window = right.date_input("Dates", (date.today() - timedelta(days=30), date.today()), key="mon_dates")
     start, end = (window[0], window[-1]) if isinstance(window, tuple) and window else (None, None)
     filters = monitor.Filters(pipeline=pipeline, import_name=import_name, start=start, end=end, scope=scope)
-    runs_tab, quality_tab, rejected_tab, ledger_tab = st.tabs(["Runs", "Quality", "Rejected rows", "Files"])
+    reports = monitor.freshness(engine, scope, datetime.now(UTC))
+    for report in reports:
+        if report.state == "late":
+            st.error(f"Late: {literal_markdown(report.import_name)}. {literal_markdown(report.reason)}")
+    tabs = st.tabs(["Runs", "Quality", "Rejected rows", "Files", "Freshness"])
+    runs_tab, quality_tab, rejected_tab, ledger_tab, freshness_tab = tabs
     with runs_tab:
         runs = monitor.runs(engine, filters)
         if not runs:
@@ -77,6 +82,14 @@ def render() -> None:
             show_table(pd.DataFrame(monitor.file_rows(files)), key="mon_files", file_name="files.csv")
         else:
             st.caption("No files in this window.")
+    with freshness_tab:
+        if reports:
+            columns = ["import_name", "state", "last_arrival", "expected_by", "last_rows", "schedule", "reason"]
+            show_table(
+                pd.DataFrame([r.as_dict() for r in reports])[columns], key="mon_fresh", file_name="freshness.csv"
+            )
+        else:
+            st.caption("No active imports.")
 
 
 PAGE = HubPage(
