@@ -3,9 +3,10 @@
 Every text column of the table is a candidate. A column with one value among the
 compared rows says nothing, and one with about a value per row (an order number, a
 free-text note) is an identifier, not a segment: both are left out, and the result
-says so. A column with more than :data:`MAX_VALUES` values (a product, a customer) is kept, with its values bucketed: the values whose own change is the most
-surprising (change over the noise of a sum of that many rows) and the largest ones
-keep their names, every other value becomes ``(other)``. One GROUP BY per such
+says so. A column with more than :data:`MAX_VALUES` values (a product, a customer) is
+kept, with its values bucketed: the values whose own change is the most surprising
+(change over the noise of a sum of that many rows) and the largest ones keep their
+names, every other value becomes ``(other)``. One GROUP BY per such
 column finds them, so the finest grain the main queries return stays bounded
 however many values the column has. Columns beyond :data:`MAX_DIMENSIONS` (the
 fewest values first) are left out, named.
@@ -91,7 +92,7 @@ def choose_dimensions(
         else:
             usable.append((n, col.name))
     usable.sort()
-    for n, name in usable[MAX_DIMENSIONS:]:
+    for _n, name in usable[MAX_DIMENSIONS:]:
         result.left_out[name] = f"more than {MAX_DIMENSIONS} segment columns; those with fewer values were used"
     for n, name in usable[:MAX_DIMENSIONS]:
         result.names.append(name)
