@@ -31,9 +31,7 @@ def search_command(query: str, limit: int, as_json: bool, username: str | None, 
         account = get_account(engine, username)
         if account is None or not account.is_active:
             raise ConfigurationError(f"There is no active user named '{username}'; see `elt user list`.")
-    name, hits, report = search_warehouse(
-        engine, settings, query, account=account, limit=limit, refresh_first=refresh
-    )
+    name, hits, report = search_warehouse(engine, settings, query, account=account, limit=limit, refresh_first=refresh)
     if as_json:
         click.echo(json.dumps({"engine": name, "results": [hit.as_json() for hit in hits]}, default=str))
         return
