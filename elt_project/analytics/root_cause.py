@@ -1,7 +1,8 @@
 """ "Why did it change": which segments drove a measure's change between two periods.
 
-Every categorical column of the table, and every pair of them, is split into
-segments. Each segment is compared with its own baseline, and segments are ranked
+Every text column of the table (see :mod:`.root_cause_dimensions` for which are
+left out and why, and how a column with hundreds of values is bucketed), and every
+pair of them, is split into segments. Each segment is compared with its own baseline, and segments are ranked
 by how surprising their move is, not by its size in the total: the change divided
 by the noise a sum of that many rows normally shows (sqrt of the sum of squared
 values, the compound-Poisson spread). A single segment that collapsed is so found
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -30,12 +30,12 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from elt_project.analytics.root_cause_dimensions import Dimensions, choose_dimensions
 from elt_project.analytics.tables import (
     column,
     guess_date_column,
     in_days,
     is_numeric_type,
-    is_text_type,
     reflect_table,
 )
 from elt_project.errors import ConfigurationError
@@ -47,10 +47,10 @@ BASELINE_LABELS = {
     "previous_period": "the previous period",
 }
 ROW_COUNT = "rows"
-MAX_CARDINALITY = 50
-MAX_DIMENSIONS = 8
+#: Segments per column combination kept for ranking (the most surprising ones).
+CANDIDATES_PER_COMBO = 50
 #: A segment smaller than this share of the larger period's total is ignored.
-MIN_SHARE = 0.005
+MIN_SHARE = 0.001
 MIN_ROWS = 3
 
 
@@ -89,6 +89,8 @@ class RootCause:
     baseline_rows: int
     dimensions: list[str]
     drivers: list[Driver] = field(default_factory=list)
+    #: column -> why it was not used as a dimension
+    left_out: dict[str, str] = field(default_factory=dict)
 
     @property
     def change_pct(self) -> float | None:
@@ -107,6 +109,12 @@ class RootCause:
             "baseline": round(self.baseline, 6),
             "change": round(self.change, 6),
             "summary": summary(self),
+            "dimensions": self.dimensions,
+            "left_out": self.left_out,
+            "breakdown": [
+                {"segment": segment, "change": round(change, 6), "share": round(share, 6)}
+                for segment, change, share in breakdown(self)
+            ],
             "drivers": [
                 {k: round(v, 6) if isinstance(v, float) else v for k, v in asdict(d).items()} for d in self.drivers
             ],
@@ -126,18 +134,6 @@ def baseline_period(start: dt.date, end: dt.date, kind: str) -> tuple[dt.date, d
         )
     delta = dt.timedelta(days=shift)
     return start - delta, end - delta
-
-
-def categorical_columns(engine: Engine, table: sa.Table, where: sa.ColumnElement, exclude: set[str]) -> list[str]:
-    """Text columns with 2..MAX_CARDINALITY distinct values among the compared rows, fewest values first."""
-    candidates = [c for c in table.c if is_text_type(c.type) and c.name not in exclude]
-    if not candidates:
-        return []
-    query = sa.select(*(sa.func.count(sa.distinct(c)) for c in candidates)).where(where)
-    with engine.connect() as conn:
-        counts = conn.execute(query).one()
-    chosen = [(n, c.name) for n, c in zip(counts, candidates) if 2 <= n <= MAX_CARDINALITY]
-    return [name for _n, name in sorted(chosen)[:MAX_DIMENSIONS]]
 
 
 def explain_change(
@@ -162,13 +158,12 @@ def explain_change(
     value = _measure_expression(table, measure)
     current_where, baseline_where = in_days(date_col, day, end), in_days(date_col, base_start, base_end)
     if dimensions is None:
-        dimensions = categorical_columns(engine, table, sa.or_(current_where, baseline_where), {date_col.name})
+        chosen = choose_dimensions(engine, table, value, current_where, baseline_where, {date_col.name})
     else:
-        dimensions = [column(table, d).name for d in dimensions]
-    order = list(table.c.keys())
-    dimensions = sorted(dimensions, key=order.index)  # segments read in the table's column order
-    current = _grain(engine, table, dimensions, value, current_where)
-    before = _grain(engine, table, dimensions, value, baseline_where)
+        order = list(table.c.keys())
+        chosen = Dimensions(names=sorted({column(table, d).name for d in dimensions}, key=order.index))
+    dimensions = chosen.names  # segments read in the table's column order
+    current, before = _grain(engine, table, chosen, value, current_where, baseline_where)
     totals = {name: _totals(frame) for name, frame in (("current", current), ("baseline", before))}
     if totals["current"][2] == 0 and totals["baseline"][2] == 0:
         raise ConfigurationError(
@@ -189,6 +184,7 @@ def explain_change(
         current_rows=totals["current"][2],
         baseline_rows=totals["baseline"][2],
         dimensions=dimensions,
+        left_out=chosen.left_out,
     )
     result.drivers = _rank(result, current, before, dimensions)[:max_drivers]
     return result
@@ -203,24 +199,31 @@ def _measure_expression(table: sa.Table, measure: str) -> sa.ColumnElement:
     return sa.cast(col, sa.Float)
 
 
-def _grain(engine: Engine, table: sa.Table, dims: list[str], value, where) -> pd.DataFrame:
-    """SUM, SUM of squares and COUNT per finest segment, computed in the database."""
-    keys = [sa.func.coalesce(sa.cast(table.c[d], sa.String), "(empty)").label(d) for d in dims]
+def _grain(engine: Engine, table: sa.Table, chosen: Dimensions, value, current, baseline) -> tuple:
+    """SUM, SUM of squares and COUNT per finest segment and period, in one scan by the database."""
+    dims = chosen.names
+    keys = [chosen.key(table, d) for d in dims]
     value = sa.func.coalesce(value, 0.0)
-    query = sa.select(
-        *keys,
-        sa.func.sum(value).label("v"),
-        sa.func.sum(value * value).label("q"),
-        sa.func.count().label("n"),
-    ).where(where)
+    zero = sa.literal(0.0)
+    columns = []
+    for period in (current, baseline):
+        columns += [
+            sa.func.sum(sa.case((period, value), else_=zero)),
+            sa.func.sum(sa.case((period, value * value), else_=zero)),
+            sa.func.sum(sa.case((period, 1), else_=0)),
+        ]
+    query = sa.select(*keys, *columns).where(sa.or_(current, baseline))
     if keys:
         query = query.group_by(*keys)
     with engine.connect() as conn:
         rows = conn.execute(query).all()
-    frame = pd.DataFrame(rows, columns=[*dims, "v", "q", "n"])
-    for name in ("v", "q", "n"):
+    frame = pd.DataFrame(rows, columns=[*dims, "v1", "q1", "n1", "v0", "q0", "n0"])
+    for name in ("v1", "q1", "n1", "v0", "q0", "n0"):
         frame[name] = pd.to_numeric(frame[name]).fillna(0.0).astype(float)
-    return frame
+    rename = {"v": "v", "q": "q", "n": "n"}
+    now = frame[[*dims, "v1", "q1", "n1"]].rename(columns={f"{k}1": v for k, v in rename.items()})
+    before = frame[[*dims, "v0", "q0", "n0"]].rename(columns={f"{k}0": v for k, v in rename.items()})
+    return now[now["n"] > 0], before[before["n"] > 0]
 
 
 def _totals(frame: pd.DataFrame) -> tuple[float, float, int]:
@@ -228,6 +231,7 @@ def _totals(frame: pd.DataFrame) -> tuple[float, float, int]:
 
 
 def _rank(result: RootCause, current: pd.DataFrame, before: pd.DataFrame, dims: list[str]) -> list[Driver]:
+    """Every segment of every column and pair of columns, scored in arrays; Driver objects for the best."""
     n1_total, n0_total = max(result.current_rows, 0), max(result.baseline_rows, 0)
     size_floor = MIN_SHARE * max(abs(result.current), abs(result.baseline))
     denominator = abs(result.change) or 1.0
@@ -236,39 +240,71 @@ def _rank(result: RootCause, current: pd.DataFrame, before: pd.DataFrame, dims: 
         combo = list(combo)
         cur = current.groupby(combo)[["v", "q", "n"]].sum()
         base = before.groupby(combo)[["v", "q", "n"]].sum()
-        joined = cur.join(base, how="outer", lsuffix="1", rsuffix="0").fillna(0.0)
-        for key, row in joined.iterrows():
-            v1, v0, n1, n0 = row["v1"], row["v0"], int(row["n1"]), int(row["n0"])
-            if max(abs(v1), abs(v0)) < size_floor or max(n1, n0) < MIN_ROWS:
-                continue
-            noise = math.sqrt(row["q1"] + row["q0"]) or 1.0
-            r0 = v0 / n0 if n0 else 0.0
-            r1 = v1 / n1 if n1 else r0
-            w0 = n0 / n0_total if n0_total else 0.0
-            w1 = n1 / n1_total if n1_total else 0.0
-            volume = (n1_total - n0_total) * w0 * r0
-            mix = n1_total * (w1 - w0) * r0
-            rate = n1 * (r1 - r0)
-            parts = {"volume": volume, "mix": mix, "rate": rate}
+        j = cur.join(base, how="outer", lsuffix="1", rsuffix="0").fillna(0.0)
+        keep = (np.maximum(j["v1"].abs(), j["v0"].abs()) >= size_floor) & (np.maximum(j["n1"], j["n0"]) >= MIN_ROWS)
+        j = j[keep]
+        if j.empty:
+            continue
+        change = j["v1"] - j["v0"]
+        j = j.assign(change=change, score=change / np.sqrt(j["q1"] + j["q0"]).replace(0.0, 1.0))
+        j = j.loc[j["score"].abs().nlargest(CANDIDATES_PER_COMBO).index]
+        r0 = np.where(j["n0"] > 0, j["v0"] / j["n0"].where(j["n0"] > 0, 1.0), 0.0)
+        r1 = np.where(j["n1"] > 0, j["v1"] / j["n1"].where(j["n1"] > 0, 1.0), r0)
+        w0 = j["n0"] / n0_total if n0_total else j["n0"] * 0.0
+        w1 = j["n1"] / n1_total if n1_total else j["n1"] * 0.0
+        volume = (n1_total - n0_total) * w0 * r0
+        mix = n1_total * (w1 - w0) * r0
+        rate = j["n1"] * (r1 - r0)
+        arrays = {c: j[c].to_numpy(dtype=float) for c in ("v1", "v0", "n1", "n0", "change", "score")}
+        volume, mix, rate = (np.asarray(a, dtype=float) for a in (volume, mix, rate))
+        for i, key in enumerate(j.index):
             values = key if isinstance(key, tuple) else (key,)
+            parts = {"volume": float(volume[i]), "mix": float(mix[i]), "rate": float(rate[i])}
             drivers.append(
                 Driver(
                     segment=dict(zip(combo, (str(v) for v in values))),
-                    current=float(v1),
-                    baseline=float(v0),
-                    change=float(v1 - v0),
-                    contribution=float((v1 - v0) / denominator),
+                    current=float(arrays["v1"][i]),
+                    baseline=float(arrays["v0"][i]),
+                    change=float(arrays["change"][i]),
+                    contribution=float(arrays["change"][i] / denominator),
                     kind=max(parts, key=lambda k: abs(parts[k])),
-                    score=float((v1 - v0) / noise),
-                    current_rows=n1,
-                    baseline_rows=n0,
-                    volume=float(volume),
-                    mix=float(mix),
-                    rate=float(rate),
+                    score=float(arrays["score"][i]),
+                    current_rows=int(arrays["n1"][i]),
+                    baseline_rows=int(arrays["n0"][i]),
+                    volume=parts["volume"],
+                    mix=parts["mix"],
+                    rate=parts["rate"],
                 )
             )
     drivers.sort(key=lambda d: (-abs(d.score), len(d.segment)))
     return _without_echoes(drivers)
+
+
+def disjoint_drivers(result: RootCause, top: int) -> list[Driver]:
+    """The best drivers whose segments share no rows (West and Online overlap; West and East do not).
+
+    Shares of a change add up only over segments that do not count the same rows twice.
+    """
+    kept: list[Driver] = []
+    for driver in result.drivers:
+        if all(any(k.segment.get(c, v) != v for c, v in driver.segment.items()) for k in kept):
+            kept.append(driver)
+        if len(kept) == top:
+            break
+    return kept
+
+
+def breakdown(result: RootCause, top: int = 5) -> list[tuple[str, float, float]]:
+    """(label, change, share of the total change) for the top disjoint drivers and "everything else".
+
+    The changes add up to the total change exactly and the shares to 1 (when the total moved);
+    a share above 1 or below 0 says the other segments moved the other way.
+    """
+    drivers = disjoint_drivers(result, top)
+    rest = result.change - sum(d.change for d in drivers)
+    rows = [(d.label(), d.change) for d in drivers] + [("everything else", rest)]
+    total = result.change
+    return [(label, change, change / total if total else 0.0) for label, change in rows]
 
 
 def _without_echoes(drivers: list[Driver]) -> list[Driver]:
@@ -318,13 +354,15 @@ def summary(result: RootCause) -> str:
     if not result.drivers:
         return head + "; no segment stands out."
     top = result.drivers[0]
-    explains = top.contribution
+    explains = top.contribution  # its share of the change; the shares of disjoint segments add up to 1
     same_direction = np.sign(top.change) == np.sign(result.change) and result.change != 0
     word = "drop" if result.change < 0 else "rise"
     if same_direction and abs(explains) < 0.25:
         lead = f"the {word} is spread across segments; the most unusual is {top.label()} ({abs(explains):.0%} of it)"
-    elif same_direction and abs(explains) <= 1.0:
-        lead = f"{top.label()} explains {abs(explains):.0%} of the {word}"
+    elif same_direction and abs(explains) < 0.95:
+        lead = f"{top.label()} accounts for {abs(explains):.0%} of the {word}"
+    elif same_direction and abs(explains) <= 1.05:
+        lead = f"{top.label()} accounts for about all of the {word}"
     else:
         moved = "fell" if top.change < 0 else "rose"
         lead = f"{top.label()} {moved} by {abs(top.change):,.2f}, more than other segments' noise would explain"

@@ -97,7 +97,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "search": (
         "elt_project.cli.search_commands",
         "search_command",
-        "Find tables, columns and rows by meaning (the index refreshes incrementally first).",
+        "Find tables, columns and rows by meaning (the index is refreshed when data is loaded).",
     ),
     "steward": (
         "elt_project.cli.steward_commands",

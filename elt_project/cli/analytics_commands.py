@@ -75,7 +75,7 @@ def _day(_ctx, _param, value: str | None) -> dt.date | None:
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 def why(table, measure, date, baseline, end, date_column, top, as_json) -> None:
     """Explain the change of MEASURE in TABLE on DATE: the segments that drove it, best first."""
-    from elt_project.analytics.root_cause import explain_change, summary
+    from elt_project.analytics.root_cause import breakdown, explain_change, summary
 
     engine = cli_engine(cli_settings())
     result = explain_change(
@@ -91,6 +91,11 @@ def why(table, measure, date, baseline, end, date_column, top, as_json) -> None:
             f"{driver.label():<40} {driver.change:>14,.2f} {driver.contribution:>8.0%} "
             f"{driver.kind:>7} {driver.score:>9.1f}"
         )
+    click.echo("\nThe change, split over segments that share no rows:")
+    for label, change, share in breakdown(result):
+        click.echo(f"  {label:<38} {change:>14,.2f} {share:>8.0%}")
+    for name, reason in result.left_out.items():
+        click.echo(f"Not split by {name}: {reason}.")
 
 
 @analytics.command("story")

@@ -15,15 +15,17 @@ from elt_project.cli.context import cli_account, cli_engine, cli_settings
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="How many results.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"engine": ..., "results": [...]} as JSON.')
 @click.option("--as", "username", default=None, help="Show only what this account may see.")
-@click.option("--no-refresh", is_flag=True, help="Search the index as it is, without looking for new rows.")
-def search_command(query: str, limit: int, as_json: bool, username: str | None, no_refresh: bool) -> None:
-    """Find tables, columns and rows by meaning (the index refreshes incrementally first)."""
+@click.option(
+    "--refresh/--no-refresh",
+    default=False,
+    help="Look for new rows in every table before searching (default: the index as the last load left it).",
+)
+def search_command(query: str, limit: int, as_json: bool, username: str | None, refresh: bool) -> None:
+    """Find tables, columns and rows by meaning (the index is refreshed when data is loaded)."""
     settings = cli_settings()
     engine = cli_engine(settings)
     account = cli_account(engine, username)
-    name, hits, report = search_warehouse(
-        engine, settings, query, account=account, limit=limit, refresh_first=not no_refresh
-    )
+    name, hits, report = search_warehouse(engine, settings, query, account=account, limit=limit, refresh_first=refresh)
     if as_json:
         click.echo(json.dumps({"engine": name, "results": [hit.as_json() for hit in hits]}, default=str))
         return

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from elt_project.analytics.charts import disjoint_drivers, waterfall_figure
-from elt_project.analytics.root_cause import baseline_period, explain_change, summary
+from elt_project.analytics.root_cause import baseline_period, breakdown, explain_change, summary
 from elt_project.cli import main
 from elt_project.errors import ConfigurationError
 from tests.analytics.signals import CHANNELS, REGIONS, create_sales
@@ -132,3 +132,104 @@ def test_waterfall_runs_from_baseline_to_current(engine):
         assert any(c in b.segment and b.segment[c] != v for c, v in a.segment.items())
     assert trace.y[0] == pytest.approx(result.baseline) and trace.y[-1] == pytest.approx(result.current)
     assert sum(trace.y[1:-1]) == pytest.approx(result.change)
+
+
+CITIES = [f"City {i:03d}" for i in range(100)]
+
+
+def _wide_table(engine, rows: list[dict]) -> None:
+    import sqlalchemy as sa
+
+    table = sa.Table(
+        "orders",
+        sa.MetaData(),
+        sa.Column("order_ref", sa.String(20)),
+        sa.Column("order_date", sa.Date),
+        sa.Column("region", sa.String(20)),
+        sa.Column("channel", sa.String(20)),
+        sa.Column("city", sa.String(20)),
+        sa.Column("note", sa.String(20)),
+        sa.Column("quantity", sa.Integer),
+        sa.Column("amount", sa.Float),
+    )
+    table.create(engine)
+    for i, row in enumerate(rows):
+        row.update(order_ref=f"R{i}", note="imported", quantity=1)
+    with engine.begin() as conn:
+        for start in range(0, len(rows), 20000):
+            conn.execute(table.insert(), rows[start : start + 20000])
+
+
+def _wide_rows(rng, per_segment: int, planted) -> list[dict]:
+    """Every region x channel x city on BASE and DAY; ``planted(day, region, channel, city)`` -> (count, price)."""
+    rows = []
+    for day in (BASE, DAY):
+        for city_index, city in enumerate(CITIES):
+            region, channel = REGIONS[city_index % 4], CHANNELS[city_index % 3]
+            for other_channel in (channel, CHANNELS[(city_index + 1) % 3]):
+                count, price = planted(day, region, other_channel, city)
+                rows += [
+                    {"order_date": day, "region": region, "channel": other_channel, "city": city, "amount": p}
+                    for p in (price * rng.uniform(0.8, 1.2, size=count)).round(2).tolist()
+                ]
+    return rows
+
+
+def test_a_city_among_a_hundred_that_lost_its_orders_ranks_first_and_left_out_columns_are_named(engine):
+    def planted(day, region, channel, city):
+        return (1 if day == DAY and city == "City 037" else per, 10.0)
+
+    per = 12
+    _wide_table(engine, _wide_rows(np.random.default_rng(7), per, planted))
+    result = explain_change(engine, "orders", "amount", DAY)
+    assert "city" in result.dimensions
+    assert result.drivers[0].segment == {"city": "City 037"}
+    assert set(result.left_out) == {"order_ref", "note", "quantity", "amount"}
+    assert result.left_out["order_ref"].startswith("an identifier")
+    assert result.left_out["note"] == "one value only among the compared rows"
+    shares = [share for _label, _change, share in breakdown(result)]
+    assert sum(shares) == pytest.approx(1.0)
+    as_json = result.to_json()
+    assert as_json["left_out"]["note"] and sum(b["share"] for b in as_json["breakdown"]) == pytest.approx(1.0)
+
+
+def test_a_rate_change_in_a_channel_x_city_pair_ranks_first(engine):
+    # City 010 sells Retail and Partner (channel index 1 and 2); only its Partner prices doubled.
+    def planted(day, region, channel, city):
+        return (per, 20.0 if day == DAY and city == "City 010" and channel == "Partner" else 10.0)
+
+    per = 12
+    _wide_table(engine, _wide_rows(np.random.default_rng(8), per, planted))
+    result = explain_change(engine, "orders", "amount", DAY)
+    top = result.drivers[0]
+    assert top.segment == {"channel": "Partner", "city": "City 010"} and top.kind == "rate"
+
+
+def test_a_collapse_of_a_region_x_city_pair_is_found_with_a_high_cardinality_column(engine):
+    # City 020 is in region "North" (20 % 4 == 0) and sells Partner and Online; its Online orders vanish.
+    def planted(day, region, channel, city):
+        return (0 if day == DAY and city == "City 020" and channel == "Online" else per, 10.0)
+
+    per = 12
+    _wide_table(engine, _wide_rows(np.random.default_rng(9), per, planted))
+    result = explain_change(engine, "orders", "amount", DAY)
+    assert result.drivers[0].segment == {"channel": "Online", "city": "City 020"}
+    assert result.drivers[0].current_rows == 0
+
+
+@pytest.mark.slow
+def test_root_cause_over_300k_rows_answers_within_a_second(engine):
+    """CPU seconds of this process, so a loaded machine does not fail it; on SQLite that includes the database."""
+    import time
+
+    def planted(day, region, channel, city):
+        return (1 if day == DAY and city == "City 055" else 1500, 10.0)
+
+    _wide_table(engine, _wide_rows(np.random.default_rng(3), 0, planted))
+    explain_change(engine, "orders", "amount", DAY)  # reflection and the page cache warmed once
+    started = time.process_time()
+    result = explain_change(engine, "orders", "amount", DAY)
+    elapsed = time.process_time() - started
+    assert result.current_rows + result.baseline_rows >= 300_000 - 2000
+    assert result.drivers[0].segment == {"city": "City 055"}
+    assert elapsed <= 1.0, elapsed

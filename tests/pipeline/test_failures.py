@@ -26,7 +26,8 @@ def test_a_missing_metadata_table_says_to_run_elt_db_upgrade(settings, sales_tab
     assert logs == [
         (
             "FAILED",
-            "Run `python3 launch.py elt db upgrade` to bring the warehouse's metadata tables up to date, then run again.",
+            "Run `python3 launch.py elt db upgrade` to bring the warehouse's metadata tables up to date, "
+            "then run again.",
         )
     ]
     assert query(engine, "SELECT status FROM elt_file_ledger") == [("FAILED",)]

@@ -37,12 +37,20 @@ def search_warehouse(
     *,
     account: Account | None = None,
     limit: int = 10,
-    refresh_first: bool = True,
+    refresh_first: bool = False,
     encoder=None,
 ) -> tuple[str, list[Hit], RefreshReport | None]:
-    """(engine name, best hits, refresh report): refresh the index incrementally, then search it."""
+    """(engine name, best hits, refresh report): search the index as the last load left it.
+
+    The index is kept fresh by :func:`.index.refresh_after_load` when data lands, so a
+    query costs only the ranking. ``refresh_first`` refreshes every table first (slow on a
+    big warehouse); an index that does not exist yet is built once, whatever it says.
+    """
+    from elt_project.analytics.search.index import index_path
+
     encoder = encoder or encoder_for(settings)
-    report = refresh(engine, encoder, settings.data_dir) if refresh_first else None
+    missing = not index_path(settings.data_dir, encoder).is_file()
+    report = refresh(engine, encoder, settings.data_dir) if refresh_first or missing else None
     hits = run_search(engine, encoder, settings.data_dir, query, account=account, limit=limit)
     if report is not None and account is not None:  # the refresh covers every table; name only theirs
         from elt_project.analytics.search.query import visible_tables
