@@ -323,6 +323,10 @@ def build_transform_asset(pipeline_name: str, configs: list[PipelineConfig]) -> 
             )
         except TransientError as exc:
             raise retry_transient(context, exc) from exc
+        if result.imports:
+            from elt_project.analytics.search.index import refresh_if_indexed
+
+            refresh_if_indexed(warehouse.engine(), warehouse.settings(), destinations)
         loaded = sum(result.rows_loaded.values())
         return dg.MaterializeResult(
             metadata={

@@ -286,3 +286,20 @@ def test_a_query_reads_the_index_and_a_load_refreshes_it_through_the_hook(wareho
     assert loaded.rows_written == 1 and loaded.values_embedded >= 1
     _name, hits, _report = search_warehouse(warehouse, settings, "cordless drill", limit=3)
     assert hits[0].key == "16"
+
+
+def test_a_load_refreshes_an_existing_index_and_never_builds_one(warehouse, settings):
+    """`elt run` and the transform asset call this after a commit: nothing without an index, new rows with one."""
+    from elt_project.analytics.search import search_warehouse
+    from elt_project.analytics.search.index import refresh_if_indexed
+
+    settings = settings.model_copy(update={"search_engine": "tfidf"})
+    assert refresh_if_indexed(warehouse, settings, ["catalog_items"]) is None  # nobody searched: no index built
+    assert not (settings.data_dir / "search").exists() or not any((settings.data_dir / "search").glob("*.sqlite"))
+    search_warehouse(warehouse, settings, "kettle", limit=3)  # the first search builds it
+    with warehouse.begin() as conn:
+        conn.execute(catalog.insert(), [{"item_id": 17, "title": "Espresso grinder", "department": "Kitchen"}])
+    report = refresh_if_indexed(warehouse, settings, ["catalog_items"])
+    assert report is not None and report.rows_written == 1
+    _name, hits, _report = search_warehouse(warehouse, settings, "espresso grinder", limit=3)
+    assert hits[0].key == "17"

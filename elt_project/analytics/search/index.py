@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -41,6 +42,8 @@ from sqlalchemy.engine import Engine
 from elt_project.analytics import hub_config
 from elt_project.db.schema import steward_audit_log
 from elt_project.pipeline.tables import LINEAGE_COLUMNS
+
+log = logging.getLogger(__name__)
 
 #: Rows read per table at most; beyond it the table is indexed in part (and the report says so).
 MAX_ROWS_PER_TABLE = 500_000
@@ -243,6 +246,22 @@ def refresh_after_load(engine: Engine, settings, tables: list[str] | None = None
         if not tables:
             return None
     return refresh(engine, encoder_for(settings), settings.data_dir, tables=tables)
+
+
+def refresh_if_indexed(engine: Engine, settings, tables: list[str]) -> RefreshReport | None:
+    """:func:`refresh_after_load` when a search index exists; what a load calls after it committed.
+
+    A load never builds an index (the first search does, once), so warehouses nobody
+    searches pay nothing. A failure is logged, never raised: the load committed, and
+    the next load or ``elt search --refresh`` catches the index up.
+    """
+    if not any((Path(settings.data_dir) / "search").glob("*.sqlite")):
+        return None
+    try:
+        return refresh_after_load(engine, settings, tables)
+    except Exception:
+        log.warning("The search index was not refreshed after loading %s", ", ".join(tables), exc_info=True)
+        return None
 
 
 def _refresh_table(db: sqlite3.Connection, engine: Engine, encoder, table: sa.Table, report: RefreshReport) -> None:
