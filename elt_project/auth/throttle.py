@@ -38,6 +38,11 @@ def _name(username: str) -> str:
     return (username or "").strip().lower()
 
 
+def _pair(username: str, address) -> tuple[str, str]:
+    """(address, name); an address that is unknown or not text (a front end without one) counts as ''."""
+    return (address if isinstance(address, str) else "", _name(username))
+
+
 class LoginThrottle:
     """Counts recent failures and tells how long a (name, address) must wait."""
 
@@ -72,7 +77,7 @@ class LoginThrottle:
     def retry_after(self, username: str, address: str | None) -> int:
         """Seconds before this name may be tried again from this address (0: now)."""
         now = self._clock()
-        pair = (address or "", _name(username))
+        pair = _pair(username, address)
         with self._lock:
             waits = [self._locked_until.get(pair, 0) - now]
             recent = [t for t in self._name_failures.get(pair[1], []) if now - t < self.window_s]
@@ -86,7 +91,7 @@ class LoginThrottle:
     def record_failure(self, username: str, address: str | None) -> None:
         """Count one failed try for the pair and for the name."""
         now = self._clock()
-        pair = (address or "", _name(username))
+        pair = _pair(username, address)
         with self._lock:
             if len(self._pair_failures) + len(self._name_failures) > _PRUNE_ABOVE:
                 self._prune(now)
@@ -102,7 +107,7 @@ class LoginThrottle:
 
     def record_success(self, username: str, address: str | None) -> None:
         """A good login clears the pair's count; the name's count ages out on its own."""
-        pair = (address or "", _name(username))
+        pair = _pair(username, address)
         with self._lock:
             self._pair_failures.pop(pair, None)
             self._locked_until.pop(pair, None)
