@@ -21,29 +21,15 @@ def forecast_figure(frame: pd.DataFrame, title: str | None = None) -> go.Figure:
     Each anomaly marker carries its date as ``customdata`` so a click can open the root cause.
     """
     figure = go.Figure()
-    figure.add_trace(
-        go.Scatter(x=frame["date"], y=frame["upper"], line={"width": 0}, showlegend=False, hoverinfo="skip")
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=frame["date"],
-            y=frame["lower"],
-            fill="tonexty",
-            fillcolor=BAND,
-            line={"width": 0},
-            name="interval",
-            hoverinfo="skip",
-        )
-    )
-    figure.add_trace(
-        go.Scatter(x=frame["date"], y=frame["predicted"], name="expected", line={"color": "#1f77b4", "dash": "dot"})
-    )
+    figure.add_trace(go.Scatter(x=frame["date"], y=frame["upper"], line={"width": 0}, showlegend=False,
+                                hoverinfo="skip"))
+    figure.add_trace(go.Scatter(x=frame["date"], y=frame["lower"], fill="tonexty", fillcolor=BAND,
+                                line={"width": 0}, name="interval", hoverinfo="skip"))
+    figure.add_trace(go.Scatter(x=frame["date"], y=frame["predicted"], name="expected",
+                                line={"color": "#1f77b4", "dash": "dot"}))
     history = frame[frame["actual"].notna()]
-    figure.add_trace(
-        go.Scatter(
-            x=history["date"], y=history["actual"], name="actual", mode="lines", line={"color": "#333333", "width": 1.4}
-        )
-    )
+    figure.add_trace(go.Scatter(x=history["date"], y=history["actual"], name="actual", mode="lines",
+                                line={"color": "#333333", "width": 1.4}))
     anomalies = frame[frame["is_anomaly"]]
     figure.add_trace(
         go.Scatter(
@@ -56,12 +42,8 @@ def forecast_figure(frame: pd.DataFrame, title: str | None = None) -> go.Figure:
             hovertemplate="%{customdata}: %{y:,.2f}<extra>anomaly</extra>",
         )
     )
-    figure.update_layout(
-        title=title,
-        margin={"l": 10, "r": 10, "t": 40 if title else 20, "b": 10},
-        height=360,
-        legend={"orientation": "h", "y": -0.15},
-    )
+    figure.update_layout(title=title, margin={"l": 10, "r": 10, "t": 40 if title else 20, "b": 10}, height=360,
+                         legend={"orientation": "h", "y": -0.15})
     return figure
 
 
@@ -86,22 +68,12 @@ def waterfall_figure(result: RootCause, top: int = 6) -> go.Figure:
     labels = ["baseline", *(d.label() for d in drivers), "everything else", "current"]
     values = [result.baseline, *(d.change for d in drivers), result.change - explained, result.current]
     measures = ["absolute", *(["relative"] * (len(drivers) + 1)), "total"]
-    figure = go.Figure(
-        go.Waterfall(
-            x=labels,
-            y=values,
-            measure=measures,
-            decreasing={"marker": {"color": "#d62728"}},
-            increasing={"marker": {"color": "#2ca02c"}},
-            totals={"marker": {"color": "#1f77b4"}},
-        )
-    )
-    figure.update_layout(
-        title=f"{result.measure}: {result.baseline_date} → {result.date}",
-        height=380,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        showlegend=False,
-    )
+    figure = go.Figure(go.Waterfall(x=labels, y=values, measure=measures,
+                                    decreasing={"marker": {"color": "#d62728"}},
+                                    increasing={"marker": {"color": "#2ca02c"}},
+                                    totals={"marker": {"color": "#1f77b4"}}))
+    figure.update_layout(title=f"{result.measure}: {result.baseline_date} → {result.date}", height=380,
+                         margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False)
     return figure
 
 
@@ -117,13 +89,11 @@ def chart_figure(spec: ChartSpec) -> go.Figure:
         figure.update_layout(bargap=0.02)
     elif spec.kind == "heatmap":
         pivot = data.pivot_table(index=spec.y, columns=spec.x, values=spec.z, aggfunc="sum", fill_value=0)
-        figure = go.Figure(
-            go.Heatmap(z=pivot.to_numpy(), x=list(pivot.columns), y=list(pivot.index), colorscale="Blues")
-        )
+        figure = go.Figure(go.Heatmap(z=pivot.to_numpy(), x=list(pivot.columns), y=list(pivot.index),
+                                      colorscale="Blues"))
     else:
         raise ValueError(f"unknown chart kind {spec.kind}")
     # No title inside the figure: Plotly's toolbar sits over it; the page writes the title above.
-    figure.update_layout(
-        height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, xaxis_title=spec.x, yaxis_title=spec.y
-    )
+    figure.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                         xaxis_title=spec.x, yaxis_title=spec.y)
     return figure

@@ -235,8 +235,6 @@ def failed_files(bind: Engine | Connection, import_name: str) -> list[FailedFile
     else:
         rows = bind.execute(query).all()
     return [FailedFile(*row) for row in rows]
-
-
 def reloading_files(conn: Connection, run_id: str, import_name: str) -> dict[str, int | None]:
     """Content hash -> rows its earlier load put in, for the files this run reloads."""
     rows = conn.execute(
@@ -255,9 +253,8 @@ def note_narrowing(engine: Engine, import_name: str, content_hash: str, run_id: 
     with engine.begin() as conn:
         conn.execute(
             sa.update(ledger)
-            .where(
-                ledger.c.import_name == import_name, ledger.c.content_hash == content_hash, ledger.c.run_id == run_id
-            )
+            .where(ledger.c.import_name == import_name, ledger.c.content_hash == content_hash,
+                   ledger.c.run_id == run_id)
             .values(error_message=(NARROWING_NOTE + message)[:4000], updated_at=utcnow())
         )
 
@@ -274,4 +271,4 @@ def narrowing_notes(conn: Connection, run_id: str, import_names: list[str]) -> l
             ledger.c.error_message.like(NARROWING_NOTE + "%"),
         )
     )
-    return [row[0][len(NARROWING_NOTE) :] for row in rows]
+    return [row[0][len(NARROWING_NOTE):] for row in rows]

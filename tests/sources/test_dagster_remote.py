@@ -44,9 +44,7 @@ def run_request_of(defs: dg.Definitions, name: str, instance) -> dg.RunRequest:
 
 def execute_request(defs, job_name: str, request: dg.RunRequest, instance):
     return defs.resolve_job_def(job_name).execute_in_process(
-        instance=instance,
-        asset_selection=list(request.asset_selection),
-        run_config=request.run_config,
+        instance=instance, asset_selection=list(request.asset_selection), run_config=request.run_config,
         tags=request.tags,
     )
 
@@ -54,18 +52,12 @@ def execute_request(defs, job_name: str, request: dg.RunRequest, instance):
 @pytest.mark.slow
 def test_scheduled_web_import_runs_through_dagster(engine, settings, instance, base_url, site_env):
     execute(engine, WEB_STAGING, WEB_DEST)
-    add_remote_config(
-        engine,
-        {
-            "schedule": "0 6 * * *",
-            "authentication": {"method": "bearer", "token_env_var": "SYSTEM_A_TOKEN"},
-            "data_extraction": {
-                "url": f"{base_url}/api/items",
-                "json_path": "items",
-                "pagination": {"type": "next_link", "next_path": "next"},
-            },
-        },
-    )
+    add_remote_config(engine, {
+        "schedule": "0 6 * * *",
+        "authentication": {"method": "bearer", "token_env_var": "SYSTEM_A_TOKEN"},
+        "data_extraction": {"url": f"{base_url}/api/items", "json_path": "items",
+                            "pagination": {"type": "next_link", "next_path": "next"}},
+    })
     defs = build(engine, settings)
     schedule = defs.resolve_schedule_def("system_a_scraper_schedule")
     assert schedule.cron_schedule == "0 6 * * *"

@@ -76,10 +76,8 @@ def test_same_snapshot_again_is_a_duplicate_but_an_older_one_coming_back_loads(
     settings, item_tables, base_url, site_env
 ):
     engine = item_tables
-    api = {
-        "authentication": {"method": "bearer", "token_env_var": "SYSTEM_A_TOKEN"},
-        "data_extraction": {"url": f"{base_url}/api/data", "json_path": "data.results"},
-    }
+    api = {"authentication": {"method": "bearer", "token_env_var": "SYSTEM_A_TOKEN"},
+           "data_extraction": {"url": f"{base_url}/api/data", "json_path": "data.results"}}
     config = add_remote_config(engine, api)
     run_import(engine, settings, config)
     second = run_import(engine, settings, config)
@@ -88,14 +86,8 @@ def test_same_snapshot_again_is_a_duplicate_but_an_older_one_coming_back_loads(
     statuses = query(engine, "SELECT status FROM etl_pipeline_run_logs ORDER BY id")
     assert statuses == [("SUCCESS",), ("SKIPPED_DUPLICATE",)]
 
-    other = dict(
-        api,
-        data_extraction={
-            "url": f"{base_url}/api/items",
-            "json_path": "items",
-            "pagination": {"type": "next_link", "next_path": "next"},
-        },
-    )
+    other = dict(api, data_extraction={"url": f"{base_url}/api/items", "json_path": "items",
+                                       "pagination": {"type": "next_link", "next_path": "next"}})
     execute(engine, f"UPDATE elt_pipeline_configs SET scraper_config = '{json.dumps(other)}'")
     run_import(engine, settings, get_pipeline_config(engine, "system_a_scraper"))
     assert query(engine, "SELECT COUNT(*) FROM dest_items") == [(len(site.ITEMS),)]
@@ -144,13 +136,8 @@ def test_elt_run_launches_a_remote_import(item_tables, database_url, base_url, s
 
     from elt_project.cli import main
 
-    add_remote_config(
-        item_tables,
-        {
-            "authentication": {"method": "bearer", "token_env_var": "SYSTEM_A_TOKEN"},
-            "data_extraction": {"url": f"{base_url}/api/data", "json_path": "data.results"},
-        },
-    )
+    add_remote_config(item_tables, {"authentication": {"method": "bearer", "token_env_var": "SYSTEM_A_TOKEN"},
+                                    "data_extraction": {"url": f"{base_url}/api/data", "json_path": "data.results"}})
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("ELT_DATA_DIR", str(tmp_path / "data"))
     result = CliRunner().invoke(main, ["run", "system_a_scraper"])

@@ -27,12 +27,10 @@ def totp_auth(base_url: str, **extra) -> dict:
 
 
 def test_totp_form_login_then_json_path(base_url, source_context):
-    scraper = WebScraper(
-        {
-            "authentication": totp_auth(base_url),
-            "data_extraction": {"url": f"{base_url}/api/data", "method": "json", "json_path": "data.results"},
-        }
-    )
+    scraper = WebScraper({
+        "authentication": totp_auth(base_url),
+        "data_extraction": {"url": f"{base_url}/api/data", "method": "json", "json_path": "data.results"},
+    })
     [fetched] = scraper.fetch(source_context())
     assert fetched.file_type == "json"
     assert read_records(fetched.path) == site.ITEMS[:3]
@@ -40,24 +38,20 @@ def test_totp_form_login_then_json_path(base_url, source_context):
 
 
 def test_two_step_totp_login(base_url, source_context):
-    scraper = WebScraper(
-        {
-            "authentication": totp_auth(base_url, totp_url="/verify"),
-            "data_extraction": {"url": f"{base_url}/api/data", "json_path": "data.results"},
-        }
-    )
+    scraper = WebScraper({
+        "authentication": totp_auth(base_url, totp_url="/verify"),
+        "data_extraction": {"url": f"{base_url}/api/data", "json_path": "data.results"},
+    })
     [fetched] = scraper.fetch(source_context())
     assert len(read_records(fetched.path)) == 3
 
 
 def test_wrong_totp_fails_clearly_without_showing_secrets(base_url, source_context, monkeypatch):
     monkeypatch.setenv("SYSTEM_A_TOTP_SECRET", "KRSXG5CTMVRXEZLU")  # a valid secret, but not the site's
-    scraper = WebScraper(
-        {
-            "authentication": totp_auth(base_url),
-            "data_extraction": {"url": f"{base_url}/api/data", "json_path": "data.results"},
-        }
-    )
+    scraper = WebScraper({
+        "authentication": totp_auth(base_url),
+        "data_extraction": {"url": f"{base_url}/api/data", "json_path": "data.results"},
+    })
     with pytest.raises(SourceFileError) as caught:
         scraper.fetch(source_context())
     message = str(caught.value)
@@ -73,25 +67,20 @@ def test_missing_env_var_is_named(base_url, source_context, monkeypatch):
 
 
 def test_bearer_token_and_next_link_pagination(base_url, source_context):
-    scraper = WebScraper(
-        {
-            "authentication": {"method": "bearer", "token_env_var": "SYSTEM_A_TOKEN"},
-            "data_extraction": {
-                "url": f"{base_url}/api/items",
-                "method": "json",
-                "json_path": "items",
-                "pagination": {"type": "next_link", "next_path": "next", "max_pages": 5},
-            },
-        }
-    )
+    scraper = WebScraper({
+        "authentication": {"method": "bearer", "token_env_var": "SYSTEM_A_TOKEN"},
+        "data_extraction": {
+            "url": f"{base_url}/api/items", "method": "json", "json_path": "items",
+            "pagination": {"type": "next_link", "next_path": "next", "max_pages": 5},
+        },
+    })
     [fetched] = scraper.fetch(source_context())
     assert read_records(fetched.path) == site.ITEMS
 
 
 def test_page_parameter_pagination_and_its_cap(base_url, source_context):
     entry = {
-        "url": f"{base_url}/api/items",
-        "json_path": "items",
+        "url": f"{base_url}/api/items", "json_path": "items",
         "pagination": {"type": "page_param", "param": "page", "start": 1, "max_pages": 5},
     }
     auth = {"method": "bearer", "token_env_var": "SYSTEM_A_TOKEN"}
@@ -103,12 +92,10 @@ def test_page_parameter_pagination_and_its_cap(base_url, source_context):
 
 
 def test_html_table_by_index_keeps_text(base_url, source_context):
-    scraper = WebScraper(
-        {
-            "authentication": {"method": "none"},
-            "data_extraction": {"url": f"{base_url}/table", "method": "html_table", "table_index": 1},
-        }
-    )
+    scraper = WebScraper({
+        "authentication": {"method": "none"},
+        "data_extraction": {"url": f"{base_url}/table", "method": "html_table", "table_index": 1},
+    })
     [fetched] = scraper.fetch(source_context())
     assert read_records(fetched.path) == [
         {"country": "Aland", "population": "30,000", "note": None},
@@ -129,24 +116,20 @@ def test_csv_download(base_url, source_context):
 
 
 def test_429_is_retried_then_succeeds(base_url, source_context, web_site):
-    scraper = WebScraper(
-        {
-            "data_extraction": {"url": f"{base_url}/flaky?key=retry-test", "method": "json"},
-            "retries": {"max_attempts": 3, "backoff_seconds": 0.01},
-        }
-    )
+    scraper = WebScraper({
+        "data_extraction": {"url": f"{base_url}/flaky?key=retry-test", "method": "json"},
+        "retries": {"max_attempts": 3, "backoff_seconds": 0.01},
+    })
     [fetched] = scraper.fetch(source_context())
     assert read_records(fetched.path) == [{"id": 1, "status": "ok"}]
     assert web_site[1].config["hits"]["retry-test"] == 2
 
 
 def test_5xx_gives_up_as_transient(base_url, source_context):
-    scraper = WebScraper(
-        {
-            "data_extraction": {"url": f"{base_url}/always-busy"},
-            "retries": {"max_attempts": 2, "backoff_seconds": 0.01},
-        }
-    )
+    scraper = WebScraper({
+        "data_extraction": {"url": f"{base_url}/always-busy"},
+        "retries": {"max_attempts": 2, "backoff_seconds": 0.01},
+    })
     with pytest.raises(TransientError, match="kept answering HTTP 503 after 2 attempts"):
         scraper.fetch(source_context())
 
@@ -159,10 +142,8 @@ def test_only_http_and_allowed_hosts_also_after_redirects(base_url, source_conte
     config = {"allowed_hosts": ["127.0.0.1"], "data_extraction": {"url": redirecting, "json_path": "data.results"}}
     with pytest.raises(ConfigurationError, match="Host localhost is not in scraper_config 'allowed_hosts'"):
         WebScraper(config).fetch(source_context())
-    followed = {
-        "allowed_hosts": ["127.0.0.1"],
-        "data_extraction": {"url": f"{base_url}/redirect-out?to=/table", "method": "html_table", "table_index": 1},
-    }
+    followed = {"allowed_hosts": ["127.0.0.1"], "data_extraction": {"url": f"{base_url}/redirect-out?to=/table",
+                                                                     "method": "html_table", "table_index": 1}}
     assert len(read_records(WebScraper(followed).fetch(source_context())[0].path)) == 2
 
 
@@ -179,8 +160,7 @@ def test_plain_form_login_with_session_cookie(base_url, source_context, monkeypa
     monkeypatch.setenv("PLAIN_USER", site.PLAIN_USER)
     monkeypatch.setenv("PLAIN_PASSWORD", site.PLAIN_PASSWORD)
     auth = {
-        "method": "form",
-        "login_url": f"{base_url}/login",
+        "method": "form", "login_url": f"{base_url}/login",
         "payload": {"username_env_var": "PLAIN_USER", "password_env_var": "PLAIN_PASSWORD"},
         "success_condition": {"type": "text_in_response", "value": "Welcome, you are logged in"},
     }

@@ -79,7 +79,9 @@ class GuardedSession:
         last_problem = ""
         for attempt in range(1, self.max_attempts + 1):
             try:
-                response = self.session.request(method, url, timeout=self.timeout, allow_redirects=False, **kwargs)
+                response = self.session.request(
+                    method, url, timeout=self.timeout, allow_redirects=False, **kwargs
+                )
             except (requests.Timeout, requests.ConnectionError) as exc:
                 last_problem = "timed out" if isinstance(exc, requests.Timeout) else "could not be reached"
                 if attempt == self.max_attempts:
