@@ -139,24 +139,44 @@ STOP_SIGNALS = tuple(
 def run_child(argv: list[str], env: dict[str, str] | None = None) -> int:
     """Run ``argv`` to completion, passing every stop signal on to it, and wait for it to end.
 
-    A stop signal may reach only this process (``kill <pid>``, a closing window), or
-    reach the child as well (Ctrl+C in a terminal goes to the whole foreground group).
-    Either way the child gets it, stops its services gracefully, and this process
-    exits after it: exiting first would orphan the services and keep their ports.
-    On Windows the console delivers Ctrl+C, Ctrl+Break and its close event to every
-    process attached to it, the child included, so there this process only keeps
-    waiting (written for Windows, but not exercised by the tests, which run on Linux).
+    A stop signal may reach only this process (``kill <pid>``, a service manager), or
+    reach the child as well (Ctrl+C and a closing terminal go to the whole foreground
+    group). Either way the child gets it once, stops its services gracefully, and this
+    process exits after it: exiting first would orphan the services and keep their ports.
     """
     child = subprocess.Popen(argv, cwd=ROOT, env=env)
+    if os.name == "nt":
+        return _wait_windows(child)
+    return _wait_forwarding(child)
 
-    def forward(signum, _frame) -> None:
-        if os.name != "nt" and child.poll() is None:
-            child.send_signal(signum)
 
+def _wait_forwarding(child: subprocess.Popen) -> int:
+    """Wait for ``child``, forwarding the stop signals another process sent to this one.
+
+    The signals are blocked and taken with ``sigtimedwait``, which says who sent each:
+    one the terminal sent (no sender pid) reached the child too and is not sent again, so
+    a child such as pytest never sees a second Ctrl+C while it is cleaning up.
+    """
+    wanted = set(STOP_SIGNALS)
+    signal.pthread_sigmask(signal.SIG_BLOCK, wanted)  # after the start: the child keeps them unblocked
+    try:
+        while child.poll() is None:
+            info = signal.sigtimedwait(wanted, 0.5)
+            if info is not None and info.si_pid != 0 and child.poll() is None:
+                child.send_signal(info.si_signo)
+        return child.returncode
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, wanted)
+
+
+def _wait_windows(child: subprocess.Popen) -> int:
+    """Windows: the console delivers Ctrl+C, Ctrl+Break and its close event to every process
+    attached to it, the child included, so this process only keeps waiting (written for
+    Windows, not exercised by the tests, which run on Linux)."""
     previous = {}
     for sig in STOP_SIGNALS:
         try:
-            previous[sig] = signal.signal(sig, forward)
+            previous[sig] = signal.signal(sig, lambda *_: None)
         except (OSError, ValueError):
             continue
     try:

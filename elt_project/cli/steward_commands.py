@@ -45,11 +45,8 @@ def steward_deny(table: str) -> None:
 def steward_list() -> None:
     """The tables open for editing."""
     tables = allowlist.allowed_tables(cli_engine(cli_settings()))
-    click.echo(
-        "\n".join(tables)
-        if tables
-        else "No table is open for editing; see `python3 launch.py elt steward allow TABLE`."
-    )
+    none = "No table is open for editing; see `python3 launch.py elt steward allow TABLE`."
+    click.echo("\n".join(tables) if tables else none)
 
 
 @steward_group.command("apply")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import importlib
 import secrets
 import shutil
+import warnings
 from pathlib import Path
 
 import sqlalchemy as sa
+import yaml
 from sqlalchemy.engine import Engine
 
 from elt_project.config.repository import load_pipeline_configs
@@ -135,4 +137,26 @@ def prepare_dagster_home(settings: Settings) -> tuple[Path, str]:
     if template.is_file() and (not target.exists() or target.read_bytes() != template.read_bytes()):
         shutil.copyfile(template, target)
     origin = "DAGSTER_HOME" if settings.dagster_home_dir is not None else "Dagster home"
-    return home, f"{origin} {home}"
+    created = " (instance storage created)" if create_dagster_storage(home) else ""
+    return home, f"{origin} {home}{created}"
+
+
+def create_dagster_storage(home: Path) -> bool:
+    """Create a new home's instance storage (run, event log and schedule databases) once.
+
+    The webserver and the daemon start at the same moment; on a home without storage
+    both would create it, and two processes stamping the same new SQLite database leave
+    it with two schema versions, which neither can open afterwards. Returns True when it
+    created the storage. An administrator's own storage (e.g. PostgreSQL) is left alone.
+    """
+    config_file = home / "dagster.yaml"
+    config = (yaml.safe_load(config_file.read_text()) if config_file.is_file() else None) or {}
+    if (home / "history" / "runs.db").exists() or {"storage", "run_storage"} & set(config):
+        return False
+    with warnings.catch_warnings():  # Dagster's import-time notices belong in no console
+        warnings.simplefilter("ignore")
+        from dagster import DagsterInstance
+
+        with DagsterInstance.from_config(str(home)) as instance:
+            instance.get_runs(limit=1)
+    return True

@@ -184,9 +184,8 @@ def _still_there(config: PipelineConfig, entry: ledger.FailedFile) -> tuple[Path
     except EltError as exc:  # locked or unreadable now: say so, retry the others
         return path, f"{path.name} cannot be read now ({exc}); retry it later."
     if current.sha256 != entry.content_hash:
-        return (
-            path,
+        return path, (
             f"{path.name} changed since it failed; "
-            f"`python3 launch.py elt run {config.import_name}` loads the new content.",
+            f"`python3 launch.py elt run {config.import_name}` loads the new content."
         )
     return path, None

@@ -125,3 +125,51 @@ def test_a_failing_install_shows_one_line_and_the_end_of_its_log(tmp_path):
     assert lines[-1].startswith("Installing the packages failed; read logs/install.log, fix the cause")
     assert "$ " in log and "-m pip install -e .[test]" in log  # the full output is in the log
     assert "[4/8]" not in run.stdout and run.stderr == ""
+
+
+COUNTING_CHILD = """
+import signal, time
+# Blocked and taken one by one, so two deliveries are two (a Python handler may merge them).
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+print("ready", flush=True)
+senders = [signal.sigwaitinfo({signal.SIGINT}).si_pid]
+deadline = time.monotonic() + 1.5  # stopping takes a moment; a second Ctrl+C would arrive now
+while (info := signal.sigtimedwait({signal.SIGINT}, max(0.0, deadline - time.monotonic()))) is not None:
+    senders.append(info.si_pid)
+print(f"interrupts: {len(senders)}", flush=True)
+"""
+
+
+def test_ctrl_c_typed_in_the_terminal_reaches_the_child_once(tmp_path):
+    """The terminal signals the whole foreground group; launch.py must not send the child a second one."""
+    import pty
+    import select
+
+    wrapper = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import launch; "
+        "sys.exit(launch.run_child([sys.executable, '-c', sys.argv[2]]))"
+    )
+    pid, terminal = pty.fork()  # the child leads a session whose controlling terminal is this pty
+    if pid == 0:
+        os.execv(sys.executable, [sys.executable, "-c", wrapper, str(project_root()), COUNTING_CHILD])
+    output = b""
+    try:
+        while b"ready" not in output:
+            output += os.read(terminal, 1024)
+        os.write(terminal, b"\x03")  # Ctrl+C, as typed
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if not select.select([terminal], [], [], 0.5)[0]:
+                continue
+            try:
+                chunk = os.read(terminal, 1024)
+            except OSError:  # the terminal closed: everything on it has exited
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(terminal)
+    assert b"interrupts: 1" in output, output
+    assert os.waitstatus_to_exitcode(status) == 0
