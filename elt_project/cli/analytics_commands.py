@@ -1,4 +1,4 @@
-"""``elt analytics``: the batch models, root cause, stories and auto-dashboards from the command line."""
+"""``elt analytics``: the batch models, root cause, stories, auto-dashboards and what-if scenarios."""
 
 from __future__ import annotations
 
@@ -136,5 +136,14 @@ def dashboard(table, plain) -> None:
     for chart in board.charts:
         click.echo(f"{chart.kind:<10} {chart.title}: {chart.reason}")
 
+
+def _add_scenario_commands() -> None:
+    from elt_project.cli.whatif_commands import scenarios, whatif
+
+    analytics.add_command(whatif)
+    analytics.add_command(scenarios)
+
+
+_add_scenario_commands()
 
 COMMANDS = [analytics]
