@@ -9,22 +9,22 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from elt_project.analytics.charts import plain
-
 BASELINE, SCENARIO = "#1f77b4", "#ff7f0e"
 
 
-def _band(figure: go.Figure, daily: pd.DataFrame, prefix: str, colour: str, fill: str) -> None:
+def _band(figure: go.Figure, daily: pd.DataFrame, prefix: str, colour: str, fill: str | None) -> None:
+    """The line and its band: filled for the baseline, dotted edges for the scenario (two fills would muddy)."""
+    edge = {"width": 0} if fill else {"color": colour, "width": 1, "dash": "dot"}
     figure.add_trace(
-        go.Scatter(x=daily["date"], y=daily[f"{prefix}_upper"], line={"width": 0}, showlegend=False, hoverinfo="skip")
+        go.Scatter(x=daily["date"], y=daily[f"{prefix}_upper"], line=edge, showlegend=False, hoverinfo="skip")
     )
     figure.add_trace(
         go.Scatter(
             x=daily["date"],
             y=daily[f"{prefix}_lower"],
-            fill="tonexty",
+            fill="tonexty" if fill else None,
             fillcolor=fill,
-            line={"width": 0},
+            line=edge,
             name=f"{prefix} band",
             hoverinfo="skip",
         )
@@ -43,7 +43,7 @@ def scenario_figure(payload: dict, actual: pd.DataFrame | None = None) -> go.Fig
         go.Scatter(x=history["date"], y=history["actual"], name="history", line={"color": "#333333", "width": 1.2})
     )
     _band(figure, daily, "baseline", BASELINE, "rgba(31, 119, 180, 0.15)")
-    _band(figure, daily, "scenario", SCENARIO, "rgba(255, 127, 14, 0.18)")
+    _band(figure, daily, "scenario", SCENARIO, None)
     if actual is not None and not actual.empty:
         figure.add_trace(
             go.Scatter(
@@ -51,11 +51,9 @@ def scenario_figure(payload: dict, actual: pd.DataFrame | None = None) -> go.Fig
                 marker={"color": "#2ca02c", "size": 6},
             )
         )  # fmt: skip
-    spec = payload["spec"]
-    figure.update_layout(
-        title=f"{plain(spec['table'])}.{plain(spec['measure'])} per day",
+    figure.update_layout(  # no title: on a phone the chart's toolbar sits on it; the page names the chart
         height=380,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
         legend={"orientation": "h", "y": -0.15},
     )
     return figure

@@ -46,6 +46,8 @@ def _show_result(payload: dict, actual: pd.DataFrame | None = None, key: str = "
     )
     for note in payload["notes"]:
         st.caption(literal_markdown(note))
+    spec = payload["spec"]
+    st.markdown(f"**{literal_markdown(spec['table'])}.{literal_markdown(spec['measure'])} per day**")
     st.plotly_chart(scenario_figure(payload, actual), key=f"whatif_chart_{key}")
     if payload["by_change"]:
         show_table(pd.DataFrame(payload["by_change"]), key=f"whatif_by_change_{key}", file_name="scenario_changes.csv")
@@ -59,10 +61,11 @@ def _builder(engine, table: str) -> None:
     if not dims:
         st.info("This table has no text column with 2 to 50 values to make segments of.")
         return
-    left, middle, right = st.columns(3)
+    left, middle, right = st.columns(3)  # one row per st.columns call keeps the phone's stacking order
     dimension = left.selectbox("Segment column", dims, key="whatif_dimension")
     value = middle.selectbox("Segment value", segment_values(engine, table, dimension), key="whatif_value")
     kind = right.selectbox("Kind", KINDS, key="whatif_kind")
+    left, middle, right = st.columns(3, vertical_alignment="bottom")
     percent = left.number_input("Percent", value=10.0, step=1.0, key="whatif_percent", disabled=kind == "drop")
     start = middle.date_input("From (empty: first forecast day)", value=None, key="whatif_start")
     if right.button("Add change", icon=":material/add:", key="whatif_add"):
@@ -84,7 +87,7 @@ def _analyst_section(engine, account) -> None:
     table = left.selectbox("Table", tables, key="whatif_table")
     measure = middle.selectbox("Measure", measure_columns(engine, table), key="whatif_measure")
     date_column = right.selectbox("Date column", date_columns(engine, table), key="whatif_date_column")
-    horizon = left.number_input("Horizon (days)", 7, 730, 90, key="whatif_horizon")
+    horizon = st.columns(3)[0].number_input("Horizon (days)", 7, 730, 90, key="whatif_horizon")
     if measure is None:
         st.info("This table has no numeric column to forecast.")
         return
