@@ -9,6 +9,7 @@ import sys
 import click
 
 from elt_project.cli.context import cli_engine, cli_settings
+from elt_project.cli.whatif_commands import scenarios, whatif
 from elt_project.errors import ConfigurationError
 
 
@@ -137,13 +138,7 @@ def dashboard(table, plain) -> None:
         click.echo(f"{chart.kind:<10} {chart.title}: {chart.reason}")
 
 
-def _add_scenario_commands() -> None:
-    from elt_project.cli.whatif_commands import scenarios, whatif
-
-    analytics.add_command(whatif)
-    analytics.add_command(scenarios)
-
-
-_add_scenario_commands()
+analytics.add_command(whatif)
+analytics.add_command(scenarios)
 
 COMMANDS = [analytics]

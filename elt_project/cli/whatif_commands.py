@@ -27,11 +27,11 @@ def whatif(table, measure, date_column, horizon, changes, goal, save_as, usernam
     from elt_project.analytics.whatif import goal as goal_seek
     from elt_project.analytics.whatif.model import run_scenario
     from elt_project.analytics.whatif.spec import ScenarioSpec, parse_change, parse_goal
-    from elt_project.analytics.whatif.store import _check_readable, save_scenario
+    from elt_project.analytics.whatif.store import check_readable, save_scenario
 
     engine = cli_engine(cli_settings())
     account = cli_account(engine, username)
-    _check_readable(engine, account, table)
+    check_readable(engine, account, table)
     spec = ScenarioSpec(
         table=table,
         measure=measure,

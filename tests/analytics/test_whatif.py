@@ -181,3 +181,55 @@ def test_elt_analytics_whatif_json_in_a_real_process(engine, settings):
     bad = subprocess.run([*command[:-3], "--change", "channel=Partner:grow:5%"], capture_output=True, text=True,
                          env=env, timeout=120)  # fmt: skip
     assert bad.returncode == 1 and "Unknown change kind" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_price_change_leaves_a_units_measure_alone_and_moves_the_amount(engine):
+    table = sa.Table(
+        "shipments", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True), sa.Column("ship_date", sa.Date),
+        sa.Column("region", sa.String(10)), sa.Column("quantity", sa.Integer), sa.Column("amount", sa.Float),
+    )  # fmt: skip
+    table.create(engine)
+    rows = [{"ship_date": START + dt.timedelta(d), "region": r, "quantity": 10, "amount": 50.0}
+            for d in range(DAYS) for r in ("East", "West")]  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(table.insert(), rows)
+
+    def spec(measure: str) -> ScenarioSpec:
+        return ScenarioSpec("shipments", measure, "ship_date", 10, (parse_change("region=West:rate:+20%"),))
+
+    units = run_scenario(engine, spec("quantity"))
+    assert units.totals()["difference"] == pytest.approx(0.0, abs=1e-6)
+    assert any("counts units" in note for note in units.notes)
+    amount = run_scenario(engine, spec("amount"))
+    assert amount.totals()["difference"] == pytest.approx(0.2 * 50.0 * 10, rel=1e-6)
+    assert any("per unit of quantity" in note for note in amount.notes)
+
+
+def test_scenarios_show_and_compare_and_grants_on_the_command_line(engine, settings):
+    from click.testing import CliRunner
+
+    from elt_project.auth import permissions
+    from elt_project.cli import main
+    from elt_project.db import schema
+
+    flat_orders(engine)
+    with engine.begin() as conn:
+        conn.execute(schema.elt_pipeline_configs.insert().values(
+            pipeline_name="Sales", import_name="orders_csv", file_type="csv", destination_table="orders",
+            staging_table="stg_orders", monitored_directory="/inbox"))  # fmt: skip
+    save_scenario(engine, run_scenario(engine, _spec("channel=Partner:drop", horizon=7)), "plan", None)
+    env = {"DATABASE_URL": settings.database_url.get_secret_value(), "ELT_DATA_DIR": str(settings.data_dir)}
+    shown = CliRunner().invoke(main, ["analytics", "scenarios", "show", "plan"], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert "saved by warehouse owner" in shown.stdout and "drop channel=Partner" in shown.stdout
+    compared = CliRunner().invoke(main, ["analytics", "scenarios", "compare", "plan", "--json"], env=env)
+    assert json.loads(compared.stdout)["summary"]["days"] == 0
+    outsider = Account("olga", "analyst")
+    from elt_project.auth.accounts import create_user
+
+    create_user(engine, outsider.username, "correct-horse-9", "analyst")
+    permissions.grant(engine, outsider.username, "Finance")
+    refused = CliRunner().invoke(main, ["analytics", "scenarios", "show", "plan", "--as", "olga"], env=env)
+    assert refused.exit_code == 1 and "no saved scenario named 'plan' open to you" in refused.stderr
+    listed = CliRunner().invoke(main, ["analytics", "scenarios", "list", "--as", "olga", "--json"], env=env)
+    assert json.loads(listed.stdout) == []

@@ -57,7 +57,7 @@ def save_scenario(
         raise ConfigurationError(f"Give the scenario a name of 1 to {MAX_NAME} characters.")
     if account is not None and not has_role(account.role, SAVE_ROLE):
         raise ConfigurationError(f"Saving a scenario needs the {SAVE_ROLE} role; your role is {account.role}.")
-    _check_readable(engine, account, result.spec.table)
+    check_readable(engine, account, result.spec.table)
     payload = result.to_json()
     row = {
         "name": name,
@@ -77,7 +77,8 @@ def save_scenario(
         return conn.execute(analytics_scenarios.insert().values(**row)).inserted_primary_key[0]
 
 
-def _check_readable(engine: Engine, account: Account | None, table: str) -> None:
+def check_readable(engine: Engine, account: Account | None, table: str) -> None:
+    """Refuse a table ``account``'s grants do not open (None, the warehouse owner, reads everything)."""
     if account is not None and not access.may_read_table(engine, account, table):
         raise ConfigurationError(f"The table {table} is not open to you; ask an admin for its pipeline's grant.")
 

@@ -142,14 +142,18 @@ def _saved_section(engine, account) -> None:
         st.caption("No saved scenario on a table open to you yet.")
         return
     names = [s.name for s in saved]
-    chosen = st.selectbox("Scenario", names, key="whatif_saved", format_func=lambda n: n)
+    chosen = st.selectbox("Scenario", names, key="whatif_saved")
     session.require_role(MIN_ROLE)
-    picked = store.get_scenario(engine, chosen, account)
+    try:
+        picked = store.get_scenario(engine, chosen, account)
+        compared = store.compare_with_actual(engine, picked)
+    except EltError as exc:  # e.g. the table was dropped or renamed since
+        st.error(literal_markdown(str(exc)))
+        return
     st.caption(
         f"Saved by {literal_markdown(picked.created_by)} at {picked.created_at:%Y-%m-%d %H:%M}; "
         + "; ".join(literal_markdown(Change.from_json(c).describe()) for c in picked.spec["changes"])
     )
-    compared = store.compare_with_actual(engine, picked)
     summary = store.comparison_summary(compared)
     _show_result(picked.result, compared, key="saved")
     st.markdown(literal_markdown(summary["answer"]))
