@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from elt_project.analytics.whatif.goal import seek
 from elt_project.analytics.whatif.model import run_scenario
-from elt_project.analytics.whatif.spec import ScenarioSpec, parse_change, parse_goal
+from elt_project.analytics.whatif.spec import Goal, ScenarioSpec, parse_change, parse_goal
 from elt_project.analytics.whatif.store import (
     compare_with_actual,
     comparison_summary,
@@ -118,6 +118,9 @@ def test_goal_seek_finds_the_growth_that_meets_the_target_and_its_band_range(eng
     # Without growth the total is the forecast of what is left: about 800 a day, and Online 300 of it.
     assert answer.expected == pytest.approx(800.0 * 21, rel=0.05)
     assert answer.growth == pytest.approx(1.2, abs=0.1)  # 21 * (500 + 300 * (1 + g)) = 24360
+    # A target the rest of the table meets alone needs no Online at all, and says so.
+    easy = seek(result, Goal("channel", "Online", 1000.0, by, "total"))
+    assert easy.growth < -1 and "is met even without channel=Online" in easy.sentence()
 
 
 def test_save_list_and_compare_with_the_actual_days_loaded_since(engine):

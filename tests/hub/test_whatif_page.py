@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from elt_project.analytics.whatif.model import run_scenario
 from elt_project.analytics.whatif.store import list_scenarios, save_scenario
 from elt_project.auth import permissions
 from elt_project.db import schema
-from tests.analytics.test_whatif import _spec, flat_orders
+from tests.analytics.test_whatif import DAYS, START, _spec, flat_orders
 from tests.hub.conftest import logged_in_app, make_account, menu, shown
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # statsmodels on perfectly flat series
@@ -31,11 +33,16 @@ def test_an_analyst_adds_a_change_runs_and_saves_the_scenario(hub_env):
     at.selectbox(key="whatif_kind").set_value("drop").run()
     at.button(key="whatif_add").click().run()
     assert "drop channel=Partner" in _texts(at)
+    at.selectbox(key="whatif_value").set_value("Online").run()  # the goal's segment is the one picked above
+    at.number_input(key="whatif_target").set_value(4200.0).run()
+    at.date_input(key="whatif_by").set_value(START + dt.timedelta(DAYS + 13)).run()
     at.button(key="whatif_run").click().run(timeout=120)
     assert not at.exception, at.exception
     assert [m.label for m in at.metric] == ["Baseline", "Scenario", "Volume / rate"]
     assert at.metric[1].value == "11,200" and at.metric[1].delta == "-2,800"  # 14 days x (1000 - 200)
     assert len(at.get("plotly_chart")) == 1
+    # Online forecasts 300 a day: 14 x 300 x (1 + g) = 4200 needs no growth.
+    assert "To reach 4,200.00 for channel=Online by" in _texts(at) and "needs +0.0% growth" in _texts(at)
     at.text_input(key="whatif_name").set_value("No partner <b>channel</b>").run()
     at.button(key="whatif_save").click().run(timeout=120)
     assert not at.exception

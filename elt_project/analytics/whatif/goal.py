@@ -36,11 +36,16 @@ class GoalAnswer:
 
     def sentence(self) -> str:
         what = self.goal.segment if self.goal.scope == "segment" else "the total"
-        head = f"To reach {self.goal.target:,.2f} for {what} by {self.goal.by.isoformat()} ({self.days} forecast days)"
+        target = f"{self.goal.target:,.2f}"
+        head = f"To reach {target} for {what} by {self.goal.by.isoformat()} ({self.days} forecast days)"
         if self.growth is None:
-            return f"{head}, {self.goal.segment} would need to grow, but it is forecast to sell nothing."
+            return (
+                f"{self.goal.segment} is forecast at nothing through {self.goal.by}; no growth of it reaches {target}."
+            )
         if self.growth <= -1:
-            return f"{head} is already exceeded even without {self.goal.segment} (expected {self.expected:,.2f})."
+            return (
+                f"{target} for {what} by {self.goal.by} is met even without {self.goal.segment} ({self.expected:,.2f})."
+            )
         band = ""
         if self.growth_at_lower is not None and self.growth_at_upper is not None:
             band = f" (between {_pct(self.growth_at_upper)} and {_pct(self.growth_at_lower)} across the forecast band)"
