@@ -107,8 +107,9 @@ def _analyst_section(engine, account) -> None:
     if st.button("Run scenario", type="primary", icon=":material/play_arrow:", key="whatif_run"):
         session.require_role(RUN_ROLE)  # checked again at the click, not only when drawing
         goal = None
-        if target > 0 and by is not None:
-            goal = Goal(st.session_state["whatif_dimension"], str(st.session_state["whatif_value"]), target, by, scope)
+        dimension, value = st.session_state.get("whatif_dimension"), st.session_state.get("whatif_value")
+        if target > 0 and by is not None and dimension and value is not None:
+            goal = Goal(dimension, str(value), target, by, scope)
         try:
             spec = ScenarioSpec(table, measure, date_column, int(horizon), tuple(changes), goal)
             with st.spinner("Fitting the segments' forecasts…"):
