@@ -1,4 +1,4 @@
--- 06_setup_analytics.sql: analytics_config, analytics_predictions, analytics_alerts, analytics_hub_tables, analytics_nl2sql_examples, analytics_hub_options, analytics_glossary
+-- 06_setup_analytics.sql: analytics_config, analytics_predictions, analytics_alerts, analytics_hub_tables, analytics_nl2sql_examples, analytics_hub_options, analytics_glossary, analytics_scenarios
 -- Generated from elt_project/db/schema.py by `elt db script --dialect mssql`; do not edit by hand.
 -- Safe to re-run: each object is created only when it is missing.
 
@@ -122,6 +122,25 @@ CREATE TABLE analytics_glossary (
 	created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
 	CONSTRAINT pk_analytics_glossary PRIMARY KEY (id),
 	CONSTRAINT uq_analytics_glossary_term UNIQUE (term)
+);
+END
+GO
+
+IF OBJECT_ID(N'analytics_scenarios', N'U') IS NULL
+BEGIN
+CREATE TABLE analytics_scenarios (
+	id INTEGER NOT NULL IDENTITY(1,1),
+	name NVARCHAR(200) NOT NULL,
+	table_name NVARCHAR(255) NOT NULL,
+	measure NVARCHAR(255) NOT NULL,
+	spec_json NVARCHAR(max) NOT NULL,
+	result_json NVARCHAR(max) NOT NULL,
+	data_through DATE NOT NULL,
+	model_name NVARCHAR(255) NULL,
+	created_by NVARCHAR(255) NOT NULL,
+	created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+	CONSTRAINT pk_analytics_scenarios PRIMARY KEY (id),
+	CONSTRAINT uq_analytics_scenarios_name UNIQUE (name)
 );
 END
 GO

@@ -17,6 +17,7 @@ IF OBJECT_ID(N'analytics_hub_options', N'U') IS NOT NULL DENY SELECT ON analytic
 IF OBJECT_ID(N'analytics_hub_tables', N'U') IS NOT NULL DENY SELECT ON analytics_hub_tables TO elt_hub_reader;
 IF OBJECT_ID(N'analytics_nl2sql_examples', N'U') IS NOT NULL DENY SELECT ON analytics_nl2sql_examples TO elt_hub_reader;
 IF OBJECT_ID(N'analytics_predictions', N'U') IS NOT NULL DENY SELECT ON analytics_predictions TO elt_hub_reader;
+IF OBJECT_ID(N'analytics_scenarios', N'U') IS NOT NULL DENY SELECT ON analytics_scenarios TO elt_hub_reader;
 IF OBJECT_ID(N'data_enrichment_rules', N'U') IS NOT NULL DENY SELECT ON data_enrichment_rules TO elt_hub_reader;
 IF OBJECT_ID(N'data_quality_rules', N'U') IS NOT NULL DENY SELECT ON data_quality_rules TO elt_hub_reader;
 IF OBJECT_ID(N'data_quality_run_logs', N'U') IS NOT NULL DENY SELECT ON data_quality_run_logs TO elt_hub_reader;

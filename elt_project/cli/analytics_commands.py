@@ -1,4 +1,4 @@
-"""``elt analytics``: the batch models, root cause, stories and auto-dashboards from the command line."""
+"""``elt analytics``: the batch models, root cause, stories, auto-dashboards and what-if scenarios."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 import click
 
 from elt_project.cli.context import cli_engine, cli_settings
+from elt_project.cli.whatif_commands import scenarios, whatif
 from elt_project.errors import ConfigurationError
 
 
@@ -141,5 +142,8 @@ def dashboard(table, plain) -> None:
     for chart in board.charts:
         click.echo(f"{chart.kind:<10} {chart.title}: {chart.reason}")
 
+
+analytics.add_command(whatif)
+analytics.add_command(scenarios)
 
 COMMANDS = [analytics]

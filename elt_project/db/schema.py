@@ -291,6 +291,23 @@ analytics_hub_options = sa.Table(
     sa.Column("updated_at", sa.DateTime, nullable=False, server_default=sa.text("CURRENT_TIMESTAMP")),
 )
 
+analytics_scenarios = sa.Table(
+    # Named what-if scenarios: who made one, when, what it asked (spec_json) and what the
+    # forecasts said then (result_json), with the forecast basis it rests on.
+    "analytics_scenarios",
+    metadata,
+    _id(),
+    sa.Column("name", Name(200), nullable=False, unique=True),
+    sa.Column("table_name", Name(), nullable=False),
+    sa.Column("measure", Name(), nullable=False),
+    sa.Column("spec_json", LongText, nullable=False),
+    sa.Column("result_json", LongText, nullable=False),
+    sa.Column("data_through", sa.Date, nullable=False),  # the newest day the forecasts were fitted on
+    sa.Column("model_name", Name()),
+    sa.Column("created_by", Name(), nullable=False),
+    _created_at(),
+)
+
 elt_file_ledger = sa.Table(
     "elt_file_ledger",
     metadata,

@@ -41,6 +41,7 @@ SCRIPT_TABLES: dict[str, tuple[str, ...]] = {
         "analytics_nl2sql_examples",
         "analytics_hub_options",
         "analytics_glossary",
+        "analytics_scenarios",
     ),
     "07_setup_data_steward.sql": ("steward_editable_tables", "steward_audit_log"),
 }

@@ -12,6 +12,7 @@ PAGE_MODULES: list[str] = [
     "elt_project.hub.pages.ask",
     "elt_project.hub.pages.insights",
     "elt_project.hub.pages.why",
+    "elt_project.hub.pages.whatif",
     "elt_project.hub.pages.auto_dashboard",
     "elt_project.hub.pages.search",
     "elt_project.hub.pages.clustering",
