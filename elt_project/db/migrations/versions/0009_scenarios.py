@@ -10,7 +10,7 @@ from alembic import op
 from elt_project.db.schema import analytics_scenarios
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
