@@ -159,8 +159,12 @@ def _bars(engine, table, dim: ColumnProfile, value, value_name) -> ChartSpec:
     query = sa.select(col.label("key"), value.label("value")).group_by(col).order_by(value.desc())
     with engine.connect() as conn:
         rows = conn.execute(query).all()
-    frame = pd.DataFrame({dim.name: [str(r[0]) if r[0] is not None else "(empty)" for r in rows],
-                          value_name: [float(r[1] or 0) for r in rows]})
+    frame = pd.DataFrame(
+        {
+            dim.name: [str(r[0]) if r[0] is not None else "(empty)" for r in rows],
+            value_name: [float(r[1] or 0) for r in rows],
+        }
+    )
     return ChartSpec(
         "bar",
         f"{value_name.capitalize()} by {_label(dim.name)}",
@@ -182,9 +186,7 @@ def _histogram(engine, table, measure: ColumnProfile) -> ChartSpec:
     counts = [0] * HISTOGRAM_BINS
     for b, n in rows:
         counts[min(max(int(b), 0), HISTOGRAM_BINS - 1)] += int(n)  # the maximum itself falls in the last bin
-    frame = pd.DataFrame(
-        {measure.name: [low + (i + 0.5) * width for i in range(HISTOGRAM_BINS)], "rows": counts}
-    )
+    frame = pd.DataFrame({measure.name: [low + (i + 0.5) * width for i in range(HISTOGRAM_BINS)], "rows": counts})
     return ChartSpec(
         "histogram",
         f"Distribution of {_label(measure.name)}",

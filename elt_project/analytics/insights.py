@@ -39,8 +39,15 @@ def config_predictions(engine: Engine, config_id: int) -> pd.DataFrame:
     """The stored predictions of one config row, oldest first."""
     p = analytics_predictions
     query = (
-        sa.select(p.c.prediction_date, p.c.actual_value, p.c.predicted_value, p.c.lower_bound, p.c.upper_bound,
-                  p.c.is_anomaly, p.c.anomaly_score)
+        sa.select(
+            p.c.prediction_date,
+            p.c.actual_value,
+            p.c.predicted_value,
+            p.c.lower_bound,
+            p.c.upper_bound,
+            p.c.is_anomaly,
+            p.c.anomaly_score,
+        )
         .where(p.c.config_id == config_id)
         .order_by(p.c.prediction_date)
     )

@@ -230,9 +230,7 @@ def _alert(
         from elt_project.analytics.story import table_story
 
         try:
-            told = table_story(
-                engine, config.target_table, date_column=config.date_column, measure=config.value_column
-            )
+            told = table_story(engine, config.target_table, date_column=config.date_column, measure=config.value_column)
             llm_refine.polish_story(told, llm_refine.refinement_model(engine, settings, sees_data=True))
             story = told.text
         except EltError as exc:  # an alert without its story is still worth sending

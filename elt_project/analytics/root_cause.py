@@ -1,4 +1,4 @@
-""""Why did it change": which segments drove a measure's change between two periods.
+""" "Why did it change": which segments drove a measure's change between two periods.
 
 Every text column of the table (see :mod:`.root_cause_dimensions` for which are
 left out and why, and how a column with hundreds of values is bucketed), and every
@@ -116,8 +116,7 @@ class RootCause:
                 for segment, change, share in breakdown(self)
             ],
             "drivers": [
-                {k: round(v, 6) if isinstance(v, float) else v for k, v in asdict(d).items()}
-                for d in self.drivers
+                {k: round(v, 6) if isinstance(v, float) else v for k, v in asdict(d).items()} for d in self.drivers
             ],
         }
 
@@ -340,8 +339,10 @@ def _fraction_words(share: float) -> str:
 def summary(result: RootCause) -> str:
     """One plain-language paragraph: the change, then the top driver and what kind of move it was."""
     measure = result.measure.replace("_", " ").capitalize()
-    when = result.date.isoformat() if result.end_date == result.date else (
-        f"{result.date.isoformat()}..{result.end_date.isoformat()}"
+    when = (
+        result.date.isoformat()
+        if result.end_date == result.date
+        else (f"{result.date.isoformat()}..{result.end_date.isoformat()}")
     )
     base = f"{BASELINE_LABELS[result.baseline_kind]} ({result.baseline_date.isoformat()})"
     pct = result.change_pct

@@ -149,8 +149,13 @@ def _forecast_direction(
     c, p = analytics_config, analytics_predictions
     config_id = (
         sa.select(c.c.id)
-        .where(c.c.target_table == table_name, c.c.date_column == date_column, c.c.value_column == measure,
-               c.c.model_type == "forecast", c.c.is_active == 1)
+        .where(
+            c.c.target_table == table_name,
+            c.c.date_column == date_column,
+            c.c.value_column == measure,
+            c.c.model_type == "forecast",
+            c.c.is_active == 1,
+        )
         .order_by(c.c.id)
         .limit(1)
         .scalar_subquery()

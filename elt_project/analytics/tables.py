@@ -55,9 +55,7 @@ def guess_date_column(table: sa.Table) -> sa.Column:
     """The table's business date: a DATE column first, one named like a date next, any timestamp last."""
     dated = [c for c in table.c if is_date_type(c.type)]
     if not dated:
-        raise ConfigurationError(
-            f"Table '{table.name}' has no date or timestamp column; name one with --date-column."
-        )
+        raise ConfigurationError(f"Table '{table.name}' has no date or timestamp column; name one with --date-column.")
 
     def rank(col: sa.Column) -> tuple[int, int]:
         plain_date = isinstance(col.type, sa.Date) and not isinstance(col.type, sa.DateTime)

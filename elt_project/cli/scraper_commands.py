@@ -59,8 +59,9 @@ def scraper_test(
             traceback.print_exc()
         return 1
     except Exception as exc:  # an unexpected failure: the full stack helps while developing a config
-        click.secho(f"Scraper failed unexpectedly ({type(exc).__name__}: {secrets.redact(str(exc))[:300]})",
-                    fg="red", err=True)
+        click.secho(
+            f"Scraper failed unexpectedly ({type(exc).__name__}: {secrets.redact(str(exc))[:300]})", fg="red", err=True
+        )
         click.echo(secrets.redact(traceback.format_exc()), err=True)
         return 1
     for result in tables:
@@ -86,28 +87,33 @@ def _test_options(function):
     function = click.option("--log-dir", help="Where a failing step's screenshot and page go (default data/logs).")(
         function
     )
-    function = click.option("--env-file", help="The .env to read credentials from (default: the project's).")(
-        function
-    )
+    function = click.option("--env-file", help="The .env to read credentials from (default: the project's).")(function)
     function = click.option(
-        "--scraper_type", "--scraper-type", "scraper_type", default="selenium", show_default=True,
-        type=click.Choice(sorted(SCRAPER_TYPES)), help="Which scraper runs the config.",
+        "--scraper_type",
+        "--scraper-type",
+        "scraper_type",
+        default="selenium",
+        show_default=True,
+        type=click.Choice(sorted(SCRAPER_TYPES)),
+        help="Which scraper runs the config.",
     )(function)
     return click.argument("config_path", type=click.Path(dir_okay=False))(function)
 
 
 @scraper_group.command("test")
 @_test_options
-def test_command(config_path: str, scraper_type: str, env_file: str | None, show_traceback: bool,
-                 log_dir: str | None) -> None:
+def test_command(
+    config_path: str, scraper_type: str, env_file: str | None, show_traceback: bool, log_dir: str | None
+) -> None:
     """Run CONFIG_PATH (a scraper_config JSON file) now and preview what it extracts."""
     sys.exit(scraper_test(config_path, scraper_type, env_file, show_traceback, log_dir))
 
 
 @click.command("test_scraper_config")
 @_test_options
-def standalone(config_path: str, scraper_type: str, env_file: str | None, show_traceback: bool,
-               log_dir: str | None) -> None:
+def standalone(
+    config_path: str, scraper_type: str, env_file: str | None, show_traceback: bool, log_dir: str | None
+) -> None:
     """test_scraper_config.py CONFIG_PATH [--scraper_type selenium|web|sftp|download]."""
     sys.exit(scraper_test(config_path, scraper_type, env_file, show_traceback, log_dir))
 

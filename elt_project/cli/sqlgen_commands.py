@@ -75,9 +75,7 @@ def setup_sql(pipeline: str, dialect: str, out: Path | None, apply_: bool) -> No
     settings = cli_settings()
     engine = cli_engine(settings)
     configs, _ = load_pipeline_configs(engine)
-    group = [
-        c for c in configs if pipeline.casefold() in (c.pipeline_name.casefold(), c.group_slug.casefold())
-    ]
+    group = [c for c in configs if pipeline.casefold() in (c.pipeline_name.casefold(), c.group_slug.casefold())]
     if not group:
         raise ConfigurationError(
             f"No active imports in pipeline '{pipeline}'; check the name with `python3 launch.py elt imports`."
@@ -89,7 +87,8 @@ def setup_sql(pipeline: str, dialect: str, out: Path | None, apply_: bool) -> No
         for problem in result.problems:
             click.secho(f"Error: {problem}", fg="red", err=True)
         click.secho(
-            "The script is incomplete" + (" and nothing was applied" if apply_ else "")
+            "The script is incomplete"
+            + (" and nothing was applied" if apply_ else "")
             + "; fix the problems above and generate again.",
             fg="red",
             err=True,

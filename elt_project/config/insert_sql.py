@@ -43,8 +43,7 @@ def render_config_insert(values: Mapping[str, Any], dialect: str) -> str:
     unknown = sorted(set(values) - known)
     if unknown:
         raise ConfigurationError(
-            f"elt_pipeline_configs has no column {', '.join(unknown)}; "
-            f"use only: {', '.join(insertable_columns())}."
+            f"elt_pipeline_configs has no column {', '.join(unknown)}; use only: {', '.join(insertable_columns())}."
         )
     row = {name: _stored_form(value) for name, value in values.items() if value is not None}
     try:

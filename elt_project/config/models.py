@@ -222,9 +222,7 @@ class PipelineConfig(BaseModel):
 
         if not is_known_source(self.file_type, self.parser_function):
             if self.parser_function:
-                raise ValueError(
-                    f"parser_function '{self.parser_function}' is not an allowed custom parser"
-                )
+                raise ValueError(f"parser_function '{self.parser_function}' is not an allowed custom parser")
             raise ValueError(f"file_type '{self.file_type}' has no parser")
         return self
 

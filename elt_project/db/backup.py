@@ -158,9 +158,7 @@ def restore_backups(engine: Engine, folder: Path) -> dict[str, int]:
         name = path.stem.removeprefix(BACKUP_PREFIX)
         table = schema.metadata.tables.get(name)
         if table is None:
-            raise ConfigurationError(
-                f"{path.name} is not a backup of a metadata table; remove it from {folder}."
-            )
+            raise ConfigurationError(f"{path.name} is not a backup of a metadata table; remove it from {folder}.")
         text = path.read_text(encoding="utf-8")
         source = _file_dialect(text)
         if source != dialect_name and "mssql" in (source, dialect_name):

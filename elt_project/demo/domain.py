@@ -55,10 +55,7 @@ stg_sales = sa.Table(
 dest_sales = sa.Table(
     "dest_sales",
     domain,
-    *(
-        sa.Column(name, type_, primary_key=(name == "order_id"))
-        for name, type_ in _SALES_COLUMNS
-    ),
+    *(sa.Column(name, type_, primary_key=(name == "order_id")) for name, type_ in _SALES_COLUMNS),
     sa.Column("load_timestamp", sa.DateTime, server_default=sa.text("CURRENT_TIMESTAMP")),
     sa.Index("ix_dest_sales_order_date", "order_date"),
 )

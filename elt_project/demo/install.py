@@ -74,9 +74,7 @@ def install_demo(engine: Engine, settings: Settings, *, today: date | None = Non
             conn, schema.elt_pipeline_configs, "import_name", _pipeline_configs(sales_dir, inventory_dir)
         )
         report.rules_added = _add_missing(conn, schema.data_quality_rules, "rule_name", _quality_rules())
-        report.rules_added += _add_missing(
-            conn, schema.data_enrichment_rules, "rule_name", _enrichment_rules()
-        )
+        report.rules_added += _add_missing(conn, schema.data_enrichment_rules, "rule_name", _enrichment_rules())
         _add_analytics_configs(conn)
     if _is_empty(engine, domain.dest_sales):
         report.history_rows = _load_history(engine, story)

@@ -132,7 +132,6 @@ def advice(path: Path, encoding: str | None) -> str:
         suggested = None
     if suggested and (encoding is None or codecs.lookup(suggested).name != codecs.lookup(encoding).name):
         return (
-            f"it reads cleanly as {suggested}: set read_options.encoding to '{suggested}' "
-            f"(or 'auto') in scraper_config"
+            f"it reads cleanly as {suggested}: set read_options.encoding to '{suggested}' (or 'auto') in scraper_config"
         )
     return "set read_options.encoding in scraper_config to the file's encoding (or 'auto' to detect it)"

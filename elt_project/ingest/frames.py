@@ -74,7 +74,7 @@ class FrameConverter:
                 except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
                     raise SourceFileError(
                         f"{self.source}: column '{field.name}' changes from {field.type} to {array.type} "
-                        "part-way through the file; set read_options.dtype for it (e.g. \"str\")."
+                        'part-way through the file; set read_options.dtype for it (e.g. "str").'
                     ) from exc
             arrays.append(array)
         return pa.RecordBatch.from_arrays(arrays, schema=self.schema)

@@ -99,9 +99,7 @@ def iter_json_values(path: Path, codec: str) -> Iterator[tuple[int, Any]]:
                 yield position, value
                 pos = end
     except UnicodeDecodeError as exc:
-        raise SourceFileError(
-            f"{path.name} is not valid {codec} text; {encodings.advice(path, codec)}."
-        ) from exc
+        raise SourceFileError(f"{path.name} is not valid {codec} text; {encodings.advice(path, codec)}.") from exc
     except OSError as exc:
         raise file_access_error(path, exc) from exc
 

@@ -66,7 +66,6 @@ def _memory_pool_that_returns_memory() -> None:
     pa.set_memory_pool(pool)
 
 
-
 def read_batches(
     path: Path,
     *,
@@ -98,8 +97,9 @@ def _check_exists(path: Path) -> None:
         raise file_access_error(path, exc) from exc
 
 
-def _custom_batches(function: Any, path: Path, options: dict[str, Any] | None, batch_rows: int
-                    ) -> Iterator[pa.RecordBatch]:
+def _custom_batches(
+    function: Any, path: Path, options: dict[str, Any] | None, batch_rows: int
+) -> Iterator[pa.RecordBatch]:
     """Run an allow-listed function and convert what it returns into batches."""
     if "options" in inspect.signature(function).parameters:
         result = function(str(path), options=options, batch_rows=batch_rows)  # validates options now

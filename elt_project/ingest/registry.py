@@ -36,9 +36,7 @@ def parser_for(file_type: str) -> type[Parser]:
     parser = _PARSERS.get((file_type or "").lower())
     if parser is None:
         known = ", ".join(sorted(_PARSERS))
-        raise ConfigurationError(
-            f"file_type '{file_type}' has no parser; use one of {known} or set parser_function."
-        )
+        raise ConfigurationError(f"file_type '{file_type}' has no parser; use one of {known} or set parser_function.")
     return parser
 
 

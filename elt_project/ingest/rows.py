@@ -108,7 +108,8 @@ def column_values(values: list[Any], type_: pa.DataType) -> list[Any]:
         return [None if value is None else float(value) for value in values]
     if pa.types.is_timestamp(type_):
         return [
-            value if value is None or isinstance(value, dt.datetime)
+            value
+            if value is None or isinstance(value, dt.datetime)
             else dt.datetime(value.year, value.month, value.day)
             for value in values
         ]

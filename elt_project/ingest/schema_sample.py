@@ -219,8 +219,10 @@ class _Profile:
 
 def _looks_numeric(value: str) -> bool:
     stripped = value.strip().lstrip("+-")
-    return bool(stripped) and all(ch.isdigit() or ch in ".eE+-" for ch in stripped) and any(
-        ch.isdigit() for ch in stripped
+    return (
+        bool(stripped)
+        and all(ch.isdigit() or ch in ".eE+-" for ch in stripped)
+        and any(ch.isdigit() for ch in stripped)
     )
 
 

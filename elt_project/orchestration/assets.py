@@ -38,9 +38,7 @@ def retry_transient(context: dg.AssetExecutionContext, exc: TransientError) -> d
 class StagingRunConfig(dg.Config):
     """Run config of an extract-and-load asset; sensors fill it, a manual run may leave it empty."""
 
-    files: list[str] = Field(
-        default=[], description="Paths of the files to load; empty loads every new matching file."
-    )
+    files: list[str] = Field(default=[], description="Paths of the files to load; empty loads every new matching file.")
     trigger: str = Field(default="manual", description="Who started the run: manual, sensor, retry or runner.")
     reload: bool = Field(
         default=False,
@@ -126,9 +124,7 @@ def build_staging_assets(
     """
     by_key = {dg.AssetKey(staging_asset_name(c)): c for c in configs}
     specs = [_staging_spec(c, upstream.get(c.import_name, [])) for c in configs]
-    check_specs = [
-        _check_spec(key, rule) for key, c in by_key.items() for rule in rules.get(c.import_name, [])
-    ]
+    check_specs = [_check_spec(key, rule) for key, c in by_key.items() for rule in rules.get(c.import_name, [])]
     order = dependency_order(configs)
 
     @dg.multi_asset(
@@ -153,9 +149,7 @@ def build_staging_assets(
                 "select one staging asset or leave 'files' empty."
             )
         for import_config in selected:
-            yield from _stage_one(
-                context, warehouse, import_config, rules.get(import_config.import_name, []), config
-            )
+            yield from _stage_one(context, warehouse, import_config, rules.get(import_config.import_name, []), config)
 
     return _stage
 
@@ -186,8 +180,7 @@ def _stage_one(
     for outcome in result.quality:
         level = context.log.warning if not outcome.passed else context.log.info
         level(
-            f"{import_config.import_name}: rule {outcome.rule_name}: "
-            f"{'passed' if outcome.passed else outcome.message}"
+            f"{import_config.import_name}: rule {outcome.rule_name}: {'passed' if outcome.passed else outcome.message}"
         )
     yield dg.MaterializeResult(asset_key=key, metadata=staging_metadata(result))
     severities = {check_name(rule): rule.severity for rule in rules}
@@ -202,9 +195,7 @@ def _stage_one(
             asset_key=key,
             check_name=name,
             passed=outcome.passed,
-            severity=dg.AssetCheckSeverity.ERROR
-            if severities[name] == "FAIL"
-            else dg.AssetCheckSeverity.WARN,
+            severity=dg.AssetCheckSeverity.ERROR if severities[name] == "FAIL" else dg.AssetCheckSeverity.WARN,
             metadata={
                 "failing_rows": dg.MetadataValue.int(outcome.failing_rows),
                 "samples": dg.MetadataValue.json(list(outcome.samples)[:10]),
@@ -314,9 +305,7 @@ def build_transform_asset(pipeline_name: str, configs: list[PipelineConfig]) -> 
         deps=staging_keys,
         pool=transform_pool(configs),
         kinds={"sql"},
-        description=(
-            f"Moves this run's staged rows of group '{pipeline_name}' into {', '.join(destinations)}."
-        ),
+        description=(f"Moves this run's staged rows of group '{pipeline_name}' into {', '.join(destinations)}."),
         metadata={"destination_tables": ", ".join(destinations)},
     )
     def _transform(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

@@ -9,9 +9,7 @@ from elt_project.settings import load_settings
 
 @click.command("reload")
 @click.option("--url", default=None, help="Dagster webserver URL; default http://BIND_HOST:DAGSTER_PORT.")
-@click.option(
-    "--location", default=LOCATION_NAME, show_default=True, help="Code location name in workspace.yaml."
-)
+@click.option("--location", default=LOCATION_NAME, show_default=True, help="Code location name in workspace.yaml.")
 def reload_command(url: str | None, location: str) -> None:
     """Reload the Dagster code location so config rows added or changed since the last load show up."""
     base_url = url or dagster_base_url(load_settings())

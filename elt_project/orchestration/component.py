@@ -53,8 +53,6 @@ class ConfigTableComponent(dg.StateBackedComponent):
             engine.dispose()
         state_path.write_text(snapshot.to_json())
 
-    def build_defs_from_state(
-        self, context: dg.ComponentLoadContext, state_path: Path | None
-    ) -> dg.Definitions:
+    def build_defs_from_state(self, context: dg.ComponentLoadContext, state_path: Path | None) -> dg.Definitions:
         snapshot = ConfigSnapshot.from_json(state_path.read_text()) if state_path else ConfigSnapshot()
         return build_definitions(snapshot, self._settings(), warehouse=self.warehouse)

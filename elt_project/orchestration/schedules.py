@@ -39,8 +39,8 @@ def build_schedule(
     timezone = (config.scraper_config or {}).get("schedule_timezone") or "UTC"
     selection = [dg.AssetKey(staging_asset_name(config)), dg.AssetKey(transform_asset_name(config.pipeline_name))]
     run_config = {"ops": {staging_op_name(config.pipeline_name): {"config": {"trigger": "schedule"}}}}
-    status = dg.DefaultScheduleStatus.RUNNING if settings.sensors_running_by_default else (
-        dg.DefaultScheduleStatus.STOPPED
+    status = (
+        dg.DefaultScheduleStatus.RUNNING if settings.sensors_running_by_default else (dg.DefaultScheduleStatus.STOPPED)
     )
 
     def _tick(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
@@ -65,6 +65,6 @@ def build_schedule(
         problems.append(
             f"elt_pipeline_configs row id={config.id} ('{config.import_name}'): scraper_config schedule '{cron}' "
             f"(timezone {timezone}) is not a valid cron expression ({str(exc).splitlines()[0][:120]}); "
-            "fix it, e.g. \"0 6 * * *\", and reload definitions."
+            'fix it, e.g. "0 6 * * *", and reload definitions.'
         )
         return None

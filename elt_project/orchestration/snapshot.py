@@ -124,9 +124,7 @@ def _fingerprint(conn, rule_rows: list[dict]) -> str:
     table = schema.elt_pipeline_configs
     skip = {"last_import_date", "created_at"}
     columns = [c for c in table.c if c.name not in skip]
-    rows = [
-        list(r) for r in conn.execute(sa.select(*columns).where(table.c.is_active == 1).order_by(table.c.id))
-    ]
+    rows = [list(r) for r in conn.execute(sa.select(*columns).where(table.c.is_active == 1).order_by(table.c.id))]
     rules = [[v for k, v in sorted(row.items()) if k not in skip] for row in rule_rows]
     payload = json.dumps({"configs": rows, "rules": rules}, default=str, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()

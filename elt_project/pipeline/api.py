@@ -131,8 +131,13 @@ def stage_import(
             staged_hashes.append(identity.sha256)
             try:
                 load = staging_mod.load_file(
-                    engine, staging, fetch.load_config(identity) if fetch else config, path,
-                    enricher=enricher, run_id=run_id, content_hash=identity.sha256,
+                    engine,
+                    staging,
+                    fetch.load_config(identity) if fetch else config,
+                    path,
+                    enricher=enricher,
+                    run_id=run_id,
+                    content_hash=identity.sha256,
                 )
             except Exception as exc:
                 result.files.append(FileOutcome(path, identity.sha256, identity.size, "failed", message=str(exc)))
@@ -186,8 +191,12 @@ def stage_import(
         failure = _quality_failure(config, run_id, result)
         ledger.mark_failed(engine, config.import_name, run_id, str(failure))
         run_log.update(
-            engine, log_id, status=run_log.QUALITY_FAILED, error_message=str(failure),
-            resolution_steps=failure.resolution, **counts,
+            engine,
+            log_id,
+            status=run_log.QUALITY_FAILED,
+            error_message=str(failure),
+            resolution_steps=failure.resolution,
+            **counts,
         )
         if raise_on_quality_failure:
             raise failure
@@ -344,9 +353,7 @@ def _refuse_empty_replace(config: PipelineConfig, result: StageResult) -> None:
 def _log_files(engine: Engine, log_id: int, result: StageResult) -> None:
     names = ", ".join(f.path.name for f in result.files)
     hashes = [f.content_hash for f in result.files]
-    run_log.update(
-        engine, log_id, file_name=names[:1024] or None, file_hash=hashes[0] if len(hashes) == 1 else None
-    )
+    run_log.update(engine, log_id, file_name=names[:1024] or None, file_hash=hashes[0] if len(hashes) == 1 else None)
 
 
 def _quality_failure(config: PipelineConfig, run_id: str, result: StageResult) -> DataQualityFailure:

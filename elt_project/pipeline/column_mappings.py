@@ -69,9 +69,7 @@ def generate_column_mappings(engine: Engine, configs: list[PipelineConfig]) -> C
     table = schema.elt_pipeline_configs
     with engine.begin() as conn:
         for import_name, mapping in result.items():
-            conn.execute(
-                table.update().where(table.c.import_name == import_name).values(column_mapping=mapping)
-            )
+            conn.execute(table.update().where(table.c.import_name == import_name).values(column_mapping=mapping))
     return result
 
 

@@ -124,13 +124,10 @@ def _plan_with_mapping(headers, columns, staging, column_mapping, import_name, f
         if extra:
             parts.append(f"has column(s) {_names(extra)} that column_mapping does not name")
         raise SourceFileError(
-            f"File {file_name} {' and '.join(parts)} of import '{import_name}'; "
-            "fix the file or update column_mapping."
+            f"File {file_name} {' and '.join(parts)} of import '{import_name}'; fix the file or update column_mapping."
         )
     order = sorted(matched, key=lambda p: matched[p])
-    return ColumnPlan(
-        tuple(matched[p] for p in order), tuple(columns[pairs[p][1].lower()] for p in order)
-    )
+    return ColumnPlan(tuple(matched[p] for p in order), tuple(columns[pairs[p][1].lower()] for p in order))
 
 
 def _key(name: str) -> str:

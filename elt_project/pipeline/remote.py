@@ -96,8 +96,12 @@ class RemoteFetch:
         for item in fetched:
             stat = item.path.stat()
             identity = RemoteIdentity(
-                path=item.path, size=stat.st_size, mtime=_mtime(item), sha256=sha256_file(item.path),
-                ledger_path=item.ledger_path, fetched=item,
+                path=item.path,
+                size=stat.st_size,
+                mtime=_mtime(item),
+                sha256=sha256_file(item.path),
+                ledger_path=item.ledger_path,
+                fetched=item,
             )
             if not item.duplicate_if_ever_loaded:
                 _reopen_superseded_snapshot(self.engine, self.config.import_name, identity.sha256)
@@ -198,8 +202,11 @@ def after_loaded(engine: Engine, settings: Settings, config: PipelineConfig, led
     try:
         source = build_source(config.parser_function, config.scraper_config)
         context = SourceContext(
-            import_name=config.import_name, work_dir=settings.data_dir / "remote", log_dir=settings.data_dir,
-            secrets=secret_book(), log=log.info,
+            import_name=config.import_name,
+            work_dir=settings.data_dir / "remote",
+            log_dir=settings.data_dir,
+            secrets=secret_book(),
+            log=log.info,
         )
         source.after_loaded(context, paths)
     except EltError as exc:

@@ -36,9 +36,7 @@ def retention_days(config: PipelineConfig) -> int:
     return max(0, config.staging_retention_days)
 
 
-def purge_expired(
-    engine: Engine, config: PipelineConfig, staging: sa.Table, *, current_run_id: str, now=None
-) -> int:
+def purge_expired(engine: Engine, config: PipelineConfig, staging: sa.Table, *, current_run_id: str, now=None) -> int:
     """Delete staged rows of this import's runs (not the current one) older than the retention window."""
     cutoff = (now or utcnow()) - timedelta(days=retention_days(config))
     run_column = staging.c[lineage_columns(staging)["run"]]

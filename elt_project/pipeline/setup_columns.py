@@ -23,6 +23,7 @@ MAX_IDENTIFIER = 63
 LINEAGE_COLUMNS = (RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN)
 LOAD_TIMESTAMP = "load_timestamp"
 
+
 @dataclass(frozen=True)
 class Column:
     """A source column: its header in the file, its safe SQL name and its logical type."""
@@ -90,8 +91,11 @@ def sample_headers(config: PipelineConfig) -> list[str]:
 
     path = sample_file(config)
     batches = read_batches(
-        path, file_type=config.file_type, parser_function=config.parser_function,
-        options=config.scraper_config, batch_rows=1_000,
+        path,
+        file_type=config.file_type,
+        parser_function=config.parser_function,
+        options=config.scraper_config,
+        batch_rows=1_000,
     )
     try:
         first = next(iter(batches), None)
@@ -105,8 +109,24 @@ def sample_headers(config: PipelineConfig) -> list[str]:
 
 
 #: Letters NFKD does not split into a base letter and an accent.
-_LATIN = {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D",
-          "ł": "l", "Ł": "L", "þ": "th", "Þ": "TH", "ð": "d", "Ð": "D", "ı": "i"}
+_LATIN = {
+    "ß": "ss",
+    "æ": "ae",
+    "Æ": "AE",
+    "ø": "o",
+    "Ø": "O",
+    "œ": "oe",
+    "Œ": "OE",
+    "đ": "d",
+    "Đ": "D",
+    "ł": "l",
+    "Ł": "L",
+    "þ": "th",
+    "Þ": "TH",
+    "ð": "d",
+    "Ð": "D",
+    "ı": "i",
+}
 _GREEK_LATIN = "a b g d e z i th i k l m n x o p r s s t y f ch ps o"
 _GREEK = dict(zip("αβγδεζηθικλμνξοπρσςτυφχψω", _GREEK_LATIN.split(" ")))
 _CYRILLIC_LATIN = "a b v g d e e zh z i i k l m n o p r s t u f kh ts ch sh shch _ y _ e yu ya ye i yi g"
@@ -153,5 +173,3 @@ def safe_column_names(headers: Sequence[str]) -> list[str]:
         taken.add(name)
         names.append(name)
     return names
-
-

@@ -35,8 +35,14 @@ from elt_project.pipeline.setup_columns import (  # re-exported: callers know th
 #: Longer strings become NVARCHAR(MAX) / TEXT.
 MAX_BOUNDED_STRING = 4000
 __all__ = [
-    "LINEAGE_COLUMNS", "LOAD_TIMESTAMP", "MAX_IDENTIFIER", "Column", "TransformStep",
-    "safe_column_names", "sample_columns", "sample_headers",
+    "LINEAGE_COLUMNS",
+    "LOAD_TIMESTAMP",
+    "MAX_IDENTIFIER",
+    "Column",
+    "TransformStep",
+    "safe_column_names",
+    "sample_columns",
+    "sample_headers",
 ]
 _STRING = re.compile(r"^string\((\d+)\)$")
 _DECIMAL = re.compile(r"^decimal\((\d+),(\d+)\)$")
@@ -145,9 +151,7 @@ def _name(value: str) -> quoted_name:
 def table_ref(name: str, metadata: sa.MetaData | None = None, *columns: sa.Column) -> sa.Table:
     """A table object for a configured name (``table`` or ``schema.table``), always quoted."""
     schema, _, table = name.rpartition(".")
-    return sa.Table(
-        _name(table), metadata or sa.MetaData(), *columns, schema=_name(schema) if schema else None
-    )
+    return sa.Table(_name(table), metadata or sa.MetaData(), *columns, schema=_name(schema) if schema else None)
 
 
 #: How booleans wait in staging: as text. SQL Server's BIT rejects 'yes' and SQLite
@@ -234,9 +238,7 @@ def create_index(index: sa.Index, dialect: Dialect) -> str:
 def literal(value: str, dialect: Dialect) -> str:
     """A string literal rendered by SQLAlchemy (quotes doubled; N'' on SQL Server)."""
     type_ = mssql.NVARCHAR() if dialect.name == "mssql" else sa.String()
-    return str(
-        sa.literal(value, type_=type_).compile(dialect=dialect, compile_kwargs={"literal_binds": True})
-    )
+    return str(sa.literal(value, type_=type_).compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 def _compile(element, dialect: Dialect) -> str:

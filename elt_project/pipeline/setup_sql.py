@@ -74,9 +74,7 @@ class SetupSql:
     mappings: dict[str, str] = field(default_factory=dict)
 
 
-def generate_setup_sql(
-    configs: list[PipelineConfig], dialect: str, settings: Settings | None = None
-) -> SetupSql:
+def generate_setup_sql(configs: list[PipelineConfig], dialect: str, settings: Settings | None = None) -> SetupSql:
     """Build the setup script for ``configs`` (usually one pipeline group) in ``dialect``.
 
     ``settings`` is accepted for symmetry with the other steps; generation reads
@@ -270,9 +268,7 @@ def _transforms(
 def _transform_scripts(
     sampled: list[tuple[PipelineConfig, list[setup_ddl.Column]]], dialect: Dialect
 ) -> dict[str, str]:
-    return {
-        name: setup_ddl.sqlite_script(name, steps, dialect) for name, steps in _transforms(sampled).items()
-    }
+    return {name: setup_ddl.sqlite_script(name, steps, dialect) for name, steps in _transforms(sampled).items()}
 
 
 def _render_file(
@@ -297,23 +293,17 @@ def _render_file(
                 "the built-in transform copies the shared columns."
             )
     for name in scripts:
-        lines.append(
-            f"-- SQLite has no procedures: save {name}.sql (written beside this file) in transforms/."
-        )
+        lines.append(f"-- SQLite has no procedures: save {name}.sql (written beside this file) in transforms/.")
     lines += [f"-- PROBLEM: {_comment(problem)}" for problem in problems]
     body = [f"{statement.sql}\n{separator}" for statement in statements]
     return "\n".join(lines) + "\n\n" + "\n".join(body)
 
 
-def _with_type_notes(
-    text: str, profiles: dict[str, setup_columns.SampledColumns], dialect: Dialect
-) -> str:
+def _with_type_notes(text: str, profiles: dict[str, setup_columns.SampledColumns], dialect: Dialect) -> str:
     """Insert, after the header comments, one line per column saying what its type rests on."""
     notes: list[str] = []
     for import_name, profile in profiles.items():
-        notes.append(
-            f"-- {_comment(import_name)}: {profile.rows:,} sample rows of {_comment(profile.sample_file)}"
-        )
+        notes.append(f"-- {_comment(import_name)}: {profile.rows:,} sample rows of {_comment(profile.sample_file)}")
         for column in profile.columns:
             type_sql = setup_ddl.sql_type(column.logical).compile(dialect=dialect)
             notes.append(f"--   {_comment(column.name)} {type_sql}: {_comment(column.basis)}")

@@ -115,6 +115,8 @@ def shop(engine):
 def table_rows(engine) -> list[dict]:
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(sa.select(products).order_by(products.c.sku)).mappings()]
+
+
 @pytest.fixture
 def receiver():
     """Start webhook receivers on 127.0.0.1 (``receiver([500, 200])``); all are stopped afterwards."""

@@ -32,8 +32,14 @@ def _sales(days: int = 28, seed: int = 4, west_online_from: int | None = None) -
                 if west_online_from is not None and d >= west_online_from and (region, channel) == ("West", "Online"):
                     count = 1
                 for _ in range(count):
-                    rows.append({"order_date": day, "region": region, "channel": channel,
-                                 "amount": round(float(rng.uniform(10, 30)), 2)})
+                    rows.append(
+                        {
+                            "order_date": day,
+                            "region": region,
+                            "channel": channel,
+                            "amount": round(float(rng.uniform(10, 30)), 2),
+                        }
+                    )
     return rows
 
 
@@ -43,8 +49,13 @@ def test_profile_reads_roles_ranges_and_spread(engine):
     create_sales(engine, rows)
     profile = profile_table(engine, "sales")
     roles = {c.name: c.role for c in profile.columns}
-    assert roles == {"order_id": "identifier", "order_date": "date", "region": "dimension",
-                     "channel": "dimension", "amount": "measure"}
+    assert roles == {
+        "order_id": "identifier",
+        "order_date": "date",
+        "region": "dimension",
+        "channel": "dimension",
+        "amount": "measure",
+    }
     by_name = {c.name: c for c in profile.columns}
     assert profile.rows == len(rows) and by_name["region"].nulls == 1 and by_name["region"].distinct == 4
     assert by_name["order_date"].minimum == START and by_name["order_date"].maximum == START + dt.timedelta(days=9)
@@ -82,11 +93,19 @@ def test_story_names_the_mover_and_the_forecast(engine, settings):
     assert "The biggest movers were region West × channel Online (-" in text
     assert "forecast" not in text  # no forecast stored yet
     with engine.begin() as conn:
-        conn.execute(schema.analytics_predictions.insert(), [
-            {"config_id": 1, "target_table": "sales", "model_type": "forecast",
-             "prediction_date": dt.datetime(2025, 2, 12) + dt.timedelta(days=i), "predicted_value": 1e9}
-            for i in range(7)
-        ])
+        conn.execute(
+            schema.analytics_predictions.insert(),
+            [
+                {
+                    "config_id": 1,
+                    "target_table": "sales",
+                    "model_type": "forecast",
+                    "prediction_date": dt.datetime(2025, 2, 12) + dt.timedelta(days=i),
+                    "predicted_value": 1e9,
+                }
+                for i in range(7)
+            ],
+        )
     assert "The forecast for the next 7 days points up" in table_story(engine, "sales").text
 
 

@@ -93,8 +93,9 @@ def test_run_writes_history_and_forecast_and_replaces_them_next_time(engine, set
     with engine.connect() as conn:
         runs = dict(conn.execute(sa.select(p.c.config_id, sa.func.count()).group_by(p.c.config_id)).all())
         run_ids = set(conn.execute(sa.select(p.c.run_id).distinct()).scalars())
-        future = conn.execute(sa.select(sa.func.count()).where(p.c.config_id == forecast_id,
-                                                                p.c.actual_value.is_(None))).scalar()
+        future = conn.execute(
+            sa.select(sa.func.count()).where(p.c.config_id == forecast_id, p.c.actual_value.is_(None))
+        ).scalar()
     assert runs == {forecast_id: 100, anomaly_id: 90} and run_ids == {"r2"} and future == 10
 
     views = {v.value_column: v for v in series_views(engine)}

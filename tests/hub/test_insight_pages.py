@@ -31,8 +31,10 @@ def _sales() -> list[dict]:
                 if d == DAYS - 8:
                     count *= 3
                 amounts = rng.uniform(15, 25, size=count)
-                rows += [{"order_date": day, "region": region, "channel": channel, "amount": round(float(a), 2)}
-                         for a in amounts]
+                rows += [
+                    {"order_date": day, "region": region, "channel": channel, "amount": round(float(a), 2)}
+                    for a in amounts
+                ]
     return rows
 
 

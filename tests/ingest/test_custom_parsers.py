@@ -11,15 +11,7 @@ from elt_project.ingest.custom_parsers import parse_report_with_footer
 from elt_project.ingest.reader import read_batches
 from tests.ingest.conftest import read_all
 
-REPORT = (
-    "ACME monthly report\n"
-    "Generated 2024-01-31\n"
-    "id,name,amount\n"
-    "1,Ann,10\n"
-    "2,Zoë,20\n"
-    "END OF REPORT\n"
-    "Rows: 2\n"
-)
+REPORT = "ACME monthly report\nGenerated 2024-01-31\nid,name,amount\n1,Ann,10\n2,Zoë,20\nEND OF REPORT\nRows: 2\n"
 
 
 def test_report_with_footer_returns_a_dataframe(write):
@@ -86,8 +78,9 @@ def test_register_parser_adds_a_type(write, monkeypatch):
 
 def configurable(write, text: str, options: dict, encoding: str = "utf-8", **kwargs):
     path = write("conf.txt", text, encoding=encoding)
-    return read_all(path, file_type="custom_csv", parser_function="generic_configurable_parser",
-                    options=options, **kwargs)
+    return read_all(
+        path, file_type="custom_csv", parser_function="generic_configurable_parser", options=options, **kwargs
+    )
 
 
 def test_configurable_skiprows_delimiter_encoding_footer(write):
@@ -125,22 +118,36 @@ def test_configurable_streams_in_chunks_with_one_schema(write):
 def test_configurable_unknown_read_option(write):
     path = write("c.txt", "a\n1\n")
     with pytest.raises(ConfigurationError, match="read_options key 'engine' is not supported"):
-        read_batches(path, file_type="x", parser_function="generic_configurable_parser",
-                     options={"read_options": {"engine": "python"}})
+        read_batches(
+            path,
+            file_type="x",
+            parser_function="generic_configurable_parser",
+            options={"read_options": {"engine": "python"}},
+        )
 
 
 def test_configurable_unknown_pre_processing_key(write):
     path = write("c.txt", "a\n1\n")
     with pytest.raises(ConfigurationError, match="pre_processing key 'run_shell' is not supported"):
-        read_batches(path, file_type="x", parser_function="generic_configurable_parser",
-                     options={"pre_processing": {"run_shell": "rm -rf /"}})
+        read_batches(
+            path,
+            file_type="x",
+            parser_function="generic_configurable_parser",
+            options={"pre_processing": {"run_shell": "rm -rf /"}},
+        )
 
 
 def test_configurable_missing_header_marker(write):
     path = write("c.txt", "a\n1\n")
     with pytest.raises(SourceFileError, match="no line containing 'START'"):
-        list(read_batches(path, file_type="x", parser_function="generic_configurable_parser",
-                          options={"pre_processing": {"skip_header_until_string": "START"}}))
+        list(
+            read_batches(
+                path,
+                file_type="x",
+                parser_function="generic_configurable_parser",
+                options={"pre_processing": {"skip_header_until_string": "START"}},
+            )
+        )
 
 
 def test_configurable_footer_marker_absent_reads_everything(write):

@@ -29,16 +29,24 @@ def workbook(path: Path, rows: list[list], *, title: str = "Data", extra_sheets:
 
 
 def test_round_trip_native_types(tmp_path):
-    path = workbook(tmp_path / "a.xlsx", [
-        ["id", "name", "amount", "when", "ok"],
-        [1, "Ann", 1.5, dt.datetime(2024, 1, 2, 3, 4, 5), True],
-        [2, None, 2, dt.datetime(2024, 2, 3), False],
-    ])
+    path = workbook(
+        tmp_path / "a.xlsx",
+        [
+            ["id", "name", "amount", "when", "ok"],
+            [1, "Ann", 1.5, dt.datetime(2024, 1, 2, 3, 4, 5), True],
+            [2, None, 2, dt.datetime(2024, 2, 3), False],
+        ],
+    )
     _, table = read_all(path, file_type="excel")
-    assert table.schema == pa.schema([
-        ("id", pa.int64()), ("name", pa.string()), ("amount", pa.float64()),
-        ("when", pa.timestamp("us")), ("ok", pa.bool_()),
-    ])
+    assert table.schema == pa.schema(
+        [
+            ("id", pa.int64()),
+            ("name", pa.string()),
+            ("amount", pa.float64()),
+            ("when", pa.timestamp("us")),
+            ("ok", pa.bool_()),
+        ]
+    )
     assert table.column("name").to_pylist() == ["Ann", None]
     assert table.column("amount").to_pylist() == [1.5, 2.0]
     assert table.column("when").to_pylist()[0] == dt.datetime(2024, 1, 2, 3, 4, 5)

@@ -86,9 +86,7 @@ def test_single_destination_group_uses_the_table_pool(engine, build_defs):
 def test_bad_rows_are_skipped_with_a_problem_naming_row_and_column(engine, build_defs):
     add_config(engine, import_name="good")
     bad_id = add_config(engine, import_name="bad table", staging_table="stg x")
-    add_config(
-        engine, import_name="bad json", file_type="csv", staging_table="stg_j", scraper_config="{not json"
-    )
+    add_config(engine, import_name="bad json", file_type="csv", staging_table="stg_j", scraper_config="{not json")
     add_config(engine, import_name="dangling", staging_table="stg_d", depends_on="nope")
 
     defs = build_defs()
@@ -98,9 +96,7 @@ def test_bad_rows_are_skipped_with_a_problem_naming_row_and_column(engine, build
     assert "dangling_extract_and_load_staging" in keys  # loads; only the dependency is dropped
     assert not any(k.startswith("bad_") for k in keys)
     description = (
-        defs.resolve_assets_def(dg.AssetKey("config_problems"))
-        .specs_by_key[dg.AssetKey("config_problems")]
-        .description
+        defs.resolve_assets_def(dg.AssetKey("config_problems")).specs_by_key[dg.AssetKey("config_problems")].description
     )
     assert f"row id={bad_id} ('bad table'): column staging_table" in description
     assert "('bad json'): column scraper_config is not valid JSON" in description
@@ -117,15 +113,10 @@ def test_names_that_clash_after_slugify_or_form_cycles_do_not_break_the_load(eng
 
     assert {"sales_eu_extract_and_load_staging", "sales_eu_2_extract_and_load_staging"} <= _keys(defs)
     description = (
-        defs.resolve_assets_def(dg.AssetKey("config_problems"))
-        .specs_by_key[dg.AssetKey("config_problems")]
-        .description
+        defs.resolve_assets_def(dg.AssetKey("config_problems")).specs_by_key[dg.AssetKey("config_problems")].description
     )
     assert "('sales eu'): column import_name gives the same Dagster name as import 'sales-eu'" in description
-    assert (
-        "('sales eu 2'): column depends_on names 'sales-eu', which already depends on this import"
-        in description
-    )
+    assert "('sales eu 2'): column depends_on names 'sales-eu', which already depends on this import" in description
 
 
 def test_sensors_follow_settings(engine, build_defs, settings, tmp_path):
@@ -153,9 +144,7 @@ def test_snapshot_round_trips_and_fingerprint_tracks_edits(engine):
     assert again == snapshot
     assert again.rules_for("STG_SALES")[0].rule_name == "amount not null"
     with engine.begin() as conn:  # a load stamps last_import_date: not a definitions change
-        conn.execute(
-            sa.update(schema.elt_pipeline_configs).values(last_import_date=sa.func.current_timestamp())
-        )
+        conn.execute(sa.update(schema.elt_pipeline_configs).values(last_import_date=sa.func.current_timestamp()))
     assert current_fingerprint(engine) == snapshot.fingerprint
     with engine.begin() as conn:
         conn.execute(sa.update(schema.data_quality_rules).values(severity="WARN"))

@@ -59,9 +59,7 @@ def test_materialize_with_postgres_run_and_event_storage(pg_storage_schema, tmp_
 
     with dg.instance_for_test(overrides=overrides) as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
-        result = dg.materialize(
-            [backup_database_objects], resources={"warehouse": warehouse}, instance=instance
-        )
+        result = dg.materialize([backup_database_objects], resources={"warehouse": warehouse}, instance=instance)
         assert result.success
         stored = instance.get_latest_materialization_event(dg.AssetKey("utility_backup_database_objects"))
         assert stored is not None and stored.run_id == result.run_id

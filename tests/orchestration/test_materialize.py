@@ -33,9 +33,7 @@ def _run(defs, instance, files):
         instance=instance,
         asset_selection=[STAGING, TRANSFORM],
         run_config={
-            "ops": {
-                "sales_stage_imports": {"config": {"files": [str(f) for f in files], "trigger": "sensor"}}
-            }
+            "ops": {"sales_stage_imports": {"config": {"files": [str(f) for f in files], "trigger": "sensor"}}}
         },
         tags={"import": "daily_sales", "trigger": "sensor"},
         raise_on_error=False,
@@ -57,9 +55,7 @@ def _materialization(result, key):
 
 def _dest_rows(engine):
     with engine.connect() as conn:
-        return [
-            tuple(r) for r in conn.execute(sa.text("SELECT order_id, amount FROM sales ORDER BY order_id"))
-        ]
+        return [tuple(r) for r in conn.execute(sa.text("SELECT order_id, amount FROM sales ORDER BY order_id"))]
 
 
 def test_sensor_style_run_stages_checks_and_transforms(engine, build_defs, instance, tmp_path):
@@ -102,9 +98,7 @@ def test_sensor_style_run_stages_checks_and_transforms(engine, build_defs, insta
 def test_blocking_check_stops_the_transform(engine, build_defs, instance, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
-    _setup(
-        engine, folder, {"rule_name": "amount present", "target_column": "amount", "check_type": "NOT_NULL"}
-    )
+    _setup(engine, folder, {"rule_name": "amount present", "target_column": "amount", "check_type": "NOT_NULL"})
     source = folder / "sales_bad.csv"
     source.write_text("order_id,amount\n1,\n2,5\n")
 

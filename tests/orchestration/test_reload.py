@@ -101,17 +101,13 @@ def test_config_change_sensor_reloads_the_location(webserver):
         data_dir=str(tmp_path / "data"),
         dagster_port=port,
     )
-    defs = build_definitions(
-        read_snapshot(engine), settings, warehouse=WarehouseResource.for_settings(settings)
-    )
+    defs = build_definitions(read_snapshot(engine), settings, warehouse=WarehouseResource.for_settings(settings))
     sensor = defs.resolve_sensor_def("config_change_sensor")
 
     def tick(cursor=None):
         with (
             dg.instance_for_test() as instance,
-            dg.build_sensor_context(
-                instance=instance, cursor=cursor, resources=dict(defs.resources)
-            ) as context,
+            dg.build_sensor_context(instance=instance, cursor=cursor, resources=dict(defs.resources)) as context,
         ):
             result = sensor.evaluate_tick(context)
         return result.skip_message, result.cursor
@@ -152,18 +148,14 @@ def test_reload_request_to_a_dead_webserver_says_what_to_check():
     assert result.exit_code == 1 and "check that it is running (DAGSTER_PORT)" in result.output
 
 
-def test_config_change_sensor_reports_a_failed_reload_and_retries_later(
-    engine, build_defs, settings, instance
-):
+def test_config_change_sensor_reports_a_failed_reload_and_retries_later(engine, build_defs, settings, instance):
     add_config(engine, import_name="daily_sales")
     dead = settings.model_copy(update={"dagster_port": free_port()})
     defs = build_defs(dead)
     sensor = defs.resolve_sensor_def("config_change_sensor")
 
     def tick(cursor=None):
-        with dg.build_sensor_context(
-            instance=instance, cursor=cursor, resources=dict(defs.resources)
-        ) as context:
+        with dg.build_sensor_context(instance=instance, cursor=cursor, resources=dict(defs.resources)) as context:
             result = sensor.evaluate_tick(context)
         return result.skip_message, result.cursor
 

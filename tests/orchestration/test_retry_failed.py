@@ -89,15 +89,18 @@ def test_a_file_that_failed_for_missing_tables_loads_once_they_exist(engine, bui
     assert _ledger(engine) == [("LOADED", done.run_id)]
 
 
-def test_a_file_that_failed_a_rule_is_retried_after_the_rule_changes_and_reload(
-    engine, build_defs, instance, tmp_path
-):
+def test_a_file_that_failed_a_rule_is_retried_after_the_rule_changes_and_reload(engine, build_defs, instance, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     _create_tables(engine)
     add_config(engine, monitored_directory=str(folder), destination_table="sales", load_method="append")
-    add_rule(engine, rule_name="amount at most 2 chars", target_column="amount", check_type="MAX_LENGTH",
-             check_expression="2")
+    add_rule(
+        engine,
+        rule_name="amount at most 2 chars",
+        target_column="amount",
+        check_type="MAX_LENGTH",
+        check_expression="2",
+    )
     defs = build_defs()
     (folder / "sales_1.csv").write_text("order_id,amount\n1,100\n")
 
@@ -147,9 +150,7 @@ def test_a_failed_replace_batch_is_retried_as_one_run_over_the_folder(engine, bu
     assert _ledger(engine) == [("LOADED", done.run_id), ("LOADED", done.run_id)]
 
 
-def test_a_file_that_failed_outside_the_sensor_is_retried_after_the_next_change(
-    engine, build_defs, instance, tmp_path
-):
+def test_a_file_that_failed_outside_the_sensor_is_retried_after_the_next_change(engine, build_defs, instance, tmp_path):
     from elt_project.config.repository import get_pipeline_config
     from elt_project.errors import ConfigurationError
     from elt_project.pipeline.api import run_import

@@ -83,9 +83,7 @@ def _generated_sql(result) -> str:
 
 def test_config_generator_job_renders_the_insert():
     result = generate_pipeline_config_sql.execute_in_process(
-        run_config=_form(
-            ingestion_method="configurable_parser", load_method="append", deduplication_key="ID,Date"
-        )
+        run_config=_form(ingestion_method="configurable_parser", load_method="append", deduplication_key="ID,Date")
     )
     sql = _generated_sql(result)
     assert sql.startswith("```sql\nINSERT INTO")
@@ -147,8 +145,7 @@ def test_column_mappings_asset_saves_the_mapping_once_staging_exists(engine, bui
     with engine.begin() as conn:
         conn.execute(
             sa.text(
-                "CREATE TABLE stg_new_reports (order_id VARCHAR(50), amount VARCHAR(50), "
-                "dagster_run_id VARCHAR(255))"
+                "CREATE TABLE stg_new_reports (order_id VARCHAR(50), amount VARCHAR(50), dagster_run_id VARCHAR(255))"
             )
         )
     defs = build_defs()

@@ -20,7 +20,7 @@ def _table(engine):
 @pytest.mark.parametrize("rows", [3, dialects.SQLITE_CHILD_MIN_ROWS])  # executemany / child-process paths
 def test_bulk_load_appends_all_rows_with_nulls(engine, rows):
     table = _table(engine)
-    a = pa.array([None, "", "x,\"quoted\""] * (rows // 3) + [None] * (rows % 3), pa.string())
+    a = pa.array([None, "", 'x,"quoted"'] * (rows // 3) + [None] * (rows % 3), pa.string())
     batch = pa.record_batch([a, pa.array(["b"] * len(a)), pa.array(range(len(a)), pa.int64())], names=["a", "b", "n"])
     assert dialects.bulk_load(engine, table, iter([batch, batch])) == 2 * len(a)
     assert query(engine, "SELECT COUNT(*) FROM bl WHERE a IS NULL") == [(2 * (rows // 3) + 2 * (rows % 3),)]

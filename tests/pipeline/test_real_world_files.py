@@ -25,8 +25,12 @@ def prices(engine, add_config):
     )
 
     def make(**values):
-        row = {"import_name": "prices", "file_pattern": "prices_*", "staging_table": "stg_prices",
-               "destination_table": "dest_prices"}
+        row = {
+            "import_name": "prices",
+            "file_pattern": "prices_*",
+            "staging_table": "stg_prices",
+            "destination_table": "dest_prices",
+        }
         row.update(values)
         return add_config(**row)
 
@@ -38,7 +42,8 @@ def test_utf16_with_a_byte_order_mark_loads_without_any_setting(engine, settings
     (inbox / "prices_1.csv").write_bytes(codecs.BOM_UTF16_LE + TEXT.encode("utf-16-le"))
     run_import(engine, settings, config)
     assert sorted(query(engine, "SELECT item, price FROM dest_prices")) == [
-        ("Café crème", "€2.50"), ("Thé", "1.90"),
+        ("Café crème", "€2.50"),
+        ("Thé", "1.90"),
     ]
 
 

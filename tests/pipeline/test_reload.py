@@ -26,8 +26,12 @@ WINDOWS = "item;price\nCafé crème;€2,50\nThé;€1,90\n".encode("cp1252")
 def _setup(engine, inbox, add_config, *, load_method="append", dest=DEST, encoding="latin1"):
     execute(engine, STAGING, dest)
     return add_config(
-        import_name="prices", file_pattern="prices_*.csv", staging_table="stg_prices",
-        destination_table="dest_prices", load_method=load_method, file_type="txt",
+        import_name="prices",
+        file_pattern="prices_*.csv",
+        staging_table="stg_prices",
+        destination_table="dest_prices",
+        load_method=load_method,
+        file_type="txt",
         scraper_config=json.dumps({"read_options": {"encoding": encoding}}),
     )
 

@@ -76,9 +76,7 @@ def test_elt_retry_file_must_name_a_failed_file(settings, sales_tables, add_conf
     assert query(sales_tables, "SELECT COUNT(*) FROM dest_sales") == [(0,)]
 
 
-def test_a_run_whose_file_was_taken_over_rolls_back_instead_of_loading_twice(
-    settings, sales_tables, add_config, inbox
-):
+def test_a_run_whose_file_was_taken_over_rolls_back_instead_of_loading_twice(settings, sales_tables, add_config, inbox):
     """A retry takes the file over while the first run is inside its transform: one load, not two."""
     engine = sales_tables
     config = add_config(load_method="append")

@@ -41,8 +41,11 @@ def test_small_and_large_files_of_the_same_values_land_identically(engine, setti
     """Under 32,768 rows SQLite used executemany of text (inexact); above, ADBC. Now both bind float64."""
     _tables(engine)
     config = add_config(
-        import_name="points", file_pattern="points_*.csv", staging_table="stg_points",
-        destination_table="dest_points", load_method="append",
+        import_name="points",
+        file_pattern="points_*.csv",
+        staging_table="stg_points",
+        destination_table="dest_points",
+        load_method="append",
     )
     small = _write(inbox, "points_small.csv", [(i, v, "s") for i, v in enumerate(VALUES)])
     big_rows = [(i, VALUES[i % len(VALUES)], "b") for i in range(40_000)]
@@ -67,8 +70,11 @@ def test_small_and_large_files_of_the_same_values_land_identically(engine, setti
 def test_a_number_column_refuses_a_value_that_would_change(engine, settings, add_config, inbox, value, why):
     _tables(engine)
     config = add_config(
-        import_name="points", file_pattern="points_*.csv", staging_table="stg_points",
-        destination_table="dest_points", load_method="append",
+        import_name="points",
+        file_pattern="points_*.csv",
+        staging_table="stg_points",
+        destination_table="dest_points",
+        load_method="append",
     )
     path = _write(inbox, "points_1.csv", [(94000, "1.5", "a"), (94002, "2.5", "b"), (value, "3.5", "c")])
     with pytest.raises(SourceFileError) as caught:
@@ -83,8 +89,11 @@ def test_a_number_column_refuses_a_value_that_would_change(engine, settings, add
 def test_float_column_refuses_more_digits_than_it_holds(engine, settings, add_config, inbox):
     _tables(engine)
     config = add_config(
-        import_name="points", file_pattern="points_*.csv", staging_table="stg_points",
-        destination_table="dest_points", load_method="append",
+        import_name="points",
+        file_pattern="points_*.csv",
+        staging_table="stg_points",
+        destination_table="dest_points",
+        load_method="append",
     )
     path = _write(inbox, "points_1.csv", [(1, "0.12345678901234567891", "a")])
     with pytest.raises(SourceFileError, match="more digits than a FLOAT holds"):
@@ -94,8 +103,11 @@ def test_float_column_refuses_more_digits_than_it_holds(engine, settings, add_co
 def test_null_markers_become_null_in_typed_columns_only(engine, settings, add_config, inbox):
     _tables(engine)
     config = add_config(
-        import_name="points", file_pattern="points_*.csv", staging_table="stg_points",
-        destination_table="dest_points", load_method="append",
+        import_name="points",
+        file_pattern="points_*.csv",
+        staging_table="stg_points",
+        destination_table="dest_points",
+        load_method="append",
     )
     path = _write(inbox, "points_1.csv", [("NA", "N/A", "NA"), (2, " null ", "x"), (3, "#N/A", "")])
     run_import(engine, settings, config, [path.name])
@@ -106,8 +118,11 @@ def test_null_markers_become_null_in_typed_columns_only(engine, settings, add_co
 def test_configured_na_values_replace_the_defaults(engine, settings, add_config, inbox):
     _tables(engine)
     config = add_config(
-        import_name="points", file_pattern="points_*.csv", staging_table="stg_points",
-        destination_table="dest_points", load_method="append",
+        import_name="points",
+        file_pattern="points_*.csv",
+        staging_table="stg_points",
+        destination_table="dest_points",
+        load_method="append",
         scraper_config='{"read_options": {"na_values": ["-"]}}',
     )
     path = _write(inbox, "points_1.csv", [(1, "-", "-"), (2, "NA", "y")])
@@ -121,14 +136,20 @@ def test_configured_na_values_replace_the_defaults(engine, settings, add_config,
 def _text_staging(engine):
     metadata = sa.MetaData()
     sa.Table(
-        "stg_text", metadata,
-        sa.Column("code", sa.String(50)), sa.Column("lon", sa.String(50)), sa.Column("amount", sa.String(50)),
-        sa.Column("dagster_run_id", sa.String(255)), sa.Column("source_file_hash", sa.String(64)),
+        "stg_text",
+        metadata,
+        sa.Column("code", sa.String(50)),
+        sa.Column("lon", sa.String(50)),
+        sa.Column("amount", sa.String(50)),
+        sa.Column("dagster_run_id", sa.String(255)),
+        sa.Column("source_file_hash", sa.String(64)),
         sa.Column("source_row_number", sa.BigInteger),
     )
     sa.Table(
-        "dest_text", metadata,
-        sa.Column("code", sa.BigInteger), sa.Column("lon", sa.Float(precision=53)),
+        "dest_text",
+        metadata,
+        sa.Column("code", sa.BigInteger),
+        sa.Column("lon", sa.Float(precision=53)),
         sa.Column("amount", sa.Numeric(12, 2)),
     )
     metadata.create_all(engine)
@@ -136,8 +157,11 @@ def _text_staging(engine):
 
 def _text_config(add_config):
     return add_config(
-        import_name="texts", file_pattern="texts_*.csv", staging_table="stg_text",
-        destination_table="dest_text", load_method="append",
+        import_name="texts",
+        file_pattern="texts_*.csv",
+        staging_table="stg_text",
+        destination_table="dest_text",
+        load_method="append",
     )
 
 
@@ -181,14 +205,21 @@ def test_built_in_transform_refuses_text_a_number_column_would_change(
 def test_a_date_column_refuses_dates_each_warehouse_reads_its_own_way(engine, settings, add_config, inbox):
     metadata = sa.MetaData()
     sa.Table(
-        "stg_days", metadata, sa.Column("day", sa.Date), sa.Column("dagster_run_id", sa.String(255)),
-        sa.Column("source_file_hash", sa.String(64)), sa.Column("source_row_number", sa.BigInteger),
+        "stg_days",
+        metadata,
+        sa.Column("day", sa.Date),
+        sa.Column("dagster_run_id", sa.String(255)),
+        sa.Column("source_file_hash", sa.String(64)),
+        sa.Column("source_row_number", sa.BigInteger),
     )
     sa.Table("dest_days", metadata, sa.Column("day", sa.Date))
     metadata.create_all(engine)
     config = add_config(
-        import_name="days", file_pattern="days_*.csv", staging_table="stg_days",
-        destination_table="dest_days", load_method="append",
+        import_name="days",
+        file_pattern="days_*.csv",
+        staging_table="stg_days",
+        destination_table="dest_days",
+        load_method="append",
     )
     (inbox / "days_1.csv").write_text("day\n2024-01-31\nNA\n01/02/2024\n", encoding="utf-8")
     with pytest.raises(SourceFileError, match="data row 3 holds '01/02/2024', which is not written YYYY-MM-DD"):
@@ -196,21 +227,29 @@ def test_a_date_column_refuses_dates_each_warehouse_reads_its_own_way(engine, se
     (inbox / "days_2.csv").write_text("day\n2024-01-31\nNA\n", encoding="utf-8")
     run_import(engine, settings, config, ["days_2.csv"])
     assert [str(r[0])[:10] if r[0] else None for r in query(engine, "SELECT day FROM dest_days")] in (
-        ["2024-01-31", None], [None, "2024-01-31"],
+        ["2024-01-31", None],
+        [None, "2024-01-31"],
     )
 
 
 def test_a_boolean_destination_refuses_unknown_spellings(engine, settings, add_config, inbox):
     metadata = sa.MetaData()
     sa.Table(
-        "stg_flags", metadata, sa.Column("paid", sa.String(10)), sa.Column("dagster_run_id", sa.String(255)),
-        sa.Column("source_file_hash", sa.String(64)), sa.Column("source_row_number", sa.BigInteger),
+        "stg_flags",
+        metadata,
+        sa.Column("paid", sa.String(10)),
+        sa.Column("dagster_run_id", sa.String(255)),
+        sa.Column("source_file_hash", sa.String(64)),
+        sa.Column("source_row_number", sa.BigInteger),
     )
     sa.Table("dest_flags", metadata, sa.Column("paid", sa.Boolean))
     metadata.create_all(engine)
     config = add_config(
-        import_name="flags", file_pattern="flags_*.csv", staging_table="stg_flags",
-        destination_table="dest_flags", load_method="append",
+        import_name="flags",
+        file_pattern="flags_*.csv",
+        staging_table="stg_flags",
+        destination_table="dest_flags",
+        load_method="append",
     )
     (inbox / "flags_1.csv").write_text("paid\nYes\nNA\nmaybe\n", encoding="utf-8")
     with pytest.raises(TransformError, match="data row 3 holds 'maybe', which is none of the true/false"):

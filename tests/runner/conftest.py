@@ -35,8 +35,6 @@ DAGSTER_START_TIMEOUT_S = 240
 RUN_TIMEOUT_S = 300
 
 
-
-
 def csrf_from(html: str) -> str:
     found = re.search(r'name="csrf-token" content="([^"]+)"', html) or re.search(
         r'name="csrf_token" value="([^"]+)"', html

@@ -27,7 +27,6 @@ REPORT_CSV = "order_id,customer,amount\n1,Ann,10.50\n2,Bob,7.25\n"
 PAGED_ROWS = [(n, f"row {n}") for n in range(1, 8)]  # 3 per page: pages 1..3
 
 
-
 class SiteTOTP(pyotp.TOTP):
     min_secret_length_bits = 80  # the 16-character secrets real sites hand out
 
@@ -46,12 +45,15 @@ def create_app() -> Flask:
     @app.get("/login")
     def login_form():
         session["csrf"] = token = _secrets.token_hex(8)
-        return PAGE.format(title="Login", body=f"""
+        return PAGE.format(
+            title="Login",
+            body=f"""
 <form method="post" action="/login">
  <input type="hidden" name="csrf" value="{token}">
  <input id="username-field" name="username"><input id="password-field" name="password" type="password">
  <button type="submit">Sign In</button>
-</form>""")
+</form>""",
+        )
 
     @app.post("/login")
     def login_post():
@@ -73,9 +75,12 @@ def create_app() -> Flask:
 
     @app.get("/verify")
     def verify_form():
-        return PAGE.format(title="Verify", body="""
+        return PAGE.format(
+            title="Verify",
+            body="""
 <form method="post" action="/verify"><input id="totp-input-field" name="totp">
-<button type="submit">Verify</button></form>""")
+<button type="submit">Verify</button></form>""",
+        )
 
     @app.post("/verify")
     def verify_post():
@@ -88,13 +93,16 @@ def create_app() -> Flask:
     def dashboard():
         if not logged_in():
             return redirect(url_for("login_form"))
-        return PAGE.format(title="Dashboard", body="""
+        return PAGE.format(
+            title="Dashboard",
+            body="""
 <div id="dashboard"><p class="dashboard-welcome-message">Welcome, you are logged in</p>
 <a id="to-report" href="/js-table">Reports</a> <a id="to-downloads" href="/downloads">Downloads</a></div>
 <div id="popup-modal" style="position:fixed;top:0;left:0;width:100%;height:100%;background:#fff">
   <button onclick="document.getElementById('popup-modal').remove()">Close</button></div>
 <table><tr><th>region</th><th>sales</th></tr><tr><td>North</td><td>100</td></tr>
-<tr><td>South</td><td>250</td></tr></table>""")
+<tr><td>South</td><td>250</td></tr></table>""",
+        )
 
     @app.get("/api/data")
     def api_data():
@@ -113,11 +121,14 @@ def create_app() -> Flask:
 
     @app.get("/table")
     def table():
-        return PAGE.format(title="Table", body="""
+        return PAGE.format(
+            title="Table",
+            body="""
 <table id="first"><tr><th>x</th></tr><tr><td>ignored</td></tr></table>
 <table><thead><tr><th>country</th><th>population</th><th>note</th></tr></thead>
 <tbody><tr><td>Aland</td><td>30,000</td><td></td></tr><tr><td>Bhutan</td><td>780,000</td><td>landlocked</td></tr>
-</tbody></table>""")
+</tbody></table>""",
+        )
 
     @app.get("/report.csv")
     def report():
@@ -143,13 +154,16 @@ def create_app() -> Flask:
     def js_table():
         if not session.get("user"):
             return redirect(url_for("login_form"))
-        return PAGE.format(title="JS", body="""
+        return PAGE.format(
+            title="JS",
+            body="""
 <div id="holder"></div>
 <script>setTimeout(function () {
   document.getElementById('holder').innerHTML =
     '<table id="report"><tr><th>sku</th><th>qty</th></tr><tr><td>A-1</td><td>5</td></tr>' +
     '<tr><td>B-2</td><td>0</td></tr></table>';
-}, 300);</script>""")
+}, 300);</script>""",
+        )
 
     @app.get("/paged")
     def paged():
@@ -158,19 +172,24 @@ def create_app() -> Flask:
         body_rows = "".join(f"<tr><td>{n}</td><td>{label}</td></tr>" for n, label in rows)
         button = (
             f"<button id='next-page-button' onclick=\"location.href='/paged?page={page + 1}'\">Next</button>"
-            if page * 3 < len(PAGED_ROWS) else ""
+            if page * 3 < len(PAGED_ROWS)
+            else ""
         )
         rendered = json.dumps(f"<table><tr><th>n</th><th>label</th></tr>{body_rows}</table>{button}")
-        return PAGE.format(title=f"Page {page}", body=f"""
+        return PAGE.format(
+            title=f"Page {page}",
+            body=f"""
 <div id="holder"></div>
-<script>document.getElementById('holder').innerHTML = {rendered};</script>""")
+<script>document.getElementById('holder').innerHTML = {rendered};</script>""",
+        )
 
     @app.get("/downloads")
     def downloads():
         if not session.get("user"):
             return redirect(url_for("login_form"))
-        return PAGE.format(title="Downloads", body="<a id='get-report' href='/downloads/DailyReport-2026-12-01.csv'>"
-                           "Download</a>")
+        return PAGE.format(
+            title="Downloads", body="<a id='get-report' href='/downloads/DailyReport-2026-12-01.csv'>Download</a>"
+        )
 
     @app.get("/downloads/<name>")
     def download_file(name: str):
@@ -189,9 +208,12 @@ def _add_template_pages(app: Flask) -> None:
 
     @app.get("/example/login")
     def example_login():
-        return PAGE.format(title="Example", body="""
+        return PAGE.format(
+            title="Example",
+            body="""
 <form method="post" action="/example/login"><input id="username" name="username">
-<input id="totp_code" name="totp"><button class="login" type="submit">Log in</button></form>""")
+<input id="totp_code" name="totp"><button class="login" type="submit">Log in</button></form>""",
+        )
 
     @app.post("/example/login")
     def example_login_post():
@@ -211,19 +233,24 @@ def _add_template_pages(app: Flask) -> None:
         popup = (
             "<div id='popup-modal' style='position:fixed;top:0;left:0;width:100%;height:100%;background:#eee'>"
             "<button onclick=\"document.getElementById('popup-modal').remove()\">Close</button></div>"
-            if page == 1 else ""
+            if page == 1
+            else ""
         )
         more = page * 2 < len(rows)
         button = f"<button id='next-page-button' onclick=\"location.href='?page={page + 1}'\">Next</button>"
-        return PAGE.format(title="Dashboard", body=f"""<div id="dashboard">{popup}
-<table><tr><th>n</th><th>entry</th></tr>{body}</table>{button if more else ""}</div>""")
+        return PAGE.format(
+            title="Dashboard",
+            body=f"""<div id="dashboard">{popup}
+<table><tr><th>n</th><th>entry</th></tr>{body}</table>{button if more else ""}</div>""",
+        )
 
     @app.get("/example/data/main-report")
     def example_main_report():
         if not session.get("user"):
             return redirect("/example/login")
-        return PAGE.format(title="Main", body="<table><tr><th>kpi</th><th>value</th></tr>"
-                           "<tr><td>orders</td><td>42</td></tr></table>")
+        return PAGE.format(
+            title="Main", body="<table><tr><th>kpi</th><th>value</th></tr><tr><td>orders</td><td>42</td></tr></table>"
+        )
 
 
 @contextmanager

@@ -18,9 +18,15 @@ def test_allow_list_is_the_custom_parsers_plus_the_remote_sources():
 
 
 def test_a_remote_row_validates_and_other_names_are_still_refused():
-    row = {"pipeline_name": "p", "import_name": "i", "file_type": "custom_scraper", "staging_table": "s",
-           "destination_table": "d", "parser_function": "generic_web_scraper",
-           "scraper_config": '{"data_extraction": {"url": "https://example.org/api"}}'}
+    row = {
+        "pipeline_name": "p",
+        "import_name": "i",
+        "file_type": "custom_scraper",
+        "staging_table": "s",
+        "destination_table": "d",
+        "parser_function": "generic_web_scraper",
+        "scraper_config": '{"data_extraction": {"url": "https://example.org/api"}}',
+    }
     assert PipelineConfig.model_validate(row).parser_function == "generic_web_scraper"
     with pytest.raises(ValueError, match="not an allowed custom parser"):
         PipelineConfig.model_validate({**row, "parser_function": "os.system"})

@@ -68,7 +68,11 @@ def test_script_runs_a_selenium_config_with_env_file(base_url, tmp_path):
     env["PYTHONPATH"] = str(ROOT)
     done = subprocess.run(
         [sys.executable, str(ROOT / "test_scraper_config.py"), str(config), "--env-file", str(env_file)],
-        capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
     assert "complex_site_data" in done.stdout and "shape (2 rows, 2 columns)" in done.stdout
@@ -79,9 +83,20 @@ def test_script_runs_a_selenium_config_with_env_file(base_url, tmp_path):
     broken["actions"][2]["timeout"] = 1
     config.write_text(json.dumps(broken))
     failed = subprocess.run(
-        [sys.executable, str(ROOT / "test_scraper_config.py"), str(config), "--env-file", str(env_file),
-         "--log-dir", str(tmp_path / "logs")],
-        capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
+        [
+            sys.executable,
+            str(ROOT / "test_scraper_config.py"),
+            str(config),
+            "--env-file",
+            str(env_file),
+            "--log-dir",
+            str(tmp_path / "logs"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
     )
     assert (tmp_path / "logs" / "step_3.png").exists()
     assert failed.returncode == 1

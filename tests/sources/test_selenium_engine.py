@@ -30,9 +30,15 @@ def test_docs_example_1_row_loads_through_the_engine(settings, engine, base_url,
         "CREATE TABLE dest_complex_site (region VARCHAR(20), sales INTEGER)",
     )
     config = add_remote_config(
-        engine, docs_example_1(base_url), pipeline_name="SeleniumScraper", import_name="complex_site_data",
-        file_pattern="selenium_scrape.trigger", file_type="selenium_scraper", staging_table="stg_complex_site",
-        destination_table="dest_complex_site", parser_function="generic_selenium_scraper",
+        engine,
+        docs_example_1(base_url),
+        pipeline_name="SeleniumScraper",
+        import_name="complex_site_data",
+        file_pattern="selenium_scrape.trigger",
+        file_type="selenium_scraper",
+        staging_table="stg_complex_site",
+        destination_table="dest_complex_site",
+        parser_function="generic_selenium_scraper",
     )
     summary = run_import(engine, settings, config)
     assert summary.transform.rows_loaded == {"complex_site_data": 2}
@@ -55,27 +61,48 @@ def test_download_then_the_folder_import_loads_it(settings, engine, base_url, si
         "allowed_hosts": LOCAL,
         "login_url": f"{base_url}/login",
         "actions": [*login_steps(), {"type": "navigate", "url": f"{base_url}/downloads"}],
-        "download_action": {"selector": "id", "selector_value": "get-report", "target_directory": str(inbox),
-                            "file_pattern": "DailyReport-*.csv", "timeout_seconds": 30},
+        "download_action": {
+            "selector": "id",
+            "selector_value": "get-report",
+            "target_directory": str(inbox),
+            "file_pattern": "DailyReport-*.csv",
+            "timeout_seconds": 30,
+        },
     }
     add_remote_config(
-        engine, json.dumps(downloader), pipeline_name="Scrapers", import_name="download_daily_report",
-        file_pattern="dummy.txt", file_type="custom_downloader", staging_table="stg_dummy",
-        destination_table="dest_dummy", parser_function="download_file_with_selenium",
-        transform_procedure="sp_dummy_transform", load_method="append",
+        engine,
+        json.dumps(downloader),
+        pipeline_name="Scrapers",
+        import_name="download_daily_report",
+        file_pattern="dummy.txt",
+        file_type="custom_downloader",
+        staging_table="stg_dummy",
+        destination_table="dest_dummy",
+        parser_function="download_file_with_selenium",
+        transform_procedure="sp_dummy_transform",
+        load_method="append",
     )
     add_remote_config(
-        engine, None, pipeline_name="DailyReports", import_name="process_daily_report",
-        file_pattern="DailyReport-*.csv", monitored_directory=str(inbox), file_type="csv",
-        staging_table="stg_daily_report", destination_table="dest_daily_report", parser_function=None,
+        engine,
+        None,
+        pipeline_name="DailyReports",
+        import_name="process_daily_report",
+        file_pattern="DailyReport-*.csv",
+        monitored_directory=str(inbox),
+        file_type="csv",
+        staging_table="stg_daily_report",
+        destination_table="dest_daily_report",
+        parser_function=None,
     )
     quick = settings.model_copy(update={"file_min_age_seconds": 0, "batch_window_seconds": 0})
     defs = build(engine, quick)
     with dg.instance_for_test() as instance:
         download = defs.resolve_job_def("Scrapers_job").execute_in_process(
             instance=instance,
-            asset_selection=[dg.AssetKey("download_daily_report_extract_and_load_staging"),
-                             dg.AssetKey("scrapers_transform")],
+            asset_selection=[
+                dg.AssetKey("download_daily_report_extract_and_load_staging"),
+                dg.AssetKey("scrapers_transform"),
+            ],
         )
         assert download.success
         assert [p.name for p in inbox.iterdir()] == ["DailyReport-2026-12-01.csv"]  # no .crdownload, no .part
@@ -86,15 +113,18 @@ def test_download_then_the_folder_import_loads_it(settings, engine, base_url, si
         sensor = defs.resolve_sensor_def("process_daily_report_file_sensor")
         requests, cursor = [], None
         for _ in range(3):
-            with dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs,
-                                         resources=dict(defs.resources)) as context:
+            with dg.build_sensor_context(
+                instance=instance, cursor=cursor, definitions=defs, resources=dict(defs.resources)
+            ) as context:
                 result = sensor.evaluate_tick(context)
             requests, cursor = list(result.run_requests or []), result.cursor
             if requests:
                 break
         [request] = requests
         run = defs.resolve_job_def("DailyReports_job").execute_in_process(
-            instance=instance, asset_selection=list(request.asset_selection), run_config=request.run_config,
+            instance=instance,
+            asset_selection=list(request.asset_selection),
+            run_config=request.run_config,
             tags=request.tags,
         )
         assert run.success

@@ -105,10 +105,17 @@ def test_if_closes_the_popup_and_js_rendered_table_is_read(base_url, source_cont
         "login_url": f"{base_url}/login",
         "actions": [
             *login_steps(),
-            {"type": "if",
-             "condition": {"type": "element_exists", "selector": "id", "selector_value": "popup-modal", "timeout": 3},
-             "then": [{"type": "click", "selector": "xpath", "selector_value": "//button[text()='Close']"}],
-             "else": []},
+            {
+                "type": "if",
+                "condition": {
+                    "type": "element_exists",
+                    "selector": "id",
+                    "selector_value": "popup-modal",
+                    "timeout": 3,
+                },
+                "then": [{"type": "click", "selector": "xpath", "selector_value": "//button[text()='Close']"}],
+                "else": [],
+            },
             {"type": "click", "selector": "id", "selector_value": "to-report"},  # hidden by the popup until closed
             {"type": "wait_for_element", "selector": "id", "selector_value": "report", "timeout": 10},
         ],
@@ -119,15 +126,23 @@ def test_if_closes_the_popup_and_js_rendered_table_is_read(base_url, source_cont
 
 
 def test_while_loop_walks_paginated_tables(base_url, source_context):
-    accumulate = {"type": "extract_and_accumulate", "target_import_name": "my_paginated_data",
-                  "method": "html_table", "table_index": 0}
+    accumulate = {
+        "type": "extract_and_accumulate",
+        "target_import_name": "my_paginated_data",
+        "method": "html_table",
+        "table_index": 0,
+    }
     next_button = {"type": "element_exists", "selector": "id", "selector_value": "next-page-button", "timeout": 2}
     config = {
         "allowed_hosts": LOCAL,
         "login_url": f"{base_url}/paged?page=1",
         "actions": [
-            {"type": "while_loop", "condition": next_button, "max_iterations": 10,
-             "loop_actions": [accumulate, {"type": "click", "selector": "id", "selector_value": "next-page-button"}]},
+            {
+                "type": "while_loop",
+                "condition": next_button,
+                "max_iterations": 10,
+                "loop_actions": [accumulate, {"type": "click", "selector": "id", "selector_value": "next-page-button"}],
+            },
             accumulate,  # the last page has no next button
         ],
     }
@@ -145,8 +160,12 @@ def test_a_failing_step_is_named_with_evidence_saved(base_url, source_context):
         "allowed_hosts": LOCAL,
         "login_url": f"{base_url}/login",
         "actions": [
-            {"type": "find_and_fill", "selector": "id", "selector_value": "username-field",
-             "value_env_var": "COMPLEX_SITE_USERNAME"},
+            {
+                "type": "find_and_fill",
+                "selector": "id",
+                "selector_value": "username-field",
+                "value_env_var": "COMPLEX_SITE_USERNAME",
+            },
             {"type": "click", "selector": "css_selector", "selector_value": "button.missing", "timeout": 1},
         ],
         "data_extraction": [{"target_import_name": "x", "table_index": 0}],
@@ -187,10 +206,26 @@ def test_no_driver_offline_says_how_to_install(monkeypatch, tmp_path):
         ([{"type": "teleport"}], "Step 1 (teleport) of scraper_config actions has unknown type 'teleport'"),
         ([{"type": "click", "selector": "id"}], "Step 1 (click) of scraper_config actions needs a 'selector_value'"),
         ([{"type": "click", "selector": "tag", "selector_value": "a"}], "has selector 'tag'"),
-        ([{"type": "if", "condition": {"type": "element_exists", "selector": "id", "selector_value": "p"},
-           "then": [{"type": "wait"}]}], "Step 1.then.1 (wait) of scraper_config actions needs 'duration_seconds'"),
-        ([{"type": "while_loop", "condition": {"type": "element_exists", "selector": "id", "selector_value": "n"},
-           "loop_actions": []}], "needs 'max_iterations'"),
+        (
+            [
+                {
+                    "type": "if",
+                    "condition": {"type": "element_exists", "selector": "id", "selector_value": "p"},
+                    "then": [{"type": "wait"}],
+                }
+            ],
+            "Step 1.then.1 (wait) of scraper_config actions needs 'duration_seconds'",
+        ),
+        (
+            [
+                {
+                    "type": "while_loop",
+                    "condition": {"type": "element_exists", "selector": "id", "selector_value": "n"},
+                    "loop_actions": [],
+                }
+            ],
+            "needs 'max_iterations'",
+        ),
     ],
 )
 def test_config_errors_are_found_before_a_browser_starts(actions, expected, monkeypatch):

@@ -13,8 +13,10 @@ from elt_project.pipeline.api import run_import
 from tests.sources.conftest import add_remote_config, execute, query
 from tests.sources.test_sftp_source import key_config, put
 
-STAGING = ("CREATE TABLE stg_daily_sales (order_id VARCHAR(20), amount VARCHAR(20), dagster_run_id VARCHAR(255), "
-           "source_file_hash VARCHAR(64))")
+STAGING = (
+    "CREATE TABLE stg_daily_sales (order_id VARCHAR(20), amount VARCHAR(20), dagster_run_id VARCHAR(255), "
+    "source_file_hash VARCHAR(64))"
+)
 DEST = "CREATE TABLE dest_daily_sales (order_id INTEGER, amount NUMERIC(10,2))"
 
 #: The product docs' SFTP example as written there (remote_path is set to the test server's folder).
@@ -45,9 +47,16 @@ def sales_tables(engine):
 
 def add_sftp_config(engine, scraper_config, **values):
     return add_remote_config(
-        engine, scraper_config, pipeline_name="SFTP_Imports", import_name="sftp_daily_sales",
-        file_pattern="daily_sales.csv", file_type="custom_sftp", staging_table="stg_daily_sales",
-        destination_table="dest_daily_sales", parser_function="generic_sftp_downloader", **values,
+        engine,
+        scraper_config,
+        pipeline_name="SFTP_Imports",
+        import_name="sftp_daily_sales",
+        file_pattern="daily_sales.csv",
+        file_type="custom_sftp",
+        staging_table="stg_daily_sales",
+        destination_table="dest_daily_sales",
+        parser_function="generic_sftp_downloader",
+        **values,
     )
 
 

@@ -67,9 +67,12 @@ def test_password_login_with_known_hosts_file(sftp_env, remote_dir, source_conte
     known.write_text(f"[127.0.0.1]:{sftp_env.port} {sftp_env.host_public_key}\n")
     config = {
         "sftp_details": {
-            "hostname_env_var": "MY_SFTP_HOST", "username_env_var": "MY_SFTP_USER",
-            "password_env_var": "MY_SFTP_PASSWORD", "remote_path": str(remote_dir),
-            "file_pattern": "*.csv", "known_hosts": str(known),
+            "hostname_env_var": "MY_SFTP_HOST",
+            "username_env_var": "MY_SFTP_USER",
+            "password_env_var": "MY_SFTP_PASSWORD",
+            "remote_path": str(remote_dir),
+            "file_pattern": "*.csv",
+            "known_hosts": str(known),
         }
     }
     [fetched] = SftpDownloader(config).fetch(source_context())
@@ -121,8 +124,26 @@ def test_config_is_checked_before_connecting():
     with pytest.raises(ConfigurationError, match="'remote_path'"):
         SftpDownloader({"sftp_details": {"hostname_env_var": "H", "username_env_var": "U", "file_pattern": "*"}})
     with pytest.raises(ConfigurationError, match="password_env_var' or 'private_key_path_env_var"):
-        SftpDownloader({"sftp_details": {"hostname_env_var": "H", "username_env_var": "U", "remote_path": "/",
-                                         "file_pattern": "*"}})
+        SftpDownloader(
+            {
+                "sftp_details": {
+                    "hostname_env_var": "H",
+                    "username_env_var": "U",
+                    "remote_path": "/",
+                    "file_pattern": "*",
+                }
+            }
+        )
     with pytest.raises(ConfigurationError, match="after_download 'archive'"):
-        SftpDownloader({"sftp_details": {"hostname_env_var": "H", "username_env_var": "U", "remote_path": "/",
-                                         "file_pattern": "*", "password_env_var": "P"}, "after_download": "archive"})
+        SftpDownloader(
+            {
+                "sftp_details": {
+                    "hostname_env_var": "H",
+                    "username_env_var": "U",
+                    "remote_path": "/",
+                    "file_pattern": "*",
+                    "password_env_var": "P",
+                },
+                "after_download": "archive",
+            }
+        )

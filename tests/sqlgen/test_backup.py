@@ -85,15 +85,9 @@ def seed(engine) -> None:
             )
         )
         # A deleted row leaves a gap: restored ids must keep it.
-        conn.execute(
-            schema.data_quality_rules.insert().values(rule_name="gone", target_table="t", check_type="X")
-        )
-        conn.execute(
-            schema.data_quality_rules.insert().values(rule_name="after_gap", target_table="t", check_type="X")
-        )
-        conn.execute(
-            schema.data_quality_rules.delete().where(schema.data_quality_rules.c.rule_name == "gone")
-        )
+        conn.execute(schema.data_quality_rules.insert().values(rule_name="gone", target_table="t", check_type="X"))
+        conn.execute(schema.data_quality_rules.insert().values(rule_name="after_gap", target_table="t", check_type="X"))
+        conn.execute(schema.data_quality_rules.delete().where(schema.data_quality_rules.c.rule_name == "gone"))
 
 
 def snapshot(engine) -> dict[str, list[tuple]]:
@@ -140,9 +134,7 @@ def test_backup_is_stable_for_version_control(engine, tmp_path):
 def test_restore_refuses_a_warehouse_with_rows(engine, tmp_path):
     seed(engine)
     backup_tables(engine, tmp_path / "backups", tables=["data_quality_rules"])
-    with pytest.raises(
-        ConfigurationError, match="already holds 2 rows; restore only into an empty warehouse"
-    ):
+    with pytest.raises(ConfigurationError, match="already holds 2 rows; restore only into an empty warehouse"):
         restore_backups(engine, tmp_path / "backups")
 
 
@@ -213,10 +205,7 @@ def test_transforms_are_scripted_and_can_be_recreated(engine, settings, tmp_path
         with engine.begin() as conn:
             conn.exec_driver_sql(text)  # the scripted definition recreates it
             assert (
-                conn.exec_driver_sql(
-                    "SELECT count(*) FROM pg_proc WHERE proname = 'sp_transform_sales'"
-                ).scalar()
-                == 1
+                conn.exec_driver_sql("SELECT count(*) FROM pg_proc WHERE proname = 'sp_transform_sales'").scalar() == 1
             )
 
 
@@ -250,12 +239,7 @@ def test_fast_rendering_matches_sqlalchemy_literal_binds(dialect_name):
             "created_at": None,
         },
     ]
-    expected = (
-        sa.insert(table)
-        .inline()
-        .values(rows)
-        .compile(dialect=dialect, compile_kwargs={"literal_binds": True})
-    )
+    expected = sa.insert(table).inline().values(rows).compile(dialect=dialect, compile_kwargs={"literal_binds": True})
     assert render_insert(table, rows, dialect) == str(expected)
 
 

@@ -48,9 +48,7 @@ def test_column_count_mismatch_is_reported_not_written(engine, tmp_path):
     store(engine, [orders])
     with engine.begin() as conn:
         conn.execute(
-            sa.text(
-                "CREATE TABLE stg_orders (order_id INTEGER, order_date DATE, dagster_run_id VARCHAR(255))"
-            )
+            sa.text("CREATE TABLE stg_orders (order_id INTEGER, order_date DATE, dagster_run_id VARCHAR(255))")
         )
     result = generate_column_mappings(engine, [orders])
     assert dict(result) == {}

@@ -77,9 +77,7 @@ def test_generated_feed_transforms_one_run(mssql_engine, tmp_path):
                 ],
             )
         with mssql_engine.begin() as conn:
-            call_transform(
-                conn, settings.transforms_dir, config.transform_procedure, "r1", [config.destination_table]
-            )
+            call_transform(conn, settings.transforms_dir, config.transform_procedure, "r1", [config.destination_table])
         with mssql_engine.connect() as conn:
             rows = conn.exec_driver_sql(
                 f"SELECT order_id, customer_name, is_paid FROM [{config.destination_table}]"

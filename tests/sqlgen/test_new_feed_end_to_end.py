@@ -28,16 +28,10 @@ def test_generated_setup_and_mapping_load_files_end_to_end(engine, settings, tmp
     assert first.errors == []
     with engine.connect() as conn:
         orders = conn.execute(
-            sa.text(
-                "SELECT order_id, customer_name, amount, is_paid, code FROM dest_orders ORDER BY order_id"
-            )
+            sa.text("SELECT order_id, customer_name, amount, is_paid, code FROM dest_orders ORDER BY order_id")
         ).all()
-        regions = conn.execute(
-            sa.text("SELECT region, manager, target_2024 FROM dest_regions ORDER BY region")
-        ).all()
-        stamps = conn.execute(
-            sa.text("SELECT count(*) FROM dest_orders WHERE load_timestamp IS NOT NULL")
-        ).scalar()
+        regions = conn.execute(sa.text("SELECT region, manager, target_2024 FROM dest_regions ORDER BY region")).all()
+        stamps = conn.execute(sa.text("SELECT count(*) FROM dest_orders WHERE load_timestamp IS NOT NULL")).scalar()
     assert [tuple(r) for r in orders] == [
         (1001, "O'Brien & Co", 12.5, True, "A-007"),
         (1002, "Zürich AG", 7.0, False, "B-010"),

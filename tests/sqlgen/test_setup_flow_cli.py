@@ -83,8 +83,15 @@ def test_a_too_wide_file_shows_the_database_message_and_what_to_do(engine, setti
     width = 2100  # above SQLite's 2,000 and PostgreSQL's 1,600 columns
     header = ",".join(f"c{i}" for i in range(width))
     (folder / "wide_1.csv").write_text(header + "\n" + ",".join("1" for _ in range(width)) + "\n")
-    _config(engine, folder, import_name="wide", pipeline_name="Wide", file_pattern="wide_*.csv",
-            staging_table="stg_wide", destination_table="dest_wide")
+    _config(
+        engine,
+        folder,
+        import_name="wide",
+        pipeline_name="Wide",
+        file_pattern="wide_*.csv",
+        staging_table="stg_wide",
+        destination_table="dest_wide",
+    )
     setup = generate_setup_sql([get_pipeline_config(engine, "wide")], engine.dialect.name, settings)
     try:
         apply_setup_sql(engine, setup, settings)

@@ -152,9 +152,7 @@ def test_generated_setup_runs_and_the_transform_moves_one_run(engine, settings, 
             ],
         )
         conn.execute(
-            stg_regions.insert().values(
-                region="North", manager="Åsa", target_2024=1500, dagster_run_id="run-2"
-            )
+            stg_regions.insert().values(region="North", manager="Åsa", target_2024=1500, dagster_run_id="run-2")
         )
 
     run_transform(engine, settings, "run-2", ["dest_orders"])
@@ -192,9 +190,7 @@ def test_mssql_setup_is_valid_tsql(tmp_path):
     folders = write_samples(tmp_path)
     result = generate_setup_sql(make_configs(folders)[:2], "mssql")
     text = result.files["sales_setup.mssql.sql"]
-    assert (
-        text.count("\nGO\n") == len(result.statements) == 7
-    )  # 2 staging + 2 indexes + 2 destinations + 1 proc
+    assert text.count("\nGO\n") == len(result.statements) == 7  # 2 staging + 2 indexes + 2 destinations + 1 proc
     for statement in result.statements:
         assert f"{statement.sql}\nGO\n" in text
         parsed = sqlglot.parse(statement.sql, read="tsql", error_level=sqlglot.ErrorLevel.RAISE)
@@ -225,9 +221,7 @@ def test_mssql_setup_is_valid_tsql(tmp_path):
     ]
     inserts = list(parsed.find_all(exp.Insert))
     assert [i.this.this.sql(dialect="tsql") for i in inserts] == ["[dest_orders]", "[dest_regions]"]
-    assert [i.find(exp.Where).sql(dialect="tsql") for i in inserts] == [
-        "WHERE [dagster_run_id] = @run_id"
-    ] * 2
+    assert [i.find(exp.Where).sql(dialect="tsql") for i in inserts] == ["WHERE [dagster_run_id] = @run_id"] * 2
 
 
 def test_shared_destination_is_truncated_before_any_insert(tmp_path):
@@ -242,9 +236,7 @@ def test_shared_destination_is_truncated_before_any_insert(tmp_path):
 
 
 def test_safe_column_names():
-    assert safe_column_names(
-        ["Order ID", "OrderDate", "2024 Total (€)", "", "order id", "dagster_run_id"]
-    ) == [
+    assert safe_column_names(["Order ID", "OrderDate", "2024 Total (€)", "", "order id", "dagster_run_id"]) == [
         "order_id",
         "order_date",
         "col_2024_total",
@@ -314,5 +306,10 @@ def test_columns_of_imports_sharing_a_table_are_merged():
 
 def test_safe_column_names_transliterate_instead_of_dropping_letters():
     assert safe_column_names(["Année", "Straße", "Ποσό Πληρωμής", "Сумма", "Cost Total $", "naïve Größe"]) == [
-        "annee", "strasse", "poso_pliromis", "summa", "cost_total", "naive_grosse",
+        "annee",
+        "strasse",
+        "poso_pliromis",
+        "summa",
+        "cost_total",
+        "naive_grosse",
     ]

@@ -32,11 +32,7 @@ def split_go(script: str) -> list[str]:
         else:
             current.append(line)
     batches.append("\n".join(current))
-    return [
-        b
-        for b in batches
-        if b.strip() and not all(x.startswith("--") or not x.strip() for x in b.splitlines())
-    ]
+    return [b for b in batches if b.strip() and not all(x.startswith("--") or not x.strip() for x in b.splitlines())]
 
 
 def test_every_metadata_table_is_in_exactly_one_script():
@@ -114,9 +110,7 @@ def test_printed_ddl_builds_a_warehouse_that_migrations_adopt(bare_engine):
     script = render_combined(dialect)
     code = "\n".join(line for line in script.splitlines() if not line.startswith("--"))
     statements = [s.strip() for s in code.split(";\n") if s.strip()]
-    assert len(statements) == len(schema.metadata.tables) + sum(
-        len(t.indexes) for t in schema.metadata.tables.values()
-    )
+    assert len(statements) == len(schema.metadata.tables) + sum(len(t.indexes) for t in schema.metadata.tables.values())
     for _ in range(2):  # re-runnable
         with bare_engine.begin() as conn:
             for statement in statements:

@@ -167,6 +167,7 @@ def build_sql(plan: Plan, context: SchemaContext, dialect: Dialect) -> str:
         labelled = expr.label(dim.label)
         selected.append(labelled)
         group_by.append(expr)
+
     def aggregate(m: Measure):
         scale = _decimal_scale(context, m.col) if dialect.name == "sqlite" else 0
         return _aggregate(m, column(m.col) if m.col else None, scale)

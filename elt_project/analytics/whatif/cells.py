@@ -27,6 +27,7 @@ from elt_project.analytics.tables import (
     guess_date_column,
     in_days,
     is_numeric_type,
+    is_text_type,
     measure_columns,
     reflect_table,
     to_date,
@@ -35,6 +36,8 @@ from elt_project.db.dialect_expressions import day_of
 from elt_project.errors import ConfigurationError
 
 EMPTY = "(empty)"
+#: A segment column has at least 2 and at most this many values: more is a list to pick from, not a segment.
+MAX_SEGMENT_VALUES = 50
 #: Column names that hold a count of units: with one of them a "rate" change is a price per unit.
 QUANTITY_WORDS = ("quantity", "qty", "units", "unit_count", "pieces", "items", "volume")
 
@@ -66,6 +69,18 @@ def quantity_column(engine: Engine, table_name: str, measure: str) -> str | None
         if any(word in name.lower() for word in QUANTITY_WORDS):
             return name
     return None
+
+
+def segment_columns(engine: Engine, table_name: str) -> list[str]:
+    """Text columns with 2..:data:`MAX_SEGMENT_VALUES` distinct values, fewest values first."""
+    table = reflect_table(engine, table_name)
+    candidates = [c for c in table.c if is_text_type(c.type)]
+    if not candidates:
+        return []
+    with engine.connect() as conn:
+        counts = conn.execute(sa.select(*(sa.func.count(sa.distinct(c)) for c in candidates))).one()
+    chosen = sorted((n, c.name) for n, c in zip(counts, candidates, strict=True) if 2 <= n <= MAX_SEGMENT_VALUES)
+    return [name for _n, name in chosen]
 
 
 def segment_values(engine: Engine, table_name: str, dimension: str, limit: int = 200) -> list[str]:

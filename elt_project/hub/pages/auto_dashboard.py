@@ -53,5 +53,6 @@ def render() -> None:
             st.text(column.describe())
 
 
-PAGE = HubPage(title="Auto-dashboard", icon=":material/dashboard:", min_role=MIN_ROLE, render=render,
-               url_path="auto_dashboard")
+PAGE = HubPage(
+    title="Auto-dashboard", icon=":material/dashboard:", min_role=MIN_ROLE, render=render, url_path="auto_dashboard"
+)

@@ -80,5 +80,4 @@ def render() -> None:
                 open_why(view.target_table, view.value_column, day)
 
 
-PAGE = HubPage(title="Insights", icon=":material/monitoring:", min_role=MIN_ROLE, render=render,
-               url_path="insights")
+PAGE = HubPage(title="Insights", icon=":material/monitoring:", min_role=MIN_ROLE, render=render, url_path="insights")

@@ -41,16 +41,15 @@ def render() -> None:
             by_day = pd.DataFrame(monitor.status_by_day(runs))
             if not by_day.empty:
                 st.bar_chart(by_day, x="day", y="runs", color="status")
-            base = f"http://{settings.bind_host}:{settings.dagster_port}"
             frame = pd.DataFrame(runs)
-            frame["dagster"] = [monitor.dagster_run_url(base, r) for r in frame["run_id"]]
-            columns = ["start_time", "import_name", "status", "rows_read", "rows_loaded", "rows_rejected", "dagster"]
-            show_table(
-                frame[columns],
-                key="mon_runs",
-                file_name="runs.csv",
-                column_config={"dagster": st.column_config.LinkColumn("Dagster run", display_text="open")},
-            )
+            columns = ["start_time", "import_name", "status", "rows_read", "rows_loaded", "rows_rejected"]
+            links = {}
+            if account.role == "admin":  # the Dagster UI has no login: it is an administrators' tool on loopback
+                base = f"http://127.0.0.1:{settings.dagster_port}"
+                frame["dagster"] = [monitor.dagster_run_url(base, r) for r in frame["run_id"]]
+                columns.append("dagster")
+                links = {"dagster": st.column_config.LinkColumn("Dagster run", display_text="open")}
+            show_table(frame[columns], key="mon_runs", file_name="runs.csv", column_config=links)
             for failure in monitor.failures(runs)[:20]:
                 run = failure.run
                 name = literal_markdown(run["import_name"] or "")

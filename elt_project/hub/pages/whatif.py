@@ -8,15 +8,13 @@ role again when clicked, and tables are limited to the person's readable ones.
 from __future__ import annotations
 
 import pandas as pd
-import sqlalchemy as sa
 import streamlit as st
 
 from elt_project.analytics import access
-from elt_project.analytics.root_cause import categorical_columns
-from elt_project.analytics.tables import date_columns, measure_columns, reflect_table
+from elt_project.analytics.tables import date_columns, measure_columns
 from elt_project.analytics.whatif import goal as goal_seek
 from elt_project.analytics.whatif import store
-from elt_project.analytics.whatif.cells import segment_values
+from elt_project.analytics.whatif.cells import segment_columns, segment_values
 from elt_project.analytics.whatif.figure import scenario_figure
 from elt_project.analytics.whatif.model import run_scenario
 from elt_project.analytics.whatif.spec import KINDS, Change, Goal, ScenarioSpec, make_change
@@ -57,7 +55,7 @@ def _show_result(payload: dict, actual: pd.DataFrame | None = None, key: str = "
 
 def _builder(engine, table: str) -> None:
     """Dimension, value, kind, percent and start of one change; "Add change" appends it to the list."""
-    dims = categorical_columns(engine, reflect_table(engine, table), sa.true(), set())
+    dims = segment_columns(engine, table)
     if not dims:
         st.info("This table has no text column with 2 to 50 values to make segments of.")
         return

@@ -1,4 +1,4 @@
-""""Why did it change": pick a table, a measure and a day (or arrive from an anomaly) and see the drivers."""
+""" "Why did it change": pick a table, a measure and a day (or arrive from an anomaly) and see the drivers."""
 
 from __future__ import annotations
 
@@ -103,5 +103,6 @@ def render() -> None:
     )
 
 
-PAGE = HubPage(title="Why did it change", icon=":material/troubleshoot:", min_role=MIN_ROLE, render=render,
-               url_path="why")
+PAGE = HubPage(
+    title="Why did it change", icon=":material/troubleshoot:", min_role=MIN_ROLE, render=render, url_path="why"
+)

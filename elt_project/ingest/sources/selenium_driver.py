@@ -20,9 +20,16 @@ BROWSER_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-c
 DRIVER_CANDIDATES = ("chromedriver",)
 #: Flags that keep a headless Chromium quiet and self-contained (no sandbox: it may run as root in services).
 HEADLESS_FLAGS = (
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--window-size=1280,1024",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,1024",
 )
 NO_DRIVER = (
     "No Chrome/Chromium driver is installed or cached and none could be downloaded; install the browser and "
@@ -98,7 +105,5 @@ def start_chrome(driver_options: dict[str, Any], profile_dir: Path, download_dir
         raise
     driver.set_page_load_timeout(float(driver_options.get("page_load_timeout", 60)))
     if download_dir is not None:
-        driver.execute_cdp_cmd(
-            "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(download_dir)}
-        )
+        driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(download_dir)})
     return driver

@@ -24,8 +24,15 @@ from elt_project.errors import ConfigurationError
 
 SELECTORS = ("id", "name", "xpath", "css_selector", "class_name", "link_text")
 ACTION_TYPES = (
-    "find_and_fill", "find_and_fill_totp", "click", "wait", "wait_for_element", "navigate",
-    "if", "while_loop", "extract_and_accumulate",
+    "find_and_fill",
+    "find_and_fill_totp",
+    "click",
+    "wait",
+    "wait_for_element",
+    "navigate",
+    "if",
+    "while_loop",
+    "extract_and_accumulate",
 )
 CONDITION_TYPES = ("element_exists",)
 MAX_WAIT_SECONDS = 600

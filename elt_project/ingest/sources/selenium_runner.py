@@ -25,8 +25,12 @@ def by(selector: str):
     from selenium.webdriver.common.by import By
 
     return {
-        "id": By.ID, "name": By.NAME, "xpath": By.XPATH, "css_selector": By.CSS_SELECTOR,
-        "class_name": By.CLASS_NAME, "link_text": By.LINK_TEXT,
+        "id": By.ID,
+        "name": By.NAME,
+        "xpath": By.XPATH,
+        "css_selector": By.CSS_SELECTOR,
+        "class_name": By.CLASS_NAME,
+        "link_text": By.LINK_TEXT,
     }[selector]
 
 

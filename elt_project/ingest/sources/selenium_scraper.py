@@ -164,7 +164,8 @@ class SeleniumDownloader(SeleniumScraper):
                 if self.download.get("selector"):
                     runner.wait_for(action, clickable=True).click()
                 finished = wait_for_download(
-                    downloads, self.download.get("file_pattern") or "*",
+                    downloads,
+                    self.download.get("file_pattern") or "*",
                     float(self.download.get("timeout_seconds", 60)),
                 )
             except Exception as exc:

@@ -140,12 +140,13 @@ class SftpDownloader:
             )
         raise ConfigurationError(
             f"SFTP server {host}:{port} has an unknown host key ({key.get_name()} {seen}); confirm it with the "
-            f"server's administrator, then pin it with \"host_key_fingerprint\": \"{seen}\" in sftp_details "
-            "(or name a known_hosts file in \"known_hosts\")."
+            f'server\'s administrator, then pin it with "host_key_fingerprint": "{seen}" in sftp_details '
+            '(or name a known_hosts file in "known_hosts").'
         )
 
-    def _authenticate(self, transport: paramiko.Transport, user: str, host: str, port: int,
-                      context: SourceContext) -> None:
+    def _authenticate(
+        self, transport: paramiko.Transport, user: str, host: str, port: int, context: SourceContext
+    ) -> None:
         if self.details.get("private_key_path_env_var"):
             key_path = context.secrets.get(self.details["private_key_path_env_var"], purpose="SFTP private key path")
             passphrase = context.secrets.get(
@@ -241,8 +242,9 @@ class SftpDownloader:
             client.close()
             transport.close()
 
-    def _apply_after_download(self, client: paramiko.SFTPClient, host: str, port: int, addresses: list[str],
-                              context: SourceContext) -> None:
+    def _apply_after_download(
+        self, client: paramiko.SFTPClient, host: str, port: int, addresses: list[str], context: SourceContext
+    ) -> None:
         if self.after_download == "keep":
             return
         try:

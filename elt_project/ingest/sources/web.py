@@ -164,9 +164,7 @@ def hidden_fields(session: GuardedSession, login_url: str) -> dict[str, str]:
     page = session.request("GET", login_url)
     soup = BeautifulSoup(page.text, "lxml")
     return {
-        tag["name"]: tag.get("value", "")
-        for tag in soup.find_all("input", attrs={"type": "hidden"})
-        if tag.get("name")
+        tag["name"]: tag.get("value", "") for tag in soup.find_all("input", attrs={"type": "hidden"}) if tag.get("name")
     }
 
 
@@ -225,9 +223,9 @@ def json_pages(session: GuardedSession, entry: dict[str, Any], context: SourceCo
                 return
             page_number += 1
             continue
-        next_url = dig(document, paging["next_path"]) if paging.get("next_path") else response.links.get(
-            "next", {}
-        ).get("url")
+        next_url = (
+            dig(document, paging["next_path"]) if paging.get("next_path") else response.links.get("next", {}).get("url")
+        )
         if not next_url:
             return
         url, params = urljoin(response.url, str(next_url)), {}
