@@ -116,6 +116,30 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     )
 
 
+# --- Two tiers: the quick one runs by default, `--full` adds the long storms -----------------------
+
+_FULL_LEFT_OUT: list[str] = []
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption(
+        "--full",
+        action="store_true",
+        help="also run the tests marked full (long crash storms and soaks; `python3 launch.py test --full`)",
+    )
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Without --full, tests marked ``full`` are deselected, and the run's last lines say how many."""
+    if config.getoption("--full"):
+        return
+    left_out = [item for item in items if item.get_closest_marker("full")]
+    if left_out:
+        items[:] = [item for item in items if not item.get_closest_marker("full")]
+        config.hook.pytest_deselected(items=left_out)
+        _FULL_LEFT_OUT.extend(item.nodeid for item in left_out)
+
+
 # --- Skips for want of a system part are reported on the last lines of every run -----------------
 
 _POSTGRES_SKIPS: list[str] = []
@@ -154,6 +178,12 @@ def pytest_unconfigure(config) -> None:
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is None:
         return
+    if _FULL_LEFT_OUT:
+        noun = "test" if len(_FULL_LEFT_OUT) == 1 else "tests"
+        reporter.write_line(
+            f"{len(_FULL_LEFT_OUT)} full-tier {noun} not run (the quick tier ran); "
+            "`python3 launch.py test --full` runs them too."
+        )
     for word, part, command in SYSTEM_PARTS:
         skipped = _PART_SKIPS[word]
         if skipped:
