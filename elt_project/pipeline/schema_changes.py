@@ -120,13 +120,32 @@ def recent(bind: Engine | Connection, import_names: Sequence[str] | None = None,
         return [dict(row._mapping) for row in conn.execute(query)]
 
 
+def shown_by_import(bind: Engine | Connection, import_names: Sequence[str], per_import: int = 3) -> dict:
+    """import name -> its newest changes as shown on a page: sentence, proposed DDL, UTC time."""
+    shown: dict[str, list[dict]] = {}
+    for name in import_names:
+        for change in recent(bind, [name], limit=per_import):
+            when = change.get("recorded_at")
+            shown.setdefault(name, []).append(
+                {
+                    "sentence": describe(change),
+                    "proposed_ddl": change.get("proposed_ddl"),
+                    "when": f"{when:%Y-%m-%d %H:%M} UTC" if when else None,
+                    "action": change.get("action"),
+                }
+            )
+    return shown
+
+
 def describe(change: dict) -> str:
     """One sentence saying what happened (the proposed DDL, when any, is shown beside it)."""
     columns = change.get("columns") or ""
     file_name = change.get("file_name") or "the file"
     action = change.get("action")
     if action == ADDED:
-        return f"{file_name}: new column(s) {columns} added to staging, destination and column mapping ({_types(change)})."
+        return (
+            f"{file_name}: new column(s) {columns} added to staging, destination and column mapping ({_types(change)})."
+        )
     if action == ADD_PENDING:
         return (
             f"{file_name}: new column(s) {columns} were staged, but the run did not finish, so the destination "
@@ -137,7 +156,9 @@ def describe(change: dict) -> str:
     if action == MISSING_ALLOWED:
         return f"{file_name}: lacked column(s) {columns}, loaded as NULL (schema_allow_missing)."
     if action == WIDENING_PROPOSED:
-        return f"{file_name}: column(s) {columns} need a wider type; the run failed. {change.get('detail') or ''}".strip()
+        return (
+            f"{file_name}: column(s) {columns} need a wider type; the run failed. {change.get('detail') or ''}".strip()
+        )
     return f"{file_name}: {action} {columns}."
 
 

@@ -24,6 +24,7 @@ ALTER TABLE for an admin. Every change is recorded (:mod:`.schema_changes`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,7 +64,9 @@ class Resolution:
 def resolve(engine: Engine, staging: sa.Table, config: PipelineConfig, headers: list[str], path: Path) -> Resolution:
     """Match ``headers`` to ``staging`` and apply the import's policy to any difference (see module doc)."""
     file_name = path.name
-    plan, drift = match_columns(headers, staging, config.column_mapping, import_name=config.import_name, file_name=file_name)
+    plan, drift = match_columns(
+        headers, staging, config.column_mapping, import_name=config.import_name, file_name=file_name
+    )
     if not drift:
         return Resolution(plan, staging)
     refused = Drift(
@@ -194,7 +197,9 @@ def apply_evolution(conn: Connection, config: PipelineConfig, run_id: str) -> li
             types.append({"name": column.name, "type": type_})
             if find_column(destination, column.name) is None:
                 conn.exec_driver_sql(
-                    schema_ddl.add_column(config.destination_table, column.name, column.logical, conn.dialect, staging=False)
+                    schema_ddl.add_column(
+                        config.destination_table, column.name, column.logical, conn.dialect, staging=False
+                    )
                 )
                 added.append(column.name)
         _extend_mapping(conn, config, columns)
@@ -211,7 +216,9 @@ def _extend_mapping(conn: Connection, config: PipelineConfig, columns: list[NewC
     pairs = parse_column_mapping(current, import_name=config.import_name)
     known = {target.lower() for _, target in pairs}
     pairs += [(c.header, c.name) for c in columns if c.name.lower() not in known]
-    conn.execute(sa.update(table).where(table.c.import_name == config.import_name).values(column_mapping=format_mapping(pairs)))
+    conn.execute(
+        sa.update(table).where(table.c.import_name == config.import_name).values(column_mapping=format_mapping(pairs))
+    )
 
 
 def propose_widening(
@@ -227,10 +234,8 @@ def propose_widening(
     seen = _seen_type(config, staging, exc.column, headers, guesses, path)
     tables = [staging]
     if not config.transform_procedure:
-        try:
+        with contextlib.suppress(ConfigurationError, SourceFileError):  # no destination yet: staging only
             tables.append(reflect_table(engine, config.destination_table, what="destination table"))
-        except (ConfigurationError, SourceFileError):
-            pass
     statements = schema_ddl.widening_statements(tables, exc.column, seen, engine.dialect) if seen else []
     schema_changes.record(
         engine,
@@ -254,7 +259,9 @@ def propose_widening(
 
 def _seen_type(config, staging, column: str, headers, guesses, path) -> str | None:
     """The type ``setup-sql`` would give the file column that loads into staging column ``column``."""
-    plan, _ = match_columns(headers, staging, config.column_mapping, import_name=config.import_name, file_name=path.name)
+    plan, _ = match_columns(
+        headers, staging, config.column_mapping, import_name=config.import_name, file_name=path.name
+    )
     for source, target in zip(plan.sources, plan.targets):
         if target.lower() == column.lower():
             return guesses[source].logical

@@ -9,6 +9,7 @@ from elt_project.errors import EltError
 from elt_project.ingest.uploads import EXTENSIONS_BY_TYPE
 from elt_project.orchestration.dagster_client import DagsterClientError
 from elt_project.pipeline.overview import ImportOutcome, PipelineGroup, import_groups
+from elt_project.pipeline.schema_changes import shown_by_import
 from elt_project.runner.auth import current_account, login_required
 from elt_project.runner.services import reading_warehouse, services
 
@@ -54,6 +55,7 @@ def index():
     except DagsterClientError as exc:
         dagster_problem = str(exc)
     uploadable = [entry.config for group in groups for entry in group.imports if entry.config.reads_monitored_folder]
+    names = [entry.import_name for group in groups for entry in group.imports]
     return render_template(
         "index.html",
         account=current_account(),
@@ -65,6 +67,7 @@ def index():
         warehouse_problem=warehouse_problem,
         dagster_problem=dagster_problem,
         hub_url=services().hub_url(request.host),
+        schema_changes=reading_warehouse(shown_by_import, names) if names else {},
     )
 
 
@@ -72,6 +75,7 @@ def index():
 @login_required
 def list_imports():
     groups = permitted_groups()
+    changes = reading_warehouse(shown_by_import, [entry.import_name for group in groups for entry in group.imports])
     return jsonify(
         {
             "groups": [
@@ -84,6 +88,7 @@ def list_imports():
                             "file_pattern": entry.config.file_pattern,
                             "last_load": outcome_json(entry.last_load),
                             "later_attempt": outcome_json(entry.attempt_after_load),
+                            "schema_changes": changes.get(entry.import_name, []),
                         }
                         for entry in group.imports
                     ],

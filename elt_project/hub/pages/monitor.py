@@ -27,7 +27,9 @@ def render() -> None:
     window = right.date_input("Dates", (date.today() - timedelta(days=30), date.today()), key="mon_dates")
     start, end = (window[0], window[-1]) if isinstance(window, tuple) and window else (None, None)
     filters = monitor.Filters(pipeline=pipeline, import_name=import_name, start=start, end=end, scope=scope)
-    runs_tab, quality_tab, rejected_tab, ledger_tab = st.tabs(["Runs", "Quality", "Rejected rows", "Files"])
+    runs_tab, quality_tab, rejected_tab, ledger_tab, columns_tab = st.tabs(
+        ["Runs", "Quality", "Rejected rows", "Files", "Column changes"]
+    )
     with runs_tab:
         runs = monitor.runs(engine, filters)
         if not runs:
@@ -77,6 +79,18 @@ def render() -> None:
             show_table(pd.DataFrame(monitor.file_rows(files)), key="mon_files", file_name="files.csv")
         else:
             st.caption("No files in this window.")
+
+    with columns_tab:
+        changes = monitor.schema_changes(engine, filters)
+        if not changes:
+            st.caption("No changes of a file's columns in this window.")
+        for change in changes[:50]:
+            name = literal_markdown(change["import_name"] or "")
+            with st.expander(f"{change['recorded_at']:%Y-%m-%d %H:%M} {name}: {literal_markdown(change['action'])}"):
+                st.markdown(literal_markdown(change["what"]))
+                if change.get("proposed_ddl"):
+                    st.caption("Proposed for an administrator to review and run:")
+                    st.code(change["proposed_ddl"], language="sql")
 
 
 PAGE = HubPage(
