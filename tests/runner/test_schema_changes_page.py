@@ -23,7 +23,9 @@ def test_the_import_row_shows_ignored_columns_and_the_proposed_alter_table(engin
     assert "<b>x</b>" not in page  # the header is text, never markup
     widening = "amount need a wider type; the run failed."
     assert widening in page
-    ddl = "ALTER COLUMN &#34;amount&#34; TYPE NUMERIC(13, 3)" if engine.dialect.name == "postgresql" else "NUMERIC(13, 3)"
+    ddl = (
+        "ALTER COLUMN &#34;amount&#34; TYPE NUMERIC(13, 3)" if engine.dialect.name == "postgresql" else "NUMERIC(13, 3)"
+    )
     assert ddl in page and '<pre class="proposed-ddl">' in page
 
     imports = client.get("/api/imports").get_json()

@@ -42,7 +42,13 @@ def test_widening_merges_like_setup_sql():
 
 
 def test_schema_policy_is_validated():
-    base = {"pipeline_name": "p", "import_name": "i", "file_type": "csv", "staging_table": "s", "destination_table": "d"}
+    base = {
+        "pipeline_name": "p",
+        "import_name": "i",
+        "file_type": "csv",
+        "staging_table": "s",
+        "destination_table": "d",
+    }
     assert PipelineConfig(**base).schema_policy == "freeze"
     assert PipelineConfig(**base, schema_policy=" Evolve ").schema_policy == "evolve"
     assert PipelineConfig(**base, schema_policy=None).schema_policy == "freeze"
