@@ -151,7 +151,21 @@ def _evolve(engine: Engine, config: PipelineConfig, drift: Drift, headers: list[
         result.staging = reflect_table(engine, config.staging_table, what="staging table")
     pairs = sorted([*zip(result.plan.sources, result.plan.targets), *((i, c.name) for i, c in new_columns)])
     result.plan = ColumnPlan(tuple(i for i, _ in pairs), tuple(t for _, t in pairs))
-    result.new_columns = [c for _, c in new_columns]
+    result.new_columns = [c for _, c in new_columns if _still_to_add(engine, config, c, result.added_to_staging)]
+
+
+def _still_to_add(engine: Engine, config: PipelineConfig, column: NewColumn, added_to_staging: list[str]) -> bool:
+    """False for a column an earlier run already added everywhere (a header that matches only by safe name).
+
+    Without a ``column_mapping`` headers match by name, so ``Unit Price (EUR)`` never
+    matches its column ``unit_price_eur``: it is loaded into it, but not recorded again.
+    """
+    if column.name in added_to_staging or config.column_mapping:
+        return True
+    with contextlib.suppress(ConfigurationError):
+        destination = reflect_table(engine, config.destination_table, what="destination table")
+        return find_column(destination, column.name) is None
+    return True
 
 
 def undo_staging(engine: Engine, config: PipelineConfig, names: list[str]) -> None:

@@ -311,3 +311,18 @@ def test_the_run_command_reports_ignored_columns(engine, settings, orders, tmp_p
     assert done.exit_code == 0, done.output
     assert "note: File orders_1.csv has new column(s) 'Discount', 'Region'" in done.output
     assert query(engine, "SELECT count(*) FROM dest_orders") == [(3,)]
+
+
+def test_evolve_without_a_mapping_names_the_column_safely_and_records_it_once(engine, settings, orders):
+    inbox = orders(schema_policy="evolve", column_mapping=None)
+    header = ["order_id", "customer", "amount", "Unit Price (EUR)"]
+    first = (header, [["1", "Ada", "10.50", "3.25"]])
+    second = (header, [["2", "Bob", "7.00", "4.75"]])
+    run_import(engine, settings, config(engine), [drop(inbox, "orders_1.csv", first)])
+    run_import(engine, settings, config(engine), [drop(inbox, "orders_2.csv", second)])
+    assert "unit_price_eur" in columns(engine, "dest_orders")
+    rows = query(engine, "SELECT order_id, unit_price_eur FROM dest_orders ORDER BY order_id")
+    assert [(o, Decimal(str(p))) for o, p in rows] == [(1, Decimal("3.25")), (2, Decimal("4.75"))]
+    assert [(c["action"], c["columns"]) for c in changes(engine)] == [("added", "Unit Price (EUR)")]
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(elt_pipeline_configs.c.column_mapping)).scalar() is None
