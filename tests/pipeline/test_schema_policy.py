@@ -326,3 +326,15 @@ def test_evolve_without_a_mapping_names_the_column_safely_and_records_it_once(en
     assert [(c["action"], c["columns"]) for c in changes(engine)] == [("added", "Unit Price (EUR)")]
     with engine.connect() as conn:
         assert conn.execute(sa.select(elt_pipeline_configs.c.column_mapping)).scalar() is None
+
+
+def test_evolve_on_the_bulk_paths_of_a_big_file(engine, settings, orders):
+    """40k rows: SQLite's child-process load and PostgreSQL's COPY carry the added column exactly."""
+    inbox = orders(schema_policy="evolve")
+    body = [[str(n), f"c{n}", f"{n % 997}.{n % 100:02d}", f"{n % 50}.{n % 10}5", f"r{n % 7}"] for n in range(1, 40_001)]
+    big = (DAY2[0], body)
+    run_import(engine, settings, config(engine), [drop(inbox, "orders_1.csv", big)])
+    rows = query(engine, "SELECT order_id, discount, region FROM dest_orders ORDER BY order_id")
+    assert len(rows) == 40_000
+    assert all(same(d, want[3]) and r == want[4] for (_, d, r), want in zip(rows, body))
+    assert [c["action"] for c in changes(engine)] == ["added"]
