@@ -1,4 +1,4 @@
--- 03_manage_elt_pipeline_configs.sql: elt_pipeline_configs, elt_file_ledger, elt_freshness_alerts
+-- 03_manage_elt_pipeline_configs.sql: elt_pipeline_configs, elt_file_ledger, elt_freshness_alerts, elt_schema_changes
 -- Generated from elt_project/db/schema.py by `elt db script --dialect mssql`; do not edit by hand.
 -- Safe to re-run: each object is created only when it is missing.
 
@@ -29,6 +29,8 @@ CREATE TABLE elt_pipeline_configs (
 	archive_processed_files BIT NOT NULL DEFAULT 0,
 	expected_schedule NVARCHAR(255) NULL,
 	expected_min_rows BIGINT NULL,
+	schema_policy NVARCHAR(20) NOT NULL DEFAULT 'freeze',
+	schema_allow_missing BIT NOT NULL DEFAULT 0,
 	CONSTRAINT pk_elt_pipeline_configs PRIMARY KEY (id),
 	CONSTRAINT ck_elt_pipeline_configs_load_method CHECK (lower(load_method) IN ('replace', 'append')),
 	CONSTRAINT uq_elt_pipeline_configs_import_name UNIQUE (import_name)
@@ -73,5 +75,28 @@ CREATE TABLE elt_freshness_alerts (
 	CONSTRAINT pk_elt_freshness_alerts PRIMARY KEY (id),
 	CONSTRAINT uq_elt_freshness_alerts_import_name_overdue_since_kind UNIQUE (import_name, overdue_since, kind)
 );
+END
+GO
+
+IF OBJECT_ID(N'elt_schema_changes', N'U') IS NULL
+BEGIN
+CREATE TABLE elt_schema_changes (
+	id INTEGER NOT NULL IDENTITY(1,1),
+	import_name NVARCHAR(255) NOT NULL,
+	run_id NVARCHAR(255) NULL,
+	file_name NVARCHAR(1024) NULL,
+	action NVARCHAR(30) NOT NULL,
+	columns NVARCHAR(max) NOT NULL,
+	detail NVARCHAR(max) NULL,
+	proposed_ddl NVARCHAR(max) NULL,
+	recorded_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+	CONSTRAINT pk_elt_schema_changes PRIMARY KEY (id)
+);
+END
+GO
+
+IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_elt_schema_changes_import_name' AND object_id = OBJECT_ID(N'elt_schema_changes'))
+BEGIN
+CREATE INDEX ix_elt_schema_changes_import_name ON elt_schema_changes (import_name);
 END
 GO

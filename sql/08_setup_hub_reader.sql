@@ -25,6 +25,7 @@ IF OBJECT_ID(N'elt_file_ledger', N'U') IS NOT NULL DENY SELECT ON elt_file_ledge
 IF OBJECT_ID(N'elt_freshness_alerts', N'U') IS NOT NULL DENY SELECT ON elt_freshness_alerts TO elt_hub_reader;
 IF OBJECT_ID(N'elt_pipeline_configs', N'U') IS NOT NULL DENY SELECT ON elt_pipeline_configs TO elt_hub_reader;
 IF OBJECT_ID(N'elt_rejected_rows', N'U') IS NOT NULL DENY SELECT ON elt_rejected_rows TO elt_hub_reader;
+IF OBJECT_ID(N'elt_schema_changes', N'U') IS NOT NULL DENY SELECT ON elt_schema_changes TO elt_hub_reader;
 IF OBJECT_ID(N'elt_user_permissions', N'U') IS NOT NULL DENY SELECT ON elt_user_permissions TO elt_hub_reader;
 IF OBJECT_ID(N'elt_users', N'U') IS NOT NULL DENY SELECT ON elt_users TO elt_hub_reader;
 IF OBJECT_ID(N'etl_pipeline_run_logs', N'U') IS NOT NULL DENY SELECT ON etl_pipeline_run_logs TO elt_hub_reader;

@@ -106,6 +106,16 @@ def ledger(engine: Engine, filters: Filters, *, limit: int = DEFAULT_LIMIT) -> l
     return _fetch(engine, sa.select(log).where(*where).order_by(log.c.first_seen_at.desc()).limit(limit))
 
 
+def schema_changes(engine: Engine, filters: Filters, *, limit: int = 500) -> list[dict[str, Any]]:
+    """Changes of the files' columns (:mod:`elt_project.pipeline.schema_changes`), newest first, with a sentence."""
+    from elt_project.pipeline.schema_changes import describe
+
+    log = schema.elt_schema_changes
+    where = filters.window(log.c.recorded_at, log.c.import_name) + _by_import(engine, log.c.import_name, filters)
+    rows = _fetch(engine, sa.select(log).where(*where).order_by(log.c.id.desc()).limit(limit))
+    return [{**row, "what": describe(row)} for row in rows]
+
+
 def dagster_run_url(base_url: str, run_id: str | None) -> str | None:
     """The Dagster UI page of a run (its ``run_id`` in the logs is Dagster's run id)."""
     if not run_id or run_id.startswith(("manual", "cli")):

@@ -71,6 +71,8 @@ def print_summary(summary: RunSummary, seconds: float) -> None:
         files = ", ".join(f"{f.path.name} ({f.status})" for f in stage.files) or "no new files"
         click.echo(f"  {stage.import_name}: {files}")
         click.echo(f"    rows read {stage.rows_read:,}, staged {stage.rows_staged:,}, rejected {stage.rows_rejected:,}")
+        for note in stage.notes:
+            click.secho(f"    note: {note}", fg="yellow")
         for outcome in stage.quality:
             verdict = "PASS" if outcome.passed else outcome.severity
             click.echo(

@@ -75,6 +75,11 @@ class PipelineConfig(BaseModel):
         default=None, description="When a file is due, e.g. 'weekdays by 09:00 Europe/Berlin' (docs/pipelines.md)."
     )
     expected_min_rows: int | None = Field(default=None, description="A loaded file with fewer rows is too small.")
+    #: What a run does with a column the tables do not have (see elt_project/pipeline/schema_drift.py):
+    #: ``freeze`` stops the run, ``evolve`` adds it, ``ignore_new`` leaves it out and says so.
+    schema_policy: Literal["freeze", "evolve", "ignore_new"] = "freeze"
+    #: A column the file lacks may load as NULL when its destination column is nullable.
+    schema_allow_missing: bool = False
 
     @field_validator(
         "file_pattern",
@@ -211,7 +216,19 @@ class PipelineConfig(BaseModel):
             raise ValueError("must be 0 or more (or empty for no minimum)")
         return value
 
-    @field_validator("is_active", "archive_processed_files", mode="before")
+    @field_validator("schema_policy", mode="before")
+    @classmethod
+    def _schema_policy(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return "freeze"
+        if isinstance(value, str):
+            lowered = value.strip().lower()
+            if lowered not in ("freeze", "evolve", "ignore_new"):
+                raise ValueError(f"'{value}' is not a schema policy; use 'freeze', 'evolve' or 'ignore_new'")
+            return lowered
+        return value
+
+    @field_validator("is_active", "archive_processed_files", "schema_allow_missing", mode="before")
     @classmethod
     def _flag(cls, value: Any) -> Any:
         return bool(value) if value is not None else False

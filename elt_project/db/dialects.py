@@ -54,6 +54,19 @@ def quote_name(dialect: sa.engine.Dialect, dotted: str) -> str:
     return ".".join(preparer.quote(part) for part in dotted.split("."))
 
 
+# ---- transactions ------------------------------------------------------------------------
+
+
+def open_ddl_transaction(conn: Connection) -> None:
+    """Make sure DDL about to run on ``conn`` is inside its transaction, to commit or roll back with it.
+
+    PostgreSQL and SQL Server already are; Python's sqlite3 opens a transaction only
+    before INSERT/UPDATE/DELETE, so an ALTER TABLE sent first would commit at once.
+    """
+    if conn.dialect.name == "sqlite" and not conn.connection.driver_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN")
+
+
 # ---- bulk load ---------------------------------------------------------------------------
 
 

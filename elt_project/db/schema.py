@@ -76,6 +76,9 @@ elt_pipeline_configs = sa.Table(
     # Freshness promise, both optional: when a file is due (grammar in docs/pipelines.md) and its fewest rows.
     sa.Column("expected_schedule", Name()),
     sa.Column("expected_min_rows", sa.BigInteger),
+    # What a run does when the file's columns differ from the tables (pipeline/schema_drift.py).
+    sa.Column("schema_policy", Name(20), nullable=False, server_default=sa.text("'freeze'")),
+    sa.Column("schema_allow_missing", Flag, nullable=False, server_default=sa.text("0")),
     sa.CheckConstraint("lower(load_method) IN ('replace', 'append')", name="load_method"),
 )
 
@@ -324,6 +327,22 @@ elt_file_ledger = sa.Table(
     sa.Column("first_seen_at", sa.DateTime, nullable=False, server_default=sa.text("CURRENT_TIMESTAMP")),
     sa.Column("updated_at", sa.DateTime),
     sa.UniqueConstraint("import_name", "content_hash"),
+)
+
+#: Every difference between a file's columns and its import's tables, and what the run did about it.
+elt_schema_changes = sa.Table(
+    "elt_schema_changes",
+    metadata,
+    _id(),
+    sa.Column("import_name", Name(), nullable=False, index=True),
+    sa.Column("run_id", Name()),
+    sa.Column("file_name", Name(1024)),
+    # added | ignored | missing_allowed | widening_proposed
+    sa.Column("action", Name(30), nullable=False),
+    sa.Column("columns", LongText, nullable=False),
+    sa.Column("detail", LongText),
+    sa.Column("proposed_ddl", LongText),
+    sa.Column("recorded_at", sa.DateTime, nullable=False, server_default=sa.text("CURRENT_TIMESTAMP")),
 )
 
 elt_rejected_rows = sa.Table(

@@ -30,7 +30,12 @@ from elt_project.errors import ConfigurationError
 SCRIPT_TABLES: dict[str, tuple[str, ...]] = {
     "01_setup_log_table.sql": ("etl_pipeline_run_logs",),
     "02_setup_data_governance.sql": ("data_quality_rules", "data_quality_run_logs", "elt_rejected_rows"),
-    "03_manage_elt_pipeline_configs.sql": ("elt_pipeline_configs", "elt_file_ledger", "elt_freshness_alerts"),
+    "03_manage_elt_pipeline_configs.sql": (
+        "elt_pipeline_configs",
+        "elt_file_ledger",
+        "elt_freshness_alerts",
+        "elt_schema_changes",
+    ),
     "04_setup_users_and_permissions.sql": ("elt_users", "elt_user_permissions"),
     "05_setup_data_enrichment.sql": ("data_enrichment_rules",),
     "06_setup_analytics.sql": (

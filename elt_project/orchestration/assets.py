@@ -177,6 +177,8 @@ def _stage_one(
         )
     except TransientError as exc:
         raise retry_transient(context, exc) from exc
+    for note in result.notes:  # new columns left out (schema_policy ignore_new): a warning on every run
+        context.log.warning(note)
     for outcome in result.quality:
         level = context.log.warning if not outcome.passed else context.log.info
         level(

@@ -145,16 +145,17 @@ def stage_import(
             crash_point("after_staging_write")
             if load.narrowing:
                 ledger.note_narrowing(engine, config.import_name, identity.sha256, run_id, load.narrowing)
+            result.notes.extend(load.notes)
             result.files.append(FileOutcome(path, identity.sha256, identity.size, "staged", load.rows_read))
             result.rows_read += load.rows_read
             result.rows_staged += load.rows_staged
             result.preview = result.preview or load.preview
         result.timings["load"] = time.perf_counter() - started
         _log_files(engine, log_id, result)
-        if refused:
-            if not result.staged_files:
-                raise SourceFileError(refused[0])
-            run_log.update(engine, log_id, error_message=" ".join(refused)[:4000])
+        if refused and not result.staged_files:
+            raise SourceFileError(refused[0])
+        if refused or result.notes:  # said on every run that has them, the run still loads
+            run_log.update(engine, log_id, error_message=" ".join([*refused, *result.notes])[:4000])
         _refuse_empty_replace(config, result)
         if not result.staged_files:
             status = run_log.SKIPPED_DUPLICATE if result.files else run_log.NO_NEW_FILES

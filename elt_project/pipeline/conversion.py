@@ -42,6 +42,19 @@ from elt_project.errors import SourceFileError
 from elt_project.ingest import number_text
 
 _INT_BOUNDS = {sa.SmallInteger: 2**15 - 1, sa.BigInteger: 2**63 - 1}
+#: A plain decimal number: refused by a number column, it asks for a wider type, not a fix of the file.
+_PLAIN_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+
+
+class WideningNeeded(SourceFileError):
+    """A value is a good value of a wider type than its column's (a decimal in an integer column,
+    more fraction digits than the scale, longer text than the length): the run stops, and
+    :mod:`.schema_drift` records the ALTER TABLE that would make it fit."""
+
+    def __init__(self, message: str, *, column: str, where: str) -> None:
+        super().__init__(message)
+        self.column = column
+        self.where = where
 
 
 @dataclass(frozen=True)
@@ -226,10 +239,57 @@ def _refused(
         why = number_text.why_not(value, "integer" if target.kind == "integer" else "float")
         if target.scale is not None and why.startswith("has more digits"):
             why = f"has more fraction digits than {target.type_name} keeps"
-    return SourceFileError(
+    message = (
         f"{file_name}: column '{name}' is {target.type_name} in {target.where}, but data row {first_row + index:,} "
         f"holds '{value}', which {why}; {_advice(target)}"
     )
+    leading_zero = re.match(r"^[-+]?0[0-9]", value.strip())
+    if target.kind in ("integer", "float", "decimal") and _PLAIN_NUMBER.match(value.strip()) and not leading_zero:
+        return WideningNeeded(message, column=name, where=target.where)
+    return SourceFileError(message)
+
+
+def text_limits(
+    staging: sa.Table, names: Sequence[str], destination: sa.Table | None = None
+) -> dict[int, tuple[int, str]]:
+    """Batch column position -> (longest text allowed, where), for bounded text columns.
+
+    PostgreSQL and SQL Server refuse longer text and SQLite keeps it whatever the
+    declared length, so the check is made here, once, alike on every warehouse.
+    """
+    by_name = {column.name.lower(): column for column in destination.columns} if destination is not None else {}
+    limits: dict[int, tuple[int, str]] = {}
+    for position, name in enumerate(names):
+        column = staging.c.get(name)
+        if column is None or not isinstance(column.type, sa.String) or not column.type.length:
+            continue
+        limits[position] = (column.type.length, "staging")
+        other = by_name.get(name.lower())
+        length = getattr(other.type, "length", None) if other is not None else None
+        if isinstance(getattr(other, "type", None), sa.String) and length and length < column.type.length:
+            limits[position] = (length, f"destination {destination.name}")
+    return limits
+
+
+def check_text_lengths(
+    batch: pa.RecordBatch, limits: dict[int, tuple[int, str]], *, first_row: int, file_name: str
+) -> None:
+    """Raise :class:`WideningNeeded` on the first text value longer than its column allows."""
+    for position, (limit, where) in limits.items():
+        column = batch.column(position)
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            continue
+        bad = number_text.first_true(pc.greater(pc.utf8_length(column), limit))
+        if bad is None:
+            continue
+        name = batch.schema.names[position]
+        length = len(column[bad].as_py())
+        raise WideningNeeded(
+            f"{file_name}: column '{name}' holds at most {limit} characters in {where}, but data row "
+            f"{first_row + bad:,} holds {length}; nothing was loaded — widen the column (or fix the value).",
+            column=name,
+            where=where,
+        )
 
 
 def _advice(target: Target) -> str:

@@ -8,8 +8,9 @@ mapping, because that is how the mapping was generated and a renamed header is t
 usual reason. Without a mapping, headers match staging columns case-insensitively
 with spaces read as underscores.
 
-Anything that cannot be matched is an error naming the columns: a silently dropped
-column is lost data.
+Anything that cannot be matched is a :class:`Drift`; by default (``schema_policy``
+``freeze``) it is an error naming the columns, because a silently dropped column is
+lost data. :mod:`.schema_drift` applies the other policies.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from elt_project.errors import ConfigurationError, SourceFileError
+from elt_project.errors import ConfigurationError, EltError, SourceFileError
 from elt_project.pipeline.tables import data_columns, display_name
 
 
@@ -63,34 +64,70 @@ def loose(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "", name.casefold())
 
 
+@dataclass(frozen=True)
+class Drift:
+    """How a file's columns differ from what the import expects (see :mod:`.schema_drift`)."""
+
+    #: (header index, header) of file columns nothing maps to a staging column.
+    new: tuple[tuple[int, str], ...] = ()
+    #: (source header, staging column) of mapped columns the file lacks.
+    missing: tuple[tuple[str, str], ...] = ()
+    mapped: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.new or self.missing)
+
+    def error(self, staging: sa.Table, *, import_name: str, file_name: str) -> EltError:
+        """The error a ``freeze`` import stops with, naming the columns."""
+        extra = [header for _, header in self.new]
+        if not self.mapped:
+            return ConfigurationError(
+                f"Staging table {display_name(staging)} has no column for source column(s) "
+                f"{_names(extra)} of file {file_name}; add the column(s) or set column_mapping "
+                f"for import '{import_name}'."
+            )
+        parts = []
+        if self.missing:
+            parts.append(f"lacks column(s) {_names([source for source, _ in self.missing])} named in column_mapping")
+        if extra:
+            parts.append(f"has column(s) {_names(extra)} that column_mapping does not name")
+        return SourceFileError(
+            f"File {file_name} {' and '.join(parts)} of import '{import_name}'; fix the file or update column_mapping."
+        )
+
+
 def plan_columns(
     headers: list[str], staging: sa.Table, column_mapping: str | None, *, import_name: str, file_name: str
 ) -> ColumnPlan:
-    """Match a file's headers to the staging table's columns (see the module docstring)."""
+    """Match a file's headers to the staging table's columns; any difference is an error naming the columns."""
+    plan, drift = match_columns(headers, staging, column_mapping, import_name=import_name, file_name=file_name)
+    if drift:
+        raise drift.error(staging, import_name=import_name, file_name=file_name)
+    return plan
+
+
+def match_columns(
+    headers: list[str], staging: sa.Table, column_mapping: str | None, *, import_name: str, file_name: str
+) -> tuple[ColumnPlan, Drift]:
+    """The plan of the columns that match, and the :class:`Drift` of those that do not (see the module doc)."""
     columns = {c.name.lower(): c.name for c in data_columns(staging)}
     if column_mapping:
-        return _plan_with_mapping(headers, columns, staging, column_mapping, import_name, file_name)
+        return _plan_with_mapping(headers, columns, staging, column_mapping, import_name)
     by_key = {_key(name): name for name in columns.values()}
     sources, targets, extra = [], [], []
     for index, header in enumerate(headers):
         target = by_key.get(_key(header))
         if target is None:
-            extra.append(header)
+            extra.append((index, header))
         elif target in targets:
             raise SourceFileError(f"File {file_name} has two columns that both map to '{target}'; rename one.")
         else:
             sources.append(index)
             targets.append(target)
-    if extra:
-        raise ConfigurationError(
-            f"Staging table {display_name(staging)} has no column for source column(s) "
-            f"{_names(extra)} of file {file_name}; add the column(s) or set column_mapping "
-            f"for import '{import_name}'."
-        )
-    return ColumnPlan(tuple(sources), tuple(targets))
+    return ColumnPlan(tuple(sources), tuple(targets)), Drift(new=tuple(extra))
 
 
-def _plan_with_mapping(headers, columns, staging, column_mapping, import_name, file_name) -> ColumnPlan:
+def _plan_with_mapping(headers, columns, staging, column_mapping, import_name) -> tuple[ColumnPlan, Drift]:
     pairs = parse_column_mapping(column_mapping, import_name=import_name)
     unknown_targets = [t for _, t in pairs if t.lower() not in columns]
     if unknown_targets:
@@ -115,19 +152,11 @@ def _plan_with_mapping(headers, columns, staging, column_mapping, import_name, f
             if p not in matched and p not in used:
                 matched[p] = p
                 used.add(p)
-    missing = [pairs[p][0] for p in range(len(pairs)) if p not in matched]
-    extra = [headers[h] for h in range(len(headers)) if h not in used]
-    if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"lacks column(s) {_names(missing)} named in column_mapping")
-        if extra:
-            parts.append(f"has column(s) {_names(extra)} that column_mapping does not name")
-        raise SourceFileError(
-            f"File {file_name} {' and '.join(parts)} of import '{import_name}'; fix the file or update column_mapping."
-        )
+    missing = tuple((pairs[p][0], columns[pairs[p][1].lower()]) for p in range(len(pairs)) if p not in matched)
+    extra = tuple((h, headers[h]) for h in range(len(headers)) if h not in used)
     order = sorted(matched, key=lambda p: matched[p])
-    return ColumnPlan(tuple(matched[p] for p in order), tuple(columns[pairs[p][1].lower()] for p in order))
+    plan = ColumnPlan(tuple(matched[p] for p in order), tuple(columns[pairs[p][1].lower()] for p in order))
+    return plan, Drift(new=extra, missing=missing, mapped=True)
 
 
 def _key(name: str) -> str:

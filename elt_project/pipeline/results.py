@@ -59,6 +59,8 @@ class StageResult:
     duration_s: float = 0.0
     #: Seconds per step ("load": parse → stage, "quality": the rules), for metadata and benchmarks.
     timings: dict[str, float] = field(default_factory=dict)
+    #: What the run must say about the files' columns (new columns left out by ``ignore_new``).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def quality_failed(self) -> bool:

@@ -13,6 +13,7 @@ the run's rows (:func:`delete_run_rows`).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,10 +27,10 @@ from elt_project.db import dialects
 from elt_project.db.schema import RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN
 from elt_project.errors import ConfigurationError, EltError, SourceFileError
 from elt_project.ingest.nulls import na_values_for_typed
-from elt_project.pipeline import conversion
+from elt_project.pipeline import conversion, schema_drift
 from elt_project.pipeline.crashpoints import crash_point
 from elt_project.pipeline.enrichment import Enricher
-from elt_project.pipeline.mapping import ColumnPlan, plan_columns
+from elt_project.pipeline.mapping import ColumnPlan
 from elt_project.pipeline.tables import display_name, find_column, reflect_table
 
 PREVIEW_ROWS = 5
@@ -44,6 +45,8 @@ class FileLoad:
     preview: list[dict] = field(default_factory=list)
     #: Why the built-in transform would change a value of this file (None: it would not).
     narrowing: str | None = None
+    #: Sentences about the file's columns the run must report (new columns left out).
+    notes: list[str] = field(default_factory=list)
 
 
 def lineage_columns(staging: sa.Table) -> dict[str, str | None]:
@@ -95,24 +98,25 @@ def load_file(
     na_values = na_values_for_typed(config.scraper_config)
     destination = _builtin_destination(engine, config)
     problems: list[str] = []
+    batches = iter(batches)
+    first = next(batches, None)
+    drift = None
+    if first is not None:  # the policy may add columns to staging: before the load starts
+        drift = schema_drift.resolve(engine, staging, config, list(first.schema.names), path)
+        staging = drift.staging
 
     def staged_batches() -> Iterator[pa.RecordBatch]:
-        plan: ColumnPlan | None = None
-        typed: dict = {}
-        for batch in batches:
-            if plan is None:
-                plan = plan_columns(
-                    batch.schema.names,
-                    staging,
-                    config.column_mapping,
-                    import_name=config.import_name,
-                    file_name=path.name,
-                )
-                typed = conversion.plan_targets(staging, plan.targets, engine.dialect.name, destination)
+        if drift is None:
+            return
+        plan: ColumnPlan = drift.plan
+        typed = conversion.plan_targets(staging, plan.targets, engine.dialect.name, destination)
+        limits = conversion.text_limits(staging, plan.targets, destination)
+        for batch in itertools.chain([first], batches):
             if batch.num_rows == 0:
                 continue
             first_row = result.rows_read + 1
             shaped = _shape(batch, plan, enricher, lineage, run_id, content_hash, first_row=first_row)
+            conversion.check_text_lengths(shaped, limits, first_row=first_row, file_name=path.name)
             shaped = conversion.convert_batch(
                 shaped, typed, na_values, first_row=first_row, file_name=path.name, problems=problems
             )
@@ -124,15 +128,22 @@ def load_file(
 
     try:
         result.rows_staged = dialects.bulk_load(engine, staging, staged_batches())
-    except EltError:
-        raise
-    except Exception as exc:
+    except BaseException as exc:
+        if drift is not None:
+            schema_drift.undo_staging(engine, config, drift.added_to_staging)
+        if isinstance(exc, conversion.WideningNeeded):
+            raise schema_drift.propose_widening(engine, config, staging, exc, path, run_id) from exc
+        if isinstance(exc, EltError) or not isinstance(exc, Exception):
+            raise
         reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise SourceFileError(
             f"Loading file {path.name} into staging table {display_name(staging)} failed ({reason}); "
             "fix the file or the staging table's columns and run again."
         ) from exc
     result.narrowing = problems[0] if problems else None
+    if drift is not None:
+        schema_drift.record_staged(engine, config, run_id, path.name, drift)
+        result.notes = drift.notes
     return result
 
 

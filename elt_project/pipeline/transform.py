@@ -14,6 +14,8 @@ Inside a single transaction, in order:
      transform); ``append`` destinations are never emptied;
    - the procedure / SQLite script runs, or the built-in INSERT ... SELECT of the
      columns staging and destination share, cast to the destination's types;
+   (before all of it, ``schema_policy`` ``evolve`` adds the run's new columns to the
+   destination and the column mapping: :func:`.schema_drift.apply_evolution`);
 3. the ledger rows become LOADED, ``last_import_date`` is set, the
    replace→append switch (``on_success_deactivate_self_and_activate_import``) is
    applied, and the run-log rows become SUCCESS.
@@ -34,7 +36,7 @@ from elt_project.config.models import PipelineConfig
 from elt_project.db import dialect_expressions, dialects, exact_casts
 from elt_project.db.schema import elt_pipeline_configs
 from elt_project.errors import ConfigurationError, EltError, TransformError, TransientError
-from elt_project.pipeline import ledger, run_log
+from elt_project.pipeline import ledger, run_log, schema_drift
 from elt_project.pipeline.crashpoints import crash_point
 from elt_project.pipeline.dedup import deduplicate
 from elt_project.pipeline.failures import classify, is_transient
@@ -84,6 +86,8 @@ def run_transform(
     current: _Target | None = None
     try:
         with engine.begin() as conn:
+            for config in todo:  # schema_policy evolve: new columns join the destination in this transaction
+                schema_drift.apply_evolution(conn, config, run_id)
             tables = _reflect(conn, todo)
             for config in todo:  # a reload: the earlier rows go first, before dedup compares with them
                 removed = remove_earlier_rows(conn, config, tables[config.destination_table], run_id)

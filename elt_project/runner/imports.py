@@ -12,6 +12,7 @@ from elt_project.ingest.uploads import EXTENSIONS_BY_TYPE
 from elt_project.orchestration.dagster_client import DagsterClientError
 from elt_project.pipeline.freshness import Freshness, freshness_report
 from elt_project.pipeline.overview import ImportOutcome, PipelineGroup, import_groups
+from elt_project.pipeline.schema_changes import shown_by_import
 from elt_project.runner.auth import current_account, login_required
 from elt_project.runner.services import reading_warehouse, services
 
@@ -66,6 +67,7 @@ def index():
     except DagsterClientError as exc:
         dagster_problem = str(exc)
     uploadable = [entry.config for group in groups for entry in group.imports if entry.config.reads_monitored_folder]
+    names = [entry.import_name for group in groups for entry in group.imports]
     return render_template(
         "index.html",
         account=current_account(),
@@ -78,6 +80,7 @@ def index():
         warehouse_problem=warehouse_problem,
         dagster_problem=dagster_problem,
         hub_url=services().hub_url(request.host),
+        schema_changes=reading_warehouse(shown_by_import, names) if names else {},
     )
 
 
@@ -86,6 +89,7 @@ def index():
 def list_imports():
     groups = permitted_groups()
     freshness = freshness_of(groups)
+    changes = reading_warehouse(shown_by_import, [entry.import_name for group in groups for entry in group.imports])
     return jsonify(
         {
             "groups": [
@@ -99,6 +103,7 @@ def list_imports():
                             "last_load": outcome_json(entry.last_load),
                             "later_attempt": outcome_json(entry.attempt_after_load),
                             "freshness": freshness[entry.import_name].as_dict(),
+                            "schema_changes": changes.get(entry.import_name, []),
                         }
                         for entry in group.imports
                     ],

@@ -31,8 +31,8 @@ def render() -> None:
     for report in reports:
         if report.state == "late":
             st.error(f"Late: {literal_markdown(report.import_name)}. {literal_markdown(report.reason)}")
-    tabs = st.tabs(["Runs", "Quality", "Rejected rows", "Files", "Freshness"])
-    runs_tab, quality_tab, rejected_tab, ledger_tab, freshness_tab = tabs
+    tabs = st.tabs(["Runs", "Quality", "Rejected rows", "Files", "Freshness", "Column changes"])
+    runs_tab, quality_tab, rejected_tab, ledger_tab, freshness_tab, columns_tab = tabs
     with runs_tab:
         runs = monitor.runs(engine, filters)
         if not runs:
@@ -89,6 +89,18 @@ def render() -> None:
             )
         else:
             st.caption("No active imports.")
+
+    with columns_tab:
+        changes = monitor.schema_changes(engine, filters)
+        if not changes:
+            st.caption("No changes of a file's columns in this window.")
+        for change in changes[:50]:
+            name = literal_markdown(change["import_name"] or "")
+            with st.expander(f"{change['recorded_at']:%Y-%m-%d %H:%M} {name}: {literal_markdown(change['action'])}"):
+                st.markdown(literal_markdown(change["what"]))
+                if change.get("proposed_ddl"):
+                    st.caption("Proposed for an administrator to review and run:")
+                    st.code(change["proposed_ddl"], language="sql")
 
 
 PAGE = HubPage(
