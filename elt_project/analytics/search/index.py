@@ -171,7 +171,7 @@ def _row_documents(engine: Engine, table: sa.Table) -> Iterator[tuple[str, str, 
                     values = [str(row._mapping[k.name]) for k in keys]
                     key = values[0] if len(values) == 1 else json.dumps(values)
                 else:
-                    key = "#" + hashlib.sha1(text.encode()).hexdigest()[:16]
+                    key = "#" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
                 yield key, text, [value for _, value in cells]
 
 
@@ -273,7 +273,7 @@ def _refresh_table(db: sqlite3.Connection, engine: Engine, encoder, table: sa.Ta
     documents = [(kind, key, text, values) for kind, key, text, values in _schema_documents(engine, table)]
     documents += [("row", key, text, values) for key, text, values in _row_documents(engine, table)]
     for kind, key, text, values in documents:
-        fingerprint = hashlib.sha1("\x1f".join([text, *values]).encode()).hexdigest()
+        fingerprint = hashlib.sha1("\x1f".join([text, *values]).encode(), usedforsecurity=False).hexdigest()
         seen.add(key)
         if stored.get(key) != fingerprint:
             pending.append((kind, key, fingerprint, text, values))
@@ -294,7 +294,7 @@ def _write_documents(db: sqlite3.Connection, encoder, table_name: str, pending, 
     for start in range(0, len(wanted), 900):
         part = wanted[start : start + 900]
         marks = ",".join("?" * len(part))
-        known.update(db.execute(f"SELECT text, id FROM vals WHERE text IN ({marks})", part).fetchall())
+        known.update(db.execute(f"SELECT text, id FROM vals WHERE text IN ({marks})", part).fetchall())  # noqa: S608 — only '?' placeholders are joined in; the values are bound
     new = [value for value in wanted if value not in known]
     for start in range(0, len(new), _EMBED_BATCH):
         batch = new[start : start + _EMBED_BATCH]
@@ -306,7 +306,7 @@ def _write_documents(db: sqlite3.Connection, encoder, table_name: str, pending, 
         for start in range(0, len(new), 900):
             part = new[start : start + 900]
             marks = ",".join("?" * len(part))
-            known.update(db.execute(f"SELECT text, id FROM vals WHERE text IN ({marks})", part).fetchall())
+            known.update(db.execute(f"SELECT text, id FROM vals WHERE text IN ({marks})", part).fetchall())  # noqa: S608 — only '?' placeholders are joined in; the values are bound
     db.executemany(
         "INSERT INTO docs (kind, table_name, row_key, fingerprint, text, value_ids) VALUES (?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (table_name, row_key) DO UPDATE SET kind = excluded.kind, fingerprint = excluded.fingerprint, "
