@@ -42,6 +42,7 @@ from sqlalchemy.engine import Engine
 from elt_project.analytics import hub_config
 from elt_project.db.schema import steward_audit_log
 from elt_project.pipeline.tables import LINEAGE_COLUMNS
+from elt_project.private_files import private_file
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def index_path(data_dir: Path, encoder) -> Path:
 
 def open_index(path: Path, encoder) -> sqlite3.Connection:
     """The index file (created when missing); a file of another model is started afresh."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(path)  # it copies row text out of the warehouse
     db = sqlite3.connect(path)
     db.executescript(_SCHEMA)
     model = db.execute("SELECT value FROM meta WHERE name = 'model'").fetchone()
