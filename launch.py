@@ -93,7 +93,7 @@ def ensure_installed(extras: str) -> str:
         ):
             log.write(f"$ {' '.join(argv)}\n")
             log.flush()
-            if subprocess.run(
+            if subprocess.run(  # noqa: S603 — argument list from sys.executable and pip, no shell
                 argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
             ).returncode:
                 raise InstallFailed(failed_install_message(log_path))
@@ -144,7 +144,7 @@ def run_child(argv: list[str], env: dict[str, str] | None = None) -> int:
     group). Either way the child gets it once, stops its services gracefully, and this
     process exits after it: exiting first would orphan the services and keep their ports.
     """
-    child = subprocess.Popen(argv, cwd=ROOT, env=env)
+    child = subprocess.Popen(argv, cwd=ROOT, env=env)  # noqa: S603 — argument list from sys.executable and pip, no shell
     if os.name == "nt":
         return _wait_windows(child)
     return _wait_forwarding(child)

@@ -135,7 +135,7 @@ class Settings(BaseModel):
     def service_url(self, port: int) -> str:
         """How one service reaches another listening on ``BIND_HOST:port``: a wildcard bind on loopback."""
         host = self.bind_host
-        reachable = "127.0.0.1" if host in ("0.0.0.0", "") else ("localhost" if host == "::" else host)
+        reachable = "127.0.0.1" if host in ("0.0.0.0", "") else ("localhost" if host == "::" else host)  # noqa: S104 — compares the configured bind host, binds nothing
         return f"http://{reachable}:{port}"
 
     def monitored_root_folders(self) -> list[Path]:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
 
 from elt_project.errors import WarehouseUnavailable
+from elt_project.private_files import private_file, tighten
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -37,8 +38,8 @@ def create_warehouse_engine(url: URL | str, *, check: bool = False) -> Engine:
         url = url.set(drivername="postgresql+psycopg")
     kwargs: dict = {"pool_pre_ping": True}
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+            _private_sqlite(Path(url.database))
         kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
     elif url.get_backend_name() == "mssql":
         kwargs["fast_executemany"] = True
@@ -54,6 +55,17 @@ def create_warehouse_engine(url: URL | str, *, check: bool = False) -> Engine:
     if check:
         check_connection(engine)
     return engine
+
+
+def _private_sqlite(path: Path) -> None:
+    """The warehouse file holds password hashes and all loaded data: owner-only, made so before SQLite opens it.
+
+    SQLite gives the -wal, -shm and -journal files it creates the mode of the database file;
+    ones left from before this rule are tightened too.
+    """
+    private_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        tighten(path.with_name(path.name + suffix))
 
 
 def _sqlite_on_connect(dbapi_connection, _record) -> None:

@@ -40,5 +40,6 @@ def head_revision() -> str:
     """The newest revision shipped with the code."""
     script = ScriptDirectory(str(MIGRATIONS_DIR))
     head = script.get_current_head()
-    assert head is not None
+    if head is None:
+        raise RuntimeError("The migration scripts have no head revision; the installed package is incomplete.")
     return head

@@ -186,7 +186,7 @@ def _mssql_guard_table(table: sa.Table, ddl: str) -> str:
 
 def _mssql_guard_index(index: sa.Index, ddl: str) -> str:
     return (
-        "IF NOT EXISTS (SELECT 1 FROM sys.indexes "
+        "IF NOT EXISTS (SELECT 1 FROM sys.indexes "  # noqa: S608 — generated script text: identifiers quoted by the dialect, names as N'' literals
         f"WHERE name = {_nstring(str(index.name))} AND object_id = OBJECT_ID({_nstring(index.table.name)}))\n"
         f"BEGIN\n{ddl};\nEND\nGO\n"
     )

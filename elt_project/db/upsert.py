@@ -116,7 +116,7 @@ def merge_sql(
         clauses.append(f"WHEN MATCHED THEN UPDATE SET {assignments}")
     inserted = ", ".join(q(name) for name in columns)
     values = ", ".join(f"s.{q(name)}" for name in columns)
-    clauses.append(f"WHEN NOT MATCHED BY TARGET AND s.{q(OP_COLUMN)} = 'U' THEN INSERT ({inserted}) VALUES ({values})")
+    clauses.append(f"WHEN NOT MATCHED BY TARGET AND s.{q(OP_COLUMN)} = 'U' THEN INSERT ({inserted}) VALUES ({values})")  # noqa: S608 — identifiers quoted by the dialect; the op-column values are constants
     return (
         f"MERGE INTO {quote_table(dialect, target)} WITH (HOLDLOCK) AS t "
         f"USING {q(stage.name)} AS s ON {on} " + " ".join(clauses) + ";"

@@ -61,7 +61,8 @@ class FrameConverter:
             yield batch.slice(start, batch_rows)
 
     def _conform(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        assert self.schema is not None
+        if self.schema is None:
+            raise RuntimeError("_conform needs the first batch's schema; call it only after one was seen.")
         if batch.schema.names != self.schema.names:
             raise SourceFileError(
                 f"{self.source}: the columns changed part-way through the file; make every part use one header."

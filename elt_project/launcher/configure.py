@@ -18,6 +18,7 @@ from pathlib import Path
 
 from dotenv import set_key
 
+from elt_project.private_files import private_file
 from elt_project.settings import KEYRING_USERNAME_KEY, Settings, keyring_login
 
 
@@ -43,6 +44,7 @@ def prepare_env_file(root: Path, *, interactive: bool, prompter: Prompter | None
     env_file, example = root / ".env", root / ".env.example"
     if env_file.exists():
         return [f"using {env_file.name}"]
+    private_file(env_file)  # owner-only before anything is written into it
     if example.is_file():
         shutil.copyfile(example, env_file)
     else:

@@ -74,7 +74,7 @@ def shortcut_script(target: Path) -> str:
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)  # noqa: S603, S607 — argument list without a shell; the paths are the installer's own; git/powershell looked up on PATH on purpose: the user's installed tool
 
 
 def make_clone(target: Path, origin: dict) -> str:
@@ -127,9 +127,8 @@ def _shortcut(target: Path) -> list[str]:
     script = target / "create_shortcut.ps1"
     script.write_text(shortcut_script(target), encoding="utf-8")
     if sys.platform == "win32":
-        made = subprocess.run(
-            ["powershell", "-NoProfile", "-ExecutionPolicy", "Bypass", "-File", str(script)], capture_output=True
-        )
+        command = ["powershell", "-NoProfile", "-ExecutionPolicy", "Bypass", "-File", str(script)]
+        made = subprocess.run(command, capture_output=True)  # noqa: S603 — argument list without a shell, our script
         lines.append(
             f"desktop shortcut '{SHORTCUT_NAME}' created"
             if made.returncode == 0
@@ -145,7 +144,7 @@ def _shortcut(target: Path) -> list[str]:
 
 def app_files(root: Path) -> list[Path]:
     """The files to ship: git's tracked files when this is a clone, else the folder minus local state."""
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True) if shutil.which("git") else None
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True) if shutil.which("git") else None  # noqa: S607 — git/powershell looked up on PATH on purpose: the user's installed tool
     if listed is not None and listed.returncode == 0 and listed.stdout:
         candidates = [Path(name) for name in listed.stdout.decode().split("\0") if name]
     else:
@@ -252,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in lines:
         print(line, flush=True)
     if args.command == "install" and not args.no_launch:
-        return subprocess.run([sys.executable, str(target / "launch.py")], cwd=target).returncode
+        return subprocess.run([sys.executable, str(target / "launch.py")], cwd=target).returncode  # noqa: S603 — argument list without a shell; the paths are the installer's own
     return 0
 
 

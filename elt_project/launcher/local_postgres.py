@@ -41,20 +41,21 @@ def can_prepare() -> str | None:
 
 
 def is_ready(host: str = "127.0.0.1", port: int = 5432) -> bool:
-    return subprocess.run(["pg_isready", "-q", "-h", host, "-p", str(port)], capture_output=True).returncode == 0
+    return subprocess.run(["pg_isready", "-q", "-h", host, "-p", str(port)], capture_output=True).returncode == 0  # noqa: S603, S607 — argument list without a shell; the arguments are fixed or checked identifiers; PostgreSQL's tools looked up on PATH on purpose: the system's installation
 
 
 def run_as_postgres(argv: list[str], stdin: str | None = None) -> subprocess.CompletedProcess:
     """Run ``argv`` as the ``postgres`` user, without a shell."""
-    return subprocess.run(
-        ["runuser", "-u", "postgres", "--", *argv], input=stdin, capture_output=True, text=True, cwd="/"
+    command = ["runuser", "-u", "postgres", "--", *argv]  # runuser from PATH on purpose: the system's own
+    return subprocess.run(  # noqa: S603 — argument list without a shell; the arguments are fixed or checked identifiers
+        command, input=stdin, capture_output=True, text=True, cwd="/"
     )
 
 
 def prepare(
     *,
     role: str = "elt",
-    password: str = "elt",
+    password: str = "elt",  # noqa: S107 — the documented role of the throw-away local test cluster, not a product secret
     database: str = "elt_test",
     version: str = "15",
     cluster: str = "main",
@@ -62,7 +63,7 @@ def prepare(
 ) -> None:
     """Start the cluster unless it answers already, then make sure ``role`` and ``database`` exist."""
     if not is_ready():
-        started = subprocess.run(["pg_ctlcluster", version, cluster, "start"], capture_output=True, text=True)
+        started = subprocess.run(["pg_ctlcluster", version, cluster, "start"], capture_output=True, text=True)  # noqa: S603, S607 — argument list without a shell; the arguments are fixed or checked identifiers; PostgreSQL's tools looked up on PATH on purpose: the system's installation
         deadline = time.monotonic() + wait_s
         while not is_ready() and time.monotonic() < deadline:
             time.sleep(0.5)

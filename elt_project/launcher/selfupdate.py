@@ -30,8 +30,9 @@ class UpdateResult:
 
 def _git(root: Path, *args: str, timeout: float = 120.0) -> subprocess.CompletedProcess:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": os.environ.get("GIT_TERMINAL_PROMPT", "0"), "LC_ALL": "C"}
-    return subprocess.run(
-        ["git", *args], cwd=root, capture_output=True, text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL
+    command = ["git", *args]  # git from PATH on purpose: the user's own
+    return subprocess.run(  # noqa: S603 — argument list without a shell
+        command, cwd=root, capture_output=True, text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL
     )
 
 

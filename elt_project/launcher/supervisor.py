@@ -119,14 +119,16 @@ def start_service(spec: ServiceSpec, *, append_log: bool = False) -> RunningServ
     if spec.log_file is not None:
         spec.log_file.parent.mkdir(parents=True, exist_ok=True)
         with spec.log_file.open("ab" if append_log else "wb") as log:  # the child keeps its own copy of the handle
-            return RunningService(spec, subprocess.Popen(spec.argv, stdout=log, stderr=subprocess.STDOUT, **kwargs))
-    return RunningService(spec, subprocess.Popen(spec.argv, **kwargs))
+            return RunningService(spec, subprocess.Popen(spec.argv, stdout=log, stderr=subprocess.STDOUT, **kwargs))  # noqa: S603 — each service's argument list is built by the launcher, no shell
+    return RunningService(spec, subprocess.Popen(spec.argv, **kwargs))  # noqa: S603 — each service's argument list is built by the launcher, no shell
 
 
 def answers(url: str, timeout_s: float = 2.0) -> bool:
-    """True when ``url`` answers with a status below 400."""
+    """True when ``url`` answers with a status below 400 (http and https only: never file: or custom schemes)."""
+    if not url.startswith(("http://", "https://")):
+        return False
     try:
-        with urllib.request.urlopen(url, timeout=timeout_s) as response:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:  # noqa: S310 — http(s) only, checked above
             return response.status < 400
     except (urllib.error.URLError, OSError, ValueError):
         return False

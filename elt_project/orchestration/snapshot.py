@@ -150,7 +150,8 @@ class _metadata_connection:
         return self.conn
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        assert self.conn is not None
+        if self.conn is None:
+            raise RuntimeError("The snapshot connection was never opened.")
         self.conn.close()
         if isinstance(exc, sa.exc.ProgrammingError | sa.exc.OperationalError):
             raise ConfigurationError(

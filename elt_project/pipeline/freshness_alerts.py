@@ -75,7 +75,8 @@ def late_text(report: Freshness, page_url: str) -> str:
 
 def arrived_text(report: Freshness, overdue_since: dt.datetime, page_url: str) -> str:
     arrival = report.last_arrival
-    assert arrival is not None
+    if arrival is None:
+        raise ValueError("arrived_text needs a report with a last arrival.")
     rows = f" ({arrival.rows:,} rows)" if arrival.rows is not None else ""
     return (
         f"Import '{report.import_name}' ({report.pipeline_name}) has its file again: {arrival.file_name}{rows} "

@@ -23,6 +23,7 @@ from flask import Flask, abort, request, session
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from elt_project.private_files import private_folder
 from elt_project.settings import Settings
 
 CSRF_FIELD = "csrf_token"
@@ -52,7 +53,7 @@ def secret_key(settings: Settings) -> str:
 
 
 def _key_from_file(path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

@@ -59,7 +59,7 @@ class Services:
         if self.settings.analytics_public_url:
             return self.settings.analytics_public_url
         host = self.settings.bind_host
-        if host in ("0.0.0.0", "::", ""):
+        if host in ("0.0.0.0", "::", ""):  # noqa: S104 — compares the configured bind host, binds nothing
             host = request_host.rsplit(":", 1)[0] if request_host.count(":") == 1 else "127.0.0.1"
         return f"http://{host}:{self.settings.hub_port}"
 

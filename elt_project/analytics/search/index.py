@@ -42,6 +42,7 @@ from sqlalchemy.engine import Engine
 from elt_project.analytics import hub_config
 from elt_project.db.schema import steward_audit_log
 from elt_project.pipeline.tables import LINEAGE_COLUMNS
+from elt_project.private_files import private_file
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def index_path(data_dir: Path, encoder) -> Path:
 
 def open_index(path: Path, encoder) -> sqlite3.Connection:
     """The index file (created when missing); a file of another model is started afresh."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(path)  # it copies row text out of the warehouse
     db = sqlite3.connect(path)
     db.executescript(_SCHEMA)
     model = db.execute("SELECT value FROM meta WHERE name = 'model'").fetchone()
@@ -171,7 +172,7 @@ def _row_documents(engine: Engine, table: sa.Table) -> Iterator[tuple[str, str, 
                     values = [str(row._mapping[k.name]) for k in keys]
                     key = values[0] if len(values) == 1 else json.dumps(values)
                 else:
-                    key = "#" + hashlib.sha1(text.encode()).hexdigest()[:16]
+                    key = "#" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
                 yield key, text, [value for _, value in cells]
 
 
@@ -273,7 +274,7 @@ def _refresh_table(db: sqlite3.Connection, engine: Engine, encoder, table: sa.Ta
     documents = [(kind, key, text, values) for kind, key, text, values in _schema_documents(engine, table)]
     documents += [("row", key, text, values) for key, text, values in _row_documents(engine, table)]
     for kind, key, text, values in documents:
-        fingerprint = hashlib.sha1("\x1f".join([text, *values]).encode()).hexdigest()
+        fingerprint = hashlib.sha1("\x1f".join([text, *values]).encode(), usedforsecurity=False).hexdigest()
         seen.add(key)
         if stored.get(key) != fingerprint:
             pending.append((kind, key, fingerprint, text, values))
@@ -294,7 +295,7 @@ def _write_documents(db: sqlite3.Connection, encoder, table_name: str, pending, 
     for start in range(0, len(wanted), 900):
         part = wanted[start : start + 900]
         marks = ",".join("?" * len(part))
-        known.update(db.execute(f"SELECT text, id FROM vals WHERE text IN ({marks})", part).fetchall())
+        known.update(db.execute(f"SELECT text, id FROM vals WHERE text IN ({marks})", part).fetchall())  # noqa: S608 — only '?' placeholders are joined in; the values are bound
     new = [value for value in wanted if value not in known]
     for start in range(0, len(new), _EMBED_BATCH):
         batch = new[start : start + _EMBED_BATCH]
@@ -306,7 +307,7 @@ def _write_documents(db: sqlite3.Connection, encoder, table_name: str, pending, 
         for start in range(0, len(new), 900):
             part = new[start : start + 900]
             marks = ",".join("?" * len(part))
-            known.update(db.execute(f"SELECT text, id FROM vals WHERE text IN ({marks})", part).fetchall())
+            known.update(db.execute(f"SELECT text, id FROM vals WHERE text IN ({marks})", part).fetchall())  # noqa: S608 — only '?' placeholders are joined in; the values are bound
     db.executemany(
         "INSERT INTO docs (kind, table_name, row_key, fingerprint, text, value_ids) VALUES (?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (table_name, row_key) DO UPDATE SET kind = excluded.kind, fingerprint = excluded.fingerprint, "

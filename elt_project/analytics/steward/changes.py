@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -77,6 +78,45 @@ def display(value: Any) -> str | None:
     if isinstance(value, Decimal):
         return format(value, "f")
     return str(value)
+
+
+#: Embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): they make stored text display in
+#: another order than it is stored (a key or amount that reads as something else). The single-character
+#: marks LRM/RLM/ALM stay allowed: right-to-left text uses them and they reorder nothing around them.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: Control characters a text value may hold: multi-line notes pasted from a document. Never in a key.
+LINE_CONTROLS = frozenset("\t\n\r")
+
+
+def text_problem(value: Any, *, is_key: bool = False) -> str | None:
+    """What makes ``value`` unfit to store as a steward's text, or None.
+
+    Refused: control characters (C0, DEL, C1; tab and line breaks are allowed outside keys),
+    bidirectional overrides and isolates anywhere, and in a key leading or trailing spaces (a
+    key that looks like another one, and that no one can type back to find the row).
+    """
+    if not isinstance(value, str):
+        return None
+    for char in value:
+        if char in BIDI_CONTROLS:
+            return f"holds the text-direction control U+{ord(char):04X}"
+        if unicodedata.category(char) == "Cc" and (is_key or char not in LINE_CONTROLS):
+            return f"holds the control character U+{ord(char):04X}"
+    if is_key and value != value.strip():
+        return "starts or ends with spaces"
+    return None
+
+
+def check_text(value: Any, column: sa.Column, *, where: str, is_key: bool = False) -> None:
+    """Raise :class:`ValueProblem` naming ``where`` and the column when :func:`text_problem` finds one."""
+    problem = text_problem(value, is_key=is_key)
+    if problem is not None:
+        raise ValueProblem(f"{where}, column {column.name}: the value {problem}; remove it and save again.")
+
+
+def shown(text: str) -> str:
+    """``text`` safe to put in a message: control and direction characters written as \\uXXXX."""
+    return "".join(f"\\u{ord(c):04x}" if c in BIDI_CONTROLS or unicodedata.category(c) == "Cc" else c for c in text)
 
 
 def _is_missing(value: Any) -> bool:

@@ -29,7 +29,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from elt_project.analytics.steward.allowlist import require_allowed
-from elt_project.analytics.steward.changes import ANY, RowChange, ValueProblem, coerce, display, key_text, same
+from elt_project.analytics.steward.changes import (
+    ANY,
+    RowChange,
+    ValueProblem,
+    check_text,
+    coerce,
+    display,
+    key_text,
+    same,
+    shown,
+)
 from elt_project.auth.accounts import get_account
 from elt_project.auth.roles import has_role
 from elt_project.config.repository import load_quality_rules
@@ -146,7 +156,7 @@ def apply_changes(
 
 def _typed(table: sa.Table, keys: list[str], change: RowChange) -> RowChange:
     """The change with every value in its column's type (ValueProblem names the row and column)."""
-    where = f"Row {change.key_text()}"
+    where = f"Row {shown(change.key_text())}"
     unknown = [c for c in list(change.values) + list(change.expected) if c not in table.c]
     if unknown:
         raise ValueProblem(f"{where}: table {table.name} has no column {unknown[0]}.")
@@ -156,6 +166,8 @@ def _typed(table: sa.Table, keys: list[str], change: RowChange) -> RowChange:
     if any(v is None for v in key.values()):
         raise ValueProblem(f"{where}: the key may not be empty.")
     values = {c: coerce(v, table.c[c], where=where) for c, v in change.values.items() if c not in keys}
+    for column, value in values.items():
+        check_text(value, table.c[column], where=where)
     expected = {
         c: (v if v is ANY or v is None else coerce(v, _nullable(table.c[c]), where=f"{where} (expected value)"))
         for c, v in change.expected.items()
@@ -273,7 +285,9 @@ def _write(conn, table, keys, planned, current, result: SaveResult, username: st
             continue
         row = {c: (change.values[c] if c in change.values else (now or {}).get(c)) for c in touched}
         staged.append({**change.key, **row, upsert.OP_COLUMN: "U"})
-        if now is None:
+        if now is None:  # a new row: its key becomes an identity others type and read, so it must be clean
+            for column, value in change.key.items():
+                check_text(value, table.c[column], where=f"Row {shown(change.key_text())}", is_key=True)
             empty = next((c for c in touched if row[c] is None and not table.c[c].nullable), None)
             if empty is not None:
                 raise ValueProblem(f"Row {change.key_text()}: the new row needs a value for column {empty}.")

@@ -8,6 +8,7 @@ moment they are typed; neither ever appears in a message.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,8 @@ from elt_project.errors import EltError, SourceFileError
 from elt_project.ingest.sources.base import SourceContext
 from elt_project.ingest.sources.tables import html_table_records
 from elt_project.ingest.sources.totp import totp_code
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -157,8 +160,8 @@ class ActionRunner:
         try:
             self.driver.save_screenshot(str(folder / f"{name}.png"))
             (folder / f"{name}.html").write_text(self.driver.page_source, encoding="utf-8")
-        except Exception:  # the browser may be gone; the message still names the step
-            pass
+        except Exception as exc:  # the browser may be gone; the message still names the step
+            log.debug("no evidence saved for %s: %s", name, exc)
         return folder
 
 
