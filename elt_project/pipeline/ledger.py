@@ -128,26 +128,34 @@ def record_failed(engine: Engine, import_name: str, identities, run_id: str, mes
     retry). A row another run inserts at the same moment wins.
     """
     for identity in identities:
-        where = sa.and_(ledger.c.import_name == import_name, ledger.c.content_hash == identity.sha256)
-        values = {
-            "file_path": str(identity.path),
-            "file_size": identity.size,
-            "file_mtime": identity.mtime,
-            "status": FAILED,
-            "run_id": run_id,
-            "error_message": message[:4000],
-            "updated_at": utcnow(),
-        }
-        try:
-            with engine.begin() as conn:
-                status = conn.execute(sa.select(ledger.c.status).where(where)).scalar()
-                if status is None:
-                    new_row = {"import_name": import_name, "content_hash": identity.sha256, **values}
-                    conn.execute(sa.insert(ledger).values(**new_row))
-                elif status == FAILED:
-                    conn.execute(sa.update(ledger).where(where, ledger.c.status == FAILED).values(**values))
-        except sa.exc.IntegrityError:
-            continue
+        _record_outcome(engine, import_name, identity, run_id, message, FAILED, replaces=(FAILED,))
+
+
+def _record_outcome(engine: Engine, import_name: str, identity, run_id: str, message: str, status: str, *, replaces):
+    """Insert the file's row with ``status``, or update a row whose status is one of ``replaces``.
+
+    Any other row (LOADED, STAGED: another run's) is left alone, and so is a row another
+    run inserts at the same moment (the unique key refuses ours).
+    """
+    where = sa.and_(ledger.c.import_name == import_name, ledger.c.content_hash == identity.sha256)
+    values = {
+        "file_path": str(identity.path),
+        "file_size": identity.size,
+        "file_mtime": identity.mtime,
+        "status": status,
+        "run_id": run_id,
+        "error_message": message[:4000],
+        "updated_at": utcnow(),
+    }
+    try:
+        with engine.begin() as conn:
+            current = conn.execute(sa.select(ledger.c.status).where(where)).scalar()
+            if current is None:
+                conn.execute(sa.insert(ledger).values(import_name=import_name, content_hash=identity.sha256, **values))
+            elif current in replaces:
+                conn.execute(sa.update(ledger).where(where, ledger.c.status == current).values(**values))
+    except sa.exc.IntegrityError:
+        return
 
 
 def staged_files(conn: Connection, run_id: str, import_names: list[str]) -> dict[str, list[str]]:
@@ -187,25 +195,7 @@ def loaded_hashes(engine: Engine, import_name: str) -> set[str]:
 
 def record_refused(engine: Engine, import_name: str, identity, run_id: str, message: str) -> None:
     """The file's content is REFUSED for this import, with the reason; a row another run holds is left alone."""
-    where = sa.and_(ledger.c.import_name == import_name, ledger.c.content_hash == identity.sha256)
-    values = {
-        "file_path": str(identity.path),
-        "file_size": identity.size,
-        "file_mtime": identity.mtime,
-        "status": REFUSED,
-        "run_id": run_id,
-        "error_message": message[:4000],
-        "updated_at": utcnow(),
-    }
-    try:
-        with engine.begin() as conn:
-            status = conn.execute(sa.select(ledger.c.status).where(where)).scalar()
-            if status is None:
-                conn.execute(sa.insert(ledger).values(import_name=import_name, content_hash=identity.sha256, **values))
-            elif status in (FAILED, REFUSED):
-                conn.execute(sa.update(ledger).where(where, ledger.c.status == status).values(**values))
-    except sa.exc.IntegrityError:
-        return
+    _record_outcome(engine, import_name, identity, run_id, message, REFUSED, replaces=(FAILED, REFUSED))
 
 
 def loaded_at_path(engine: Engine, import_name: str, path: str, smaller_than: int) -> list[tuple[str, int, str | None]]:
