@@ -24,6 +24,7 @@ from pathlib import Path
 import dagster as dg
 import psutil
 import pytest
+import yaml
 
 from elt_project.db.engine import create_warehouse_engine
 from elt_project.db.migrate import upgrade
@@ -49,6 +50,9 @@ FAST = {
     "BATCH_WINDOW_SECONDS": "2",
     "RECOVERY_AFTER_SECONDS": "3",
 }
+#: A run left STARTING by a daemon killed while it launched the run never gets a worker; run
+#: monitoring fails it after start_timeout_seconds (product: 180 s). Shortened here like the poll interval.
+START_TIMEOUT_S = 45
 
 
 def _tables(engine, name: str) -> None:
@@ -245,6 +249,9 @@ def run_storm(database_url: str, tmp_path: Path, files: int, kills: int, seed: i
             deduplication_key=key,
         )
     home = dagster_home(tmp_path)
+    config = yaml.safe_load((home / "dagster.yaml").read_text())
+    config["run_monitoring"]["start_timeout_seconds"] = START_TIMEOUT_S
+    (home / "dagster.yaml").write_text(yaml.safe_dump(config))
     product = Product(
         tmp_path,
         "--no-demo",
