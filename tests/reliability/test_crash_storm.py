@@ -146,26 +146,32 @@ def drop_files_under_kills(
     rng.shuffle(plan)
     for kind in plan:
         time.sleep(rng.uniform(0.5, 1.5) * drop_s / kills)
-        deadline = time.monotonic() + 20
-        pids = victims(product, kind)
-        while not pids and time.monotonic() < deadline:  # a run worker or code server may be starting
-            time.sleep(0.2)
-            pids = victims(product, kind)
-        if kind in (DAEMON, WEBSERVER):
+        if kind in (DAEMON, WEBSERVER):  # killed again only once it is back
             _wait_restarted(product, kind, storm.kills[kind])
-            pids = victims(product, kind)
-        if pids:
-            pid = rng.choice(pids)
-            try:
-                os.kill(pid, signal.SIGKILL)
-                storm.kills[kind] += 1
-                print(f"[storm] SIGKILL {kind} pid {pid}")
-            except ProcessLookupError:
-                pass
+        pid = _kill_one(product, kind, rng)
+        if pid is not None:
+            storm.kills[kind] += 1
+            print(f"[storm] SIGKILL {kind} pid {pid}")
     for writer in writers:
         writer.join(timeout=120)
         assert writer.exitcode == 0
     return storm
+
+
+def _kill_one(product: Product, kind: str, rng: random.Random, timeout_s: float = 60) -> int | None:
+    """SIGKILL one process of ``kind``, waiting for one to exist (a run worker may be starting); its pid."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        pids = victims(product, kind)
+        if pids:
+            pid = rng.choice(pids)
+            try:
+                os.kill(pid, signal.SIGKILL)
+                return pid
+            except ProcessLookupError:  # ended between the listing and the kill: pick again
+                pass
+        time.sleep(0.2)
+    return None
 
 
 def _wait_restarted(product: Product, kind: str, killed: int, timeout_s: float = 60) -> bool:
