@@ -132,12 +132,14 @@ def prepare_dagster_home(settings: Settings) -> tuple[Path, str]:
     home.mkdir(parents=True, exist_ok=True)
     template = project_root() / "dagster.yaml"
     target = home / "dagster.yaml"
-    if settings.dagster_home_dir is not None and target.exists():
-        return home, f"DAGSTER_HOME {home} (its own dagster.yaml)"
-    if template.is_file() and (not target.exists() or target.read_bytes() != template.read_bytes()):
+    own = settings.dagster_home_dir is not None and target.exists()
+    if not own and template.is_file() and (not target.exists() or target.read_bytes() != template.read_bytes()):
         shutil.copyfile(template, target)
-    origin = "DAGSTER_HOME" if settings.dagster_home_dir is not None else "Dagster home"
+    # Also under an administrator's own dagster.yaml: its SQLite storage is just as new on the first start.
     created = " (instance storage created)" if create_dagster_storage(home) else ""
+    if own:
+        return home, f"DAGSTER_HOME {home} (its own dagster.yaml){created}"
+    origin = "DAGSTER_HOME" if settings.dagster_home_dir is not None else "Dagster home"
     return home, f"{origin} {home}{created}"
 
 

@@ -23,3 +23,17 @@ def test_a_home_with_storage_of_its_own_is_left_to_it(tmp_path):
     (tmp_path / "dagster.yaml").write_text("storage:\n  postgres:\n    postgres_url: postgresql://x@127.0.0.1/none\n")
     assert create_dagster_storage(tmp_path) is False
     assert not (tmp_path / "history").exists()
+
+
+def test_a_home_with_its_own_dagster_yaml_still_gets_its_storage_before_the_services_start(tmp_path):
+    """DAGSTER_HOME chosen by an administrator, dagster.yaml in it, no storage yet (its first start)."""
+    home = tmp_path / "admin_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    settings = load_settings(env={"DAGSTER_HOME": str(home)}, env_file=tmp_path / "none.env", data_dir=str(tmp_path))
+    used, line = prepare_dagster_home(settings)
+    assert line == f"DAGSTER_HOME {home} (its own dagster.yaml) (instance storage created)"
+    with sqlite3.connect(home / "schedules" / "schedules.db") as db:
+        assert len(db.execute("SELECT version_num FROM alembic_version").fetchall()) == 1
+    assert (home / "dagster.yaml").read_text() == "telemetry:\n  enabled: false\n"
+    assert prepare_dagster_home(settings)[1] == f"DAGSTER_HOME {home} (its own dagster.yaml)"
