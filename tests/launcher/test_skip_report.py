@@ -59,7 +59,7 @@ def test_the_last_lines_count_each_missing_part_with_its_files_and_install_comma
 @pytest.mark.slow
 def test_launch_test_names_the_sftp_tests_it_skipped_without_sshd(tmp_path):
     if os.path.exists("/usr/sbin/sshd"):
-        pytest.skip("openssh-server is installed here, so the SFTP tests run instead of being skipped")
+        pytest.skip("sshd is on this machine, so the SFTP tests run instead of being skipped")
     root = copy_project(tmp_path / "app")
     run = subprocess.run(
         [sys.executable, "launch.py", "test", "-q", "-p", "no:cacheprovider", "tests/sources/test_sftp_engine.py"],

@@ -33,6 +33,7 @@ SQL_BUILD_ALLOWED = {
     ("elt_project/analytics/readonly.py", "_use_reader_role"): "SET LOCAL ROLE of a dialect-quoted role",
     ("elt_project/analytics/readonly.py", "_mssql_run"): "user passed checked_role_name (letters, digits, _)",
     ("elt_project/analytics/search/index.py", "_write_documents"): "joins only '?' placeholders; values bound",
+    ("elt_project/pipeline/schema_drift.py", "undo_staging"): "DROP COLUMN of dialect-quoted table and column names",
     # Glossary conditions an admin saved: checked by the SQL validator when saved (glossary.py), and the
     # whole question's SQL passes the validator again before it runs (analytics/nl2sql run_sql).
     ("elt_project/analytics/nl2sql/sqlbuild.py", "build_sql"): "validated glossary conditions, see above",
