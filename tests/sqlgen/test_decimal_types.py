@@ -88,10 +88,9 @@ def test_merging_two_imports_keeps_decimals_exact():
     assert merged("decimal(38,20)", "integer") == "float"
 
 
-def test_currency_is_loaded_and_summed_exactly(engine, settings, tmp_path):
-    folder = tmp_path / "payments"
-    write_payments(folder)
-    config = PipelineConfig(
+def payments_config(folder) -> PipelineConfig:
+    """The payments import both exactness tests load through setup-sql and the pipeline."""
+    return PipelineConfig(
         pipeline_name="Payments",
         import_name="payments_csv",
         file_pattern="Payments_*.csv",
@@ -101,7 +100,12 @@ def test_currency_is_loaded_and_summed_exactly(engine, settings, tmp_path):
         destination_table="dest_payments",
         transform_procedure="sp_transform_payments",
     )
-    store(engine, [config])
+
+
+def test_currency_is_loaded_and_summed_exactly(engine, settings, tmp_path):
+    folder = tmp_path / "payments"
+    write_payments(folder)
+    store(engine, [payments_config(folder)])
     configs, problems = load_pipeline_configs(engine)
     assert problems == []
     setup = generate_setup_sql(configs, engine.dialect.name, settings)
@@ -128,17 +132,7 @@ def test_currency_is_loaded_and_summed_exactly(engine, settings, tmp_path):
 def test_a_value_with_more_decimals_than_the_column_is_refused_not_rounded(engine, settings, tmp_path):
     folder = tmp_path / "payments"
     write_payments(folder)
-    config = PipelineConfig(
-        pipeline_name="Payments",
-        import_name="payments_csv",
-        file_pattern="Payments_*.csv",
-        monitored_directory=str(folder),
-        file_type="csv",
-        staging_table="stg_payments",
-        destination_table="dest_payments",
-        transform_procedure="sp_transform_payments",
-    )
-    store(engine, [config])
+    store(engine, [payments_config(folder)])
     configs, _ = load_pipeline_configs(engine)
     apply_setup_sql(engine, generate_setup_sql(configs, engine.dialect.name, settings), settings)
     generate_column_mappings(engine, configs)
