@@ -31,6 +31,10 @@ def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
+#: Where the Dagster webserver listens: it has no login, so never on a shared interface (docs/orchestration.md).
+DAGSTER_HOST = "127.0.0.1"
+
+
 class Settings(BaseModel):
     """Everything the services need to know about their environment."""
 
@@ -131,6 +135,11 @@ class Settings(BaseModel):
         default=None, description="DAGSTER_HOME set by an administrator; default <data_dir>/dagster_home."
     )
     log_dir: Path = Field(description="Where each service started by the launcher writes its log.")
+
+    @property
+    def dagster_url(self) -> str:
+        """The Dagster webserver: on loopback whatever BIND_HOST says, since it has no login (an admins' tool)."""
+        return f"http://{DAGSTER_HOST}:{self.dagster_port}"
 
     def service_url(self, port: int) -> str:
         """How one service reaches another listening on ``BIND_HOST:port``: a wildcard bind on loopback."""

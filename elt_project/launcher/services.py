@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from elt_project.launcher.supervisor import ServiceSpec
-from elt_project.settings import Settings, project_root
+from elt_project.settings import DAGSTER_HOST, Settings, project_root
 
 
 @dataclass(frozen=True)
@@ -34,12 +34,6 @@ DAGSTER = "Dagster webserver"
 DAGSTER_DAEMON = "Dagster daemon"
 DATA_IMPORTER = "Data Importer"
 HUB = "Analytics Hub"
-#: The Dagster webserver has no login: it listens here whatever BIND_HOST says (docs/orchestration.md).
-DAGSTER_HOST = "127.0.0.1"
-
-
-def dagster_url(settings: Settings) -> str:
-    return f"http://{DAGSTER_HOST}:{settings.dagster_port}"
 
 
 def _dagster_env(settings: Settings, root: Path) -> dict[str, str]:
@@ -68,7 +62,7 @@ def dagster_webserver_spec(settings: Settings, root: Path) -> ServiceSpec:
             "-p",
             str(settings.dagster_port),
         ],
-        url=dagster_url(settings),
+        url=settings.dagster_url,
         health_path="/server_info",
         env=_dagster_env(settings, root),
         cwd=root,
@@ -86,7 +80,7 @@ def dagster_daemon_spec(settings: Settings, root: Path) -> ServiceSpec:
         env=_dagster_env(settings, root),
         cwd=root,
         log_file=settings.log_dir / "dagster_daemon.log",
-        health=partial(daemon_heartbeat_since, dagster_url(settings)),
+        health=partial(daemon_heartbeat_since, settings.dagster_url),
     )
 
 

@@ -24,15 +24,10 @@ from elt_project.orchestration.resources import WarehouseResource
 from elt_project.orchestration.snapshot import current_fingerprint
 from elt_project.settings import Settings
 
-__all__ = ["LOCATION_NAME", "build_config_change_sensor", "dagster_base_url", "reload_location"]
+__all__ = ["LOCATION_NAME", "build_config_change_sensor", "reload_location"]
 
 #: A failed or unanswered reload is asked again after this long.
 RETRY_AFTER_S = 300
-
-
-def dagster_base_url(settings: Settings) -> str:
-    """The webserver URL the other services use: it listens on loopback only (it has no login)."""
-    return f"http://127.0.0.1:{settings.dagster_port}"
 
 
 def reload_location(base_url: str, location_name: str = LOCATION_NAME, *, timeout_s: float = 30.0) -> str:
@@ -72,7 +67,7 @@ def build_config_change_sensor(loaded_fingerprint: str, settings: Settings) -> d
             return dg.SkipReason("Configuration changed; a reload was already requested.")
         context.update_cursor(json.dumps({"fingerprint": current, "at": now}))
         try:
-            outcome = reload_location(dagster_base_url(settings), timeout_s=10)
+            outcome = reload_location(settings.dagster_url, timeout_s=10)
         except (TransientError, DagsterClientError) as exc:
             context.log.warning(str(exc))
             return dg.SkipReason(f"Configuration changed, but the reload request failed: {exc}")

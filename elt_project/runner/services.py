@@ -11,7 +11,6 @@ from sqlalchemy.engine import Engine
 from elt_project.db.engine import create_warehouse_engine
 from elt_project.errors import ConfigurationError, WarehouseUnavailable
 from elt_project.orchestration.dagster_client import DagsterClient
-from elt_project.orchestration.reload import dagster_base_url
 from elt_project.settings import Settings
 
 WAREHOUSE_DOWN = (
@@ -33,7 +32,7 @@ class Services:
     @classmethod
     def build(cls, settings: Settings, *, dagster_url: str | None = None) -> Services:
         """Everything from ``settings``; a warehouse URL that cannot even be parsed is kept as a message."""
-        base = dagster_url or dagster_base_url(settings)
+        base = dagster_url or settings.dagster_url
         engine, problem = None, None
         try:
             engine = create_warehouse_engine(settings.warehouse_url())

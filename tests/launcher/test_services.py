@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from elt_project.launcher.services import DAGSTER, DAGSTER_DAEMON, DATA_IMPORTER, plan_services
-from elt_project.orchestration.reload import dagster_base_url
 from elt_project.settings import load_settings, project_root
 
 
@@ -29,4 +28,4 @@ def test_the_daemon_is_a_service_of_its_own_without_a_port(tmp_path):
 
 
 def test_the_other_services_reach_dagster_on_loopback_whatever_bind_host_names(tmp_path):
-    assert dagster_base_url(_settings(tmp_path, "10.20.30.40")) == "http://127.0.0.1:3101"
+    assert _settings(tmp_path, "10.20.30.40").dagster_url == "http://127.0.0.1:3101"

@@ -45,8 +45,7 @@ def render() -> None:
             columns = ["start_time", "import_name", "status", "rows_read", "rows_loaded", "rows_rejected"]
             links = {}
             if account.role == "admin":  # the Dagster UI has no login: it is an administrators' tool on loopback
-                base = f"http://127.0.0.1:{settings.dagster_port}"
-                frame["dagster"] = [monitor.dagster_run_url(base, r) for r in frame["run_id"]]
+                frame["dagster"] = [monitor.dagster_run_url(settings.dagster_url, r) for r in frame["run_id"]]
                 columns.append("dagster")
                 links = {"dagster": st.column_config.LinkColumn("Dagster run", display_text="open")}
             show_table(frame[columns], key="mon_runs", file_name="runs.csv", column_config=links)
