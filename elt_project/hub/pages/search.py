@@ -29,7 +29,7 @@ def render() -> None:
         return
     session.require_role("analyst")
     try:
-        with st.spinner("Updating the index with new rows and searching…"):
+        with st.spinner("Searching… (the first search builds the index; loads keep it up to date)"):
             engine_name, hits, report = search_warehouse(
                 session.hub_engine(), session.hub_settings(), query, account=account, limit=limit
             )
