@@ -61,6 +61,12 @@ class TransientError(EltError):
     resolution = "Run the import again in a minute."
 
 
+class DiskFull(EltError):
+    """No space left on the disk the load writes to; nothing was committed, the source file is untouched."""
+
+    resolution = "Free space on the disk that holds the warehouse or the data folder, then run the import again."
+
+
 class InternalError(EltError):
     """Something the project did not expect: a bug to report, not something a user can fix."""
 

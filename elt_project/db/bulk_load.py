@@ -26,6 +26,17 @@ import pyarrow as pa
 _END = {b"elt_end": b"1"}
 
 
+class LoaderChildError(RuntimeError):
+    """The child's one-line error (SQLite's own sentence, e.g. "database is locked").
+
+    ``sqlite_loader`` tells the failure classification (:mod:`elt_project.pipeline.failures`)
+    to judge the text as it judges ``sqlite3``'s errors: locked or busy is worth a retry,
+    "database or disk is full" is a full disk.
+    """
+
+    sqlite_loader = True
+
+
 def available() -> bool:
     """True when the ADBC SQLite driver is installed (otherwise executemany is used)."""
     try:
@@ -64,7 +75,7 @@ def load_in_child(database: str, table_name: str, batches: Iterator[pa.RecordBat
     child.wait()
     if child.returncode != 0:
         message = err.decode("utf-8", "replace").strip().splitlines()
-        raise RuntimeError(message[0] if message else f"bulk load child exited with {child.returncode}")
+        raise LoaderChildError(message[0] if message else f"bulk load child exited with {child.returncode}")
     return int(out.decode().strip() or 0)
 
 

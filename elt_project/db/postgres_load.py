@@ -22,6 +22,7 @@ file) reaches the caller as itself.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import queue
@@ -137,11 +138,12 @@ def _binary_load(handles: tuple, table: sa.Table, first: pa.RecordBatch, rest: I
         adbc_ingest.append(connection, table.name, reader, db_schema=table.schema)
         connection.commit()
     except BaseException as exc:
-        connection.rollback()
+        with contextlib.suppress(adbc_driver_manager.Error):
+            connection.rollback()  # on a lost connection this fails too; the first error is the one to report
         if failure:
             raise failure[0] from None
         if isinstance(exc, adbc_driver_manager.Error):
-            raise RuntimeError(server_message(exc)) from exc
+            raise RuntimeError(server_message(exc)) from exc  # the driver's error stays as the cause
         raise
     finally:
         connection.close()

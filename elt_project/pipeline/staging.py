@@ -27,7 +27,7 @@ from elt_project.db import dialects
 from elt_project.db.schema import RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN
 from elt_project.errors import ConfigurationError, EltError, SourceFileError
 from elt_project.ingest.nulls import na_values_for_typed
-from elt_project.pipeline import conversion, schema_drift
+from elt_project.pipeline import conversion, failures, schema_drift
 from elt_project.pipeline.crashpoints import crash_point
 from elt_project.pipeline.enrichment import Enricher
 from elt_project.pipeline.mapping import ColumnPlan
@@ -135,6 +135,8 @@ def load_file(
             raise schema_drift.propose_widening(engine, config, staging, exc, path, run_id) from exc
         if isinstance(exc, EltError) or not isinstance(exc, Exception):
             raise
+        if failures.is_disk_full(exc) or failures.is_transient(exc, str(exc)):  # not the file's fault
+            raise failures.classify(exc, f"file {path.name} was loading into staging") from exc
         reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise SourceFileError(
             f"Loading file {path.name} into staging table {display_name(staging)} failed ({reason}); "

@@ -39,7 +39,7 @@ from elt_project.errors import ConfigurationError, EltError, TransformError, Tra
 from elt_project.pipeline import ledger, run_log, schema_drift
 from elt_project.pipeline.crashpoints import crash_point
 from elt_project.pipeline.dedup import deduplicate
-from elt_project.pipeline.failures import classify, is_transient
+from elt_project.pipeline.failures import classify, is_disk_full, is_transient
 from elt_project.pipeline.reload import remove_earlier_rows
 from elt_project.pipeline.results import TransformResult
 from elt_project.pipeline.staging import count_run_rows, lineage_columns
@@ -113,7 +113,7 @@ def run_transform(
             "(or set deduplication_key) and run again."
         ) from exc
     except Exception as exc:
-        if is_transient(exc, _reason(exc)):  # a dropped connection, a lock: Dagster retries the step
+        if is_disk_full(exc) or is_transient(exc, _reason(exc)):  # a dropped connection, a lock, a full disk
             raise classify(exc, "the transform ran (it was rolled back)") from exc
         what = current.describe() if current else "transform"
         raise TransformError(
