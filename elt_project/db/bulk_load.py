@@ -12,7 +12,8 @@ carries the custom metadata ``elt_end=1``. The child commits only after seeing i
 so a parent that fails (and kills the child) or dies leaves nothing behind. The
 child prints the number of rows it inserted on stdout; errors go to stderr.
 
-Run as ``python -m elt_project.db.bulk_load DATABASE_PATH TABLE_NAME``.
+Run as ``python -m elt_project.db.bulk_load DATABASE_PATH TABLE_NAME [BUSY_TIMEOUT_MS]``; the parent
+passes the engine's busy timeout, so a lock is waited out (or not) as by every other connection.
 """
 
 from __future__ import annotations
@@ -51,8 +52,11 @@ def load_in_child(database: str, table_name: str, batches: Iterator[pa.RecordBat
     first = next(batches, None)
     if first is None:
         return 0
+    from elt_project.db import engine  # read at call time: the one busy timeout of the warehouse's connections
+
+    busy_ms = str(engine.SQLITE_BUSY_TIMEOUT_MS)
     child = subprocess.Popen(  # noqa: S603 — argument list of sys.executable and our own module, no shell
-        [sys.executable, "-m", "elt_project.db.bulk_load", database, table_name],
+        [sys.executable, "-m", "elt_project.db.bulk_load", database, table_name, busy_ms],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -79,7 +83,7 @@ def load_in_child(database: str, table_name: str, batches: Iterator[pa.RecordBat
     return int(out.decode().strip() or 0)
 
 
-def _child(database: str, table_name: str) -> int:
+def _child(database: str, table_name: str, busy_timeout_ms: int = 30_000) -> int:
     import adbc_driver_manager
     import adbc_driver_sqlite
 
@@ -105,7 +109,7 @@ def _child(database: str, table_name: str) -> int:
     database_handle = adbc_driver_sqlite.connect(database)
     conn = adbc_driver_manager.AdbcConnection(database_handle)
     try:
-        adbc_ingest.execute(conn, "PRAGMA busy_timeout=30000")
+        adbc_ingest.execute(conn, f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         conn.set_autocommit(False)  # one transaction, committed only after the end marker
         try:
             adbc_ingest.append(conn, table_name, pa.RecordBatchReader.from_batches(source.schema, batches()))
@@ -123,7 +127,7 @@ def _child(database: str, table_name: str) -> int:
 
 if __name__ == "__main__":
     try:
-        print(_child(sys.argv[1], sys.argv[2]))
+        print(_child(sys.argv[1], sys.argv[2], *map(int, sys.argv[3:4])))
     except Exception as exc:  # noqa: BLE001 - one line for the parent; no traceback needed across the pipe
         print(str(exc).strip() or type(exc).__name__, file=sys.stderr)
         sys.exit(1)

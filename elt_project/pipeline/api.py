@@ -98,7 +98,10 @@ def stage_import(
     if config.monitored_directory and not remote.is_remote(config):
         check_monitored_root(config.monitored_directory, settings.monitored_root_folders())
     result = StageResult(config.import_name, config.pipeline_name, run_id, config.staging_table)
-    log_id = run_log.start(engine, run_id, config, trigger)
+    try:
+        log_id = run_log.start(engine, run_id, config, trigger)
+    except Exception as exc:  # nothing of this run exists yet: only say what kind of failure it was
+        raise failures.classify(exc, f"import '{config.import_name}' was starting") from exc
     staged_hashes: list[str] = []
     fetch = None
     identities: list | None = None

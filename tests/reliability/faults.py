@@ -81,9 +81,8 @@ def ledger_and_logs(engine) -> tuple[list[tuple], list[tuple]]:
     """(ledger statuses, run-log (status, error) rows in order)."""
     with engine.connect() as conn:
         ledger = [tuple(r) for r in conn.execute(sa.text("SELECT status FROM elt_file_ledger"))]
-        logs = [
-            tuple(r) for r in conn.execute(sa.text("SELECT status, error_message FROM etl_pipeline_run_logs ORDER BY id"))
-        ]
+        logs_sql = "SELECT status, error_message FROM etl_pipeline_run_logs ORDER BY id"
+        logs = [tuple(r) for r in conn.execute(sa.text(logs_sql))]
     return ledger, logs
 
 
@@ -95,3 +94,22 @@ def staged_rows(engine) -> int:
 def fast_back_off(monkeypatch, first_wait_s: float = 1) -> None:
     """The product's back-off (10 s, 20 s, 40 s) scaled down so a test waits seconds, same shape and bound."""
     monkeypatch.setattr(assets, "TRANSIENT_FIRST_WAIT_S", first_wait_s)
+
+
+def retry_warnings(instance, result: dg.ExecuteInProcessResult) -> list[str]:
+    """The sentences the run's retries logged ("... Retrying in N s (attempt i of 3).")."""
+    return [
+        entry.user_message
+        for entry in instance.all_logs(result.run_id)
+        if entry.user_message and "Retrying in" in entry.user_message
+    ]
+
+
+def step_failure(result: dg.ExecuteInProcessResult) -> str:
+    """The message of the step failure that ended a failed run (the project's one sentence, without its class)."""
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            error = event.step_failure_data.error
+            error = error.cause or error
+            return error.message.strip().split(": ", 1)[-1] if error.cls_name else error.message.strip()
+    return ""
