@@ -18,6 +18,7 @@ passes the engine's busy timeout, so a lock is waited out (or not) as by every o
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -117,7 +118,9 @@ def _child(database: str, table_name: str, busy_timeout_ms: int = 30_000) -> int
                 raise RuntimeError("the parent stopped before the end of the data; nothing was loaded")
             conn.commit()
         except BaseException:
-            conn.rollback()
+            # SQLite may have rolled back already (a full disk does): the first error is the one to report.
+            with contextlib.suppress(adbc_driver_manager.Error):
+                conn.rollback()
             raise
     finally:
         conn.close()
