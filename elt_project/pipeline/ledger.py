@@ -182,6 +182,54 @@ def mark_loaded(conn: Connection, import_name: str, run_id: str, rows_loaded: in
     ).rowcount
 
 
+def hand_over(conn: Connection, from_import: str, to_import: str, run_id: str) -> int:
+    """Inside the transform's transaction: ``to_import`` counts ``from_import``'s LOADED files as loaded.
+
+    The replace→append switch: both imports usually watch the same folder, and the
+    files the ``replace`` import loaded are still there (archiving is off by default).
+    Without this the ``append`` import would see them as new on its first run and add
+    their rows a second time. Rows ``to_import`` already has for that content (a
+    failure, a refusal) become LOADED too: the content is in the destination.
+    """
+    source = conn.execute(
+        sa.select(ledger.c.content_hash, ledger.c.file_path, ledger.c.file_size, ledger.c.file_mtime).where(
+            ledger.c.import_name == from_import, ledger.c.status == LOADED
+        )
+    ).all()
+    known = {
+        row.content_hash: row.status
+        for row in conn.execute(
+            sa.select(ledger.c.content_hash, ledger.c.status).where(ledger.c.import_name == to_import)
+        )
+    }
+    note = f"Loaded by import '{from_import}' before it switched to this import."
+    handed = 0
+    for row in source:
+        values = {"status": LOADED, "run_id": run_id, "error_message": note, "updated_at": utcnow()}
+        if row.content_hash not in known:
+            conn.execute(
+                sa.insert(ledger).values(
+                    import_name=to_import,
+                    content_hash=row.content_hash,
+                    file_path=row.file_path,
+                    file_size=row.file_size,
+                    file_mtime=row.file_mtime,
+                    rows_loaded=0,
+                    **values,
+                )
+            )
+        elif known[row.content_hash] not in (LOADED, RELOADING):
+            conn.execute(
+                sa.update(ledger)
+                .where(ledger.c.import_name == to_import, ledger.c.content_hash == row.content_hash)
+                .values(**values)
+            )
+        else:
+            continue
+        handed += 1
+    return handed
+
+
 def loaded_hashes(engine: Engine, import_name: str) -> set[str]:
     """Content hashes already LOADED for an import (to skip them when listing a folder)."""
     with engine.connect() as conn:

@@ -295,6 +295,7 @@ def _finish(
         if target:
             conn.execute(sa.update(table).where(table.c.import_name == config.import_name).values(is_active=0))
             conn.execute(sa.update(table).where(table.c.import_name == target).values(is_active=1))
+            ledger.hand_over(conn, config.import_name, target, run_id)  # its files are loaded: not new to target
             result.activated_imports.append(target)
         log_id = run_log.find(conn, run_id, config.import_name)
         if log_id is not None:
