@@ -36,7 +36,7 @@ from tests.pipeline.conftest import DEST_DDL, STAGING_DDL, write_csv
 from tests.reliability.test_crash_matrix import elt_process
 
 QUICK = settings(
-    max_examples=6,
+    max_examples=4,
     stateful_step_count=5,
     deadline=None,
     derandomize=True,

@@ -113,6 +113,7 @@ def files_under(*folders: Path, since: float = 0) -> dict[Path, bytes]:
 
 
 @pytest.mark.slow
+@pytest.mark.full  # ~40 s a warehouse (an OpenSSH server, two Dagster runs, refused logins, an `elt run` process)
 def test_canary_secrets_appear_nowhere(
     engine, settings, base_url, sftp_env, remote_dir, tmp_path, monkeypatch, capfd, caplog
 ):
