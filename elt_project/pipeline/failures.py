@@ -13,6 +13,8 @@ SQLAlchemy or a library raises. What to do next depends on the kind, not the tex
 - the connection broke or the database was busy (SQLAlchemy ``OperationalError``, a
   DBAPI error that invalidated its connection, a pool timeout) → :class:`TransientError`:
   Dagster retries the step with back-off (:mod:`elt_project.orchestration.assets`);
+- the server refuses the login or does not know the database → :class:`ConfigurationError`
+  at once (no retry): the URL or the login needs fixing;
 - the database does not know a table or column the code uses (``ProgrammingError``,
   SQLite's "no such table/column") → :class:`ConfigurationError`: the schema is behind
   the code, and ``elt db upgrade`` brings it up to date;
@@ -33,6 +35,16 @@ from elt_project.errors import ConfigurationError, DiskFull, EltError, InternalE
 _MISSING_OBJECT = ("no such table", "no such column", "does not exist", "undefined table", "undefined column")
 
 
+#: A server's refusal of the login or the database itself (psycopg gives no SQLSTATE for these):
+#: retrying cannot help, a person must fix the URL or the login.
+_LOGIN_REFUSED = (
+    "password authentication failed",
+    "no pg_hba.conf entry",
+    "login failed for user",
+    'failed: fatal:  database "',
+    'failed: fatal:  role "',
+)
+
 _SQLITE_TRANSIENT = ("locked", "busy", "disk i/o error", "unable to open database")
 #: SQLite's SQLITE_FULL, as ``sqlite3`` reports it (code) and as the loader child relays it (text).
 SQLITE_FULL = 13
@@ -50,6 +62,12 @@ def classify(exc: BaseException, doing: str) -> EltError:
         return exc
     detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     first = (detail[0] if detail else type(exc).__name__)[:200]
+    if isinstance(exc, sa.exc.OperationalError) and any(m in first.lower() for m in _LOGIN_REFUSED):
+        return ConfigurationError(
+            f"The warehouse refused the connection while {doing} ({first}); check DATABASE_URL (or "
+            "DB_SERVER/DB_DATABASE and the login), then run again.",
+            resolution="Check DATABASE_URL (or DB_SERVER/DB_DATABASE and the login), then run again.",
+        )
     if isinstance(exc, sa.exc.DBAPIError) and any(m in first.lower() for m in _MISSING_OBJECT):
         return _schema_behind(doing, first)
     if isinstance(exc, sa.exc.ProgrammingError):

@@ -257,3 +257,33 @@ def test_a_fault_outlasting_the_retry_budget_fails_within_the_bound_and_elt_retr
     assert destination(engine) == expected(rows)
     assert ledger == [("LOADED",)]
     assert staged_rows(engine) == 0
+
+
+def test_a_refused_warehouse_login_fails_at_once_without_retries(
+    engine, settings, database_url, instance, tmp_path, monkeypatch
+):
+    """A permanent error: retrying a wrong password cannot help, so the run fails on its first attempt."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a server login; a SQLite file has none")
+    fast_back_off(monkeypatch)
+    folder = tmp_path / "incoming"
+    path = write_orders(folder / "sales_1.csv", 10)
+    setup_import(engine, folder)
+    wrong = sa.make_url(database_url).set(password=f"wrong-{uuid.uuid4().hex[:8]}")
+    job = sales_job(
+        engine, settings.model_copy(update={"database_url": SecretStr(wrong.render_as_string(False))}), tmp_path
+    )
+    started = time.monotonic()
+    result = run_file(job, instance, path)
+    took = time.monotonic() - started
+    reason = step_failure(result)
+    print(
+        f"\n[connection drops] postgresql wrong password: retries {retries(result)}, failed in {took:.1f} s"
+        f"\n  said: {reason}"
+    )
+    assert not result.success
+    assert retries(result) == 0
+    assert reason.startswith("The warehouse refused the connection while import 'daily_sales' was starting (")
+    assert "check DATABASE_URL" in reason and wrong.password not in reason
+    assert destination(engine) == (0, 0, 0)
+    assert ledger_and_logs(engine) == ([], [])
