@@ -73,8 +73,11 @@ class BackendKiller(threading.Thread):
 
 
 def leg(request) -> tuple:
-    """(engine, settings) of this warehouse, made only once the test knows it runs on it (migrating takes seconds)."""
-    return request.getfixturevalue("engine"), request.getfixturevalue("settings")
+    """(engine, settings, Dagster instance), made only once the test knows it runs on this warehouse.
+
+    Migrating a warehouse and starting a test instance take seconds each: a skipped leg should not pay them.
+    """
+    return request.getfixturevalue("engine"), request.getfixturevalue("settings"), request.getfixturevalue("instance")
 
 
 def marked_settings(settings, database_url: str, application_name: str):
@@ -89,11 +92,11 @@ def marked_settings(settings, database_url: str, application_name: str):
     ids=["staging-copy", "transform-insert"],
 )
 def test_postgres_backend_terminated_mid_load_is_retried_and_loads_once(
-    database_url, request, instance, tmp_path, monkeypatch, statement
+    database_url, request, tmp_path, monkeypatch, statement
 ):
     if not database_url.startswith("postgresql"):
         pytest.skip("pg_terminate_backend is PostgreSQL's; SQLite's lock is the test below")
-    engine, settings = leg(request)
+    engine, settings, instance = leg(request)
     fast_back_off(monkeypatch)
     folder = tmp_path / "incoming"
     path = write_orders(folder / "sales_1.csv", ROWS)
@@ -160,12 +163,12 @@ SQLITE_ROWS = 50_000  # over one staging batch: the loader child's path, as a re
     "busy_wait_s, hold_s", [pytest.param(30, 3, marks=pytest.mark.full), (1, 4)], ids=["waited-out", "retried"]
 )
 def test_sqlite_locked_by_another_process_then_released_loads_once(
-    database_url, request, instance, tmp_path, monkeypatch, busy_wait_s, hold_s
+    database_url, request, tmp_path, monkeypatch, busy_wait_s, hold_s
 ):
     """A few seconds of lock are waited out (busy timeout 30 s); a lock beyond the busy wait is retried."""
     if not database_url.startswith("sqlite"):
         pytest.skip("a SQLite file lock; PostgreSQL's drop is the test above")
-    engine, settings = leg(request)
+    engine, settings, instance = leg(request)
     from elt_project.db import engine as engine_module
 
     fast_back_off(monkeypatch)
@@ -266,13 +269,11 @@ def test_a_fault_outlasting_the_retry_budget_fails_within_the_bound_and_elt_retr
     assert staged_rows(engine) == 0
 
 
-def test_a_refused_warehouse_login_fails_at_once_without_retries(
-    database_url, request, instance, tmp_path, monkeypatch
-):
+def test_a_refused_warehouse_login_fails_at_once_without_retries(database_url, request, tmp_path, monkeypatch):
     """A permanent error: retrying a wrong password cannot help, so the run fails on its first attempt."""
     if not database_url.startswith("postgresql"):
         pytest.skip("a server login; a SQLite file has none")
-    engine, settings = leg(request)
+    engine, settings, instance = leg(request)
     fast_back_off(monkeypatch)
     folder = tmp_path / "incoming"
     path = write_orders(folder / "sales_1.csv", 10)

@@ -42,7 +42,7 @@ QUICK = settings(
     derandomize=True,
     suppress_health_check=list(HealthCheck),
 )
-FULL = settings(max_examples=30, stateful_step_count=14, deadline=None, suppress_health_check=list(HealthCheck))
+FULL = settings(max_examples=20, stateful_step_count=14, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 class SwitchMachine(RuleBasedStateMachine):
