@@ -70,16 +70,23 @@ class Drop:
         return target
 
 
-def _write(path: str, data: bytes, seconds: float, chunks: int, cut: int | None, pause_s: float, resume, temp: bool):
+WRITING, PAUSED, DONE = 0, 1, 2
+
+
+def _write(
+    path: str, data: bytes, seconds: float, chunks: int, cut: int | None, pause_s: float, resume, temp: bool, phase
+):
     target = Path(path)
     writing = target.with_name(target.name + ".tmp") if temp else target
     parts = [data] if cut is None else [data[:cut], data[cut:]]
     with open(writing, "wb") as handle:
         for number, part in enumerate(parts):
             if number:  # the pause: at least pause_s, then (held) until the test saw what the sensor did
+                phase.value = PAUSED
                 time.sleep(pause_s)
                 if resume is not None:
                     resume.wait(timeout=300)
+                phase.value = WRITING
             step = max(1, -(-len(part) // max(1, chunks // len(parts))))
             for start in range(0, len(part), step):
                 handle.write(part[start : start + step])
@@ -87,6 +94,7 @@ def _write(path: str, data: bytes, seconds: float, chunks: int, cut: int | None,
                 time.sleep(seconds / chunks)
     if temp:
         os.replace(writing, target)
+    phase.value = DONE
 
 
 class Writer:
@@ -108,8 +116,11 @@ class Writer:
         self.path = path
         context = multiprocessing.get_context("fork")
         self.resumed = context.Event() if hold else None
+        self.phase = context.Value("i", WRITING)
         self.process = context.Process(
-            target=_write, args=(str(path), data, seconds, chunks, cut, pause_s, self.resumed, temp), daemon=True
+            target=_write,
+            args=(str(path), data, seconds, chunks, cut, pause_s, self.resumed, temp, self.phase),
+            daemon=True,
         )
         self.process.start()
 
@@ -119,6 +130,10 @@ class Writer:
 
     def done(self) -> bool:
         return not self.process.is_alive()
+
+    def writing(self) -> bool:
+        """Bytes are still coming (not paused, not finished)."""
+        return self.phase.value == WRITING and self.process.is_alive()
 
     def join(self) -> None:
         self.process.join(timeout=300)
@@ -142,6 +157,9 @@ class SensorLoop:
     last_skip: str = ""
     #: called after every tick (e.g. to let a paused writer go on once the sensor acted)
     hooks: list = field(default_factory=list)
+    #: the writers of files in the folder, by file name: a run requested while one writes is noted
+    writers: dict[str, Writer] = field(default_factory=dict)
+    requested_mid_write: list[str] = field(default_factory=list)
 
     def tick(self) -> None:
         sensor = self.defs.resolve_sensor_def(self.sensor)
@@ -151,10 +169,13 @@ class SensorLoop:
             result = sensor.evaluate_tick(context)
         self.cursor = result.cursor
         self.last_skip = result.skip_message or ""
-        for request in result.run_requests or []:
-            if request.run_key in self.run_keys:  # the daemon starts one run per run key, ever
-                continue
+        requests = [r for r in result.run_requests or [] if r.run_key not in self.run_keys]
+        writing = {name for name, writer in self.writers.items() if writer.writing()}  # as the sensor decided
+        for request in requests:  # the daemon starts one run per run key, ever
             self.run_keys.add(request.run_key)
+            files = next(iter(request.run_config["ops"].values()))["config"]["files"]
+            names = [Path(f).name for f in files]
+            self.requested_mid_write += [n for n in names if n in writing]
             outcome = self.defs.resolve_job_def(self.job).execute_in_process(
                 instance=self.instance,
                 run_config=request.run_config,
@@ -162,8 +183,7 @@ class SensorLoop:
                 asset_selection=request.asset_selection,
                 raise_on_error=False,
             )
-            files = next(iter(request.run_config["ops"].values()))["config"]["files"]
-            self.runs.append(([Path(f).name for f in files], outcome.success))
+            self.runs.append((names, outcome.success))
         self._observe()
         for hook in self.hooks:
             hook()

@@ -104,6 +104,7 @@ def drops_of_every_kind(watch, inbox, big: int, small: int, seconds: float) -> N
     ]
     loop.hooks.append(lambda: any(s == "LOADED" for _n, s, _z in ledger(engine, b.name)) and b_writer.resume())
     loop.hooks.append(lambda: any(s == "FAILED" for _n, s, _z in ledger(engine, m.name)) and m_writer.resume())
+    loop.writers = {w.path.name: w for w in writers}
     temps = [d.renamed_into(inbox, f"sales_d{n}.csv.tmp") for n in (1, 2, 3)]
     for temp in temps:  # three names at the same moment
         os.replace(temp, temp.with_suffix(""))
@@ -119,8 +120,11 @@ def drops_of_every_kind(watch, inbox, big: int, small: int, seconds: float) -> N
     took += loop.until_quiet([], timeout_s=300)
 
     drops = [a, b, m, c, d, e, e2]
-    figures = report("of every kind at once", loop, drops, took, refused=len(ledger_messages(engine, "REFUSED")))
+    mid_write = {"requested while written": len(loop.requested_mid_write)}
+    refused = len(ledger_messages(engine, "REFUSED"))
+    figures = report("of every kind at once", loop, drops, took, refused=refused, **mid_write)
     assert figures == {"lost": 0, "duplicated": 0, "stuck": 0}
+    assert loop.requested_mid_write == [], "the sensor asked for a file while bytes were still coming"
     for drop in drops:
         assert held(engine, drop) == (drop.rows, drop.rows, 0), drop.name
     assert ledger(engine, a.name, c.name) == [(a.name, "LOADED", len(a.data)), (c.name, "LOADED", len(c.data))]
