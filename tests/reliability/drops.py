@@ -14,15 +14,33 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
 
+from elt_project.pipeline.crashpoints import ENV_VAR
 from tests.pipeline.conftest import HEADER, query
 
 TICK_S = 0.5
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def elt_popen(settings, *args: str) -> subprocess.Popen:
+    """`elt ARGS` started as a real process on the test warehouse (as ``test_crash_matrix.elt_process``, not waited)."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": settings.database_url.get_secret_value(),
+        "ELT_DATA_DIR": str(settings.data_dir),
+        "ELT_TRANSFORMS_DIR": str(settings.transforms_dir),
+    }
+    env.pop(ENV_VAR, None)
+    command = [sys.executable, "-c", "from elt_project.cli import main; main()", *args]
+    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def csv_bytes(first: int, rows: int, tag: str = "c") -> bytes:

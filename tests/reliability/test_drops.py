@@ -14,13 +14,14 @@ never loaded as a second copy. Figures are printed (-s).
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
 from tests.orchestration.conftest import add_config as add_config_row
 from tests.orchestration.conftest import build_defs, instance, warehouse  # noqa: F401
-from tests.pipeline.conftest import inbox, query, sales_tables  # noqa: F401
-from tests.reliability.drops import Drop, SensorLoop, Writer, destination, ledger, ledger_messages
+from tests.pipeline.conftest import add_config, inbox, query, sales_tables  # noqa: F401
+from tests.reliability.drops import Drop, SensorLoop, Writer, destination, elt_popen, ledger, ledger_messages
 
 #: Product settings of these tests: a file is taken once unchanged for 2 s (the product's default is 10 s).
 MIN_AGE_S = 2
@@ -153,3 +154,45 @@ def test_drops_of_every_kind_load_each_file_once_and_never_half(watch, inbox):
 @pytest.mark.full
 def test_50_mb_drops_of_every_kind_load_each_file_once_and_never_half(watch, inbox):
     drops_of_every_kind(watch, inbox, big=50 * MB, small=5 * MB, seconds=15)
+
+
+def three_loaders_at_once(settings, engine, add_config, inbox, method: str, size: int) -> None:
+    """`elt run --file` on each of three names of one content, started together: the ledger lets one load it."""
+    config = add_config(load_method=method)
+    d = Drop("sales_d1.csv", 1, size)
+    names = [d.renamed_into(inbox, f"sales_d{n}.csv") for n in (1, 2, 3)]
+    started = time.monotonic()
+    loaders = [elt_popen(settings, "run", config.import_name, "--file", str(path)) for path in names]
+    outputs = [loader.communicate(timeout=300) for loader in loaders]
+    took = time.monotonic() - started
+    codes = [loader.returncode for loader in loaders]
+    rows, distinct, duplicated = destination(engine)
+    staged = query(engine, "SELECT COUNT(*) FROM stg_sales")[0][0]
+    logs = query(engine, "SELECT status, error_message FROM etl_pipeline_run_logs ORDER BY id")
+    statuses = [s for s, _m in logs]
+    print(
+        f"\n[drops] {engine.dialect.name} one content under 3 names, 3 `elt run` at once ({method}): files 3, "
+        f"rows {d.rows}, held {rows}, lost {d.rows - distinct}, duplicated {duplicated}, "
+        f"orphan staging rows {staged}, exit codes {codes}, run logs {statuses}, {took:.1f} s"
+    )
+    assert (rows, distinct, duplicated) == (d.rows, d.rows, 0), outputs
+    assert [(s, z) for _n, s, z in ledger(engine)] == [("LOADED", len(d.data))]
+    assert staged == 0, "a loader left its staged rows behind"
+    assert statuses.count("SUCCESS") == 1, statuses
+    for status, message in logs:  # the others: a duplicate, or told that another run loads it
+        assert status in ("SUCCESS", "SKIPPED_DUPLICATE") or message.startswith("Another run"), (message, outputs)
+
+
+@pytest.mark.slow
+def test_one_content_under_three_names_loaded_by_three_processes_at_once_loads_once(
+    settings, sales_tables, add_config, inbox
+):
+    three_loaders_at_once(settings, sales_tables, add_config, inbox, "append", size=256 * 1024)
+
+
+@pytest.mark.slow
+@pytest.mark.full
+def test_one_5_mb_content_under_three_names_replaced_by_three_processes_at_once_loads_once(
+    settings, sales_tables, add_config, inbox
+):
+    three_loaders_at_once(settings, sales_tables, add_config, inbox, "replace", size=5 * MB)
