@@ -49,7 +49,7 @@ def watch(sales_tables, settings, build_defs, instance, inbox):
     return start
 
 
-def report(what: str, loop: SensorLoop, drops: list[Drop], took_s: float, **extra) -> dict[str, int]:
+def report(what: str, loop: SensorLoop, drops: list[Drop], files: int, took_s: float, **extra) -> dict[str, int]:
     """Print the figures of a drop; returns lost and duplicated rows of ``drops`` and stuck files."""
     engine = loop.engine
     lost = duplicated = 0
@@ -59,7 +59,7 @@ def report(what: str, loop: SensorLoop, drops: list[Drop], took_s: float, **extr
     stuck = query(engine, "SELECT COUNT(*) FROM elt_file_ledger WHERE status IN ('STAGED', 'RELOADING')")[0][0]
     figures = {"lost": lost, "duplicated": duplicated, "stuck": stuck}
     print(
-        f"\n[drops] {engine.dialect.name} {what}: files {len(drops)}, "
+        f"\n[drops] {engine.dialect.name} {what}: files {files} ({len(drops)} contents), "
         f"MB {sum(len(d.data) for d in drops) / MB:.1f}, rows {sum(d.rows for d in drops)}, "
         + ", ".join(f"{k} {v}" for k, v in {**figures, **extra}.items())
         + f", runs {len(loop.runs)}, destination counts seen {loop.counts_seen}, "
@@ -123,7 +123,8 @@ def drops_of_every_kind(watch, inbox, big: int, small: int, seconds: float) -> N
     drops = [a, b, m, c, d, e, e2]
     mid_write = {"requested while written": len(loop.requested_mid_write)}
     refused = len(ledger_messages(engine, "REFUSED"))
-    figures = report("of every kind at once", loop, drops, took, refused=refused, **mid_write)
+    files = len(drops) + 3  # d's two other names, and b's missing rows
+    figures = report("of every kind at once", loop, drops, files, took, refused=refused, **mid_write)
     assert figures == {"lost": 0, "duplicated": 0, "stuck": 0}
     assert loop.requested_mid_write == [], "the sensor asked for a file while bytes were still coming"
     for drop in drops:
@@ -184,6 +185,7 @@ def three_loaders_at_once(settings, engine, add_config, inbox, method: str, size
 
 
 @pytest.mark.slow
+@pytest.mark.full  # the quick tier has tests/pipeline/test_retry.py's in-process race of two loaders
 def test_one_content_under_three_names_loaded_by_three_processes_at_once_loads_once(
     settings, sales_tables, add_config, inbox
 ):
