@@ -25,7 +25,7 @@ import dagster as dg
 from elt_project.pipeline.crashpoints import ENV_VAR
 from tests.pipeline.conftest import HEADER, query
 
-TICK_S = 0.5
+TICK_S = 0.25
 ROOT = Path(__file__).resolve().parents[2]
 
 
