@@ -58,7 +58,18 @@ from elt_project.errors import (
 )
 from elt_project.ingest.identity import file_identity
 from elt_project.ingest.paths import check_monitored_root, list_matching_files, resolve_source_file
-from elt_project.pipeline import archive, failures, growth, ledger, quality, remote, retention, run_log, transform
+from elt_project.pipeline import (
+    archive,
+    failures,
+    growth,
+    ledger,
+    quality,
+    recovery,
+    remote,
+    retention,
+    run_log,
+    transform,
+)
 from elt_project.pipeline import reload as reload_mod
 from elt_project.pipeline import staging as staging_mod
 from elt_project.pipeline.crashpoints import crash_point
@@ -231,6 +242,7 @@ def transform_group(
         error = failures.classify(exc, f"group '{pipeline_name}' was transforming")
         if will_retry and isinstance(error, TransientError):
             raise error from (None if error is exc else exc)
+        recovery.release_taken_over(engine, configs, run_id)  # its staged rows go; the run log fails below
         for config in configs:
             ledger.mark_failed(engine, config.import_name, run_id, str(error))
             with engine.connect() as conn:
@@ -242,6 +254,7 @@ def transform_group(
         raise error from exc
     crash_point("after_commit")
     by_name = {c.import_name: c for c in configs}
+    taken = recovery.release_taken_over(engine, [c for c in configs if c.import_name not in result.imports], run_id)
     for name in result.imports:
         config = by_name[name]
         staging = reflect_table(engine, config.staging_table, what="staging table")
@@ -252,6 +265,8 @@ def transform_group(
             remote.after_loaded(engine, settings, config, paths)
         else:
             archive.archive(config, [Path(p) for p in paths], "processed")
+    if taken:
+        raise recovery.taken_over_error(taken[0])
     return result
 
 

@@ -18,6 +18,9 @@ compare-and-set): slower, never a double load.
 
 A run killed after its commit left LOADED files and SUCCESS logs but its staged rows
 and unarchived files: :func:`finish_committed_runs` purges and archives those.
+
+A live run whose files another run took over (:func:`release_taken_over`) is released
+by itself, when it reaches its transform.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from sqlalchemy.engine import Engine
 from elt_project.config.models import PipelineConfig
 from elt_project.db.schema import elt_file_ledger as ledger_table
 from elt_project.db.schema import etl_pipeline_run_logs as run_logs
-from elt_project.errors import EltError
+from elt_project.errors import EltError, TransientError
 from elt_project.pipeline import archive, ledger, retention, run_log
 from elt_project.pipeline.staging import delete_run_rows, lineage_columns
 from elt_project.pipeline.tables import reflect_table
@@ -168,3 +171,35 @@ def _staging(engine: Engine, config: PipelineConfig):
         return staging
     except EltError:  # no staging table (yet): nothing can be staged in it
         return None
+
+
+def release_taken_over(engine: Engine, configs: list[PipelineConfig], run_id: str) -> list[str]:
+    """Imports whose files this run staged were all taken over by another run: undo what this run holds.
+
+    Two loaders of one content at once (three names of one file, ``elt run`` beside the
+    sensor) end with the later claim owning the ledger row; the earlier run then has
+    nothing to transform. Without this its staged rows stayed in staging and its run
+    log stayed STAGED forever. Its staged rows are deleted and its run log is closed as
+    FAILED, saying the other run loads the file. Returns the imports released.
+    """
+    released = []
+    for config in configs:
+        with engine.connect() as conn:
+            log_id = run_log.find(conn, run_id, config.import_name)
+            status = conn.scalar(sa.select(run_logs.c.status).where(run_logs.c.id == log_id)) if log_id else None
+            mine = ledger.staged_hashes(conn, run_id, config.import_name)
+        if status != run_log.STAGED or mine:
+            continue
+        staging = _staging(engine, config)
+        if staging is not None:
+            delete_run_rows(engine, staging, run_id)
+        run_log.fail(engine, log_id, taken_over_error(config.import_name))
+        released.append(config.import_name)
+    return released
+
+
+def taken_over_error(import_name: str) -> TransientError:
+    return TransientError(
+        f"Another run took over the file(s) of import '{import_name}' that this run staged, so this run loaded "
+        "nothing and nothing was loaded twice; check that run's result."
+    )

@@ -101,3 +101,28 @@ def test_a_run_whose_file_was_taken_over_rolls_back_instead_of_loading_twice(set
     transform_group(engine, settings, [config], run_id=second)
     assert query(engine, "SELECT order_id FROM dest_sales ORDER BY order_id") == [(1,), (2,)]
     assert _statuses(engine) == ["LOADED"]
+
+
+def test_a_run_whose_files_were_taken_over_before_its_transform_releases_them(
+    settings, sales_tables, add_config, inbox
+):
+    """Two loaders of one file: the one that lost it leaves no staged rows and no open run log behind."""
+    engine = sales_tables
+    config = add_config(load_method="append")
+    file = write_csv(inbox / "sales_1.csv", [[1, "Ann", "1", "A"], [2, "Bob", "2", "I"]])
+    first, second = new_run_id(), new_run_id()
+    stage_import(engine, settings, config, [file], run_id=first)
+    stage_import(engine, settings, config, [file], run_id=second)  # takes the STAGED file over
+
+    with pytest.raises(TransientError, match="Another run took over the file"):
+        transform_group(engine, settings, [config], run_id=first)
+    assert query(engine, "SELECT COUNT(*) FROM stg_sales WHERE dagster_run_id = :r", r=first) == [(0,)]
+    [(status, message)] = query(
+        engine, "SELECT status, error_message FROM etl_pipeline_run_logs WHERE run_id = :r", r=first
+    )
+    assert status == "FAILED" and "nothing was loaded twice" in message
+
+    transform_group(engine, settings, [config], run_id=second)
+    assert query(engine, "SELECT order_id FROM dest_sales ORDER BY order_id") == [(1,), (2,)]
+    assert query(engine, "SELECT COUNT(*) FROM stg_sales") == [(0,)]
+    assert _statuses(engine) == ["LOADED"]

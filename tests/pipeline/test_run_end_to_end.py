@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from elt_project.config.repository import get_pipeline_config
-from elt_project.errors import ConfigurationError, TransformError
+from elt_project.errors import ConfigurationError, TransformError, TransientError
 from elt_project.pipeline.api import new_run_id, run_import, run_pipeline, stage_import, transform_group
 from tests.pipeline.conftest import DEST_DDL, execute, query, write_csv
 
@@ -107,10 +107,12 @@ def test_crash_between_stage_and_transform_restages_and_loads_once(settings, sal
     summary = run_import(engine, settings, config)
     assert summary.stages[0].staged_files
     assert query(engine, "SELECT COUNT(*) FROM dest_sales") == [(3,)]
-    # a late transform of the crashed run finds nothing of its own to load
-    late = transform_group(engine, settings, [config], run_id=crashed)
-    assert late.imports == []
+    # a late transform of the crashed run finds nothing of its own to load, says so and leaves nothing behind
+    with pytest.raises(TransientError, match="Another run took over"):
+        transform_group(engine, settings, [config], run_id=crashed)
     assert query(engine, "SELECT COUNT(*) FROM dest_sales") == [(3,)]
+    assert query(engine, "SELECT COUNT(*) FROM stg_sales") == [(0,)]
+    assert query(engine, "SELECT status FROM etl_pipeline_run_logs WHERE run_id = :r", r=crashed) == [("FAILED",)]
 
 
 def test_transform_script_error_rolls_back_and_ledger_not_loaded(settings, sales_tables, add_config, inbox):
