@@ -31,6 +31,7 @@ def storage_url(postgres_ready):
         yield url
 
 
+@pytest.mark.slow
 def test_the_launcher_creates_dagsters_tables_in_the_storage_database_and_names_it_in_dagster_yaml(
     tmp_path, storage_url, monkeypatch
 ):
@@ -55,6 +56,7 @@ def test_the_launcher_creates_dagsters_tables_in_the_storage_database_and_names_
     assert prepare_dagster_home(settings)[1] == line  # a second start finds it all in place
 
 
+@pytest.mark.slow
 def test_without_the_setting_the_next_start_goes_back_to_sqlite_files(tmp_path, storage_url):
     home, _line = prepare_dagster_home(_settings(tmp_path, storage_url))
     plain = load_settings(env={"ELT_DATA_DIR": str(tmp_path / "data")}, env_file=tmp_path / "none.env")
@@ -76,7 +78,9 @@ def test_every_service_that_opens_dagsters_instance_gets_the_storage_url_with_da
 
 
 def test_an_explicit_driver_is_kept(tmp_path):
-    settings = load_settings(env={"DAGSTER_STORAGE_URL": "postgresql+psycopg://u:p@h/d"}, env_file=tmp_path / "none.env")
+    settings = load_settings(
+        env={"DAGSTER_STORAGE_URL": "postgresql+psycopg://u:p@h/d"}, env_file=tmp_path / "none.env"
+    )
     assert settings.dagster_storage() == "postgresql+psycopg://u:p@h/d"
 
 
@@ -89,6 +93,7 @@ def test_a_storage_url_that_is_not_postgresql_is_refused_in_one_sentence_without
     assert "s3cret" not in message
 
 
+@pytest.mark.slow
 def test_a_storage_server_that_cannot_be_reached_stops_the_start_with_one_sentence(tmp_path):
     settings = _settings(tmp_path, f"postgresql://dagster:s3cret@127.0.0.1:{free_port()}/dagster")
     with pytest.raises(ConfigurationError) as caught:

@@ -78,9 +78,10 @@ def storm_on_postgresql_storage(database_url: str, tmp_path: Path, monkeypatch, 
 
 @pytest.mark.slow
 @pytest.mark.full
+@pytest.mark.timeout(1800)  # start, 90 s of drops, up to 15 minutes of settling on a busy 2-core machine
 def test_scale_out_storm_with_postgresql_storage_and_four_run_workers_loads_every_file_once(
     database_url, tmp_path, monkeypatch
 ):
     storm_on_postgresql_storage(
-        database_url, tmp_path, monkeypatch, files=200, kills=16, seed=SEED, drop_s=90, settle_s=600
+        database_url, tmp_path, monkeypatch, files=200, kills=16, seed=SEED, drop_s=90, settle_s=900
     )
