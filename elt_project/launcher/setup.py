@@ -120,6 +120,8 @@ def ensure_first_admin(engine: Engine, *, interactive: bool, prompter: Prompter 
     ]
 
 
+#: The environment variable Dagster's processes read the storage URL from (see POSTGRES_STORAGE).
+STORAGE_ENV = "DAGSTER_STORAGE_URL"
 #: Appended to the project's ``dagster.yaml`` when DAGSTER_STORAGE_URL is set (the scale-out deployment).
 #: The URL is read from the environment, so its password never lands in a file.
 POSTGRES_STORAGE = """
@@ -181,9 +183,7 @@ def create_postgres_storage(home: Path, settings: Settings) -> None:
         try:
             with DagsterInstance.from_config(str(home)) as instance:
                 instance.get_runs(limit=1)
-        except Exception as exc:
-            if isinstance(exc, ConfigurationError):
-                raise
+        except Exception:  # the driver's message would name the server and login
             raise ConfigurationError(
                 "Dagster's PostgreSQL storage (DAGSTER_STORAGE_URL) cannot be reached or created; "
                 "check the server, the database and the login in .env."
@@ -193,10 +193,6 @@ def create_postgres_storage(home: Path, settings: Settings) -> None:
                 os.environ.pop(STORAGE_ENV, None)
             else:
                 os.environ[STORAGE_ENV] = previous
-
-
-#: The environment variable Dagster's processes read the storage URL from (see POSTGRES_STORAGE).
-STORAGE_ENV = "DAGSTER_STORAGE_URL"
 
 
 def create_dagster_storage(home: Path) -> bool:
