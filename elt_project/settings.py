@@ -134,6 +134,11 @@ class Settings(BaseModel):
     dagster_home_dir: Path | None = Field(
         default=None, description="DAGSTER_HOME set by an administrator; default <data_dir>/dagster_home."
     )
+    dagster_storage_url: SecretStr | None = Field(
+        default=None,
+        description="PostgreSQL URL of a database of Dagster's own (runs, event logs, schedules) for the scale-out "
+        "deployment; default SQLite files in the Dagster home.",
+    )
     log_dir: Path = Field(description="Where each service started by the launcher writes its log.")
 
     @property
@@ -168,6 +173,27 @@ class Settings(BaseModel):
         An administrator's ``DAGSTER_HOME`` wins, so an instance they configured is the one used.
         """
         return self.dagster_home_dir if self.dagster_home_dir is not None else self.data_dir / "dagster_home"
+
+    def dagster_storage(self) -> str | None:
+        """The URL Dagster's PostgreSQL storage connects with, or None for SQLite files in the Dagster home.
+
+        dagster-postgres brings psycopg2, while SQLAlchemy 2 reads a bare ``postgresql://``
+        as psycopg 3: a URL without a driver gets ``+psycopg2``, so it works whichever is installed.
+        """
+        if self.dagster_storage_url is None:
+            return None
+        try:
+            url = make_url(self.dagster_storage_url.get_secret_value())
+        except Exception:  # the library's message would echo the raw URL, password included
+            url = None
+        if url is None or url.get_backend_name() not in ("postgresql", "postgres"):
+            raise ConfigurationError(
+                "DAGSTER_STORAGE_URL must be a PostgreSQL URL of the form "
+                "postgresql://user:password@host:5432/database; fix it in .env."
+            )
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg2")
+        return url.render_as_string(hide_password=False)
 
     def warehouse_url(self) -> URL:
         """The SQLAlchemy URL of the warehouse, with secrets inside the URL object only."""
@@ -285,6 +311,7 @@ _ENV_NAMES = {
     "RUNNER_TRUSTED_PROXIES": "runner_trusted_proxies",
     "DAGSTER_PUBLIC_URL": "dagster_public_url",
     "DAGSTER_HOME": "dagster_home_dir",
+    "DAGSTER_STORAGE_URL": "dagster_storage_url",
     "ELT_LOG_DIR": "log_dir",
 }
 _BOOL_FIELDS = {"db_trust_server_certificate", "sensors_running_by_default"}

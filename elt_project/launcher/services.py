@@ -37,7 +37,16 @@ HUB = "Analytics Hub"
 
 
 def _dagster_env(settings: Settings, root: Path) -> dict[str, str]:
-    return {"DAGSTER_HOME": str(settings.dagster_home), "PYTHONPATH": _pythonpath(root)}
+    """Where Dagster's instance is: its home, and (scale-out) the PostgreSQL storage its dagster.yaml names.
+
+    The storage URL may come from ``.env``, which Dagster does not read: it is handed on here,
+    with the driver dagster-postgres uses.
+    """
+    env = {"DAGSTER_HOME": str(settings.dagster_home), "PYTHONPATH": _pythonpath(root)}
+    storage = settings.dagster_storage()
+    if storage:
+        env["DAGSTER_STORAGE_URL"] = storage
+    return env
 
 
 def dagster_webserver_spec(settings: Settings, root: Path) -> ServiceSpec:
@@ -117,8 +126,7 @@ def data_importer_spec(settings: Settings, root: Path) -> ServiceSpec:
         env={
             "BIND_HOST": settings.bind_host,
             "RUNNER_PORT": str(settings.runner_port),
-            "DAGSTER_HOME": str(settings.dagster_home),
-            "PYTHONPATH": _pythonpath(root),
+            **_dagster_env(settings, root),
         },
         cwd=root,
         port_setting="RUNNER_PORT",

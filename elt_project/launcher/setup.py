@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import os
 import secrets
-import shutil
 import warnings
 from pathlib import Path
 
@@ -120,6 +120,27 @@ def ensure_first_admin(engine: Engine, *, interactive: bool, prompter: Prompter 
     ]
 
 
+#: The environment variable Dagster's processes read the storage URL from (see POSTGRES_STORAGE).
+STORAGE_ENV = "DAGSTER_STORAGE_URL"
+#: Appended to the project's ``dagster.yaml`` when DAGSTER_STORAGE_URL is set (the scale-out deployment).
+#: The URL is read from the environment, so its password never lands in a file.
+POSTGRES_STORAGE = """
+# Written by the launcher because DAGSTER_STORAGE_URL is set: runs, event logs and schedules live in
+# that PostgreSQL database, which every Dagster process reads from its environment (docs/orchestration.md,
+# "Scale-out deployment"). Unset it and the next start goes back to SQLite files in this folder.
+storage:
+  postgres:
+    postgres_url:
+      env: DAGSTER_STORAGE_URL
+"""
+
+
+def instance_config_text(settings: Settings) -> str:
+    """The ``dagster.yaml`` the launcher installs: the project's template, plus PostgreSQL storage when set."""
+    text = (project_root() / "dagster.yaml").read_text()
+    return text + POSTGRES_STORAGE if settings.dagster_storage() else text
+
+
 def prepare_dagster_home(settings: Settings) -> tuple[Path, str]:
     """Create the persistent Dagster home and install the project's ``dagster.yaml`` in it.
 
@@ -130,17 +151,48 @@ def prepare_dagster_home(settings: Settings) -> tuple[Path, str]:
     """
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
-    template = project_root() / "dagster.yaml"
     target = home / "dagster.yaml"
     own = settings.dagster_home_dir is not None and target.exists()
-    if not own and template.is_file() and (not target.exists() or target.read_bytes() != template.read_bytes()):
-        shutil.copyfile(template, target)
+    if not own and (project_root() / "dagster.yaml").is_file():
+        text = instance_config_text(settings)
+        if not target.exists() or target.read_text() != text:
+            target.write_text(text)
+    if not own and settings.dagster_storage():
+        create_postgres_storage(home, settings)
+        return home, f"Dagster home {home}, its storage in PostgreSQL (DAGSTER_STORAGE_URL)"
     # Also under an administrator's own dagster.yaml: its SQLite storage is just as new on the first start.
     created = " (instance storage created)" if create_dagster_storage(home) else ""
     if own:
         return home, f"DAGSTER_HOME {home} (its own dagster.yaml){created}"
     origin = "DAGSTER_HOME" if settings.dagster_home_dir is not None else "Dagster home"
     return home, f"{origin} {home}{created}"
+
+
+def create_postgres_storage(home: Path, settings: Settings) -> None:
+    """Create (or migrate) Dagster's tables in DAGSTER_STORAGE_URL's database before any service starts.
+
+    The webserver and the daemon start together; one process creating the tables first
+    spares them the race, as for SQLite below. A database that cannot be reached is one sentence.
+    """
+    with warnings.catch_warnings():  # Dagster's import-time notices belong in no console
+        warnings.simplefilter("ignore")
+        from dagster import DagsterInstance
+
+        previous = os.environ.get(STORAGE_ENV)
+        os.environ[STORAGE_ENV] = settings.dagster_storage() or ""
+        try:
+            with DagsterInstance.from_config(str(home)) as instance:
+                instance.get_runs(limit=1)
+        except Exception:  # the driver's message would name the server and login
+            raise ConfigurationError(
+                "Dagster's PostgreSQL storage (DAGSTER_STORAGE_URL) cannot be reached or created; "
+                "check the server, the database and the login in .env."
+            ) from None
+        finally:
+            if previous is None:
+                os.environ.pop(STORAGE_ENV, None)
+            else:
+                os.environ[STORAGE_ENV] = previous
 
 
 def create_dagster_storage(home: Path) -> bool:

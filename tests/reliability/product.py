@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from elt_project.launcher.runstate import RunState, read_state
@@ -25,12 +26,24 @@ READY_LINE = "All services are running."
 
 
 class Product:
-    """One start of the product; ``without`` names entry files removed, so those services are left out."""
+    """One start of the product; ``without`` names entry files removed, so those services are left out.
 
-    def __init__(self, tmp: Path, *args: str, without: tuple[str, ...] = (), **env: str) -> None:
+    ``prepare`` is called with the copy's folder before the start (e.g. to shorten bounds in its ``dagster.yaml``).
+    """
+
+    def __init__(
+        self,
+        tmp: Path,
+        *args: str,
+        without: tuple[str, ...] = (),
+        prepare: Callable[[Path], None] | None = None,
+        **env: str,
+    ) -> None:
         self.root = copy_project(tmp / "app")
         for name in without:
             (self.root / name).unlink()
+        if prepare is not None:
+            prepare(self.root)
         self.marker = uuid.uuid4().hex
         self.ports = {"DAGSTER_PORT": free_port(), "RUNNER_PORT": free_port(), "HUB_PORT": free_port()}
         self.environ = environ = copy_env(

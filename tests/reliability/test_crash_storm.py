@@ -33,7 +33,7 @@ from elt_project.launcher.services import DAGSTER, DAGSTER_DAEMON
 from tests.orchestration.conftest import add_config
 from tests.pipeline.conftest import HEADER, execute, query, write_csv
 from tests.reliability.product import Product
-from tests.reliability.test_run_recovery import dagster_home
+from tests.reliability.test_run_recovery import POLL_INTERVAL_S, dagster_home
 
 #: (import, load method, deduplication key); each import its own pipeline, folder and tables.
 IMPORTS = (("orders", "append", "order_id"), ("events", "append", None), ("stock", "replace", None))
@@ -69,12 +69,12 @@ def _rows(n: int) -> list[list]:
     return [[n * 100 + i, f"c{n}", str(i + 1), "A"] for i in range(ROWS_PER_FILE)]
 
 
-def _writer(drops: list[tuple[str, int]], seed: int, spread_s: float) -> None:
+def _writer(drops: list[tuple[str, str, int]], seed: int, spread_s: float) -> None:
     """One supplier: writes each file under a temp name, then renames it into its monitored folder."""
     rng = random.Random(seed)
-    for folder, n in drops:
+    for folder, name, n in drops:
         time.sleep(rng.uniform(0, spread_s))
-        temp = write_csv(Path(folder) / f"{Path(folder).name}_{n}.csv.tmp", _rows(n))
+        temp = write_csv(Path(folder) / f"{name}_{n}.csv.tmp", _rows(n))
         os.replace(temp, temp.with_suffix(""))
 
 
@@ -82,6 +82,7 @@ def _writer(drops: list[tuple[str, int]], seed: int, spread_s: float) -> None:
 class Storm:
     """What the test did and saw: files written (hash -> keys) per import, kills per kind."""
 
+    imports: tuple[tuple[str, str, str | None], ...] = IMPORTS
     files: dict[str, dict[str, set[int]]] = field(default_factory=dict)
     kills: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys((DAEMON, WEBSERVER, CODE_SERVER, RUN_WORKER), 0)
@@ -124,20 +125,27 @@ DAEMON_SERVICE = {DAEMON: DAGSTER_DAEMON, WEBSERVER: DAGSTER}
 
 
 def drop_files_under_kills(
-    product: Product, folders: dict[str, Path], files: int, kills: int, seed: int, drop_s: float
+    product: Product,
+    folders: dict[str, Path],
+    files: int,
+    kills: int,
+    seed: int,
+    drop_s: float,
+    imports: tuple = IMPORTS,
+    shares: tuple[str, ...] = SHARES,
 ) -> Storm:
-    """Four writers drop ``files`` over the three folders in about ``drop_s`` while ``kills`` SIGKILLs land."""
+    """Four writers drop ``files`` over the imports' folders in about ``drop_s`` while ``kills`` SIGKILLs land."""
     rng = random.Random(seed)
-    storm = Storm()
+    storm = Storm(imports=imports)
     spread_s = 2 * drop_s * WRITERS / files  # each writer's pauses add up to about drop_s
     ctx = multiprocessing.get_context("fork")
-    storm.files = {name: {} for name, _method, _key in IMPORTS}
+    storm.files = {name: {} for name, _method, _key in imports}
     drops = []
     for n in range(files):
-        name = SHARES[n % len(SHARES)]
+        name = shares[n % len(shares)]
         body = ",".join(HEADER) + "\r\n" + "".join(",".join(map(str, r)) + "\r\n" for r in _rows(n))
         storm.files[name][hashlib.sha256(body.encode()).hexdigest()] = {r[0] for r in _rows(n)}
-        drops.append((str(folders[name]), n))
+        drops.append((str(folders[name]), name, n))
     rng.shuffle(drops)
     writers = [ctx.Process(target=_writer, args=(drops[w::WRITERS], seed + w, spread_s)) for w in range(WRITERS)]
     for writer in writers:
@@ -203,7 +211,7 @@ def settle(engine, storm: Storm, home: Path, timeout_s: float) -> tuple[float, d
 def outcome(engine, storm: Storm) -> dict[str, int]:
     """Lost and duplicated rows, by key, against the files written; files and runs left stuck."""
     lost = duplicated = 0
-    for name, method, _key in IMPORTS:
+    for name, method, _key in storm.imports:
         rows = query(engine, f"SELECT order_id, COUNT(*) FROM dest_{name} GROUP BY order_id")
         expected = set().union(*storm.files[name].values())
         if method == "replace":  # the destination holds the files of the last run that loaded any
@@ -226,7 +234,7 @@ def outcome(engine, storm: Storm) -> dict[str, int]:
         "SELECT COUNT(*) FROM etl_pipeline_run_logs WHERE end_time IS NULL OR status IN "
         "('STARTED', 'STAGED', 'RUNNING')",
     )
-    orphans = sum(query(engine, f"SELECT COUNT(*) FROM stg_{name}")[0][0] for name, _m, _k in IMPORTS)
+    orphans = sum(query(engine, f"SELECT COUNT(*) FROM stg_{name}")[0][0] for name, _m, _k in storm.imports)
     return {
         "lost files": lost_files,
         "lost rows": lost,
@@ -237,16 +245,42 @@ def outcome(engine, storm: Storm) -> dict[str, int]:
     }
 
 
+def shorten_monitoring(config_file: Path) -> None:
+    """The instance config with short run-monitoring bounds (poll, free slots, start timeout): the test waits less."""
+    config = yaml.safe_load(config_file.read_text())
+    config["run_monitoring"].update(
+        poll_interval_seconds=POLL_INTERVAL_S, free_slots_after_run_end_seconds=1, start_timeout_seconds=START_TIMEOUT_S
+    )
+    config_file.write_text(yaml.safe_dump(config))
+
+
+def _shorten_template(root: Path) -> None:
+    shorten_monitoring(root / "dagster.yaml")
+
+
 def run_storm(
-    database_url: str, tmp_path: Path, *, files: int, kills: int, seed: int, drop_s: float, settle_s: float
-) -> None:
+    database_url: str,
+    tmp_path: Path,
+    *,
+    files: int,
+    kills: int,
+    seed: int,
+    drop_s: float,
+    settle_s: float,
+    imports: tuple = IMPORTS,
+    shares: tuple[str, ...] = SHARES,
+    folder_of: dict[str, str] | None = None,
+    dagster_storage_url: str | None = None,
+) -> dict[str, int]:
+    """The storm; ``folder_of`` puts imports in one folder (default one each), ``dagster_storage_url`` is
+    the scale-out deployment: the launcher writes the Dagster home with that PostgreSQL storage."""
     print(f"\n[storm] seed {seed}")
     engine = create_warehouse_engine(database_url)
     upgrade(engine)
     folders = {}
-    for name, method, key in IMPORTS:
-        folders[name] = tmp_path / "inbox" / name
-        folders[name].mkdir(parents=True)
+    for name, method, key in imports:
+        folders[name] = tmp_path / "inbox" / (folder_of or {}).get(name, name)
+        folders[name].mkdir(parents=True, exist_ok=True)
         _tables(engine, name)
         add_config(
             engine,
@@ -259,22 +293,27 @@ def run_storm(
             load_method=method,
             deduplication_key=key,
         )
-    home = dagster_home(tmp_path)
-    config = yaml.safe_load((home / "dagster.yaml").read_text())
-    config["run_monitoring"]["start_timeout_seconds"] = START_TIMEOUT_S
-    (home / "dagster.yaml").write_text(yaml.safe_dump(config))
+    if dagster_storage_url is None:  # a Dagster home of the test's own, SQLite storage
+        home = dagster_home(tmp_path)
+        shorten_monitoring(home / "dagster.yaml")
+        env, prepare = {"DAGSTER_HOME": str(home)}, None
+    else:  # the launcher's own home (in the copy's data folder), from the copy's template
+        home = tmp_path / "app" / "data" / "dagster_home"
+        env = {"DAGSTER_STORAGE_URL": dagster_storage_url}
+        prepare = _shorten_template
     product = Product(
         tmp_path,
         "--no-demo",
+        prepare=prepare,
         DATABASE_URL=database_url,
-        DAGSTER_HOME=str(home),
         ELT_MONITORED_ROOTS=str(tmp_path),
+        **env,
         **FAST,
     )
     try:
         product.wait_ready()
         started = time.monotonic()
-        storm = drop_files_under_kills(product, folders, files, kills, seed, drop_s)
+        storm = drop_files_under_kills(product, folders, files, kills, seed, drop_s, imports, shares)
         dropped_s = time.monotonic() - started
         settle_took, figures = settle(engine, storm, home, settle_s)
         for kind in (DAEMON, WEBSERVER):
@@ -296,6 +335,7 @@ def run_storm(
             assert restarts[kind] == storm.kills[kind], log
             assert log.count(f"{service} stopped (killed by SIGKILL)") == storm.kills[kind], log
             assert console.count(f"{service} stopped (killed by SIGKILL)") == storm.kills[kind], console
+        return figures
     finally:
         product.signal_outer(signal.SIGTERM)
         product.kill_everything()
