@@ -96,7 +96,7 @@ def engine_child(database_url: str, csv_path: Path, workdir: Path) -> dict:
             )
         )
     settings = load_settings(
-        env={},
+        env={"ELT_MONITORED_ROOTS": str(csv_path.parent)},
         env_file=workdir / "none.env",
         database_url=database_url,
         data_dir=str(workdir / "data"),
