@@ -56,7 +56,7 @@ class StreamChecks:
                 continue
             try:
                 check = _check_for(rule, column.type)
-            except ConfigurationError:
+            except (ConfigurationError, re.error):
                 check = None  # the SQL pass reports the malformed rule in its own words
             if check is not None:
                 self._checks[index] = (column.name, check)
@@ -67,7 +67,11 @@ class StreamChecks:
         names = {name.lower(): i for i, name in enumerate(batch.schema.names)}
         for index, (column_name, check) in list(self._checks.items()):
             position = names.get(column_name.lower())
-            if position is None or not check(batch.column(position)):
+            try:
+                passes = position is not None and check(batch.column(position))
+            except pa.ArrowException:
+                passes = False  # a value Arrow cannot read: the SQL pass decides
+            if not passes:
                 del self._checks[index]
 
     def passed(self) -> frozenset[int]:

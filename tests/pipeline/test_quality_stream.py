@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from elt_project.config.models import PipelineConfig, QualityRule
 from elt_project.db import dialects
+from elt_project.errors import ConfigurationError
 from elt_project.pipeline import quality, quality_stream
 from elt_project.pipeline.api import new_run_id, run_import
 from tests.pipeline.conftest import add_rule, execute, query, write_csv
@@ -153,3 +154,13 @@ def test_an_import_whose_rules_pass_in_the_stream_skips_the_scan_and_logs_the_sa
         ("status_in_set", "PASS", 0, "[]"),
     ]
     assert query(engine, "SELECT COUNT(*) FROM dest_sales") == [(2,)]
+
+
+def test_a_malformed_rule_is_left_to_the_sql_pass_which_names_it(engine):
+    run_id = new_run_id()
+    staging, _ = _staged(engine, run_id, *CASES["all plain"])
+    broken = [_rule("MATCHES", "t", "[A-Z"), _rule("RANGE", "t", "low,high")]
+    checks = quality_stream.StreamChecks(broken, staging, engine.dialect.name)
+    assert checks.passed() == frozenset()
+    with pytest.raises(ConfigurationError, match="invalid regular expression"):
+        quality.evaluate(engine, CONFIG, staging, run_id, broken, record=False, passed=checks.passed())
