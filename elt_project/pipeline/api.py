@@ -168,7 +168,12 @@ def stage_import(
             return result
         checked = time.perf_counter()
         result.quality, result.rows_rejected = quality.evaluate(
-            engine, config, staging, run_id, rules, passed=settled_rules(engine, staging, run_id, stream_checks)
+            engine,
+            config,
+            staging,
+            run_id,
+            rules,
+            passed=settled_rules(engine, config, run_id, staged_hashes, stream_checks),
         )
         result.timings["quality"] = time.perf_counter() - checked
         crash_point("after_quality")

@@ -26,7 +26,8 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from elt_project.config.models import QualityRule
+from elt_project.config.models import PipelineConfig, QualityRule
+from elt_project.db.schema import elt_file_ledger, elt_pipeline_configs
 from elt_project.errors import ConfigurationError
 from elt_project.pipeline.tables import find_column
 
@@ -79,20 +80,36 @@ class StreamChecks:
         return frozenset(self._checks)
 
 
-def settled_rules(engine: Engine, staging: sa.Table, run_id: str, checks: StreamChecks) -> frozenset[int]:
+def settled_rules(
+    engine: Engine, config: PipelineConfig, run_id: str, staged_hashes: list[str], checks: StreamChecks
+) -> frozenset[int]:
     """The rules the stream saw every row pass, when it saw every row the SQL pass would check.
 
-    Another import staging into the same table in this run, or rows left by an earlier
-    attempt of this run, are rows the stream never saw: then every rule goes to SQL.
+    The SQL pass reads every staging row of the run. Those are the stream's rows unless
+    the ledger holds other files of this run for the same staging table: another
+    import of the group staging into it, or a file of this import an earlier attempt
+    of the run claimed. Then every rule goes to SQL. The ledger answers from a few
+    rows, where counting the run's staged rows would cost as much as the scan saved.
     """
-    from elt_project.pipeline.staging import count_run_rows
-
     passed = checks.passed()
     if not passed:
         return passed
+    ledger, configs = elt_file_ledger, elt_pipeline_configs
     with engine.connect() as conn:
-        staged = count_run_rows(conn, staging, run_id)
-    return passed if staged == checks.rows else frozenset()
+        claimed = conn.execute(
+            sa.select(ledger.c.import_name, ledger.c.content_hash).where(ledger.c.run_id == run_id)
+        ).all()
+        others = {name for name, content in claimed if name != config.import_name or content not in staged_hashes}
+        if config.import_name in others:
+            return frozenset()
+        if others:
+            tables = conn.execute(
+                sa.select(configs.c.import_name, configs.c.staging_table).where(configs.c.import_name.in_(others))
+            ).all()
+            known = {name for name, _ in tables}
+            if known != others or any(table.lower() == config.staging_table.lower() for _, table in tables):
+                return frozenset()
+    return passed
 
 
 def _check_for(rule: QualityRule, column_type: sa.types.TypeEngine) -> Check | None:

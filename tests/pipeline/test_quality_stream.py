@@ -10,7 +10,7 @@ from elt_project.config.models import PipelineConfig, QualityRule
 from elt_project.db import dialects
 from elt_project.errors import ConfigurationError
 from elt_project.pipeline import quality, quality_stream
-from elt_project.pipeline.api import new_run_id, run_import
+from elt_project.pipeline.api import new_run_id, run_import, stage_import
 from tests.pipeline.conftest import add_rule, execute, query, write_csv
 
 STAGING = "CREATE TABLE stg_q (t VARCHAR(40), n DOUBLE PRECISION, i BIGINT, dagster_run_id VARCHAR(255))"
@@ -91,7 +91,7 @@ def _sql_outcomes(engine, staging, run_id):
 def test_a_rule_settled_in_the_stream_is_one_the_sql_pass_passes(engine, case):
     run_id = new_run_id()
     staging, checks = _staged(engine, run_id, *CASES[case])
-    settled = quality_stream.settled_rules(engine, staging, run_id, checks)
+    settled = checks.passed()
     by_sql = _sql_outcomes(engine, staging, run_id)
     for index in settled:
         assert by_sql[index].passed, (case, RULES[index].rule_name)
@@ -104,18 +104,48 @@ def test_a_rule_settled_in_the_stream_is_one_the_sql_pass_passes(engine, case):
 def test_plain_values_settle_every_row_rule_and_escapes_never_do(engine):
     run_id = new_run_id()
     staging, checks = _staged(engine, run_id, *CASES["all plain"])
-    settled = quality_stream.settled_rules(engine, staging, run_id, checks)
+    settled = checks.passed()
     names = {RULES[i].rule_name for i in settled}
     # t holds letters, which RANGE and NOT_NEGATIVE count as failures: those go to SQL
     assert names == {"not_null_t", "not_null_n", "is_in_set_t", "range_n", "range_i", "max_length_t", "matches_t"}
 
 
-def test_rows_the_stream_did_not_see_send_every_rule_to_sql(engine):
+def test_rows_another_import_staged_in_the_run_send_every_rule_to_sql(settings, sales_tables, add_config, inbox):
+    """Two imports of a group share a staging table: the second one's SQL pass sees the first one's rows."""
+    engine = sales_tables
+    add_rule(engine, "status_in_set", "status", "IS_IN_SET", "'A', 'I'", severity="WARN")
+    first = add_config()
+    other_inbox = inbox.parent / "other"
+    second = add_config(import_name="sales_other", monitored_directory=str(other_inbox))
+    write_csv(inbox / "sales_1.csv", [[1, "Ann", "10", "X"]])
+    write_csv(other_inbox / "sales_2.csv", [[2, "Bob", "20", "A"]])
     run_id = new_run_id()
-    staging, checks = _staged(engine, run_id, *CASES["all plain"])
-    assert quality_stream.settled_rules(engine, staging, run_id, checks)
-    execute(engine, "INSERT INTO stg_q (t, dagster_run_id) VALUES (NULL, :r)", params={"r": run_id})
-    assert quality_stream.settled_rules(engine, staging, run_id, checks) == frozenset()
+    assert not stage_import(engine, settings, first, run_id=run_id).quality[0].passed
+    (outcome,) = stage_import(engine, settings, second, run_id=run_id).quality
+    assert (outcome.passed, outcome.failing_rows, outcome.samples) == (False, 1, ["X"])
+
+
+def test_a_file_claimed_earlier_in_the_run_sends_every_rule_to_sql(settings, sales_tables, add_config, inbox):
+    engine = sales_tables
+    add_rule(engine, "status_in_set", "status", "IS_IN_SET", "'A', 'I'")
+    config = add_config()
+    run_id = new_run_id()
+    checks = quality_stream.StreamChecks(quality.load_rules(engine, config), _sales_staging(engine), "postgresql")
+    checks.observe(pa.record_batch([pa.array(["A"])], names=["status"]))
+    assert quality_stream.settled_rules(engine, config, run_id, ["h1"], checks) == frozenset({0})
+    execute(
+        engine,
+        "INSERT INTO elt_file_ledger (import_name, content_hash, file_path, file_size, file_mtime, status, run_id) "
+        "VALUES ('sales_daily', 'h0', 'sales_0.csv', 1, 0, 'STAGED', :r), "
+        "('sales_daily', 'h1', 'sales_1.csv', 1, 0, 'STAGED', :r)",
+        params={"r": run_id},
+    )
+    assert quality_stream.settled_rules(engine, config, run_id, ["h1"], checks) == frozenset()
+    assert quality_stream.settled_rules(engine, config, run_id, ["h0", "h1"], checks) == frozenset({0})
+
+
+def _sales_staging(engine) -> sa.Table:
+    return sa.Table("stg_sales", sa.MetaData(), autoload_with=engine)
 
 
 def test_sql_server_keeps_the_sql_pass_for_every_rule(engine):
