@@ -21,7 +21,10 @@ One CSV is generated, then timed, each in a fresh database:
     (d) ÷ (f) what the engine adds to it;
 (g) the same for SQLite in the ``sqlite3`` CLI: ``.import`` of the file with its
     lineage columns into a staging table of a WAL database (the warehouse's mode),
-    the checks, then DELETE + INSERT…SELECT with the built-in transform's casts.
+    the checks, then DELETE + INSERT…SELECT with the built-in transform's casts;
+(h) dlt on its fastest PostgreSQL path (Arrow batches → parquet → ADBC), when dlt is
+    installed (the ``bench`` extra), and (i) Sling's ``sling run`` of the file into
+    PostgreSQL, when its binary is (the ``sling-linux-amd64`` wheel).
 
 Disk timings on a shared machine are noisy, so every timed step starts after
 ``sync`` (no earlier step's dirty pages are flushed on its clock), the steps run in
@@ -50,11 +53,13 @@ from ingest_peers import (
     COLUMNS,
     DESTINATION_COLUMNS,
     STAGING_COLUMNS,
+    dlt_load,
     drop_schema,
     generate_csv,
     postgres_urls,
     psql_copy,
     psql_floor,
+    sling_load,
     sqlite_floor,
     sqlite_import,
     write_lineage_csv,
@@ -96,7 +101,7 @@ def engine_child(database_url: str, csv_path: Path, workdir: Path) -> dict:
             )
         )
     settings = load_settings(
-        env={},
+        env={"ELT_MONITORED_ROOTS": str(csv_path.parent)},
         env_file=workdir / "none.env",
         database_url=database_url,
         data_dir=str(workdir / "data"),
@@ -194,6 +199,7 @@ SQLITE_E2E, DOT_IMPORT = "(a) engine SQLite end to end", "(b) sqlite3 .import"
 SQLITE_LOAD = "    SQLite staging load"
 PG_E2E, PG_COPY = "(d) engine PostgreSQL end to end", "(e) psql \\copy"
 SQLITE_FLOOR, PG_FLOOR = "(g) same flow by hand in sqlite3", "(f) same flow by hand in psql"
+PG_DLT, PG_SLING = "(h) dlt parquet -> ADBC (PostgreSQL)", "(i) Sling (PostgreSQL)"
 #: (label, numerator step, denominator step, what it means), printed under the table.
 RATIOS = [
     ("staging load / .import", SQLITE_LOAD, DOT_IMPORT, "target <= 1.3"),
@@ -201,7 +207,9 @@ RATIOS = [
     ("SQLite flow by hand / .import", SQLITE_FLOOR, DOT_IMPORT, "the staged flow by hand"),
     ("SQLite engine / flow by hand", SQLITE_E2E, SQLITE_FLOOR, "the engine's own overhead"),
     ("pandas to_sql / engine", "(c) pandas read_csv + to_sql", SQLITE_E2E, "target >= 2"),
-    ("PG engine end to end / \\copy", PG_E2E, PG_COPY, "target <= 2"),
+    ("PG engine end to end / \\copy", PG_E2E, PG_COPY, "target <= 3"),
+    ("PG engine end to end / dlt", PG_E2E, PG_DLT, "target <= 0.67 (1.5x faster)"),
+    ("PG engine end to end / Sling", PG_E2E, PG_SLING, "lower is better"),
     ("PG flow by hand / \\copy", PG_FLOOR, PG_COPY, "the staged flow by hand"),
     ("PG engine / flow by hand", PG_E2E, PG_FLOOR, "the engine's own overhead"),
 ]
@@ -243,6 +251,10 @@ def run_round(work: Path, csv_path: Path, lineage_csv: Path, rows: int, number: 
             add_engine_report(timings, PG_E2E, "PG", pg_engine, f"peak RSS {pg_engine['peak_rss_mb']:.0f} MB")
             timings.add(PG_COPY, psql_copy(url, schema, csv_path))
             timings.add(PG_FLOOR, psql_floor(url, schema, lineage_csv))
+            dlt = dlt_load(url, schema, csv_path, work)
+            if dlt is not None:
+                timings.add(PG_DLT, dlt[0], f"peak RSS {dlt[1]:.0f} MB")
+            timings.add(PG_SLING, sling_load(url, schema, csv_path))
         finally:
             drop_schema(schema)
     for database in work.glob("*.db*"):

@@ -178,3 +178,84 @@ def psql_floor(sqlalchemy_url: str, schema: str, lineage_csv: Path) -> float:
         f"WHERE dagster_run_id = '{FLOOR_RUN_ID}'; COMMIT;",
         "TRUNCATE stg_floor",
     )
+
+
+# ---- dlt and Sling, each in a child process of its own ---------------------------------------------
+
+DLT_CHILD = """
+import sys, time
+from pathlib import Path
+import dlt, pyarrow.csv as pa_csv
+url, schema, csv_path = sys.argv[1:4]
+def rows():
+    # Every column as text, as the engine's staging receives it; dlt's parquet files then go through ADBC.
+    names = Path(csv_path).open().readline().strip().split(",")
+    options = pa_csv.ConvertOptions(column_types={name: "string" for name in names})
+    reader = pa_csv.open_csv(csv_path, convert_options=options, read_options=pa_csv.ReadOptions(block_size=8 << 20))
+    for batch in reader:
+        yield batch
+started = time.perf_counter()
+pipeline = dlt.pipeline(pipeline_name="bench_dlt", destination=dlt.destinations.postgres(url), dataset_name=schema,
+                        pipelines_dir=sys.argv[4])
+pipeline.run(dlt.resource(rows(), name="orders", write_disposition="replace"), loader_file_format="parquet")
+elapsed = time.perf_counter() - started
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")) / 1024
+print(f"{elapsed} {peak}")
+"""
+
+
+def dlt_available() -> bool:
+    try:
+        import dlt  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def dlt_load(sqlalchemy_url: str, schema: str, csv_path: Path, workdir: Path) -> tuple[float, float] | None:
+    """dlt's fastest path to PostgreSQL (Arrow batches → parquet → ADBC); (seconds, peak RSS MB) or None."""
+    import sys
+
+    import sqlalchemy as sa
+
+    if not dlt_available():
+        return None
+    url = sa.make_url(sqlalchemy_url).set(drivername="postgresql", query={})
+    env = dict(os.environ, RUNTIME__LOG_LEVEL="WARNING", DLT_DATA_DIR=str(workdir / "dlt_data"))
+    env["RUNTIME__DLTHUB_TELEMETRY"] = "false"
+    os.sync()
+    dataset = f"{schema}_dlt"
+    argv = [sys.executable, "-c", DLT_CHILD, url.render_as_string(hide_password=False), dataset, str(csv_path)]
+    done = subprocess.run([*argv, str(workdir / "dlt_pipelines")], check=True, env=env, capture_output=True, text=True)
+    seconds, peak = done.stdout.strip().splitlines()[-1].split()
+    drop_schema(dataset)
+    drop_schema(f"{dataset}_staging")
+    return float(seconds), float(peak)
+
+
+def sling_binary() -> str | None:
+    """The Sling binary shipped in the ``sling-linux-amd64`` wheel (the ``sling`` package downloads it otherwise)."""
+    if os.environ.get("SLING_BINARY"):
+        return os.environ["SLING_BINARY"]
+    try:
+        import sling_linux_amd64
+    except ImportError:
+        return shutil.which("sling")
+    return str(Path(sling_linux_amd64.__file__).parent / "bin" / "sling-linux-amd64")
+
+
+def sling_load(sqlalchemy_url: str, schema: str, csv_path: Path) -> float | None:
+    """``sling run`` of the file into a PostgreSQL table (full refresh); its wall time or None."""
+    import sqlalchemy as sa
+
+    binary = sling_binary()
+    if binary is None:
+        return None
+    url = sa.make_url(sqlalchemy_url).set(drivername="postgresql", query={"sslmode": "disable"})
+    env = dict(os.environ, BENCH_PG=url.render_as_string(hide_password=False), SLING_DISABLE_TELEMETRY="true")
+    argv = [binary, "run", "--src-stream", f"file://{csv_path}", "--tgt-conn", "BENCH_PG"]
+    argv += ["--tgt-object", f"{schema}.orders_sling", "--mode", "full-refresh"]
+    os.sync()
+    started = time.perf_counter()
+    subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started

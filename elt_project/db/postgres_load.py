@@ -3,14 +3,13 @@
 Two encodings, chosen per load:
 
 - **Binary, through ADBC** (``adbc_driver_postgresql``) for big loads in which every
-  Arrow column has exactly the binary form of its target column: strings into
-  text-like columns (VARCHAR, TEXT, CHAR), int64 into BIGINT and float64 into
-  DOUBLE PRECISION (numbers are converted in Arrow first) — what a staging
-  table made by the generated DDL receives from the text parsers. The driver encodes
-  in C++ and the server stores field bytes without parsing CSV, which takes about
-  15–20 % off a 1M-row staging load (``bench/ingest.py``). Binary COPY has no casts,
-  so any other pairing (a typed staging column, a float from Excel) is never sent
-  this way: its bytes would be misread rather than refused.
+  Arrow column can be given exactly the binary form of its target column
+  (:mod:`elt_project.db.binary_copy`: text, integers of each width, doubles, exact
+  decimals, dates, booleans, timestamps). The driver encodes in C++ and the server
+  stores field bytes without parsing CSV, which takes about 15–20 % off a 1M-row
+  staging load (``bench/ingest.py``). Binary COPY has no casts, so a pairing without
+  an exact conversion (a float into NUMERIC or REAL) is never sent this way: its
+  bytes would be misread rather than refused.
 - **CSV, through psycopg** for everything else and for small loads, where opening a
   second connection costs more than it saves. The server casts the text to each
   column's type, so typed staging tables work.
@@ -34,7 +33,7 @@ import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from elt_project.db import adbc_ingest
+from elt_project.db import adbc_ingest, binary_copy
 
 #: Rows per CSV chunk written to COPY (about 1.5 MB of text), and per batch handed to
 #: the ADBC driver (which buffers one batch's encoding): small pieces keep RSS flat.
@@ -46,30 +45,23 @@ def load(engine: Engine, table: sa.Table, batches: Iterator[pa.RecordBatch], *, 
     first = next(batches, None)
     if first is None:
         return 0
-    if binary and adbc_available() and binary_compatible(table, first.schema):
+    adapters = binary_copy.plan(table, first.schema) if binary and adbc_available() else None
+    if adapters is not None:
+        try:  # the first batch tells whether the values convert; a later failure stops the load
+            first = binary_copy.adapt(first, adapters)
+        except ValueError:
+            adapters = None
+    if adapters is not None:
         handles = _adbc_connect(engine)
         if handles is not None:
-            return _binary_load(handles, table, first, batches)
+            adapted = (binary_copy.adapt(batch, adapters) for batch in batches)
+            return _binary_load(handles, table, first, adapted)
     return _csv_load(engine, table, first, batches)
 
 
 def binary_compatible(table: sa.Table, schema: pa.Schema) -> bool:
-    """True when each Arrow column's binary COPY form is exactly its target column's."""
-    for field in schema:
-        column = table.c.get(field.name)
-        if column is None:
-            return False
-        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
-            fits = isinstance(column.type, sa.String) and not isinstance(column.type, sa.Enum)
-        elif pa.types.is_int64(field.type):
-            fits = isinstance(column.type, sa.BigInteger)
-        elif pa.types.is_float64(field.type):
-            fits = isinstance(column.type, sa.Double)  # float8 on both sides: the same IEEE bytes
-        else:
-            fits = False
-        if not fits:
-            return False
-    return True
+    """True when each Arrow column can be given exactly its target column's binary COPY form."""
+    return binary_copy.plan(table, schema) is not None
 
 
 def adbc_available() -> bool:

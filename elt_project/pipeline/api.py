@@ -74,6 +74,7 @@ from elt_project.pipeline import reload as reload_mod
 from elt_project.pipeline import staging as staging_mod
 from elt_project.pipeline.crashpoints import crash_point
 from elt_project.pipeline.enrichment import load_enricher
+from elt_project.pipeline.quality_stream import StreamChecks, settled_rules
 from elt_project.pipeline.results import FileOutcome, RunSummary, StageResult, TransformResult
 from elt_project.pipeline.staging import lineage_columns
 from elt_project.pipeline.tables import reflect_table
@@ -131,6 +132,8 @@ def stage_import(
         else:
             identities = _source_files(engine, config, files)
         enricher = load_enricher(engine, staging, config.staging_table)
+        rules = quality.load_rules(engine, config)
+        stream_checks = StreamChecks(rules, staging, engine.dialect.name)
         refused: list[str] = []
         for identity in identities:
             path = identity.path
@@ -152,6 +155,7 @@ def stage_import(
                     enricher=enricher,
                     run_id=run_id,
                     content_hash=identity.sha256,
+                    observe=stream_checks.observe,
                 )
             except Exception as exc:
                 result.files.append(FileOutcome(path, identity.sha256, identity.size, "failed", message=str(exc)))
@@ -178,7 +182,12 @@ def stage_import(
             return result
         checked = time.perf_counter()
         result.quality, result.rows_rejected = quality.evaluate(
-            engine, config, staging, run_id, quality.load_rules(engine, config)
+            engine,
+            config,
+            staging,
+            run_id,
+            rules,
+            passed=settled_rules(engine, config, run_id, staged_hashes, stream_checks),
         )
         result.timings["quality"] = time.perf_counter() - checked
         crash_point("after_quality")

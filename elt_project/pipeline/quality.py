@@ -1,5 +1,10 @@
 """Data-quality rules, evaluated in SQL on one run's staged rows.
 
+Rules that look at one value of one row are first watched on the batches as they
+are staged (:mod:`.quality_stream`); those every row passed are logged here as
+passed without a scan, and only the others (failures, values the stream cannot read
+as the database would, whole-table rules) are counted in SQL.
+
 Each active ``data_quality_rules`` row for the staging table becomes one condition
 over ``staging WHERE dagster_run_id = :run``; nothing is pulled into Python except
 the counts, up to five sample values and, for FAIL rules, the failing rows copied to
@@ -58,6 +63,7 @@ def evaluate(
     rules: list[QualityRule],
     *,
     record: bool = True,
+    passed: frozenset[int] = frozenset(),
 ) -> tuple[list[QualityOutcome], int]:
     """Evaluate ``rules``; log each to data_quality_run_logs; returns outcomes and rows rejected.
 
@@ -65,6 +71,9 @@ def evaluate(
     ``SUM(CASE WHEN ...)`` per rule); samples and rejected rows are then read only
     for the rules that failed. ``record=False`` only reads: a second look at an
     earlier run's rows must not log that run's checks or copy its rejected rows twice.
+    ``passed`` holds the positions of rules every row was seen to pass while it was
+    staged (:mod:`.quality_stream`): they are logged as passed without the scan, and
+    the scan is skipped when no rule is left for it.
     """
     outcomes: list[QualityOutcome] = []
     rejected_total = 0
@@ -73,12 +82,16 @@ def evaluate(
     with engine.begin() as conn:
         dialect_expressions.prepare_connection(conn)
         in_run = staging.c[lineage_columns(staging)["run"]] == run_id
-        checks = [_prepare(conn, staging, in_run, rule) for rule in rules]
-        counts = _count_all(conn, staging, in_run, checks)
-        for (rule, column, condition), count in zip(checks, counts):
-            outcome, rejected = _finish_rule(
-                conn, config, staging, in_run, run_id, rule, column, condition, count, record=record
-            )
+        checks = {i: _prepare(conn, staging, in_run, rule) for i, rule in enumerate(rules) if i not in passed}
+        counts = dict(zip(checks, _count_all(conn, staging, in_run, list(checks.values())))) if checks else {}
+        for index, rule in enumerate(rules):
+            if index in passed:
+                outcome, rejected = _outcome(rule, True, 0, [], "All rows pass."), 0
+            else:
+                _, column, condition = checks[index]
+                outcome, rejected = _finish_rule(
+                    conn, config, staging, in_run, run_id, rule, column, condition, counts[index], record=record
+                )
             rejected_total += rejected
             outcomes.append(outcome)
             if not record:

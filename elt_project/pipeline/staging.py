@@ -14,7 +14,7 @@ the run's rows (:func:`delete_run_rows`).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,8 +76,12 @@ def load_file(
     run_id: str,
     content_hash: str,
     batch_rows: int = 32_768,
+    observe: Callable[[pa.RecordBatch], None] | None = None,
 ) -> FileLoad:
     """Parse ``path`` and append its rows to ``staging`` in one transaction.
+
+    ``observe`` sees every batch exactly as it is staged (the quality rules settled in
+    the stream, :mod:`.quality_stream`).
 
     Batches of 32k rows (not the parser's default 64k): with the lineage columns a
     64k batch is ~13 MB and a few are alive at once (parser, shaping, loader), which
@@ -124,6 +128,8 @@ def load_file(
                 result.preview = shaped.slice(0, PREVIEW_ROWS).to_pylist()
                 crash_point("after_parse")
             result.rows_read += batch.num_rows
+            if observe is not None:
+                observe(shaped)
             yield shaped
 
     try:

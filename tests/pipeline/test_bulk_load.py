@@ -53,7 +53,7 @@ def _big_batch(values: list[str]) -> pa.RecordBatch:
     )
 
 
-def test_postgres_takes_binary_copy_only_when_every_column_fits(engine, monkeypatch):
+def test_postgres_takes_binary_copy_only_when_every_column_has_an_exact_binary_form(engine, monkeypatch):
     if engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL's COPY paths")
     taken = []
@@ -65,8 +65,12 @@ def test_postgres_takes_binary_copy_only_when_every_column_fits(engine, monkeypa
     assert dialects.bulk_load(engine, table, iter([_big_batch(["v"] * 3)])) == 3  # small: not worth a connection
     execute(engine, "CREATE TABLE typed (a VARCHAR(20), b VARCHAR(20), n INTEGER)")
     typed = sa.Table("typed", sa.MetaData(), autoload_with=engine)
-    assert dialects.bulk_load(engine, typed, iter([_big_batch(["v"] * BIG)])) == BIG  # int64 → INTEGER: CSV
-    assert taken == ["_binary_load", "_csv_load", "_csv_load"]
+    assert dialects.bulk_load(engine, typed, iter([_big_batch(["v"] * BIG)])) == BIG  # int64 → int4 in Arrow
+    execute(engine, "CREATE TABLE real_numbers (a VARCHAR(20), b VARCHAR(20), n REAL)")
+    real = sa.Table("real_numbers", sa.MetaData(), autoload_with=engine)
+    floats = _big_batch(["v"] * BIG).set_column(2, "n", pa.array([0.1] * BIG, pa.float64()))
+    assert dialects.bulk_load(engine, real, iter([floats])) == BIG  # float8 → float4 rounds: the server's job
+    assert taken == ["_binary_load", "_csv_load", "_binary_load", "_csv_load"]
     assert query(engine, "SELECT COUNT(*), SUM(n) FROM typed") == [(BIG, BIG * (BIG - 1) // 2)]
 
 
@@ -95,11 +99,89 @@ def test_binary_compatibility_needs_an_exact_binary_form():
 
     assert fits(text=pa.string(), big=pa.int64())
     assert fits(text=pa.large_string())
-    assert not fits(small=pa.int64())  # int8 bytes into an int4 column would be misread
-    assert not fits(big=pa.string())  # text bytes are not a binary bigint
+    assert fits(small=pa.int64())  # narrowed to int4 in Arrow, overflow refused there
+    assert not fits(big=pa.string())  # text into a bigint is converted (and checked) before the load
+    assert not fits(big=pa.float64())
     assert not fits(text=pa.float64())
     assert not fits(choice=pa.string())
     assert not fits(missing=pa.string())
+
+
+TYPED_COLUMNS = (
+    "amount NUMERIC(12,2), wide NUMERIC(38,10), day DATE, flag BOOLEAN, qty INTEGER, tiny SMALLINT, "
+    "score DOUBLE PRECISION, seen TIMESTAMP, note TEXT"
+)
+
+
+def _typed_batch(rows: int) -> pa.RecordBatch:
+    """Every kind of value the engine hands the loader, as text or as native Arrow values."""
+    import datetime
+
+    pattern = {
+        "amount": ["123.45", "-0.01", None, "9999999999.99", "0.1"],
+        "wide": ["1234567890123456789012345678.0123456789", "0.0000000001", None, "-1", "3"],
+        "day": ["2024-01-02", None, "1900-02-28", "9999-12-31", "2000-02-29"],
+        "flag": ["true", "N", None, "1", "Yes"],
+        "qty": [1, -2147483648, None, 2147483647, 0],
+        "tiny": [1, -32768, None, 32767, 0],
+        "score": [0.1, -1e300, None, 5e-324, 1 / 3],
+        "seen": [datetime.datetime(2024, 1, 2, 3, 4, 5, 123456), None, datetime.datetime(1, 1, 1)] * 1
+        + [datetime.datetime(1970, 1, 1), datetime.datetime(9999, 12, 31, 23, 59, 59, 999999)],
+        "note": ["x", "", None, "ü", 'a,"b"'],
+    }
+    types = {"qty": pa.int64(), "tiny": pa.int64(), "score": pa.float64(), "seen": pa.timestamp("us")}
+    repeat = -(-rows // 5)
+    return pa.record_batch(
+        [pa.array((values * repeat)[:rows], types.get(name, pa.string())) for name, values in pattern.items()],
+        names=list(pattern),
+    )
+
+
+def test_postgres_binary_copy_stores_every_type_exactly_as_the_csv_path(engine, monkeypatch):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's COPY paths")
+    taken = []
+    real_binary = postgres_load._binary_load
+    monkeypatch.setattr(postgres_load, "_binary_load", lambda *a: taken.append("binary") or real_binary(*a))
+    execute(engine, f"CREATE TABLE via_binary ({TYPED_COLUMNS})")
+    execute(engine, f"CREATE TABLE via_csv ({TYPED_COLUMNS})")
+    batch = _typed_batch(BIG)
+    binary = sa.Table("via_binary", sa.MetaData(), autoload_with=engine)
+    assert dialects.bulk_load(engine, binary, iter([batch, batch.slice(0, 7)])) == BIG + 7
+    assert taken == ["binary"]
+    csv = sa.Table("via_csv", sa.MetaData(), autoload_with=engine)
+    postgres_load._csv_load(  # the server's own text parsing, the reference
+        engine, csv, batch, iter([batch.slice(0, 7)])
+    )
+    text = ", ".join(f"{c}::text" for c in ("amount", "wide", "day", "flag", "qty", "tiny", "score", "seen", "note"))
+    first = query(engine, f"SELECT {text} FROM via_binary LIMIT 5")
+    assert first[0] == (
+        "123.45",
+        "1234567890123456789012345678.0123456789",
+        "2024-01-02",
+        "true",
+        "1",
+        "1",
+        "0.1",
+        "2024-01-02 03:04:05.123456",
+        "x",
+    )
+    assert first[3][:4] == ("9999999999.99", "-1.0000000000", "9999-12-31", "true")
+    difference = f"(SELECT {text} FROM via_binary EXCEPT ALL SELECT {text} FROM via_csv)"
+    assert query(engine, f"SELECT COUNT(*) FROM {difference} d") == [(0,)]
+    assert query(engine, "SELECT COUNT(*) FROM via_binary") == query(engine, "SELECT COUNT(*) FROM via_csv")
+
+
+def test_postgres_binary_copy_refuses_a_decimal_wider_than_its_column_and_loads_nothing(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's COPY paths")
+    execute(engine, f"CREATE TABLE typed ({TYPED_COLUMNS})")
+    table = sa.Table("typed", sa.MetaData(), autoload_with=engine)
+    good = _typed_batch(BIG)
+    bad = _typed_batch(5).set_column(0, "amount", pa.array(["1", "2", "12345678901.00", "3", "4"]))
+    with pytest.raises(ValueError):
+        dialects.bulk_load(engine, table, iter([good, bad]))
+    assert query(engine, "SELECT COUNT(*) FROM typed") == [(0,)]
 
 
 @pytest.mark.parametrize("rows", [3, BIG])
