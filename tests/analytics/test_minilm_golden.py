@@ -47,5 +47,5 @@ def test_sentence_vectors_match_the_reference_forward_pass():
     for row, case in zip(ours, GOLDEN["embeddings"]):
         assert model.tokenizer.encode(case["text"]) == case["ids"]
         reference = np.asarray(case["vector"], dtype=np.float64)
-        assert np.max(np.abs(row - reference)) < 1e-4, case["text"]
+        assert np.max(np.abs(row - reference)) < 1e-5, case["text"]  # measured: ~1e-7
         assert float(row @ reference) > 0.99999, case["text"]
