@@ -303,3 +303,42 @@ def test_a_load_refreshes_an_existing_index_and_never_builds_one(warehouse, sett
     assert report is not None and report.rows_written == 1
     _name, hits, _report = search_warehouse(warehouse, settings, "espresso grinder", limit=3)
     assert hits[0].key == "17"
+
+
+def test_codes_do_not_shape_a_row_for_meaning_but_stay_searchable_by_spelling(engine, tmp_path):
+    """Tail numbers and model codes are left out of what the model embeds, kept in TF-IDF and in the text."""
+    import sqlite3
+
+    from elt_project.analytics.search.index import index_path, meaningful_values
+
+    assert meaningful_values(["N10156", "A320-232", "9E", "AA", "Turbo-prop", "JFK", "4 Cycle"]) == [
+        "Turbo-prop",
+        "JFK",
+        "4 Cycle",
+    ]
+    assert meaningful_values(["N10156", "B6"]) == ["N10156", "B6"]  # a row of codes only keeps them
+
+    fleet = sa.Table(
+        "fleet",
+        sa.MetaData(),
+        sa.Column("row_id", sa.Integer, primary_key=True),
+        sa.Column("tailnum", sa.String(10)),
+        sa.Column("engine", sa.String(20)),
+    )
+    fleet.create(engine)
+    with engine.begin() as conn:
+        conn.execute(fleet.insert(), [{"row_id": 1, "tailnum": "N10156", "engine": "Turbo-prop"}])
+
+    class Meaning(encoders.TfidfEncoder):  # the same tables and rules, read as a meaning engine would
+        name, dense = "meaning", True
+
+        def encode(self, texts):
+            return super().encode(texts).toarray()
+
+    for encoder, expected in ((Meaning(), ["Turbo-prop"]), (encoders.TfidfEncoder(), ["N10156", "Turbo-prop"])):
+        refresh(engine, encoder, tmp_path, tables=["fleet"])
+        with sqlite3.connect(index_path(tmp_path, encoder)) as db:
+            values = sorted(v for (v,) in db.execute("SELECT text FROM vals"))
+            text = db.execute("SELECT text FROM docs WHERE kind = 'row'").fetchone()[0]
+        assert [v for v in values if v in {"N10156", "Turbo-prop"}] == sorted(expected), encoder.name
+        assert "N10156" in text
