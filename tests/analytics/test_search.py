@@ -342,3 +342,44 @@ def test_codes_do_not_shape_a_row_for_meaning_but_stay_searchable_by_spelling(en
             text = db.execute("SELECT text FROM docs WHERE kind = 'row'").fetchone()[0]
         assert [v for v in values if v in {"N10156", "Turbo-prop"}] == sorted(expected), encoder.name
         assert "N10156" in text
+
+
+def test_dense_scores_are_centred_so_what_sets_a_value_apart_counts(engine, tmp_path):
+    """A hand-made stand-in encoder (fixed vectors, not the model): every value shares one strong direction.
+
+    By raw cosine the query is closest to "plain", the value that is nothing but the shared
+    direction; once the index's mean is taken off, "winged" (the one value that also points
+    where the query does) comes first.
+    """
+    e = np.eye(6, dtype=np.float32)
+    vectors = {
+        "plain": e[0],
+        "winged": 0.8 * e[0] + 0.6 * e[1],
+        "wheeled": 0.8 * e[0] + 0.6 * e[2],
+        "tracked": 0.8 * e[0] + 0.6 * e[3],
+        "query": 0.95 * e[0] + 0.31 * e[1],
+    }
+
+    class HandMade:
+        name, model_id, dense = "handmade", "handmade-6d", True
+
+        def encode(self, texts):
+            rows = [vectors.get(text, e[4]) for text in texts]  # table and column documents: out of the way
+            return np.array([r / np.linalg.norm(r) for r in rows], dtype=np.float32)
+
+    kinds = sa.Table(
+        "vehicle_kinds",
+        sa.MetaData(),
+        sa.Column("row_id", sa.Integer, primary_key=True),
+        sa.Column("kind", sa.String(20)),
+    )
+    kinds.create(engine)
+    with engine.begin() as conn:
+        conn.execute(kinds.insert(), [{"row_id": i, "kind": k} for i, k in enumerate(vectors, 1) if k != "query"])
+    encoder = HandMade()
+    assert float(encoder.encode(["plain"])[0] @ encoder.encode(["query"])[0]) > float(
+        encoder.encode(["winged"])[0] @ encoder.encode(["query"])[0]
+    )
+    refresh(engine, encoder, tmp_path, tables=["vehicle_kinds"])
+    rows = [h for h in run_search(engine, encoder, tmp_path, "query", limit=10) if h.kind == "row"]
+    assert rows[0].text == "kind: winged", [h.text for h in rows]
