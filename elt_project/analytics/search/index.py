@@ -55,8 +55,9 @@ _EMBED_BATCH = 512
 _TIMESTAMP_COLUMNS = ("load_timestamp", "updated_at", "loaded_at", "modified_at", "last_modified")
 _ID_LIKE = re.compile(r"(^id$|_id$|_key$|_hash$|sku$|_code$|^uuid$)", re.I)
 #: A cell value that is a code, not words: one token with a digit ("N10156", "A320-232", "9E") or one
-#: or two capitals ("AA", "U"). A meaning model reads noise into it, so it does not shape a row's vector.
-_CODE_LIKE = re.compile(r"^(?=\S*\d)\S+$|^[A-Z]{1,2}$")
+#: to three capitals (carrier "AA", airport "JFK", currency "USD", flag "U"). A meaning model reads
+#: noise into it, so it does not shape a row's vector.
+_CODE_LIKE = re.compile(r"^(?=\S*\d)\S+$|^[A-Z]{1,3}$")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS vals (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE, vec BLOB NOT NULL);
