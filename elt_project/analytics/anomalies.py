@@ -13,6 +13,13 @@ a calm stretch and in a noisy one alike. A point is an anomaly when it lies more
 than :data:`MARGIN` half-widths from the expected value; its score is that distance
 in half-widths (1 = on the band's edge). However many points that is, all are flagged,
 and on a clean series none are.
+
+A second, material test keeps statistically odd but immaterial wiggles out: the point
+must also lie :data:`MATERIAL` local standard deviations of the series itself (its
+values in a centred window of :data:`SPREAD_WINDOW` points) from the expected value.
+On a smooth series (CO2, employment) the residual noise is tiny, so the band alone
+flags ripples no reader would call an anomaly; on a noisy one the band is the
+stricter test and this one changes nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +37,10 @@ LEVEL = 0.9
 NEIGHBOURS = 3
 #: Width of the local window, in steps, per step kind.
 WINDOWS = {"day": 181, "week": 53, "month": 37}
+#: An anomaly also lies at least this many local standard deviations of the values from the expected value.
+MATERIAL = 2.0
+#: Points in the centred window of that local standard deviation (a month of days).
+SPREAD_WINDOW = 29
 
 
 def expected_values(values: np.ndarray, season: int) -> np.ndarray:
@@ -67,6 +78,13 @@ def local_half_width(residual: np.ndarray, window: int) -> np.ndarray:
     return factor * local
 
 
+def local_spread(values: np.ndarray, window: int = SPREAD_WINDOW) -> np.ndarray:
+    """Standard deviation of the values in a centred window: how much the series itself moves there."""
+    window = min(window, len(values))
+    spread = pd.Series(values).rolling(window, center=True, min_periods=max(3, window // 3)).std()
+    return spread.bfill().ffill().fillna(0.0).to_numpy()
+
+
 def detect(series: pd.Series) -> pd.DataFrame:
     """One row per known point: date, actual, expected (``predicted``), band, score, ``is_anomaly``."""
     from elt_project.analytics.models import suspect_days
@@ -81,6 +99,7 @@ def detect(series: pd.Series) -> pd.DataFrame:
     residual = history.to_numpy() - expected
     half = local_half_width(residual, WINDOWS[step])
     score = np.abs(residual) / half
+    material = np.abs(residual) >= MATERIAL * local_spread(history.to_numpy())
     return pd.DataFrame(
         {
             "date": history.index,
@@ -88,7 +107,7 @@ def detect(series: pd.Series) -> pd.DataFrame:
             "predicted": expected,
             "lower": expected - MARGIN * half,
             "upper": expected + MARGIN * half,
-            "is_anomaly": score > MARGIN,
+            "is_anomaly": (score > MARGIN) & material,
             "score": score,
             "is_forecast": False,
         }

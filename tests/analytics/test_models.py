@@ -76,6 +76,20 @@ def test_a_spike_is_flagged_with_its_score_and_the_band_it_left():
     assert inside > 0.99 and (ordinary["score"] <= models_margin()).all()
 
 
+def test_a_ripple_on_a_smooth_series_is_not_an_anomaly_but_a_jump_of_local_size_is():
+    """Far outside a tiny noise band is not enough: the point must also move by 2 local sd of the series."""
+    days = np.arange(365)
+    rng = np.random.default_rng(0)
+    values = 100 + 0.5 * days + 10 * np.sin(2 * np.pi * days / 7) + rng.normal(0, 0.1, len(days))
+    series = pd.Series(values, index=pd.date_range("2024-01-01", periods=len(days), freq="D"), dtype=float)
+    series.iloc[120] += 3.0  # 30 noise sd, under half a local sd of the values
+    series.iloc[240] += 30.0  # about 3.5 local sd
+    frame = run_model("anomaly_detection", series)
+    ripple = frame[frame["date"] == series.index[120]].iloc[0]
+    assert ripple["score"] > models_margin()  # the band alone would flag it
+    assert list(frame.loc[frame["is_anomaly"], "date"]) == [series.index[240]]
+
+
 def models_margin() -> float:
     from elt_project.analytics.anomalies import MARGIN
 

@@ -303,3 +303,83 @@ def test_a_load_refreshes_an_existing_index_and_never_builds_one(warehouse, sett
     assert report is not None and report.rows_written == 1
     _name, hits, _report = search_warehouse(warehouse, settings, "espresso grinder", limit=3)
     assert hits[0].key == "17"
+
+
+def test_codes_do_not_shape_a_row_for_meaning_but_stay_searchable_by_spelling(engine, tmp_path):
+    """Tail numbers and model codes are left out of what the model embeds, kept in TF-IDF and in the text."""
+    import sqlite3
+
+    from elt_project.analytics.search.index import index_path, meaningful_values
+
+    assert meaningful_values(["N10156", "A320-232", "9E", "AA", "JFK", "Turbo-prop", "Jfk Intl", "4 Cycle"]) == [
+        "Turbo-prop",
+        "Jfk Intl",
+        "4 Cycle",
+    ]
+    assert meaningful_values(["N10156", "B6"]) == ["N10156", "B6"]  # a row of codes only keeps them
+
+    fleet = sa.Table(
+        "fleet",
+        sa.MetaData(),
+        sa.Column("row_id", sa.Integer, primary_key=True),
+        sa.Column("tailnum", sa.String(10)),
+        sa.Column("engine", sa.String(20)),
+    )
+    fleet.create(engine)
+    with engine.begin() as conn:
+        conn.execute(fleet.insert(), [{"row_id": 1, "tailnum": "N10156", "engine": "Turbo-prop"}])
+
+    class Meaning(encoders.TfidfEncoder):  # the same tables and rules, read as a meaning engine would
+        name, dense = "meaning", True
+
+        def encode(self, texts):
+            return super().encode(texts).toarray()
+
+    for encoder, expected in ((Meaning(), ["Turbo-prop"]), (encoders.TfidfEncoder(), ["N10156", "Turbo-prop"])):
+        refresh(engine, encoder, tmp_path, tables=["fleet"])
+        with sqlite3.connect(index_path(tmp_path, encoder)) as db:
+            values = sorted(v for (v,) in db.execute("SELECT text FROM vals"))
+            text = db.execute("SELECT text FROM docs WHERE kind = 'row'").fetchone()[0]
+        assert [v for v in values if v in {"N10156", "Turbo-prop"}] == sorted(expected), encoder.name
+        assert "N10156" in text
+
+
+def test_dense_scores_are_centred_so_what_sets_a_value_apart_counts(engine, tmp_path):
+    """A hand-made stand-in encoder (fixed vectors, not the model): every value shares one strong direction.
+
+    By raw cosine the query is closest to "plain", the value that is nothing but the shared
+    direction; once the index's mean is taken off, "winged" (the one value that also points
+    where the query does) comes first.
+    """
+    e = np.eye(6, dtype=np.float32)
+    vectors = {
+        "plain": e[0],
+        "winged": 0.8 * e[0] + 0.6 * e[1],
+        "wheeled": 0.8 * e[0] + 0.6 * e[2],
+        "tracked": 0.8 * e[0] + 0.6 * e[3],
+        "query": 0.95 * e[0] + 0.31 * e[1],
+    }
+
+    class HandMade:
+        name, model_id, dense = "handmade", "handmade-6d", True
+
+        def encode(self, texts):
+            rows = [vectors.get(text, e[4]) for text in texts]  # table and column documents: out of the way
+            return np.array([r / np.linalg.norm(r) for r in rows], dtype=np.float32)
+
+    kinds = sa.Table(
+        "vehicle_kinds",
+        sa.MetaData(),
+        sa.Column("row_id", sa.Integer, primary_key=True),
+        sa.Column("kind", sa.String(20)),
+    )
+    kinds.create(engine)
+    with engine.begin() as conn:
+        conn.execute(kinds.insert(), [{"row_id": i, "kind": k} for i, k in enumerate(vectors, 1) if k != "query"])
+    encoder = HandMade()
+    assert float(encoder.encode(["plain"])[0] @ encoder.encode(["query"])[0]) > float(
+        encoder.encode(["winged"])[0] @ encoder.encode(["query"])[0]
+    )
+    refresh(engine, encoder, tmp_path, tables=["vehicle_kinds"])
+    rows = [h for h in run_search(engine, encoder, tmp_path, "query", limit=10) if h.kind == "row"]
+    assert rows[0].text == "kind: winged", [h.text for h in rows]

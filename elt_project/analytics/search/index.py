@@ -50,10 +50,14 @@ log = logging.getLogger(__name__)
 MAX_ROWS_PER_TABLE = 500_000
 _FETCH = 10_000
 #: Bumped when the file's layout changes; an index of another layout is rebuilt.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 _EMBED_BATCH = 512
 _TIMESTAMP_COLUMNS = ("load_timestamp", "updated_at", "loaded_at", "modified_at", "last_modified")
 _ID_LIKE = re.compile(r"(^id$|_id$|_key$|_hash$|sku$|_code$|^uuid$)", re.I)
+#: A cell value that is a code, not words: one token with a digit ("N10156", "A320-232", "9E") or one
+#: to three capitals (carrier "AA", airport "JFK", currency "USD", flag "U"). A meaning model reads
+#: noise into it, so it does not shape a row's vector.
+_CODE_LIKE = re.compile(r"^(?=\S*\d)\S+$|^[A-Z]{1,3}$")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS vals (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE, vec BLOB NOT NULL);
@@ -150,8 +154,24 @@ def _state(engine: Engine, table: sa.Table) -> dict:
     }
 
 
-def _row_documents(engine: Engine, table: sa.Table) -> Iterator[tuple[str, str, list[str]]]:
-    """(row key, display text, cell values) per row, at most MAX_ROWS_PER_TABLE rows."""
+def meaningful_values(values: list[str]) -> list[str]:
+    """The values that shape a row's vector for a meaning model: codes left out, unless the row has nothing else.
+
+    Why: a row's vector is the normalised sum of its cells' vectors, so the vectors of
+    tail numbers, airport codes and model numbers, which say nothing a query can mean,
+    pull every row towards noise and bury the one cell ("Turbo-prop") that answers it.
+    The display text keeps every cell, and TF-IDF still matches codes by spelling.
+    """
+    words = [value for value in values if not _CODE_LIKE.match(value)]
+    return words or values
+
+
+def _row_documents(engine: Engine, table: sa.Table, meaning: bool) -> Iterator[tuple[str, str, list[str]]]:
+    """(row key, display text, cell values) per row, at most MAX_ROWS_PER_TABLE rows.
+
+    ``meaning``: the encoder reads meaning (embeddings), so code-like values are left out
+    of the values (see :func:`meaningful_values`).
+    """
     keys = list(table.primary_key.columns)
     columns = text_columns(table)
     if not columns:
@@ -173,7 +193,8 @@ def _row_documents(engine: Engine, table: sa.Table) -> Iterator[tuple[str, str, 
                     key = values[0] if len(values) == 1 else json.dumps(values)
                 else:
                     key = "#" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
-                yield key, text, [value for _, value in cells]
+                values = [value for _, value in cells]
+                yield key, text, meaningful_values(values) if meaning else values
 
 
 def _schema_documents(engine: Engine, table: sa.Table) -> list[tuple[str, str, str, list[str]]]:
@@ -272,7 +293,7 @@ def _refresh_table(db: sqlite3.Connection, engine: Engine, encoder, table: sa.Ta
     pending: list[tuple[str, str, str, str, list[str]]] = []  # kind, key, fingerprint, text, values
     seen = set()
     documents = [(kind, key, text, values) for kind, key, text, values in _schema_documents(engine, table)]
-    documents += [("row", key, text, values) for key, text, values in _row_documents(engine, table)]
+    documents += [("row", key, text, values) for key, text, values in _row_documents(engine, table, encoder.dense)]
     for kind, key, text, values in documents:
         fingerprint = hashlib.sha1("\x1f".join([text, *values]).encode(), usedforsecurity=False).hexdigest()
         seen.add(key)

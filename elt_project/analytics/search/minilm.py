@@ -134,11 +134,13 @@ class WordPiece:
     def _basic(text: str) -> list[str]:
         cleaned = []
         for char in unicodedata.normalize("NFD", text.lower()):
-            code = ord(char)
-            if code == 0 or code == 0xFFFD or unicodedata.category(char) == "Mn":
+            code, category = ord(char), unicodedata.category(char)
+            if code == 0 or code == 0xFFFD or category == "Mn":
                 continue
-            if char.isspace() or unicodedata.category(char).startswith("C"):
+            if char in " \t\n\r" or category == "Zs":
                 cleaned.append(" ")
+            elif category in ("Cc", "Cf"):  # control and format characters (a zero-width space) vanish
+                continue
             elif _is_punctuation(char) or _is_cjk(code):
                 cleaned.append(f" {char} ")
             else:

@@ -6,6 +6,12 @@ and adding them up per row through a sparse row-by-value matrix keeps a query in
 milliseconds at hundreds of thousands of rows. The loaded index is cached per
 process and reloaded when its file changes.
 
+Dense vectors are centred before the cosine: the mean of the index's value vectors is
+taken off every value and off the query. Sentence-embedding models put all short texts
+in a narrow cone (every airport name is close to every other, and to "airport"), so the
+raw cosine rewards what a value shares with all the others; after centring it rewards
+what sets a value apart, which is what a query by meaning asks for.
+
 Visibility is applied before ranking: a row, column or table of a table the person
 may not see never reaches the results (see :func:`visible_tables`).
 """
@@ -61,6 +67,7 @@ class LoadedIndex:
     kinds: list[str]
     kind_codes: np.ndarray  # index into KINDS, per document
     masks: dict = field(default_factory=dict)  # (visible, kinds) -> which documents may be returned
+    center: np.ndarray | None = None  # mean of the dense value vectors, taken off values and queries
 
     @property
     def size(self) -> int:
@@ -89,8 +96,12 @@ def load_index(path: Path, encoder) -> LoadedIndex | None:
     finally:
         db.close()
     position = {vid: i for i, (vid, _) in enumerate(value_rows)}
+    center = None
     if encoder.dense:
         values = np.vstack([_decode(b, True) for _, b in value_rows]) if value_rows else np.zeros((0, 1), np.float32)
+        if len(values):
+            center = values.mean(axis=0)
+            values = _unit_rows(values - center)
     else:
         indptr, indices, data = [0], [], []
         for _, blob in value_rows:
@@ -128,9 +139,14 @@ def load_index(path: Path, encoder) -> LoadedIndex | None:
         texts=[d[3] for d in docs],
         kinds=[d[0] for d in docs],
         kind_codes=np.array([KINDS.index(d[0]) for d in docs], dtype=np.int8),
+        center=center,
     )
     _CACHE[str(path)] = (stamp, loaded)
     return loaded
+
+
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    return (vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)).astype(np.float32)
 
 
 def _idf_weighted(values: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -173,7 +189,8 @@ def search(
         if sparse.issparse(vector):  # TF-IDF: the value side carries the IDF weights
             value_scores = np.asarray(loaded.values @ vector.T.toarray()).ravel()
         else:
-            value_scores = loaded.values @ vector[0]
+            query_vector = vector[0] if loaded.center is None else _unit_rows(vector[0] - loaded.center)
+            value_scores = loaded.values @ query_vector
     scores = np.asarray(loaded.cells @ value_scores).ravel() / loaded.norms
     allowed = _allowed(loaded, visible, kinds)
     scores[~allowed] = -np.inf
