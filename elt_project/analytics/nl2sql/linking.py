@@ -87,7 +87,7 @@ def _match_at(words: list[str], initials: str, tokens: list[str], i: int) -> tup
         return 1, 2.0 * len(words)  # mpg → miles_per_gallon
     j, score = i, 0.0
     for word in words:
-        while j < len(tokens) and tokens[j] in _JOINERS and j > i:
+        while j < len(tokens) and tokens[j] in _JOINERS and j > i and not _joined(word, tokens, j):
             j += 1
         if j >= len(tokens):
             return None

@@ -170,9 +170,9 @@ def _label_column(context: SchemaContext, table: str) -> Col | None:
 
 
 def _entity_table(word: str, context: SchemaContext) -> str | None:
-    word = vocab.singular(word)
+    said, word = word, vocab.singular(word)
     for table in context.tables.values():
-        if vocab.entity_name(table.name) == word:
+        if vocab.entity_name(table.name) == word or table.name.lower() in (said, word):  # "irises" → iris
             return table.name
         if len(table.primary_key) == 1 and table.primary_key[0].lower() in (f"{word}_id", f"{word}id"):
             return table.name

@@ -72,7 +72,11 @@ def read_question(reading: _Reading, context: SchemaContext, today: date, *, by_
         raise NotUnderstood(f"I do not know what {unknown} refer(s) to in this data.", reading.understood)
 
     ranking = bool(limit or words.superlative or grouped_having)
+    if ranking and not words.dims and words.row_names:  # "states with the highest poverty": name each one
+        words.dims.append(words.row_names)
     named = [cols for cols in compared if cols] + [cols for cols, _ in words.dims]
+    named += [words.counted_dim[0]] if words.counted_dim else []
+    named += [words.row_names[0]] if words.row_names and not words.dims else []
     base = _choose_base(words, measure_cols, time, values, ranking, context, reading, named)
     expression = next((t for t in reading.terms if t.kind == "expression"), None)
     if expression is not None:
@@ -127,6 +131,9 @@ def _comparison_targets(compares: list[Comparison], words: Words) -> tuple[list[
         if near and counting and (holds or words.entity_word in _ROW_WORDS):
             # "how many flights with a delay over 120": count the rows whose value passes
             words.candidates.remove(near[-1])
+            compared.append(near[-1][0])
+        elif near and words.entity is not None and any(col.table == words.entity for col in near[-1][0]):
+            words.candidates.remove(near[-1])  # "states with poverty above 15": each state's own value
             compared.append(near[-1][0])
         elif near and words.entity is not None and words.entity_word not in _ROW_WORDS:
             compared.append(None)  # on the aggregate of the measure, per entity
@@ -184,6 +191,19 @@ def _choose_base(
 def _add_measure(plan: Plan, words: Words, measure_cols: list[Col], context: SchemaContext, reading: _Reading) -> None:
     base = plan.base
     if plan.measures:  # a glossary expression
+        return
+    if words.counted_dim and measure_cols:
+        raise NotUnderstood(
+            f"I could not tell whether to count {words.counted_dim[1]!r} or to measure {measure_cols[0].column}.",
+            reading.understood,
+        )
+    if words.counted_dim:
+        cols, _word = words.counted_dim  # "how many countries (for each continent)": distinct values of a column
+        col = _pick(cols, base, context)
+        if col is None:
+            raise NotUnderstood(f"I cannot relate {_word!r} to {base}.", reading.understood)
+        plan.measures.append(Measure("distinct", col, f"distinct_{col.column}"))
+        reading.understood.append(f"distinct {col.table}.{col.column}")
         return
     if words.distinct and not measure_cols and words.entity is None and words.dims:
         cols, _word = words.dims.pop(0)  # "how many different categories": distinct values of a column

@@ -103,6 +103,10 @@ _EXTREMES = {
 }  # fmt: skip
 
 
+#: Words that follow a measure to say what kind of number it is; they name no column of their own.
+_QUALIFIERS = {"rate", "rates", "percentage", "percent", "share", "ratio", "level", "levels", "figure"}
+
+
 @dataclass
 class Words:
     """What the words of a question meant, before a table is chosen."""
@@ -119,6 +123,12 @@ class Words:
     #: Readings that are both plausible; the question is refused naming them.
     ambiguous: list[str] = field(default_factory=list)
     dim_at: set[int] = field(default_factory=set)  # token positions read as groupings
+    #: Token position of the noun "how many" / "number of" counts ("how many countries").
+    counted_at: int | None = None
+    #: A text column counted by that noun: its distinct values are counted, not its rows.
+    counted_dim: tuple[list[Col], str] | None = None
+    #: A plural naming a column unique in its table ("of states"): the rows themselves, not a grouping.
+    row_names: tuple[list[Col], str] | None = None
 
 
 def read_words(text: str, context: SchemaContext, values: list[ValueMatch], limit: int | None) -> Words:
@@ -142,8 +152,11 @@ def read_words(text: str, context: SchemaContext, values: list[ValueMatch], limi
             skip.add(i + 1)
         elif word == "how" and following in ("many", "much"):
             words.agg = words.agg or ("count" if following == "many" else "sum")
+            words.counted_at = i + 2 if following == "many" else None
             skip.add(i + 1)
         elif word in ("number", "count", "headcount"):
+            if following == "of" and words.agg is None:
+                words.counted_at = i + 2
             if words.agg in (None, "sum", "count"):  # "average number of seats" averages seats
                 words.agg = "count"
         elif word in _EXTREMES:
@@ -176,11 +189,18 @@ def _place(
     entity_table = _entity_table(word, context) if not word.startswith("@") else None
     cue = previous in _GROUP_CUES or (i > 1 and f"{tokens[i - 2]} {previous}" == "for each")
     cue = cue or (previous == "and" and bool(words.dims))
+    ranking = limit or words.superlative  # "top 3 products by quantity": quantity ranks, it does not group
+    plain_rows = entity_table is None and not ranking and not (cue and previous not in _ROW_CUES)
+    if dim_cols and plain_rows and _names_rows(dim_cols, context):
+        words.row_names = words.row_names or (dim_cols, word)  # "average poverty across states": one row each
+        return
+    if entity_table and previous in _ROW_CUES and not ranking and _names_rows(dim_cols, context):
+        _place_entity(words, word, entity_table, [], context, limit)  # "across states" in a states table
+        return
     if dim_cols and (cue or (limit and entity_table is None)):
         words.dims.append((dim_cols, word))
         words.dim_at.add(i)
         return
-    ranking = limit or words.superlative  # "top 3 products by quantity": quantity ranks, it does not group
     if cue and not ranking and (numbers := _numeric_dimensions(word, context)):
         words.dims.append((numbers, word))  # "by hour": an integer column with few values groups rows
         words.dim_at.add(i)
@@ -191,6 +211,9 @@ def _place(
         return
     if entity_table is not None:
         _place_entity(words, word, entity_table, dim_cols, context, limit)
+        return
+    if dim_cols and words.agg == "count" and _is_counted(words, i, tokens, context):
+        words.counted_dim = (dim_cols, word)  # "how many countries": distinct values, not rows per value
         return
     if dim_cols:
         if i - 1 in words.dim_at:
@@ -205,6 +228,8 @@ def _place(
     if word in vocab.STOPWORDS or word in _ROW_WORDS:
         words.selling = words.selling or word in _SELLING
         return
+    if word in _QUALIFIERS and words.candidates and words.candidates[-1][1] == previous:
+        return  # "murder rate", "urban percentage": the column just named, said with its unit
     words.unknown.append(word)
 
 
@@ -223,3 +248,21 @@ def _place_entity(
         words.entity, words.entity_word = table, word
     elif dim_cols:
         words.dims.append((dim_cols, word))
+
+
+def _is_counted(words: Words, i: int, tokens: list[str], context: SchemaContext) -> bool:
+    """Token ``i`` is the noun a count is of, perhaps after the table's own name ("how many barley varieties")."""
+    if words.counted_at is None or words.counted_dim is not None:
+        return False
+    if i == words.counted_at:
+        return True
+    return i == words.counted_at + 1 and _entity_table(tokens[i - 1], context) is not None
+
+
+#: Cues before a plural that speak of all the rows ("across states"), not of groups.
+_ROW_CUES = {"across", "among"}
+
+
+def _names_rows(cols: list[Col], context: SchemaContext) -> bool:
+    """Every column the word names holds one distinct value per row of its table."""
+    return all(c.column in context.tables[c.table].unique for c in cols)

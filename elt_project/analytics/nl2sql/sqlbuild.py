@@ -189,7 +189,9 @@ def build_sql(plan: Plan, context: SchemaContext, dialect: Dialect) -> str:
         measure = next(m for m in plan.measures)
         query = query.having(_condition(aggregate(measure), flt))
     if plan.order and aggregates:
-        first = sa.literal_column(aggregates[0].name) if dialect.name != "mssql" else aggregates[0].element
+        # by the label, quoted as the dialect needs (a camelCase measure gives "avg_lifeExp")
+        label = dialect.identifier_preparer.quote(aggregates[0].name)
+        first = sa.literal_column(label) if dialect.name != "mssql" else aggregates[0].element
         query = query.order_by(first.desc() if plan.order == "desc" else first.asc(), *group_by)
     elif group_by:
         query = query.order_by(*group_by)
