@@ -43,7 +43,7 @@ _GRAMMAR = (
 #: The model's cosine similarity a link needs, and its lead over the next column.
 SEMANTIC_MIN = 0.55
 SEMANTIC_MARGIN = 0.08
-_TOKEN = re.compile(r"@?[a-z][a-z0-9_'&-]*")
+TOKEN = re.compile(r"@?[a-z][a-z0-9_'&-]*")
 
 
 def _split(name: str) -> list[str]:
@@ -176,7 +176,7 @@ def rewrite(text: str, context: SchemaContext) -> Rewritten:
     from elt_project.analytics.nl2sql.vocabulary import entity_name
 
     text = _counts_as_columns(text, context)
-    spans = [(m.start(), m.end(), m[0]) for m in _TOKEN.finditer(text)]
+    spans = [(m.start(), m.end(), m[0]) for m in TOKEN.finditer(text)]
     tokens = [t for _, _, t in spans]
     entities = {entity_name(name) for name in context.tables}
     result = Rewritten(text, [])
