@@ -53,3 +53,24 @@ def test_a_value_past_the_sample_is_still_found(ctx, rows):
     result = answer_offline("total crates by shift", ctx)
     expected = {s: sum(r["crates"] for r in rows if r["shift"] == s) for s in range(3)}
     assert {r[0]: r[1] for r in result.rows} == expected
+
+
+def test_a_load_re_reads_only_the_table_it_changed(bare_engine, monkeypatch):
+    monkeypatch.setattr(schema_context, "FINGERPRINT_TTL_S", 0.0)
+    meta = sa.MetaData()
+    depots = sa.Table("depots", meta, sa.Column("depot", sa.String(10)), sa.Column("crates", sa.Integer))
+    staff = sa.Table("staff", meta, sa.Column("person", sa.String(10)), sa.Column("depot", sa.String(10)))
+    meta.create_all(bare_engine)
+    with bare_engine.begin() as conn:
+        conn.execute(depots.insert(), [{"depot": "Alpha", "crates": 3}, {"depot": "Beta", "crates": 4}])
+        conn.execute(staff.insert(), [{"person": "Ann", "depot": "Alpha"}, {"person": "Bo", "depot": "Beta"}])
+    allowed = {"depots", "staff"}
+    first = schema_context.get_context(bare_engine, allowed, force=True)
+    assert schema_context.get_context(bare_engine, allowed) is first  # nothing changed: the same context
+    with bare_engine.begin() as conn:  # a load adds a depot
+        conn.execute(depots.insert(), [{"depot": "Gamma", "crates": 9}])
+    second = schema_context.get_context(bare_engine, allowed)
+    assert second is not first and second.tables["depots"].row_count == 3
+    assert second.tables["staff"] is first.tables["staff"]  # the untouched table was not read again
+    result = answer_offline("total crates for Gamma", AskContext(bare_engine, allowed, second, TODAY))
+    assert result.rows == [[9]]
