@@ -28,6 +28,11 @@ FLIGHTS = [
          {"sqlite": "SELECT strftime('%Y-%m', time_hour), SUM(precip) FROM weather GROUP BY 1",
           "postgresql": "SELECT to_char(time_hour, 'YYYY-MM'), SUM(precip) FROM weather GROUP BY 1"}),
     Case("Number of planes by engine count", "SELECT engines, COUNT(*) FROM planes GROUP BY engines"),
+    # added with the second held-out set's failure classes (distinct counts, unit words after a measure)
+    Case("How many carriers are there?", "SELECT COUNT(DISTINCT carrier) FROM flights"),
+    Case("Number of destinations for each origin", "SELECT origin, COUNT(DISTINCT dest) FROM flights GROUP BY origin"),
+    Case("Average humidity percentage by origin", "SELECT origin, AVG(humid) FROM weather GROUP BY origin"),
+    Case("Average precipitation rate at JFK", "SELECT AVG(precip) FROM weather WHERE origin = 'JFK'"),
 ]  # fmt: skip
 
 VEGA = [
@@ -42,6 +47,7 @@ VEGA = [
     Case("How many days with wind over 6?", "SELECT COUNT(*) FROM seattle_weather WHERE wind > 6"),
     Case("Average horsepower of cars from Europe", "SELECT AVG(horsepower) FROM cars WHERE origin = 'Europe'"),
     Case("Total precipitation by weather", "SELECT weather, SUM(precipitation) FROM seattle_weather GROUP BY weather"),
+    Case("How many stock symbols are there?", "SELECT COUNT(DISTINCT symbol) FROM stocks"),
 ]  # fmt: skip
 
 PENGUINS = [
@@ -56,6 +62,8 @@ PENGUINS = [
     Case("Number of penguins in 2007", "SELECT COUNT(*) FROM penguins WHERE year = 2007"),
     Case("Average flipper length by year", "SELECT year, AVG(flipper_length_mm) FROM penguins GROUP BY year"),
     Case("Heaviest body mass by island", "SELECT island, MAX(body_mass_g) FROM penguins GROUP BY island"),
+    Case("How many islands with Adelie penguins?",
+         "SELECT COUNT(DISTINCT island) FROM penguins WHERE species = 'Adelie'"),
 ]  # fmt: skip
 
 DEV = {"flights": FLIGHTS, "vega": VEGA, "penguins": PENGUINS}

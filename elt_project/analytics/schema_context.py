@@ -8,7 +8,9 @@ text columns (so "west" maps to ``region = 'West'`` whatever its case; every oth
 value is found through :mod:`~elt_project.analytics.nl2sql.values`), how many distinct
 values small integer columns hold (hour, month, year: dimensions, not measures) and the
 range of each date column (a month named without a year is placed in the data). The
-context is cached per warehouse and rebuilt when the allowed tables' columns change.
+context is cached per warehouse and rebuilt when the allowed tables' columns or row counts
+change; each table's profile is kept apart, so after a load only the tables it changed are
+read again. Tables over :data:`PROFILE_SAMPLE_ROWS` rows are profiled on their first rows.
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ MAX_KEY_ROWS = 200_000
 #: An integer column with at most this many distinct values can group rows (hour, month…).
 MAX_INTEGER_LEVELS = 60
 FINGERPRINT_TTL_S = 30.0
+#: Tables with more rows have their text and integer columns profiled on this many first rows: a
+#: GROUP BY per column over a million rows made the first question wait 15-30 s. What a sample
+#: cannot promise (every value of a text column) the value index reads in the background.
+PROFILE_SAMPLE_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -201,13 +207,17 @@ def _describe_columns(
 ) -> tuple[list[ColumnInfo], dict, set]:
     """Profile one table's columns; returns them, the text samples and the unique columns."""
     columns, samples, unique = [], {}, set()
+    sample = PROFILE_SAMPLE_ROWS if rows > PROFILE_SAMPLE_ROWS else None
+    described = inspector.get_columns(name)
+    integers = [c["name"] for c in described if column_kind(c["type"]) == "number" and "INT" in str(c["type"]).upper()]
     with engine.connect() as conn:
-        for col in inspector.get_columns(name):
+        levels = profile.integer_levels(conn, name, integers, MAX_INTEGER_LEVELS, sample)
+        for col in described:
             kind, extra = column_kind(col["type"]), {}
             type_name = str(col["type"])
             if kind == "text":
-                found = profile.text_profile(conn, name, col["name"], FK_SAMPLE, rows, MAX_KEY_ROWS)
-                if found.complete and len(found.sample) <= MAX_PROFILED_VALUES:
+                found = profile.text_profile(conn, name, col["name"], FK_SAMPLE, rows, MAX_KEY_ROWS, sample)
+                if (found.complete or sample) and len(found.sample) <= MAX_PROFILED_VALUES:
                     extra["values"] = tuple(sorted(found.sample))
                 if found.sample:
                     samples[(name, col["name"])] = found.sample
@@ -215,15 +225,46 @@ def _describe_columns(
                 if found.unique:
                     unique.add((name, col["name"]))
             elif kind == "number" and "INT" in type_name.upper():
-                extra["levels"] = profile.integer_levels(conn, name, col["name"], MAX_INTEGER_LEVELS)
+                extra["levels"] = levels[col["name"]]
             elif kind == "date":
                 extra["date_range"] = profile.date_range(conn, name, col["name"])
             columns.append(ColumnInfo(col["name"], type_name, kind, comment=col.get("comment") or None, **extra))
     return columns, samples, unique
 
 
-def build_context(engine: Engine, allowed: set[str]) -> SchemaContext:
-    """Read and profile the allowed tables (a few quick GROUP BYs per column)."""
+#: (warehouse, table, its columns, its rows) -> its profile: a load that changes one table's rows
+#: re-profiles that table only (see :func:`get_context`), the others are reused.
+_tables: dict[tuple[str, str, str, int], tuple] = {}
+
+
+def _profiled_table(engine: Engine, inspector, name: str, reuse: bool) -> tuple:
+    """One table's profile: (TableInfo, text samples, unique columns, value counts, declared keys)."""
+    rows = _row_count(engine, name)
+    shape = ",".join(f"{c['name']} {c['type']}" for c in inspector.get_columns(name))
+    key = (engine.url.render_as_string(hide_password=True), name, shape, rows)
+    with _cache_lock:
+        if reuse and key in _tables:
+            return _tables[key]
+    counted: dict = {}
+    columns, found, keys = _describe_columns(engine, name, rows, inspector, counted)
+    pk = tuple(inspector.get_pk_constraint(name).get("constrained_columns") or ())
+    info = TableInfo(name, tuple(columns), pk, rows, tuple(c for t, c in sorted(keys) if t == name))
+    fks = [
+        ForeignKey(name, fk["constrained_columns"][0], fk["referred_table"], fk["referred_columns"][0], False)
+        for fk in inspector.get_foreign_keys(name)
+        if len(fk["constrained_columns"]) == 1
+    ]
+    profiled = (info, found, keys, counted, fks)
+    with _cache_lock:
+        for old in [k for k in _tables if k[:2] == key[:2]]:
+            del _tables[old]  # the table's earlier profile, before this load
+        _tables[key] = profiled
+    return profiled
+
+
+def build_context(engine: Engine, allowed: set[str], *, reuse: bool = False) -> SchemaContext:
+    """Read and profile the allowed tables (a few quick GROUP BYs per column); ``reuse`` keeps the
+    profiles of tables whose columns and row count are unchanged since they were last read."""
     inspector = sa.inspect(engine)
     tables: dict[str, TableInfo] = {}
     declared: list[ForeignKey] = []
@@ -231,19 +272,12 @@ def build_context(engine: Engine, allowed: set[str]) -> SchemaContext:
     unique: set[tuple[str, str]] = set()
     counted: dict = {}
     for name in sorted(allowed):
-        rows = _row_count(engine, name)
-        columns, found, keys = _describe_columns(engine, name, rows, inspector, counted)
+        info, found, keys, table_counts, table_fks = _profiled_table(engine, inspector, name, reuse)
+        tables[name] = info
         samples.update(found)
         unique |= keys
-        pk = tuple(inspector.get_pk_constraint(name).get("constrained_columns") or ())
-        tables[name] = TableInfo(name, tuple(columns), pk, rows, tuple(c for t, c in sorted(keys) if t == name))
-        for fk in inspector.get_foreign_keys(name):
-            if fk["referred_table"] in allowed and len(fk["constrained_columns"]) == 1:
-                declared.append(
-                    ForeignKey(
-                        name, fk["constrained_columns"][0], fk["referred_table"], fk["referred_columns"][0], False
-                    )
-                )
+        counted.update(table_counts)
+        declared += [fk for fk in table_fks if fk.ref_table in allowed]
     inferred = _infer_foreign_keys(engine, tables, declared)
     inferred += _value_foreign_keys(engine, tables, declared + inferred, samples, unique)
     return SchemaContext(
@@ -286,11 +320,16 @@ def get_context(engine: Engine, allowed: set[str], *, force: bool = False) -> Sc
         checked_at, context = cached
         if now - checked_at < FINGERPRINT_TTL_S:
             return context
-        if fingerprint(engine, allowed) == context.fingerprint:
+        if fingerprint(engine, allowed) == context.fingerprint and not _rows_changed(engine, context):
             with _cache_lock:
                 _cache[key] = (now, context)
             return context
-    context = build_context(engine, allowed)
+    context = build_context(engine, allowed, reuse=not force)
     with _cache_lock:
         _cache[key] = (now, context)
     return context
+
+
+def _rows_changed(engine: Engine, context: SchemaContext) -> bool:
+    """Whether a load changed any table's row count since the context was built (then only it is re-read)."""
+    return any(_row_count(engine, name) != info.row_count for name, info in context.tables.items())

@@ -12,13 +12,13 @@ import re
 
 from elt_project.analytics.nl2sql import linking
 from elt_project.analytics.nl2sql import vocabulary as vocab
-from elt_project.analytics.nl2sql.parser import NotUnderstood, _Reading
+from elt_project.analytics.nl2sql.grammar import NotUnderstood, Reading
 from elt_project.analytics.nl2sql.reading import Words
-from elt_project.analytics.nl2sql.sqlbuild import Plan, _columns
+from elt_project.analytics.nl2sql.sqlbuild import Plan, plan_columns
 from elt_project.analytics.schema_context import SchemaContext
 
 
-def refuse_guessed_second_measure(words: Words, reading: _Reading) -> None:
+def refuse_guessed_second_measure(words: Words, reading: Reading) -> None:
     """A column found only by meaning must not compete with a measure the question names ("flew … distance")."""
     named = {cols[0].column: word for cols, word, _ in words.candidates if cols}
     guessed = [word for word in named.values() if word in reading.by_meaning]
@@ -27,7 +27,7 @@ def refuse_guessed_second_measure(words: Words, reading: _Reading) -> None:
         raise NotUnderstood(f"I could not tell which number you mean: {shown}.", reading.understood)
 
 
-def by_meaning(text: str, unknown: list[str], context: SchemaContext, reading: _Reading) -> str | None:
+def by_meaning(text: str, unknown: list[str], context: SchemaContext, reading: Reading) -> str | None:
     """``text`` with each unknown word replaced by the one column it means, or None (noting candidates)."""
     for word in dict.fromkeys(unknown):
         name, candidates = linking.semantic_link(word, context)
@@ -48,7 +48,7 @@ _FUNCTION_WORDS = {
 }  # fmt: skip
 
 
-def refuse_unwritten_values(reading: _Reading, context: SchemaContext) -> None:
+def refuse_unwritten_values(reading: Reading, context: SchemaContext) -> None:
     """A common word that is also a data value, typed in lower case ("employees in it"), is not guessed at."""
     from elt_project.analytics.nl2sql.values import value_index
 
@@ -63,10 +63,10 @@ def refuse_unwritten_values(reading: _Reading, context: SchemaContext) -> None:
             )
 
 
-def check_join_roles(plan: Plan, context: SchemaContext, reading: _Reading) -> None:
+def check_join_roles(plan: Plan, context: SchemaContext, reading: Reading) -> None:
     """A table the base reaches by two columns (origin and dest both pointing at airports) is not guessed at."""
 
-    for table in {c.table for c in _columns(plan)} - {plan.base}:
+    for table in {c.table for c in plan_columns(plan)} - {plan.base}:
         roles = [fk.column for fk in context.references(plan.base) if fk.ref_table == table]
         if len(roles) > 1:
             raise NotUnderstood(

@@ -43,7 +43,7 @@ _GRAMMAR = (
 #: The model's cosine similarity a link needs, and its lead over the next column.
 SEMANTIC_MIN = 0.55
 SEMANTIC_MARGIN = 0.08
-_TOKEN = re.compile(r"@?[a-z][a-z0-9_'&-]*")
+TOKEN = re.compile(r"@?[a-z][a-z0-9_'&-]*")
 
 
 def _split(name: str) -> list[str]:
@@ -87,7 +87,7 @@ def _match_at(words: list[str], initials: str, tokens: list[str], i: int) -> tup
         return 1, 2.0 * len(words)  # mpg → miles_per_gallon
     j, score = i, 0.0
     for word in words:
-        while j < len(tokens) and tokens[j] in _JOINERS and j > i:
+        while j < len(tokens) and tokens[j] in _JOINERS and j > i and not _joined(word, tokens, j):
             j += 1
         if j >= len(tokens):
             return None
@@ -176,7 +176,7 @@ def rewrite(text: str, context: SchemaContext) -> Rewritten:
     from elt_project.analytics.nl2sql.vocabulary import entity_name
 
     text = _counts_as_columns(text, context)
-    spans = [(m.start(), m.end(), m[0]) for m in _TOKEN.finditer(text)]
+    spans = [(m.start(), m.end(), m[0]) for m in TOKEN.finditer(text)]
     tokens = [t for _, _, t in spans]
     entities = {entity_name(name) for name in context.tables}
     result = Rewritten(text, [])

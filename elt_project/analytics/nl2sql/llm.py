@@ -43,12 +43,12 @@ class LlmConfig:
 
 def question_links(question: str, schema: SchemaContext) -> tuple[list[str], list[str]]:
     """Tables the question's words link to, and lines saying what linked (columns, values, joins)."""
-    from elt_project.analytics.nl2sql.linking import _TOKEN, find_links
-    from elt_project.analytics.nl2sql.parser import _normalize
+    from elt_project.analytics.nl2sql.grammar import normalize
+    from elt_project.analytics.nl2sql.linking import TOKEN, find_links
     from elt_project.analytics.nl2sql.vocabulary import find_values
 
-    text = _normalize(question)
-    tokens = [m[0] for m in _TOKEN.finditer(text)]
+    text = normalize(question)
+    tokens = [m[0] for m in TOKEN.finditer(text)]
     tables, notes = [], []
     for link in find_links(tokens, schema):
         phrase = " ".join(tokens[link.start : link.end])

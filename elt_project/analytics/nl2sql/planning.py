@@ -6,19 +6,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from elt_project.analytics.nl2sql import columns as lookup
 from elt_project.analytics.nl2sql import guards, linking
 from elt_project.analytics.nl2sql import vocabulary as vocab
-from elt_project.analytics.nl2sql.parser import (
-    _ROW_WORDS,
-    NotUnderstood,
-    _fact_tables,
-    _label_column,
-    _measure_columns,
-    _pick,
-    _reachable,
-    _Reading,
-)
-from elt_project.analytics.nl2sql.reading import Comparison, Words, _top_n, comparisons, read_words
+from elt_project.analytics.nl2sql.grammar import ROW_WORDS, NotUnderstood, Reading
+from elt_project.analytics.nl2sql.reading import Comparison, Words, comparisons, read_words, top_n
 from elt_project.analytics.nl2sql.sqlbuild import Col, Dim, Filter, Measure, Plan
 from elt_project.analytics.nl2sql.timewindows import TimeSpec, Window, extract_time, place_in_data
 from elt_project.analytics.nl2sql.vocabulary import ValueMatch
@@ -27,7 +19,7 @@ from elt_project.analytics.schema_context import SchemaContext
 _SPOKEN = {"sum": "total", "avg": "average", "min": "minimum", "max": "maximum"}
 
 
-def read_question(reading: _Reading, context: SchemaContext, today: date, *, by_meaning: bool = True) -> Plan:
+def read_question(reading: Reading, context: SchemaContext, today: date, *, by_meaning: bool = True) -> Plan:
     """The whole reading of one normalised question.
 
     Words left unplaced are compared with the columns by meaning (:func:`.linking.semantic_link`);
@@ -48,7 +40,7 @@ def read_question(reading: _Reading, context: SchemaContext, today: date, *, by_
         reading.understood.append("comparing " + " with ".join(w.label for w in time.periods))
     if time.bucket:
         reading.understood.append(f"trend by {time.bucket}")
-    order, limit = _top_n(reading)
+    order, limit = top_n(reading)
     compares = comparisons(reading)
     values = vocab.find_values(reading.text, context, reading.original)
     for match in values:
@@ -63,16 +55,20 @@ def read_question(reading: _Reading, context: SchemaContext, today: date, *, by_
     measure_cols = words.candidates[0][0] if words.candidates else []
     guards.refuse_guessed_second_measure(words, reading)
     if not measure_cols and words.selling and (words.superlative or limit):
-        measure_cols = _measure_columns("revenue", context)
+        measure_cols = lookup.measure_columns("revenue", context)
     if words.unknown:
         if by_meaning and (text := guards.by_meaning(start_text, words.unknown, context, reading)):
-            again = _Reading(text, start_understood, reading.original, reading.by_meaning, reading.terms)
+            again = Reading(text, start_understood, reading.original, reading.by_meaning, reading.terms)
             return read_question(again, context, today, by_meaning=False)
         unknown = ", ".join(repr(w) for w in words.unknown)
         raise NotUnderstood(f"I do not know what {unknown} refer(s) to in this data.", reading.understood)
 
     ranking = bool(limit or words.superlative or grouped_having)
+    if ranking and not words.dims and words.row_names:  # "states with the highest poverty": name each one
+        words.dims.append(words.row_names)
     named = [cols for cols in compared if cols] + [cols for cols, _ in words.dims]
+    named += [words.counted_dim[0]] if words.counted_dim else []
+    named += [words.row_names[0]] if words.row_names and not words.dims else []
     base = _choose_base(words, measure_cols, time, values, ranking, context, reading, named)
     expression = next((t for t in reading.terms if t.kind == "expression"), None)
     if expression is not None:
@@ -90,12 +86,12 @@ def read_question(reading: _Reading, context: SchemaContext, today: date, *, by_
         else:
             plan.measures.append(Measure("expr", None, term.term.replace(" ", "_"), sql=term.definition))
     if ranking and not words.dims and words.entity and words.entity != base:
-        label = _label_column(context, words.entity)
+        label = lookup.label_column(context, words.entity)
         if label:
             words.dims.append(([label], words.entity_word or words.entity))
             words.entity = None
             if not measure_cols:  # "top 5 products": ranked by the main revenue-like measure, named in the answer
-                measure_cols = [c for c in _measure_columns("revenue", context) if c.table == base][:1]
+                measure_cols = [c for c in lookup.measure_columns("revenue", context) if c.table == base][:1]
                 if not measure_cols:
                     raise NotUnderstood("I could not tell what to rank by; add e.g. 'by revenue'.", reading.understood)
     _add_measure(plan, words, measure_cols, context, reading)
@@ -124,11 +120,14 @@ def _comparison_targets(compares: list[Comparison], words: Words) -> tuple[list[
         near = [c for c in words.candidates if 0 <= comparison.at - c[2] <= 30]
         counting = words.agg == "count" and not words.distinct
         holds = near and (words.entity is None or any(col.table == words.entity for col in near[-1][0]))
-        if near and counting and (holds or words.entity_word in _ROW_WORDS):
+        if near and counting and (holds or words.entity_word in ROW_WORDS):
             # "how many flights with a delay over 120": count the rows whose value passes
             words.candidates.remove(near[-1])
             compared.append(near[-1][0])
-        elif near and words.entity is not None and words.entity_word not in _ROW_WORDS:
+        elif near and words.entity is not None and any(col.table == words.entity for col in near[-1][0]):
+            words.candidates.remove(near[-1])  # "states with poverty above 15": each state's own value
+            compared.append(near[-1][0])
+        elif near and words.entity is not None and words.entity_word not in ROW_WORDS:
             compared.append(None)  # on the aggregate of the measure, per entity
             grouped = True
         elif near and (len(words.candidates) > 1 or words.entity is not None):
@@ -141,16 +140,16 @@ def _comparison_targets(compares: list[Comparison], words: Words) -> tuple[list[
 
 def _choose_base(
     words: Words, measure_cols: list[Col], time: TimeSpec, values: list[ValueMatch], ranking: bool,
-    context: SchemaContext, reading: _Reading, named: list[list[Col]] = (),
+    context: SchemaContext, reading: Reading, named: list[list[Col]] = (),
 ) -> str:  # fmt: skip
     """The table to read from: where the measure lives, else the counted entity, else the table that
     reaches every named column and value (facts first), else the biggest fact."""
-    facts = _fact_tables(context)
+    facts = lookup.fact_tables(context)
     entity = words.entity
     timed = bool(time.window or time.periods or time.bucket)
 
     def fact_for(table: str) -> str:
-        return next((f for f in facts if _reachable(context, f, table)), facts[0])
+        return next((f for f in facts if lookup.reachable(context, f, table)), facts[0])
 
     if measure_cols:
         return measure_cols[0].table
@@ -174,20 +173,33 @@ def _choose_base(
             (t for t in context.tables if t not in facts), key=lambda t: -context.tables[t].row_count
         )
         for table in ordered:
-            if all(any(_reachable(context, table, col.table) for col in cols) for cols in wanted):
+            if all(any(lookup.reachable(context, table, col.table) for col in cols) for cols in wanted):
                 return table
     if facts:
         return facts[0]
     raise NotUnderstood("I found no table with dates and measures to answer from.", reading.understood)
 
 
-def _add_measure(plan: Plan, words: Words, measure_cols: list[Col], context: SchemaContext, reading: _Reading) -> None:
+def _add_measure(plan: Plan, words: Words, measure_cols: list[Col], context: SchemaContext, reading: Reading) -> None:
     base = plan.base
     if plan.measures:  # a glossary expression
         return
+    if words.counted_dim and measure_cols:
+        raise NotUnderstood(
+            f"I could not tell whether to count {words.counted_dim[1]!r} or to measure {measure_cols[0].column}.",
+            reading.understood,
+        )
+    if words.counted_dim:
+        cols, _word = words.counted_dim  # "how many countries (for each continent)": distinct values of a column
+        col = lookup.pick(cols, base, context)
+        if col is None:
+            raise NotUnderstood(f"I cannot relate {_word!r} to {base}.", reading.understood)
+        plan.measures.append(Measure("distinct", col, f"distinct_{col.column}"))
+        reading.understood.append(f"distinct {col.table}.{col.column}")
+        return
     if words.distinct and not measure_cols and words.entity is None and words.dims:
         cols, _word = words.dims.pop(0)  # "how many different categories": distinct values of a column
-        col = _pick(cols, base, context)
+        col = lookup.pick(cols, base, context)
         if col is not None:
             plan.measures.append(Measure("distinct", col, f"distinct_{col.column}"))
             reading.understood.append(f"distinct {col.table}.{col.column}")
@@ -220,10 +232,10 @@ def _add_measure(plan: Plan, words: Words, measure_cols: list[Col], context: Sch
 
 
 def _add_dims_and_filters(
-    plan: Plan, words: Words, values: list[ValueMatch], context: SchemaContext, reading: _Reading
+    plan: Plan, words: Words, values: list[ValueMatch], context: SchemaContext, reading: Reading
 ) -> None:
     for cols, word in words.dims:
-        col = _pick(cols, plan.base, context)
+        col = lookup.pick(cols, plan.base, context)
         if col is None:
             raise NotUnderstood(f"I cannot relate {word!r} to {plan.base}.", reading.understood)
         plan.dims.append(Dim(col, col.column))
@@ -235,7 +247,7 @@ def _add_dims_and_filters(
         if len(on_base) > 1 and not any(d.col in on_base for d in plan.dims):
             shown = " or ".join(f"{c.column} = {match.value!r}" for c in on_base)
             raise NotUnderstood(f"{match.value!r} could be {shown}; say which.", reading.understood)
-        col = _pick(holders, plan.base, context)
+        col = lookup.pick(holders, plan.base, context)
         if col is None:
             raise NotUnderstood(f"I cannot relate {match.value!r} to {plan.base}.", reading.understood)
         if match.value not in by_column.setdefault(col, []):
@@ -249,32 +261,32 @@ def _add_dims_and_filters(
 
 def _add_comparisons(
     plan: Plan, compares: list[Comparison], compared: list[list[Col] | None], words: Words,
-    context: SchemaContext, reading: _Reading,
+    context: SchemaContext, reading: Reading,
 ) -> None:  # fmt: skip
     """On a named column per row, else on the grouped total, else on the measure's column."""
     for comparison, named in zip(compares, compared, strict=True):
         op, value = comparison.op, comparison.value
         target = plan.measures[0]
-        col = _pick(named, plan.base, context) if named else None
-        counts_rows = comparison.followed_by in _ROW_WORDS and target.agg == "count" and target.col is None
+        col = lookup.pick(named, plan.base, context) if named else None
+        counts_rows = comparison.followed_by in ROW_WORDS and target.agg == "count" and target.col is None
         if col is not None:
             plan.filters.append(Filter(col, op, [value]))
             reading.understood.append(f"{col.column} {op} {value}")
-        elif plan.dims and (counts_rows or target.col is not None and words.entity_word not in _ROW_WORDS):
+        elif plan.dims and (counts_rows or target.col is not None and words.entity_word not in ROW_WORDS):
             plan.having.append(Filter(target.col or Col(plan.base, "*"), op, [value]))
             reading.understood.append(f"groups with {target.label} {op} {value}")
         elif target.col is not None:
             plan.filters.append(Filter(target.col, op, [value]))
             reading.understood.append(f"{target.col.column} {op} {value}")
         else:
-            col = _pick(_measure_columns("revenue", context), plan.base, context)
+            col = lookup.pick(lookup.measure_columns("revenue", context), plan.base, context)
             if col is None:
                 raise NotUnderstood("I cannot tell which number the comparison is about.", reading.understood)
             plan.filters.append(Filter(col, op, [value]))
             reading.understood.append(f"{col.column} {op} {value}")
 
 
-def _add_time(plan: Plan, time: TimeSpec, context: SchemaContext, reading: _Reading) -> None:
+def _add_time(plan: Plan, time: TimeSpec, context: SchemaContext, reading: Reading) -> None:
     if not (time.window or time.periods or time.bucket):
         return
     dates = vocab.date_columns(context.tables[plan.base])
@@ -287,7 +299,7 @@ def _add_time(plan: Plan, time: TimeSpec, context: SchemaContext, reading: _Read
         plan.dims.insert(0, Dim(plan.date_col, time.bucket, bucket=time.bucket))
 
 
-def _placed(window: Window | None, column, reading: _Reading) -> Window | None:
+def _placed(window: Window | None, column, reading: Reading) -> Window | None:
     """A window said without a year, placed in the latest year of the data that has it (said in the answer)."""
     if window is None or not window.implied:
         return window
@@ -306,7 +318,7 @@ def _placed(window: Window | None, column, reading: _Reading) -> Window | None:
     return placed
 
 
-def _time_on_integer_columns(plan: Plan, time: TimeSpec, context: SchemaContext, reading: _Reading) -> None:
+def _time_on_integer_columns(plan: Plan, time: TimeSpec, context: SchemaContext, reading: Reading) -> None:
     """No date column: a year (or month) said or grouped on an integer column of that name, if there is one."""
     table = context.tables[plan.base]
 
@@ -328,7 +340,7 @@ def _time_on_integer_columns(plan: Plan, time: TimeSpec, context: SchemaContext,
         raise NotUnderstood(f"{plan.base} has no date column for the time you asked about.", reading.understood)
 
 
-def _add_ranking(plan: Plan, order: str | None, limit: int | None, words: Words, reading: _Reading) -> None:
+def _add_ranking(plan: Plan, order: str | None, limit: int | None, words: Words, reading: Reading) -> None:
     superlative = words.superlative
     if limit:
         plan.order, plan.limit = (superlative or "desc") if order == "superlative" else order, limit

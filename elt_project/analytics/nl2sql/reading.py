@@ -9,40 +9,36 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from elt_project.analytics.nl2sql import columns as lookup
 from elt_project.analytics.nl2sql import vocabulary as vocab
-from elt_project.analytics.nl2sql.parser import (
-    _COMPARATORS,
-    _COMPARE,
-    _GROUP_CUES,
-    _NUM,
-    _ROW_WORDS,
-    _TOP,
-    _dimension_columns,
-    _entity_table,
-    _label_column,
-    _measure_columns,
-    _number,
-    _numeric_dimensions,
-    _Reading,
+from elt_project.analytics.nl2sql.grammar import (
+    COMPARATORS,
+    COMPARE,
+    GROUP_CUES,
+    NUM,
+    ROW_WORDS,
+    TOP,
+    Reading,
+    parse_number,
 )
 from elt_project.analytics.nl2sql.sqlbuild import Col
 from elt_project.analytics.nl2sql.vocabulary import ValueMatch
 from elt_project.analytics.schema_context import SchemaContext
 
-_COUNTED = re.compile(r"\b(?:which|what|list|show|name)\s+(?:the\s+)?(\d+|" + "|".join(_NUM) + r")\s+(?=[a-z]+s\b)")
+_COUNTED = re.compile(r"\b(?:which|what|list|show|name)\s+(?:the\s+)?(\d+|" + "|".join(NUM) + r")\s+(?=[a-z]+s\b)")
 
 
-def _top_n(reading: _Reading) -> tuple[str | None, int | None]:
-    m = _TOP.search(reading.text)
+def top_n(reading: Reading) -> tuple[str | None, int | None]:
+    m = TOP.search(reading.text)
     if not m:
         counted = _COUNTED.search(reading.text)  # "which 5 customers spent the most": the order comes later
         if counted:
             reading.blank(counted.span(1))
-            n = int(counted[1]) if counted[1].isdigit() else _NUM[counted[1]]
+            n = int(counted[1]) if counted[1].isdigit() else NUM[counted[1]]
             return "superlative", n
         return None, None
     word, count = (m[1], m[2]) if m[1] else (m[4], m[3])
-    n = int(count) if count.isdigit() else _NUM[count]
+    n = int(count) if count.isdigit() else NUM[count]
     order = "asc" if word in vocab.ASCENDING or word in ("worst", "bottom") else "desc"
     if word == "last":
         return None, None
@@ -63,20 +59,20 @@ class Comparison:
     followed_by: str  # the word after the number ("orders" in "more than 100 orders")
 
 
-def comparisons(reading: _Reading) -> list[Comparison]:
+def comparisons(reading: Reading) -> list[Comparison]:
     """Numeric comparisons ("greater than 50", "5 or more"), blanked out of the text."""
     found = []
-    for m in list(_COMPARE.finditer(reading.text)):
+    for m in list(COMPARE.finditer(reading.text)):
         after = re.match(r"\s*([a-z]+)", reading.text[m.end() :])
-        found.append(Comparison(_COMPARATORS[m[1]], _number(m[2], m[3]), m.start(), after[1] if after else ""))
+        found.append(Comparison(COMPARATORS[m[1]], parse_number(m[2], m[3]), m.start(), after[1] if after else ""))
         reading.blank(m.span())
     for m in list(re.finditer(r"\b(\d[\d,]*(?:\.\d+)?)\s+or\s+(more|less|fewer|greater|higher)\b", reading.text)):
         op = ">=" if m[2] in ("more", "greater", "higher") else "<="
-        found.append(Comparison(op, _number(m[1], None), m.start(), ""))
+        found.append(Comparison(op, parse_number(m[1], None), m.start(), ""))
         reading.blank(m.span())
     for m in list(re.finditer(r"\b(?:with|having|has|have)\s+(?:exactly\s+)?(\d+)\s+(@?[a-z][\w-]*)", reading.text)):
         # "cars with 4 cylinders": the count of something each row holds, compared for equality
-        found.append(Comparison("=", _number(m[1], None), m.start(2), m[2]))
+        found.append(Comparison("=", parse_number(m[1], None), m.start(2), m[2]))
         reading.blank(m.span(1))
     return found
 
@@ -103,6 +99,10 @@ _EXTREMES = {
 }  # fmt: skip
 
 
+#: Words that follow a measure to say what kind of number it is; they name no column of their own.
+_QUALIFIERS = {"rate", "rates", "percentage", "percent", "share", "ratio", "level", "levels", "figure"}
+
+
 @dataclass
 class Words:
     """What the words of a question meant, before a table is chosen."""
@@ -119,6 +119,12 @@ class Words:
     #: Readings that are both plausible; the question is refused naming them.
     ambiguous: list[str] = field(default_factory=list)
     dim_at: set[int] = field(default_factory=set)  # token positions read as groupings
+    #: Token position of the noun "how many" / "number of" counts ("how many countries").
+    counted_at: int | None = None
+    #: A text column counted by that noun: its distinct values are counted, not its rows.
+    counted_dim: tuple[list[Col], str] | None = None
+    #: A plural naming a column unique in its table ("of states"): the rows themselves, not a grouping.
+    row_names: tuple[list[Col], str] | None = None
 
 
 def read_words(text: str, context: SchemaContext, values: list[ValueMatch], limit: int | None) -> Words:
@@ -134,16 +140,19 @@ def read_words(text: str, context: SchemaContext, values: list[ValueMatch], limi
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
         pair = f"{word} {following}" if following else ""
         ranking = limit or words.superlative
-        if pair and (cols := _dimension_columns(pair, context)) and (previous in _GROUP_CUES | {"and"} or ranking):
+        if pair and (cols := lookup.dimension_columns(pair, context)) and (previous in GROUP_CUES | {"and"} or ranking):
             words.dims.append((cols, pair))
             skip.add(i + 1)
-        elif pair and (cols := _measure_columns(pair.replace(" ", "_"), context)):
+        elif pair and (cols := lookup.measure_columns(pair.replace(" ", "_"), context)):
             words.candidates.append((cols, pair, found[i][1]))
             skip.add(i + 1)
         elif word == "how" and following in ("many", "much"):
             words.agg = words.agg or ("count" if following == "many" else "sum")
+            words.counted_at = i + 2 if following == "many" else None
             skip.add(i + 1)
         elif word in ("number", "count", "headcount"):
+            if following == "of" and words.agg is None:
+                words.counted_at = i + 2
             if words.agg in (None, "sum", "count"):  # "average number of seats" averages seats
                 words.agg = "count"
         elif word in _EXTREMES:
@@ -169,28 +178,38 @@ def _place(
     context: SchemaContext, values: list[ValueMatch], limit: int | None,
 ) -> None:  # fmt: skip
     """A content word: a dimension, a measure, an entity, a filler word, or unknown."""
-    dim_cols = _dimension_columns(word, context)
-    exact = [c for c in _measure_columns(word, context) if c.column.lower() == word]
+    dim_cols = lookup.dimension_columns(word, context)
+    exact = [c for c in lookup.measure_columns(word, context) if c.column.lower() == word]
     if exact and not any(c.column.lower() == word for c in dim_cols):
         dim_cols = []  # "engines" is the number column engines, not the text column engine
-    entity_table = _entity_table(word, context) if not word.startswith("@") else None
-    cue = previous in _GROUP_CUES or (i > 1 and f"{tokens[i - 2]} {previous}" == "for each")
+    entity_table = lookup.entity_table(word, context) if not word.startswith("@") else None
+    cue = previous in GROUP_CUES or (i > 1 and f"{tokens[i - 2]} {previous}" == "for each")
     cue = cue or (previous == "and" and bool(words.dims))
+    ranking = limit or words.superlative  # "top 3 products by quantity": quantity ranks, it does not group
+    plain_rows = entity_table is None and not ranking and not (cue and previous not in _ROW_CUES)
+    if dim_cols and plain_rows and _names_rows(dim_cols, context):
+        words.row_names = words.row_names or (dim_cols, word)  # "average poverty across states": one row each
+        return
+    if entity_table and previous in _ROW_CUES and not ranking and _names_rows(dim_cols, context):
+        _place_entity(words, word, entity_table, [], context, limit)  # "across states" in a states table
+        return
     if dim_cols and (cue or (limit and entity_table is None)):
         words.dims.append((dim_cols, word))
         words.dim_at.add(i)
         return
-    ranking = limit or words.superlative  # "top 3 products by quantity": quantity ranks, it does not group
-    if cue and not ranking and (numbers := _numeric_dimensions(word, context)):
+    if cue and not ranking and (numbers := lookup.numeric_dimensions(word, context)):
         words.dims.append((numbers, word))  # "by hour": an integer column with few values groups rows
         words.dim_at.add(i)
         return
     counting_sales = words.agg == "count" and word == "sales"  # "how many sales": rows, not revenue
-    if word in vocab.MEASURE_SYNONYMS and not counting_sales and (cols := _measure_columns(word, context)):
+    if word in vocab.MEASURE_SYNONYMS and not counting_sales and (cols := lookup.measure_columns(word, context)):
         words.candidates.append((cols, word, at))
         return
     if entity_table is not None:
         _place_entity(words, word, entity_table, dim_cols, context, limit)
+        return
+    if dim_cols and words.agg == "count" and _is_counted(words, i, tokens, context):
+        words.counted_dim = (dim_cols, word)  # "how many countries": distinct values, not rows per value
         return
     if dim_cols:
         if i - 1 in words.dim_at:
@@ -199,12 +218,14 @@ def _place(
             words.dims.append((dim_cols, word))  # "the West region": the value already names the column
             words.dim_at.add(i)
         return
-    if word not in vocab.STOPWORDS and (cols := _measure_columns(word, context)):
+    if word not in vocab.STOPWORDS and (cols := lookup.measure_columns(word, context)):
         words.candidates.append((cols, word, at))
         return
-    if word in vocab.STOPWORDS or word in _ROW_WORDS:
+    if word in vocab.STOPWORDS or word in ROW_WORDS:
         words.selling = words.selling or word in _SELLING
         return
+    if word in _QUALIFIERS and words.candidates and words.candidates[-1][1] == previous:
+        return  # "murder rate", "urban percentage": the column just named, said with its unit
     words.unknown.append(word)
 
 
@@ -214,12 +235,30 @@ def _place_entity(
     ranking = limit or words.superlative
     if dim_cols and ranking and words.entity is not None:
         words.dims.append((dim_cols, word))
-    elif words.entity is None or (words.agg == "count" and words.entity_word in _ROW_WORDS):
+    elif words.entity is None or (words.agg == "count" and words.entity_word in ROW_WORDS):
         words.entity, words.entity_word = table, word
-    elif word in _ROW_WORDS and words.entity_word not in _ROW_WORDS and ranking:
+    elif word in ROW_WORDS and words.entity_word not in ROW_WORDS and ranking:
         # "top 10 customers by number of orders": rank the first entity by counting the second
-        if label := _label_column(context, words.entity):
+        if label := lookup.label_column(context, words.entity):
             words.dims.append(([label], words.entity_word))
         words.entity, words.entity_word = table, word
     elif dim_cols:
         words.dims.append((dim_cols, word))
+
+
+def _is_counted(words: Words, i: int, tokens: list[str], context: SchemaContext) -> bool:
+    """Token ``i`` is the noun a count is of, perhaps after the table's own name ("how many barley varieties")."""
+    if words.counted_at is None or words.counted_dim is not None:
+        return False
+    if i == words.counted_at:
+        return True
+    return i == words.counted_at + 1 and lookup.entity_table(tokens[i - 1], context) is not None
+
+
+#: Cues before a plural that speak of all the rows ("across states"), not of groups.
+_ROW_CUES = {"across", "among"}
+
+
+def _names_rows(cols: list[Col], context: SchemaContext) -> bool:
+    """Every column the word names holds one distinct value per row of its table."""
+    return all(c.column in context.tables[c.table].unique for c in cols)

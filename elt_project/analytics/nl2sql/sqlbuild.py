@@ -150,7 +150,7 @@ def build_sql(plan: Plan, context: SchemaContext, dialect: Dialect) -> str:
     def column(col: Col):
         return tables[col.table].c[col.column]
 
-    used = {c.table for c in _columns(plan)} - {plan.base}
+    used = {c.table for c in plan_columns(plan)} - {plan.base}
     source = base
     for ref in sorted(used):
         fk = next(fk for fk in context.references(plan.base) if fk.ref_table == ref)
@@ -189,7 +189,9 @@ def build_sql(plan: Plan, context: SchemaContext, dialect: Dialect) -> str:
         measure = next(m for m in plan.measures)
         query = query.having(_condition(aggregate(measure), flt))
     if plan.order and aggregates:
-        first = sa.literal_column(aggregates[0].name) if dialect.name != "mssql" else aggregates[0].element
+        # by the label, quoted as the dialect needs (a camelCase measure gives "avg_lifeExp")
+        label = dialect.identifier_preparer.quote(aggregates[0].name)
+        first = sa.literal_column(label) if dialect.name != "mssql" else aggregates[0].element
         query = query.order_by(first.desc() if plan.order == "desc" else first.asc(), *group_by)
     elif group_by:
         query = query.order_by(*group_by)
@@ -199,6 +201,6 @@ def build_sql(plan: Plan, context: SchemaContext, dialect: Dialect) -> str:
     return str(compiled)
 
 
-def _columns(plan: Plan) -> list[Col]:
+def plan_columns(plan: Plan) -> list[Col]:
     cols = [d.col for d in plan.dims] + [f.col for f in plan.filters] + [m.col for m in plan.measures if m.col]
     return cols + ([plan.date_col] if plan.date_col else [])

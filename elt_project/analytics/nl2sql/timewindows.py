@@ -219,6 +219,11 @@ def extract_time(text: str, today: date) -> TimeSpec:
     elif m := re.search(r"\b(?:which|what)\s+(day|week|month|quarter|year)\b", text):
         spec.bucket = _UNITS[m[1]]  # "which month had the highest revenue": rank the buckets
         used(m)
+    elif m := re.search(
+        r"\b(?:best|worst|top|highest|lowest|biggest|strongest|weakest)\s+(day|week|month|quarter|year)\b", text
+    ):
+        spec.bucket = _UNITS[m[1]]  # "our best month for revenue": rank the buckets (the adjective ranks)
+        spec.spans.append(m.span(1))
     elif m := re.search(r"\b(?:trend|over time|evolution|history)\b", text):
         spec.bucket = spec.bucket or "month"
         used(m)

@@ -169,6 +169,7 @@ STOPWORDS = set(
         "table",
         "rows",
         "records",
+        "record",
         "kind",
         "type",
         "via",
