@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dagster as dg
 import psutil
+
 # Dagster has no public home for a run launcher's health answer; these two names are the only private
 # ones here, and tests/orchestration/test_private_dagster_apis.py fails when an upgrade moves them.
 from dagster._core.launcher.base import CheckRunHealthResult, WorkerStatus

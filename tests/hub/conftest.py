@@ -97,7 +97,8 @@ def open_page(at: AppTest, url_path: str, *, timeout: float = 60) -> AppTest:
 def menu(at: AppTest) -> list[str]:
     """The url paths of the pages the navigation offered in the last run, in menu order."""
     by_title = _url_paths_by_title()
-    return [by_title.get(info.get("page_name"), str(info.get("page_name"))) for info in navigation_registry(at).values()]
+    names = [info.get("page_name") for info in navigation_registry(at).values()]
+    return [by_title.get(name, str(name)) for name in names]
 
 
 def logged_in_app(account: Account | None, *, page: str | None = None, timeout: float = 60) -> AppTest:

@@ -23,7 +23,8 @@ def first():
 def second():
     st.title("Second page")
 
-st.navigation([st.Page(first, title="First", url_path="first"), st.Page(second, title="Second", url_path="second")]).run()
+pages = [st.Page(first, title="First", url_path="first"), st.Page(second, title="Second", url_path="second")]
+st.navigation(pages).run()
 """
 
 
