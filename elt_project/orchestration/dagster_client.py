@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import requests
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
-from gql import Client, gql
+from gql import Client, GraphQLRequest
 from gql.transport.exceptions import TransportError, TransportQueryError
 from gql.transport.requests import RequestsHTTPTransport
 
@@ -214,7 +214,7 @@ class DagsterClient:
         """Run one GraphQL document; every transport failure becomes :class:`DagsterUnreachable`."""
         client = Client(transport=RequestsHTTPTransport(url=self._endpoint, use_json=True, timeout=self._timeout))
         try:
-            return client.execute(gql(query), variable_values=dict(variables or {}))
+            return client.execute(GraphQLRequest(query, variable_values=dict(variables or {})))
         except TransportQueryError as exc:
             log.info("Dagster GraphQL call failed: %s", exc)
             raise LaunchRefused(

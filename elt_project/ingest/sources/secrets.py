@@ -49,4 +49,3 @@ class SecretBook:
         for value in sorted(self._seen, key=len, reverse=True):
             text = text.replace(value, "***")
         return text
-
