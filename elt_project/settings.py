@@ -42,6 +42,8 @@ from elt_project.settings_sources import (  # noqa: F401 — some re-exported: c
     VariablesSource,
     current_environment,
     env_file_path,
+    fingerprint,
+    first_problem,
     home_folder,
     keyring_login,
     keyring_secret,
@@ -57,9 +59,6 @@ DEFAULT_ODBC_DRIVER = "ODBC Driver 18 for SQL Server"
 
 #: Where the Dagster webserver listens: it has no login, so never on a shared interface (docs/orchestration.md).
 DAGSTER_HOST = "127.0.0.1"
-
-#: Yes/no words a boolean setting accepts (pydantic's list); anything else is an error naming the variable.
-_YES_NO = "yes or no (true/false, on/off, 1/0)"
 
 
 def _env(name: str, **kwargs: Any) -> Any:
@@ -372,27 +371,14 @@ class Settings(BaseSettings):
             return f"<unconfigured: {exc}>"
 
 
+def sources_fingerprint(env: Mapping[str, str] | None = None) -> tuple:
+    """What a fresh :func:`load_settings` would read (see :func:`settings_sources.fingerprint`)."""
+    return fingerprint(environment_names(), os.environ if env is None else env)
+
+
 def environment_names() -> dict[str, str]:
     """Environment variable -> field name, for every setting (read from the fields' aliases)."""
     return {str(field.validation_alias): name for name, field in Settings.model_fields.items()}
-
-
-def sources_fingerprint(env: Mapping[str, str] | None = None) -> tuple:
-    """What a fresh :func:`load_settings` would read: every setting's variable and the ``.env`` file's stamp.
-
-    Lets a long-lived process (the hub) rebuild its settings exactly when any of them could differ,
-    without a list of "important" variables that drifts from the fields. Keyring entries are not
-    included: after changing one, restart the service.
-    """
-    environ = os.environ if env is None else env
-    names = sorted(environment_names())
-    env_file = home_folder(environ) / ".env"
-    try:
-        stamp = env_file.stat()
-        file_stamp = (str(env_file), stamp.st_mtime_ns, stamp.st_size)
-    except OSError:
-        file_stamp = (str(env_file), None, None)
-    return (tuple((name, environ.get(name)) for name in names), file_stamp)
 
 
 def load_settings(
@@ -414,35 +400,10 @@ def load_settings(
         settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
         file_values = read_dotenv(env_file)
     except ValidationError as exc:
-        raise ConfigurationError(_first_problem(exc)) from None
+        raise ConfigurationError(first_problem(exc, environment_names())) from None
     finally:
         ENVIRON_OVERRIDE.reset(env_token)
         ENV_FILE_OVERRIDE.reset(file_token)
     settings._environ = None if env is None else environ
     settings._env_file_values = file_values
     return settings
-
-
-def _first_problem(exc: ValidationError) -> str:
-    """One sentence naming the variable that holds the first invalid value, and what it should be."""
-    names = {field: env_name for env_name, field in environment_names().items()}
-    for err in exc.errors(include_input=False):
-        loc = err.get("loc") or ()
-        if not loc:
-            continue
-        variable = names.get(str(loc[0]), str(loc[0]))
-        kind, ctx = err.get("type"), err.get("ctx") or {}
-        if kind == "bool_parsing":
-            wanted = _YES_NO
-        elif kind == "literal_error":
-            wanted = f"one of {ctx.get('expected', 'the documented values')}"
-        elif kind in ("int_parsing", "int_from_float"):
-            wanted = "a whole number"
-        elif kind == "string_pattern_mismatch":
-            wanted = f"a name matching {ctx.get('pattern')}"
-        elif kind in ("greater_than_equal", "less_than_equal"):
-            wanted = f"{'at least' if kind == 'greater_than_equal' else 'at most'} {ctx.get('ge', ctx.get('le'))}"
-        else:
-            wanted = str(err.get("msg", "valid")).removeprefix("Input should be ").removeprefix("Value should be ")
-        return f"Setting {variable} must be {wanted}; fix it in .env or the environment (see .env.example)."
-    return "A setting has an invalid value; check .env and the environment against .env.example."

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dotenv import dotenv_values
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 #: The keyring service of every named secret (OPENAI_API_KEY, DB_PASSWORD, a portal's password...),
@@ -149,3 +149,49 @@ def keyring_login(target: str) -> tuple[str | None, str | None]:
 def stored_login_name(target: str) -> str | None:
     """The user name of the keyring entry ``target`` (never its password), or None."""
     return keyring_login(target)[0]
+
+
+def fingerprint(names: Mapping[str, str], environ: Mapping[str, str]) -> tuple:
+    """What a fresh load of the settings would read: every setting's variable (``names``) and the ``.env`` file's stamp.
+
+    Lets a long-lived process (the hub) rebuild its settings exactly when any of them could differ,
+    without a list of "important" variables that drifts from the fields. Keyring entries are not
+    included: after changing one, restart the service.
+    """
+    names = sorted(names)
+    env_file = home_folder(environ) / ".env"
+    try:
+        stamp = env_file.stat()
+        file_stamp = (str(env_file), stamp.st_mtime_ns, stamp.st_size)
+    except OSError:
+        file_stamp = (str(env_file), None, None)
+    return (tuple((name, environ.get(name)) for name in names), file_stamp)
+
+
+#: Yes/no words a boolean setting accepts (pydantic's list); anything else is an error naming the variable.
+_YES_NO = "yes or no (true/false, on/off, 1/0)"
+
+
+def first_problem(exc: ValidationError, variables: Mapping[str, str]) -> str:
+    """One sentence naming the variable that holds the first invalid value, and what it should be."""
+    names = {field: env_name for env_name, field in variables.items()}
+    for err in exc.errors(include_input=False):
+        loc = err.get("loc") or ()
+        if not loc:
+            continue
+        variable = names.get(str(loc[0]), str(loc[0]))
+        kind, ctx = err.get("type"), err.get("ctx") or {}
+        if kind == "bool_parsing":
+            wanted = _YES_NO
+        elif kind == "literal_error":
+            wanted = f"one of {ctx.get('expected', 'the documented values')}"
+        elif kind in ("int_parsing", "int_from_float"):
+            wanted = "a whole number"
+        elif kind == "string_pattern_mismatch":
+            wanted = f"a name matching {ctx.get('pattern')}"
+        elif kind in ("greater_than_equal", "less_than_equal"):
+            wanted = f"{'at least' if kind == 'greater_than_equal' else 'at most'} {ctx.get('ge', ctx.get('le'))}"
+        else:
+            wanted = str(err.get("msg", "valid")).removeprefix("Input should be ").removeprefix("Value should be ")
+        return f"Setting {variable} must be {wanted}; fix it in .env or the environment (see .env.example)."
+    return "A setting has an invalid value; check .env and the environment against .env.example."
