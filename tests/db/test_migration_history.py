@@ -72,9 +72,7 @@ def test_a_warehouse_made_by_the_first_revision_upgrades_to_the_tables_made_fres
         )
     upgrade(bare_engine, "0003")
     with bare_engine.begin() as conn:  # the options table as 0003 made it, keyed by name
-        conn.execute(
-            sa.text("INSERT INTO analytics_hub_options (option_name, option_value) VALUES ('rows', '500')")
-        )
+        conn.execute(sa.text("INSERT INTO analytics_hub_options (option_name, option_value) VALUES ('rows', '500')"))
 
     upgrade(bare_engine)
 
