@@ -248,7 +248,8 @@ class Settings(BaseSettings):
         return (
             init_settings,
             VariablesSource(settings_cls, current_environment),
-            VariablesSource(settings_cls, lambda: read_dotenv(ENV_FILE_OVERRIDE.get())),
+            # ELT_HOME only from the environment: the .env file is found inside the home it names.
+            VariablesSource(settings_cls, lambda: read_dotenv(ENV_FILE_OVERRIDE.get()) | {"ELT_HOME": ""}),
             KeyringSecrets(settings_cls),
         )
 

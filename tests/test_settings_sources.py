@@ -86,7 +86,7 @@ def test_every_setting_is_read_from_its_variable(tmp_path):
 def test_the_home_folder_holds_dot_env_and_the_relative_folders(tmp_path):
     home = tmp_path / "site"
     home.mkdir()
-    (home / ".env").write_text("HUB_PORT=8600\nELT_DATA_DIR=store\n")
+    (home / ".env").write_text(f"HUB_PORT=8600\nELT_DATA_DIR=store\nELT_HOME={tmp_path}\n")  # ELT_HOME: env only
     settings = load_settings(env={"ELT_HOME": str(home), "ELT_LOG_DIR": "journal"})
     assert settings.home == home.resolve()
     assert settings.hub_port == 8600  # read from the home's .env
