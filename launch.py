@@ -46,7 +46,13 @@ def venv_elt() -> Path:
 
 
 def install_log() -> Path:
-    return Path(os.environ.get("ELT_LOG_DIR") or ROOT / "logs") / "install.log"
+    """Where the install steps log: the settings' log folder, read by hand (the packages may not be installed yet).
+
+    Mirrors ``Settings.log_dir``: ``ELT_LOG_DIR`` (a relative one taken from the home folder), else
+    ``logs`` in the home folder (``ELT_HOME``, else this checkout).
+    """
+    home = Path(os.environ.get("ELT_HOME") or ROOT).expanduser()
+    return home / Path(os.environ.get("ELT_LOG_DIR") or "logs").expanduser() / "install.log"
 
 
 def begin(number: int, total: int, title: str) -> None:

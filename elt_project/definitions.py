@@ -6,10 +6,10 @@ workers rebuild from that snapshot (see :mod:`elt_project.orchestration.componen
 """
 
 import dagster as dg
-from dagster._core.definitions.definitions_load_context import DefinitionsLoadContext, DefinitionsLoadType
 
 from elt_project.orchestration.analytics import analytics_definitions
 from elt_project.orchestration.component import ConfigTableComponent
+from elt_project.orchestration.load_context import ensure_load_context
 
 
 @dg.definitions
@@ -23,6 +23,5 @@ def defs() -> dg.Definitions:
     (as Dagster's own loaders do, and leaving it in place so the repository built
     next carries the snapshot) makes both kinds of load behave the same.
     """
-    if not DefinitionsLoadContext.is_set():
-        DefinitionsLoadContext.set(DefinitionsLoadContext(load_type=DefinitionsLoadType.INITIALIZATION))
+    ensure_load_context()
     return dg.Definitions.merge(dg.build_defs_for_component(ConfigTableComponent()), analytics_definitions())

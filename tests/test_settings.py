@@ -103,10 +103,10 @@ def test_openai_key_is_secret(tmp_path):
 
 
 def test_env_example_documents_every_setting():
-    from elt_project.settings import _ENV_NAMES, project_root
+    from elt_project.settings import environment_names, project_root
 
     text = (project_root() / ".env.example").read_text()
-    for name in _ENV_NAMES:
+    for name in environment_names():
         line = next((line for line in text.splitlines() if line.lstrip("# ").startswith(f"{name}=")), None)
         assert line is not None, f"{name} missing from .env.example"
         index = text.splitlines().index(line)

@@ -19,7 +19,7 @@ import click
 from elt_project.errors import EltError
 from elt_project.ingest.sources.secrets import SecretBook
 from elt_project.ingest.sources.trial import SCRAPER_TYPES, run_trial
-from elt_project.settings import project_root
+from elt_project.settings import load_settings
 
 PREVIEW_ROWS = 5
 
@@ -47,9 +47,10 @@ def scraper_test(
 ) -> int:
     """Run the trial and print it; returns the exit status."""
     config = _read_config(Path(config_path))
-    secrets = SecretBook(env_file=Path(env_file) if env_file else project_root() / ".env")
+    settings = load_settings(env_file=Path(env_file) if env_file else None)
+    secrets = SecretBook(settings)
     stamp = f"local-test-{datetime.now():%Y%m%d-%H%M%S}"
-    evidence = Path(log_dir) if log_dir else project_root() / "data" / "logs" / "scrapers" / stamp
+    evidence = Path(log_dir) if log_dir else settings.data_dir / "logs" / "scrapers" / stamp
     click.echo(f"Running {config_path} as {SCRAPER_TYPES.get(scraper_type, scraper_type)} ...")
     try:
         tables = run_trial(config, scraper_type, secrets=secrets, log_dir=evidence, log=lambda m: click.echo(f"  {m}"))
@@ -87,7 +88,9 @@ def _test_options(function):
     function = click.option("--log-dir", help="Where a failing step's screenshot and page go (default data/logs).")(
         function
     )
-    function = click.option("--env-file", help="The .env to read credentials from (default: the project's).")(function)
+    function = click.option("--env-file", help="The .env to read credentials from (default: the home folder's).")(
+        function
+    )
     function = click.option(
         "--scraper_type",
         "--scraper-type",

@@ -1,14 +1,14 @@
 """What every hub page shares: settings, the warehouse engine, and who is logged in.
 
-Settings and the engine are cached per process (keyed by the warehouse settings,
-so a changed ``DATABASE_URL`` gets a new engine). The logged-in account lives in
+Settings and the engine are cached per process: settings keyed by everything a load
+would read (every setting's variable and the ``.env`` file's stamp), the engine by the
+warehouse URL, so any changed setting takes effect and a changed ``DATABASE_URL`` gets a
+new engine. The logged-in account lives in
 ``st.session_state``; :func:`require_role` re-reads it from ``elt_users`` on every
 call, so a disabled or demoted account loses access on its next click.
 """
 
 from __future__ import annotations
-
-import os
 
 import streamlit as st
 from sqlalchemy.engine import Engine
@@ -18,12 +18,10 @@ from elt_project.auth.accounts import Account
 from elt_project.auth.roles import has_role
 from elt_project.auth.throttle import LoginThrottle
 from elt_project.db.engine import create_warehouse_engine
-from elt_project.settings import Settings, load_settings
+from elt_project.settings import Settings, load_settings, sources_fingerprint
 
 #: Session-state key of the logged-in :class:`Account`.
 ACCOUNT_KEY = "hub_account"
-#: Environment variables that decide which warehouse the hub talks to.
-_WAREHOUSE_ENV = ("DATABASE_URL", "DB_SERVER", "DB_DATABASE", "ELT_DATA_DIR", "OPENAI_API_KEY", "OPENAI_BASE_URL")
 
 
 @st.cache_resource(show_spinner=False)
@@ -33,8 +31,8 @@ def _settings_for(key: tuple) -> Settings:
 
 
 def hub_settings() -> Settings:
-    """The process's settings, rebuilt only when the warehouse environment changes."""
-    return _settings_for(tuple(os.environ.get(name) for name in _WAREHOUSE_ENV))
+    """The process's settings, rebuilt only when a setting's variable or the ``.env`` file changes."""
+    return _settings_for(sources_fingerprint())
 
 
 @st.cache_resource(show_spinner=False)

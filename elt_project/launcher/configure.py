@@ -9,7 +9,6 @@ tests start unattended. The password goes to the OS keyring, never into ``.env``
 from __future__ import annotations
 
 import getpass
-import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from pathlib import Path
 from dotenv import set_key
 
 from elt_project.private_files import private_file
-from elt_project.settings import KEYRING_USERNAME_KEY, Settings, keyring_login
+from elt_project.settings import KEYRING_USERNAME_KEY, Settings, keyring_login, load_settings, project_root
 
 
 def is_interactive() -> bool:
@@ -36,12 +35,18 @@ class Prompter:
     say: Callable[[str], None] = print
 
 
-def prepare_env_file(root: Path, *, interactive: bool, prompter: Prompter | None = None) -> list[str]:
-    """Create ``.env`` from ``.env.example`` on the first run; on a terminal, ask for the warehouse.
+def prepare_env_file(
+    home: Path, *, interactive: bool, prompter: Prompter | None = None, example: Path | None = None
+) -> list[str]:
+    """Create the home folder's ``.env`` from ``.env.example`` on the first run; on a terminal, ask for the warehouse.
 
-    Returns the lines that say what was done. An existing ``.env`` is never rewritten.
+    The example is the home's own, else the one shipped beside the code. Returns the lines that
+    say what was done. An existing ``.env`` is never rewritten.
     """
-    env_file, example = root / ".env", root / ".env.example"
+    env_file = home / ".env"
+    if example is None:
+        example = home / ".env.example"
+        example = example if example.is_file() else project_root() / ".env.example"
     if env_file.exists():
         return [f"using {env_file.name}"]
     private_file(env_file)  # owner-only before anything is written into it
@@ -50,7 +55,8 @@ def prepare_env_file(root: Path, *, interactive: bool, prompter: Prompter | None
     else:
         env_file.write_text("# Settings of this installation; see the product documentation.\n")
     lines = [f"{env_file.name} created from {example.name}"]
-    if os.environ.get("DATABASE_URL") or os.environ.get("DB_SERVER"):
+    named = load_settings(env_file=env_file)  # the environment's warehouse, the new .env being all comments
+    if named.database_url is not None or named.db_server:
         return lines + ["warehouse named by DATABASE_URL or DB_SERVER in the environment"]
     if not interactive:
         return lines + ["embedded warehouse (SQLite); edit .env to use a database server"]

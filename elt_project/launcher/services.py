@@ -80,11 +80,29 @@ def dagster_webserver_spec(settings: Settings, root: Path) -> ServiceSpec:
     )
 
 
+#: Runs a console script of an installed package by its declared entry point, with this interpreter.
+_RUN_CONSOLE_SCRIPT = (
+    "import sys; from importlib.metadata import entry_points; "
+    "(ep,) = entry_points(group='console_scripts', name=sys.argv[1]); "
+    "sys.argv = sys.argv[1:]; sys.exit(ep.load()())"
+)
+
+
+def console_script_argv(name: str) -> list[str]:
+    """The argument list that runs console script ``name`` (e.g. ``dagster-daemon``) with this interpreter.
+
+    ``dagster-daemon run`` is Dagster's public way to start the daemon; its module path is private.
+    Going through the entry point the package declares keeps the public name, and works where the
+    script folder is not next to ``sys.executable`` (a system Python on Windows).
+    """
+    return [sys.executable, "-c", _RUN_CONSOLE_SCRIPT, name]
+
+
 def dagster_daemon_spec(settings: Settings, root: Path) -> ServiceSpec:
     """Sensors, schedules, the run queue and run monitoring; healthy once it has sent a heartbeat."""
     return ServiceSpec(
         name=DAGSTER_DAEMON,
-        argv=[sys.executable, "-m", "dagster._daemon", "run", "-w", str(root / "workspace.yaml")],
+        argv=[*console_script_argv("dagster-daemon"), "run", "-w", str(root / "workspace.yaml")],
         url=None,
         env=_dagster_env(settings, root),
         cwd=root,

@@ -45,7 +45,7 @@ from elt_project.launcher.supervisor import (
     stop_all,
     wait_all_healthy,
 )
-from elt_project.settings import load_settings, project_root
+from elt_project.settings import home_folder, load_settings, project_root
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def run_start(options: StartOptions, out: TextIO | None = None) -> int:
     prompter = _prompter(progress)
 
     progress.begin("Preparing the configuration")
-    lines = prepare_env_file(root, interactive=interactive, prompter=prompter)
+    lines = prepare_env_file(home_folder(), interactive=interactive, prompter=prompter)
     _report(progress, lines)
     settings = load_settings()
     state_file = state_path(settings)

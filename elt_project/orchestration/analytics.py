@@ -23,7 +23,7 @@ DAILY_CRON = "30 5 * * *"
     description="Forecasts and anomalies for every active analytics_config row, written to analytics_predictions.",
 )
 def run_predictive_analytics(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    report = run_batch(warehouse.engine(), warehouse.settings(), run_id=context.run_id)
+    report = run_batch(warehouse.engine(), warehouse.settings(), run_id=context.run.run_id)
     for outcome in report.outcomes:
         (context.log.warning if outcome.error else context.log.info)(outcome.line())
     if report.failed:

@@ -2,9 +2,9 @@
 
 The Data Importer page launches and watches runs through it (and reads a run's
 event log for the people who may not open Dagster's UI), and ``elt reload``
-reloads the code location through it. It is built on ``dagster-graphql``'s
-:class:`DagsterGraphQLClient` (its transport, its reload and status calls), with
-two departures, both deliberate:
+reloads the code location through it. Documents go over Dagster's public GraphQL
+endpoint with ``gql``'s requests transport (the transport ``dagster-graphql`` uses);
+reloads use :class:`DagsterGraphQLClient`'s public call. Two departures, both deliberate:
 
 - runs are launched with the raw ``launchRun`` mutation and an ``assetSelection``:
   the library's ``submit_job_execution`` turns an asset that is not in the job
@@ -24,7 +24,9 @@ from urllib.parse import urlsplit
 
 import requests
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
-from gql.transport.exceptions import TransportQueryError
+from gql import Client, GraphQLRequest
+from gql.transport.exceptions import TransportError, TransportQueryError
+from gql.transport.requests import RequestsHTTPTransport
 
 from elt_project.errors import EltError, TransientError
 
@@ -203,20 +205,23 @@ class DagsterClient:
             timeout=max(1, int(timeout_s)),
             path_prefix=parts.path.rstrip("/"),
         )
+        self._endpoint = f"{self.base_url}/graphql"
+        self._timeout = max(1, int(timeout_s))
 
     # ---- transport -------------------------------------------------------------------
 
     def _execute(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Run one GraphQL document; every transport failure becomes :class:`DagsterUnreachable`."""
+        client = Client(transport=RequestsHTTPTransport(url=self._endpoint, use_json=True, timeout=self._timeout))
         try:
-            return self._graphql._execute(query, dict(variables or {}))
-        except DagsterGraphQLClientError as exc:
-            cause = exc.__cause__
-            log.info("Dagster GraphQL call failed: %s", cause or exc)
-            if isinstance(cause, TransportQueryError):
-                raise LaunchRefused(
-                    "Dagster could not answer the request; ask an administrator to look at Dagster's log."
-                ) from exc
+            return client.execute(GraphQLRequest(query, variable_values=dict(variables or {})))
+        except TransportQueryError as exc:
+            log.info("Dagster GraphQL call failed: %s", exc)
+            raise LaunchRefused(
+                "Dagster could not answer the request; ask an administrator to look at Dagster's log."
+            ) from exc
+        except TransportError as exc:
+            log.info("Dagster GraphQL call failed: %s", exc)
             raise DagsterUnreachable(
                 f"Dagster is not answering at {self.base_url}; start the services with `python3 launch.py` "
                 "(or ask an administrator), then try again."

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import dagster as dg
 import psutil
-from dagster._core.events import DagsterEventType
+
+# Dagster has no public home for a run launcher's health answer; these two names are the only private
+# ones here, and tests/orchestration/test_private_dagster_apis.py fails when an upgrade moves them.
 from dagster._core.launcher.base import CheckRunHealthResult, WorkerStatus
 
 #: Seconds a process may predate the event that names it (clock rounding, event write time).
@@ -31,7 +33,7 @@ CREATE_TIME_SLACK_S = 2.0
 def worker_pid(instance: dg.DagsterInstance, run_id: str) -> tuple[int, float] | None:
     """(pid, time it was logged) of the run's worker process, from its newest engine event naming one."""
     found = None
-    for entry in instance.all_logs(run_id, of_type=DagsterEventType.ENGINE_EVENT):
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
         event = entry.dagster_event
         metadata = getattr(getattr(event, "event_specific_data", None), "metadata", None) or {}
         pid = metadata.get("pid")

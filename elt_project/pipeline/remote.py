@@ -33,7 +33,7 @@ from elt_project.ingest.sources.catalog import DOWNLOAD_ONLY, build_source, is_r
 from elt_project.ingest.sources.secrets import SecretBook
 from elt_project.pipeline import ledger, run_log
 from elt_project.pipeline.results import StageResult
-from elt_project.settings import Settings, project_root
+from elt_project.settings import Settings
 
 log = logging.getLogger("elt_project.sources")
 
@@ -59,9 +59,9 @@ def run_log_dir(settings: Settings, run_id: str) -> Path:
     return settings.data_dir / "logs" / "scrapers" / safe_file_name(run_id)
 
 
-def secret_book() -> SecretBook:
-    """Secrets from the environment, then the project's .env, then the keyring."""
-    return SecretBook(env_file=project_root() / ".env")
+def secret_book(settings: Settings) -> SecretBook:
+    """Secrets from the sources of ``settings``: the environment, the home's .env, then the keyring."""
+    return SecretBook(settings)
 
 
 class RemoteFetch:
@@ -75,7 +75,7 @@ class RemoteFetch:
             import_name=config.import_name,
             work_dir=self.work_dir,
             log_dir=run_log_dir(settings, run_id),
-            secrets=secret_book(),
+            secrets=secret_book(settings),
             already_loaded=self._already_loaded,
             log=log.info,
         )
@@ -205,7 +205,7 @@ def after_loaded(engine: Engine, settings: Settings, config: PipelineConfig, led
             import_name=config.import_name,
             work_dir=settings.data_dir / "remote",
             log_dir=settings.data_dir,
-            secrets=secret_book(),
+            secrets=secret_book(settings),
             log=log.info,
         )
         source.after_loaded(context, paths)
@@ -225,7 +225,7 @@ def run_download(
             import_name=config.import_name,
             work_dir=settings.data_dir / "remote" / config.asset_slug / safe_file_name(run_id),
             log_dir=run_log_dir(settings, run_id),
-            secrets=secret_book(),
+            secrets=secret_book(settings),
             log=log.info,
         )
         context.work_dir.mkdir(parents=True, exist_ok=True)

@@ -12,8 +12,7 @@ from elt_project.db.migrate import current_revision, head_revision, upgrade
 
 def test_upgrade_adds_the_scenarios_table_to_a_warehouse_at_0007(bare_engine):
     upgrade(bare_engine, "0007")
-    with bare_engine.begin() as conn:  # the shape a warehouse had before 0009
-        conn.execute(sa.text("DROP TABLE analytics_scenarios"))
+    # The shape a warehouse had before 0009: the revisions are frozen, so 0007 made no scenarios table.
     assert "analytics_scenarios" not in sa.inspect(bare_engine).get_table_names()
     upgrade(bare_engine)
     assert current_revision(bare_engine) == head_revision()

@@ -13,10 +13,10 @@ from elt_project.db.migrate import upgrade
 
 def test_upgrade_adds_the_policy_columns_and_the_changes_table_to_an_older_warehouse(bare_engine, tmp_path):
     upgrade(bare_engine, "0007")
-    with bare_engine.begin() as conn:  # the shape a warehouse had before 0010
-        conn.execute(sa.text("DROP TABLE elt_schema_changes"))
-        for name in ("schema_policy", "schema_allow_missing"):
-            conn.execute(sa.text(f"ALTER TABLE elt_pipeline_configs DROP COLUMN {name}"))
+    before = sa.inspect(bare_engine)  # the shape a warehouse had before 0010: the revisions are frozen
+    assert not before.has_table("elt_schema_changes")
+    assert "schema_policy" not in {c["name"] for c in before.get_columns("elt_pipeline_configs")}
+    with bare_engine.begin() as conn:
         conn.execute(
             sa.text(
                 "INSERT INTO elt_pipeline_configs (pipeline_name, import_name, file_type, staging_table, "

@@ -8,6 +8,7 @@ entry script with the account already in session state and opens a page by its
 
 from __future__ import annotations
 
+import logging
 import re
 
 import pytest
@@ -21,6 +22,28 @@ from tests.browser import chromium
 
 ENTRY = str(project_root() / "analytics_ui.py")
 PASSWORD = "correct-horse-9"
+
+
+class _Deprecations(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture(autouse=True)
+def streamlit_deprecations_fail():
+    """Streamlit reports deprecations through its logger, not Python warnings: a hub test that meets one fails."""
+    handler = _Deprecations()
+    logger = logging.getLogger("streamlit.deprecation_util")
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+    assert not handler.messages, f"Streamlit deprecation: {handler.messages[0]}"
 
 
 @pytest.fixture
@@ -48,20 +71,34 @@ def _url_paths_by_title() -> dict[str, str]:
     return {"Log in": "login", **{page.title: page.url_path for page in load_pages()}}
 
 
+def navigation_registry(at: AppTest, *, select: str | None = None) -> dict[str, dict]:
+    """The pages ``st.navigation`` registered in the last run, by page hash; ``select`` picks one for the next run.
+
+    The only use of AppTest's private navigation state: its public ``switch_page`` opens page
+    *files*, and the hub's pages are callables with a ``url_path``. Streamlit is pinned to a minor
+    version in pyproject.toml, and tests/hub/test_apptest_private.py fails when an upgrade moves these.
+    """
+    if select is not None:
+        at._page_hash = select
+    return dict(at._registered_pages)
+
+
 def open_page(at: AppTest, url_path: str, *, timeout: float = 60) -> AppTest:
     """Switch a run AppTest to the menu page whose HubPage ``url_path`` is given, and run it."""
     by_title = _url_paths_by_title()
-    matches = [h for h, info in at._registered_pages.items() if by_title.get(info.get("page_name")) == url_path]
+    registry = navigation_registry(at)
+    matches = [h for h, info in registry.items() if by_title.get(info.get("page_name")) == url_path]
     if not matches:
         raise AssertionError(f"page {url_path!r} is not in the menu; the menu has {menu(at)}")
-    at._page_hash = matches[0]
+    navigation_registry(at, select=matches[0])
     return at.run(timeout=timeout)
 
 
 def menu(at: AppTest) -> list[str]:
     """The url paths of the pages the navigation offered in the last run, in menu order."""
     by_title = _url_paths_by_title()
-    return [by_title.get(info.get("page_name"), str(info.get("page_name"))) for info in at._registered_pages.values()]
+    names = [info.get("page_name") for info in navigation_registry(at).values()]
+    return [by_title.get(name, str(name)) for name in names]
 
 
 def logged_in_app(account: Account | None, *, page: str | None = None, timeout: float = 60) -> AppTest:

@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-import os
-
 from sqlalchemy.engine import Engine
 
 from elt_project.analytics.search.encoders import choose_encoder
@@ -27,7 +25,7 @@ __all__ = ["Hit", "RefreshReport", "encoder_for", "schema_hints", "search_wareho
 def encoder_for(settings: Settings):
     """The encoder the settings choose (``ELT_SEARCH_ENGINE``), falling back as :mod:`.encoders` says."""
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-    return choose_encoder(settings.search_engine, openai_api_key=key, openai_base_url=os.environ.get("OPENAI_BASE_URL"))
+    return choose_encoder(settings.search_engine, openai_api_key=key, openai_base_url=settings.openai_base_url)
 
 
 def search_warehouse(

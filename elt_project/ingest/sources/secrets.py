@@ -1,32 +1,23 @@
 """Credentials of remote sources, by name only: configs hold env var names, never values.
 
-A name is looked up in the process environment, then the project's ``.env`` file,
-then the OS keyring (service ``elt_project``, user = the name). Every value handed
-out is remembered by the :class:`SecretBook` so messages can be scrubbed of it
-before they reach a log, an error or the run-log table.
+A name is looked up where every setting is (:meth:`Settings.named_value`): the process
+environment, the home folder's ``.env`` file, then the OS keyring (service
+``elt_project``, user = the name). Every value handed out is remembered by the
+:class:`SecretBook` so messages can be scrubbed of it before they reach a log, an
+error or the run-log table.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from pathlib import Path
-
-from dotenv import dotenv_values
-
 from elt_project.errors import ConfigurationError
-
-KEYRING_SERVICE = "elt_project"
+from elt_project.settings import Settings, load_settings
 
 
 class SecretBook:
     """Resolves env var names to values and redacts those values from text."""
 
-    def __init__(self, env: Mapping[str, str] | None = None, env_file: Path | None = None) -> None:
-        self._env = dict(os.environ if env is None else env)
-        self._file: dict[str, str] = {}
-        if env_file is not None and env_file.is_file():
-            self._file = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+    def __init__(self, settings: Settings | None = None) -> None:
+        self._settings = settings if settings is not None else load_settings()
         self._seen: set[str] = set()
 
     def get(self, name: str | None, *, purpose: str, required: bool = True) -> str | None:
@@ -37,7 +28,7 @@ class SecretBook:
             return None
         if not isinstance(name, str):
             raise ConfigurationError(f"The env var name for the {purpose} must be text, not {type(name).__name__}.")
-        value = self._env.get(name) or self._file.get(name) or _keyring_value(name)
+        value = self._settings.named_value(name)
         if not value:
             if required:
                 raise ConfigurationError(
@@ -58,12 +49,3 @@ class SecretBook:
         for value in sorted(self._seen, key=len, reverse=True):
             text = text.replace(value, "***")
         return text
-
-
-def _keyring_value(name: str) -> str | None:
-    try:
-        import keyring
-
-        return keyring.get_password(KEYRING_SERVICE, name)
-    except Exception:  # no keyring backend on this machine: the env and .env are the sources
-        return None
