@@ -38,6 +38,8 @@ RELOADING = "RELOADING"
 REFUSED = "REFUSED"
 #: Statuses of the files a run is loading (staged for the transform).
 IN_PROGRESS = (STAGED, RELOADING)
+#: Content hashes asked about per query (see :func:`hashes_in`).
+HASH_CHUNK = 500
 
 
 def utcnow() -> datetime:
@@ -191,6 +193,66 @@ def loaded_hashes(engine: Engine, import_name: str) -> set[str]:
             )
         )
         return {row[0] for row in rows}
+
+
+def hashes_in(
+    engine: Engine, import_name: str, candidates: set[str], statuses: tuple[str, ...] = (LOADED,)
+) -> set[str]:
+    """The subset of ``candidates`` the ledger has in one of ``statuses`` for this import.
+
+    Asked in chunks of :data:`HASH_CHUNK`, so a folder of thousands of files stays under
+    every warehouse's limit on bound parameters (SQL Server's is 2,100).
+    """
+    found: set[str] = set()
+    ordered = sorted(candidates)
+    with engine.connect() as conn:
+        for start in range(0, len(ordered), HASH_CHUNK):
+            query = sa.select(ledger.c.content_hash).where(
+                ledger.c.import_name == import_name,
+                ledger.c.status.in_(statuses),
+                ledger.c.content_hash.in_(ordered[start : start + HASH_CHUNK]),
+            )
+            found.update(conn.scalars(query))
+    return found
+
+
+def loaded_as(engine: Engine, import_name: str, path: str, size: int, mtime: float) -> bool:
+    """True when a file with this path, size and mtime was LOADED for the import (a remote listing's check)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(ledger.c.id).where(
+                ledger.c.import_name == import_name,
+                ledger.c.file_path == path,
+                ledger.c.file_size == size,
+                ledger.c.file_mtime == float(mtime),
+                ledger.c.status == LOADED,
+            )
+        ).first()
+    return row is not None
+
+
+def reopen_superseded_snapshot(engine: Engine, import_name: str, content_hash: str) -> None:
+    """An older snapshot seen again is new data: only the latest LOADED snapshot counts as a duplicate."""
+    with engine.begin() as conn:
+        latest = conn.execute(
+            sa.select(ledger.c.content_hash)
+            .where(ledger.c.import_name == import_name, ledger.c.status == LOADED)
+            .order_by(ledger.c.updated_at.desc(), ledger.c.id.desc())
+            .limit(1)
+        ).scalar()
+        if latest is None or latest == content_hash:
+            return
+        conn.execute(
+            sa.update(ledger)
+            .where(
+                ledger.c.import_name == import_name, ledger.c.content_hash == content_hash, ledger.c.status == LOADED
+            )
+            .values(
+                status=FAILED,
+                error_message="A newer snapshot was loaded after this one; it is loaded again now that it is back.",
+                updated_at=utcnow(),
+            )
+        )
 
 
 def record_refused(engine: Engine, import_name: str, identity, run_id: str, message: str) -> None:

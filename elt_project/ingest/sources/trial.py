@@ -17,17 +17,10 @@ from typing import Any
 import pyarrow as pa
 
 from elt_project.ingest.reader import read_batches
+from elt_project.ingest.source_kinds import DOWNLOAD_ONLY, SCRAPER_TYPES
 from elt_project.ingest.sources.base import SourceContext
 from elt_project.ingest.sources.catalog import build_source
 from elt_project.ingest.sources.secrets import SecretBook
-
-#: --scraper_type → the parser_function a config row would name.
-SCRAPER_TYPES = {
-    "selenium": "generic_selenium_scraper",
-    "web": "generic_web_scraper",
-    "sftp": "generic_sftp_downloader",
-    "download": "download_file_with_selenium",
-}
 
 
 @dataclass
@@ -53,7 +46,7 @@ def run_trial(
     context = SourceContext(import_name="scraper_test", work_dir=work_dir, log_dir=log_dir, secrets=secrets, log=log)
     try:
         fetched = source.fetch(context)
-        if parser_function == "download_file_with_selenium":
+        if parser_function in DOWNLOAD_ONLY:
             return [TrialTable(f.name, None, str(f.path)) for f in fetched]
         results = []
         for item in fetched:
