@@ -9,25 +9,26 @@ from __future__ import annotations
 
 import pickle
 import struct
-from typing import BinaryIO
+from typing import IO, Any
 
 _LENGTH = struct.Struct("!Q")
 
 
-def write_frame(stream: BinaryIO, payload: object) -> None:
+def write_frame(stream: IO[bytes], payload: object) -> None:
     data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(_LENGTH.pack(len(data)) + data)
     stream.flush()
 
 
-def read_frame(stream: BinaryIO) -> object:
+def read_frame(stream: IO[bytes]) -> Any:
     """The next frame's object; EOFError when the other end has closed."""
     header = _read_exactly(stream, _LENGTH.size)
     return pickle.loads(_read_exactly(stream, _LENGTH.unpack(header)[0]))  # noqa: S301 — frames come only from our own worker process over its private pipe
 
 
-def _read_exactly(stream: BinaryIO, size: int) -> bytes:
-    chunks, left = [], size
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+    chunks: list[bytes] = []
+    left = size
     while left:
         chunk = stream.read(left)
         if not chunk:

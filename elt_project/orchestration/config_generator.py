@@ -92,11 +92,8 @@ def _form_field(name: str) -> tuple[Any, Any]:
     return _FORM_TYPES.get(name, column.annotation), Field(default=default, description=description)
 
 
-PipelineConfigForm = create_model(
-    "PipelineConfigForm",
-    __base__=dg.Config,
-    __doc__="One new row of elt_pipeline_configs, as a launchpad form.",
-    ingestion_method=(
+_FORM_FIELDS: dict[str, Any] = {
+    "ingestion_method": (
         IngestionMethod,
         Field(
             default=IngestionMethod.file_system,
@@ -105,10 +102,16 @@ PipelineConfigForm = create_model(
         ),
     ),
     **{name: _form_field(name) for name in FORM_COLUMNS},
-    sql_dialect=(
+    "sql_dialect": (
         SqlDialect,
         Field(default=SqlDialect.mssql, description="Dialect of the generated INSERT: mssql, postgresql or sqlite."),
     ),
+}
+PipelineConfigForm = create_model(
+    "PipelineConfigForm",
+    __base__=dg.Config,
+    __doc__="One new row of elt_pipeline_configs, as a launchpad form.",
+    **_FORM_FIELDS,
 )
 
 
@@ -129,8 +132,9 @@ def generate_config_sql_op(
 ) -> dg.Output[str]:
     from elt_project.config.insert_sql import render_config_insert
 
-    sql = render_config_insert(form_values(config), config.sql_dialect.value)
-    context.log.info(f"Generated the INSERT for import '{config.import_name}'.")
+    form: Any = config  # its fields are PipelineConfig's, which a type checker cannot see
+    sql = render_config_insert(form_values(form), form.sql_dialect.value)
+    context.log.info(f"Generated the INSERT for import '{form.import_name}'.")
     return dg.Output(sql, metadata={"generated_sql": dg.MetadataValue.md(f"```sql\n{sql}\n```")})
 
 
