@@ -79,3 +79,16 @@ def test_arrow_decimal_columns_are_typed_as_their_own_decimal(tmp_path):
     guesses, rows = profile_columns(tmp_path / "rates.parquet", file_type="parquet")
     assert rows == 3
     assert [(g.name, g.logical) for g in guesses] == [("rate", "decimal(18,4)")]
+
+
+def test_config_rows_come_from_one_helper(config_row, engine):
+    """tests/config_rows.py: a row needs only what a test is about; the rest are valid defaults."""
+    from elt_project.config.repository import get_pipeline_config
+
+    config_row(import_name="returns", load_method="replace")
+    config = get_pipeline_config(engine, "returns")
+    assert (config.staging_table, config.destination_table, config.load_method) == (
+        "stg_returns",
+        "dest_returns",
+        "replace",
+    )
