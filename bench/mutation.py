@@ -39,6 +39,11 @@ def _narrow(pyproject: Path, targets: list[str], tests: list[str] | None) -> Non
     pyproject.write_text(text, encoding="utf-8")
 
 
+def _tested(by_status: collections.Counter[str]) -> int:
+    """Mutants a test ran against: killed (a test failed, or it timed out) or survived."""
+    return by_status["killed"] + by_status["survived"] + by_status["timeout"]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("targets", nargs="*", help="files or globs to mutate (default: the four in pyproject.toml)")
@@ -67,10 +72,10 @@ def main() -> int:
         total = collections.Counter()
         for module, by_status in sorted(counts.items()):
             total.update(by_status)
-            tested = sum(by_status.values()) - by_status["no tests"] - by_status["skipped"]
+            tested = _tested(by_status)
             rate = by_status["survived"] / tested if tested else 0.0
             print(f"{module:60} {by_status['survived']:4} of {tested:4} survived ({rate:.0%})")
-        tested = sum(total.values()) - total["no tests"] - total["skipped"]
+        tested = _tested(total)
         if tested:
             print(f"{'all':60} {total['survived']:4} of {tested:4} survived ({total['survived'] / tested:.0%})")
         return 0
