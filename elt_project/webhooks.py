@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import cast
 
 import requests
 import sqlalchemy as sa
@@ -86,7 +87,7 @@ def claim(engine: Engine, table: sa.Table, key: dict, now: dt.datetime, lease_se
                     result = conn.execute(table.insert().values(**key, status=PENDING, claimed_at=now))
             except sa.exc.IntegrityError:
                 return None  # another run claimed it a moment ago
-            return result.inserted_primary_key[0]
+            return cast("tuple[int, ...]", result.inserted_primary_key)[0]
         expired = row.claimed_at is None or row.claimed_at <= now - dt.timedelta(seconds=lease_seconds)
         if not (row.status == FAILED or (row.status == PENDING and expired)):
             return None

@@ -10,6 +10,8 @@ through the registry).
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 SFTP = "generic_sftp_downloader"
 WEB = "generic_web_scraper"
 SELENIUM = "generic_selenium_scraper"
@@ -25,6 +27,6 @@ REMOTE_SOURCE_FUNCTIONS = frozenset(SCRAPER_TYPES.values())
 DOWNLOAD_ONLY = frozenset({SELENIUM_DOWNLOAD})
 
 
-def is_remote_source(parser_function: str | None) -> bool:
+def is_remote_source(parser_function: str | None) -> TypeGuard[str]:
     """True when ``parser_function`` names a remote source kind."""
     return bool(parser_function) and parser_function in REMOTE_SOURCE_FUNCTIONS

@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from elt_project.config.models import PipelineConfig
-from elt_project.ingest.identity import sha256_file
+from elt_project.ingest.identity import FileIdentity, sha256_file
 from elt_project.pipeline import ledger
 
 
@@ -32,7 +32,7 @@ def applies(config: PipelineConfig) -> bool:
     return config.load_method == "replace" or not config.deduplication_key
 
 
-def grown_reason(engine: Engine, config: PipelineConfig, identity) -> str | None:
+def grown_reason(engine: Engine, config: PipelineConfig, identity: FileIdentity) -> str | None:
     """Why ``identity`` is refused as a file that grew after it was loaded, or None."""
     if not applies(config):
         return None

@@ -22,6 +22,7 @@ back to LOADED — the earlier load still stands.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -31,6 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from elt_project.db.schema import elt_file_ledger as ledger
 from elt_project.errors import TransientError
+from elt_project.ingest.identity import FileIdentity
 
 STAGED, LOADED, FAILED = "STAGED", "LOADED", "FAILED"
 RELOADING = "RELOADING"
@@ -48,7 +50,7 @@ def utcnow() -> datetime:
 
 
 def claim(
-    engine: Engine, import_name: str, identity, run_id: str, *, reload: bool = False
+    engine: Engine, import_name: str, identity: FileIdentity, run_id: str, *, reload: bool = False
 ) -> Literal["claimed", "duplicate", "reload"]:
     """Claim a file for this run (see the module docstring); ``identity`` is a FileIdentity.
 
@@ -123,7 +125,9 @@ def mark_failed(bind: Engine | Connection, import_name: str, run_id: str, messag
             bind.execute(statement)
 
 
-def record_failed(engine: Engine, import_name: str, identities, run_id: str, message: str) -> None:
+def record_failed(
+    engine: Engine, import_name: str, identities: Iterable[FileIdentity], run_id: str, message: str
+) -> None:
     """Files a failed run never claimed become FAILED under this run; LOADED and STAGED rows are left alone.
 
     A file already FAILED is re-dated to this run (the newest failure is the one to
@@ -133,7 +137,16 @@ def record_failed(engine: Engine, import_name: str, identities, run_id: str, mes
         _record_outcome(engine, import_name, identity, run_id, message, FAILED, replaces=(FAILED,))
 
 
-def _record_outcome(engine: Engine, import_name: str, identity, run_id: str, message: str, status: str, *, replaces):
+def _record_outcome(
+    engine: Engine,
+    import_name: str,
+    identity: FileIdentity,
+    run_id: str,
+    message: str,
+    status: str,
+    *,
+    replaces: tuple[str, ...],
+) -> None:
     """Insert the file's row with ``status``, or update a row whose status is one of ``replaces``.
 
     Any other row (LOADED, STAGED: another run's) is left alone, and so is a row another
@@ -255,7 +268,7 @@ def reopen_superseded_snapshot(engine: Engine, import_name: str, content_hash: s
         )
 
 
-def record_refused(engine: Engine, import_name: str, identity, run_id: str, message: str) -> None:
+def record_refused(engine: Engine, import_name: str, identity: FileIdentity, run_id: str, message: str) -> None:
     """The file's content is REFUSED for this import, with the reason; a row another run holds is left alone."""
     _record_outcome(engine, import_name, identity, run_id, message, REFUSED, replaces=(FAILED, REFUSED))
 

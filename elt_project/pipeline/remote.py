@@ -82,7 +82,7 @@ class RemoteFetch:
     def __enter__(self) -> RemoteFetch:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def identities(self) -> list[RemoteIdentity]:

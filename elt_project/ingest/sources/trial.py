@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,12 @@ class TrialTable:
 
 
 def run_trial(
-    config: dict[str, Any], scraper_type: str, *, secrets: SecretBook, log_dir: Path, log=print
+    config: dict[str, Any],
+    scraper_type: str,
+    *,
+    secrets: SecretBook,
+    log_dir: Path,
+    log: Callable[[str], None] = print,
 ) -> list[TrialTable]:
     """Fetch with ``config`` as ``scraper_type`` would in production and parse each result."""
     if scraper_type not in SCRAPER_TYPES:
