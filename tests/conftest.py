@@ -201,3 +201,11 @@ def pytest_unconfigure(config) -> None:
         reporter.write_line(f"{count} {noun} skipped for want of PostgreSQL: {POSTGRES_HINT}.", yellow=True, bold=True)
     else:
         reporter.write_line("0 tests skipped for want of PostgreSQL.")
+
+
+@pytest.fixture
+def config_row(engine):
+    """``config_row(**values) -> id``: one elt_pipeline_configs row on this test's warehouse (tests/config_rows.py)."""
+    from tests.config_rows import insert_config
+
+    return lambda **values: insert_config(engine, **values)

@@ -7,16 +7,15 @@ and staging tables is.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from elt_project.db import schema
+from elt_project.db.protected import is_protected
 from elt_project.errors import ConfigurationError
 
-_PROTECTED_WORDS = re.compile(r"user|permission|password|credential|secret|token|session|login|auth|role", re.I)
 #: Option that lets the LLM see result rows (off unless an admin turns it on).
 LLM_SEES_ROWS = "llm_sees_rows"
 
@@ -27,12 +26,6 @@ class Example:
     question: str
     sql: str
     created_by: str | None
-
-
-def is_protected(table_name: str) -> bool:
-    """True for tables the hub must never read: the metadata tables and anything credential-like."""
-    name = table_name.lower()
-    return name in schema.metadata.tables or name == "alembic_version" or bool(_PROTECTED_WORDS.search(name))
 
 
 def warehouse_tables(engine: Engine) -> list[str]:

@@ -32,8 +32,8 @@ import pandas as pd
 
 import elt_project
 from elt_project.analytics.forecasting import ForecastOptions, prophet_available
-from elt_project.analytics.model_worker import read_frame, write_frame
 from elt_project.analytics.models import ModelContext, get_model, run_model
+from elt_project.analytics.worker_frames import read_frame, write_frame
 from elt_project.errors import EltError
 
 log = logging.getLogger(__name__)

@@ -6,42 +6,17 @@ happens when the parent dies, so a worker never outlives its batch's process).
 It is started as a module of its own, not through ``multiprocessing``, so that it
 never re-imports the parent's main script (a Streamlit page, a user's script).
 
-Pickle is safe here: both ends are this program, over a private pipe.
+The frame format is in :mod:`elt_project.analytics.worker_frames`, shared with the pool.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
-import struct
 import sys
 import traceback
 from typing import BinaryIO
 
-_LENGTH = struct.Struct("!Q")
-
-
-def write_frame(stream: BinaryIO, payload: object) -> None:
-    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_LENGTH.pack(len(data)) + data)
-    stream.flush()
-
-
-def read_frame(stream: BinaryIO) -> object:
-    """The next frame's object; EOFError when the other end has closed."""
-    header = _read_exactly(stream, _LENGTH.size)
-    return pickle.loads(_read_exactly(stream, _LENGTH.unpack(header)[0]))  # noqa: S301 — frames come only from our own worker process over its private pipe
-
-
-def _read_exactly(stream: BinaryIO, size: int) -> bytes:
-    chunks, left = [], size
-    while left:
-        chunk = stream.read(left)
-        if not chunk:
-            raise EOFError("the other end closed the pipe")
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
+from elt_project.analytics.worker_frames import read_frame, write_frame
 
 
 def _private_pipes() -> tuple[BinaryIO, BinaryIO]:

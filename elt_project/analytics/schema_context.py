@@ -131,10 +131,6 @@ def column_kind(type_: sa.types.TypeEngine) -> str:
     return "other"
 
 
-def _quoted(engine: Engine, name: str) -> str:
-    return engine.dialect.identifier_preparer.quote(name)
-
-
 def _row_count(engine: Engine, table: str) -> int:
     with engine.connect() as conn:
         return int(conn.execute(sa.select(sa.func.count()).select_from(sa.table(table))).scalar_one())

@@ -45,11 +45,6 @@ def allowed_pipelines(engine: Engine, account: Account) -> set[str]:
     return active & granted if granted else active
 
 
-def may_use_pipeline(engine: Engine, account: Account, pipeline_name: str) -> bool:
-    """True when ``account`` may see and run imports of ``pipeline_name``."""
-    return pipeline_name in allowed_pipelines(engine, account)
-
-
 def grant(engine: Engine, username: str, pipeline_name: str) -> bool:
     """Restrict ``username`` to (also) ``pipeline_name``; False when the row was already there."""
     name = validate_username(username)

@@ -17,8 +17,9 @@ from pathlib import Path
 import click
 
 from elt_project.errors import EltError
+from elt_project.ingest.source_kinds import SCRAPER_TYPES
 from elt_project.ingest.sources.secrets import SecretBook
-from elt_project.ingest.sources.trial import SCRAPER_TYPES, run_trial
+from elt_project.ingest.sources.trial import run_trial
 from elt_project.settings import load_settings
 
 PREVIEW_ROWS = 5

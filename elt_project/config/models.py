@@ -14,15 +14,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from elt_project.ingest.source_kinds import REMOTE_SOURCE_FUNCTIONS
+
 #: A table name as configs may give it: ``table`` or ``schema.table``.
 _TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$#@]*(\.[A-Za-z_][A-Za-z0-9_$#@]*)?$")
 #: A column or procedure name; spaces allowed because source headers have them.
 _COLUMN_NAME = re.compile(r"^[^\x00-\x1f\[\]\"`;]{1,128}$")
-
-#: Parser functions that read from elsewhere instead of the monitored folder.
-REMOTE_SOURCE_FUNCTIONS = frozenset(
-    {"generic_sftp_downloader", "generic_web_scraper", "generic_selenium_scraper", "download_file_with_selenium"}
-)
 
 
 def slugify(name: str) -> str:
@@ -51,30 +48,45 @@ class PipelineConfig(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: int | None = None
-    pipeline_name: str = Field(description="Group of related imports; a Dagster asset group.")
-    import_name: str = Field(description="Unique name of this import.")
-    file_pattern: str | None = Field(default=None, description="Glob of the files to load, e.g. Budget_*.csv.")
-    monitored_directory: str | None = Field(default=None, description="Folder the sensor watches.")
-    connection_string: str | None = None
-    file_type: str = Field(description="Parser key: csv, psv, tsv, txt, excel, json, parquet, custom...")
-    staging_table: str
-    destination_table: str
-    parser_function: str | None = None
-    scraper_config: dict[str, Any] | None = Field(default=None, description="JSON options (parsed).")
+    # The descriptions are the columns' documentation: the launchpad form (orchestration/config_generator.py)
+    # shows them too.
+    pipeline_name: str = Field(description="Pipeline group; becomes the asset group in Dagster.")
+    import_name: str = Field(description="Unique name of this import; names its assets and sensor.")
+    file_pattern: str | None = Field(default=None, description="File name glob, e.g. Budget_*.csv.")
+    monitored_directory: str | None = Field(
+        default=None, description="Absolute folder the file sensor watches (file_system imports)."
+    )
+    connection_string: str | None = Field(default=None, description="Optional source connection string.")
+    file_type: str = Field(description="Parser key: one of the registered file types (docs/pipelines.md).")
+    staging_table: str = Field(description="Staging table the raw rows are loaded into, e.g. stg_budget.")
+    destination_table: str = Field(description="Final table the transform writes, e.g. budget.")
+    parser_function: str | None = Field(
+        default=None, description="Allow-listed custom parser or remote source name (empty for plain files)."
+    )
+    scraper_config: dict[str, Any] | None = Field(
+        default=None, description="JSON options: SFTP/web/browser settings or read_options."
+    )
     column_mapping: str | None = None
-    transform_procedure: str | None = None
-    load_method: Literal["replace", "append"] = "replace"
-    deduplication_key: tuple[str, ...] = ()
-    depends_on: tuple[str, ...] = ()
+    transform_procedure: str | None = Field(
+        default=None, description="Stored procedure (or SQLite script name) that moves staging to destination."
+    )
+    load_method: Literal["replace", "append"] = Field(
+        default="replace", description="replace: full refresh of the destination; append: incremental."
+    )
+    deduplication_key: tuple[str, ...] = Field(
+        default=(), description="Comma-separated key columns; append loads skip rows already present."
+    )
+    depends_on: tuple[str, ...] = Field(default=(), description="Comma-separated import names loaded first.")
     on_success_deactivate_self_and_activate_import: str | None = None
-    is_active: bool = True
+    is_active: bool = Field(default=True, description="Load this import (1) or keep it dormant (0).")
     last_import_date: datetime | None = None
     staging_retention_days: int | None = None
     archive_processed_files: bool = False
     expected_schedule: str | None = Field(
-        default=None, description="When a file is due, e.g. 'weekdays by 09:00 Europe/Berlin' (docs/pipelines.md)."
+        default=None,
+        description="When a file is due, e.g. 'weekdays by 09:00 Europe/Berlin' or 'cron: 0 6 * * * grace 1h UTC'.",
     )
-    expected_min_rows: int | None = Field(default=None, description="A loaded file with fewer rows is too small.")
+    expected_min_rows: int | None = Field(default=None, description="Fewest rows a file should bring (optional).")
     #: What a run does with a column the tables do not have (see elt_project/pipeline/schema_drift.py):
     #: ``freeze`` stops the run, ``evolve`` adds it, ``ignore_new`` leaves it out and says so.
     schema_policy: Literal["freeze", "evolve", "ignore_new"] = "freeze"
@@ -201,7 +213,7 @@ class PipelineConfig(BaseModel):
     def _schedule(cls, value: str | None) -> str | None:
         """Checked when the row is saved or read, so a typo is a config problem, not a silent no-alert."""
         if value is not None:
-            from elt_project.pipeline.freshness_schedule import ScheduleError, parse_schedule
+            from elt_project.config.schedule import ScheduleError, parse_schedule
 
             try:
                 parse_schedule(value)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from elt_project.db.protected import is_protected
 from elt_project.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
@@ -79,9 +80,7 @@ def may_use_role(conn: Connection, role: str) -> bool:
 
 
 def _hidden_from_reader(name: str) -> bool:
-    """The hub's one rule for tables it may never read (imported here so db/ loads without analytics/)."""
-    from elt_project.analytics.hub_config import is_protected
-
+    """The hub's one rule for tables it may never read (:mod:`elt_project.db.protected`)."""
     return is_protected(name)
 
 

@@ -30,6 +30,9 @@ class Parser(ABC):
     """
 
     file_type = "file"
+    #: File name endings (lower case, with the dot) this parser reads. Required: an upload for an
+    #: import of this type must end in one of them (see :func:`elt_project.ingest.registry.register_parser`).
+    extensions: frozenset[str] = frozenset()
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         self.options = dict(options or {})
@@ -77,15 +80,6 @@ def ensure_not_empty(path: Path) -> int:
 def empty_batch(schema: pa.Schema) -> pa.RecordBatch:
     """A zero-row batch carrying ``schema``: how a header-only file is reported."""
     return pa.RecordBatch.from_arrays([pa.array([], type=f.type) for f in schema], schema=schema)
-
-
-def sliced(batch: pa.RecordBatch, batch_rows: int) -> Iterator[pa.RecordBatch]:
-    """Split a batch into zero-copy slices of at most ``batch_rows`` rows."""
-    if batch.num_rows <= batch_rows:
-        yield batch
-        return
-    for start in range(0, batch.num_rows, batch_rows):
-        yield batch.slice(start, batch_rows)
 
 
 def unique_column_names(names: list[str], *, source: str) -> list[str]:

@@ -318,6 +318,7 @@ class CsvParser(DelimitedParser):
     """Comma-separated values."""
 
     file_type = "csv"
+    extensions = frozenset({".csv", ".txt"})
     delimiter = ","
 
 
@@ -325,6 +326,7 @@ class PsvParser(DelimitedParser):
     """Pipe-separated values."""
 
     file_type = "psv"
+    extensions = frozenset({".psv", ".txt"})
     delimiter = "|"
 
 
@@ -332,6 +334,7 @@ class TsvParser(DelimitedParser):
     """Tab-separated values."""
 
     file_type = "tsv"
+    extensions = frozenset({".tsv", ".txt"})
     delimiter = "\t"
 
 
@@ -339,4 +342,5 @@ class TxtParser(DelimitedParser):
     """Delimited text whose delimiter comes from read_options.delimiter or is sniffed."""
 
     file_type = "txt"
+    extensions = frozenset({".txt"})
     delimiter = None

@@ -99,6 +99,7 @@ class ExcelParser(Parser):
     """First sheet, or ``read_options.sheet_name``; native Arrow types (see rows.py)."""
 
     file_type = "excel"
+    extensions = frozenset({".xlsx", ".xlsm"})
 
     def batches(self, path: Path, *, batch_rows: int) -> Iterator[pa.RecordBatch]:
         opts = self.read_options

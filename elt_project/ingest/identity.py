@@ -33,15 +33,31 @@ def file_identity(path: str | Path) -> FileIdentity:
     :class:`TransientError` (try again later), not an identity.
     """
     path = Path(path)
-    digest = hashlib.sha256()
     try:
         before = path.stat()
-        with open(path, "rb") as handle:
-            while chunk := handle.read(CHUNK_BYTES):
-                digest.update(chunk)
+        digest = sha256_file(path)
         after = path.stat()
     except OSError as exc:
         raise file_access_error(path, exc) from exc
     if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
         raise TransientError(f"{path.name} changed while it was being read; it is still being written, try again.")
-    return FileIdentity(path=path, size=after.st_size, mtime=after.st_mtime, sha256=digest.hexdigest())
+    return FileIdentity(path=path, size=after.st_size, mtime=after.st_mtime, sha256=digest)
+
+
+def sha256_file(path: str | Path, limit: int | None = None) -> str:
+    """Hex SHA-256 of ``path``'s bytes, or of its first ``limit`` bytes, read in 1 MiB chunks.
+
+    The one content hash of the product: the ledger, the sensors' run keys, remote downloads
+    and the grown-file check all compare digests made here. OSError is the caller's to handle.
+    """
+    digest = hashlib.sha256()
+    left = limit
+    with open(path, "rb") as handle:
+        while left is None or left > 0:
+            block = handle.read(CHUNK_BYTES if left is None else min(CHUNK_BYTES, left))
+            if not block:
+                break
+            digest.update(block)
+            if left is not None:
+                left -= len(block)
+    return digest.hexdigest()

@@ -29,6 +29,7 @@ class JsonParser(Parser):
     """An array of objects or JSON Lines; ``read_options.encoding`` applies."""
 
     file_type = "json"
+    extensions = frozenset({".json"})
 
     def batches(self, path: Path, *, batch_rows: int) -> Iterator[pa.RecordBatch]:
         opts = self.read_options

@@ -16,6 +16,7 @@ class ParquetParser(Parser):
     """Parquet files; no read_options are needed."""
 
     file_type = "parquet"
+    extensions = frozenset({".parquet"})
 
     def batches(self, path: Path, *, batch_rows: int) -> Iterator[pa.RecordBatch]:
         ensure_not_empty(path)

@@ -21,8 +21,8 @@
   :class:`TransientError` when the file is locked or unreadable for now. A file
   that vanished before or while being read is a SourceFileError.
 
-``sample_schema(path, *, file_type, parser_function=None, options=None, sample_rows=1000)``
-    -> list[tuple[str, str]] — see :mod:`elt_project.ingest.schema_sample`.
+Guessing column types from a sample is :mod:`elt_project.ingest.schema_sample`, which
+reads through this module (never the other way round).
 """
 
 from __future__ import annotations
@@ -41,9 +41,8 @@ from elt_project.errors import EltError, SourceFileError
 from elt_project.ingest.base import DEFAULT_BATCH_ROWS, file_access_error
 from elt_project.ingest.frames import frames_to_batches
 from elt_project.ingest.registry import custom_parser, parser_for
-from elt_project.ingest.schema_sample import sample_schema
 
-__all__ = ["read_batches", "sample_schema"]
+__all__ = ["read_batches"]
 
 
 @cache

@@ -19,15 +19,22 @@ from elt_project.ingest.delimited import CsvParser, PsvParser, TsvParser, TxtPar
 from elt_project.ingest.excel import ExcelParser
 from elt_project.ingest.json_source import JsonParser
 from elt_project.ingest.parquet_source import ParquetParser
-from elt_project.ingest.sources.catalog import REMOTE_SOURCES
+from elt_project.ingest.source_kinds import REMOTE_SOURCE_FUNCTIONS
 
 _PARSERS: dict[str, type[Parser]] = {}
 
 
 def register_parser(file_type: str, parser: type[Parser]) -> None:
-    """Make ``file_type`` (case-insensitive) readable by ``parser``."""
+    """Make ``file_type`` (case-insensitive) readable by ``parser``.
+
+    The parser must say which file endings it reads (``Parser.extensions``): uploads,
+    the page's file picker and the docs take them from here, so a parser without them
+    would let any file through.
+    """
     if not (isinstance(parser, type) and issubclass(parser, Parser)):
         raise TypeError(f"{parser!r} is not a Parser subclass")
+    if not parser.extensions or not all(ext.startswith(".") and ext == ext.lower() for ext in parser.extensions):
+        raise TypeError(f"{parser.__name__} must list the file endings it reads in `extensions`, e.g. {{'.csv'}}")
     _PARSERS[file_type.lower()] = parser
 
 
@@ -43,6 +50,12 @@ def parser_for(file_type: str) -> type[Parser]:
 def registered_file_types() -> frozenset[str]:
     """Every file_type that has a parser (lower case)."""
     return frozenset(_PARSERS)
+
+
+def extensions_for(file_type: str) -> frozenset[str] | None:
+    """The file endings ``file_type``'s parser reads; None when no parser is registered for it."""
+    parser = _PARSERS.get((file_type or "").lower())
+    return None if parser is None else parser.extensions
 
 
 register_parser("csv", CsvParser)
@@ -62,14 +75,11 @@ ALLOWED_CUSTOM_PARSERS: dict[str, Callable[..., Any]] = {
     "generic_configurable_parser": generic_configurable_parser,
 }
 
-#: Kept for callers that imported the old name.
-BUILTIN_FILE_TYPES = registered_file_types()
-
 
 def custom_parser(name: str) -> Callable[..., Any]:
     """The allow-listed function called ``name``; ConfigurationError otherwise (run halts)."""
     function = ALLOWED_CUSTOM_PARSERS.get(name)
-    if name in REMOTE_SOURCES:
+    if name in REMOTE_SOURCE_FUNCTIONS:
         raise ConfigurationError(
             f"parser_function '{name}' fetches from a remote source and reads no local file; "
             "run the import (Dagster, `python3 launch.py elt run`) instead of parsing a file with it."
@@ -82,13 +92,8 @@ def custom_parser(name: str) -> Callable[..., Any]:
     return function
 
 
-def allowed_parser_names() -> frozenset[str]:
-    """Every name a config row may put in ``parser_function``: custom parsers and remote sources."""
-    return frozenset(ALLOWED_CUSTOM_PARSERS) | frozenset(REMOTE_SOURCES)
-
-
 def is_known_source(file_type: str, parser_function: str | None) -> bool:
     """True when a run could read this source: a registered type, or an allow-listed parser."""
     if parser_function:
-        return callable(ALLOWED_CUSTOM_PARSERS.get(parser_function)) or parser_function in REMOTE_SOURCES
+        return callable(ALLOWED_CUSTOM_PARSERS.get(parser_function)) or parser_function in REMOTE_SOURCE_FUNCTIONS
     return (file_type or "").lower() in _PARSERS

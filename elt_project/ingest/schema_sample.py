@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 
 from elt_project.ingest import number_text
 from elt_project.ingest.nulls import na_values_for_typed
+from elt_project.ingest.reader import read_batches
 
 STRING_WIDTHS = (255, 500, 1000, 2000, 4000)
 EMPTY_COLUMN_TYPE = "string(255)"
@@ -251,8 +252,6 @@ def profile_columns(
     sample_rows: int | None = None,
 ) -> tuple[list[ColumnGuess], int]:
     """(a guess per column, rows read) from the whole file, or its first ``sample_rows`` rows."""
-    from elt_project.ingest.reader import read_batches  # reader re-exports sample_schema
-
     na_values = na_values_for_typed(options)
     batch_rows = min(sample_rows or SAMPLE_BATCH_ROWS, SAMPLE_BATCH_ROWS)
     batches = read_batches(

@@ -17,30 +17,52 @@ import secrets
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
-from elt_project.config.models import PipelineConfig
 from elt_project.errors import ConfigurationError, SourceFileError
 from elt_project.ingest.paths import check_monitored_root, native_path
+from elt_project.ingest.registry import extensions_for
 
-#: Extensions each built-in file type reads; custom parsers accept what their pattern allows.
-EXTENSIONS_BY_TYPE: dict[str, frozenset[str]] = {
-    "csv": frozenset({".csv", ".txt"}),
-    "psv": frozenset({".psv", ".txt"}),
-    "tsv": frozenset({".tsv", ".txt"}),
-    "txt": frozenset({".txt"}),
-    "excel": frozenset({".xlsx", ".xlsm", ".xls"}),
-    "xlsx": frozenset({".xlsx", ".xlsm"}),
-    "json": frozenset({".json"}),
-    "parquet": frozenset({".parquet"}),
-}
 _COPY_CHUNK = 1024 * 1024
 
 
-def upload_extension(config: PipelineConfig, original_name: str) -> str:
+class UploadTarget(Protocol):
+    """What an upload needs of an import (a ``PipelineConfig`` row is one).
+
+    Described here rather than imported, because the config models validate against
+    ``ingest`` (its parsers, sources and folders): ``ingest`` must not import them back.
+    """
+
+    @property
+    def import_name(self) -> str: ...
+    @property
+    def file_type(self) -> str: ...
+    @property
+    def file_pattern(self) -> str | None: ...
+    @property
+    def parser_function(self) -> str | None: ...
+    @property
+    def monitored_directory(self) -> str | None: ...
+    @property
+    def reads_monitored_folder(self) -> bool: ...
+
+
+def allowed_extensions(config: UploadTarget) -> frozenset[str] | None:
+    """The endings an upload for this import may have: its parser's (the registry's).
+
+    None for an import read by an allow-listed custom parser, whose ``file_type`` is only a
+    label: there the import's ``file_pattern`` decides (see :func:`generated_name`).
+    """
+    allowed = extensions_for(config.file_type)
+    if allowed is None and not config.parser_function:
+        return frozenset()  # no parser reads this type: nothing may be uploaded for it
+    return allowed
+
+
+def upload_extension(config: UploadTarget, original_name: str) -> str:
     """The upload's extension (lower case) when it suits the import; SourceFileError otherwise."""
     ext = os.path.splitext(os.path.basename(original_name or ""))[1].lower()
-    allowed = EXTENSIONS_BY_TYPE.get(config.file_type)
+    allowed = allowed_extensions(config)
     if not ext or (allowed is not None and ext not in allowed):
         wanted = ", ".join(sorted(allowed or ())) or "the pattern's"
         raise SourceFileError(
@@ -49,7 +71,7 @@ def upload_extension(config: PipelineConfig, original_name: str) -> str:
     return ext
 
 
-def generated_name(config: PipelineConfig, ext: str, token: str) -> str:
+def generated_name(config: UploadTarget, ext: str, token: str) -> str:
     """A fresh file name that matches the import's pattern and ends in ``ext``."""
     pattern = os.path.basename(str(native_path(config.file_pattern or "*"))) or "*"
     candidates = []
@@ -67,7 +89,7 @@ def generated_name(config: PipelineConfig, ext: str, token: str) -> str:
 
 
 def save_upload(
-    config: PipelineConfig,
+    config: UploadTarget,
     stream: BinaryIO,
     original_name: str,
     *,

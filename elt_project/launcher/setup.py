@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from elt_project.config.repository import load_pipeline_configs
 from elt_project.db import schema
+from elt_project.db.dialect_traits import traits
 from elt_project.db.migrate import upgrade
 from elt_project.db.reader_role import ensure_reader_role
 from elt_project.errors import ConfigurationError
@@ -31,9 +32,9 @@ def prepare_warehouse(engine: Engine, settings: Settings, *, demo: bool) -> list
     """
     upgrade(engine)
     lines = [f"warehouse {settings.describe_warehouse()} is up to date"]
-    if engine.dialect.name == "postgresql":
+    if traits(engine.dialect).has_reader_role:
         lines.append(ensure_reader_role(engine, settings.hub_reader_role).message)
-    if demo and engine.dialect.name == "sqlite" and _has_no_pipelines(engine):
+    if demo and traits(engine.dialect).embedded and _has_no_pipelines(engine):
         from elt_project.demo.install import install_demo
 
         report = install_demo(engine, settings)

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 import dagster as dg
 from pydantic import Field
 
-from elt_project.config.models import REMOTE_SOURCE_FUNCTIONS, PipelineConfig, QualityRule, slugify
+from elt_project.config.models import PipelineConfig, QualityRule, slugify
 from elt_project.config.ordering import dependency_order
 from elt_project.errors import ConfigurationError, TransientError
+from elt_project.ingest.source_kinds import REMOTE_SOURCE_FUNCTIONS
 from elt_project.orchestration.resources import WarehouseResource
 
 PREVIEW_ROWS = 5

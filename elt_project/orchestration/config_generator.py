@@ -6,9 +6,14 @@ metadata. Nothing is written to the warehouse: a person reviews and runs it.
 """
 
 from enum import Enum
+from typing import Any
 
 import dagster as dg
-from pydantic import Field
+from pydantic import Field, create_model
+
+from elt_project.config.models import PipelineConfig
+from elt_project.ingest import source_kinds as kinds
+from elt_project.ingest.registry import registered_file_types
 
 
 class IngestionMethod(Enum):
@@ -34,95 +39,102 @@ class SqlDialect(Enum):
 #: The parser function an ingestion method implies (custom_parser names its own).
 PARSER_FOR_METHOD = {
     IngestionMethod.file_system: None,
-    IngestionMethod.sftp_download: "generic_sftp_downloader",
-    IngestionMethod.web_scraper: "generic_web_scraper",
-    IngestionMethod.selenium_scraper: "generic_selenium_scraper",
+    IngestionMethod.sftp_download: kinds.SFTP,
+    IngestionMethod.web_scraper: kinds.WEB,
+    IngestionMethod.selenium_scraper: kinds.SELENIUM,
     IngestionMethod.configurable_parser: "generic_configurable_parser",
 }
 
 
-class PipelineConfigForm(dg.Config):
-    """One new row of elt_pipeline_configs, as a launchpad form."""
-
-    pipeline_name: str = Field(description="Pipeline group; becomes the asset group in Dagster.")
-    import_name: str = Field(description="Unique name of this import; names its assets and sensor.")
-    ingestion_method: IngestionMethod = Field(
-        default=IngestionMethod.file_system,
-        description="Where the data comes from: a watched folder, SFTP, a web page, a browser script, "
-        "an allow-listed custom parser or the configurable parser.",
-    )
-    file_type: str = Field(default="csv", description="Parser key: csv, psv, tsv, txt, excel, json, parquet.")
-    file_pattern: str | None = Field(default=None, description="File name glob, e.g. Budget_*.csv.")
-    monitored_directory: str | None = Field(
-        default=None, description="Absolute folder the file sensor watches (file_system imports)."
-    )
-    connection_string: str | None = Field(default=None, description="Optional source connection string.")
-    staging_table: str = Field(description="Staging table the raw rows are loaded into, e.g. stg_budget.")
-    destination_table: str = Field(description="Final table the transform writes, e.g. budget.")
-    parser_function: str | None = Field(
-        default=None, description="Allow-listed custom parser name (custom_parser imports only)."
-    )
-    scraper_config: str | None = Field(
-        default=None, description="JSON options: SFTP/web/browser settings or read_options."
-    )
-    transform_procedure: str | None = Field(
-        default=None,
-        description="Stored procedure (or SQLite script name) that moves staging to destination.",
-    )
-    load_method: LoadMethod = Field(
-        default=LoadMethod.replace,
-        description="replace: full refresh of the destination; append: incremental.",
-    )
-    deduplication_key: str | None = Field(
-        default=None, description="Comma-separated key columns; append loads skip rows already present."
-    )
-    depends_on: str | None = Field(default=None, description="Comma-separated import names loaded first.")
-    expected_schedule: str | None = Field(
-        default=None,
-        description="When a file is due, e.g. 'weekdays by 09:00 Europe/Berlin' or 'cron: 0 6 * * * grace 1h UTC'.",
-    )
-    expected_min_rows: int | None = Field(default=None, description="Fewest rows a file should bring (optional).")
-    is_active: bool = Field(default=True, description="Load this import (1) or keep it dormant (0).")
-    sql_dialect: SqlDialect = Field(
-        default=SqlDialect.mssql, description="Dialect of the generated INSERT: mssql, postgresql or sqlite."
-    )
+#: The columns the form asks for, in its order. Their descriptions and defaults are the
+#: model's (:class:`PipelineConfig`), so the form cannot drift from the columns it fills.
+FORM_COLUMNS = (
+    "pipeline_name",
+    "import_name",
+    "file_type",
+    "file_pattern",
+    "monitored_directory",
+    "connection_string",
+    "staging_table",
+    "destination_table",
+    "parser_function",
+    "scraper_config",
+    "transform_procedure",
+    "load_method",
+    "deduplication_key",
+    "depends_on",
+    "expected_schedule",
+    "expected_min_rows",
+    "is_active",
+)
+#: Where a person types a column differently from how the model holds it: lists and JSON as text,
+#: choices as a drop-down.
+_FORM_TYPES: dict[str, Any] = {
+    "scraper_config": str | None,
+    "deduplication_key": str | None,
+    "depends_on": str | None,
+    "load_method": LoadMethod,
+}
+_FORM_DEFAULTS: dict[str, Any] = {
+    "file_type": "csv",
+    "load_method": LoadMethod.replace,
+    "deduplication_key": None,
+    "depends_on": None,
+}
 
 
-def form_values(form: PipelineConfigForm) -> dict:
+def _form_field(name: str) -> tuple[Any, Any]:
+    column = PipelineConfig.model_fields[name]
+    default = _FORM_DEFAULTS.get(name, ... if column.is_required() else column.default)
+    description = column.description
+    if name == "file_type":  # the parser registry's own list, so a new parser shows up here by itself
+        description = f"Parser key: one of {', '.join(sorted(registered_file_types()))}."
+    return _FORM_TYPES.get(name, column.annotation), Field(default=default, description=description)
+
+
+_FORM_FIELDS: dict[str, Any] = {
+    "ingestion_method": (
+        IngestionMethod,
+        Field(
+            default=IngestionMethod.file_system,
+            description="Where the data comes from: a watched folder, SFTP, a web page, a browser script, "
+            "an allow-listed custom parser or the configurable parser.",
+        ),
+    ),
+    **{name: _form_field(name) for name in FORM_COLUMNS},
+    "sql_dialect": (
+        SqlDialect,
+        Field(default=SqlDialect.mssql, description="Dialect of the generated INSERT: mssql, postgresql or sqlite."),
+    ),
+}
+PipelineConfigForm = create_model(
+    "PipelineConfigForm",
+    __base__=dg.Config,
+    __doc__="One new row of elt_pipeline_configs, as a launchpad form.",
+    **_FORM_FIELDS,
+)
+
+
+def form_values(form: Any) -> dict[str, Any]:
     """The column values of the new row; the ingestion method decides ``parser_function``."""
-    parser = (
-        form.parser_function
-        if form.ingestion_method == IngestionMethod.custom_parser
-        else PARSER_FOR_METHOD[form.ingestion_method]
-    )
-    values = {
-        "pipeline_name": form.pipeline_name,
-        "import_name": form.import_name,
-        "file_pattern": form.file_pattern,
-        "monitored_directory": form.monitored_directory,
-        "connection_string": form.connection_string,
-        "file_type": form.file_type,
-        "staging_table": form.staging_table,
-        "destination_table": form.destination_table,
-        "parser_function": parser,
-        "scraper_config": form.scraper_config,
-        "transform_procedure": form.transform_procedure,
-        "load_method": form.load_method.value,
-        "deduplication_key": form.deduplication_key,
-        "depends_on": form.depends_on,
-        "expected_schedule": form.expected_schedule,
-        "expected_min_rows": form.expected_min_rows,
-        "is_active": 1 if form.is_active else 0,
-    }
+    values = {name: getattr(form, name) for name in FORM_COLUMNS}
+    if form.ingestion_method != IngestionMethod.custom_parser:
+        values["parser_function"] = PARSER_FOR_METHOD[form.ingestion_method]
+    values["load_method"] = form.load_method.value
+    values["is_active"] = 1 if form.is_active else 0
     return values
 
 
 @dg.op(name="generate_config_sql_op", description="Renders the INSERT for the form's config row.")
-def generate_config_sql_op(context: dg.OpExecutionContext, config: PipelineConfigForm) -> dg.Output[str]:
+def generate_config_sql_op(
+    context: dg.OpExecutionContext,
+    config: PipelineConfigForm,  # type: ignore[valid-type]  # a model built from PipelineConfig's fields
+) -> dg.Output[str]:
     from elt_project.config.insert_sql import render_config_insert
 
-    sql = render_config_insert(form_values(config), config.sql_dialect.value)
-    context.log.info(f"Generated the INSERT for import '{config.import_name}'.")
+    form: Any = config  # its fields are PipelineConfig's, which a type checker cannot see
+    sql = render_config_insert(form_values(form), form.sql_dialect.value)
+    context.log.info(f"Generated the INSERT for import '{form.import_name}'.")
     return dg.Output(sql, metadata={"generated_sql": dg.MetadataValue.md(f"```sql\n{sql}\n```")})
 
 

@@ -334,10 +334,6 @@ class DagsterClient:
             raise RunNotFound(f"Dagster has no run with id {run_id}; check the id.")
         raise LaunchRefused("Dagster could not read the run; ask an administrator to check its log.")
 
-    def run_status(self, run_id: str) -> str:
-        """The run's status name (``QUEUED``, ``STARTING``, ``STARTED``, ``SUCCESS``, ``FAILURE``...)."""
-        return self.run(run_id).status
-
     def runs_tagged(self, tags: Mapping[str, str], *, limit: int = 50) -> list[RunInfo]:
         """The newest runs carrying every one of ``tags``, newest first."""
         run_filter = {"tags": [{"key": k, "value": v} for k, v in tags.items()]}

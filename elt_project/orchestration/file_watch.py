@@ -23,6 +23,8 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from elt_project.ingest.identity import sha256_file
+
 CURSOR_VERSION = 2
 #: Requested hashes are remembered this long; after that the ledger (LOADED) and Dagster's
 #: run-key de-duplication guard against a second load of the same content.
@@ -126,14 +128,6 @@ class TickPlan:
     reason: str
 
 
-def sha256_of(path: str, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def plan_tick(
     *,
     import_slug: str,
@@ -144,7 +138,7 @@ def plan_tick(
     min_age_s: float,
     batch_window_s: float,
     loaded_hashes: Callable[[set[str]], set[str]],
-    hash_file: Callable[[str], str] = sha256_of,
+    hash_file: Callable[[str], str] = sha256_file,
 ) -> TickPlan:
     """Fold one folder listing ``(name, size, mtime)`` into the cursor and decide the runs.
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dagster as dg
 
 from elt_project.config.models import PipelineConfig
-from elt_project.ingest.sources.catalog import is_remote_source
+from elt_project.ingest.source_kinds import is_remote_source
 from elt_project.orchestration.assets import staging_asset_name, staging_op_name, transform_asset_name
 from elt_project.settings import Settings
 

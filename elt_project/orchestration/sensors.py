@@ -13,28 +13,22 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
-import sqlalchemy as sa
 
 from elt_project.config.models import PipelineConfig, QualityRule
-from elt_project.db import schema
+from elt_project.ingest.identity import sha256_file
 from elt_project.ingest.paths import native_path, scan_folder
 from elt_project.orchestration.assets import staging_asset_name, staging_op_name, transform_asset_name
-from elt_project.orchestration.file_watch import PENDING, WatchCursor, plan_tick, sha256_of
+from elt_project.orchestration.file_watch import PENDING, WatchCursor, plan_tick
 from elt_project.orchestration.recovery import recover
 from elt_project.orchestration.resources import WarehouseResource
 from elt_project.orchestration.retry_watch import RetryPlan, held_message, plan_retries
-from elt_project.pipeline import run_log
+from elt_project.pipeline import ledger, run_log
 from elt_project.pipeline.ledger import FAILED, LOADED, REFUSED, RELOADING, failed_files
 from elt_project.pipeline.retry import retry_basis
 from elt_project.settings import Settings
 
-LEDGER_CHUNK = 500
 #: Ledger states whose content a tick does not request as new.
 SETTLED = (LOADED, RELOADING, FAILED, REFUSED)
-
-
-def sensor_name(config: PipelineConfig) -> str:
-    return f"{config.asset_slug}_file_sensor"
 
 
 def default_status(settings: Settings) -> dg.DefaultSensorStatus:
@@ -46,25 +40,6 @@ def default_status(settings: Settings) -> dg.DefaultSensorStatus:
 def list_folder(folder: Path, pattern: str | None) -> list[tuple[str, int, float]]:
     """``(name, size, mtime)`` of the files the import would load: the listing ``elt run`` uses too."""
     return [(f.name, f.size, f.mtime) for f in scan_folder(folder, pattern)]
-
-
-def loaded_hashes(
-    engine: sa.engine.Engine, import_name: str, candidates: set[str], statuses: tuple[str, ...] = (LOADED,)
-) -> set[str]:
-    """The subset of ``candidates`` the ledger has in one of ``statuses`` (LOADED) for this import."""
-    ledger = schema.elt_file_ledger
-    found: set[str] = set()
-    ordered = sorted(candidates)
-    with engine.connect() as conn:
-        for start in range(0, len(ordered), LEDGER_CHUNK):
-            chunk = ordered[start : start + LEDGER_CHUNK]
-            query = sa.select(ledger.c.content_hash).where(
-                ledger.c.import_name == import_name,
-                ledger.c.status.in_(statuses),
-                ledger.c.content_hash.in_(chunk),
-            )
-            found.update(conn.scalars(query))
-    return found
 
 
 def _busy(plan) -> set[str]:
@@ -151,8 +126,8 @@ def build_file_sensor(
             min_age_s=settings.file_min_age_seconds,
             batch_window_s=settings.batch_window_seconds,
             # FAILED content is not asked for again as new: the retry rules below decide.
-            loaded_hashes=lambda hashes: loaded_hashes(warehouse.engine(), config.import_name, hashes, SETTLED),
-            hash_file=lambda name: sha256_of(str(folder / name)),
+            loaded_hashes=lambda hashes: ledger.hashes_in(warehouse.engine(), config.import_name, hashes, SETTLED),
+            hash_file=lambda name: sha256_file(folder / name),
         )
         for name in plan.skipped_duplicates:
             context.log.info(f"Skipped {name}: its content was already loaded, requested or failed.")

@@ -45,13 +45,6 @@ class ConfigSnapshot:
     def rules_for(self, staging_table: str) -> list[QualityRule]:
         return self.rules.get(staging_table.lower(), [])
 
-    def groups(self) -> dict[str, list[PipelineConfig]]:
-        """Configs by pipeline group slug, in config order."""
-        grouped: dict[str, list[PipelineConfig]] = {}
-        for config in self.configs:
-            grouped.setdefault(config.group_slug, []).append(config)
-        return grouped
-
     def to_json(self) -> str:
         return json.dumps(
             {

@@ -1,7 +1,7 @@
 """Freshness: did each import's file come when it was promised, and was it big enough?
 
 An import with ``expected_schedule`` promises one file per deadline (grammar in
-:mod:`.freshness_schedule`). The rule is one file per window: the file that arrived
+:mod:`elt_project.config.schedule`). The rule is one file per window: the file that arrived
 last satisfies the first deadline at or after its arrival; the next file is due by
 the deadline after that one, and once that deadline passes without a file the import
 is late. That missed deadline (``overdue_since``) names the lateness episode: it
@@ -30,8 +30,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from elt_project.config.models import PipelineConfig
+from elt_project.config.schedule import Promise, parse_schedule
 from elt_project.db import schema
-from elt_project.pipeline.freshness_schedule import Promise, parse_schedule
 from elt_project.pipeline.ledger import LOADED, RELOADING
 
 ON_TIME, LATE, TOO_SMALL, NO_PROMISE = "on_time", "late", "too_small", "no_promise"

@@ -8,7 +8,7 @@ missing. An import whose table no analytics row watches is shown as late on the
 page, the hub and ``python3 launch.py elt freshness``, but nothing is posted.
 
 Delivery, retries and the claim-with-a-lease are the anomaly alerts' own
-(:mod:`elt_project.analytics.alerts`), on ``elt_freshness_alerts``: its unique key
+(:mod:`elt_project.webhooks`), on ``elt_freshness_alerts``: its unique key
 (import, missed deadline, kind) means a lateness episode is posted once, whatever
 the number of ticks, processes or restarts. The "arrived" message is posted only
 for an episode whose "late" message was sent.
@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from elt_project.analytics.alerts import SENT, Delivery, RetryPolicy, claim, post_webhook, record_delivery
 from elt_project.config.models import PipelineConfig
 from elt_project.db.schema import analytics_config, elt_freshness_alerts
 from elt_project.pipeline.freshness import LATE, Freshness
+from elt_project.webhooks import SENT, Delivery, RetryPolicy, claim, post_webhook, record_delivery
 
 log = logging.getLogger(__name__)
 

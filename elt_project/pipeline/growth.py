@@ -18,24 +18,13 @@ The lasting fix is on the writer's side: write to a temporary name (``*.tmp``,
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
 from elt_project.config.models import PipelineConfig
+from elt_project.ingest.identity import FileIdentity, sha256_file
 from elt_project.pipeline import ledger
-
-
-def prefix_sha256(path: Path, size: int, chunk: int = 1 << 20) -> str:
-    """SHA-256 of the first ``size`` bytes of ``path``, read in chunks."""
-    digest = hashlib.sha256()
-    left = size
-    with open(path, "rb") as handle:
-        while left > 0 and (block := handle.read(min(chunk, left))):
-            digest.update(block)
-            left -= len(block)
-    return digest.hexdigest()
 
 
 def applies(config: PipelineConfig) -> bool:
@@ -43,14 +32,14 @@ def applies(config: PipelineConfig) -> bool:
     return config.load_method == "replace" or not config.deduplication_key
 
 
-def grown_reason(engine: Engine, config: PipelineConfig, identity) -> str | None:
+def grown_reason(engine: Engine, config: PipelineConfig, identity: FileIdentity) -> str | None:
     """Why ``identity`` is refused as a file that grew after it was loaded, or None."""
     if not applies(config):
         return None
     path = Path(identity.path)
     for content_hash, size, run_id in ledger.loaded_at_path(engine, config.import_name, str(path), identity.size):
         try:
-            if prefix_sha256(path, size) != content_hash:
+            if sha256_file(path, limit=size) != content_hash:
                 continue
         except OSError:
             return None  # unreadable now: the load itself will say so

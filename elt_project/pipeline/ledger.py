@@ -22,6 +22,7 @@ back to LOADED — the earlier load still stands.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -31,6 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from elt_project.db.schema import elt_file_ledger as ledger
 from elt_project.errors import TransientError
+from elt_project.ingest.identity import FileIdentity
 
 STAGED, LOADED, FAILED = "STAGED", "LOADED", "FAILED"
 RELOADING = "RELOADING"
@@ -38,6 +40,8 @@ RELOADING = "RELOADING"
 REFUSED = "REFUSED"
 #: Statuses of the files a run is loading (staged for the transform).
 IN_PROGRESS = (STAGED, RELOADING)
+#: Content hashes asked about per query (see :func:`hashes_in`).
+HASH_CHUNK = 500
 
 
 def utcnow() -> datetime:
@@ -46,7 +50,7 @@ def utcnow() -> datetime:
 
 
 def claim(
-    engine: Engine, import_name: str, identity, run_id: str, *, reload: bool = False
+    engine: Engine, import_name: str, identity: FileIdentity, run_id: str, *, reload: bool = False
 ) -> Literal["claimed", "duplicate", "reload"]:
     """Claim a file for this run (see the module docstring); ``identity`` is a FileIdentity.
 
@@ -121,7 +125,9 @@ def mark_failed(bind: Engine | Connection, import_name: str, run_id: str, messag
             bind.execute(statement)
 
 
-def record_failed(engine: Engine, import_name: str, identities, run_id: str, message: str) -> None:
+def record_failed(
+    engine: Engine, import_name: str, identities: Iterable[FileIdentity], run_id: str, message: str
+) -> None:
     """Files a failed run never claimed become FAILED under this run; LOADED and STAGED rows are left alone.
 
     A file already FAILED is re-dated to this run (the newest failure is the one to
@@ -131,7 +137,16 @@ def record_failed(engine: Engine, import_name: str, identities, run_id: str, mes
         _record_outcome(engine, import_name, identity, run_id, message, FAILED, replaces=(FAILED,))
 
 
-def _record_outcome(engine: Engine, import_name: str, identity, run_id: str, message: str, status: str, *, replaces):
+def _record_outcome(
+    engine: Engine,
+    import_name: str,
+    identity: FileIdentity,
+    run_id: str,
+    message: str,
+    status: str,
+    *,
+    replaces: tuple[str, ...],
+) -> None:
     """Insert the file's row with ``status``, or update a row whose status is one of ``replaces``.
 
     Any other row (LOADED, STAGED: another run's) is left alone, and so is a row another
@@ -241,7 +256,67 @@ def loaded_hashes(engine: Engine, import_name: str) -> set[str]:
         return {row[0] for row in rows}
 
 
-def record_refused(engine: Engine, import_name: str, identity, run_id: str, message: str) -> None:
+def hashes_in(
+    engine: Engine, import_name: str, candidates: set[str], statuses: tuple[str, ...] = (LOADED,)
+) -> set[str]:
+    """The subset of ``candidates`` the ledger has in one of ``statuses`` for this import.
+
+    Asked in chunks of :data:`HASH_CHUNK`, so a folder of thousands of files stays under
+    every warehouse's limit on bound parameters (SQL Server's is 2,100).
+    """
+    found: set[str] = set()
+    ordered = sorted(candidates)
+    with engine.connect() as conn:
+        for start in range(0, len(ordered), HASH_CHUNK):
+            query = sa.select(ledger.c.content_hash).where(
+                ledger.c.import_name == import_name,
+                ledger.c.status.in_(statuses),
+                ledger.c.content_hash.in_(ordered[start : start + HASH_CHUNK]),
+            )
+            found.update(conn.scalars(query))
+    return found
+
+
+def loaded_as(engine: Engine, import_name: str, path: str, size: int, mtime: float) -> bool:
+    """True when a file with this path, size and mtime was LOADED for the import (a remote listing's check)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(ledger.c.id).where(
+                ledger.c.import_name == import_name,
+                ledger.c.file_path == path,
+                ledger.c.file_size == size,
+                ledger.c.file_mtime == float(mtime),
+                ledger.c.status == LOADED,
+            )
+        ).first()
+    return row is not None
+
+
+def reopen_superseded_snapshot(engine: Engine, import_name: str, content_hash: str) -> None:
+    """An older snapshot seen again is new data: only the latest LOADED snapshot counts as a duplicate."""
+    with engine.begin() as conn:
+        latest = conn.execute(
+            sa.select(ledger.c.content_hash)
+            .where(ledger.c.import_name == import_name, ledger.c.status == LOADED)
+            .order_by(ledger.c.updated_at.desc(), ledger.c.id.desc())
+            .limit(1)
+        ).scalar()
+        if latest is None or latest == content_hash:
+            return
+        conn.execute(
+            sa.update(ledger)
+            .where(
+                ledger.c.import_name == import_name, ledger.c.content_hash == content_hash, ledger.c.status == LOADED
+            )
+            .values(
+                status=FAILED,
+                error_message="A newer snapshot was loaded after this one; it is loaded again now that it is back.",
+                updated_at=utcnow(),
+            )
+        )
+
+
+def record_refused(engine: Engine, import_name: str, identity: FileIdentity, run_id: str, message: str) -> None:
     """The file's content is REFUSED for this import, with the reason; a row another run holds is left alone."""
     _record_outcome(engine, import_name, identity, run_id, message, REFUSED, replaces=(FAILED, REFUSED))
 

@@ -21,15 +21,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from elt_project.config.models import PipelineConfig
-from elt_project.db.schema import elt_file_ledger
 from elt_project.errors import ConfigurationError, EltError
-from elt_project.ingest.identity import FileIdentity
-from elt_project.ingest.sources.base import FetchedFile, SourceContext, safe_file_name, sha256_file
-from elt_project.ingest.sources.catalog import DOWNLOAD_ONLY, build_source, is_remote_source
+from elt_project.ingest.identity import FileIdentity, sha256_file
+from elt_project.ingest.source_kinds import DOWNLOAD_ONLY, is_remote_source
+from elt_project.ingest.sources.base import FetchedFile, SourceContext, safe_file_name
+from elt_project.ingest.sources.catalog import build_source
 from elt_project.ingest.sources.secrets import SecretBook
 from elt_project.pipeline import ledger, run_log
 from elt_project.pipeline.results import StageResult
@@ -83,7 +82,7 @@ class RemoteFetch:
     def __enter__(self) -> RemoteFetch:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def identities(self) -> list[RemoteIdentity]:
@@ -104,7 +103,7 @@ class RemoteFetch:
                 fetched=item,
             )
             if not item.duplicate_if_ever_loaded:
-                _reopen_superseded_snapshot(self.engine, self.config.import_name, identity.sha256)
+                ledger.reopen_superseded_snapshot(self.engine, self.config.import_name, identity.sha256)
             elif identity.sha256 in loaded:
                 duplicates.append(item.ledger_path)
             identities.append(identity)
@@ -131,17 +130,7 @@ class RemoteFetch:
         shutil.rmtree(self.work_dir, ignore_errors=True)
 
     def _already_loaded(self, ledger_path: str, size: int, mtime: float) -> bool:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(elt_file_ledger.c.id).where(
-                    elt_file_ledger.c.import_name == self.config.import_name,
-                    elt_file_ledger.c.file_path == ledger_path,
-                    elt_file_ledger.c.file_size == size,
-                    elt_file_ledger.c.file_mtime == float(mtime),
-                    elt_file_ledger.c.status == ledger.LOADED,
-                )
-            ).first()
-        return row is not None
+        return ledger.loaded_as(self.engine, self.config.import_name, ledger_path, size, mtime)
 
 
 def _mtime(item: FetchedFile) -> float:
@@ -161,33 +150,6 @@ def select_for_import(fetched: list[FetchedFile], import_name: str) -> list[Fetc
         f"The scrape of import '{import_name}' produced tables {', '.join(sorted(names))} and none is named after "
         "the import; set target_import_name of the wanted table to the import's name."
     )
-
-
-def _reopen_superseded_snapshot(engine: Engine, import_name: str, content_hash: str) -> None:
-    """An older snapshot seen again is new data: only the latest LOADED snapshot is a duplicate."""
-    table = elt_file_ledger
-    with engine.begin() as conn:
-        latest = conn.execute(
-            sa.select(table.c.content_hash)
-            .where(table.c.import_name == import_name, table.c.status == ledger.LOADED)
-            .order_by(table.c.updated_at.desc(), table.c.id.desc())
-            .limit(1)
-        ).scalar()
-        if latest is None or latest == content_hash:
-            return
-        conn.execute(
-            sa.update(table)
-            .where(
-                table.c.import_name == import_name,
-                table.c.content_hash == content_hash,
-                table.c.status == ledger.LOADED,
-            )
-            .values(
-                status=ledger.FAILED,
-                error_message="A newer snapshot was loaded after this one; it is loaded again now that it is back.",
-                updated_at=ledger.utcnow(),
-            )
-        )
 
 
 def after_loaded(engine: Engine, settings: Settings, config: PipelineConfig, ledger_paths: Iterable[str]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
+from elt_project.db.dialect_traits import traits
 from elt_project.pipeline.setup_ddl import Column, merge_columns, sql_type, staged_type, table_ref
 from elt_project.pipeline.tables import display_name
 
@@ -28,10 +29,9 @@ def widen_column(table: str, name: str, logical: str, dialect: Dialect) -> str:
     target = prep.format_table(table_ref(table))
     column = prep.quote(_quoted(name))
     type_ = sql_type(logical).compile(dialect=dialect)
-    if dialect.name == "postgresql":
-        return f"ALTER TABLE {target} ALTER COLUMN {column} TYPE {type_}"
-    if dialect.name == "mssql":
-        return f"ALTER TABLE {target} ALTER COLUMN {column} {type_} NULL"
+    template = traits(dialect).alter_column_type
+    if template is not None:
+        return f"ALTER TABLE {target} ALTER COLUMN {column} " + template.format(type=type_)
     return (
         f"-- SQLite cannot change a column's type in place: create {target} again with {column} {type_}, "
         "copy the rows across, then drop the old table"

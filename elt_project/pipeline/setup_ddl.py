@@ -20,6 +20,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlalchemy.sql import quoted_name
 
 from elt_project.db.dialect_expressions import FALSE_WORDS, TRUE_WORDS
+from elt_project.db.dialect_traits import traits
 from elt_project.db.schema import RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN
 from elt_project.errors import ConfigurationError
 from elt_project.pipeline.setup_columns import (  # re-exported: callers know them from here
@@ -237,7 +238,7 @@ def create_index(index: sa.Index, dialect: Dialect) -> str:
 
 def literal(value: str, dialect: Dialect) -> str:
     """A string literal rendered by SQLAlchemy (quotes doubled; N'' on SQL Server)."""
-    type_ = mssql.NVARCHAR() if dialect.name == "mssql" else sa.String()
+    type_ = mssql.NVARCHAR() if traits(dialect).unicode_literal_prefix else sa.String()
     return str(sa.literal(value, type_=type_).compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 

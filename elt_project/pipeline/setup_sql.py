@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect, Engine
 
 from elt_project.config.models import PipelineConfig, slugify
+from elt_project.db.dialect_traits import traits
 from elt_project.db.schema import RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN, elt_pipeline_configs
 from elt_project.db.tsql_scripts import dialect_for
 from elt_project.errors import ConfigurationError, EltError
@@ -97,7 +98,7 @@ def generate_setup_sql(configs: list[PipelineConfig], dialect: str, settings: Se
             sampled.append((config, profile.columns))
             result.mappings[config.import_name] = format_mapping([(c.source, c.name) for c in profile.columns])
         statements = _group_statements(sampled, sql_dialect, problems)
-        scripts = _transform_scripts(sampled, sql_dialect) if sql_dialect.name == "sqlite" else {}
+        scripts = _transform_scripts(sampled, sql_dialect) if traits(sql_dialect).transforms_as_script else {}
         text = _render_file(pipeline_name, group, statements, scripts, sql_dialect, problems)
         text = _with_type_notes(text, profiles, sql_dialect)
         file_name = f"{slugify(pipeline_name).lower()}_setup.{sql_dialect.name}.sql"
@@ -206,7 +207,7 @@ def _begin_ddl_transaction(conn: sa.Connection) -> None:
     Python's sqlite3 driver opens a transaction only before INSERT/UPDATE/DELETE, so
     a CREATE TABLE would otherwise commit on its own.
     """
-    if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
+    if traits(conn.dialect).ddl_needs_explicit_begin and not conn.connection.dbapi_connection.in_transaction:
         conn.exec_driver_sql("BEGIN")
 
 
@@ -242,7 +243,7 @@ def _group_statements(
             continue
         table = setup_ddl.destination_table(name, columns, dialect)
         statements.append(SetupStatement("table", name, setup_ddl.create_table(table, dialect)))
-    if dialect.name != "sqlite":
+    if not traits(dialect).transforms_as_script:
         for procedure, pairs in _transforms(sampled).items():
             sql = setup_ddl.create_procedure(procedure, pairs, dialect)
             statements.append(SetupStatement("procedure", procedure, sql))
@@ -279,7 +280,7 @@ def _render_file(
     dialect: Dialect,
     problems: list[str],
 ) -> str:
-    separator = "GO\n" if dialect.name == "mssql" else ""
+    separator = traits(dialect).script_separator
     lines = [
         f"-- Setup for pipeline '{_comment(pipeline_name)}' ({dialect.name}), inferred from sample files.",
         "-- Review before running: column types come from every row of one sample file per import",

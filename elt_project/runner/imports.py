@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 
 from elt_project.auth.permissions import allowed_pipelines
 from elt_project.errors import EltError
-from elt_project.ingest.uploads import EXTENSIONS_BY_TYPE
+from elt_project.ingest.uploads import allowed_extensions
 from elt_project.orchestration.dagster_client import DagsterClientError
 from elt_project.pipeline.freshness import Freshness, freshness_report
 from elt_project.pipeline.overview import ImportOutcome, PipelineGroup, import_groups
@@ -75,7 +75,7 @@ def index():
         groups=groups,
         freshness=freshness,
         uploadable=uploadable,
-        upload_accept={c.import_name: ",".join(sorted(EXTENSIONS_BY_TYPE.get(c.file_type, ()))) for c in uploadable},
+        upload_accept={c.import_name: ",".join(sorted(allowed_extensions(c) or ())) for c in uploadable},
         max_upload_mb=services().settings.runner_upload_max_mb,
         warehouse_problem=warehouse_problem,
         dagster_problem=dagster_problem,

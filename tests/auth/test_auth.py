@@ -15,23 +15,12 @@ from elt_project.auth.throttle import LoginThrottle
 from elt_project.db import schema
 from elt_project.db.migrate import upgrade
 from elt_project.errors import ConfigurationError
+from tests.config_rows import insert_config
 
 
 def _add_config(engine, import_name: str, pipeline_name: str, active: int = 1) -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            schema.elt_pipeline_configs.insert().values(
-                import_name=import_name,
-                pipeline_name=pipeline_name,
-                monitored_directory="/tmp/in",
-                file_pattern="*.csv",
-                file_type="csv",
-                staging_table=f"stg_{import_name}",
-                destination_table=f"dest_{import_name}",
-                load_method="append",
-                is_active=active,
-            )
-        )
+    insert_config(engine, import_name=import_name, pipeline_name=pipeline_name, monitored_directory="/tmp/in",
+                  is_active=active)  # fmt: skip
 
 
 def test_the_ladder_orders_roles_and_refuses_unknown_ones():
@@ -93,8 +82,8 @@ def test_permissions_follow_the_documented_rule(engine):
     assert permissions.allowed_pipelines(engine, limited) == {"Sales"}
     assert permissions.allowed_pipelines(engine, free) == {"Sales", "Inventory"}
     assert permissions.allowed_pipelines(engine, admin) == {"Sales", "Inventory"}
-    assert not permissions.may_use_pipeline(engine, limited, "Inventory")
-    assert not permissions.may_use_pipeline(engine, free, "Legacy")
+    assert "Inventory" not in permissions.allowed_pipelines(engine, limited)
+    assert "Legacy" not in permissions.allowed_pipelines(engine, free)
 
     assert permissions.revoke(engine, "clerk", "Sales")
     assert permissions.allowed_pipelines(engine, limited) == {"Sales", "Inventory"}

@@ -16,6 +16,7 @@ from elt_project.auth.accounts import set_role
 from elt_project.db import schema
 from elt_project.hub.session import ACCOUNT_KEY
 from tests.analytics.conftest import ROWS, products, products_meta, table_rows
+from tests.config_rows import insert_config
 from tests.hub.conftest import logged_in_app, make_account, menu, shown
 
 GRID = "steward_grid_shop_products_{}"
@@ -118,16 +119,10 @@ def test_configuration_manager_adds_an_analytics_config_and_shows_config_problem
         conn.execute(
             sa.text("CREATE TABLE daily_sales (day DATE PRIMARY KEY, region VARCHAR(20), amount NUMERIC(12, 2))")
         )
-        conn.execute(
-            schema.elt_pipeline_configs.insert().values(
-                pipeline_name="Sales",
-                import_name="broken_feed",
-                file_type="csv",
-                staging_table="stg_broken",
-                destination_table="dest_broken",
-                scraper_config="{not json",
-            )
-        )
+        insert_config(
+            conn, import_name="broken_feed", staging_table="stg_broken", destination_table="dest_broken",
+            scraper_config="{not json",
+        )  # fmt: skip
     ada = make_account(hub_env, "admin", "ada")
     assert "config" not in menu(logged_in_app(make_account(hub_env, "steward", "sam")))
     at = logged_in_app(ada, page="config")

@@ -11,6 +11,7 @@ from elt_project.analytics.whatif.store import list_scenarios, save_scenario
 from elt_project.auth import permissions
 from elt_project.db import schema
 from tests.analytics.test_whatif import DAYS, START, _spec, flat_orders
+from tests.config_rows import insert_config
 from tests.hub.conftest import logged_in_app, make_account, menu, shown
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # statsmodels on perfectly flat series
@@ -77,14 +78,9 @@ def test_pipeline_grants_limit_tables_and_saved_scenarios(hub_env):
 
     _table(hub_env, "payroll")
     with hub_env.begin() as conn:
-        conn.execute(
-            schema.elt_pipeline_configs.insert(),
-            [
-                {"pipeline_name": group, "import_name": f"{table}_csv", "file_type": "csv",
-                 "destination_table": table, "staging_table": f"stg_{table}", "monitored_directory": "/inbox"}
-                for group, table in (("Sales", "orders"), ("Finance", "payroll"))
-            ],
-        )  # fmt: skip
+        for group, table in (("Sales", "orders"), ("Finance", "payroll")):
+            insert_config(conn, pipeline_name=group, import_name=f"{table}_csv", destination_table=table,
+                          staging_table=f"stg_{table}", monitored_directory="/inbox")  # fmt: skip
     owner_result = run_scenario(hub_env, _spec("channel=Online:volume:+10%", horizon=14))
     save_scenario(hub_env, owner_result, "Sales plan", None)
     with hub_env.begin() as conn:  # a scenario on the Finance table, as if saved by someone granted Finance

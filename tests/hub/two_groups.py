@@ -17,6 +17,7 @@ from elt_project.analytics.steward import allowlist
 from elt_project.auth import permissions
 from elt_project.db import schema
 from elt_project.demo import domain
+from tests.config_rows import insert_config
 
 GROUPS = {
     "Sales": {"import": "sales_csv", "table": "dest_sales", "file": "/inbox/sales/orders_0601.csv"},
@@ -47,12 +48,8 @@ def install(engine) -> None:
         conn.execute(domain.dest_inventory.insert(), _inventory_rows())
         for group, info in GROUPS.items():
             name = info["import"]
-            conn.execute(
-                schema.elt_pipeline_configs.insert().values(
-                    pipeline_name=group, import_name=name, file_type="csv", destination_table=info["table"],
-                    staging_table=f"stg_{name}", monitored_directory=str(dt.date.today()),
-                )
-            )  # fmt: skip
+            insert_config(conn, pipeline_name=group, import_name=name, destination_table=info["table"],
+                          monitored_directory=str(dt.date.today()))  # fmt: skip
             conn.execute(
                 schema.etl_pipeline_run_logs.insert(),
                 [

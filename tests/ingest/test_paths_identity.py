@@ -133,3 +133,16 @@ def test_locked_file_is_transient_and_vanished_file_is_not(tmp_path):
     gone = file_access_error(path, FileNotFoundError(2, "No such file or directory"))
     assert isinstance(locked, TransientError) and "close any program holding it open" in str(locked)
     assert isinstance(gone, SourceFileError) and "no longer exists" in str(gone)
+
+
+def test_the_one_content_hash_streams_the_whole_file_or_a_prefix(tmp_path):
+    import hashlib
+
+    from elt_project.ingest.identity import CHUNK_BYTES, file_identity, sha256_file
+
+    data = bytes(range(256)) * (CHUNK_BYTES // 256 * 2 + 3)  # more than two chunks, not a whole number of them
+    path = tmp_path / "big.bin"
+    path.write_bytes(data)
+    assert sha256_file(path) == hashlib.sha256(data).hexdigest() == file_identity(path).sha256
+    for limit in (0, 1, CHUNK_BYTES, CHUNK_BYTES + 7, len(data), len(data) + 10):
+        assert sha256_file(path, limit=limit) == hashlib.sha256(data[:limit]).hexdigest(), limit

@@ -6,8 +6,7 @@ import datetime as dt
 
 import openpyxl
 
-from elt_project.ingest.reader import sample_schema
-from elt_project.ingest.schema_sample import profile_columns, string_type
+from elt_project.ingest.schema_sample import profile_columns, sample_schema, string_type
 
 
 def test_csv_types(write):

@@ -13,6 +13,7 @@ from elt_project.db import schema
 from elt_project.orchestration.factory import build_definitions
 from elt_project.orchestration.resources import WarehouseResource
 from elt_project.orchestration.snapshot import read_snapshot
+from tests.config_rows import insert_config
 
 
 def add_config(engine, **values) -> int:
@@ -34,9 +35,7 @@ def add_config(engine, **values) -> int:
         "is_active": 1,
     }
     row.update(values)
-    with engine.begin() as conn:
-        result = conn.execute(sa.insert(schema.elt_pipeline_configs).values(**row))
-        return result.inserted_primary_key[0]
+    return insert_config(engine, **row)
 
 
 def add_rule(engine, **values) -> None:

@@ -163,3 +163,16 @@ def test_column_mappings_asset_saves_the_mapping_once_staging_exists(engine, bui
         ).scalar_one()
     assert stored == metadata["column_mappings"].value["new_reports"]
     assert "Order ID" in stored and "order_id" in stored
+
+
+def test_config_form_takes_its_columns_from_the_config_model():
+    from elt_project.config.models import PipelineConfig
+    from elt_project.ingest.registry import registered_file_types
+    from elt_project.orchestration.config_generator import FORM_COLUMNS, PipelineConfigForm
+
+    form = PipelineConfigForm.model_fields
+    assert set(form) == {*FORM_COLUMNS, "ingestion_method", "sql_dialect"}
+    for name in FORM_COLUMNS:
+        if name != "file_type":
+            assert form[name].description == PipelineConfig.model_fields[name].description, name
+    assert all(file_type in form["file_type"].description for file_type in registered_file_types())

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from elt_project.config.repository import get_pipeline_config
-from elt_project.db.schema import elt_pipeline_configs
+from tests.config_rows import insert_config
 
 STAGING_DDL = (
     "CREATE TABLE stg_sales (order_id VARCHAR(50), customer VARCHAR(100), amount VARCHAR(50), "
@@ -73,8 +73,7 @@ def add_config(engine, inbox):
             "is_active": 1,
         }
         row.update(values)
-        with engine.begin() as conn:
-            conn.execute(sa.insert(elt_pipeline_configs).values(**row))
+        insert_config(engine, **row)
         return get_pipeline_config(engine, row["import_name"])
 
     return add

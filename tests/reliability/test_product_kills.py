@@ -55,7 +55,7 @@ def _run_succeeds(product: Product, timeout_s: float = 180) -> float:
     run_id = client.launch_run("utility_jobs", ["config_problems"])
     status = "QUEUED"
     while time.monotonic() - started < timeout_s:
-        status = client.run_status(run_id)
+        status = client.run(run_id).status
         if status in ("SUCCESS", "FAILURE", "CANCELED"):
             break
         time.sleep(1)

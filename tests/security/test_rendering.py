@@ -19,6 +19,7 @@ from markdown_it import MarkdownIt
 from elt_project.analytics.steward import allowlist
 from elt_project.db import schema
 from elt_project.hub import registry
+from tests.config_rows import insert_config
 from tests.hub.conftest import hub_env, logged_in_app, make_account, open_page, shown  # noqa: F401  (fixture)
 
 IMAGE = "![x](http://evil.test/px)"
@@ -55,12 +56,8 @@ def _hostile_feed(engine) -> None:
     now = dt.datetime.now().replace(microsecond=0)
     with engine.begin() as conn:
         conn.execute(table.insert(), rows)
-        conn.execute(
-            schema.elt_pipeline_configs.insert().values(
-                pipeline_name=IMAGE, import_name=HOSTILE, file_type="csv", destination_table="hostile_feed",
-                scraper_config=f"not json {LINK}",
-            )
-        )  # fmt: skip
+        insert_config(conn, pipeline_name=IMAGE, import_name=HOSTILE, destination_table="hostile_feed",
+                      scraper_config=f"not json {LINK}")  # fmt: skip
         conn.execute(
             schema.etl_pipeline_run_logs.insert().values(
                 run_id="run-h1", pipeline_name=IMAGE, import_name=HOSTILE, status="FAILED", start_time=now,

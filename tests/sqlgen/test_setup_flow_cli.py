@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 from elt_project.cli import main
 from elt_project.config.repository import get_pipeline_config
-from elt_project.db.schema import elt_pipeline_configs
 from elt_project.pipeline.setup_sql import apply_setup_sql, generate_setup_sql
+from tests.config_rows import insert_config
 
 HEADERS = "Année,Cost Total $,Municipality Code,Région,Is Active\n"
 
@@ -27,8 +27,7 @@ def _config(engine, folder, **values):
         "is_active": 1,
     }
     row.update(values)
-    with engine.begin() as conn:
-        conn.execute(sa.insert(elt_pipeline_configs).values(**row))
+    insert_config(engine, **row)
 
 
 def _cli(engine, settings, monkeypatch):

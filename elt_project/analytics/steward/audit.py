@@ -43,13 +43,3 @@ def row_history(engine: Engine, table_name: str, row_key: str, *, limit: int = 5
     )
     with engine.connect() as conn:
         return [AuditEntry(**row) for row in conn.execute(query).mappings()]
-
-
-def recent_changes(engine: Engine, table_name: str | None = None, *, limit: int = 200) -> list[dict]:
-    """The latest audited cells (of one table, or of all), newest first, as plain dicts for a grid."""
-    log = steward_audit_log
-    query = sa.select(log).order_by(log.c.id.desc()).limit(limit)
-    if table_name:
-        query = query.where(sa.func.lower(log.c.table_name) == table_name.lower())
-    with engine.connect() as conn:
-        return [dict(row) for row in conn.execute(query).mappings()]

@@ -9,7 +9,6 @@ hash for the ledger, and records ``ledger_path`` (where the data came from: an
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -106,11 +105,3 @@ def write_bytes(work_dir: Path, name: str, data: bytes) -> Path:
     partial.write_bytes(data)
     os.replace(partial, target)
     return target
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from elt_project.errors import ConfigurationError
+from elt_project.ingest import source_kinds as kinds
+from elt_project.ingest.source_kinds import is_remote_source
 from elt_project.ingest.sources.base import Source
 
 
@@ -38,20 +40,14 @@ def _selenium_download(config: dict[str, Any] | None) -> Source:
     return SeleniumDownloader(config)
 
 
-#: parser_function → builder of the source. Adding a kind = one module + one line here.
+#: parser_function → builder of the source. Adding a kind = one module + its name in
+#: :mod:`elt_project.ingest.source_kinds` + one line here.
 REMOTE_SOURCES: dict[str, Callable[[dict[str, Any] | None], Source]] = {
-    "generic_sftp_downloader": _sftp,
-    "generic_web_scraper": _web,
-    "generic_selenium_scraper": _selenium,
-    "download_file_with_selenium": _selenium_download,
+    kinds.SFTP: _sftp,
+    kinds.WEB: _web,
+    kinds.SELENIUM: _selenium,
+    kinds.SELENIUM_DOWNLOAD: _selenium_download,
 }
-
-#: Sources whose only job is to drop a file into another import's monitored folder.
-DOWNLOAD_ONLY = frozenset({"download_file_with_selenium"})
-
-
-def is_remote_source(parser_function: str | None) -> bool:
-    return bool(parser_function) and parser_function in REMOTE_SOURCES
 
 
 #: Keys that would hold a secret value; a config must name an env var instead (``<key>_env_var``).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,17 +18,10 @@ from typing import Any
 import pyarrow as pa
 
 from elt_project.ingest.reader import read_batches
+from elt_project.ingest.source_kinds import DOWNLOAD_ONLY, SCRAPER_TYPES
 from elt_project.ingest.sources.base import SourceContext
 from elt_project.ingest.sources.catalog import build_source
 from elt_project.ingest.sources.secrets import SecretBook
-
-#: --scraper_type → the parser_function a config row would name.
-SCRAPER_TYPES = {
-    "selenium": "generic_selenium_scraper",
-    "web": "generic_web_scraper",
-    "sftp": "generic_sftp_downloader",
-    "download": "download_file_with_selenium",
-}
 
 
 @dataclass
@@ -40,7 +34,12 @@ class TrialTable:
 
 
 def run_trial(
-    config: dict[str, Any], scraper_type: str, *, secrets: SecretBook, log_dir: Path, log=print
+    config: dict[str, Any],
+    scraper_type: str,
+    *,
+    secrets: SecretBook,
+    log_dir: Path,
+    log: Callable[[str], None] = print,
 ) -> list[TrialTable]:
     """Fetch with ``config`` as ``scraper_type`` would in production and parse each result."""
     if scraper_type not in SCRAPER_TYPES:
@@ -53,7 +52,7 @@ def run_trial(
     context = SourceContext(import_name="scraper_test", work_dir=work_dir, log_dir=log_dir, secrets=secrets, log=log)
     try:
         fetched = source.fetch(context)
-        if parser_function == "download_file_with_selenium":
+        if parser_function in DOWNLOAD_ONLY:
             return [TrialTable(f.name, None, str(f.path)) for f in fetched]
         results = []
         for item in fetched:

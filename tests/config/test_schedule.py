@@ -9,8 +9,8 @@ import pytest
 
 from elt_project.config.insert_sql import render_config_insert
 from elt_project.config.models import PipelineConfig
+from elt_project.config.schedule import ScheduleError, parse_schedule
 from elt_project.errors import ConfigurationError
-from elt_project.pipeline.freshness_schedule import ScheduleError, parse_schedule
 
 
 def utc(*parts: int) -> datetime:
