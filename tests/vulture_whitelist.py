@@ -25,6 +25,8 @@ min_secret_length_bits  # pyotp setting (elt_project/ingest/sources/totp.py)
 exc_info  # __exit__ parameters
 exc_type  # __exit__ parameters
 tb  # __exit__ parameters
+_.settings_customise_sources  # pydantic-settings hook (elt_project/settings.py)
+_.get_field_value  # pydantic-settings source hook (elt_project/settings_sources.py)
 
 # Fields of dataclasses, pydantic models and tables, read by name (asdict, model_dump, SQL, pandas options).
 total_points  # elt_project/analytics/clustering.py

@@ -30,6 +30,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
+from elt_project.db.boolean_words import FALSE_WORDS, TRUE_WORDS
+
 Adapter = Callable[[pa.Array], pa.Array]
 
 
@@ -45,8 +47,6 @@ def _cast_to(arrow_type: pa.DataType) -> Adapter:
 
 
 def _words_to_bool(values: pa.Array) -> pa.Array:
-    from elt_project.db.dialect_expressions import FALSE_WORDS, TRUE_WORDS  # it imports dialects, which imports us
-
     lowered = pc.utf8_lower(pc.utf8_trim_whitespace(values))
     known = pc.is_in(lowered, value_set=pa.array([*TRUE_WORDS, *FALSE_WORDS]))
     if pc.any(pc.and_(pc.is_valid(values), pc.invert(known))).as_py():

@@ -11,6 +11,7 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from elt_project.db.boolean_words import FALSE_WORDS, TRUE_WORDS
 from elt_project.db.dialects import quote_table
 from elt_project.errors import ConfigurationError
 
@@ -111,12 +112,6 @@ def row_order(source: sa.FromClause, dialect: sa.engine.Dialect):
     if dialect.name == "postgresql":
         return sa.literal_column(f"{prefix}.ctid")
     return None
-
-
-#: How booleans are spelled in source files; staging keeps them as text and the
-#: transforms (built-in and generated) turn them into 1/0 or TRUE/FALSE.
-TRUE_WORDS = ("true", "t", "yes", "y", "1")
-FALSE_WORDS = ("false", "f", "no", "n", "0")
 
 
 def cast_to_destination(source: sa.ColumnElement, target: sa.Column, dialect: sa.engine.Dialect):

@@ -59,11 +59,6 @@ def load(engine: Engine, table: sa.Table, batches: Iterator[pa.RecordBatch], *, 
     return _csv_load(engine, table, first, batches)
 
 
-def binary_compatible(table: sa.Table, schema: pa.Schema) -> bool:
-    """True when each Arrow column can be given exactly its target column's binary COPY form."""
-    return binary_copy.plan(table, schema) is not None
-
-
 def adbc_available() -> bool:
     """True when the ADBC PostgreSQL driver is installed."""
     try:

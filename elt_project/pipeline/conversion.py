@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
-from elt_project.db.dialect_expressions import FALSE_WORDS, TRUE_WORDS
+from elt_project.db.boolean_words import FALSE_WORDS, TRUE_WORDS
 from elt_project.errors import SourceFileError
 from elt_project.ingest import number_text
 

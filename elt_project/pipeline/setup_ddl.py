@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlalchemy.sql import quoted_name
 
-from elt_project.db.dialect_expressions import FALSE_WORDS, TRUE_WORDS
+from elt_project.db.boolean_words import FALSE_WORDS, TRUE_WORDS
 from elt_project.db.dialect_traits import traits
 from elt_project.db.schema import RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN
 from elt_project.errors import ConfigurationError

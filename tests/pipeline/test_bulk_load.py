@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
-from elt_project.db import dialects, postgres_load
+from elt_project.db import binary_copy, dialects, postgres_load
 from tests.pipeline.conftest import execute, query
 
 BIG = dialects.SQLITE_CHILD_MIN_ROWS  # a full first batch: the fast paths (SQLite child, PostgreSQL binary COPY)
@@ -95,7 +95,7 @@ def test_binary_compatibility_needs_an_exact_binary_form():
     )
 
     def fits(**fields) -> bool:
-        return postgres_load.binary_compatible(table, pa.schema(list(fields.items())))
+        return binary_copy.plan(table, pa.schema(list(fields.items()))) is not None
 
     assert fits(text=pa.string(), big=pa.int64())
     assert fits(text=pa.large_string())
