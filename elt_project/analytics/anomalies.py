@@ -16,7 +16,7 @@ and on a clean series none are.
 
 A second, material test keeps statistically odd but immaterial wiggles out: the point
 must also lie :data:`MATERIAL` local standard deviations of the series itself (its
-values in a centred window of :data:`SPREAD_WINDOW` points) from the expected value.
+values in a centred window of :data:`SPREAD_WINDOW` points, measured robustly) from the expected value.
 On a smooth series (CO2, employment) the residual noise is tiny, so the band alone
 flags ripples no reader would call an anomaly; on a noisy one the band is the
 stricter test and this one changes nothing.
@@ -79,9 +79,15 @@ def local_half_width(residual: np.ndarray, window: int) -> np.ndarray:
 
 
 def local_spread(values: np.ndarray, window: int = SPREAD_WINDOW) -> np.ndarray:
-    """Standard deviation of the values in a centred window: how much the series itself moves there."""
+    """How much the series itself moves in a centred window, as a robust standard deviation.
+
+    The interquartile range over 1.349 (the standard deviation of a normal sample) rather than
+    the plain standard deviation: one spike in the window must not widen it so much that a
+    second anomaly a few days away, a drop say, stops counting as material.
+    """
     window = min(window, len(values))
-    spread = pd.Series(values).rolling(window, center=True, min_periods=max(3, window // 3)).std()
+    rolling = pd.Series(values).rolling(window, center=True, min_periods=max(3, window // 3))
+    spread = (rolling.quantile(0.75) - rolling.quantile(0.25)) / 1.349
     return spread.bfill().ffill().fillna(0.0).to_numpy()
 
 

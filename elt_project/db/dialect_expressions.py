@@ -54,9 +54,9 @@ def numeric_failure(expr: sa.ColumnElement, type_: sa.types.TypeEngine, dialect:
         # Plain decimals ('12', '10.50') are recognised by GLOB in C; only the rest
         # (signs, exponents, garbage) pay for the Python function.
         plain = sa.and_(
-            expr.op("GLOB")(sa.literal("[0-9]*")),
-            sa.not_(expr.op("GLOB")(sa.literal("*[^0-9.]*"))),
-            sa.not_(expr.op("GLOB")(sa.literal("*.*.*"))),
+            expr.op("GLOB", is_comparison=True)(sa.literal("[0-9]*")),
+            sa.not_(expr.op("GLOB", is_comparison=True)(sa.literal("*[^0-9.]*"))),
+            sa.not_(expr.op("GLOB", is_comparison=True)(sa.literal("*.*.*"))),
         )
         return (
             sa.case(
