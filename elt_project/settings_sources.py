@@ -187,8 +187,8 @@ def first_problem(exc: ValidationError, variables: Mapping[str, str]) -> str:
             wanted = f"one of {ctx.get('expected', 'the documented values')}"
         elif kind in ("int_parsing", "int_from_float"):
             wanted = "a whole number"
-        elif kind == "string_pattern_mismatch":
-            wanted = f"a name matching {ctx.get('pattern')}"
+        elif kind == "string_pattern_mismatch":  # the only pattern is the SQL name of HUB_READER_ROLE
+            wanted = "a plain SQL name (letters, digits and underscores, not starting with a digit, up to 63)"
         elif kind in ("greater_than_equal", "less_than_equal"):
             wanted = f"{'at least' if kind == 'greater_than_equal' else 'at most'} {ctx.get('ge', ctx.get('le'))}"
         else:

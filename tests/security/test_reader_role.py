@@ -70,5 +70,5 @@ def test_a_configured_role_name_is_used_by_upgrade_and_by_the_hub(sales_engine, 
 
 
 def test_a_role_name_that_is_not_a_plain_identifier_is_refused(tmp_path):
-    with pytest.raises(ConfigurationError, match="^Setting HUB_READER_ROLE has an invalid value"):
+    with pytest.raises(ConfigurationError, match="^Setting HUB_READER_ROLE must be a plain SQL name"):
         load_settings(env={"HUB_READER_ROLE": 'x"; DROP ROLE elt; --'}, env_file=tmp_path / "none.env")
