@@ -114,6 +114,16 @@ def test_search_page_finds_rows_by_meaning(hub_env, monkeypatch):
     assert "search" not in menu(logged_in_app(user))
 
 
+def test_search_page_shows_only_results_closer_than_average_to_the_query(hub_env):
+    _shop(hub_env)
+    at = logged_in_app(make_account(hub_env, "analyst", "ann"), page="search")
+    at.text_input(key="search_query").input("kitchen appliance")
+    at.run(timeout=120)
+    assert not at.exception
+    scores = at.dataframe[0].value["Score"]
+    assert len(scores) > 0 and (scores > 0).all()
+
+
 def test_configuration_manager_adds_an_analytics_config_and_shows_config_problems(hub_env):
     with hub_env.begin() as conn:
         conn.execute(

@@ -38,6 +38,9 @@ def render() -> None:
         return
     refreshed = literal_markdown(report.summary()) if report else ""
     st.caption(f"Engine: {ENGINE_NAMES.get(engine_name, engine_name)}. {refreshed}")
+    # Scores are similarities to the query after centring: at or below 0 a result is no closer to the
+    # query than any value is on average, so it is not shown as a match.
+    hits = [h for h in hits if h.score > 0]
     if not hits:
         st.info("Nothing found.")
         return
