@@ -31,8 +31,12 @@ def retry_transient(context: dg.AssetExecutionContext, exc: TransientError) -> d
     than a blanket ``RetryPolicy`` on the asset: a missing table or a bad file fails at
     once instead of three more times. After the last attempt the step fails with ``exc``.
     """
+    from elt_project.pipeline.failures import TRY_AGAIN
+
     wait = TRANSIENT_FIRST_WAIT_S * 2**context.retry_number
-    context.log.warning(f"{exc} Retrying in {wait} s (attempt {context.retry_number + 1} of {TRANSIENT_RETRIES}).")
+    if context.retry_number < TRANSIENT_RETRIES:  # the last attempt's failure keeps its advice to run again
+        what = str(exc).removesuffix(TRY_AGAIN).removesuffix(".")
+        context.log.warning(f"{what}; retrying in {wait} s (retry {context.retry_number + 1} of {TRANSIENT_RETRIES}).")
     return dg.RetryRequested(max_retries=TRANSIENT_RETRIES, seconds_to_wait=wait)
 
 

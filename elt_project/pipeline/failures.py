@@ -45,6 +45,8 @@ _LOGIN_REFUSED = (
     'failed: fatal:  role "',
 )
 
+#: How a transient failure's sentence ends; a caller that retries by itself logs the sentence without it.
+TRY_AGAIN = "; run the import again in a minute."
 _SQLITE_TRANSIENT = ("locked", "busy", "disk i/o error", "unable to open database")
 #: SQLite's SQLITE_FULL, as ``sqlite3`` reports it (code) and as the loader child relays it (text).
 SQLITE_FULL = 13
@@ -79,8 +81,7 @@ def classify(exc: BaseException, doing: str) -> EltError:
         )
     if is_transient(exc, first):
         return TransientError(
-            f"The warehouse connection failed or was busy while {doing} ({first}); the run is retried by "
-            "itself, or run it again in a minute."
+            f"The warehouse connection failed or was busy while {doing} ({first}){TRY_AGAIN}"
         )
     return InternalError(
         f"An unexpected {type(exc).__name__} stopped the run while {doing}; please report it with the "

@@ -97,11 +97,11 @@ def fast_back_off(monkeypatch, first_wait_s: float = 1) -> None:
 
 
 def retry_warnings(instance, result: dg.ExecuteInProcessResult) -> list[str]:
-    """The sentences the run's retries logged ("... Retrying in N s (attempt i of 3).")."""
+    """The sentences the run's retries logged ("...; retrying in N s (retry i of 3).")."""
     return [
         entry.user_message
         for entry in instance.all_logs(result.run_id)
-        if entry.user_message and "Retrying in" in entry.user_message
+        if entry.user_message and "; retrying in" in entry.user_message
     ]
 
 
