@@ -80,9 +80,7 @@ def classify(exc: BaseException, doing: str) -> EltError:
             "the warehouse or the data folder, then run the import again."
         )
     if is_transient(exc, first):
-        return TransientError(
-            f"The warehouse connection failed or was busy while {doing} ({first}){TRY_AGAIN}"
-        )
+        return TransientError(f"The warehouse connection failed or was busy while {doing} ({first}){TRY_AGAIN}")
     return InternalError(
         f"An unexpected {type(exc).__name__} stopped the run while {doing}; please report it with the "
         "run's log, which has the details."
