@@ -8,17 +8,18 @@ Monday that starts a week), ``YYYY-MM``, ``YYYY-Qn`` and ``YYYY``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 UNITS = ("day", "week", "month", "quarter", "year")
 
-Spelling = dict[str, Callable[[sa.ColumnElement], sa.ColumnElement]]
+Spelling = dict[str, Callable[[sa.ColumnElement[Any]], sa.ColumnElement[Any]]]
 f = sa.func
 
 
-def _char10(value: sa.ColumnElement) -> sa.ColumnElement:
+def _char10(value: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     return f.convert(sa.literal_column("CHAR(10)"), value, 23)
 
 
@@ -54,6 +55,6 @@ _MSSQL: Spelling = {
 _SPELLINGS = {"sqlite": _SQLITE, "postgresql": _POSTGRESQL}
 
 
-def date_bucket(column: sa.ColumnElement, unit: str, dialect: Dialect) -> sa.ColumnElement:
+def date_bucket(column: sa.ColumnElement[Any], unit: str, dialect: Dialect) -> sa.ColumnElement[Any]:
     """``column`` as the label of its ``unit`` (one of :data:`UNITS`); T-SQL for any other dialect."""
     return _SPELLINGS.get(dialect.name, _MSSQL)[unit](column)

@@ -13,6 +13,7 @@ by the dialect's preparer and strings are rendered as literals.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
@@ -55,7 +56,7 @@ def create_table(table: sa.Table, dialect: Dialect) -> str:
 def create_index(index: sa.Index, dialect: Dialect) -> str:
     """CREATE INDEX that does nothing when the index exists."""
     if dialect.name == "mssql":
-        table = literal(dialect.identifier_preparer.format_table(index.table), dialect)
+        table = literal(dialect.identifier_preparer.format_table(cast(sa.Table, index.table)), dialect)
         return (
             f"IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = {literal(str(index.name), dialect)} "  # noqa: S608 — generated script text: identifiers quoted by the dialect, names as literals
             f"AND object_id = OBJECT_ID({table}))\nBEGIN\n{compiled(CreateIndex(index), dialect)};\nEND"

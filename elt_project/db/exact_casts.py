@@ -43,5 +43,6 @@ def prepare_connection(conn: Connection) -> None:
 
     The function is the builtin ``float`` itself, so a call costs no Python frame.
     """
-    if conn.dialect.name == "sqlite":
-        conn.connection.driver_connection.create_function("elt_real", 1, float, deterministic=True)
+    raw = conn.connection.driver_connection
+    if conn.dialect.name == "sqlite" and raw is not None:
+        raw.create_function("elt_real", 1, float, deterministic=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -117,7 +118,8 @@ def build_sql(plan: Plan, context: SchemaContext, dialect: Dialect) -> str:
         fk = next(fk for fk in context.references(plan.base) if fk.ref_table == ref)
         source = source.join(tables[ref], base.c[fk.column] == tables[ref].c[fk.ref_column])
 
-    selected, group_by = [], []
+    selected: list[sa.ColumnElement[Any]] = []
+    group_by: list[sa.ColumnElement[Any]] = []
     if plan.periods:
         date = column(plan.date_col)
         period = sa.case(*((_in_window(date, w), w.label) for w in plan.periods)).label("period")
