@@ -5,10 +5,12 @@ Each test names the line it guards; breaking that line turns it red (checked whe
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -92,3 +94,25 @@ def test_config_rows_come_from_one_helper(config_row, engine):
         "dest_returns",
         "replace",
     )
+
+
+#: Test files that write config rows by hand, and why: rows for an older revision's table, or SQL from the docs.
+_RAW_CONFIG_INSERTS = {
+    "tests/db/test_schema_changes_migration.py": "a row of the table as revision 0007 left it",
+    "tests/db/test_freshness_migration.py": "a row of the table as revision 0007 left it (before 0008)",
+    "tests/db/test_schema.py": "the INSERT printed in the product docs, run as written",
+}
+_CONFIG_INSERT = re.compile(
+    r"elt_pipeline_configs\.insert\(|insert\(\s*(schema\.)?elt_pipeline_configs|INSERT INTO elt_pipeline_configs"
+)
+
+
+def test_no_test_inserts_config_rows_but_through_the_one_helper():
+    """Every other test goes through tests/config_rows.py, so a new column needs a default in one place."""
+    root = Path(__file__).resolve().parent
+    writers = {
+        path.relative_to(root.parent).as_posix()
+        for path in root.rglob("*.py")
+        if _CONFIG_INSERT.search(path.read_text(encoding="utf-8"))
+    }
+    assert writers - {"tests/config_rows.py", "tests/test_surviving_mutants.py"} == set(_RAW_CONFIG_INSERTS)

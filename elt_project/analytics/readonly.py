@@ -38,6 +38,7 @@ from elt_project.analytics.result_bounds import (
     postgres_guarded,
     value_too_large,
 )
+from elt_project.db.dialect_traits import known_traits
 from elt_project.db.reader_role import checked_role_name, may_use_role, reader_role_name
 from elt_project.db.tsql_scripts import MSSQL_HUB_READER
 from elt_project.errors import EltError
@@ -193,7 +194,8 @@ def _mssql_run(engine: Engine, sql: str, limits: ResultLimits, timeout_s: float,
     return QueryResult(columns, rows)
 
 
-_RUNNERS = {"sqlite": _sqlite_run, "postgresql": _postgres_run, "mssql": _mssql_run}
+#: One runner per way a warehouse keeps the hub from writing (``DialectTraits.read_only_guard``).
+_RUNNERS = {"file": _sqlite_run, "role": _postgres_run, "user": _mssql_run}
 
 
 def run_readonly(
@@ -210,7 +212,8 @@ def run_readonly(
     ``limits`` bounds rows and bytes (``max_rows`` alone keeps the default byte bounds);
     ``reader_role`` names the PostgreSQL role to run as (None: the default name).
     """
-    runner = _RUNNERS.get(engine.dialect.name)
+    facts = known_traits(engine.dialect)
+    runner = _RUNNERS.get(facts.read_only_guard) if facts is not None else None
     if runner is None:
         raise QueryFailed(f"The hub cannot run read-only queries on {engine.dialect.name}.")
     limits = limits or ResultLimits(max_rows=max_rows)

@@ -21,10 +21,9 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from elt_project.analytics.sql_functions import refusal
+from elt_project.db.dialect_traits import known_traits
 from elt_project.errors import EltError
 
-#: SQLAlchemy dialect name -> sqlglot dialect name.
-SQLGLOT_DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres", "mssql": "tsql"}
 DEFAULT_ROW_LIMIT = 1000
 
 _STATEMENT_NODES = tuple(
@@ -63,10 +62,10 @@ class CheckedQuery:
 
 def sqlglot_dialect(dialect_name: str) -> str:
     """sqlglot's name for a SQLAlchemy dialect; an unknown one is refused rather than guessed."""
-    try:
-        return SQLGLOT_DIALECTS[dialect_name]
-    except KeyError:
-        raise UnsafeQuery("dialect", f"the hub does not know how to check SQL for '{dialect_name}'.") from None
+    facts = known_traits(dialect_name)
+    if facts is None:
+        raise UnsafeQuery("dialect", f"the hub does not know how to check SQL for '{dialect_name}'.")
+    return facts.sqlglot
 
 
 def _check_characters(sql: str) -> None:

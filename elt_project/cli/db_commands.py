@@ -44,9 +44,10 @@ def db_upgrade() -> None:
 )
 def db_script(dialect: str, out: Path | None) -> None:
     """Generate the numbered setup scripts from the metadata tables (SQL Server: checked into sql/)."""
+    from elt_project.db.dialect_traits import traits
     from elt_project.db.tsql_scripts import render_combined, write_scripts
 
-    if out is None and dialect == "mssql":
+    if out is None and traits(dialect).scripts_in_project:
         out = project_root() / "sql"
     if out is None or str(out) == "-":
         click.echo(render_combined(dialect))

@@ -17,6 +17,7 @@ number would change), so what is left for the cast is:
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 
 def number_kind(type_: sa.types.TypeEngine) -> str | None:
@@ -37,6 +38,11 @@ def cast_number(expr: sa.ColumnElement, target: sa.Column, dialect: sa.engine.Di
     return sa.cast(expr, target.type)
 
 
-def register_sqlite_functions(raw_connection) -> None:
-    """Register ``elt_real(text)`` on a sqlite3 connection: the builtin ``float`` itself, no Python frame."""
-    raw_connection.create_function("elt_real", 1, float, deterministic=True)
+def prepare_connection(conn: Connection) -> None:
+    """Make :func:`cast_number`'s SQL runnable on ``conn``: on SQLite, register ``elt_real(text)``.
+
+    The function is the builtin ``float`` itself, so a call costs no Python frame.
+    """
+    raw = conn.connection.driver_connection
+    if conn.dialect.name == "sqlite" and raw is not None:
+        raw.create_function("elt_real", 1, float, deterministic=True)

@@ -38,6 +38,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from elt_project.db.boolean_words import FALSE_WORDS, TRUE_WORDS
+from elt_project.db.dialect_traits import dialect_named, traits
 from elt_project.errors import SourceFileError
 from elt_project.ingest import number_text
 
@@ -84,11 +85,12 @@ def target_for(column: sa.Column, dialect_name: str, where: str = "staging") -> 
 
 def _target_for(column: sa.Column, dialect_name: str) -> Target | None:
     type_ = column.type
-    name = str(type_.compile(dialect=_dialect(dialect_name))) if dialect_name else type(type_).__name__
+    name = str(type_.compile(dialect=dialect_named(dialect_name))) if dialect_name else type(type_).__name__
+    facts = traits(dialect_name)
     if isinstance(type_, sa.Integer):
         limit = next((bound for kind, bound in _INT_BOUNDS.items() if isinstance(type_, kind)), 2**31 - 1)
-        if dialect_name == "sqlite":
-            limit = 2**63 - 1  # SQLite's INTEGER is always 64-bit
+        if facts.integers_are_64_bit:
+            limit = 2**63 - 1
         return Target("integer", name, limit=limit)
     if isinstance(type_, sa.Boolean):
         return Target("boolean", name)
@@ -99,16 +101,10 @@ def _target_for(column: sa.Column, dialect_name: str) -> Target | None:
     if isinstance(type_, sa.Float):
         return Target("float", name)
     if isinstance(type_, sa.Numeric):
-        if dialect_name == "sqlite":
+        if not facts.exact_decimals:
             return Target("float", name, scale=type_.scale)
         return Target("decimal", name, scale=type_.scale)
     return None
-
-
-def _dialect(name: str):
-    from sqlalchemy.dialects import mssql, postgresql, sqlite
-
-    return {"sqlite": sqlite.dialect(), "postgresql": postgresql.dialect(), "mssql": mssql.dialect()}[name]
 
 
 def plan_targets(

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from elt_project.config.models import PipelineConfig, QualityRule
+from elt_project.db.dialect_traits import known_traits
 from elt_project.db.schema import elt_file_ledger, elt_pipeline_configs
 from elt_project.errors import ConfigurationError
 from elt_project.pipeline.tables import find_column
@@ -49,7 +50,8 @@ class StreamChecks:
         self.rules = rules
         self._checks: dict[int, tuple[str, Check]] = {}
         self.rows = 0
-        if dialect_name not in ("sqlite", "postgresql"):
+        facts = known_traits(dialect_name)
+        if facts is None or not facts.text_compares_exactly:
             return
         for index, rule in enumerate(rules):
             column = find_column(staging, rule.target_column or "") if rule.target_column else None

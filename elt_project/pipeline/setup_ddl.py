@@ -1,10 +1,11 @@
-"""Building blocks of the setup SQL: sampled columns, safe names, typed tables, per-dialect transforms.
+"""Building blocks of the setup SQL: sampled columns, safe names, typed tables, transforms.
 
 Kept apart from ``setup_sql`` (which assembles a script per pipeline group) so each
 piece is small and testable. Tables are SQLAlchemy ``Table`` objects compiled for
-the dialect, so types and identifier quoting come from SQLAlchemy; the only SQL
-written here by hand is the procedural glue around them, with every identifier
-quoted by the dialect's preparer and every string rendered as a literal.
+the dialect, so types and identifier quoting come from SQLAlchemy; the procedural
+glue that differs per dialect (create-if-missing, boolean spellings, the stored
+procedure) is :mod:`elt_project.db.ddl_text`, handed names quoted by the dialect's
+preparer.
 """
 
 from __future__ import annotations
@@ -14,15 +15,13 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mssql
-from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import quoted_name
 
-from elt_project.db.boolean_words import FALSE_WORDS, TRUE_WORDS
+from elt_project.db import ddl_text
+from elt_project.db.ddl_text import Timestamp
 from elt_project.db.dialect_traits import traits
-from elt_project.db.schema import RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN
-from elt_project.errors import ConfigurationError
+from elt_project.db.schema import RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN, LongText, Name
 from elt_project.pipeline.setup_columns import (  # re-exported: callers know them from here
     LINEAGE_COLUMNS,
     LOAD_TIMESTAMP,
@@ -138,11 +137,11 @@ def sql_type(logical: str) -> sa.types.TypeEngine:
     if logical == "date":
         return sa.Date()
     if logical == "datetime":
-        return sa.DateTime().with_variant(mssql.DATETIME2(), "mssql")
+        return Timestamp
     length = _string_length(logical) if _STRING.match(logical) else 255
     if length > MAX_BOUNDED_STRING:
-        return sa.Text().with_variant(mssql.NVARCHAR(None), "mssql")
-    return sa.String(max(length, 1)).with_variant(mssql.NVARCHAR(max(length, 1)), "mssql")
+        return LongText
+    return Name(max(length, 1))
 
 
 def _name(value: str) -> quoted_name:
@@ -158,8 +157,6 @@ def table_ref(name: str, metadata: sa.MetaData | None = None, *columns: sa.Colum
 #: How booleans wait in staging: as text. SQL Server's BIT rejects 'yes' and SQLite
 #: keeps 'true' as text, so the transform turns the spellings into a real boolean.
 STAGED_BOOLEAN = "string(10)"
-_TRUE_WORDS = ", ".join(f"'{word}'" for word in TRUE_WORDS)
-_FALSE_WORDS = ", ".join(f"'{word}'" for word in FALSE_WORDS)
 
 
 def staged_type(logical: str) -> str:
@@ -179,21 +176,13 @@ def staging_table(name: str, columns: list[Column]) -> sa.Table:
     )
 
 
-#: "Now, in UTC" as a column default, per dialect (SQLite's CURRENT_TIMESTAMP is already UTC).
-_UTC_NOW = {
-    "mssql": "SYSUTCDATETIME()",
-    "postgresql": "(now() AT TIME ZONE 'utc')",
-    "sqlite": "CURRENT_TIMESTAMP",
-}
-
-
 def destination_table(name: str, columns: list[Column], dialect: Dialect) -> sa.Table:
     """Business columns, ``source_file_hash`` and ``load_timestamp`` in UTC, filled by the database.
 
     The file hash says which file each row came from, so ``elt run --reload`` can
     take exactly one file's rows out of an append destination before loading it again.
     """
-    utc_now = sa.text(_UTC_NOW.get(dialect.name, "CURRENT_TIMESTAMP"))
+    utc_now = sa.text(traits(dialect).utc_now)
     return table_ref(
         name,
         None,
@@ -201,7 +190,7 @@ def destination_table(name: str, columns: list[Column], dialect: Dialect) -> sa.
         sa.Column(_name(SOURCE_HASH_COLUMN), sql_type("string(64)"), nullable=True),
         sa.Column(
             _name(LOAD_TIMESTAMP),
-            sa.DateTime().with_variant(mssql.DATETIME2(), "mssql"),
+            Timestamp,
             server_default=utc_now,
         ),
     )
@@ -216,36 +205,6 @@ def run_id_index(table: sa.Table) -> sa.Index:
     return sa.Index(_name(name), table.c[RUN_ID_COLUMN])
 
 
-def create_table(table: sa.Table, dialect: Dialect) -> str:
-    """CREATE TABLE that does nothing when the table exists (re-runnable)."""
-    if dialect.name == "mssql":
-        ddl = _compile(CreateTable(table), dialect)
-        target = literal(dialect.identifier_preparer.format_table(table), dialect)
-        return f"IF OBJECT_ID({target}, N'U') IS NULL\nBEGIN\n{ddl};\nEND"
-    return _compile(CreateTable(table, if_not_exists=True), dialect) + ";"
-
-
-def create_index(index: sa.Index, dialect: Dialect) -> str:
-    """CREATE INDEX that does nothing when the index exists."""
-    if dialect.name == "mssql":
-        table = literal(dialect.identifier_preparer.format_table(index.table), dialect)
-        return (
-            f"IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = {literal(str(index.name), dialect)} "  # noqa: S608 — generated script text: identifiers quoted by the dialect, names as literals
-            f"AND object_id = OBJECT_ID({table}))\nBEGIN\n{_compile(CreateIndex(index), dialect)};\nEND"
-        )
-    return _compile(CreateIndex(index, if_not_exists=True), dialect) + ";"
-
-
-def literal(value: str, dialect: Dialect) -> str:
-    """A string literal rendered by SQLAlchemy (quotes doubled; N'' on SQL Server)."""
-    type_ = mssql.NVARCHAR() if traits(dialect).unicode_literal_prefix else sa.String()
-    return str(sa.literal(value, type_=type_).compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-
-
-def _compile(element, dialect: Dialect) -> str:
-    return "\n".join(line.rstrip() for line in str(element.compile(dialect=dialect)).strip().splitlines())
-
-
 # ---- transforms ----------------------------------------------------------------------------
 
 
@@ -254,13 +213,7 @@ def _select_expression(column: Column, dialect: Dialect) -> str:
     quoted = dialect.identifier_preparer.quote(_name(column.name))
     if column.logical != "boolean":
         return quoted
-    if dialect.name == "mssql":
-        word, yes, no = f"LOWER(LTRIM(RTRIM({quoted})))", "1", "0"
-    elif dialect.name == "postgresql":
-        word, yes, no = f"lower(btrim({quoted}))", "TRUE", "FALSE"
-    else:
-        word, yes, no = f"lower(trim({quoted}))", "1", "0"
-    return f"CASE WHEN {word} IN ({_TRUE_WORDS}) THEN {yes} WHEN {word} IN ({_FALSE_WORDS}) THEN {no} END"
+    return ddl_text.boolean_from_text(quoted, dialect)
 
 
 def _insert_select(step: TransformStep, dialect: Dialect, run_id: str) -> str:
@@ -282,62 +235,15 @@ def _destinations(steps: list[TransformStep]) -> list[str]:
 
 
 def create_procedure(name: str, steps: list[TransformStep], dialect: Dialect) -> str:
-    """The transform procedure: truncate listed destinations first, then copy this run's rows.
-
-    Truncating all listed destinations before any insert keeps rows when two
-    imports share a destination.
-    """
+    """The transform procedure (SQL Server, PostgreSQL): truncate listed destinations, then copy this run's rows."""
     prep = dialect.identifier_preparer
-    procedure = prep.format_table(table_ref(name))
-    if dialect.name == "mssql":
-        lines = [
-            f"CREATE OR ALTER PROCEDURE {procedure}",
-            "    @run_id NVARCHAR(255),",
-            "    @tables_to_truncate NVARCHAR(MAX) = NULL",
-            "AS",
-            "BEGIN",
-            "    SET NOCOUNT ON;",
-        ]
-        for destination in _destinations(steps):
-            lines += [
-                (
-                    "    IF EXISTS (SELECT 1 FROM STRING_SPLIT(@tables_to_truncate, N',') "  # noqa: S608 — generated script text: identifiers quoted by the dialect, names as literals
-                    f"WHERE LTRIM(RTRIM(value)) = {literal(destination, dialect)})"
-                ),
-                "    BEGIN",
-                f"        TRUNCATE TABLE {prep.format_table(table_ref(destination))};",
-                "    END;",
-            ]
-        lines += ["    " + _insert_select(step, dialect, "@run_id") for step in steps]
-        lines.append("END;")
-        return "\n".join(lines)
-    if dialect.name == "postgresql":
-        body = [
-            "DECLARE",
-            (
-                "    truncate_list text[] := ARRAY(SELECT lower(btrim(item)) FROM "
-                "unnest(string_to_array(coalesce(p_tables_to_truncate, ''), ',')) AS item);"
-            ),
-            "BEGIN",
-        ]
-        for destination in _destinations(steps):
-            body += [
-                f"    IF {literal(destination.lower(), dialect)} = ANY (truncate_list) THEN",
-                f"        TRUNCATE TABLE {prep.format_table(table_ref(destination))};",
-                "    END IF;",
-            ]
-        body += ["    " + _insert_select(step, dialect, "p_run_id") for step in steps]
-        body.append("END;")
-        text = "\n".join(body)
-        tag = "$transform$"
-        while tag in text:
-            tag = tag[:-1] + "_$"
-        return (
-            f"CREATE OR REPLACE PROCEDURE {procedure}"
-            "(p_run_id text, p_tables_to_truncate text DEFAULT NULL)\n"
-            f"LANGUAGE plpgsql\nAS {tag}\n{text}\n{tag};"
-        )
-    raise ConfigurationError(f"{dialect.name} has no stored procedures; use a transform script instead.")
+    destinations = [(table, prep.format_table(table_ref(table))) for table in _destinations(steps)]
+    return ddl_text.transform_procedure(
+        prep.format_table(table_ref(name)),
+        destinations,
+        lambda run_id: [_insert_select(step, dialect, run_id) for step in steps],
+        dialect,
+    )
 
 
 def sqlite_script(name: str, steps: list[TransformStep], dialect: Dialect) -> str:
@@ -348,20 +254,3 @@ def sqlite_script(name: str, steps: list[TransformStep], dialect: Dialect) -> st
     ]
     lines += [_insert_select(step, dialect, ":run_id") for step in steps]
     return "\n".join(lines) + "\n"
-
-
-def procedure_exists(conn: Connection, name: str) -> bool:
-    """True when a procedure of this name exists (SQL Server, PostgreSQL); always False on SQLite."""
-    schema, _, procedure = name.rpartition(".")
-    dialect = conn.dialect.name
-    if dialect == "mssql":
-        query = sa.text("SELECT OBJECT_ID(:name, N'P')").bindparams(name=name)
-        return conn.execute(query).scalar() is not None
-    if dialect == "postgresql":
-        query = sa.text(
-            "SELECT count(*) FROM pg_catalog.pg_proc p "
-            "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
-            "WHERE p.proname = :name AND p.prokind = 'p' AND n.nspname = coalesce(:schema, current_schema())"
-        ).bindparams(name=procedure, schema=schema or None)
-        return bool(conn.execute(query).scalar())
-    return False

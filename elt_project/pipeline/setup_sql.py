@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect, Engine
 
 from elt_project.config.models import PipelineConfig, slugify
+from elt_project.db import ddl_text
 from elt_project.db.dialect_traits import traits
 from elt_project.db.schema import RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN, elt_pipeline_configs
 from elt_project.db.tsql_scripts import dialect_for
@@ -143,7 +144,7 @@ def apply_setup_sql(engine: Engine, result: SetupSql, settings: Settings) -> lis
     with engine.begin() as conn:
         _begin_ddl_transaction(conn)
         for statement in result.statements:
-            if statement.kind == "procedure" and setup_ddl.procedure_exists(conn, statement.name):
+            if statement.kind == "procedure" and ddl_text.procedure_exists(conn, statement.name):
                 done.append(f"kept existing procedure {statement.name}")
                 continue
             try:
@@ -234,15 +235,15 @@ def _group_statements(
     statements: list[SetupStatement] = []
     for name, columns in staging.items():
         table = setup_ddl.staging_table(name, columns)
-        statements.append(SetupStatement("table", name, setup_ddl.create_table(table, dialect)))
+        statements.append(SetupStatement("table", name, ddl_text.create_table(table, dialect)))
         index = setup_ddl.run_id_index(table)
-        statements.append(SetupStatement("index", str(index.name), setup_ddl.create_index(index, dialect)))
+        statements.append(SetupStatement("index", str(index.name), ddl_text.create_index(index, dialect)))
     for name, columns in destination.items():
         if name in staging:
             problems.append(f"{name} is both a staging and a destination table; give them different names.")
             continue
         table = setup_ddl.destination_table(name, columns, dialect)
-        statements.append(SetupStatement("table", name, setup_ddl.create_table(table, dialect)))
+        statements.append(SetupStatement("table", name, ddl_text.create_table(table, dialect)))
     if not traits(dialect).transforms_as_script:
         for procedure, pairs in _transforms(sampled).items():
             sql = setup_ddl.create_procedure(procedure, pairs, dialect)

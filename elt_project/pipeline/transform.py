@@ -220,8 +220,8 @@ def builtin_insert(
         for column, source in pairs
         if exact_casts.number_kind(column.type) and isinstance(source.type, sa.String)
     }
-    if conn.dialect.name == "sqlite" and numbers:
-        exact_casts.register_sqlite_functions(conn.connection.driver_connection)
+    if numbers:
+        exact_casts.prepare_connection(conn)
     select = sa.select(
         *(
             exact_casts.cast_number(source, column, conn.dialect)

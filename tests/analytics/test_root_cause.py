@@ -52,10 +52,31 @@ def test_planted_collapse_ranks_first_though_the_total_hardly_moves(engine):
     assert top.segment == {"region": "West", "channel": "Online"}
     assert top.kind == "mix" and top.current_rows == 6 and top.baseline_rows == 60
     assert top.change < 0
-    # the region and the channel alone are echoes of the pair, not listed above it
-    assert all(d.segment not in ({"region": "West"}, {"channel": "Online"}) for d in result.drivers[:2])
+    # the region and the channel alone are echoes of the pairs that explain them: not listed at all
+    pairs = [d.segment for d in result.drivers[:2]]
+    assert pairs[1] == {"region": "East", "channel": "Retail"}
+    echoes = [
+        d.segment for d in result.drivers if len(d.segment) == 1 and any(d.segment.items() <= p.items() for p in pairs)
+    ]
+    assert echoes == []
     text = summary(result)
     assert "West × Online" in text and "9 in 10 of its usual rows are missing" in text
+
+
+def test_a_region_only_partly_explained_by_the_pair_above_it_is_still_listed(engine):
+    """West × Online ranks above West but is 54 of West's 98 lost orders (55%): West is not its echo."""
+    rng = np.random.default_rng(7)
+    now = {("West", "Online"): 6, ("West", "Retail"): 38, ("West", "Partner"): 38}
+    rows = []
+    for region in REGIONS:
+        for channel in CHANNELS:
+            rows += _orders(BASE, region, channel, 60, 20.0, rng)
+            rows += _orders(DAY, region, channel, now.get((region, channel), 60), 20.0, rng)
+    create_sales(engine, rows)
+    segments = [d.segment for d in explain_change(engine, "sales", "amount", DAY).drivers]
+    assert segments[0] == {"region": "West", "channel": "Online"}
+    assert segments.index({"region": "West"}) < 3
+    assert {"channel": "Online"} not in segments  # all of Online's fall is the pair's: an echo
 
 
 def test_mix_and_rate_are_told_apart(engine):

@@ -18,7 +18,7 @@ from elt_project.analytics.search import encoders, minilm
 from elt_project.analytics.search.index import refresh
 from elt_project.analytics.search.query import run_search, visible_tables
 from elt_project.auth import accounts, permissions
-from elt_project.db import schema
+from tests.config_rows import insert_config
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -131,24 +131,14 @@ def test_rows_a_person_may_not_see_are_never_returned(warehouse, tmp_path):
     with warehouse.begin() as conn:
         conn.execute(sa.text("CREATE TABLE finance_sales (order_no INTEGER PRIMARY KEY, note VARCHAR(50))"))
         conn.execute(sa.text("INSERT INTO finance_sales VALUES (1, 'kettle discount for partner')"))
-        conn.execute(
-            schema.elt_pipeline_configs.insert().values(
-                pipeline_name="Finance",
-                import_name="finance_feed",
-                file_type="csv",
-                staging_table="stg_finance_sales",
-                destination_table="finance_sales",
+        for pipeline, table in (("Finance", "finance_sales"), ("Catalog", "catalog_items")):
+            insert_config(
+                conn,
+                pipeline_name=pipeline,
+                import_name=f"{pipeline.lower()}_feed",
+                staging_table=f"stg_{table}",
+                destination_table=table,
             )
-        )
-        conn.execute(
-            schema.elt_pipeline_configs.insert().values(
-                pipeline_name="Catalog",
-                import_name="catalog_feed",
-                file_type="csv",
-                staging_table="stg_catalog_items",
-                destination_table="catalog_items",
-            )
-        )
     accounts.create_user(warehouse, "ann", "correct-horse-battery", "analyst")
     accounts.create_user(warehouse, "ada", "correct-horse-battery", "admin")
     accounts.create_user(warehouse, "uma", "correct-horse-battery", "user")

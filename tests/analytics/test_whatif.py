@@ -25,6 +25,7 @@ from elt_project.analytics.whatif.store import (
 from elt_project.auth.accounts import Account
 from elt_project.errors import ConfigurationError
 from elt_project.settings import project_root
+from tests.config_rows import insert_config
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # statsmodels on perfectly flat series
 
@@ -213,13 +214,10 @@ def test_scenarios_show_and_compare_and_grants_on_the_command_line(engine, setti
 
     from elt_project.auth import permissions
     from elt_project.cli import main
-    from elt_project.db import schema
 
     flat_orders(engine)
-    with engine.begin() as conn:
-        conn.execute(schema.elt_pipeline_configs.insert().values(
-            pipeline_name="Sales", import_name="orders_csv", file_type="csv", destination_table="orders",
-            staging_table="stg_orders", monitored_directory="/inbox"))  # fmt: skip
+    insert_config(engine, pipeline_name="Sales", import_name="orders_csv", destination_table="orders",
+                  staging_table="stg_orders", monitored_directory="/inbox")  # fmt: skip
     save_scenario(engine, run_scenario(engine, _spec("channel=Partner:drop", horizon=7)), "plan", None)
     env = {"DATABASE_URL": settings.database_url.get_secret_value(), "ELT_DATA_DIR": str(settings.data_dir)}
     shown = CliRunner().invoke(main, ["analytics", "scenarios", "show", "plan"], env=env)

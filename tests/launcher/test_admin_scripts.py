@@ -9,8 +9,8 @@ import sys
 import sqlalchemy as sa
 
 from elt_project.db.migrate import upgrade
-from elt_project.db.schema import elt_pipeline_configs
 from elt_project.settings import project_root
+from tests.config_rows import insert_config
 from tests.launcher.project_copy import copy_env
 
 
@@ -30,33 +30,9 @@ def test_create_dirs_makes_the_folders_of_active_imports_only(tmp_path):
     db = tmp_path / "wh.db"
     engine = sa.create_engine(f"sqlite:///{db}")
     upgrade(engine)
-    base = {
-        "pipeline_name": "P",
-        "file_type": "csv",
-        "staging_table": "stg_x",
-        "destination_table": "dest_x",
-        "load_method": "append",
-        "is_active": 1,
-    }
-    with engine.begin() as conn:
-        conn.execute(
-            sa.insert(elt_pipeline_configs),
-            [
-                {
-                    **base,
-                    "import_name": "a",
-                    "file_pattern": "*.csv",
-                    "monitored_directory": str(tmp_path / "in" / "a"),
-                },
-                {
-                    **base,
-                    "import_name": "b",
-                    "file_pattern": "*.csv",
-                    "monitored_directory": str(tmp_path / "in" / "b"),
-                    "is_active": 0,
-                },
-            ],
-        )
+    for name, active in (("a", 1), ("b", 0)):
+        insert_config(engine, pipeline_name="P", import_name=name, monitored_directory=str(tmp_path / "in" / name),
+                      staging_table="stg_x", destination_table="dest_x", is_active=active)  # fmt: skip
     engine.dispose()
     env = copy_env(project_root(), DATABASE_URL=f"sqlite:///{db}")
     first = _run("create_dirs.py", env, tmp_path)

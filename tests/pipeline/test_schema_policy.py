@@ -21,6 +21,7 @@ from elt_project.db.schema import elt_pipeline_configs, elt_schema_changes
 from elt_project.errors import ConfigurationError, EltError, SourceFileError
 from elt_project.pipeline.api import run_import
 from elt_project.pipeline.tables import reflect_table
+from tests.config_rows import insert_config
 from tests.pipeline.conftest import execute, query, write_csv
 
 STAGING = (
@@ -60,8 +61,7 @@ def orders(engine, tmp_path):
             "is_active": 1,
             **values,
         }
-        with engine.begin() as conn:
-            conn.execute(sa.insert(elt_pipeline_configs).values(**row))
+        insert_config(engine, **row)
         return inbox
 
     return add
@@ -232,20 +232,18 @@ def test_a_missing_column_that_is_not_null_in_the_destination_stays_an_error(eng
     )
     inbox = tmp_path / "in"
     inbox.mkdir()
-    with engine.begin() as conn:
-        conn.execute(
-            sa.insert(elt_pipeline_configs).values(
-                pipeline_name="orders",
-                import_name="orders_daily",
-                file_type="csv",
-                monitored_directory=str(inbox),
-                file_pattern="orders_*.csv",
-                staging_table="stg_orders",
-                destination_table="dest_orders",
-                column_mapping=MAPPING,
-                schema_allow_missing=1,
-            )
-        )
+    insert_config(
+        engine,
+        pipeline_name="orders",
+        import_name="orders_daily",
+        monitored_directory=str(inbox),
+        file_pattern="orders_*.csv",
+        staging_table="stg_orders",
+        destination_table="dest_orders",
+        column_mapping=MAPPING,
+        load_method="replace",
+        schema_allow_missing=1,
+    )
     no_customer = (["Order ID", "Amount"], [["7", "4.40"]])
     with pytest.raises(SourceFileError, match="NOT NULL"):
         run_import(engine, settings, config(engine), [drop(inbox, "orders_1.csv", no_customer)])

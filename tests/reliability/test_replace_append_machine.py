@@ -29,9 +29,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from elt_project.config.repository import get_pipeline_config
-from elt_project.db.schema import elt_pipeline_configs
 from elt_project.pipeline.api import run_import
 from elt_project.pipeline.crashpoints import POINTS
+from tests.config_rows import insert_config
 from tests.pipeline.conftest import DEST_DDL, STAGING_DDL, write_csv
 from tests.reliability.test_crash_matrix import elt_process
 
@@ -158,18 +158,15 @@ def reset_warehouse(engine, folder: Path) -> None:
             "staging_table": "stg_sales",
             "destination_table": "dest_sales",
         }
-        conn.execute(
-            sa.insert(elt_pipeline_configs).values(
-                import_name="first",
-                load_method="replace",
-                is_active=1,
-                on_success_deactivate_self_and_activate_import="delta",
-                **base,
-            )
+        insert_config(
+            conn,
+            import_name="first",
+            load_method="replace",
+            is_active=1,
+            on_success_deactivate_self_and_activate_import="delta",
+            **base,
         )
-        conn.execute(
-            sa.insert(elt_pipeline_configs).values(import_name="delta", load_method="append", is_active=0, **base)
-        )
+        insert_config(conn, import_name="delta", load_method="append", is_active=0, **base)
 
 
 def _run(engine, settings_, hypothesis_settings) -> None:

@@ -9,16 +9,15 @@ from __future__ import annotations
 import io
 
 import pytest
-import sqlalchemy as sa
 
 from elt_project.config.repository import get_pipeline_config, load_pipeline_configs
-from elt_project.db.schema import elt_pipeline_configs
 from elt_project.errors import ConfigurationError, SourceFileError
 from elt_project.ingest.paths import check_monitored_root
 from elt_project.ingest.uploads import save_upload
 from elt_project.pipeline import archive
 from elt_project.pipeline.api import run_import
 from elt_project.settings import load_settings
+from tests.config_rows import insert_config
 from tests.pipeline.conftest import DEST_DDL, STAGING_DDL, execute, query, write_csv
 
 
@@ -49,8 +48,7 @@ def add_row(engine, folder, **values):
         "archive_processed_files": 1,
     }
     row.update(values)
-    with engine.begin() as conn:
-        conn.execute(sa.insert(elt_pipeline_configs).values(**row))
+    insert_config(engine, **row)
 
 
 def test_the_data_folder_and_listed_folders_are_roots_and_nothing_else(strict, tmp_path):

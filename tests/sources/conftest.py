@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from elt_project.config.repository import get_pipeline_config
-from elt_project.db.schema import elt_pipeline_configs
 from elt_project.ingest.sources.base import SourceContext
 from elt_project.ingest.sources.secrets import SecretBook
+from tests.config_rows import insert_config
 from tests.sources import site
 
 #: The test servers run on loopback, which scrapers reach only when a config lists it.
@@ -95,8 +95,7 @@ def add_remote_config(engine, scraper_config: dict | str, **values):
         "is_active": 1,
     }
     row.update(values)
-    with engine.begin() as conn:
-        conn.execute(sa.insert(elt_pipeline_configs).values(**row))
+    insert_config(engine, **row)
     return get_pipeline_config(engine, row["import_name"])
 
 

@@ -21,6 +21,7 @@ from elt_project.db.backup import (
 )
 from elt_project.db.tsql_scripts import dialect_for
 from elt_project.errors import ConfigurationError
+from tests.config_rows import insert_config
 
 TRICKY = 'O\'Brien; DROP TABLE x; -- not a comment\n"quoted" [bracket] \\ back Zürich 東京 🚀'
 STAMP = dt.datetime(2024, 2, 29, 23, 59, 58, 123000)
@@ -28,34 +29,16 @@ STAMP = dt.datetime(2024, 2, 29, 23, 59, 58, 123000)
 
 def seed(engine) -> None:
     with engine.begin() as conn:
-        conn.execute(
-            schema.elt_pipeline_configs.insert(),
-            [
-                {
-                    "pipeline_name": "Sales",
-                    "import_name": "sales_csv",
-                    "file_type": "csv",
-                    "staging_table": "stg_sales",
-                    "destination_table": "dest_sales",
-                    "scraper_config": '{"read_options": {"sep": ";"}}',
-                    "column_mapping": TRICKY,
-                    "last_import_date": STAMP,
-                }
-            ],
+        insert_config(
+            conn,
+            import_name="sales_csv",
+            staging_table="stg_sales",
+            destination_table="dest_sales",
+            scraper_config='{"read_options": {"sep": ";"}}',
+            column_mapping=TRICKY,
+            last_import_date=STAMP,
         )
-        conn.execute(
-            schema.elt_pipeline_configs.insert(),
-            [
-                {
-                    "pipeline_name": "Sales",
-                    "import_name": "returns_csv",
-                    "file_type": "csv",
-                    "staging_table": "stg_returns",
-                    "destination_table": "dest_returns",
-                    "is_active": 0,
-                },
-            ],
-        )
+        insert_config(conn, import_name="returns_csv", is_active=0)
         conn.execute(
             schema.etl_pipeline_run_logs.insert(),
             [

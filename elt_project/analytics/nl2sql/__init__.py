@@ -27,9 +27,8 @@ from elt_project.analytics.result_bounds import DEFAULT_MAX_ANSWER_BYTES, DEFAUL
 from elt_project.analytics.schema_context import SchemaContext, get_context
 from elt_project.analytics.sql_safety import DEFAULT_ROW_LIMIT, UnsafeQuery, check_query
 from elt_project.auth.accounts import Account
+from elt_project.db.dialect_traits import known_traits
 from elt_project.settings import Settings
-
-_DIALECT_LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mssql": "SQL Server (T-SQL)"}
 
 
 @dataclass(frozen=True)
@@ -146,7 +145,8 @@ def answer_offline(question: str, context: AskContext) -> Answer:
 
 def answer_llm(question: str, context: AskContext) -> Answer:
     """The model's SQL, with one retry carrying the error when it is refused or fails."""
-    label = _DIALECT_LABELS.get(context.engine.dialect.name, context.engine.dialect.name)
+    facts = known_traits(context.engine.dialect)
+    label = facts.label if facts is not None else context.engine.dialect.name
     hints = context.table_hints(question) if context.table_hints else []
     messages = messages_for(question, context.schema, context.examples, label, hints, glossary=context.glossary)
     last_error: Exception | None = None

@@ -2,21 +2,24 @@
 
 Identifiers are quoted and values rendered as literals by SQLAlchemy for the
 warehouse's dialect; the result still goes through the same safety check as any
-other SQL before it runs. Date buckets have one spelling per dialect, always
-giving the same labels: ``YYYY-MM-DD`` (day, and the Monday of a week),
-``YYYY-MM``, ``YYYY-Qn`` and ``YYYY``.
+other SQL before it runs. What differs per dialect is asked of ``db/``: date
+buckets (:mod:`elt_project.db.date_buckets`, the same labels on every warehouse)
+and the facts in :mod:`elt_project.db.dialect_traits`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 from elt_project.analytics.nl2sql.timewindows import Window
 from elt_project.analytics.schema_context import SchemaContext
+from elt_project.db.date_buckets import date_bucket
+from elt_project.db.dialect_traits import traits
 
 
 @dataclass(frozen=True)
@@ -60,47 +63,6 @@ class Plan:
     order: str | None = None  # desc | asc
     limit: int | None = None
     raw_filters: list[str] = field(default_factory=list)  # glossary conditions on the base table
-
-
-def _bucket(dialect: str, column, unit: str):
-    f = sa.func
-    if dialect == "sqlite":
-        spelled = {
-            "day": lambda: f.date(column),
-            "week": lambda: f.date(column, "weekday 0", "-6 days"),
-            "month": lambda: f.strftime("%Y-%m", column),
-            "year": lambda: f.strftime("%Y", column),
-            "quarter": lambda: (
-                f.strftime("%Y", column)
-                + "-Q"
-                + sa.cast((sa.cast(f.strftime("%m", column), sa.Integer) + 2) // 3, sa.String)
-            ),
-        }
-    elif dialect == "postgresql":
-        spelled = {
-            "day": lambda: f.to_char(column, "YYYY-MM-DD"),
-            "week": lambda: f.to_char(f.date_trunc("week", column), "YYYY-MM-DD"),
-            "month": lambda: f.to_char(column, "YYYY-MM"),
-            "year": lambda: f.to_char(column, "YYYY"),
-            "quarter": lambda: f.to_char(column, 'YYYY-"Q"Q'),
-        }
-    else:
-        spelled = {
-            "day": lambda: f.convert(sa.literal_column("CHAR(10)"), column, 23),
-            "week": lambda: f.convert(
-                sa.literal_column("CHAR(10)"),
-                f.dateadd(
-                    sa.literal_column("week"),
-                    f.datediff(sa.literal_column("week"), 0, f.dateadd(sa.literal_column("day"), -1, column)),
-                    0,
-                ),
-                23,
-            ),
-            "month": lambda: f.format(column, "yyyy-MM"),
-            "year": lambda: sa.cast(f.year(column), sa.String(4)),
-            "quarter": lambda: f.concat(f.year(column), "-Q", f.datepart(sa.literal_column("quarter"), column)),
-        }
-    return spelled[unit]()
 
 
 def _in_window(column, window: Window):
@@ -156,20 +118,21 @@ def build_sql(plan: Plan, context: SchemaContext, dialect: Dialect) -> str:
         fk = next(fk for fk in context.references(plan.base) if fk.ref_table == ref)
         source = source.join(tables[ref], base.c[fk.column] == tables[ref].c[fk.ref_column])
 
-    selected, group_by = [], []
+    selected: list[sa.ColumnElement[Any]] = []
+    group_by: list[sa.ColumnElement[Any]] = []
     if plan.periods:
         date = column(plan.date_col)
         period = sa.case(*((_in_window(date, w), w.label) for w in plan.periods)).label("period")
         selected.append(period)
         group_by.append(period)
     for dim in plan.dims:
-        expr = _bucket(dialect.name, column(dim.col), dim.bucket) if dim.bucket else column(dim.col)
+        expr = date_bucket(column(dim.col), dim.bucket, dialect) if dim.bucket else column(dim.col)
         labelled = expr.label(dim.label)
         selected.append(labelled)
         group_by.append(expr)
 
     def aggregate(m: Measure):
-        scale = _decimal_scale(context, m.col) if dialect.name == "sqlite" else 0
+        scale = 0 if traits(dialect).exact_decimals else _decimal_scale(context, m.col)
         return _aggregate(m, column(m.col) if m.col else None, scale)
 
     aggregates = [aggregate(m).label(m.label) for m in plan.measures]
@@ -191,7 +154,7 @@ def build_sql(plan: Plan, context: SchemaContext, dialect: Dialect) -> str:
     if plan.order and aggregates:
         # by the label, quoted as the dialect needs (a camelCase measure gives "avg_lifeExp")
         label = dialect.identifier_preparer.quote(aggregates[0].name)
-        first = sa.literal_column(label) if dialect.name != "mssql" else aggregates[0].element
+        first = sa.literal_column(label) if traits(dialect).orders_by_label else aggregates[0].element
         query = query.order_by(first.desc() if plan.order == "desc" else first.asc(), *group_by)
     elif group_by:
         query = query.order_by(*group_by)
