@@ -383,3 +383,106 @@ def test_dense_scores_are_centred_so_what_sets_a_value_apart_counts(engine, tmp_
     refresh(engine, encoder, tmp_path, tables=["vehicle_kinds"])
     rows = [h for h in run_search(engine, encoder, tmp_path, "query", limit=10) if h.kind == "row"]
     assert rows[0].text == "kind: winged", [h.text for h in rows]
+
+
+def _fleet(engine, rows):
+    fleet = sa.Table(
+        "fleet",
+        sa.MetaData(),
+        sa.Column("row_id", sa.Integer, primary_key=True),
+        sa.Column("tailnum", sa.String(10)),
+        sa.Column("manufacturer", sa.String(40)),
+        sa.Column("engine", sa.String(20)),
+    )
+    fleet.create(engine)
+    with engine.begin() as conn:
+        conn.execute(fleet.insert(), [dict(zip(("row_id", "tailnum", "manufacturer", "engine"), r)) for r in rows])
+
+
+FLEET = [
+    (1, "N10156", "EMBRAER", "Turbo-fan"),
+    (2, "N102UW", "AIRBUS INDUSTRIE", "Turbo-fan"),
+    (3, "N103US", "AIRBUS INDUSTRIE", "Turbo-fan"),
+    (4, "N104UW", "BOEING", "Turbo-jet"),
+    (5, "N105UW", "ROBINSON HELICOPTER CO", "Reciprocating"),
+    (6, "N106US", "CESSNA", "Reciprocating"),
+]
+
+
+@needs_model
+def test_a_code_or_name_typed_as_spelt_comes_first_beside_meaning(engine, tmp_path):
+    """Codes are left out of what the model reads, so only the word match can find a tail number."""
+    _fleet(engine, FLEET)
+    encoder = encoders.choose_encoder(None)
+    refresh(engine, encoder, tmp_path, tables=["fleet"])
+    for query, key in (("N104UW", "4"), ("n106us", "6"), ("Robinson", "5")):
+        rows = [h for h in run_search(engine, encoder, tmp_path, query, limit=5) if h.kind == "row"]
+        assert rows[0].key == key, (query, [h.text for h in rows])
+    rows = [h for h in run_search(engine, encoder, tmp_path, "helicopter", limit=5) if h.kind == "row"]
+    assert rows[0].key == "5"  # meaning still answers (and "helicopter" is a word of that row too)
+
+
+def test_a_word_a_meaning_query_shares_by_chance_does_not_outrank_its_meaning(engine, tmp_path, monkeypatch):
+    """A hand-made stand-in encoder (fixed vectors, not the model): the kettle means the query, "Maker" spells half.
+
+    The row holding one of the query's two words gets a BM25 score, but weighted by the
+    share of the query's words it holds (to the fourth power) it stays below the row
+    that means it; with that weighting switched off it would come first.
+    """
+    from elt_project.analytics.search import query as ranking
+
+    e = np.eye(8, dtype=np.float32)
+    vectors = {
+        "Electric kettle": e[0] + e[1],
+        "Maker Faire ticket": e[0] + 0.9 * e[1] + 0.4 * e[2],  # a little less near the query than the kettle
+        "Garden hose": e[0] + e[3],
+        "Desk lamp": e[0] + e[4],
+        "kitchen maker": e[1],
+    }
+
+    class HandMade:
+        name, model_id, dense = "handmade", "handmade-8d", True
+
+        def encode(self, texts):
+            rows = [vectors.get(text, e[7]) for text in texts]
+            return np.array([r / np.linalg.norm(r) for r in rows], dtype=np.float32)
+
+    things = sa.Table(
+        "things", sa.MetaData(), sa.Column("row_id", sa.Integer, primary_key=True), sa.Column("title", sa.String(40))
+    )
+    things.create(engine)
+    with engine.begin() as conn:
+        conn.execute(things.insert(), [{"row_id": i, "title": t} for i, t in enumerate(list(vectors)[:4], 1)])
+    encoder = HandMade()
+    refresh(engine, encoder, tmp_path, tables=["things"])
+
+    def first():
+        return [h for h in run_search(engine, encoder, tmp_path, "kitchen maker", limit=5) if h.kind == "row"][0].text
+
+    assert first() == "title: Electric kettle"
+    monkeypatch.setattr(ranking, "COVERAGE_POWER", 0)  # every word match at full weight
+    assert first() == "title: Maker Faire ticket"
+
+
+def test_bm25_reads_cell_values_not_column_names_and_weighs_rare_words():
+    from elt_project.analytics.search import lexical
+
+    assert lexical.tokens("Airports in the Rocky-Mountains, N10156") == [
+        "airport",
+        "in",
+        "the",
+        "rocky",
+        "mountain",
+        "n10156",
+    ]
+    assert lexical.tokens("glass business") == ["glass", "business"]  # "ss" is not a plural
+    assert lexical.cell_words("row", "name: Envoy Air · tzone: America/Chicago") == "Envoy Air America/Chicago"
+    assert lexical.cell_words("column", "column planes.engine (VARCHAR)") == "column planes.engine (VARCHAR)"
+    index = lexical.build(["envoy air america chicago", "delta air line", "united air line", "mesa airline"])
+    bm25, covered = index.scores("Delta Air")
+    assert int(np.argmax(bm25)) == 1
+    assert covered[1] == pytest.approx(1.0) and 0 < covered[0] < 0.5  # "air" is common: it weighs little
+    bm25, covered = index.scores("name")  # a column name, in no cell
+    assert not bm25.any() and not covered.any()
+    _bm25, covered = index.scores("delta zeppelin")  # a word nobody holds counts at the highest idf
+    assert 0.4 < covered[1] < 0.6
