@@ -486,3 +486,34 @@ def test_bm25_reads_cell_values_not_column_names_and_weighs_rare_words():
     assert not bm25.any() and not covered.any()
     _bm25, covered = index.scores("delta zeppelin")  # a word nobody holds counts at the highest idf
     assert 0.4 < covered[1] < 0.6
+
+
+@needs_model
+def test_rows_identical_in_what_the_ranking_reads_are_one_hit_with_a_count(engine, settings):
+    """Days of the same weather differ only by their date (a code the model does not read): one hit each, counted."""
+    from elt_project.analytics.search import search_warehouse
+
+    days = sa.Table(
+        "daily_weather",
+        sa.MetaData(),
+        sa.Column("row_id", sa.Integer, primary_key=True),
+        sa.Column("day", sa.String(10)),
+        sa.Column("weather", sa.String(20)),
+    )
+    days.create(engine)
+    kinds = ["drizzle"] * 6 + ["rain"] * 3 + ["sun"] * 2 + ["snow"]
+    with engine.begin() as conn:
+        conn.execute(
+            days.insert(), [{"row_id": i, "day": f"2024-01-{i:02d}", "weather": w} for i, w in enumerate(kinds, 1)]
+        )
+    encoder = encoders.choose_encoder(None)
+    refresh(engine, encoder, settings.data_dir, tables=["daily_weather"])
+
+    rows = [h for h in run_search(engine, encoder, settings.data_dir, "light rain", limit=20) if h.kind == "row"]
+    assert len({h.text.split("weather: ")[1] for h in rows[:5]}) < 5  # row by row, days of one weather repeat
+    _name, hits, _report = search_warehouse(engine, settings, "light rain", limit=20, encoder=encoder)
+    rows = [h for h in hits if h.kind == "row"]
+    counted = {h.text.split("weather: ")[1]: h.similar + 1 for h in rows}
+    assert len(rows) == 4 and counted == {"drizzle": 6, "rain": 3, "sun": 2, "snow": 1}
+    assert all(hits[i].score >= hits[i + 1].score for i in range(len(hits) - 1))
+    assert rows[0].as_json()["similar"] == rows[0].similar
