@@ -3,6 +3,7 @@
 - :mod:`.minilm`: the local sentence-embedding model in NumPy (no PyTorch, no network);
 - :mod:`.encoders`: local model, OpenAI, or TF-IDF as the last resort;
 - :mod:`.index`: the on-disk index and its incremental refresh;
+- :mod:`.lexical`: BM25 over cell values, the exact-word half of a meaning search;
 - :mod:`.query`: ranking, and what each person may see.
 
 :func:`encoder_for` and :func:`search_warehouse` are what the CLI and the hub call;

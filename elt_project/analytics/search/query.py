@@ -12,6 +12,11 @@ in a narrow cone (every airport name is close to every other, and to "airport"),
 raw cosine rewards what a value shares with all the others; after centring it rewards
 what sets a value apart, which is what a query by meaning asks for.
 
+With a meaning engine, exact words count too: BM25 over the cell values, weighted by how
+much of the query a row holds (:func:`_with_words`), so a code or name typed as spelt
+comes first. Rows identical in every value the ranking reads can be folded into one hit
+with a count (``collapse``).
+
 Visibility is applied before ranking: a row, column or table of a table the person
 may not see never reaches the results (see :func:`visible_tables`).
 """
@@ -77,8 +82,8 @@ class LoadedIndex:
     masks: dict = field(default_factory=dict)  # (visible, kinds) -> which documents may be returned
     center: np.ndarray | None = None  # mean of the dense value vectors, taken off values and queries
     lexical: LexicalIndex | None = None  # BM25 over the documents' words, beside a meaning model
-    groups: np.ndarray | None = None  # per document: its group of documents identical in table and values
-    group_sizes: np.ndarray | None = None
+    groups: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per document: identical-row group
+    group_sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per group: its documents
 
     @property
     def size(self) -> int:
@@ -233,9 +238,9 @@ def search(
     count = min(limit if not collapse else max(limit * 20, 200), available)
     if count <= 0:
         return []
-    best = np.argpartition(-scores, count - 1)[:count]
-    best = best[np.argsort(-scores[best], kind="stable")]
-    best = [i for i in best if np.isfinite(scores[i])]
+    top = np.argpartition(-scores, count - 1)[:count]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    best: list[int] = [int(i) for i in top if np.isfinite(scores[i])]
     similar = [0] * len(best)
     if collapse:
         best = _first_of_each_group(loaded, best, limit)
