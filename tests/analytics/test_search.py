@@ -476,9 +476,15 @@ def test_bm25_reads_cell_values_not_column_names_and_weighs_rare_words():
         "n10156",
     ]
     assert lexical.tokens("glass business") == ["glass", "business"]  # "ss" is not a plural
-    assert lexical.cell_words("row", "name: Envoy Air · tzone: America/Chicago") == "Envoy Air America/Chicago"
-    assert lexical.cell_words("column", "column planes.engine (VARCHAR)") == "column planes.engine (VARCHAR)"
-    index = lexical.build(["envoy air america chicago", "delta air line", "united air line", "mesa airline"])
+    assert lexical.cell_words("row", "name: Envoy Air · tzone: America/Chicago") == ["Envoy Air", "America/Chicago"]
+    assert lexical.cell_words("column", "column planes.engine (VARCHAR)") == ["column planes.engine (VARCHAR)"]
+    rows = [
+        "name: Envoy Air · tzone: America/Chicago",
+        "name: Delta Air Line",
+        "name: United Air Line",
+        "name: Mesa Airline",
+    ]
+    index = lexical.build([("row", text) for text in rows])
     bm25, covered = index.scores("Delta Air")
     assert int(np.argmax(bm25)) == 1
     assert covered[1] == pytest.approx(1.0) and 0 < covered[0] < 0.5  # "air" is common: it weighs little

@@ -156,7 +156,7 @@ def load_index(path: Path, encoder) -> LoadedIndex | None:
         kinds=[d[0] for d in docs],
         kind_codes=np.array([KINDS.index(d[0]) for d in docs], dtype=np.int8),
         center=center,
-        lexical=lexical.build([lexical.cell_words(d[0], d[3]) for d in docs]) if encoder.dense else None,
+        lexical=lexical.build([(d[0], d[3]) for d in docs]) if encoder.dense else None,
     )
     loaded.groups, loaded.group_sizes = _identical_groups(loaded.tables, cells)
     _CACHE[str(path)] = (stamp, loaded)
