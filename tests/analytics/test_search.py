@@ -498,6 +498,8 @@ def test_bm25_reads_cell_values_not_column_names_and_weighs_rare_words():
 def test_rows_identical_in_what_the_ranking_reads_are_one_hit_with_a_count(engine, settings):
     """Days of the same weather differ only by their date (a code the model does not read): one hit each, counted."""
     from elt_project.analytics.search import search_warehouse
+    from elt_project.analytics.search.index import index_path
+    from elt_project.analytics.search.query import load_index, search
 
     days = sa.Table(
         "daily_weather",
@@ -523,3 +525,18 @@ def test_rows_identical_in_what_the_ranking_reads_are_one_hit_with_a_count(engin
     assert len(rows) == 4 and counted == {"drizzle": 6, "rain": 3, "sun": 2, "snow": 1}
     assert all(hits[i].score >= hits[i + 1].score for i in range(len(hits) - 1))
     assert rows[0].as_json()["similar"] == rows[0].similar
+
+    # 300 more days of drizzle: more than the first pool of candidates holds, and still every weather comes back.
+    with engine.begin() as conn:
+        more = [{"row_id": 100 + i, "day": f"2023-{i // 28 % 12 + 1:02d}-{i % 28 + 1:02d}", "weather": "drizzle"}
+                for i in range(300)]  # fmt: skip
+        conn.execute(days.insert(), more)
+    refresh(engine, encoder, settings.data_dir, tables=["daily_weather"])
+    loaded = load_index(index_path(settings.data_dir, encoder), encoder)
+    rows = search(loaded, encoder, "drizzle", visible=None, limit=4, kinds={"row"}, collapse=True)
+    assert {h.text.split("weather: ")[1]: h.similar + 1 for h in rows} == {
+        "drizzle": 306,
+        "rain": 3,
+        "sun": 2,
+        "snow": 1,
+    }

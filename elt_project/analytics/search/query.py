@@ -235,16 +235,17 @@ def search(
     if loaded.lexical is not None and LEXICAL_WEIGHT:
         scores = _with_words(loaded.lexical, query, scores, allowed)
     available = int(allowed.sum())
-    count = min(limit if not collapse else max(limit * 20, 200), available)
-    if count <= 0:
+    if min(limit, available) <= 0:
         return []
-    top = np.argpartition(-scores, count - 1)[:count]
-    top = top[np.argsort(-scores[top], kind="stable")]
-    best: list[int] = [int(i) for i in top if np.isfinite(scores[i])]
+    best = _best(scores, min(limit, available))
     similar = [0] * len(best)
-    if collapse:
-        best = _first_of_each_group(loaded, best, limit)
-        similar = [int(loaded.group_sizes[loaded.groups[i]]) - 1 for i in best]
+    pool = max(limit * 20, 200)
+    while collapse:  # widen the pool until it holds ``limit`` distinct rows or everything
+        best = _first_of_each_group(loaded, _best(scores, min(pool, available)), limit)
+        if len(best) == limit or pool >= available:
+            similar = [int(loaded.group_sizes[loaded.groups[i]]) - 1 for i in best]
+            break
+        pool *= 4
     return [
         Hit(
             table=loaded.table_names[loaded.tables[i]],
@@ -256,6 +257,12 @@ def search(
         )
         for i, n in zip(best, similar)
     ]
+
+
+def _best(scores: np.ndarray, count: int) -> list[int]:
+    top = np.argpartition(-scores, count - 1)[:count]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [int(i) for i in top if np.isfinite(scores[i])]
 
 
 def _first_of_each_group(loaded: LoadedIndex, ranked: list[int], limit: int) -> list[int]:
