@@ -243,9 +243,9 @@ def search(
     while collapse:  # widen the pool until it holds ``limit`` distinct rows or everything
         best = _first_of_each_group(loaded, _best(scores, min(pool, available)), limit)
         if len(best) == limit or pool >= available:
-            similar = [int(loaded.group_sizes[loaded.groups[i]]) - 1 for i in best]
+            similar = (loaded.group_sizes[loaded.groups[best]] - 1).tolist()
             break
-        pool *= 4
+        pool *= 8
     return [
         Hit(
             table=loaded.table_names[loaded.tables[i]],
@@ -253,29 +253,23 @@ def search(
             text=loaded.texts[i],
             score=float(scores[i]),
             kind=loaded.kinds[i],
-            similar=n,
+            similar=int(n),
         )
-        for i, n in zip(best, similar)
+        for i, n in zip(best.tolist(), similar)
     ]
 
 
-def _best(scores: np.ndarray, count: int) -> list[int]:
+def _best(scores: np.ndarray, count: int) -> np.ndarray:
+    """The ``count`` best-scored documents, best first (none scored -inf: not visible)."""
     top = np.argpartition(-scores, count - 1)[:count]
     top = top[np.argsort(-scores[top], kind="stable")]
-    return [int(i) for i in top if np.isfinite(scores[i])]
+    return top[np.isfinite(scores[top])]
 
 
-def _first_of_each_group(loaded: LoadedIndex, ranked: list[int], limit: int) -> list[int]:
-    seen: set[int] = set()
-    kept = []
-    for i in ranked:
-        group = int(loaded.groups[i])
-        if group not in seen:
-            seen.add(group)
-            kept.append(i)
-            if len(kept) == limit:
-                break
-    return kept
+def _first_of_each_group(loaded: LoadedIndex, ranked: np.ndarray, limit: int) -> np.ndarray:
+    """The best-ranked document of each identical-row group among ``ranked``, in rank order, at most ``limit``."""
+    _, first = np.unique(loaded.groups[ranked], return_index=True)
+    return ranked[np.sort(first)[:limit]]
 
 
 def _with_words(index: LexicalIndex, query: str, dense: np.ndarray, allowed: np.ndarray) -> np.ndarray:
