@@ -476,8 +476,6 @@ def test_bm25_reads_cell_values_not_column_names_and_weighs_rare_words():
         "n10156",
     ]
     assert lexical.tokens("glass business") == ["glass", "business"]  # "ss" is not a plural
-    assert lexical.cell_words("row", "name: Envoy Air · tzone: America/Chicago") == ["Envoy Air", "America/Chicago"]
-    assert lexical.cell_words("column", "column planes.engine (VARCHAR)") == ["column planes.engine (VARCHAR)"]
     rows = [
         "name: Envoy Air · tzone: America/Chicago",
         "name: Delta Air Line",
@@ -490,6 +488,9 @@ def test_bm25_reads_cell_values_not_column_names_and_weighs_rare_words():
     assert covered[1] == pytest.approx(1.0) and 0 < covered[0] < 0.5  # "air" is common: it weighs little
     bm25, covered = index.scores("name")  # a column name, in no cell
     assert not bm25.any() and not covered.any()
+    assert index.scores("Chicago")[0][0] > 0  # the value after the column name is read
+    schema = lexical.build([("column", "column planes.engine (VARCHAR)")])
+    assert schema.scores("engine")[1][0] == pytest.approx(1.0)  # a column document is read whole
     _bm25, covered = index.scores("delta zeppelin")  # a word nobody holds counts at the highest idf
     assert 0.4 < covered[1] < 0.6
 

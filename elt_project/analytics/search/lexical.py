@@ -35,14 +35,8 @@ def _fold(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
-def cell_words(kind: str, text: str) -> list[str]:
-    """The parts of a document BM25 reads: a row's values without their column names; a schema document whole."""
-    if kind != "row":
-        return [text]
-    return [_value_of(part) for part in text.split(" · ")]
-
-
 def _value_of(part: str) -> str:
+    """A row's part without its column name ("tzone: America/Chicago" -> "America/Chicago")."""
     return part.split(": ", 1)[-1]
 
 
@@ -73,7 +67,8 @@ class LexicalIndex:
 
 
 def build(documents: list[tuple[str, str]]) -> LexicalIndex:
-    """The BM25 matrix of ``documents``, (kind, text) pairs read as :func:`cell_words` says.
+    """The BM25 matrix of ``documents``, (kind, text) pairs: a row's values are read without
+    their column names, a table or column document whole.
 
     A row's part ("region: West") recurs across thousands of rows, so each distinct part is
     split and tokenised once: that keeps the words of a 240k-row index to about a second.
