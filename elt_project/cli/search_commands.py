@@ -35,7 +35,8 @@ def search_command(query: str, limit: int, as_json: bool, username: str | None, 
         click.echo("Nothing found.")
     for hit in hits:
         where = f"{hit.table} [{hit.key}]" if hit.key else f"{hit.table} ({hit.kind})"
-        click.echo(f"{hit.score:6.3f}  {where}: {hit.text}")
+        more = f" (+{hit.similar} more like it)" if hit.similar else ""
+        click.echo(f"{hit.score:6.3f}  {where}: {hit.text}{more}")
 
 
 COMMANDS = [search_command]

@@ -373,3 +373,161 @@ def test_dense_scores_are_centred_so_what_sets_a_value_apart_counts(engine, tmp_
     refresh(engine, encoder, tmp_path, tables=["vehicle_kinds"])
     rows = [h for h in run_search(engine, encoder, tmp_path, "query", limit=10) if h.kind == "row"]
     assert rows[0].text == "kind: winged", [h.text for h in rows]
+
+
+def _fleet(engine, rows):
+    fleet = sa.Table(
+        "fleet",
+        sa.MetaData(),
+        sa.Column("row_id", sa.Integer, primary_key=True),
+        sa.Column("tailnum", sa.String(10)),
+        sa.Column("manufacturer", sa.String(40)),
+        sa.Column("engine", sa.String(20)),
+    )
+    fleet.create(engine)
+    with engine.begin() as conn:
+        conn.execute(fleet.insert(), [dict(zip(("row_id", "tailnum", "manufacturer", "engine"), r)) for r in rows])
+
+
+FLEET = [
+    (1, "N10156", "EMBRAER", "Turbo-fan"),
+    (2, "N102UW", "AIRBUS INDUSTRIE", "Turbo-fan"),
+    (3, "N103US", "AIRBUS INDUSTRIE", "Turbo-fan"),
+    (4, "N104UW", "BOEING", "Turbo-jet"),
+    (5, "N105UW", "ROBINSON HELICOPTER CO", "Reciprocating"),
+    (6, "N106US", "CESSNA", "Reciprocating"),
+]
+
+
+@needs_model
+def test_a_code_or_name_typed_as_spelt_comes_first_beside_meaning(engine, tmp_path):
+    """Codes are left out of what the model reads, so only the word match can find a tail number."""
+    _fleet(engine, FLEET)
+    encoder = encoders.choose_encoder(None)
+    refresh(engine, encoder, tmp_path, tables=["fleet"])
+    for query, key in (("N104UW", "4"), ("n106us", "6"), ("Robinson", "5")):
+        rows = [h for h in run_search(engine, encoder, tmp_path, query, limit=5) if h.kind == "row"]
+        assert rows[0].key == key, (query, [h.text for h in rows])
+    rows = [h for h in run_search(engine, encoder, tmp_path, "helicopter", limit=5) if h.kind == "row"]
+    assert rows[0].key == "5"  # meaning still answers (and "helicopter" is a word of that row too)
+
+
+def test_a_word_a_meaning_query_shares_by_chance_does_not_outrank_its_meaning(engine, tmp_path, monkeypatch):
+    """A hand-made stand-in encoder (fixed vectors, not the model): the kettle means the query, "Maker" spells half.
+
+    The row holding one of the query's two words gets a BM25 score, but weighted by the
+    share of the query's words it holds (to the fourth power) it stays below the row
+    that means it; with that weighting switched off it would come first.
+    """
+    from elt_project.analytics.search import query as ranking
+
+    e = np.eye(8, dtype=np.float32)
+    vectors = {
+        "Electric kettle": e[0] + e[1],
+        "Maker Faire ticket": e[0] + 0.9 * e[1] + 0.4 * e[2],  # a little less near the query than the kettle
+        "Garden hose": e[0] + e[3],
+        "Desk lamp": e[0] + e[4],
+        "kitchen maker": e[1],
+    }
+
+    class HandMade:
+        name, model_id, dense = "handmade", "handmade-8d", True
+
+        def encode(self, texts):
+            rows = [vectors.get(text, e[7]) for text in texts]
+            return np.array([r / np.linalg.norm(r) for r in rows], dtype=np.float32)
+
+    things = sa.Table(
+        "things", sa.MetaData(), sa.Column("row_id", sa.Integer, primary_key=True), sa.Column("title", sa.String(40))
+    )
+    things.create(engine)
+    with engine.begin() as conn:
+        conn.execute(things.insert(), [{"row_id": i, "title": t} for i, t in enumerate(list(vectors)[:4], 1)])
+    encoder = HandMade()
+    refresh(engine, encoder, tmp_path, tables=["things"])
+
+    def first():
+        return [h for h in run_search(engine, encoder, tmp_path, "kitchen maker", limit=5) if h.kind == "row"][0].text
+
+    assert first() == "title: Electric kettle"
+    monkeypatch.setattr(ranking, "COVERAGE_POWER", 0)  # every word match at full weight
+    assert first() == "title: Maker Faire ticket"
+
+
+def test_bm25_reads_cell_values_not_column_names_and_weighs_rare_words():
+    from elt_project.analytics.search import lexical
+
+    assert lexical.tokens("Airports in the Rocky-Mountains, N10156") == [
+        "airport",
+        "in",
+        "the",
+        "rocky",
+        "mountain",
+        "n10156",
+    ]
+    assert lexical.tokens("glass business") == ["glass", "business"]  # "ss" is not a plural
+    rows = [
+        "name: Envoy Air · tzone: America/Chicago",
+        "name: Delta Air Line",
+        "name: United Air Line",
+        "name: Mesa Airline",
+    ]
+    index = lexical.build([("row", text) for text in rows])
+    bm25, covered = index.scores("Delta Air")
+    assert int(np.argmax(bm25)) == 1
+    assert covered[1] == pytest.approx(1.0) and 0 < covered[0] < 0.5  # "air" is common: it weighs little
+    bm25, covered = index.scores("name")  # a column name, in no cell
+    assert not bm25.any() and not covered.any()
+    assert index.scores("Chicago")[0][0] > 0  # the value after the column name is read
+    schema = lexical.build([("column", "column planes.engine (VARCHAR)")])
+    assert schema.scores("engine")[1][0] == pytest.approx(1.0)  # a column document is read whole
+    _bm25, covered = index.scores("delta zeppelin")  # a word nobody holds counts at the highest idf
+    assert 0.4 < covered[1] < 0.6
+
+
+@needs_model
+def test_rows_identical_in_what_the_ranking_reads_are_one_hit_with_a_count(engine, settings):
+    """Days of the same weather differ only by their date (a code the model does not read): one hit each, counted."""
+    from elt_project.analytics.search import search_warehouse
+    from elt_project.analytics.search.index import index_path
+    from elt_project.analytics.search.query import load_index, search
+
+    days = sa.Table(
+        "daily_weather",
+        sa.MetaData(),
+        sa.Column("row_id", sa.Integer, primary_key=True),
+        sa.Column("day", sa.String(10)),
+        sa.Column("weather", sa.String(20)),
+    )
+    days.create(engine)
+    kinds = ["drizzle"] * 6 + ["rain"] * 3 + ["sun"] * 2 + ["snow"]
+    with engine.begin() as conn:
+        conn.execute(
+            days.insert(), [{"row_id": i, "day": f"2024-01-{i:02d}", "weather": w} for i, w in enumerate(kinds, 1)]
+        )
+    encoder = encoders.choose_encoder(None)
+    refresh(engine, encoder, settings.data_dir, tables=["daily_weather"])
+
+    rows = [h for h in run_search(engine, encoder, settings.data_dir, "light rain", limit=20) if h.kind == "row"]
+    assert len({h.text.split("weather: ")[1] for h in rows[:5]}) < 5  # row by row, days of one weather repeat
+    _name, hits, _report = search_warehouse(engine, settings, "light rain", limit=20, encoder=encoder)
+    rows = [h for h in hits if h.kind == "row"]
+    counted = {h.text.split("weather: ")[1]: h.similar + 1 for h in rows}
+    assert len(rows) == 4 and counted == {"drizzle": 6, "rain": 3, "sun": 2, "snow": 1}
+    assert all(hits[i].score >= hits[i + 1].score for i in range(len(hits) - 1))
+    assert rows[0].as_json()["similar"] == rows[0].similar
+
+    # 300 more days of drizzle: more than the first pool of candidates holds, and still every weather comes back.
+    with engine.begin() as conn:
+        more = [{"row_id": 100 + i, "day": f"2023-{i // 28 % 12 + 1:02d}-{i % 28 + 1:02d}", "weather": "drizzle"}
+                for i in range(300)]  # fmt: skip
+        conn.execute(days.insert(), more)
+    refresh(engine, encoder, settings.data_dir, tables=["daily_weather"])
+    loaded = load_index(index_path(settings.data_dir, encoder), encoder)
+    rows = search(loaded, encoder, "drizzle", visible=None, limit=4, kinds={"row"}, collapse=True)
+    assert {h.text.split("weather: ")[1]: h.similar + 1 for h in rows} == {
+        "drizzle": 306,
+        "rain": 3,
+        "sun": 2,
+        "snow": 1,
+    }

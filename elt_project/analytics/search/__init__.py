@@ -3,6 +3,7 @@
 - :mod:`.minilm`: the local sentence-embedding model in NumPy (no PyTorch, no network);
 - :mod:`.encoders`: local model, OpenAI, or TF-IDF as the last resort;
 - :mod:`.index`: the on-disk index and its incremental refresh;
+- :mod:`.lexical`: BM25 over cell values, the exact-word half of a meaning search;
 - :mod:`.query`: ranking, and what each person may see.
 
 :func:`encoder_for` and :func:`search_warehouse` are what the CLI and the hub call;
@@ -37,8 +38,12 @@ def search_warehouse(
     limit: int = 10,
     refresh_first: bool = False,
     encoder=None,
+    collapse: bool = True,
 ) -> tuple[str, list[Hit], RefreshReport | None]:
     """(engine name, best hits, refresh report): search the index as the last load left it.
+
+    ``collapse`` (the page's and the command's way): rows identical in every value the
+    ranking reads are one hit with a count (see :func:`.query.search`).
 
     The index is kept fresh by :func:`.index.refresh_after_load` when data lands, so a
     query costs only the ranking. ``refresh_first`` refreshes every table first (slow on a
@@ -49,7 +54,7 @@ def search_warehouse(
     encoder = encoder or encoder_for(settings)
     missing = not index_path(settings.data_dir, encoder).is_file()
     report = refresh(engine, encoder, settings.data_dir) if refresh_first or missing else None
-    hits = run_search(engine, encoder, settings.data_dir, query, account=account, limit=limit)
+    hits = run_search(engine, encoder, settings.data_dir, query, account=account, limit=limit, collapse=collapse)
     if report is not None and account is not None:  # the refresh covers every table; name only theirs
         from elt_project.analytics.search.query import visible_tables
 

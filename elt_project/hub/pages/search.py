@@ -47,7 +47,14 @@ def render() -> None:
     show_table(
         pd.DataFrame(
             [
-                {"score": round(h.score, 3), "table": h.table, "key": h.key or "", "what": h.kind, "text": h.text}
+                {
+                    "score": round(h.score, 3),
+                    "table": h.table,
+                    "key": h.key or "",
+                    "what": h.kind,
+                    "text": h.text,
+                    "more like it": h.similar,
+                }
                 for h in hits
             ]
         ),
