@@ -102,7 +102,7 @@ def run_transform(
                 _run_target(conn, settings, current, tables, run_id, result, shared)
                 crash_point("mid_transform")
             current = None
-            _finish(conn, todo, run_id, result, staged)
+            finish(conn, todo, run_id, result, staged)
             crash_point("before_commit")
     except EltError:
         raise
@@ -267,7 +267,7 @@ def _check_switch_targets(engine: Engine, configs: list[PipelineConfig]) -> None
             )
 
 
-def _finish(
+def finish(
     conn: Connection,
     configs: list[PipelineConfig],
     run_id: str,
