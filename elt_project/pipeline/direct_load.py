@@ -104,6 +104,7 @@ def run(
         destination = reflect_table(engine, config.destination_table, what="destination table")
         rules = quality.load_rules(engine, config)
         checks = StreamChecks(rules, staging, engine.dialect.name)
+        transform.check_switch_targets(engine, [config])
     except Exception:  # noqa: BLE001
         return None
     if len(checks.passed()) != len(rules):

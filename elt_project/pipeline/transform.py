@@ -81,7 +81,7 @@ def run_transform(
     todo = [c for c in configs if c.import_name in staged]
     if not todo:
         return result
-    _check_switch_targets(engine, todo)
+    check_switch_targets(engine, todo)
     _refuse_narrowing(engine, todo, run_id)
     current: _Target | None = None
     try:
@@ -249,7 +249,7 @@ def _refuse_narrowing(engine: Engine, configs: list[PipelineConfig], run_id: str
         )
 
 
-def _check_switch_targets(engine: Engine, configs: list[PipelineConfig]) -> None:
+def check_switch_targets(engine: Engine, configs: list[PipelineConfig]) -> None:
     """Fail before loading anything when a replace→append switch names an unknown import."""
     names = [c.on_success_deactivate_self_and_activate_import for c in configs]
     names = [n for n in names if n]
