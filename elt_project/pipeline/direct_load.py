@@ -131,8 +131,9 @@ def run(
             if len(checks.passed()) != len(rules) or (config.load_method == "replace" and not stage.rows_read):
                 raise StepAside  # a rule a row may fail, or an empty replace: the staged flow reports them
             stage.rows_staged = stage.rows_read
-            stage.timings["load"] = time.perf_counter() - started
-            stage.quality, _ = quality.evaluate(engine, config, staging, run_id, rules, passed=checks.passed())
+            loaded = time.perf_counter()
+            stage.timings["load"] = stage.duration_s = loaded - started  # parse → COPY, as a staging load
+            stage.quality, _ = quality.evaluate(conn, config, staging, run_id, rules, passed=checks.passed())
             crash_point("after_quality")
             _log_files(conn, log_id, stage)
             result.rows_loaded[config.import_name] = stage.rows_read
@@ -143,7 +144,7 @@ def run(
         _step_aside(engine, config, run_id, log_id)
         return None
     crash_point("after_commit")
-    stage.duration_s = result.duration_s = time.perf_counter() - started
+    result.duration_s = time.perf_counter() - loaded  # rules' log, ledger, run log and commit
     result.imports = [config.import_name]
     archive.archive(config, [Path(i.path) for i in claimed], "processed")
     return RunSummary(run_id=run_id, stages=[stage], transform=result)

@@ -63,9 +63,7 @@ def test_a_clean_file_lands_once_with_ledger_run_log_and_rules(sales_tables, add
     assert staging_writes(engine) in (None, 0)  # PostgreSQL: not one row went through staging
 
 
-def test_a_failing_rule_is_reported_by_the_staged_flow_and_nothing_is_loaded(
-    sales_tables, add_config, inbox, settings
-):
+def test_a_failing_rule_is_reported_by_the_staged_flow_and_nothing_is_loaded(sales_tables, add_config, inbox, settings):
     """The stream sees the failure; the rows then go through staging so the SQL pass counts and keeps them."""
     engine = sales_tables
     count_staging_writes(engine)
