@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -51,7 +52,7 @@ def _text_to(arrow_type: pa.DataType) -> binary_copy.Adapter:
     return cast
 
 
-def adapter_for(column_type: sa.types.TypeEngine, arrow_type: pa.DataType) -> binary_copy.Adapter | None:
+def adapter_for(column_type: sa.types.TypeEngine[Any], arrow_type: pa.DataType) -> binary_copy.Adapter | None:
     """How an Arrow column of ``arrow_type`` reaches ``column_type`` exactly (None: it cannot)."""
     is_text = pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
     if is_text and isinstance(column_type, sa.Integer) and not isinstance(column_type, sa.Enum):
@@ -63,7 +64,7 @@ def adapter_for(column_type: sa.types.TypeEngine, arrow_type: pa.DataType) -> bi
     return binary_copy.adapter_for(column_type, arrow_type)
 
 
-def plan(columns: list[sa.Column], schema: pa.Schema) -> list[binary_copy.Adapter] | None:
+def plan(columns: list[sa.Column[Any]], schema: pa.Schema) -> list[binary_copy.Adapter] | None:
     """One adapter per (target column, Arrow field) pair, or None when one has no exact form."""
     adapters = []
     for column, field in zip(columns, schema):
@@ -99,6 +100,8 @@ def copy_batches(conn: Connection, table: sa.Table, columns: list[str], batches:
     encoder = pgpq.ArrowToPostgresBinaryEncoder(first.schema)
     rows = 0
     raw = conn.connection.driver_connection
+    if raw is None:
+        raise RuntimeError("the connection is closed")
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
         copy.write(encoder.write_header())
         for batch in itertools.chain([first], batches):

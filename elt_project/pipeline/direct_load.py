@@ -42,20 +42,21 @@ import itertools
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from elt_project.config.models import PipelineConfig
-from elt_project.db import dialects, pg_binary, postgres_load
+from elt_project.db import binary_copy, dialects, pg_binary, postgres_load
 from elt_project.db.schema import etl_pipeline_run_logs
 from elt_project.ingest.identity import FileIdentity
 from elt_project.ingest.nulls import na_values_for_typed
 from elt_project.pipeline import archive, conversion, growth, ledger, quality, remote, retention, run_log, transform
 from elt_project.pipeline.crashpoints import crash_point
 from elt_project.pipeline.enrichment import Enricher, load_enricher
-from elt_project.pipeline.mapping import match_columns
+from elt_project.pipeline.mapping import ColumnPlan, match_columns
 from elt_project.pipeline.quality_stream import StreamChecks
 from elt_project.pipeline.results import FileOutcome, RunSummary, StageResult, TransformResult
 from elt_project.pipeline.staging import PREVIEW_ROWS, _shape, lineage_columns
@@ -150,7 +151,9 @@ def run(
     return RunSummary(run_id=run_id, stages=[stage], transform=result)
 
 
-def _claim(engine: Engine, config: PipelineConfig, identities, run_id: str) -> list:
+def _claim(
+    engine: Engine, config: PipelineConfig, identities: Sequence[FileIdentity], run_id: str
+) -> list[FileIdentity]:
     """Claim every file, committed as in the staged flow (a crash leaves them STAGED for recovery).
 
     A file already loaded, or one another run holds, sends the run to the staged flow,
@@ -175,13 +178,27 @@ def _step_aside(engine: Engine, config: PipelineConfig, run_id: str, log_id: int
 class _FileLoader:
     """Parse, shape and check each file exactly as staging would, then COPY it into the destination."""
 
-    def __init__(self, conn, config, staging, destination, enricher: Enricher, checks: StreamChecks, run_id: str):
+    def __init__(
+        self,
+        conn: Connection,
+        config: PipelineConfig,
+        staging: sa.Table,
+        destination: sa.Table,
+        enricher: Enricher,
+        checks: StreamChecks,
+        run_id: str,
+    ) -> None:
         self.conn, self.config, self.staging, self.destination = conn, config, staging, destination
         self.enricher, self.checks, self.run_id = enricher, checks, run_id
         self.na_values = na_values_for_typed(config.scraper_config)
-        self.preview: list[dict] = []
+        self.preview: list[dict[str, Any]] = []
+        # Per file: rows read so far, (destination column, batch position) pairs, their binary adapters.
+        self.rows = 0
+        self.pairs: list[tuple[str, int | None]] = []
+        self.adapters: list[binary_copy.Adapter] = []
 
     def load(self, identity: FileIdentity) -> int:
+        """COPY one file's rows into the destination; returns how many."""
         from elt_project.ingest import reader
 
         path = Path(identity.path)
@@ -204,73 +221,74 @@ class _FileLoader:
         )
         if drift:
             raise StepAside  # schema_policy decides, with DDL of its own
+        self.rows, self.pairs, self.adapters = 0, [], []
+        shaped = self._shaped(itertools.chain([first], batches), plan, identity)
+        try:
+            # Parsing and converting (Arrow, which releases the GIL) overlap with encoding and sending.
+            stream = postgres_load.prefetch(self._picked(shaped))
+            first_out = next(stream, None)
+            if first_out is None:
+                return 0
+            names = [name for name, _ in self.pairs]
+            pg_binary.copy_batches(self.conn, self.destination, names, itertools.chain([first_out], stream))
+        except conversion.WideningNeeded as exc:
+            raise StepAside from exc  # the staged flow records the ALTER TABLE that would make it fit
+        return self.rows
+
+    def _shaped(
+        self, batches: Iterator[pa.RecordBatch], plan: ColumnPlan, identity: FileIdentity
+    ) -> Iterator[pa.RecordBatch]:
+        """The batches as staging would receive them: mapped, enriched, length- and number-checked, watched."""
+        path = Path(identity.path)
         typed = conversion.plan_targets(self.staging, plan.targets, "postgresql", self.destination)
         limits = conversion.text_limits(self.staging, plan.targets, self.destination)
         lineage = {  # only the lineage columns the destination takes (the built-in transform copies those)
             role: name if name and find_column(self.destination, name) is not None else None
             for role, name in lineage_columns(self.staging).items()
         }
-        state = {"rows": 0, "pairs": None, "adapters": None}
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            first_row = self.rows + 1
+            shaped = _shape(batch, plan, self.enricher, lineage, self.run_id, identity.sha256, first_row=first_row)
+            conversion.check_text_lengths(shaped, limits, first_row=first_row, file_name=path.name)
+            problems: list[str] = []
+            shaped = conversion.convert_batch(
+                shaped,
+                typed,
+                self.na_values,
+                first_row=first_row,
+                file_name=path.name,
+                problems=problems,
+                keep_checked=True,
+            )
+            if problems:
+                raise StepAside  # the built-in transform would refuse a value: reported by the staged flow
+            if not self.preview:
+                self.preview = shaped.slice(0, PREVIEW_ROWS).to_pylist()
+                crash_point("after_parse")
+            self.rows += batch.num_rows
+            self.checks.observe(shaped)
+            yield shaped
 
-        def destination_batches() -> Iterator[pa.RecordBatch]:
-            for batch in itertools.chain([first], batches):
-                if batch.num_rows == 0:
-                    continue
-                first_row = state["rows"] + 1
-                shaped = _shape(batch, plan, self.enricher, lineage, self.run_id, identity.sha256, first_row=first_row)
-                conversion.check_text_lengths(shaped, limits, first_row=first_row, file_name=path.name)
-                problems: list[str] = []
-                shaped = conversion.convert_batch(
-                    shaped,
-                    typed,
-                    self.na_values,
-                    first_row=first_row,
-                    file_name=path.name,
-                    problems=problems,
-                    keep_checked=True,
-                )
-                if problems:
-                    raise StepAside  # the built-in transform would refuse a value: reported by the staged flow
-                if not self.preview:
-                    self.preview = shaped.slice(0, PREVIEW_ROWS).to_pylist()
-                    crash_point("after_parse")
-                state["rows"] += batch.num_rows
-                self.checks.observe(shaped)
-                if state["pairs"] is None:
-                    state["pairs"] = self._pairs(shaped)
-                    columns = [self.destination.c[name] for name, _ in state["pairs"]]
-                    selected = pa.schema(
-                        [
-                            shaped.schema.field(i) if i is not None else pa.field(n, pa.string())
-                            for n, i in state["pairs"]
-                        ]
-                    )
-                    state["adapters"] = pg_binary.plan(columns, selected)
-                    if state["adapters"] is None:
-                        raise StepAside  # a column only the server's cast can convert
-                picked = pa.RecordBatch.from_arrays(
-                    [
-                        shaped.column(i) if i is not None else pa.nulls(shaped.num_rows, pa.string())
-                        for _, i in state["pairs"]
-                    ],
-                    names=[n for n, _ in state["pairs"]],
-                )
-                try:
-                    yield pg_binary.adapt(picked, state["adapters"])
-                except pg_binary.NotBinary as exc:
-                    raise StepAside from exc
-
-        try:
-            # Parsing and converting (Arrow, which releases the GIL) overlap with encoding and sending.
-            batch_stream = postgres_load.prefetch(destination_batches())
-            first_out = next(batch_stream, None)
-            if first_out is None:
-                return 0
-            names = [name for name, _ in state["pairs"]]
-            pg_binary.copy_batches(self.conn, self.destination, names, itertools.chain([first_out], batch_stream))
-        except conversion.WideningNeeded as exc:
-            raise StepAside from exc  # the staged flow records the ALTER TABLE that would make it fit
-        return state["rows"]
+    def _picked(self, shaped: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        """The destination's columns of each batch, in their binary forms."""
+        for batch in shaped:
+            if not self.pairs:
+                self.pairs = self._pairs(batch)
+                fields = [batch.schema.field(i) if i is not None else pa.field(n, pa.string()) for n, i in self.pairs]
+                adapters = pg_binary.plan([self.destination.c[name] for name, _ in self.pairs], pa.schema(fields))
+                if adapters is None:
+                    raise StepAside  # a column only the server's cast can convert
+                self.adapters = adapters
+            columns = [
+                batch.column(i) if i is not None else pa.nulls(batch.num_rows, pa.string()) for _, i in self.pairs
+            ]
+            picked = pa.RecordBatch.from_arrays(columns, names=[name for name, _ in self.pairs])
+            try:
+                yield pg_binary.adapt(picked, self.adapters)
+            except pg_binary.NotBinary as exc:
+                raise StepAside from exc
 
     def _pairs(self, shaped: pa.RecordBatch) -> list[tuple[str, int | None]]:
         """(destination column name, batch position) for the columns the built-in transform would copy.
@@ -280,7 +298,7 @@ class _FileLoader:
         the column's default): position None, sent as NULL.
         """
         positions = {name.lower(): i for i, name in enumerate(shaped.schema.names)}
-        pairs = []
+        pairs: list[tuple[str, int | None]] = []
         for column in self.destination.columns:
             source = find_column(self.staging, column.name)
             if source is None:

@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -117,7 +118,7 @@ def evaluate(
 
 
 @contextlib.contextmanager
-def _transaction(bind: Engine | Connection):
+def _transaction(bind: Engine | Connection) -> Iterator[Connection]:
     """A transaction of its own on an engine; on a connection, the caller's (a direct load logs its rules there)."""
     if isinstance(bind, Connection):
         yield bind
