@@ -103,3 +103,51 @@ def test_a_value_the_destination_cannot_hold_leaves_it_unchanged(sales_tables, a
     assert query(engine, "SELECT order_id, customer FROM dest_sales") == [(9, "Old")]
     assert query(engine, "SELECT status FROM elt_file_ledger") == [("FAILED",)]
     assert query(engine, "SELECT COUNT(*) FROM etl_pipeline_run_logs WHERE status IN ('STARTED', 'STAGED')") == [(0,)]
+
+
+TYPED_STAGING = (
+    "CREATE TABLE {name} (id VARCHAR(30), small VARCHAR(30), price VARCHAR(30), ratio VARCHAR(30), "
+    "day VARCHAR(30), ok VARCHAR(10), label VARCHAR(20), dagster_run_id VARCHAR(255), "
+    "source_file_hash VARCHAR(64), source_row_number BIGINT)"
+)
+TYPED_DEST = (
+    "CREATE TABLE {name} (id BIGINT, small SMALLINT, price NUMERIC(14,4), ratio DOUBLE PRECISION, day DATE, "
+    "ok BOOLEAN, label VARCHAR(20), source_row_number BIGINT)"
+)
+TYPED_ROWS = [
+    ["9007199254740993", "-32767", "-0.0001", "1e3", "1999-12-31", "yes", "é ünïcode"],
+    ["-1", "32767", "1234567890.1234", "-0.1", "2024-02-29", "F", ""],
+    ["0", "", "0", "0.30000000000000004", "0001-01-01", "", "NA"],
+    ["42", "7", "-99.5", "2.5", "2100-06-15", "true", "x"],
+]
+
+
+def test_typed_values_land_as_the_staged_steps_land_them(engine, add_config, inbox, settings):
+    """The same file by ``run_import`` (direct on PostgreSQL) and by the staged steps the Dagster assets run."""
+    from elt_project.pipeline.api import new_run_id, stage_import, transform_group
+
+    for suffix in ("direct", "staged"):
+        execute(engine, TYPED_STAGING.format(name=f"stg_{suffix}"), TYPED_DEST.format(name=f"dest_{suffix}"))
+    count_staging_writes_on = engine.dialect.name == "postgresql"
+    if count_staging_writes_on:
+        execute(
+            engine,
+            "CREATE TABLE stg_writes (n INTEGER)",
+            "CREATE FUNCTION stg_write_seen() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN INSERT INTO stg_writes VALUES (1); RETURN NULL; END $$",
+            "CREATE TRIGGER stg_write_seen AFTER INSERT ON stg_direct FOR EACH STATEMENT "
+            "EXECUTE FUNCTION stg_write_seen()",
+        )
+    header = ["id", "small", "price", "ratio", "day", "ok", "label"]
+    direct = add_config(import_name="typed_direct", staging_table="stg_direct", destination_table="dest_direct")
+    staged = add_config(import_name="typed_staged", staging_table="stg_staged", destination_table="dest_staged")
+    run_import(engine, settings, direct, [write_csv(inbox / "sales_1.csv", TYPED_ROWS, header)])
+    run_id = new_run_id()
+    stage_import(engine, settings, staged, [inbox / "sales_1.csv"], run_id=run_id)
+    transform_group(engine, settings, [staged], run_id=run_id)
+    columns = "id, small, price, ratio, day, ok, label, source_row_number"
+    landed = query(engine, f"SELECT {columns} FROM dest_direct ORDER BY source_row_number")
+    assert landed == query(engine, f"SELECT {columns} FROM dest_staged ORDER BY source_row_number")
+    assert [row[0] for row in landed] == [9007199254740993, -1, 0, 42]
+    if count_staging_writes_on:
+        assert query(engine, "SELECT COUNT(*) FROM stg_writes") == [(0,)]
