@@ -106,13 +106,13 @@ def run(
         rules = quality.load_rules(engine, config)
         checks = StreamChecks(rules, staging, engine.dialect.name)
         transform.check_switch_targets(engine, [config])
+        if len(checks.passed()) != len(rules):
+            return None  # a rule only the SQL pass can settle
+        retention.purge_expired(engine, config, staging, current_run_id=run_id)
+        started = time.perf_counter()
+        log_id = run_log.start(engine, run_id, config, trigger)
     except Exception:  # noqa: BLE001
         return None
-    if len(checks.passed()) != len(rules):
-        return None  # a rule only the SQL pass can settle
-    retention.purge_expired(engine, config, staging, current_run_id=run_id)
-    started = time.perf_counter()
-    log_id = run_log.start(engine, run_id, config, trigger)
     stage = StageResult(config.import_name, config.pipeline_name, run_id, config.staging_table)
     result = TransformResult(pipeline_name=config.pipeline_name, run_id=run_id)
     try:
@@ -170,9 +170,12 @@ def _claim(
 def _step_aside(engine: Engine, config: PipelineConfig, run_id: str, log_id: int) -> None:
     """Undo this attempt: its claims become FAILED (the staged flow takes them over under the same
     run id, by the ledger's compare-and-set) and its run-log row goes (the staged flow writes its own)."""
-    ledger.mark_failed(engine, config.import_name, run_id, "Loaded through the staging table instead.")
-    with engine.begin() as conn:
-        conn.execute(sa.delete(etl_pipeline_run_logs).where(etl_pipeline_run_logs.c.id == log_id))
+    try:
+        ledger.mark_failed(engine, config.import_name, run_id, "Loaded through the staging table instead.")
+        with engine.begin() as conn:
+            conn.execute(sa.delete(etl_pipeline_run_logs).where(etl_pipeline_run_logs.c.id == log_id))
+    except Exception:  # noqa: BLE001 - the warehouse is gone: the staged flow reports that, recovery frees the files
+        return
 
 
 class _FileLoader:
