@@ -227,8 +227,9 @@ class _FileLoader:
         self.rows, self.pairs, self.adapters = 0, [], []
         shaped = self._shaped(itertools.chain([first], batches), plan, identity)
         try:
-            # Parsing and converting (Arrow, which releases the GIL) overlap with encoding and sending.
-            stream = postgres_load.prefetch(self._picked(shaped))
+            # Parsing and checking (Arrow, which releases the GIL) in a thread of their own, while this one
+            # adapts, encodes and sends the batch before: the producer is the slower side, so it gets less.
+            stream = self._picked(postgres_load.prefetch(shaped))
             first_out = next(stream, None)
             if first_out is None:
                 return 0
