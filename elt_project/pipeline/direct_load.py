@@ -59,7 +59,7 @@ from elt_project.pipeline.enrichment import Enricher, load_enricher
 from elt_project.pipeline.mapping import ColumnPlan, match_columns
 from elt_project.pipeline.quality_stream import StreamChecks
 from elt_project.pipeline.results import FileOutcome, RunSummary, StageResult, TransformResult
-from elt_project.pipeline.staging import PREVIEW_ROWS, _shape, lineage_columns
+from elt_project.pipeline.staging import PREVIEW_ROWS, lineage_columns, shape_batch
 from elt_project.pipeline.tables import find_column, reflect_table
 from elt_project.settings import Settings
 
@@ -254,7 +254,7 @@ class _FileLoader:
             if batch.num_rows == 0:
                 continue
             first_row = self.rows + 1
-            shaped = _shape(batch, plan, self.enricher, lineage, self.run_id, identity.sha256, first_row=first_row)
+            shaped = shape_batch(batch, plan, self.enricher, lineage, self.run_id, identity.sha256, first_row=first_row)
             conversion.check_text_lengths(shaped, limits, first_row=first_row, file_name=path.name)
             problems: list[str] = []
             shaped = conversion.convert_batch(

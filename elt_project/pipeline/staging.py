@@ -120,7 +120,7 @@ def load_file(
             if batch.num_rows == 0:
                 continue
             first_row = result.rows_read + 1
-            shaped = _shape(batch, plan, enricher, lineage, run_id, content_hash, first_row=first_row)
+            shaped = shape_batch(batch, plan, enricher, lineage, run_id, content_hash, first_row=first_row)
             conversion.check_text_lengths(shaped, limits, first_row=first_row, file_name=path.name)
             shaped = conversion.convert_batch(
                 shaped, typed, na_values, first_row=first_row, file_name=path.name, problems=problems
@@ -166,7 +166,7 @@ def _builtin_destination(engine: Engine, config: PipelineConfig) -> sa.Table | N
         return None  # the transform reports a missing destination in its own words
 
 
-def _shape(
+def shape_batch(
     batch: pa.RecordBatch,
     plan: ColumnPlan,
     enricher: Enricher,
