@@ -3,12 +3,13 @@
 The staged flow writes every row twice — into the staging table, then, cast, into the
 destination — and on PostgreSQL the second write (text cast to each type, WAL for
 both) cost as much as parsing the file. When an import run end to end in one process
-(``run_import``: ``elt run`` and ``elt retry``) uses the built-in
-transform, the typed Arrow batches go by binary ``COPY`` (:mod:`elt_project.db.pg_binary`)
+(``run_import``, behind ``python3 launch.py elt run`` and ``elt retry``) uses the
+built-in transform, the typed Arrow batches go by binary ``COPY`` (:mod:`elt_project.db.pg_binary`)
 straight into the destination instead, and ONE transaction holds, in order:
 
 1. ``TRUNCATE`` of a ``replace`` destination, then the ``COPY`` of every file's rows
-   (a reader sees the old rows until the commit, never a half-loaded table);
+   (a reader waits for the commit, or of an ``append`` sees the earlier rows; never a
+   half-loaded table);
 2. the quality rules' log (every rule was settled on the batches as they went by,
    :mod:`.quality_stream`), the ledger LOADED, ``last_import_date``, the
    replace→append switch and the run log SUCCESS (:func:`.transform.finish`).
