@@ -13,8 +13,11 @@ One CSV is generated, then timed, each in a fresh database:
 (b) the ``sqlite3`` CLI's ``.import`` of the same file;
 (c) ``pandas.read_csv`` + ``DataFrame.to_sql`` into SQLite (once: it is slow);
 (d) this engine on PostgreSQL and (e) ``psql \\copy`` — when PostgreSQL answers at
-    ``ELT_BENCH_POSTGRES_URL`` (default the loopback test server);
-(f) the same flow as (d) typed by hand into ``psql``, with no engine code at all:
+    ``ELT_BENCH_POSTGRES_URL`` (default the loopback test server). The import uses the
+    built-in transform, so the engine loads the file straight into the destination
+    (``elt_project/pipeline/direct_load.py``): its "staging load" part is parse → COPY
+    into the destination, its "built-in transform" part the ledger and commit after it;
+(f) the staged flow typed by hand into ``psql``, with no engine code at all:
     ``\\copy`` of the file with its lineage columns into the staging table, the three
     checks in one scan, then TRUNCATE + INSERT…SELECT with the same casts in one
     transaction. (f) ÷ (e) is what the staged flow itself costs on this server, and

@@ -60,6 +60,7 @@ from elt_project.ingest.identity import file_identity
 from elt_project.ingest.paths import check_monitored_root, list_matching_files, resolve_source_file
 from elt_project.pipeline import (
     archive,
+    direct_load,
     failures,
     growth,
     ledger,
@@ -290,6 +291,16 @@ def run_import(
 ) -> RunSummary:
     """Stage then transform one import (``elt run IMPORT [--reload]``); errors are raised as EltError."""
     run_id = run_id or new_run_id()
+    if direct_load.applies(engine, config, reload=reload):
+        try:
+            if config.monitored_directory:
+                check_monitored_root(config.monitored_directory, settings.monitored_root_folders())
+            identities = _source_files(engine, config, files)
+        except EltError:
+            identities = []  # the staged flow reports it
+        direct = direct_load.run(engine, settings, config, identities, run_id=run_id)
+        if direct is not None:
+            return direct
     summary = RunSummary(run_id=run_id)
     stage = stage_import(engine, settings, config, files, run_id=run_id, reload=reload)
     summary.stages.append(stage)

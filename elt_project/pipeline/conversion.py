@@ -139,12 +139,15 @@ def convert_batch(
     first_row: int,
     file_name: str,
     problems: list[str] | None = None,
+    keep_checked: bool = False,
 ) -> pa.RecordBatch:
     """``batch`` with the planned text columns converted; raises on the first value that would change.
 
     A check-only column (text staged for a number column of the destination) does
     not raise: its first failure is appended to ``problems``, so the rows are still
     staged, the quality rules still see them, and the transform refuses to run.
+    ``keep_checked`` returns the integers and floats such a column was checked as,
+    instead of its text (a load straight into the destination wants those values).
     """
     if not plan:
         return batch
@@ -160,9 +163,13 @@ def convert_batch(
         if target.check_only:
             if problems is not None and not problems:
                 try:
-                    _convert(values, target, batch.schema.names[position], first_row, file_name)
+                    checked = _convert(values, target, batch.schema.names[position], first_row, file_name)
                 except SourceFileError as exc:
                     problems.append(str(exc))
+                else:
+                    if keep_checked and target.kind in ("integer", "float"):
+                        arrays[position] = checked
+                        continue
             if pc.any(is_marker).as_py():  # staged as NULL, so the transform casts without a CASE
                 arrays[position] = pc.if_else(is_marker, pa.scalar(None, column.type), column)
             continue
@@ -274,6 +281,9 @@ def check_text_lengths(
     for position, (limit, where) in limits.items():
         column = batch.column(position)
         if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            continue
+        longest = pc.max(pc.binary_length(column)).as_py()  # from the offsets; characters <= bytes
+        if longest is None or longest <= limit:
             continue
         bad = number_text.first_true(pc.greater(pc.utf8_length(column), limit))
         if bad is None:

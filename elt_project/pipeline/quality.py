@@ -31,8 +31,10 @@ NULLs pass every check except NOT_NULL.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -56,7 +58,7 @@ CHECK_TYPES = frozenset(
 
 
 def evaluate(
-    engine: Engine,
+    engine: Engine | Connection,
     config: PipelineConfig,
     staging: sa.Table,
     run_id: str,
@@ -79,7 +81,7 @@ def evaluate(
     rejected_total = 0
     if not rules:
         return outcomes, 0
-    with engine.begin() as conn:
+    with _transaction(engine) as conn:
         dialect_expressions.prepare_connection(conn)
         in_run = staging.c[lineage_columns(staging)["run"]] == run_id
         checks = {i: _prepare(conn, staging, in_run, rule) for i, rule in enumerate(rules) if i not in passed}
@@ -113,6 +115,16 @@ def evaluate(
                 )
             )
     return outcomes, rejected_total
+
+
+@contextlib.contextmanager
+def _transaction(bind: Engine | Connection) -> Iterator[Connection]:
+    """A transaction of its own on an engine; on a connection, the caller's (a direct load logs its rules there)."""
+    if isinstance(bind, Connection):
+        yield bind
+        return
+    with bind.begin() as conn:
+        yield conn
 
 
 def _prepare(conn: Connection, staging: sa.Table, in_run, rule: QualityRule):

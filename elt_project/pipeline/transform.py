@@ -81,7 +81,7 @@ def run_transform(
     todo = [c for c in configs if c.import_name in staged]
     if not todo:
         return result
-    _check_switch_targets(engine, todo)
+    check_switch_targets(engine, todo)
     _refuse_narrowing(engine, todo, run_id)
     current: _Target | None = None
     try:
@@ -102,7 +102,7 @@ def run_transform(
                 _run_target(conn, settings, current, tables, run_id, result, shared)
                 crash_point("mid_transform")
             current = None
-            _finish(conn, todo, run_id, result, staged)
+            finish(conn, todo, run_id, result, staged)
             crash_point("before_commit")
     except EltError:
         raise
@@ -249,7 +249,7 @@ def _refuse_narrowing(engine: Engine, configs: list[PipelineConfig], run_id: str
         )
 
 
-def _check_switch_targets(engine: Engine, configs: list[PipelineConfig]) -> None:
+def check_switch_targets(engine: Engine, configs: list[PipelineConfig]) -> None:
     """Fail before loading anything when a replace→append switch names an unknown import."""
     names = [c.on_success_deactivate_self_and_activate_import for c in configs]
     names = [n for n in names if n]
@@ -267,7 +267,7 @@ def _check_switch_targets(engine: Engine, configs: list[PipelineConfig]) -> None
             )
 
 
-def _finish(
+def finish(
     conn: Connection,
     configs: list[PipelineConfig],
     run_id: str,

@@ -1,0 +1,328 @@
+"""One write per row: a file parsed straight into its destination, in the transaction that marks it LOADED.
+
+The staged flow writes every row twice — into the staging table, then, cast, into the
+destination — and on PostgreSQL the second write (text cast to each type, WAL for
+both) cost as much as parsing the file. When an import run end to end in one process
+(``run_import``, behind ``python3 launch.py elt run`` and ``elt retry``) uses the
+built-in transform, the typed Arrow batches go by binary ``COPY`` (:mod:`elt_project.db.pg_binary`)
+straight into the destination instead, and ONE transaction holds, in order:
+
+1. ``TRUNCATE`` of a ``replace`` destination, then the ``COPY`` of every file's rows
+   (a reader waits for the commit, or of an ``append`` sees the earlier rows; never a
+   half-loaded table);
+2. the quality rules' log (every rule was settled on the batches as they went by,
+   :mod:`.quality_stream`), the ledger LOADED, ``last_import_date``, the
+   replace→append switch and the run log SUCCESS (:func:`.transform.finish`).
+
+The files are claimed in the ledger first, committed, as in the staged flow (a
+concurrent run meets the same compare-and-set). A kill at any later moment rolls the
+transaction back: no row in the destination, the files STAGED and the run log
+STARTED, which recovery releases as a lost run, exactly as after a kill of a staged
+load; there are no staged rows that a transform could mistake for the file.
+
+Nothing the staged flow guarantees is weakened: this path is only taken when it gives
+the same result, and it steps aside (rolls back, releases its claims, and the staged
+flow runs the file as before) whenever it would not:
+
+- PostgreSQL with ``pgpq`` installed; the built-in transform (a procedure or script
+  reads the staging table, so it keeps it); no reload, no remote fetch, no
+  ``deduplication_key`` and no ``staging_retention_days`` (those need the staged rows);
+- every quality rule one the stream can settle, and every row passing it (a failing
+  or unsure rule needs the SQL pass to count, sample and copy the rejected rows);
+- the file's columns match the staging table (no drift to resolve), no value the
+  built-in transform would refuse or change, and every column with an exact binary
+  form in the destination.
+
+The staging table is still required (with ``dagster_run_id``): it defines the
+columns and their checks, exactly as a staged load would apply them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from elt_project.config.models import PipelineConfig
+from elt_project.db import binary_copy, dialects, pg_binary, postgres_load
+from elt_project.db.schema import etl_pipeline_run_logs
+from elt_project.ingest.identity import FileIdentity
+from elt_project.ingest.nulls import na_values_for_typed
+from elt_project.pipeline import archive, conversion, growth, ledger, quality, remote, retention, run_log, transform
+from elt_project.pipeline.crashpoints import crash_point
+from elt_project.pipeline.enrichment import Enricher, load_enricher
+from elt_project.pipeline.mapping import ColumnPlan, match_columns
+from elt_project.pipeline.quality_stream import StreamChecks
+from elt_project.pipeline.results import FileOutcome, RunSummary, StageResult, TransformResult
+from elt_project.pipeline.staging import PREVIEW_ROWS, lineage_columns, shape_batch
+from elt_project.pipeline.tables import find_column, reflect_table
+from elt_project.settings import Settings
+
+
+class StepAside(Exception):
+    """The direct path would not give the staged flow's result: roll back, load the file staged."""
+
+
+def applies(engine: Engine, config: PipelineConfig, *, reload: bool) -> bool:
+    """Whether the import may be loaded directly at all (the checks that need no file)."""
+    return (
+        engine.dialect.name == "postgresql"
+        and pg_binary.available()
+        and not config.transform_procedure
+        and not reload
+        and not remote.is_remote(config)
+        and not remote.is_download_only(config)
+        and not (config.load_method == "append" and config.deduplication_key)
+        and not (config.staging_retention_days and config.staging_retention_days > 0)
+    )
+
+
+def run(
+    engine: Engine,
+    settings: Settings,
+    config: PipelineConfig,
+    identities: Sequence[FileIdentity],
+    *,
+    run_id: str,
+    trigger: str = "manual",
+) -> RunSummary | None:
+    """Load ``identities`` straight into the destination; None when the staged flow must do it.
+
+    Returning None leaves nothing behind: the transaction rolled back and the run-log
+    row this attempt wrote is removed, so the staged flow starts clean with the same run id.
+    """
+    del settings  # the same signature as the staged flow; nothing here reads settings
+    try:  # a missing table or a malformed rule: the staged flow reports it, with the ledger and run log
+        if not identities or any(growth.grown_reason(engine, config, identity) for identity in identities):
+            return None
+        staging = reflect_table(engine, config.staging_table, what="staging table")
+        lineage_columns(staging)
+        destination = reflect_table(engine, config.destination_table, what="destination table")
+        rules = quality.load_rules(engine, config)
+        checks = StreamChecks(rules, staging, engine.dialect.name)
+        transform.check_switch_targets(engine, [config])
+        if len(checks.passed()) != len(rules):
+            return None  # a rule only the SQL pass can settle
+        retention.purge_expired(engine, config, staging, current_run_id=run_id)
+        started = time.perf_counter()
+        log_id = run_log.start(engine, run_id, config, trigger)
+    except Exception:  # noqa: BLE001
+        return None
+    stage = StageResult(config.import_name, config.pipeline_name, run_id, config.staging_table)
+    result = TransformResult(pipeline_name=config.pipeline_name, run_id=run_id)
+    try:
+        claimed = _claim(engine, config, identities, run_id)
+        enricher = load_enricher(engine, staging, config.staging_table)
+        with engine.begin() as conn:
+            if config.load_method == "replace":
+                dialects.truncate(conn, destination)
+                result.truncated_tables.append(config.destination_table)
+            loader = _FileLoader(conn, config, staging, destination, enricher, checks, run_id)
+            for identity in claimed:
+                rows = loader.load(identity)
+                stage.files.append(FileOutcome(identity.path, identity.sha256, identity.size, "staged", rows))
+                stage.rows_read += rows
+                crash_point("after_staging_write")
+            stage.preview = loader.preview
+            if len(checks.passed()) != len(rules) or (config.load_method == "replace" and not stage.rows_read):
+                raise StepAside  # a rule a row may fail, or an empty replace: the staged flow reports them
+            stage.rows_staged = stage.rows_read
+            loaded = time.perf_counter()
+            stage.timings["load"] = stage.duration_s = loaded - started  # parse → COPY, as a staging load
+            stage.quality, _ = quality.evaluate(conn, config, staging, run_id, rules, passed=checks.passed())
+            crash_point("after_quality")
+            _log_files(conn, log_id, stage)
+            result.rows_loaded[config.import_name] = stage.rows_read
+            crash_point("mid_transform")
+            transform.finish(conn, [config], run_id, result, {config.import_name: [i.sha256 for i in claimed]})
+            crash_point("before_commit")
+    except Exception:  # noqa: BLE001 - whatever it was, the staged flow meets it again and reports it
+        _step_aside(engine, config, run_id, log_id)
+        return None
+    crash_point("after_commit")
+    result.duration_s = time.perf_counter() - loaded  # rules' log, ledger, run log and commit
+    result.imports = [config.import_name]
+    archive.archive(config, [Path(i.path) for i in claimed], "processed")
+    return RunSummary(run_id=run_id, stages=[stage], transform=result)
+
+
+def _claim(
+    engine: Engine, config: PipelineConfig, identities: Sequence[FileIdentity], run_id: str
+) -> list[FileIdentity]:
+    """Claim every file, committed as in the staged flow (a crash leaves them STAGED for recovery).
+
+    A file already loaded, or one another run holds, sends the run to the staged flow,
+    which skips or reports it in its own words.
+    """
+    claimed = []
+    for identity in identities:
+        if ledger.claim(engine, config.import_name, identity, run_id) != "claimed":
+            raise StepAside
+        claimed.append(identity)
+    return claimed
+
+
+def _step_aside(engine: Engine, config: PipelineConfig, run_id: str, log_id: int) -> None:
+    """Undo this attempt: its claims become FAILED (the staged flow takes them over under the same
+    run id, by the ledger's compare-and-set) and its run-log row goes (the staged flow writes its own)."""
+    try:
+        ledger.mark_failed(engine, config.import_name, run_id, "Loaded through the staging table instead.")
+        with engine.begin() as conn:
+            conn.execute(sa.delete(etl_pipeline_run_logs).where(etl_pipeline_run_logs.c.id == log_id))
+    except Exception:  # noqa: BLE001 - the warehouse is gone: the staged flow reports that, recovery frees the files
+        return
+
+
+class _FileLoader:
+    """Parse, shape and check each file exactly as staging would, then COPY it into the destination."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        config: PipelineConfig,
+        staging: sa.Table,
+        destination: sa.Table,
+        enricher: Enricher,
+        checks: StreamChecks,
+        run_id: str,
+    ) -> None:
+        self.conn, self.config, self.staging, self.destination = conn, config, staging, destination
+        self.enricher, self.checks, self.run_id = enricher, checks, run_id
+        self.na_values = na_values_for_typed(config.scraper_config)
+        self.preview: list[dict[str, Any]] = []
+        # Per file: rows read so far, (destination column, batch position) pairs, their binary adapters.
+        self.rows = 0
+        self.pairs: list[tuple[str, int | None]] = []
+        self.adapters: list[binary_copy.Adapter] = []
+
+    def load(self, identity: FileIdentity) -> int:
+        """COPY one file's rows into the destination; returns how many."""
+        from elt_project.ingest import reader
+
+        path = Path(identity.path)
+        batches = reader.read_batches(
+            path,
+            file_type=self.config.file_type,
+            parser_function=self.config.parser_function,
+            options=self.config.scraper_config,
+            batch_rows=32_768,
+        )
+        first = next(batches, None)
+        if first is None:
+            raise StepAside  # a file without a header: the staged flow says what is wrong with it
+        plan, drift = match_columns(
+            list(first.schema.names),
+            self.staging,
+            self.config.column_mapping,
+            import_name=self.config.import_name,
+            file_name=path.name,
+        )
+        if drift:
+            raise StepAside  # schema_policy decides, with DDL of its own
+        self.rows, self.pairs, self.adapters = 0, [], []
+        shaped = self._shaped(itertools.chain([first], batches), plan, identity)
+        try:
+            # Parsing and checking (Arrow, which releases the GIL) in a thread of their own, while this one
+            # adapts, encodes and sends the batch before: the producer is the slower side, so it gets less.
+            stream = self._picked(postgres_load.prefetch(shaped))
+            first_out = next(stream, None)
+            if first_out is None:
+                return 0
+            names = [name for name, _ in self.pairs]
+            pg_binary.copy_batches(self.conn, self.destination, names, itertools.chain([first_out], stream))
+        except conversion.WideningNeeded as exc:
+            raise StepAside from exc  # the staged flow records the ALTER TABLE that would make it fit
+        return self.rows
+
+    def _shaped(
+        self, batches: Iterator[pa.RecordBatch], plan: ColumnPlan, identity: FileIdentity
+    ) -> Iterator[pa.RecordBatch]:
+        """The batches as staging would receive them: mapped, enriched, length- and number-checked, watched."""
+        path = Path(identity.path)
+        typed = conversion.plan_targets(self.staging, plan.targets, "postgresql", self.destination)
+        limits = conversion.text_limits(self.staging, plan.targets, self.destination)
+        lineage = {  # only the lineage columns the destination takes (the built-in transform copies those)
+            role: name if name and find_column(self.destination, name) is not None else None
+            for role, name in lineage_columns(self.staging).items()
+        }
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            first_row = self.rows + 1
+            shaped = shape_batch(batch, plan, self.enricher, lineage, self.run_id, identity.sha256, first_row=first_row)
+            conversion.check_text_lengths(shaped, limits, first_row=first_row, file_name=path.name)
+            problems: list[str] = []
+            shaped = conversion.convert_batch(
+                shaped,
+                typed,
+                self.na_values,
+                first_row=first_row,
+                file_name=path.name,
+                problems=problems,
+                keep_checked=True,
+            )
+            if problems:
+                raise StepAside  # the built-in transform would refuse a value: reported by the staged flow
+            if not self.preview:
+                self.preview = shaped.slice(0, PREVIEW_ROWS).to_pylist()
+                crash_point("after_parse")
+            self.rows += batch.num_rows
+            self.checks.observe(shaped)
+            yield shaped
+
+    def _picked(self, shaped: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        """The destination's columns of each batch, in their binary forms."""
+        for batch in shaped:
+            if not self.pairs:
+                self.pairs = self._pairs(batch)
+                fields = [batch.schema.field(i) if i is not None else pa.field(n, pa.string()) for n, i in self.pairs]
+                adapters = pg_binary.plan([self.destination.c[name] for name, _ in self.pairs], pa.schema(fields))
+                if adapters is None:
+                    raise StepAside  # a column only the server's cast can convert
+                self.adapters = adapters
+            columns = [
+                batch.column(i) if i is not None else pa.nulls(batch.num_rows, pa.string()) for _, i in self.pairs
+            ]
+            picked = pa.RecordBatch.from_arrays(columns, names=[name for name, _ in self.pairs])
+            try:
+                yield pg_binary.adapt(picked, self.adapters)
+            except pg_binary.NotBinary as exc:
+                raise StepAside from exc
+
+    def _pairs(self, shaped: pa.RecordBatch) -> list[tuple[str, int | None]]:
+        """(destination column name, batch position) for the columns the built-in transform would copy.
+
+        The built-in transform fills every destination column that has a namesake in
+        staging. One whose staging column the file does not fill gets NULL there (not
+        the column's default): position None, sent as NULL.
+        """
+        positions = {name.lower(): i for i, name in enumerate(shaped.schema.names)}
+        pairs: list[tuple[str, int | None]] = []
+        for column in self.destination.columns:
+            source = find_column(self.staging, column.name)
+            if source is None:
+                continue
+            pairs.append((column.name, positions.get(source.name.lower())))
+        if not pairs:
+            raise StepAside  # no shared column: the staged flow's transform names the problem
+        return pairs
+
+
+def _log_files(conn: Connection, log_id: int, stage: StageResult) -> None:
+    names = ", ".join(f.path.name for f in stage.files)
+    hashes = [f.content_hash for f in stage.files]
+    run_log.update(
+        conn,
+        log_id,
+        file_name=names[:1024] or None,
+        file_hash=hashes[0] if len(hashes) == 1 else None,
+        rows_read=stage.rows_read,
+        rows_staged=stage.rows_staged,
+        rows_rejected=0,
+    )
