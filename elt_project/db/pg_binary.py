@@ -24,7 +24,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from elt_project.db import binary_copy
 
@@ -36,8 +36,10 @@ class NotBinary(Exception):
     """A column or value has no exact binary form for its target column."""
 
 
-def available() -> bool:
-    """True when the ``pgpq`` encoder is installed."""
+def available(engine: Engine) -> bool:
+    """True when ``engine`` is PostgreSQL and the ``pgpq`` encoder is installed."""
+    if engine.dialect.name != "postgresql":
+        return False
     try:
         import pgpq  # noqa: F401
     except ImportError:

@@ -72,8 +72,7 @@ class StepAside(Exception):
 def applies(engine: Engine, config: PipelineConfig, *, reload: bool) -> bool:
     """Whether the import may be loaded directly at all (the checks that need no file)."""
     return (
-        engine.dialect.name == "postgresql"
-        and pg_binary.available()
+        pg_binary.available(engine)
         and not config.transform_procedure
         and not reload
         and not remote.is_remote(config)
