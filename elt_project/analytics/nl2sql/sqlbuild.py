@@ -60,6 +60,7 @@ class Plan:
     order: str | None = None  # desc | asc
     limit: int | None = None
     raw_filters: list[str] = field(default_factory=list)  # glossary conditions on the base table
+    notes: list[str] = field(default_factory=list)  # choices the answer states (a default measure)
 
 
 def _bucket(dialect: str, column, unit: str):
