@@ -6,6 +6,10 @@ distinct values or only in a dimension table that maps names to the fact table's
 codes. Each text column contributes its most frequent :data:`MAX_VALUES_PER_COLUMN`
 distinct values, keyed by their lower-cased words, kept per schema fingerprint.
 
+Why kept between starts: with a :class:`~elt_project.analytics.context_cache.ProfileStore` on the
+context, each column read in full is written to the table's cache file, so after a restart (or
+after :func:`~elt_project.analytics.nl2sql.warm_up` ran when data landed) nothing is pending.
+
 Why in two steps: reading 100k values of an order-id column takes seconds, and the
 first question after start must not wait for it. The schema context already holds
 each column's most frequent values (every value of most columns); the index starts
@@ -50,6 +54,8 @@ class ValueIndex:
     longest: int
     #: Columns with more values than the context sampled, not read in full yet.
     pending: list[tuple[str, str]] = field(default_factory=list)
+    #: The thread reading the pending columns, while it runs.
+    worker: threading.Thread | None = field(default=None, repr=False)
 
     def lookup(self, key: tuple[str, ...]) -> list[Entry]:
         return self.by_words.get(key, [])
@@ -109,6 +115,9 @@ def _fill(index: ValueIndex, context: SchemaContext) -> None:
             for value, rows in found:
                 index.add(table, column, value, rows)
             index.pending.remove((table, column))
+        if context.store is not None and table in context.table_keys:  # the next start reads them from the file
+            url = context.engine.url.render_as_string(hide_password=True)
+            context.store.save_values(url, table, context.table_keys[table], column, found)
 
 
 def value_index(context: SchemaContext, *, wait: bool = False) -> ValueIndex:
@@ -121,10 +130,10 @@ def value_index(context: SchemaContext, *, wait: bool = False) -> ValueIndex:
             found = _from_context(context)
             object.__setattr__(context, "_value_index", found)  # the context is frozen; this is its cache
     if started and found.pending and context.engine is not None:
-        worker = threading.Thread(target=_fill, args=(found, context), name="value-index", daemon=True)
-        worker.start()
-        if wait:
-            worker.join()
+        found.worker = threading.Thread(target=_fill, args=(found, context), name="value-index", daemon=True)
+        found.worker.start()
+    if wait and found.worker is not None:
+        found.worker.join()
     return found
 
 
