@@ -348,6 +348,13 @@ def get_context(engine: Engine, allowed: set[str], *, force: bool = False, store
     return context
 
 
+def forget_cached() -> None:
+    """Drop what this process remembers of every warehouse, as a restart does (the files of a store stay)."""
+    with _cache_lock:
+        _cache.clear()
+        _tables.clear()
+
+
 def _rows_changed(engine: Engine, context: SchemaContext) -> bool:
     """Whether a load changed any table's row count since the context was built (then only it is re-read)."""
     return any(_row_count(engine, name) != info.row_count for name, info in context.tables.items())
