@@ -71,6 +71,11 @@ class ProfileStore:
     def save_values(self, url: str, table: str, key: list, column: str, values: list[tuple[str, int]]) -> None:
         save_values(self.cache_dir, url, table, key, column, values)
 
+    def drop(self, url: str, table: str) -> None:
+        """Forget ``table`` (a load rewrote it; its row count alone may not show it)."""
+        with _lock:
+            _path(self.cache_dir, url, table).unlink(missing_ok=True)
+
 
 def load_profile(cache_dir: Path, url: str, table: str, key: list) -> tuple | None:
     """The profile tuple of :func:`.schema_context._profiled_table` if the file matches ``key``, else None.

@@ -71,3 +71,15 @@ def test_a_load_that_adds_rows_is_seen_by_the_next_question(shipped, settings):
     ctx = ask_context(shipped, settings, today=TODAY)
     assert value_index(ctx.schema).pending == []
     assert answer_offline("total weight_kg of parcel PZ00002", ctx).rows == [[5]]
+
+
+def test_a_replace_that_keeps_the_row_count_is_read_again_when_it_lands(shipped, settings):
+    warm_up(shipped, settings)
+    renamed = [{**row, "city": "Lille" if row["city"] == "Lyon" else row["city"]} for row in PARCELS]
+    with shipped.begin() as conn:
+        conn.execute(parcels.delete())
+        conn.execute(parcels.insert(), renamed)
+    warm_up(shipped, settings, ["parcels"])  # the transform asset names the tables it loaded
+    _restart()
+    ctx = ask_context(shipped, settings, today=TODAY)
+    assert answer_offline("how many parcels to Lille", ctx).rows == [[sum(r["city"] == "Lille" for r in renamed)]]

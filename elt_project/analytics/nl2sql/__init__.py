@@ -9,7 +9,7 @@ connection of :mod:`~elt_project.analytics.readonly`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -102,12 +102,19 @@ def ask_context(
     )
 
 
-def warm_up(engine: Engine, settings: Settings) -> None:
+def warm_up(engine: Engine, settings: Settings, loaded: Iterable[str] = ()) -> None:
     """Profile every table Ask may read and read its values in full, keeping both in the ELT home's
     ``data/ask_cache``: called when data lands, so the first question after the next start reads
-    them instead of scanning the tables (only the tables whose columns or row count changed are read)."""
+    them instead of scanning the tables. The ``loaded`` tables are read again whatever their row
+    count says (a replace may keep it); the others only if their columns or row count changed."""
     from elt_project.analytics.nl2sql.values import value_index
+    from elt_project.analytics.schema_context import forget_cached
 
+    store = ProfileStore(settings.data_dir / "ask_cache")
+    url = engine.url.render_as_string(hide_password=True)
+    for table in loaded:
+        store.drop(url, table)
+    forget_cached()
     context = ask_context(engine, settings)
     value_index(context.schema, wait=True)
 
