@@ -20,6 +20,7 @@ import json
 import os
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from elt_project.analytics.schema_context import ColumnInfo, ForeignKey, TableInfo
@@ -56,6 +57,14 @@ def _write(cache_dir: Path, url: str, table: str, data: dict) -> None:
         pass  # a cache that cannot be written only makes the next start slower
 
 
+@dataclass(frozen=True)
+class KeyedValues:
+    """A column's values read in full: joined lower-case words -> [[value, rows], ...] (as the file keeps them)."""
+
+    by_words: dict
+    longest: int
+
+
 class ProfileStore:
     """The files of one folder; handed to :func:`.schema_context.get_context` (which knows no files)."""
 
@@ -68,7 +77,7 @@ class ProfileStore:
     def save(self, url: str, key: list, profiled: tuple) -> None:
         save_profile(self.cache_dir, url, key, profiled)
 
-    def save_values(self, url: str, table: str, key: list, column: str, values: list[tuple[str, int]]) -> None:
+    def save_values(self, url: str, table: str, key: list, column: str, values: KeyedValues) -> None:
         save_values(self.cache_dir, url, table, key, column, values)
 
     def drop(self, url: str, table: str) -> None:
@@ -101,7 +110,7 @@ def load_profile(cache_dir: Path, url: str, table: str, key: list) -> tuple | No
     keys = {(table, column) for column in p["unique"]}
     counted = {(table, column): (dict(counts), complete) for column, (counts, complete) in p["counted"].items()}
     for column, values in data.get("values", {}).items():
-        counted[(table, column)] = (dict(values), True)
+        counted[(table, column)] = (KeyedValues(values["by_words"], values["longest"]), True)
     fks = [ForeignKey(table, *fk, inferred=False) for fk in p["fks"]]
     return info, samples, keys, counted, fks
 
@@ -127,11 +136,11 @@ def save_profile(cache_dir: Path, url: str, key: list, profiled: tuple) -> None:
         _write(cache_dir, url, table, {"key": key, "saved_at": time.time(), "profile": profile, "values": {}})
 
 
-def save_values(cache_dir: Path, url: str, table: str, key: list, column: str, values: list[tuple[str, int]]) -> None:
+def save_values(cache_dir: Path, url: str, table: str, key: list, column: str, values: KeyedValues) -> None:
     """Add one column's full value list to the table's file, if the file still describes ``key``."""
     with _lock:
         data = _read(cache_dir, url, table)
         if not data or data.get("key") != key:
             return
-        data.setdefault("values", {})[column] = [[v, n] for v, n in values]
+        data.setdefault("values", {})[column] = {"by_words": values.by_words, "longest": values.longest}
         _write(cache_dir, url, table, data)

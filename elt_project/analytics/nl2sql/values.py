@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from elt_project.analytics.context_cache import KeyedValues
 from elt_project.analytics.schema_context import SchemaContext
 
 MAX_VALUES_PER_COLUMN = 100_000
@@ -54,20 +55,34 @@ class ValueIndex:
     longest: int
     #: Columns with more values than the context sampled, not read in full yet.
     pending: list[tuple[str, str]] = field(default_factory=list)
+    #: (table, column, value) already indexed.
+    seen: set = field(default_factory=set, repr=False)
     #: The thread reading the pending columns, while it runs.
     worker: threading.Thread | None = field(default=None, repr=False)
 
+    #: Columns read in full, as (table, column, joined words -> [[value, rows], ...]): kept as read (or as a
+    #: cache file holds them), so a column of 100k values costs no work per value until a question names one.
+    maps: list[tuple[str, str, dict]] = field(default_factory=list, repr=False)
+
     def lookup(self, key: tuple[str, ...]) -> list[Entry]:
-        return self.by_words.get(key, [])
+        found = self.by_words.get(key, [])
+        if self.maps:
+            joined = " ".join(key)
+            found = found + [Entry(t, c, v, n) for t, c, by in self.maps for v, n in by.get(joined, ())]
+        return found
 
     def add(self, table: str, column: str, value: str, rows: int) -> None:
+        """Index one value (once): called for every value of every text column, so kept cheap."""
         key = value_words(value)
-        if not key or len(key) > MAX_VALUE_WORDS or all(w.isdigit() for w in key):
+        if not key or len(key) > MAX_VALUE_WORDS or "".join(key).isdigit():
             return
-        entries = self.by_words.setdefault(key, [])
-        if not any(e.table == table and e.column == column and e.value == value for e in entries):
-            entries.append(Entry(table, column, value, rows))
-        self.longest = max(self.longest, len(key))
+        ident = (table, column, value)
+        if ident in self.seen:
+            return
+        self.seen.add(ident)
+        self.by_words.setdefault(key, []).append(Entry(table, column, value, rows))
+        if len(key) > self.longest:
+            self.longest = len(key)
 
 
 _lock = threading.Lock()
@@ -81,6 +96,10 @@ def _from_context(context: SchemaContext) -> ValueIndex:
             if column.kind != "text":
                 continue
             counts, complete = context.samples.get((table.name, column.name), ({}, True))
+            if isinstance(counts, KeyedValues):  # read in full before, kept in the cache file
+                index.maps.append((table.name, column.name, counts.by_words))
+                index.longest = max(index.longest, counts.longest)
+                continue
             if not counts and column.values:
                 counts = dict.fromkeys(column.values, 0)
             for value, rows in counts.items():
@@ -111,13 +130,28 @@ def _fill(index: ValueIndex, context: SchemaContext) -> None:
             found = _most_frequent(context, table, column)
         except sa.exc.SQLAlchemyError:
             continue  # the column stays pending: questions keep looking it up directly
+        by_words, longest = keyed(found)
         with _lock:
-            for value, rows in found:
-                index.add(table, column, value, rows)
+            index.maps = [m for m in index.maps if m[:2] != (table, column)] + [(table, column, by_words)]
+            index.longest = max(index.longest, longest)
             index.pending.remove((table, column))
         if context.store is not None and table in context.table_keys:  # the next start reads them from the file
             url = context.engine.url.render_as_string(hide_password=True)
-            context.store.save_values(url, table, context.table_keys[table], column, found)
+            stored = KeyedValues(by_words, longest)
+            context.store.save_values(url, table, context.table_keys[table], column, stored)
+
+
+def keyed(found: list[tuple[str, int]]) -> tuple[dict[str, list], int]:
+    """Values by their joined lower-case words (how :class:`ValueIndex` looks up a column read in full)."""
+    by_words: dict[str, list] = {}
+    longest = 1
+    for value, rows in found:
+        key = value_words(value)
+        if not key or len(key) > MAX_VALUE_WORDS or "".join(key).isdigit():
+            continue
+        by_words.setdefault(" ".join(key), []).append([value, rows])
+        longest = max(longest, len(key))
+    return by_words, longest
 
 
 def value_index(context: SchemaContext, *, wait: bool = False) -> ValueIndex:
