@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from elt_project.analytics.nl2sql import vocabulary as vocab
-from elt_project.analytics.nl2sql.sqlbuild import Col
+from elt_project.analytics.nl2sql.grammar import Reading
+from elt_project.analytics.nl2sql.sqlbuild import Col, Measure, Plan
 from elt_project.analytics.schema_context import SchemaContext
 
 #: What "the measure" of a business table means when the question does not say.
@@ -92,3 +93,25 @@ def _most_money_like(context: SchemaContext, table: str) -> DefaultMeasure | Non
     name = columns[rows[order[0]]][1]
     why = f"{name} taken as the measure (the closest in meaning to money; a glossary term can name another)"
     return DefaultMeasure(Col(table, name), None, why)
+
+
+def default_measure_cols(
+    reading: Reading, context: SchemaContext, tables: list[str], plan: Plan | None = None, *, columns_only=False
+) -> list[Col]:
+    """The default measure of the first of ``tables`` (:func:`default_measure`), said in the answer.
+
+    A glossary expression goes into ``plan`` when there is one, else among the question's terms.
+    """
+    found = default_measure(context, reading.glossary, tables)
+    if found is None or (found.col is None and columns_only):
+        return []
+    reading.understood.append(found.why)
+    reading.notes.append(found.why)
+    if found.col is not None:
+        return [found.col]
+    term = found.term
+    if plan is not None:
+        plan.measures.append(Measure("expr", None, term.term.replace(" ", "_"), sql=term.definition))
+    else:
+        reading.terms.append(term)
+    return []

@@ -9,7 +9,7 @@ from datetime import date
 from elt_project.analytics.nl2sql import columns as lookup
 from elt_project.analytics.nl2sql import guards, linking
 from elt_project.analytics.nl2sql import vocabulary as vocab
-from elt_project.analytics.nl2sql.defaults import default_measure
+from elt_project.analytics.nl2sql.defaults import default_measure_cols
 from elt_project.analytics.nl2sql.grammar import ROW_WORDS, NotUnderstood, Reading
 from elt_project.analytics.nl2sql.reading import Comparison, Words, comparisons, read_words, top_n
 from elt_project.analytics.nl2sql.sqlbuild import Col, Dim, Filter, Measure, Plan
@@ -56,7 +56,7 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
     measure_cols = words.candidates[0][0] if words.candidates else []
     guards.refuse_guessed_second_measure(words, reading)
     if not measure_cols and (words.wants_measure or words.selling and (words.superlative or limit)):
-        measure_cols = _default_measure(reading, context, lookup.fact_tables(context))
+        measure_cols = default_measure_cols(reading, context, lookup.fact_tables(context))
     if words.unknown:
         if by_meaning and (text := guards.by_meaning(start_text, words.unknown, context, reading)):
             again = Reading(
@@ -94,7 +94,7 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
             words.dims.append(([label], words.entity_word or words.entity))
             words.entity = None
             if not measure_cols and not plan.measures:  # "top 5 products": by the table's default measure
-                measure_cols = _default_measure(reading, context, [base], plan)
+                measure_cols = default_measure_cols(reading, context, [base], plan)
                 if not measure_cols and not plan.measures:
                     named = " or ".join(f"'by {c.name}'" for c in vocab.measures(context.tables[base], context)[:3])
                     raise NotUnderstood(
@@ -110,28 +110,6 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
     guards.check_join_roles(plan, context, reading)
     plan.notes = list(dict.fromkeys(reading.notes))
     return plan
-
-
-def _default_measure(
-    reading: Reading, context: SchemaContext, tables: list[str], plan: Plan | None = None, *, columns_only=False
-) -> list[Col]:
-    """The default measure of the first of ``tables`` (:mod:`.defaults`), said in the answer.
-
-    A glossary expression goes into ``plan`` when there is one, else among the question's terms.
-    """
-    found = default_measure(context, reading.glossary, tables)
-    if found is None or (found.col is None and columns_only):
-        return []
-    reading.understood.append(found.why)
-    reading.notes.append(found.why)
-    if found.col is not None:
-        return [found.col]
-    term = found.term
-    if plan is not None:
-        plan.measures.append(Measure("expr", None, term.term.replace(" ", "_"), sql=term.definition))
-    else:
-        reading.terms.append(term)
-    return []
 
 
 def _comparison_targets(compares: list[Comparison], words: Words) -> tuple[list[list[Col] | None], bool]:
@@ -310,7 +288,7 @@ def _add_comparisons(
             plan.filters.append(Filter(target.col, op, [value]))
             reading.understood.append(f"{target.col.column} {op} {value}")
         else:
-            found = _default_measure(reading, context, [plan.base], columns_only=True)
+            found = default_measure_cols(reading, context, [plan.base], columns_only=True)
             col = found[0] if found else None
             if col is None:
                 raise NotUnderstood("I cannot tell which number the comparison is about.", reading.understood)
