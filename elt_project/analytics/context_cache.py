@@ -22,6 +22,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from elt_project.analytics.schema_context import ColumnInfo, ForeignKey, TableInfo
 
@@ -108,10 +109,14 @@ def load_profile(cache_dir: Path, url: str, table: str, key: list) -> tuple | No
     info = TableInfo(table, columns, tuple(p["primary_key"]), p["row_count"], tuple(p["unique"]))
     samples = {(table, column): sample for column, sample in p["samples"].items()}
     keys = {(table, column) for column in p["unique"]}
-    counted = {(table, column): (dict(counts), complete) for column, (counts, complete) in p["counted"].items()}
+    counted: dict[tuple[str, str], tuple[Any, bool]] = {
+        (table, column): (dict(counts), complete) for column, (counts, complete) in p["counted"].items()
+    }
     for column, values in data.get("values", {}).items():
         counted[(table, column)] = (KeyedValues(values["by_words"], values["longest"]), True)
-    fks = [ForeignKey(table, *fk, inferred=False) for fk in p["fks"]]
+    fks = [
+        ForeignKey(table, column, ref_table, ref_column, inferred=False) for column, ref_table, ref_column in p["fks"]
+    ]
     return info, samples, keys, counted, fks
 
 

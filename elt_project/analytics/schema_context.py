@@ -19,6 +19,7 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -100,7 +101,7 @@ class SchemaContext:
     samples: dict = field(default_factory=dict, compare=False, repr=False)
     #: Where profiles and value lists are kept between starts (:class:`.context_cache.ProfileStore`), if anywhere,
     #: and each table's key there (its columns and row count when profiled).
-    store: object | None = field(default=None, compare=False, repr=False)
+    store: Any = field(default=None, compare=False, repr=False)
     table_keys: dict = field(default_factory=dict, compare=False, repr=False)
 
     def references(self, table: str) -> list[ForeignKey]:

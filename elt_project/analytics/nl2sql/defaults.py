@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -39,7 +40,7 @@ class DefaultMeasure:
     """A column, or a glossary expression term, with the reason it was chosen (said in the answer)."""
 
     col: Col | None
-    term: object | None  # a glossary Term of kind "expression"
+    term: Any  # a glossary Term of kind "expression", or None
     why: str
 
 

@@ -135,7 +135,8 @@ def _fill(index: ValueIndex, context: SchemaContext) -> None:
             index.maps = [m for m in index.maps if m[:2] != (table, column)] + [(table, column, by_words)]
             index.longest = max(index.longest, longest)
             index.pending.remove((table, column))
-        if context.store is not None and table in context.table_keys:  # the next start reads them from the file
+        if context.store is not None and context.engine is not None and table in context.table_keys:
+            # the next start reads them from the file
             url = context.engine.url.render_as_string(hide_password=True)
             stored = KeyedValues(by_words, longest)
             context.store.save_values(url, table, context.table_keys[table], column, stored)
@@ -158,10 +159,10 @@ def value_index(context: SchemaContext, *, wait: bool = False) -> ValueIndex:
     """The index of ``context`` (kept on it: a context lives as long as its schema fingerprint);
     the first call starts reading the big columns in the background."""
     with _lock:
-        found = context.__dict__.get("_value_index")
-        started = found is None
+        cached: ValueIndex | None = context.__dict__.get("_value_index")
+        started = cached is None
+        found = _from_context(context) if cached is None else cached
         if started:
-            found = _from_context(context)
             object.__setattr__(context, "_value_index", found)  # the context is frozen; this is its cache
     if started and found.pending and context.engine is not None:
         found.worker = threading.Thread(target=_fill, args=(found, context), name="value-index", daemon=True)
