@@ -2,22 +2,26 @@
 
 Why a file: profiling a million-row table and reading the values of its text columns takes
 seconds, and a restarted hub would pay them again before its first answer although nothing
-changed. One JSON file per table under ``<data_dir>/ask_cache/<warehouse>/`` holds what
-:mod:`.schema_context` profiled and, once read in full, every column's most frequent values
-(:mod:`.nl2sql.values`). The file is written when data lands (:func:`refresh_tables`, called
-after a load) and whenever a process finishes reading a table.
+changed. Under ``<data_dir>/ask_cache/<warehouse>/``, one JSON file per table holds what
+:mod:`.schema_context` profiled, and ``values.sqlite`` every column's most frequent values once
+read in full (:mod:`.nl2sql.values`), indexed by their words: a question's phrases are looked up
+there, so a column of 100k values costs nothing at start. Both are written when data lands
+(:func:`~elt_project.analytics.nl2sql.warm_up`, after a load) and whenever a process finishes
+reading a column.
 
-Why it is safe: each file carries the table's key (columns, types and row count, the same
-signal that makes the in-memory context re-profile a table), and a file whose key differs
-from the table's now, or older than :data:`MAX_AGE_S`, is ignored and rewritten. It is a
-cache: deleting the folder costs one slower first question, nothing else.
+Why it is safe: a profile and each column's values carry the table's key (columns, types and
+row count, the same signal that makes the in-memory context re-profile a table); what was kept
+under another key, or a profile older than :data:`MAX_AGE_S`, is ignored and rewritten. It is
+a cache: deleting the folder costs one slower first question, nothing else.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -60,9 +64,16 @@ def _write(cache_dir: Path, url: str, table: str, data: dict) -> None:
 
 @dataclass(frozen=True)
 class KeyedValues:
-    """A column's values read in full: joined lower-case words -> [[value, rows], ...] (as the file keeps them)."""
+    """A column's values read in full: joined lower-case words -> [[value, rows], ...]."""
 
     by_words: dict
+    longest: int
+
+
+@dataclass(frozen=True)
+class StoredValues:
+    """A column whose values are in the store's ``values.sqlite``: looked up there, never loaded whole."""
+
     longest: int
 
 
@@ -73,25 +84,66 @@ class ProfileStore:
         self.cache_dir = Path(cache_dir)
 
     def load(self, url: str, table: str, key: list) -> tuple | None:
-        return load_profile(self.cache_dir, url, table, key)
+        loaded = load_profile(self.cache_dir, url, table, key)
+        if loaded is not None:
+            for column, longest in self._stored_columns(url, table, key).items():
+                loaded[3][(table, column)] = (StoredValues(longest), True)
+        return loaded
 
     def save(self, url: str, key: list, profiled: tuple) -> None:
         save_profile(self.cache_dir, url, key, profiled)
 
     def save_values(self, url: str, table: str, key: list, column: str, values: KeyedValues) -> None:
-        save_values(self.cache_dir, url, table, key, column, values)
+        """Keep one column's full value list (a table's values count only while its key is ``key``)."""
+        rows = ((table, column, words, value, n) for words, found in values.by_words.items() for value, n in found)
+        with _lock, self._values(url) as conn:
+            conn.execute("DELETE FROM vals WHERE tbl = ? AND col = ?", (table, column))
+            conn.executemany("INSERT INTO vals VALUES (?, ?, ?, ?, ?)", rows)
+            conn.execute(
+                "INSERT OR REPLACE INTO cols VALUES (?, ?, ?, ?)", (table, column, json.dumps(key), values.longest)
+            )
+
+    def read_values(self, url: str, words: str) -> list[tuple[str, str, str, int]]:
+        """(table, column, value, rows) of every kept value whose joined words are ``words``."""
+        with self._values(url) as conn:
+            return conn.execute("SELECT tbl, col, value, n FROM vals WHERE words = ?", (words,)).fetchall()
 
     def drop(self, url: str, table: str) -> None:
         """Forget ``table`` (a load rewrote it; its row count alone may not show it)."""
         with _lock:
             _path(self.cache_dir, url, table).unlink(missing_ok=True)
+            with self._values(url) as conn:
+                conn.execute("DELETE FROM vals WHERE tbl = ?", (table,))
+                conn.execute("DELETE FROM cols WHERE tbl = ?", (table,))
+
+    def _stored_columns(self, url: str, table: str, key: list) -> dict[str, int]:
+        with self._values(url) as conn:
+            found = conn.execute("SELECT col, key, longest FROM cols WHERE tbl = ?", (table,)).fetchall()
+        return {col: longest for col, stored_key, longest in found if json.loads(stored_key) == key}
+
+    @contextlib.contextmanager
+    def _values(self, url: str):
+        """A connection to the warehouse's value file (one per use: the hub answers on many threads)."""
+        path = folder(self.cache_dir, url) / "values.sqlite"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=30)
+        try:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS cols (tbl TEXT, col TEXT, key TEXT, longest INT, PRIMARY KEY (tbl, col))"
+            )
+            conn.execute("CREATE TABLE IF NOT EXISTS vals (tbl TEXT, col TEXT, words TEXT, value TEXT, n INT)")
+            conn.execute("CREATE INDEX IF NOT EXISTS vals_words ON vals (words)")
+            with conn:
+                yield conn
+        finally:
+            conn.close()
 
 
 def load_profile(cache_dir: Path, url: str, table: str, key: list) -> tuple | None:
     """The profile tuple of :func:`.schema_context._profiled_table` if the file matches ``key``, else None.
 
-    Columns whose full value lists are in the file come back complete, so the value index
-    has nothing to read for them.
+    Columns whose full value lists the store keeps come back complete (:class:`StoredValues`, see
+    :meth:`ProfileStore.load`), so the value index has nothing to read for them.
     """
     data = _read(cache_dir, url, table)
     if not data or data.get("key") != key or time.time() - data.get("saved_at", 0) > MAX_AGE_S:
@@ -112,8 +164,6 @@ def load_profile(cache_dir: Path, url: str, table: str, key: list) -> tuple | No
     counted: dict[tuple[str, str], tuple[Any, bool]] = {
         (table, column): (dict(counts), complete) for column, (counts, complete) in p["counted"].items()
     }
-    for column, values in data.get("values", {}).items():
-        counted[(table, column)] = (KeyedValues(values["by_words"], values["longest"]), True)
     fks = [
         ForeignKey(table, column, ref_table, ref_column, inferred=False) for column, ref_table, ref_column in p["fks"]
     ]
@@ -138,14 +188,4 @@ def save_profile(cache_dir: Path, url: str, key: list, profiled: tuple) -> None:
         "fks": [[fk.column, fk.ref_table, fk.ref_column] for fk in fks],
     }  # fmt: skip
     with _lock:
-        _write(cache_dir, url, table, {"key": key, "saved_at": time.time(), "profile": profile, "values": {}})
-
-
-def save_values(cache_dir: Path, url: str, table: str, key: list, column: str, values: KeyedValues) -> None:
-    """Add one column's full value list to the table's file, if the file still describes ``key``."""
-    with _lock:
-        data = _read(cache_dir, url, table)
-        if not data or data.get("key") != key:
-            return
-        data.setdefault("values", {})[column] = {"by_words": values.by_words, "longest": values.longest}
-        _write(cache_dir, url, table, data)
+        _write(cache_dir, url, table, {"key": key, "saved_at": time.time(), "profile": profile})

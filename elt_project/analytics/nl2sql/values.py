@@ -7,7 +7,7 @@ codes. Each text column contributes its most frequent :data:`MAX_VALUES_PER_COLU
 distinct values, keyed by their lower-cased words, kept per schema fingerprint.
 
 Why kept between starts: with a :class:`~elt_project.analytics.context_cache.ProfileStore` on the
-context, each column read in full is written to the table's cache file, so after a restart (or
+context, each column read in full is kept in the cache's value file and looked up there after a restart (or
 after :func:`~elt_project.analytics.nl2sql.warm_up` ran when data landed) nothing is pending.
 
 Why in two steps: reading 100k values of an order-id column takes seconds, and the
@@ -20,14 +20,16 @@ indexed-or-scanned ``IN`` query per column), so nothing is missed meanwhile.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from elt_project.analytics.context_cache import KeyedValues
+from elt_project.analytics.context_cache import KeyedValues, StoredValues
 from elt_project.analytics.schema_context import SchemaContext
 
 MAX_VALUES_PER_COLUMN = 100_000
@@ -63,12 +65,18 @@ class ValueIndex:
     #: Columns read in full, as (table, column, joined words -> [[value, rows], ...]): kept as read (or as a
     #: cache file holds them), so a column of 100k values costs no work per value until a question names one.
     maps: list[tuple[str, str, dict]] = field(default_factory=list, repr=False)
+    #: Columns read in full by an earlier process, looked up in the cache's value file by ``reader``.
+    stored: set[tuple[str, str]] = field(default_factory=set, repr=False)
+    reader: Callable[[str], list] | None = field(default=None, repr=False)
 
     def lookup(self, key: tuple[str, ...]) -> list[Entry]:
         found = self.by_words.get(key, [])
         if self.maps:
             joined = " ".join(key)
             found = found + [Entry(t, c, v, n) for t, c, by in self.maps for v, n in by.get(joined, ())]
+        if self.stored and self.reader is not None:
+            kept = self.reader(" ".join(key))
+            found = found + [Entry(t, c, v, n) for t, c, v, n in kept if (t, c) in self.stored]
         return found
 
     def add(self, table: str, column: str, value: str, rows: int) -> None:
@@ -96,9 +104,11 @@ def _from_context(context: SchemaContext) -> ValueIndex:
             if column.kind != "text":
                 continue
             counts, complete = context.samples.get((table.name, column.name), ({}, True))
-            if isinstance(counts, KeyedValues):  # read in full before, kept in the cache file
-                index.maps.append((table.name, column.name, counts.by_words))
+            if isinstance(counts, StoredValues) and context.store is not None and context.engine is not None:
+                index.stored.add((table.name, column.name))  # read in full before: looked up in the store
                 index.longest = max(index.longest, counts.longest)
+                url = context.engine.url.render_as_string(hide_password=True)
+                index.reader = functools.partial(context.store.read_values, url)
                 continue
             if not counts and column.values:
                 counts = dict.fromkeys(column.values, 0)
