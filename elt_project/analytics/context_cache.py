@@ -96,12 +96,12 @@ class ProfileStore:
     def save_values(self, url: str, table: str, key: list, column: str, values: KeyedValues) -> None:
         """Keep one column's full value list (a table's values count only while its key is ``key``)."""
         rows = ((table, column, words, value, n) for words, found in values.by_words.items() for value, n in found)
-        with _lock, self._values(url) as conn:
+        with _lock, contextlib.suppress(OSError, sqlite3.Error), self._values(url) as conn:
             conn.execute("DELETE FROM vals WHERE tbl = ? AND col = ?", (table, column))
             conn.executemany("INSERT INTO vals VALUES (?, ?, ?, ?, ?)", rows)
             conn.execute(
                 "INSERT OR REPLACE INTO cols VALUES (?, ?, ?, ?)", (table, column, json.dumps(key), values.longest)
-            )
+            )  # a cache that cannot be written only makes the next start slower
 
     def read_values(self, url: str, words: str) -> list[tuple[str, str, str, int]]:
         """(table, column, value, rows) of every kept value whose joined words are ``words``."""
@@ -111,14 +111,17 @@ class ProfileStore:
     def drop(self, url: str, table: str) -> None:
         """Forget ``table`` (a load rewrote it; its row count alone may not show it)."""
         with _lock:
-            _path(self.cache_dir, url, table).unlink(missing_ok=True)
-            with self._values(url) as conn:
+            with self._values(url) as conn:  # values first: a failure here leaves the profile to be dropped again
                 conn.execute("DELETE FROM vals WHERE tbl = ?", (table,))
                 conn.execute("DELETE FROM cols WHERE tbl = ?", (table,))
+            _path(self.cache_dir, url, table).unlink(missing_ok=True)
 
     def _stored_columns(self, url: str, table: str, key: list) -> dict[str, int]:
-        with self._values(url) as conn:
-            found = conn.execute("SELECT col, key, longest FROM cols WHERE tbl = ?", (table,)).fetchall()
+        try:
+            with self._values(url) as conn:
+                found = conn.execute("SELECT col, key, longest FROM cols WHERE tbl = ?", (table,)).fetchall()
+        except (OSError, sqlite3.Error):
+            return {}  # the columns are read from the warehouse again
         return {col: longest for col, stored_key, longest in found if json.loads(stored_key) == key}
 
     @contextlib.contextmanager

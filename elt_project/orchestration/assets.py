@@ -350,6 +350,8 @@ def build_transform_asset(pipeline_name: str, configs: list[PipelineConfig]) -> 
 
 def _warm_ask(context: dg.AssetExecutionContext, warehouse: WarehouseResource, tables: list[str]) -> None:
     """Ask's profiles and value lists of the changed tables, re-read now so the next first question is quick."""
+    import sqlite3
+
     import sqlalchemy as sa
 
     from elt_project.analytics.nl2sql import warm_up
@@ -357,5 +359,5 @@ def _warm_ask(context: dg.AssetExecutionContext, warehouse: WarehouseResource, t
 
     try:
         warm_up(warehouse.engine(), warehouse.settings(), tables)
-    except (EltError, sa.exc.SQLAlchemyError) as exc:  # a cache: the load succeeded whatever happens here
+    except (EltError, sa.exc.SQLAlchemyError, OSError, sqlite3.Error) as exc:  # a cache: the load succeeded anyway
         context.log.warning(f"Ask's cache was not refreshed ({exc}); the next question reads the tables itself.")
