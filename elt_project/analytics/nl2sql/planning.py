@@ -96,9 +96,9 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
             if not measure_cols and not plan.measures:  # "top 5 products": by the table's default measure
                 measure_cols = default_measure_cols(reading, context, [base], plan)
                 if not measure_cols and not plan.measures:
-                    named = " or ".join(f"'by {c.name}'" for c in vocab.measures(context.tables[base], context)[:3])
+                    choices = " or ".join(f"'by {c.name}'" for c in vocab.measures(context.tables[base], context)[:3])
                     raise NotUnderstood(
-                        f"I could not tell what to rank by; say it ({named or 'by a measure'}) "
+                        f"I could not tell what to rank by; say it ({choices or 'by a measure'}) "
                         "or give the measure a glossary term.",
                         reading.understood,
                     )
