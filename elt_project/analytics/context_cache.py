@@ -82,6 +82,7 @@ class ProfileStore:
 
     def __init__(self, cache_dir: Path) -> None:
         self.cache_dir = Path(cache_dir)
+        self._readers = threading.local()  # one reading connection per thread and warehouse
 
     def load(self, url: str, table: str, key: list) -> tuple | None:
         loaded = load_profile(self.cache_dir, url, table, key)
@@ -105,8 +106,12 @@ class ProfileStore:
 
     def read_values(self, url: str, words: str) -> list[tuple[str, str, str, int]]:
         """(table, column, value, rows) of every kept value whose joined words are ``words``."""
-        with self._values(url) as conn:
-            return conn.execute("SELECT tbl, col, value, n FROM vals WHERE words = ?", (words,)).fetchall()
+        readers = self._readers.__dict__
+        if url not in readers:
+            with self._values(url):  # the file and its tables exist
+                pass
+            readers[url] = sqlite3.connect(folder(self.cache_dir, url) / "values.sqlite", timeout=30)
+        return readers[url].execute("SELECT tbl, col, value, n FROM vals WHERE words = ?", (words,)).fetchall()
 
     def drop(self, url: str, table: str) -> None:
         """Forget ``table`` (a load rewrote it; its row count alone may not show it)."""

@@ -68,6 +68,7 @@ class ValueIndex:
     #: Columns read in full by an earlier process, looked up in the cache's value file by ``reader``.
     stored: set[tuple[str, str]] = field(default_factory=set, repr=False)
     reader: Callable[[str], list] | None = field(default=None, repr=False)
+    read: dict[str, list[Entry]] = field(default_factory=dict, repr=False)
 
     def lookup(self, key: tuple[str, ...]) -> list[Entry]:
         found = self.by_words.get(key, [])
@@ -75,8 +76,13 @@ class ValueIndex:
             joined = " ".join(key)
             found = found + [Entry(t, c, v, n) for t, c, by in self.maps for v, n in by.get(joined, ())]
         if self.stored and self.reader is not None:
-            kept = self.reader(" ".join(key))
-            found = found + [Entry(t, c, v, n) for t, c, v, n in kept if (t, c) in self.stored]
+            joined = " ".join(key)
+            if joined not in self.read:  # the file does not change under this index: each phrase is read once
+                if len(self.read) > 50_000:
+                    self.read.clear()
+                kept = self.reader(joined)
+                self.read[joined] = [Entry(t, c, v, n) for t, c, v, n in kept if (t, c) in self.stored]
+            found = found + self.read[joined]
         return found
 
     def add(self, table: str, column: str, value: str, rows: int) -> None:
