@@ -36,6 +36,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.nl2sql_dev import DEV  # noqa: E402
+from bench.nl2sql_first import first_question_times  # noqa: E402
 from bench.nl2sql_fresh import FRESH  # noqa: E402
 from bench.nl2sql_heldout import HELD_OUT  # noqa: E402
 from elt_project.analytics.nl2sql import AskContext, answer_offline  # noqa: E402
@@ -172,8 +173,12 @@ def same_rows(got: list, expected: list, ordered: bool) -> bool:
     return got_keys == expected_keys if ordered else Counter(got_keys) == Counter(expected_keys)
 
 
-def run_cases(engine: sa.Engine, tables: set[str], cases, verbose: bool) -> dict:
-    """Answer every case; count correct, refused and silently wrong, and time each answer."""
+def run_cases(engine: sa.Engine, tables: set[str], cases, verbose: bool, cache_dir: Path | None = None) -> dict:
+    """Answer every case; count correct, refused and silently wrong, and time each answer (and, with
+    ``cache_dir``, the first question after start)."""
+    if cache_dir is not None:
+        cold, after = first_question_times(engine, tables, cases[0].question, TODAY, cache_dir)
+        print(f"  first_question_s={after:.3f} (after a restart that follows a load; cold_s={cold:.3f})")
     started = time.perf_counter()
     context = AskContext(engine=engine, allowed_tables=tables, schema=get_context(engine, tables), today=TODAY)
     print(f"  schema context ready in {time.perf_counter() - started:.2f}s")
@@ -232,7 +237,8 @@ def main() -> int:
         try:
             for split in (split for split in chosen if schema in splits[split]):
                 print(f"[{schema} / {split}]")
-                tally = run_cases(engine, tables, splits[split][schema], args.verbose)
+                timed = workdir / f"ask_cache_{schema}_{split}" if args.scale > 1 else None
+                tally = run_cases(engine, tables, splits[split][schema], args.verbose, timed)
                 n = len(splits[split][schema])
                 print(f"{schema}_{split}: questions={n} correct={tally['correct']} refused={tally['refused']} "
                       f"silently_wrong={tally['wrong']} accuracy={tally['correct'] / n:.2f}")  # fmt: skip

@@ -19,6 +19,7 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -98,6 +99,10 @@ class SchemaContext:
     #: (table, column) -> (most frequent values with their rows, whether that is every value): the
     #: value index starts from these and reads the rest of the incomplete columns in the background.
     samples: dict = field(default_factory=dict, compare=False, repr=False)
+    #: Where profiles and value lists are kept between starts (:class:`.context_cache.ProfileStore`), if anywhere,
+    #: and each table's key there (its columns and row count when profiled).
+    store: Any = field(default=None, compare=False, repr=False)
+    table_keys: dict = field(default_factory=dict, compare=False, repr=False)
 
     def references(self, table: str) -> list[ForeignKey]:
         """Foreign keys going out of ``table``."""
@@ -233,14 +238,23 @@ def _describe_columns(
 _tables: dict[tuple[str, str, str, int], tuple] = {}
 
 
-def _profiled_table(engine: Engine, inspector, name: str, reuse: bool) -> tuple:
-    """One table's profile: (TableInfo, text samples, unique columns, value counts, declared keys)."""
+def _profiled_table(engine: Engine, inspector, name: str, reuse: bool, store=None) -> tuple[tuple, list]:
+    """One table's profile: (TableInfo, text samples, unique columns, value counts, declared keys), and its key.
+
+    From memory, else from ``store`` (a file an earlier process or the last load wrote), else read.
+    """
     rows = _row_count(engine, name)
     shape = ",".join(f"{c['name']} {c['type']}" for c in inspector.get_columns(name))
-    key = (engine.url.render_as_string(hide_password=True), name, shape, rows)
+    url = engine.url.render_as_string(hide_password=True)
+    key, stored_key = (url, name, shape, rows), [shape, rows]
     with _cache_lock:
         if reuse and key in _tables:
-            return _tables[key]
+            return _tables[key], stored_key
+    loaded = store.load(url, name, stored_key) if store is not None and reuse else None
+    if loaded is not None:
+        with _cache_lock:
+            _tables[key] = loaded
+        return loaded, stored_key
     counted: dict = {}
     columns, found, keys = _describe_columns(engine, name, rows, inspector, counted)
     pk = tuple(inspector.get_pk_constraint(name).get("constrained_columns") or ())
@@ -255,10 +269,12 @@ def _profiled_table(engine: Engine, inspector, name: str, reuse: bool) -> tuple:
         for old in [k for k in _tables if k[:2] == key[:2]]:
             del _tables[old]  # the table's earlier profile, before this load
         _tables[key] = profiled
-    return profiled
+    if store is not None:
+        store.save(url, stored_key, profiled)
+    return profiled, stored_key
 
 
-def build_context(engine: Engine, allowed: set[str], *, reuse: bool = False) -> SchemaContext:
+def build_context(engine: Engine, allowed: set[str], *, reuse: bool = False, store=None) -> SchemaContext:
     """Read and profile the allowed tables (a few quick GROUP BYs per column); ``reuse`` keeps the
     profiles of tables whose columns and row count are unchanged since they were last read."""
     inspector = sa.inspect(engine)
@@ -267,8 +283,10 @@ def build_context(engine: Engine, allowed: set[str], *, reuse: bool = False) -> 
     samples: dict[tuple[str, str], list[str]] = {}
     unique: set[tuple[str, str]] = set()
     counted: dict = {}
+    table_keys: dict[str, list] = {}
     for name in sorted(allowed):
-        info, found, keys, table_counts, table_fks = _profiled_table(engine, inspector, name, reuse)
+        profiled, table_keys[name] = _profiled_table(engine, inspector, name, reuse, store)
+        info, found, keys, table_counts, table_fks = profiled
         tables[name] = info
         samples.update(found)
         unique |= keys
@@ -283,6 +301,8 @@ def build_context(engine: Engine, allowed: set[str], *, reuse: bool = False) -> 
         fingerprint(engine, allowed),
         engine=engine,
         samples=counted,
+        store=store,
+        table_keys=table_keys,
     )
 
 
@@ -306,8 +326,11 @@ _cache: dict[tuple[str, frozenset[str]], tuple[float, SchemaContext]] = {}
 _cache_lock = threading.Lock()
 
 
-def get_context(engine: Engine, allowed: set[str], *, force: bool = False) -> SchemaContext:
-    """The cached context for these tables; the schema is re-fingerprinted at most every 30 s."""
+def get_context(engine: Engine, allowed: set[str], *, force: bool = False, store=None) -> SchemaContext:
+    """The cached context for these tables; the schema is re-fingerprinted at most every 30 s.
+
+    ``store`` (a :class:`.context_cache.ProfileStore`) keeps table profiles and value lists between starts.
+    """
     key = (engine.url.render_as_string(hide_password=True), frozenset(allowed))
     now = time.monotonic()
     with _cache_lock:
@@ -320,10 +343,17 @@ def get_context(engine: Engine, allowed: set[str], *, force: bool = False) -> Sc
             with _cache_lock:
                 _cache[key] = (now, context)
             return context
-    context = build_context(engine, allowed, reuse=not force)
+    context = build_context(engine, allowed, reuse=not force, store=store)
     with _cache_lock:
         _cache[key] = (now, context)
     return context
+
+
+def forget_cached() -> None:
+    """Drop what this process remembers of every warehouse, as a restart does (the files of a store stay)."""
+    with _cache_lock:
+        _cache.clear()
+        _tables.clear()
 
 
 def _rows_changed(engine: Engine, context: SchemaContext) -> bool:

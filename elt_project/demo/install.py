@@ -77,6 +77,8 @@ def install_demo(engine: Engine, settings: Settings, *, today: date | None = Non
         report.rules_added += _add_missing(conn, schema.data_enrichment_rules, "rule_name", _enrichment_rules())
         _add_analytics_configs(conn)
     if _is_empty(engine, domain.dest_sales):
+        with engine.begin() as conn:
+            _add_missing(conn, schema.analytics_glossary, "term", DEMO_GLOSSARY)
         report.history_rows = _load_history(engine, story)
         report.files_written = _write_fresh_files(story, sales_dir, inventory_dir)
     return report
@@ -169,6 +171,15 @@ def _enrichment_rules() -> list[dict]:
             "lookup_value_column": "category",
         }
     ]
+
+
+#: The glossary an admin of this shop would write in two minutes: Ask knows no business words of its own.
+#: Seeded once, with the demo's data (an admin who removes a term later does not get it back).
+DEMO_GLOSSARY = [
+    {"term": "revenue", "kind": "column", "table_name": "dest_sales", "definition": "amount", "created_by": "demo"},
+    {"term": "sales", "kind": "column", "table_name": "dest_sales", "definition": "amount", "created_by": "demo"},
+    {"term": "units", "kind": "column", "table_name": "dest_sales", "definition": "quantity", "created_by": "demo"},
+]
 
 
 def _add_analytics_configs(conn: Connection) -> None:

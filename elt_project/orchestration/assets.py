@@ -334,6 +334,7 @@ def build_transform_asset(pipeline_name: str, configs: list[PipelineConfig]) -> 
             from elt_project.analytics.search.index import refresh_if_indexed
 
             refresh_if_indexed(warehouse.engine(), warehouse.settings(), destinations)
+            _warm_ask(context, warehouse, destinations)
         loaded = sum(result.rows_loaded.values())
         return dg.MaterializeResult(
             metadata={
@@ -349,3 +350,18 @@ def build_transform_asset(pipeline_name: str, configs: list[PipelineConfig]) -> 
         )
 
     return _transform
+
+
+def _warm_ask(context: dg.AssetExecutionContext, warehouse: WarehouseResource, tables: list[str]) -> None:
+    """Ask's profiles and value lists of the changed tables, re-read now so the next first question is quick."""
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    from elt_project.analytics.nl2sql import warm_up
+    from elt_project.errors import EltError
+
+    try:
+        warm_up(warehouse.engine(), warehouse.settings(), tables)
+    except (EltError, sa.exc.SQLAlchemyError, OSError, sqlite3.Error) as exc:  # a cache: the load succeeded anyway
+        context.log.warning(f"Ask's cache was not refreshed ({exc}); the next question reads the tables itself.")

@@ -9,7 +9,7 @@ connection of :mod:`~elt_project.analytics.readonly`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from elt_project.analytics import hub_config
 from elt_project.analytics.access import readable_tables
+from elt_project.analytics.context_cache import ProfileStore
 from elt_project.analytics.glossary import Term, list_terms
 from elt_project.analytics.hub_config import Example
 from elt_project.analytics.nl2sql.llm import LlmConfig, LlmUnavailable, chat, extract_sql, messages_for
@@ -85,10 +86,11 @@ def ask_context(
     """
     allowed = readable_tables(engine, account)
     llm = llm_config(settings) if settings is not None else None
+    store = ProfileStore(settings.data_dir / "ask_cache") if settings is not None else None
     return AskContext(
         engine=engine,
         allowed_tables=allowed,
-        schema=get_context(engine, allowed),
+        schema=get_context(engine, allowed, store=store),
         today=today or date.today(),
         llm=llm,
         examples=hub_config.list_examples(engine) if llm else [],
@@ -97,6 +99,23 @@ def ask_context(
         **(_bounds(settings) if settings is not None else {}),
         glossary=[t for t in list_terms(engine) if t.table in allowed],
     )
+
+
+def warm_up(engine: Engine, settings: Settings, loaded: Iterable[str] = ()) -> None:
+    """Profile every table Ask may read and read its values in full, keeping both in the ELT home's
+    ``data/ask_cache``: called when data lands, so the first question after the next start reads
+    them instead of scanning the tables. The ``loaded`` tables are read again whatever their row
+    count says (a replace may keep it); the others only if their columns or row count changed."""
+    from elt_project.analytics.nl2sql.values import value_index
+    from elt_project.analytics.schema_context import forget_cached
+
+    store = ProfileStore(settings.data_dir / "ask_cache")
+    url = engine.url.render_as_string(hide_password=True)
+    for table in loaded:
+        store.drop(url, table)
+    forget_cached()
+    context = ask_context(engine, settings)
+    value_index(context.schema, wait=True)
 
 
 def _bounds(settings: Settings) -> dict:
@@ -200,4 +219,7 @@ def answer(question: str, context: AskContext) -> Answer:
     return answer_offline(question, context)
 
 
-__all__ = ["Answer", "AskContext", "NotUnderstood", "answer", "answer_offline", "answer_llm", "ask_context", "run_sql"]
+__all__ = [
+    "Answer", "AskContext", "NotUnderstood", "answer", "answer_offline", "answer_llm", "ask_context", "run_sql",
+    "warm_up",
+]  # fmt: skip

@@ -36,7 +36,7 @@ def measure_columns(word: str, context: SchemaContext) -> list[Col]:
     if word.startswith("@"):
         keys = {(t.name, c.name) for t in context.tables.values() for c in t.columns if vocab.is_key(t, c, context)}
         return [col for col in linked_columns(word, context, ("number", "date")) if (col.table, col.column) not in keys]
-    wanted = vocab.MEASURE_SYNONYMS.get(word, (word, vocab.singular(word)))
+    wanted = (word, vocab.singular(word))
     found = []
     for table in context.tables.values():
         for column in vocab.measures(table, context):

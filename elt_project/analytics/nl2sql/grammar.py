@@ -54,6 +54,8 @@ class Reading:
     original: str = ""  # the question as typed: a value written as the data writes it ("IT") is meant
     by_meaning: set[str] = field(default_factory=set)  # @column tokens found by the model, not by name
     terms: list = field(default_factory=list)  # glossary filters and expressions the question used
+    glossary: list = field(default_factory=list)  # every term of the admins' glossary (the default measure)
+    notes: list[str] = field(default_factory=list)  # choices the answer must state (a default measure)
 
     def blank(self, span: tuple[int, int]) -> None:
         self.text = self.text[: span[0]] + " " * (span[1] - span[0]) + self.text[span[1] :]

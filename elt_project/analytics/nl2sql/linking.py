@@ -223,7 +223,8 @@ _vectors: dict[str, tuple[list[tuple[str, str]], np.ndarray]] = {}
 _lock = threading.Lock()
 
 
-def _column_vectors(context: SchemaContext):
+def column_vectors(context: SchemaContext):
+    """The model's vector of every non-key column (name words and comment), kept per schema."""
     from elt_project.analytics.search.encoders import MiniLMEncoder
 
     key = f"{context.fingerprint}|{sorted(context.tables)}"
@@ -242,6 +243,13 @@ def _column_vectors(context: SchemaContext):
     return found
 
 
+def encode(phrase: str) -> np.ndarray:
+    """One phrase's vector by the local model."""
+    from elt_project.analytics.search.encoders import MiniLMEncoder
+
+    return MiniLMEncoder().encode([phrase])[0]
+
+
 def semantic_link(phrase: str, context: SchemaContext, allowed: set[tuple[str, str]] | None = None):
     """(column name, candidates) for ``phrase`` by meaning: a name when one column clearly wins.
 
@@ -252,12 +260,10 @@ def semantic_link(phrase: str, context: SchemaContext, allowed: set[tuple[str, s
 
     if not minilm.available():
         return None, []
-    from elt_project.analytics.search.encoders import MiniLMEncoder
-
-    columns, matrix = _column_vectors(context)
+    columns, matrix = column_vectors(context)
     if not columns:
         return None, []
-    scores = matrix @ MiniLMEncoder().encode([phrase])[0]
+    scores = matrix @ encode(phrase)
     order = [i for i in np.argsort(-scores) if allowed is None or columns[i] in allowed]
     by_name: list[tuple[str, float]] = []
     for i in order:

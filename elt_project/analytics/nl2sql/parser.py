@@ -20,7 +20,7 @@ from elt_project.analytics.schema_context import SchemaContext
 
 def parse(question: str, context: SchemaContext, *, today: date, glossary: tuple | list = ()) -> Plan:
     """The plan for ``question``, or :class:`NotUnderstood`; ``glossary`` holds the admins' terms."""
-    reading = Reading(normalize(question), [], question)
+    reading = Reading(normalize(question), [], question, glossary=list(glossary))
     _apply_glossary(reading, glossary)
     return read_question(reading, context, today)
 

@@ -9,6 +9,7 @@ from datetime import date
 from elt_project.analytics.nl2sql import columns as lookup
 from elt_project.analytics.nl2sql import guards, linking
 from elt_project.analytics.nl2sql import vocabulary as vocab
+from elt_project.analytics.nl2sql.defaults import default_measure_cols
 from elt_project.analytics.nl2sql.grammar import ROW_WORDS, NotUnderstood, Reading
 from elt_project.analytics.nl2sql.reading import Comparison, Words, comparisons, read_words, top_n
 from elt_project.analytics.nl2sql.sqlbuild import Col, Dim, Filter, Measure, Plan
@@ -54,11 +55,13 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
     compared, grouped_having = _comparison_targets(compares, words)
     measure_cols = words.candidates[0][0] if words.candidates else []
     guards.refuse_guessed_second_measure(words, reading)
-    if not measure_cols and words.selling and (words.superlative or limit):
-        measure_cols = lookup.measure_columns("revenue", context)
+    if not measure_cols and (words.wants_measure or words.selling and (words.superlative or limit)):
+        measure_cols = default_measure_cols(reading, context, lookup.fact_tables(context))
     if words.unknown:
         if by_meaning and (text := guards.by_meaning(start_text, words.unknown, context, reading)):
-            again = Reading(text, start_understood, reading.original, reading.by_meaning, reading.terms)
+            again = Reading(
+                text, start_understood, reading.original, reading.by_meaning, reading.terms, reading.glossary
+            )
             return read_question(again, context, today, by_meaning=False)
         unknown = ", ".join(repr(w) for w in words.unknown)
         raise NotUnderstood(f"I do not know what {unknown} refer(s) to in this data.", reading.understood)
@@ -90,16 +93,22 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
         if label:
             words.dims.append(([label], words.entity_word or words.entity))
             words.entity = None
-            if not measure_cols:  # "top 5 products": ranked by the main revenue-like measure, named in the answer
-                measure_cols = [c for c in lookup.measure_columns("revenue", context) if c.table == base][:1]
-                if not measure_cols:
-                    raise NotUnderstood("I could not tell what to rank by; add e.g. 'by revenue'.", reading.understood)
+            if not measure_cols and not plan.measures:  # "top 5 products": by the table's default measure
+                measure_cols = default_measure_cols(reading, context, [base], plan)
+                if not measure_cols and not plan.measures:
+                    choices = " or ".join(f"'by {c.name}'" for c in vocab.measures(context.tables[base], context)[:3])
+                    raise NotUnderstood(
+                        f"I could not tell what to rank by; say it ({choices or 'by a measure'}) "
+                        "or give the measure a glossary term.",
+                        reading.understood,
+                    )
     _add_measure(plan, words, measure_cols, context, reading)
     _add_dims_and_filters(plan, words, values, context, reading)
     _add_comparisons(plan, compares, compared, words, context, reading)
     _add_time(plan, time, context, reading)
     _add_ranking(plan, order, limit, words, reading)
     guards.check_join_roles(plan, context, reading)
+    plan.notes = list(dict.fromkeys(reading.notes))
     return plan
 
 
@@ -279,7 +288,8 @@ def _add_comparisons(
             plan.filters.append(Filter(target.col, op, [value]))
             reading.understood.append(f"{target.col.column} {op} {value}")
         else:
-            col = lookup.pick(lookup.measure_columns("revenue", context), plan.base, context)
+            found = default_measure_cols(reading, context, [plan.base], columns_only=True)
+            col = found[0] if found else None
             if col is None:
                 raise NotUnderstood("I cannot tell which number the comparison is about.", reading.understood)
             plan.filters.append(Filter(col, op, [value]))
@@ -370,4 +380,4 @@ def last_understood(plan: Plan) -> str:
         parts.append("comparing " + " and ".join(w.label for w in plan.periods))
     if plan.limit:
         parts.append(f"{'top' if plan.order == 'desc' else 'bottom'} {plan.limit}")
-    return f"Read from {plan.base}: " + "; ".join(parts) + "."
+    return f"Read from {plan.base}: " + "; ".join(parts + plan.notes) + "."

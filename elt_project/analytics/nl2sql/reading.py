@@ -125,6 +125,8 @@ class Words:
     counted_dim: tuple[list[Col], str] | None = None
     #: A plural naming a column unique in its table ("of states"): the rows themselves, not a grouping.
     row_names: tuple[list[Col], str] | None = None
+    #: The question asks for an amount without naming the column ("how much", "order value").
+    wants_measure: bool = False
 
 
 def read_words(text: str, context: SchemaContext, values: list[ValueMatch], limit: int | None) -> Words:
@@ -149,6 +151,7 @@ def read_words(text: str, context: SchemaContext, values: list[ValueMatch], limi
         elif word == "how" and following in ("many", "much"):
             words.agg = words.agg or ("count" if following == "many" else "sum")
             words.counted_at = i + 2 if following == "many" else None
+            words.wants_measure = words.wants_measure or following == "much"  # "how much did they spend"
             skip.add(i + 1)
         elif word in ("number", "count", "headcount"):
             if following == "of" and words.agg is None:
@@ -201,9 +204,8 @@ def _place(
         words.dims.append((numbers, word))  # "by hour": an integer column with few values groups rows
         words.dim_at.add(i)
         return
-    counting_sales = words.agg == "count" and word == "sales"  # "how many sales": rows, not revenue
-    if word in vocab.MEASURE_SYNONYMS and not counting_sales and (cols := lookup.measure_columns(word, context)):
-        words.candidates.append((cols, word, at))
+    if exact and entity_table is None:  # a measure column of that very name ("amount"), even if also a filler
+        words.candidates.append((exact, word, at))
         return
     if entity_table is not None:
         _place_entity(words, word, entity_table, dim_cols, context, limit)
@@ -220,6 +222,9 @@ def _place(
         return
     if word not in vocab.STOPWORDS and (cols := lookup.measure_columns(word, context)):
         words.candidates.append((cols, word, at))
+        return
+    if word in vocab.MEASURE_NOUNS or word in vocab.MONEY_VERBS:
+        words.wants_measure = True  # "the average order value", "who spent most": the default measure
         return
     if word in vocab.STOPWORDS or word in ROW_WORDS:
         words.selling = words.selling or word in _SELLING

@@ -63,6 +63,7 @@ class Plan:
     order: str | None = None  # desc | asc
     limit: int | None = None
     raw_filters: list[str] = field(default_factory=list)  # glossary conditions on the base table
+    notes: list[str] = field(default_factory=list)  # choices the answer states (a default measure)
 
 
 def _in_window(column, window: Window):
@@ -113,8 +114,11 @@ def build_sql(plan: Plan, context: SchemaContext, dialect: Dialect) -> str:
         return tables[col.table].c[col.column]
 
     used = {c.table for c in plan_columns(plan)} - {plan.base}
+    # A table only filtered on is a key lookup: ``code IN (SELECT key … WHERE name = …)`` gives the rows the
+    # join would (the key is unique) without SQLite building an index over the whole fact table for it.
+    lookups = used - {c.table for c in plan_columns(plan, filters=False)}
     source = base
-    for ref in sorted(used):
+    for ref in sorted(used - lookups):
         fk = next(fk for fk in context.references(plan.base) if fk.ref_table == ref)
         source = source.join(tables[ref], base.c[fk.column] == tables[ref].c[fk.ref_column])
 
@@ -138,7 +142,11 @@ def build_sql(plan: Plan, context: SchemaContext, dialect: Dialect) -> str:
     aggregates = [aggregate(m).label(m.label) for m in plan.measures]
     selected.extend(aggregates)
     query = sa.select(*selected).select_from(source)
-    conditions = [_condition(column(f.col), f) for f in plan.filters]
+    conditions = [_condition(column(f.col), f) for f in plan.filters if f.col.table not in lookups]
+    for ref in sorted(lookups):
+        fk = next(fk for fk in context.references(plan.base) if fk.ref_table == ref)
+        wanted = [_condition(column(f.col), f) for f in plan.filters if f.col.table == ref]
+        conditions.append(base.c[fk.column].in_(sa.select(tables[ref].c[fk.ref_column]).where(*wanted)))
     conditions += [sa.text(f"({sql})") for sql in plan.raw_filters]
     if plan.window is not None:
         conditions.append(_in_window(column(plan.date_col), plan.window))
@@ -164,6 +172,8 @@ def build_sql(plan: Plan, context: SchemaContext, dialect: Dialect) -> str:
     return str(compiled)
 
 
-def plan_columns(plan: Plan) -> list[Col]:
-    cols = [d.col for d in plan.dims] + [f.col for f in plan.filters] + [m.col for m in plan.measures if m.col]
+def plan_columns(plan: Plan, *, filters: bool = True) -> list[Col]:
+    """The columns a plan names (``filters=False``: those it reads, not only filters on)."""
+    cols = [d.col for d in plan.dims] + ([f.col for f in plan.filters] if filters else [])
+    cols += [m.col for m in plan.measures if m.col]
     return cols + ([plan.date_col] if plan.date_col else [])

@@ -1,8 +1,8 @@
 """Words of a question matched to the warehouse: measures, dimensions, entities and data values.
 
-Nothing here knows the demo: every match is against the schema context (column and
-table names split on underscores, singular and plural) plus a small dictionary of
-business synonyms ("revenue" may be a column called amount, sales or revenue).
+Nothing here knows the demo or a business: every match is against the schema context (column
+and table names split on underscores, singular and plural). Words of a business ("revenue",
+"turnover") are the glossary's and the sentence model's (:mod:`.linking`), not a list here.
 """
 
 from __future__ import annotations
@@ -12,17 +12,11 @@ from dataclasses import dataclass
 
 from elt_project.analytics.schema_context import ColumnInfo, SchemaContext, TableInfo
 
-_REVENUE = ("amount", "revenue", "sales", "total", "value", "turnover")
-_QUANTITY = ("quantity", "qty", "units", "volume")
-#: Question word -> column-name words it may stand for (for numeric measures).
-MEASURE_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "revenue": _REVENUE, "sales": _REVENUE, "turnover": _REVENUE, "income": _REVENUE, "money": _REVENUE,
-    "spend": _REVENUE, "spent": _REVENUE, "spending": _REVENUE, "earned": _REVENUE, "earnings": _REVENUE,
-    "amount": ("amount",), "amounts": ("amount",), "value": ("value", "amount"), "worth": _REVENUE,
-    "quantity": _QUANTITY, "quantities": _QUANTITY, "units": _QUANTITY, "unit": _QUANTITY, "items": _QUANTITY,
-    "pieces": _QUANTITY, "volume": _QUANTITY,
-    "price": ("price",), "prices": ("price",), "stock": ("on_hand", "stock"), "inventory": ("on_hand", "stock"),
-}  # fmt: skip
+#: Nouns that ask for "the" measure without naming one ("the average order value"), when no column has that
+#: name: the table's default measure (:mod:`.defaults`) is meant.
+MEASURE_NOUNS = {"value", "values", "amount", "amounts"}
+#: Verbs of paying, in any business: "which customers spent the most" asks for the money measure.
+MONEY_VERBS = {"spend", "spends", "spent", "spending", "pay", "pays", "paid", "paying", "earn", "earns", "earned"}
 AGGREGATES: dict[str, str] = {
     "total": "sum", "sum": "sum", "overall": "sum", "combined": "sum", "altogether": "sum",
     "average": "avg", "avg": "avg", "mean": "avg", "typical": "avg", "per-order": "avg",
@@ -212,6 +206,9 @@ STOPWORDS = set(
         "ordered",
         "placed",
         "spent",
+        "spend",
+        "spends",
+        "spending",
         "did",
         "happened",
         "made",
@@ -307,7 +304,7 @@ def find_values(text: str, context: SchemaContext, original: str = "") -> list[V
     spans = [(m.start(), m.end()) for m in re.finditer(r"[a-z0-9]+(?:['&][a-z0-9]+)*", text)]
     tokens = [text[s:e] for s, e in spans]
     names = _schema_words(context)
-    plain = STOPWORDS | names | set(AGGREGATES) | set(MEASURE_SYNONYMS) | DESCENDING | ASCENDING
+    plain = STOPWORDS | names | set(AGGREGATES) | MEASURE_NOUNS | DESCENDING | ASCENDING
     phrases = {}  # a question's phrases that could be data, for columns not indexed in full yet
     for size in range(1, 5):
         for i in range(len(tokens) - size + 1):
