@@ -77,7 +77,8 @@ PORTAL = [
 _MONTH = {"sqlite": "strftime('%Y-%m', date)", "postgresql": "to_char(date, 'YYYY-MM')"}
 
 PIZZA = [
-    Case("Total revenue in 2015", "SELECT SUM(price) FROM pizzaplace WHERE date >= '2015-01-01' AND date < '2016-01-01'"),
+    Case("Total revenue in 2015",
+         "SELECT SUM(price) FROM pizzaplace WHERE date >= '2015-01-01' AND date < '2016-01-01'"),
     Case("Total sales in July", "SELECT SUM(price) FROM pizzaplace WHERE date >= '2015-07-01' AND date < '2015-08-01'"),
     Case("How many pizzas were sold in March?",
          "SELECT COUNT(*) FROM pizzaplace WHERE date >= '2015-03-01' AND date < '2015-04-01'"),
