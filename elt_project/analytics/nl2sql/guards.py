@@ -73,3 +73,23 @@ def check_join_roles(plan: Plan, context: SchemaContext, reading: Reading) -> No
                 f"{table} is linked to {plan.base} by {' and by '.join(roles)}; I cannot tell which you mean.",
                 reading.understood,
             )
+
+
+def refuse_unmatched_value(dropped: list[str], context: SchemaContext, reading: Reading) -> None:
+    """A column word said where a value belongs ("airports in california", read as state) with no value matched.
+
+    The word names the column only by meaning or by its name; the value it stands for is
+    not in the data as written, so answering without it would drop a filter silently.
+    """
+    from elt_project.analytics.nl2sql.columns import dimension_columns
+
+    word = dropped[0]
+    cols = dimension_columns(word, context)
+    shown = cols[0].column if cols else word.lstrip("@")
+    columns = (c for t in context.tables.values() for c in t.columns if c.name == shown and c.values)
+    examples = next((c.values[:3] for c in columns), [])
+    hint = f" (e.g. {', '.join(repr(v) for v in examples)})" if examples else ""
+    raise NotUnderstood(
+        f"I read a word as a {shown} but found no {shown} value it names; write the value as the data does{hint}.",
+        reading.understood,
+    )

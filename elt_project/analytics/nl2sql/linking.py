@@ -67,7 +67,10 @@ def abbreviates(short: str, word: str) -> bool:
     if len(short) >= 3 and len(word) > len(short) and word.startswith(short):
         return True  # temp → temperature, precip → precipitation, visib → visibility
     same_ends = len(short) >= 2 and len(word) > len(short) and short[0] == word[0] and short[-1] in word[-2:]
-    if same_ends and sum(c in _VOWELS for c in short[1:]) <= 1:  # qty, cst, dt, amt: consonants kept, in order
+    vowels = sum(c in _VOWELS for c in short[1:])
+    # qty, cst, dt, amt: consonants kept, in order; with a vowel kept (dept), more than one letter must be
+    # dropped, or "tip" would abbreviate "trip"
+    if same_ends and (vowels == 0 or (vowels == 1 and len(singular(word)) - len(short) >= 2)):
         it = iter(word)
         return all(c in it for c in short)
     return False
@@ -179,6 +182,7 @@ def rewrite(text: str, context: SchemaContext) -> Rewritten:
     spans = [(m.start(), m.end(), m[0]) for m in TOKEN.finditer(text)]
     tokens = [t for _, _, t in spans]
     entities = {entity_name(name) for name in context.tables}
+    entities |= {singular(w) for name in context.tables for w in name_words(entity_name(name))}  # taxi_trips: trip
     result = Rewritten(text, [])
     out, last = [], 0
     for link in find_links(tokens, context):

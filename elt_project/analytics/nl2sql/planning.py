@@ -9,9 +9,11 @@ from datetime import date
 from elt_project.analytics.nl2sql import columns as lookup
 from elt_project.analytics.nl2sql import guards, linking
 from elt_project.analytics.nl2sql import vocabulary as vocab
-from elt_project.analytics.nl2sql.grammar import ROW_WORDS, NotUnderstood, Reading
-from elt_project.analytics.nl2sql.reading import Comparison, Words, comparisons, read_words, top_n
+from elt_project.analytics.nl2sql.grammar import ROW_WORDS, UNIT_WORDS, NotUnderstood, Reading
+from elt_project.analytics.nl2sql.reading import Comparison, Words, comparisons, read_words, settle_partial, top_n
+from elt_project.analytics.nl2sql.rowcount import counted_key, refuse_guessed_row_count
 from elt_project.analytics.nl2sql.sqlbuild import Col, Dim, Filter, Measure, Plan
+from elt_project.analytics.nl2sql.timecolumns import time_on_columns
 from elt_project.analytics.nl2sql.timewindows import TimeSpec, Window, extract_time, place_in_data
 from elt_project.analytics.nl2sql.vocabulary import ValueMatch
 from elt_project.analytics.schema_context import SchemaContext
@@ -47,12 +49,17 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
         reading.blank(match.span)
     guards.refuse_unwritten_values(reading, context)
     words = read_words(reading.text, context, values, limit)
+    settle_partial(words)
     if words.ambiguous:
         raise NotUnderstood("; ".join(words.ambiguous) + ".", reading.understood)
+    if words.dropped:
+        guards.refuse_unmatched_value(words.dropped, context, reading)
     if words.agg is None and linked.implied_agg:
         words.agg = linked.implied_agg
     compared, grouped_having = _comparison_targets(compares, words)
     measure_cols = words.candidates[0][0] if words.candidates else []
+    if words.entity and any(c.table == words.entity for c in measure_cols):  # "taxi trip distance": the trips' one
+        measure_cols = sorted(measure_cols, key=lambda c: c.table != words.entity)
     guards.refuse_guessed_second_measure(words, reading)
     if not measure_cols and words.selling and (words.superlative or limit):
         measure_cols = lookup.measure_columns("revenue", context)
@@ -113,6 +120,10 @@ def _comparison_targets(compares: list[Comparison], words: Words) -> tuple[list[
     grouped = False
     for comparison in compares:
         after = [c for c in words.candidates if c[1] == comparison.followed_by and c[2] >= comparison.at]
+        named_before = any(0 <= comparison.at - c[2] <= 30 for c in words.candidates)
+        if after and comparison.followed_by in UNIT_WORDS and named_before:
+            words.candidates.remove(after[0])  # "a delay of more than 60 minutes": the unit of the delay
+            after = []
         if after:  # "more than 6 cylinders": the column named right after the number
             words.candidates.remove(after[0])
             compared.append(after[0][0])
@@ -151,8 +162,9 @@ def _choose_base(
     def fact_for(table: str) -> str:
         return next((f for f in facts if lookup.reachable(context, f, table)), facts[0])
 
+    wanted = [cols for cols in named] + [[Col(m.table, m.column) for m in values if m.value == v.value] for v in values]
     if measure_cols:
-        return measure_cols[0].table
+        return _measure_table(measure_cols, entity, wanted, context, reading)
     if entity and ranking and facts and not vocab.measures(context.tables[entity], context):
         return fact_for(entity)
     if (
@@ -167,7 +179,6 @@ def _choose_base(
         return fact_for(entity)
     if entity:
         return entity
-    wanted = [cols for cols in named] + [[Col(m.table, m.column) for m in values if m.value == v.value] for v in values]
     if wanted:
         ordered = facts + sorted(
             (t for t in context.tables if t not in facts), key=lambda t: -context.tables[t].row_count
@@ -178,6 +189,25 @@ def _choose_base(
     if facts:
         return facts[0]
     raise NotUnderstood("I found no table with dates and measures to answer from.", reading.understood)
+
+
+def _measure_table(
+    measure_cols: list[Col], entity: str | None, wanted: list[list[Col]], context: SchemaContext, reading: Reading
+) -> str:
+    """The table of the measure; a column of that name in several tables is chosen by what else the question
+    names (its table, a value, a grouping), else refused: "average distance" of trips or of flights."""
+    first = measure_cols[0]
+    tables = list(dict.fromkeys(c.table for c in measure_cols if c.column == first.column))
+    if len(tables) == 1 or entity in tables:
+        return entity if entity in tables else first.table
+    fitting = [t for t in tables if all(any(lookup.reachable(context, t, c.table) for c in cols) for cols in wanted)]
+    if wanted and len(fitting) == 1:
+        return fitting[0]
+    raise NotUnderstood(
+        f"{first.column} is a column of {' and of '.join(tables)}; say which (e.g. '{first.column} of "
+        f"{vocab.entity_name(tables[0])}').",
+        reading.understood,
+    )
 
 
 def _add_measure(plan: Plan, words: Words, measure_cols: list[Col], context: SchemaContext, reading: Reading) -> None:
@@ -205,7 +235,7 @@ def _add_measure(plan: Plan, words: Words, measure_cols: list[Col], context: Sch
             reading.understood.append(f"distinct {col.table}.{col.column}")
             return
     if measure_cols:
-        measure = measure_cols[0]
+        measure = next((c for c in measure_cols if c.table == base), measure_cols[0])
         chosen = words.agg if words.agg in ("sum", "avg", "min", "max") else "sum"
         if context.tables[measure.table].column(measure.column).kind == "date" and chosen not in ("min", "max"):
             raise NotUnderstood(
@@ -216,6 +246,11 @@ def _add_measure(plan: Plan, words: Words, measure_cols: list[Col], context: Sch
         plan.measures.append(Measure(chosen, measure, label))
         reading.understood.append(f"{_SPOKEN[chosen]} {measure.table}.{measure.column}")
     elif words.entity == base:
+        refuse_guessed_row_count(words, base, context, reading)
+        if key := counted_key(words, base, context, reading):
+            plan.measures.append(Measure("distinct", Col(base, key), f"distinct_{key}"))
+            reading.understood.append(f"distinct {base}.{key}")
+            return
         plan.measures.append(Measure("count", None, f"{vocab.entity_name(base).replace(' ', '_')}_count"))
         reading.understood.append(f"count of {base} rows")
     elif words.entity:
@@ -243,6 +278,8 @@ def _add_dims_and_filters(
     by_column: dict[Col, list] = {}
     for match in values:
         holders = list(dict.fromkeys(Col(m.table, m.column) for m in values if m.value == match.value))
+        named = [c for c in holders if c in words.value_columns]
+        holders = named if len(named) == 1 else holders  # "no tip": tip = 'no', not local = 'no'
         on_base = [c for c in holders if c.table == plan.base]
         if len(on_base) > 1 and not any(d.col in on_base for d in plan.dims):
             shown = " or ".join(f"{c.column} = {match.value!r}" for c in on_base)
@@ -291,7 +328,7 @@ def _add_time(plan: Plan, time: TimeSpec, context: SchemaContext, reading: Readi
         return
     dates = vocab.date_columns(context.tables[plan.base])
     if not dates:
-        _time_on_integer_columns(plan, time, context, reading)
+        time_on_columns(plan, time, context, reading)
         return
     plan.date_col = Col(plan.base, dates[0].name)
     plan.window, plan.periods = _placed(time.window, dates[0], reading), time.periods
@@ -318,28 +355,6 @@ def _placed(window: Window | None, column, reading: Reading) -> Window | None:
     return placed
 
 
-def _time_on_integer_columns(plan: Plan, time: TimeSpec, context: SchemaContext, reading: Reading) -> None:
-    """No date column: a year (or month) said or grouped on an integer column of that name, if there is one."""
-    table = context.tables[plan.base]
-
-    def integer(unit: str):
-        return next((c for c in table.columns if c.integer and c.name.lower() == unit), None)
-
-    window = time.window
-    if time.bucket and (column := integer(time.bucket)):
-        plan.dims.insert(0, Dim(Col(plan.base, column.name), column.name))
-    elif time.bucket:
-        raise NotUnderstood(f"{plan.base} has no date or {time.bucket} column to group by.", reading.understood)
-    if window is not None and not window.implied and (column := integer("year")):
-        whole_years = window.start == date(window.start.year, 1, 1) and window.end == date(window.start.year + 1, 1, 1)
-        if whole_years:
-            plan.filters.append(Filter(Col(plan.base, column.name), "in", [window.start.year]))
-            reading.understood.append(f"{column.name} = {window.start.year}")
-            return
-    if window is not None or time.periods:
-        raise NotUnderstood(f"{plan.base} has no date column for the time you asked about.", reading.understood)
-
-
 def _add_ranking(plan: Plan, order: str | None, limit: int | None, words: Words, reading: Reading) -> None:
     superlative = words.superlative
     if limit:
@@ -347,11 +362,16 @@ def _add_ranking(plan: Plan, order: str | None, limit: int | None, words: Words,
         if not plan.dims:
             raise NotUnderstood("a top-N needs something to rank (products, regions…).", reading.understood)
     elif superlative and plan.dims:
-        plural = any(word.endswith("s") and vocab.singular(word) != word for _, word in words.dims)
+        plural = any(_plural(word) for _, word in words.dims) and not words.one_named
         plan.order, plan.limit = superlative, 10 if plural else 1  # "best customers": a short list
         reading.understood.append("the highest" if superlative == "desc" else "the lowest")
     elif superlative and plan.measures[0].agg == "sum" and words.agg is None:
         plan.measures[0] = Measure("max" if superlative == "desc" else "min", plan.measures[0].col, "value")
+
+
+def _plural(word: str) -> bool:
+    """An English plural ("customers"), not a singular that ends in s ("genus", "status", "class", "basis")."""
+    return word.endswith("s") and not word.endswith(("ss", "us", "is")) and vocab.singular(word) != word
 
 
 def last_understood(plan: Plan) -> str:

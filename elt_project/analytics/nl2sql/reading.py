@@ -125,11 +125,22 @@ class Words:
     counted_dim: tuple[list[Col], str] | None = None
     #: A plural naming a column unique in its table ("of states"): the rows themselves, not a grouping.
     row_names: tuple[list[Col], str] | None = None
+    #: "which genus has the highest…": a singular verb asks for one answer, whatever the noun looks like.
+    one_named: bool = False
+    #: Column words dropped after "in"/"the" because a value was expected there ("in california" read as state).
+    dropped: list[str] = field(default_factory=list)
+    #: Words of a table's name said alone ("trips" of taxi_trips), with the table: see :func:`settle_partial`.
+    partial: list[tuple[str, str]] = field(default_factory=list)
+    #: Columns named beside a value of theirs ("no tip"): they settle a value several columns hold.
+    value_columns: list[Col] = field(default_factory=list)
+
+
+_ONE_NAMED = re.compile(r"\b(?:which|what)\s+(?:[@\w'-]+\s+){1,3}?(?:has|is|was|does)\b")
 
 
 def read_words(text: str, context: SchemaContext, values: list[ValueMatch], limit: int | None) -> Words:
     """Place every word left after the earlier steps; unplaceable ones go to ``unknown``."""
-    words = Words()
+    words = Words(one_named=bool(_ONE_NAMED.search(text)))
     found = [(m[0], m.start()) for m in re.finditer(r"@[a-z0-9_]+|[a-z][a-z0-9'&-]*", text)]
     tokens = [w for w, _ in found]
     skip: set[int] = set()
@@ -211,12 +222,20 @@ def _place(
     if dim_cols and words.agg == "count" and _is_counted(words, i, tokens, context):
         words.counted_dim = (dim_cols, word)  # "how many countries": distinct values, not rows per value
         return
+    if dim_cols and previous in ("a", "an", "with", "without") and (flag := _yes_no(dim_cols, previous, context)):
+        values.append(ValueMatch(flag[0].table, flag[0].column, flag[1], (at, at)))  # "trips with a tip"
+        words.value_columns.append(flag[0])
+        return
     if dim_cols:
         if i - 1 in words.dim_at:
             words.ambiguous.append(f"'{previous} {word}' could be grouped by {previous}, or by {previous} and {word}")
         elif not (any(m.column == c.column for m in values for c in dim_cols) or previous in ("the", "a", "in")):
             words.dims.append((dim_cols, word))  # "the West region": the value already names the column
             words.dim_at.add(i)
+        elif named := [c for c in dim_cols if any(m.table == c.table and m.column == c.column for m in values)]:
+            words.value_columns += named
+        elif not any(m.column == c.column for m in values for c in dim_cols):
+            words.dropped.append(word)  # "in <column>" with no value of it named: a value the data may not hold
         return
     if word not in vocab.STOPWORDS and (cols := lookup.measure_columns(word, context)):
         words.candidates.append((cols, word, at))
@@ -226,6 +245,9 @@ def _place(
         return
     if word in _QUALIFIERS and words.candidates and words.candidates[-1][1] == previous:
         return  # "murder rate", "urban percentage": the column just named, said with its unit
+    if table := lookup.table_named_in_part(word, context):
+        words.partial.append((table, word))  # "taxi trips" of taxi_trips: settled once the whole question is read
+        return
     words.unknown.append(word)
 
 
@@ -255,6 +277,22 @@ def _is_counted(words: Words, i: int, tokens: list[str], context: SchemaContext)
     return i == words.counted_at + 1 and lookup.entity_table(tokens[i - 1], context) is not None
 
 
+_YES = {"yes", "y", "true", "t", "1"}
+_NO = {"no", "n", "false", "f", "0"}
+
+
+def _yes_no(cols: list[Col], previous: str, context: SchemaContext) -> tuple[Col, str] | None:
+    """A text column holding only yes/no flags, said as "a tip" (its yes value) or "without tip" (its no value)."""
+    for col in cols:
+        values = context.tables[col.table].column(col.column).values or ()
+        lowered = {v.lower(): v for v in values}
+        yes = [v for k, v in lowered.items() if k in _YES]
+        no = [v for k, v in lowered.items() if k in _NO]
+        if values and len(yes) == 1 and len(no) == 1 and len(lowered) == 2:
+            return col, (no[0] if previous == "without" else yes[0])
+    return None
+
+
 #: Cues before a plural that speak of all the rows ("across states"), not of groups.
 _ROW_CUES = {"across", "among"}
 
@@ -262,3 +300,16 @@ _ROW_CUES = {"across", "among"}
 def _names_rows(cols: list[Col], context: SchemaContext) -> bool:
     """Every column the word names holds one distinct value per row of its table."""
     return all(c.column in context.tables[c.table].unique for c in cols)
+
+
+def settle_partial(words: Words) -> None:
+    """Words that are part of one table's name name that table's rows when something is counted or measured
+    ("how many taxi trips", "average trip distance"); alone ("total electricity generated" over a table
+    iowa_electricity) they may name a number instead, so they stay unknown for the reading by meaning."""
+    if not words.partial:
+        return
+    tables = {table for table, _ in words.partial}
+    if words.entity is None and len(tables) == 1 and (words.agg == "count" or words.candidates):
+        words.entity, words.entity_word = next(iter(tables)), words.partial[-1][1]
+    elif not (words.entity in tables and len(tables) == 1):
+        words.unknown += [word for _, word in words.partial]

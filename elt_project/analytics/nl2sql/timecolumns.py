@@ -1,0 +1,86 @@
+"""Time said of a table with no date column: a year, a month or a trend on integer (or month-name) columns.
+
+Many warehouses keep time as ``year``, ``month`` (1-12 or 'Feb') and ``day`` columns
+instead of a date. A year or a month said in the question becomes filters on them; a
+month said without a year is placed only when the data holds one year, since over
+several years "in July" could mean every July or the last one.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+import sqlalchemy as sa
+
+from elt_project.analytics.nl2sql.grammar import NotUnderstood, Reading
+from elt_project.analytics.nl2sql.sqlbuild import Col, Dim, Filter, Plan
+from elt_project.analytics.nl2sql.timewindows import TimeSpec, Window, add_months
+from elt_project.analytics.schema_context import SchemaContext
+
+
+def time_on_columns(plan: Plan, time: TimeSpec, context: SchemaContext, reading: Reading) -> None:
+    """No date column: a year (or month) said or grouped on an integer column of that name, if there is one."""
+    table = context.tables[plan.base]
+
+    def integer(unit: str):
+        return next((c for c in table.columns if c.integer and c.name.lower() == unit), None)
+
+    window = time.window
+    if time.bucket and (column := integer(time.bucket)):
+        plan.dims.insert(0, Dim(Col(plan.base, column.name), column.name))
+    elif time.bucket:
+        raise NotUnderstood(f"{plan.base} has no date or {time.bucket} column to group by.", reading.understood)
+    if window is not None and not window.implied and (column := integer("year")):
+        whole_years = window.start == date(window.start.year, 1, 1) and window.end == date(window.start.year + 1, 1, 1)
+        if whole_years:
+            plan.filters.append(Filter(Col(plan.base, column.name), "in", [window.start.year]))
+            reading.understood.append(f"{column.name} = {window.start.year}")
+            return
+    one_month = window is not None and add_months(window.start, 1) == window.end and window.start.day == 1
+    if one_month and _month_on_columns(plan, window, integer("year"), table, context, reading):
+        return
+    if window is not None or time.periods:
+        raise NotUnderstood(f"{plan.base} has no date column for the time you asked about.", reading.understood)
+
+
+def _month_on_columns(plan: Plan, window: Window, year_col, table, context: SchemaContext, reading: Reading) -> bool:
+    """One month on a month column (an integer 1-12, or month names such as 'Feb') and, if any, a year column.
+
+    Said without a year, the month is placed only when the data holds a single year (or
+    has no year column); over several years "in July" could be every July or the last
+    one, so the question is refused naming the years.
+    """
+    month = window.start.month
+    column = next((c for c in table.columns if c.name.lower() == "month"), None)
+    if column is None:
+        return False
+    if column.integer:
+        value = month
+    else:
+        names = {calendar.month_name[month].lower(), calendar.month_abbr[month].lower()}
+        value = next((v for v in column.values or () if v.lower().rstrip(".") in names), None)
+        if value is None:
+            return False
+    if year_col is not None:
+        years = _distinct_years(context, plan.base, year_col.name)
+        if window.implied and len(years) != 1:
+            raise NotUnderstood(
+                f"{window.label} without a year: {plan.base}.{year_col.name} runs from {min(years, default='?')} "
+                f"to {max(years, default='?')}; add the year.",
+                reading.understood,
+            )
+        year = years[0] if window.implied else window.start.year
+        plan.filters.append(Filter(Col(plan.base, year_col.name), "in", [year]))
+        said = " (the only year in the data)" if window.implied else ""
+        reading.understood.append(f"{year_col.name} = {year}{said}")
+    plan.filters.append(Filter(Col(plan.base, column.name), "in", [value]))
+    reading.understood.append(f"{column.name} = {value!r}")
+    return True
+
+
+def _distinct_years(context: SchemaContext, table: str, column: str) -> list[int]:
+    """The distinct values of an integer year column (few: it has levels), read from the warehouse."""
+    col = sa.table(table, sa.column(column)).c[column]
+    with context.engine.connect() as conn:
+        return sorted(int(v) for (v,) in conn.execute(sa.select(col).where(col.is_not(None)).distinct()))
