@@ -43,7 +43,7 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
     if time.bucket:
         reading.understood.append(f"trend by {time.bucket}")
     order, limit = top_n(reading)
-    compares = comparisons(reading)
+    compares = comparisons(reading, context)
     values = vocab.find_values(reading.text, context, reading.original)
     for match in values:
         reading.blank(match.span)
@@ -160,7 +160,7 @@ def _choose_base(
     timed = bool(time.window or time.periods or time.bucket)
 
     def fact_for(table: str) -> str:
-        return next((f for f in facts if lookup.reachable(context, f, table)), facts[0])
+        return next((f for f in facts if lookup.reachable(context, f, table)), table)  # none reaches it: its own
 
     wanted = [cols for cols in named] + [[Col(m.table, m.column) for m in values if m.value == v.value] for v in values]
     if measure_cols:

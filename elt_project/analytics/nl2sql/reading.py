@@ -18,6 +18,7 @@ from elt_project.analytics.nl2sql.grammar import (
     NUM,
     ROW_WORDS,
     TOP,
+    UNIT_WORDS,
     Reading,
     parse_number,
 )
@@ -59,13 +60,21 @@ class Comparison:
     followed_by: str  # the word after the number ("orders" in "more than 100 orders")
 
 
-def comparisons(reading: Reading) -> list[Comparison]:
-    """Numeric comparisons ("greater than 50", "5 or more"), blanked out of the text."""
+def comparisons(reading: Reading, context: SchemaContext | None = None) -> list[Comparison]:
+    """Numeric comparisons ("greater than 50", "5 or more"), blanked out of the text.
+
+    A unit said after the number ("60 minutes", "10 miles") is blanked too, unless a column
+    is called so: it names no column, and read by meaning it would become one (minutes → hour).
+    """
     found = []
+    columns = {c.name.lower() for t in context.tables.values() for c in t.columns} if context else set()
     for m in list(COMPARE.finditer(reading.text)):
-        after = re.match(r"\s*([a-z]+)", reading.text[m.end() :])
-        found.append(Comparison(COMPARATORS[m[1]], parse_number(m[2], m[3]), m.start(), after[1] if after else ""))
+        after = re.match(r"\s*(@?[a-z_]+)", reading.text[m.end() :])
+        word = after[1] if after else ""
+        found.append(Comparison(COMPARATORS[m[1]], parse_number(m[2], m[3]), m.start(), word))
         reading.blank(m.span())
+        if word in UNIT_WORDS and not ({word, vocab.singular(word)} & columns):
+            reading.blank((m.end() + after.start(1), m.end() + after.end(1)))
     for m in list(re.finditer(r"\b(\d[\d,]*(?:\.\d+)?)\s+or\s+(more|less|fewer|greater|higher)\b", reading.text)):
         op = ">=" if m[2] in ("more", "greater", "higher") else "<="
         found.append(Comparison(op, parse_number(m[1], None), m.start(), ""))
