@@ -18,9 +18,11 @@ import sqlalchemy as sa
 
 from elt_project.analytics.nl2sql import AskContext, NotUnderstood, answer_offline
 from elt_project.analytics.schema_context import get_context
+from elt_project.analytics.search import minilm
 
 TODAY = date(2026, 6, 15)
-TABLES = {"pizza_lines", "rides", "hauls", "sites", "captures", "departures"}
+TABLES = {"pizza_lines", "rides", "hauls", "sites", "captures", "departures", "legs", "ports"}
+PORTS = {"ORD": "Chicago", "MDW": "Chicago", "BOS": "Boston", "EWR": "Newark", "ATL": "Atlanta"}
 
 
 def _rows():
@@ -47,8 +49,11 @@ def _rows():
     departures = [
         {"year": 2013, "month": rng.randrange(1, 13), "dep_delay": rng.randrange(-10, 120)} for _ in range(200)
     ]
+    legs = [{"origin": rng.choice(["EWR", "BOS", "ATL"]), "dest": rng.choice(sorted(PORTS)), "delay": rng.randrange(90)}
+            for _ in range(80)]  # fmt: skip
+    ports = [{"code": code, "city": city} for code, city in PORTS.items()]
     return {"pizza_lines": lines, "rides": rides, "hauls": hauls, "sites": sites, "captures": captures,
-            "departures": departures}  # fmt: skip
+            "departures": departures, "legs": legs, "ports": ports}  # fmt: skip
 
 
 @pytest.fixture
@@ -67,6 +72,8 @@ def ctx(bare_engine, rows) -> AskContext:
         "sites": [("code", text), ("state", text)],
         "captures": [("year", integer), ("month", integer), ("genus", text), ("species", text), ("weight", integer)],
         "departures": [("year", integer), ("month", integer), ("dep_delay", integer)],
+        "legs": [("origin", text), ("dest", text), ("delay", integer)],
+        "ports": [("code", text), ("city", text)],
     }
     tables = {name: sa.Table(name, meta, *(sa.Column(c, t) for c, t in cols)) for name, cols in columns.items()}
     meta.create_all(bare_engine)
@@ -160,3 +167,24 @@ def test_which_genus_has_the_highest_average_is_one_answer(ctx, rows):
     best = max(by_species, key=lambda g: _mean(by_species[g]))
     result = answer_offline("Which species has the highest average weight?", ctx)  # "has": one, though "species"
     assert [r[0] for r in result.rows] == [best]
+
+
+def test_a_preposition_picks_the_role_column_of_a_dimension_reached_twice(ctx, rows):
+    legs = rows["legs"]
+    result = answer_offline("How many legs went to Chicago?", ctx)  # ORD and MDW, through dest
+    assert result.rows == [[sum(PORTS[r["dest"]] == "Chicago" for r in legs)]]
+    assert "dest" in result.explanation
+    result = answer_offline("Average delay of legs from Newark", ctx)
+    assert float(result.rows[0][0]) == pytest.approx(_mean(r["delay"] for r in legs if r["origin"] == "EWR"))
+    result = answer_offline("Number of legs by destination city", ctx)
+    by_city = defaultdict(int)
+    for r in legs:
+        by_city[PORTS[r["dest"]]] += 1
+    assert {r[0]: r[1] for r in result.rows} == by_city
+    assert "origin and by dest" in _refused("How many legs in Boston?", ctx)  # no cue: both roles stay possible
+
+
+@pytest.mark.skipif(not minilm.available(), reason="the sentence model package is not installed")
+def test_words_linked_by_meaning_only_are_not_counted_or_dropped(ctx):
+    assert "found no state value" in _refused("How many sites are in California?", ctx)
+    assert "count rows or distinct species" in _refused("How many animals weighed more than 100?", ctx)

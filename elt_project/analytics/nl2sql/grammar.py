@@ -62,6 +62,7 @@ class Reading:
     original: str = ""  # the question as typed: a value written as the data writes it ("IT") is meant
     by_meaning: set[str] = field(default_factory=set)  # @column tokens found by the model, not by name
     terms: list = field(default_factory=list)  # glossary filters and expressions the question used
+    said_as: dict = field(default_factory=dict)  # @column token found by meaning -> the word the question said
 
     def blank(self, span: tuple[int, int]) -> None:
         self.text = self.text[: span[0]] + " " * (span[1] - span[0]) + self.text[span[1] :]

@@ -11,6 +11,7 @@ from elt_project.analytics.nl2sql import guards, linking
 from elt_project.analytics.nl2sql import vocabulary as vocab
 from elt_project.analytics.nl2sql.grammar import ROW_WORDS, UNIT_WORDS, NotUnderstood, Reading
 from elt_project.analytics.nl2sql.reading import Comparison, Words, comparisons, read_words, settle_partial, top_n
+from elt_project.analytics.nl2sql.roles import choose_roles
 from elt_project.analytics.nl2sql.rowcount import counted_key, refuse_guessed_row_count
 from elt_project.analytics.nl2sql.sqlbuild import Col, Dim, Filter, Measure, Plan
 from elt_project.analytics.nl2sql.timecolumns import time_on_columns
@@ -65,7 +66,9 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
         measure_cols = lookup.measure_columns("revenue", context)
     if words.unknown:
         if by_meaning and (text := guards.by_meaning(start_text, words.unknown, context, reading)):
-            again = Reading(text, start_understood, reading.original, reading.by_meaning, reading.terms)
+            again = Reading(
+                text, start_understood, reading.original, reading.by_meaning, reading.terms, reading.said_as
+            )
             return read_question(again, context, today, by_meaning=False)
         unknown = ", ".join(repr(w) for w in words.unknown)
         raise NotUnderstood(f"I do not know what {unknown} refer(s) to in this data.", reading.understood)
@@ -82,7 +85,7 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
         if measure_cols:
             raise NotUnderstood(f"{expression.term!r} is already a measure; ask for one measure.", reading.understood)
         base = expression.table
-    plan = Plan(base=base)
+    plan = Plan(base=base, roles=dict(words.roles))
     for term in reading.terms:
         if term.table != base:
             raise NotUnderstood(f"{term.term!r} is defined on {term.table}, not on {base}.", reading.understood)
@@ -106,6 +109,7 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
     _add_comparisons(plan, compares, compared, words, context, reading)
     _add_time(plan, time, context, reading)
     _add_ranking(plan, order, limit, words, reading)
+    choose_roles(plan, values, context, reading)
     guards.check_join_roles(plan, context, reading)
     return plan
 
@@ -217,6 +221,13 @@ def _add_measure(plan: Plan, words: Words, measure_cols: list[Col], context: Sch
     if words.counted_dim and measure_cols:
         raise NotUnderstood(
             f"I could not tell whether to count {words.counted_dim[1]!r} or to measure {measure_cols[0].column}.",
+            reading.understood,
+        )
+    if words.counted_dim and words.counted_dim[1] in reading.by_meaning:
+        token = words.counted_dim[1]  # "how many animals" read as species by meaning: the rows, or the species?
+        raise NotUnderstood(
+            f"{reading.said_as.get(token, token)!r} may be {token[1:]} only by meaning; I could not tell whether "
+            f"to count rows or distinct {token[1:]} values.",
             reading.understood,
         )
     if words.counted_dim:
@@ -390,4 +401,5 @@ def last_understood(plan: Plan) -> str:
         parts.append("comparing " + " and ".join(w.label for w in plan.periods))
     if plan.limit:
         parts.append(f"{'top' if plan.order == 'desc' else 'bottom'} {plan.limit}")
+    parts += [f"{table} through {column}" for table, column in plan.roles.items()]
     return f"Read from {plan.base}: " + "; ".join(parts) + "."

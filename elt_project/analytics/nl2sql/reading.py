@@ -140,6 +140,8 @@ class Words:
     dropped: list[str] = field(default_factory=list)
     #: Words of a table's name said alone ("trips" of taxi_trips), with the table: see :func:`settle_partial`.
     partial: list[tuple[str, str]] = field(default_factory=list)
+    #: Dimension table -> the role column that reaches it ("destination state": airports through dest).
+    roles: dict[str, str] = field(default_factory=dict)
     #: Columns named beside a value of theirs ("no tip"): they settle a value several columns hold.
     value_columns: list[Col] = field(default_factory=list)
 
@@ -235,6 +237,10 @@ def _place(
         values.append(ValueMatch(flag[0].table, flag[0].column, flag[1], (at, at)))  # "trips with a tip"
         words.value_columns.append(flag[0])
         return
+    if dim_cols and i - 1 in words.dim_at and (role := _role_of(previous, dim_cols, context)):
+        words.dims[-1] = ([c for c in dim_cols if c.table == role[0]], f"{previous} {word}")  # "destination state"
+        words.roles[role[0]] = role[1]
+        return
     if dim_cols:
         if i - 1 in words.dim_at:
             words.ambiguous.append(f"'{previous} {word}' could be grouped by {previous}, or by {previous} and {word}")
@@ -284,6 +290,16 @@ def _is_counted(words: Words, i: int, tokens: list[str], context: SchemaContext)
     if i == words.counted_at:
         return True
     return i == words.counted_at + 1 and lookup.entity_table(tokens[i - 1], context) is not None
+
+
+def _role_of(previous: str, cols: list[Col], context: SchemaContext) -> tuple[str, str] | None:
+    """(table, role column) when ``previous`` is a ``@column`` that references the table of one of ``cols``."""
+    if not previous.startswith("@"):
+        return None
+    for fk in context.foreign_keys:
+        if fk.column.lower() == previous[1:] and any(c.table == fk.ref_table for c in cols):
+            return fk.ref_table, fk.column
+    return None
 
 
 _YES = {"yes", "y", "true", "t", "1"}

@@ -57,6 +57,8 @@ class Plan:
     date_col: Col | None = None
     window: Window | None = None
     periods: list[Window] | None = None
+    #: Dimension table -> the base's column to join it through, where the base has several ("dest" for airports).
+    roles: dict[str, str] = field(default_factory=dict)
     order: str | None = None  # desc | asc
     limit: int | None = None
     raw_filters: list[str] = field(default_factory=list)  # glossary conditions on the base table
@@ -153,7 +155,8 @@ def build_sql(plan: Plan, context: SchemaContext, dialect: Dialect) -> str:
     used = {c.table for c in plan_columns(plan)} - {plan.base}
     source = base
     for ref in sorted(used):
-        fk = next(fk for fk in context.references(plan.base) if fk.ref_table == ref)
+        refs = [fk for fk in context.references(plan.base) if fk.ref_table == ref]
+        fk = next((fk for fk in refs if fk.column == plan.roles.get(ref)), refs[0])
         source = source.join(tables[ref], base.c[fk.column] == tables[ref].c[fk.ref_column])
 
     selected, group_by = [], []
