@@ -119,6 +119,8 @@ def table_named_in_part(word: str, context: SchemaContext) -> str | None:
         return None
     word = vocab.singular(word)
     named = [t for t in context.tables if word in {vocab.singular(w) for w in vocab.name_words(vocab.entity_name(t))}]
+    if not named and len(word) >= 4:  # "pizzas" of pizzaplace: the start of a name written as one word
+        named = [t for t in context.tables if vocab.entity_name(t).replace(" ", "").startswith(word)]
     return named[0] if len(named) == 1 else None
 
 

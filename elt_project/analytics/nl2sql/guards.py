@@ -95,3 +95,16 @@ def refuse_unmatched_value(dropped: list[str], context: SchemaContext, reading: 
         f"I read {said} as a {shown} but found no {shown} value it names; write the value as the data does{hint}.",
         reading.understood,
     )
+
+
+_WHICH = re.compile(r"^(?:which|what)\s+(?!is\b|was\b|are\b|were\b|the\b|a\b|an\b)([a-z]+)")
+
+
+def refuse_which_without_names(plan: Plan, reading: Reading) -> None:
+    """ "Which pizza brought in the most revenue?" asks for names: one figure with no grouping is another answer."""
+    asked = _WHICH.match(reading.original.lower().strip())
+    if asked and not plan.dims:
+        raise NotUnderstood(
+            f"'which {asked[1]}' asks for names, but I found no column to name each {asked[1]} by.",
+            reading.understood,
+        )

@@ -110,6 +110,7 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
     _add_time(plan, time, context, reading)
     _add_ranking(plan, order, limit, words, reading)
     choose_roles(plan, values, context, reading)
+    guards.refuse_which_without_names(plan, reading)
     guards.check_join_roles(plan, context, reading)
     return plan
 
@@ -202,6 +203,15 @@ def _measure_table(
     names (its table, a value, a grouping), else refused: "average distance" of trips or of flights."""
     first = measure_cols[0]
     tables = list(dict.fromkeys(c.table for c in measure_cols if c.column == first.column))
+    related = [
+        t
+        for t in tables
+        if entity is None or lookup.reachable(context, t, entity) or lookup.reachable(context, entity, t)
+    ]
+    if not related:  # "total price of rides" where only another table has a price
+        raise NotUnderstood(
+            f"{first.column} is a column of {tables[0]}, which I cannot relate to {entity}.", reading.understood
+        )
     if len(tables) == 1 or entity in tables:
         return entity if entity in tables else first.table
     fitting = [t for t in tables if all(any(lookup.reachable(context, t, c.table) for c in cols) for cols in wanted)]

@@ -23,7 +23,7 @@ from elt_project.analytics.nl2sql.grammar import (
     parse_number,
 )
 from elt_project.analytics.nl2sql.sqlbuild import Col
-from elt_project.analytics.nl2sql.vocabulary import ValueMatch
+from elt_project.analytics.nl2sql.vocabulary import ValueMatch, singular
 from elt_project.analytics.schema_context import SchemaContext
 
 _COUNTED = re.compile(r"\b(?:which|what|list|show|name)\s+(?:the\s+)?(\d+|" + "|".join(NUM) + r")\s+(?=[a-z]+s\b)")
@@ -227,10 +227,14 @@ def _place(
     if word in vocab.MEASURE_SYNONYMS and not counting_sales and (cols := lookup.measure_columns(word, context)):
         words.candidates.append((cols, word, at))
         return
+    if not counting_sales and (price := _price_as_money(word, context)):
+        words.candidates.append(([price], word, at))  # "revenue" of a table with one price per row sold
+        return
     if entity_table is not None:
         _place_entity(words, word, entity_table, dim_cols, context, limit)
         return
-    if dim_cols and words.agg == "count" and _is_counted(words, i, tokens, context):
+    valued = any(m.table == c.table and m.column == c.column for m in values for c in dim_cols)
+    if dim_cols and words.agg == "count" and not valued and _is_counted(words, i, tokens, context):
         words.counted_dim = (dim_cols, word)  # "how many countries": distinct values, not rows per value
         return
     if dim_cols and previous in ("a", "an", "with", "without") and (flag := _yes_no(dim_cols, previous, context)):
@@ -263,7 +267,42 @@ def _place(
     if table := lookup.table_named_in_part(word, context):
         words.partial.append((table, word))  # "taxi trips" of taxi_trips: settled once the whole question is read
         return
+    if plural_values := _plural_of_value(word, context):
+        values += [ValueMatch(e.table, e.column, e.value, (at, at)) for e in plural_values]  # "rodents": 'Rodent'
+        return
     words.unknown.append(word)
+
+
+_PRICES = {"price", "fare"}
+_QUANTITIES = {"quantity", "qty", "units", "unit", "volume", "count", "items", "pieces"}
+
+
+def _price_as_money(word: str, context: SchemaContext) -> Col | None:
+    """The one price column to sum for "revenue"/"sales" when no column is named for money.
+
+    Only where a row is one thing sold at its price: a table with a quantity column would
+    need price times quantity, and two price columns are two readings, so both give None.
+    """
+    if vocab.MEASURE_SYNONYMS.get(word) != vocab.MEASURE_SYNONYMS["revenue"]:
+        return None
+    found = []
+    for table in context.tables.values():
+        names = [(c, set(vocab.name_words(c.name))) for c in vocab.measures(table, context)]
+        prices = [c for c, parts in names if parts & _PRICES]
+        if prices and any(parts & _QUANTITIES for _, parts in names):
+            return None
+        found += [Col(table.name, c.name) for c in prices]
+    return found[0] if len(found) == 1 else None
+
+
+def _plural_of_value(word: str, context: SchemaContext) -> list:
+    """The index entries of a one-word value whose plural the question says ("birds" for 'Bird')."""
+    from elt_project.analytics.nl2sql.values import value_index
+
+    one = singular(word)
+    if one == word or one in vocab.STOPWORDS or len(one) < 3:
+        return []
+    return value_index(context).lookup((one,))
 
 
 def _place_entity(
@@ -334,7 +373,8 @@ def settle_partial(words: Words) -> None:
     if not words.partial:
         return
     tables = {table for table, _ in words.partial}
-    if words.entity is None and len(tables) == 1 and (words.agg == "count" or words.candidates):
+    counted = words.superlative and any(w.endswith("s") and singular(w) != w for _, w in words.partial)
+    if words.entity is None and len(tables) == 1 and (words.agg == "count" or words.candidates or counted):
         words.entity, words.entity_word = next(iter(tables)), words.partial[-1][1]
     elif not (words.entity in tables and len(tables) == 1):
         words.unknown += [word for _, word in words.partial]

@@ -9,7 +9,7 @@ several years "in July" could mean every July or the last one.
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -39,6 +39,17 @@ def time_on_columns(plan: Plan, time: TimeSpec, context: SchemaContext, reading:
             return
     one_month = window is not None and add_months(window.start, 1) == window.end and window.start.day == 1
     if one_month and _month_on_columns(plan, window, integer("year"), table, context, reading):
+        return
+    last = window.end - timedelta(days=1) if window is not None else None
+    within_month = last is not None and (last.year, last.month) == (window.start.year, window.start.month)
+    if (
+        within_month
+        and (day := integer("day"))
+        and _month_on_columns(plan, window, integer("year"), table, context, reading)
+    ):
+        plan.filters += [Filter(Col(plan.base, day.name), ">=", [window.start.day]),
+                         Filter(Col(plan.base, day.name), "<=", [last.day])]  # fmt: skip
+        reading.understood.append(f"{day.name} from {window.start.day} to {last.day}")
         return
     if window is not None or time.periods:
         raise NotUnderstood(f"{plan.base} has no date column for the time you asked about.", reading.understood)
