@@ -101,17 +101,18 @@ def _match_at(words: list[str], initials: str, tokens: list[str], i: int) -> tup
             j, score = j + 1, score + 2
         elif _joined(word, tokens, j):
             j, score = j + 2, score + 2  # dewp ← dew point
-        elif _initials(word, tokens[j : j + len(word)]):
+        elif _initials(word, tokens[j : j + len(word)], len(words) > 1):
             j, score = j + len(word), score + 2  # mpg ← miles per gallon
         else:
             return None
     return j - i, score
 
 
-def _initials(word: str, said: list[str]) -> bool:
-    """``word`` is the initials of the words ``said`` ("mpg" ← miles per gallon); two letters are too easily
-    the initials of anything ("id" ← "in december"), and the first and last words must be content words."""
-    if len(word) < 3 or len(said) != len(word) or "".join(t[0] for t in said) != word:
+def _initials(word: str, said: list[str], among_others: bool) -> bool:
+    """``word`` is the initials of the words ``said`` ("mpg" ← miles per gallon). Two letters alone are too
+    easily the initials of anything ("id" ← "in december"); beside other words of the name they are not
+    (``hs_grad`` ← "high school graduation"). The first and last words must be content words."""
+    if len(word) < (2 if among_others else 3) or len(said) != len(word) or "".join(t[0] for t in said) != word:
         return False
     return not {said[0], said[-1]} & vocabulary.STOPWORDS
 
