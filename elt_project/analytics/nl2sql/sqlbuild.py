@@ -195,7 +195,10 @@ def build_sql(plan: Plan, context: SchemaContext, dialect: Dialect) -> str:
         # by the label, quoted as the dialect needs (a camelCase measure gives "avg_lifeExp")
         label = dialect.identifier_preparer.quote(aggregates[0].name)
         first = sa.literal_column(label) if dialect.name != "mssql" else aggregates[0].element
-        query = query.order_by(first.desc() if plan.order == "desc" else first.asc(), *group_by)
+        ranked = first.desc() if plan.order == "desc" else first.asc()
+        if dialect.name in ("postgresql", "sqlite"):  # a group with no values is never "the highest" (PostgreSQL
+            ranked = ranked.nulls_last()  # puts NULL first when descending; SQL Server puts it last already)
+        query = query.order_by(ranked, *group_by)
     elif group_by:
         query = query.order_by(*group_by)
     if plan.limit:

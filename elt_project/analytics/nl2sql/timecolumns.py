@@ -37,6 +37,12 @@ def time_on_columns(plan: Plan, time: TimeSpec, context: SchemaContext, reading:
             plan.filters.append(Filter(Col(plan.base, column.name), "in", [window.start.year]))
             reading.understood.append(f"{column.name} = {window.start.year}")
             return
+    one_quarter = window is not None and add_months(window.start, 3) == window.end and window.start.day == 1
+    if one_quarter and window.start.month % 3 == 1 and (quarter := integer("quarter")):
+        _year_on_column(plan, window, integer("year"), context, reading)
+        plan.filters.append(Filter(Col(plan.base, quarter.name), "in", [(window.start.month + 2) // 3]))
+        reading.understood.append(f"{quarter.name} = {(window.start.month + 2) // 3}")
+        return
     one_month = window is not None and add_months(window.start, 1) == window.end and window.start.day == 1
     if one_month and _month_on_columns(plan, window, integer("year"), table, context, reading):
         return
@@ -73,21 +79,29 @@ def _month_on_columns(plan: Plan, window: Window, year_col, table, context: Sche
         value = next((v for v in column.values or () if v.lower().rstrip(".") in names), None)
         if value is None:
             return False
-    if year_col is not None:
-        years = _distinct_years(context, plan.base, year_col.name)
-        if window.implied and len(years) != 1:
-            raise NotUnderstood(
-                f"{window.label} without a year: {plan.base}.{year_col.name} runs from {min(years, default='?')} "
-                f"to {max(years, default='?')}; add the year.",
-                reading.understood,
-            )
-        year = years[0] if window.implied else window.start.year
-        plan.filters.append(Filter(Col(plan.base, year_col.name), "in", [year]))
-        said = " (the only year in the data)" if window.implied else ""
-        reading.understood.append(f"{year_col.name} = {year}{said}")
+    _year_on_column(plan, window, year_col, context, reading)
     plan.filters.append(Filter(Col(plan.base, column.name), "in", [value]))
     reading.understood.append(f"{column.name} = {value!r}")
     return True
+
+
+def _year_on_column(plan: Plan, window: Window, year_col, context: SchemaContext, reading: Reading) -> None:
+    """The window's year as a filter on the year column; said without one, the data's only year, else refused."""
+    if year_col is None:
+        if not window.implied:
+            raise NotUnderstood(f"{plan.base} has no year column for {window.label}.", reading.understood)
+        return
+    years = _distinct_years(context, plan.base, year_col.name)
+    if window.implied and len(years) != 1:
+        raise NotUnderstood(
+            f"{window.label} without a year: {plan.base}.{year_col.name} runs from {min(years, default='?')} "
+            f"to {max(years, default='?')}; add the year.",
+            reading.understood,
+        )
+    year = years[0] if window.implied else window.start.year
+    plan.filters.append(Filter(Col(plan.base, year_col.name), "in", [year]))
+    said = " (the only year in the data)" if window.implied else ""
+    reading.understood.append(f"{year_col.name} = {year}{said}")
 
 
 def _distinct_years(context: SchemaContext, table: str, column: str) -> list[int]:
