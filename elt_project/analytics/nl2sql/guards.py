@@ -89,7 +89,7 @@ def refuse_unmatched_value(dropped: list[str], context: SchemaContext, reading: 
     shown = cols[0].column if cols else word.lstrip("@")
     said = f"{reading.said_as[word]!r}" if word in reading.said_as else "a word"
     columns = (c for t in context.tables.values() for c in t.columns if c.name == shown and c.values)
-    examples = next((c.values[:3] for c in columns), [])
+    examples: tuple[str, ...] = next((c.values[:3] for c in columns if c.values), ())
     hint = f" (e.g. {', '.join(repr(v) for v in examples)})" if examples else ""
     raise NotUnderstood(
         f"I read {said} as a {shown} but found no {shown} value it names; write the value as the data does{hint}.",

@@ -73,7 +73,7 @@ def comparisons(reading: Reading, context: SchemaContext | None = None) -> list[
         word = after[1] if after else ""
         found.append(Comparison(COMPARATORS[m[1]], parse_number(m[2], m[3]), m.start(), word))
         reading.blank(m.span())
-        if word in UNIT_WORDS and not ({word, vocab.singular(word)} & columns):
+        if after and word in UNIT_WORDS and not ({word, vocab.singular(word)} & columns):
             reading.blank((m.end() + after.start(1), m.end() + after.end(1)))
     for m in list(re.finditer(r"\b(\d[\d,]*(?:\.\d+)?)\s+or\s+(more|less|fewer|greater|higher)\b", reading.text)):
         op = ">=" if m[2] in ("more", "greater", "higher") else "<="
@@ -348,7 +348,8 @@ _NO = {"no", "n", "false", "f", "0"}
 def _yes_no(cols: list[Col], previous: str, context: SchemaContext) -> tuple[Col, str] | None:
     """A text column holding only yes/no flags, said as "a tip" (its yes value) or "without tip" (its no value)."""
     for col in cols:
-        values = context.tables[col.table].column(col.column).values or ()
+        info = context.tables[col.table].column(col.column)
+        values = (info.values if info else None) or ()
         lowered = {v.lower(): v for v in values}
         yes = [v for k, v in lowered.items() if k in _YES]
         no = [v for k, v in lowered.items() if k in _NO]

@@ -37,28 +37,32 @@ def time_on_columns(plan: Plan, time: TimeSpec, context: SchemaContext, reading:
             plan.filters.append(Filter(Col(plan.base, column.name), "in", [window.start.year]))
             reading.understood.append(f"{column.name} = {window.start.year}")
             return
-    one_quarter = window is not None and add_months(window.start, 3) == window.end and window.start.day == 1
-    if one_quarter and window.start.month % 3 == 1 and (quarter := integer("quarter")):
-        _year_on_column(plan, window, integer("year"), context, reading)
-        plan.filters.append(Filter(Col(plan.base, quarter.name), "in", [(window.start.month + 2) // 3]))
-        reading.understood.append(f"{quarter.name} = {(window.start.month + 2) // 3}")
-        return
-    one_month = window is not None and add_months(window.start, 1) == window.end and window.start.day == 1
-    if one_month and _month_on_columns(plan, window, integer("year"), table, context, reading):
-        return
-    last = window.end - timedelta(days=1) if window is not None else None
-    within_month = last is not None and (last.year, last.month) == (window.start.year, window.start.month)
-    if (
-        within_month
-        and (day := integer("day"))
-        and _month_on_columns(plan, window, integer("year"), table, context, reading)
-    ):
-        plan.filters += [Filter(Col(plan.base, day.name), ">=", [window.start.day]),
-                         Filter(Col(plan.base, day.name), "<=", [last.day])]  # fmt: skip
-        reading.understood.append(f"{day.name} from {window.start.day} to {last.day}")
+    if window is not None and _window_on_columns(plan, window, integer, table, context, reading):
         return
     if window is not None or time.periods:
         raise NotUnderstood(f"{plan.base} has no date column for the time you asked about.", reading.understood)
+
+
+def _window_on_columns(plan: Plan, window: Window, integer, table, context: SchemaContext, reading: Reading) -> bool:
+    """A quarter, a month or days within one month on year/quarter/month/day columns; False if none fits."""
+    start, last = window.start, window.end - timedelta(days=1)
+    one_quarter = add_months(start, 3) == window.end and start.day == 1 and start.month % 3 == 1
+    if one_quarter and (quarter := integer("quarter")):
+        _year_on_column(plan, window, integer("year"), context, reading)
+        plan.filters.append(Filter(Col(plan.base, quarter.name), "in", [(start.month + 2) // 3]))
+        reading.understood.append(f"{quarter.name} = {(start.month + 2) // 3}")
+        return True
+    one_month = add_months(start, 1) == window.end and start.day == 1
+    if one_month and _month_on_columns(plan, window, integer("year"), table, context, reading):
+        return True
+    within_month = (last.year, last.month) == (start.year, start.month)
+    day = integer("day")
+    if within_month and day and _month_on_columns(plan, window, integer("year"), table, context, reading):
+        plan.filters += [Filter(Col(plan.base, day.name), ">=", [start.day]),
+                         Filter(Col(plan.base, day.name), "<=", [last.day])]  # fmt: skip
+        reading.understood.append(f"{day.name} from {start.day} to {last.day}")
+        return True
+    return False
 
 
 def _month_on_columns(plan: Plan, window: Window, year_col, table, context: SchemaContext, reading: Reading) -> bool:
@@ -72,6 +76,7 @@ def _month_on_columns(plan: Plan, window: Window, year_col, table, context: Sche
     column = next((c for c in table.columns if c.name.lower() == "month"), None)
     if column is None:
         return False
+    value: int | str | None = None
     if column.integer:
         value = month
     else:
@@ -107,5 +112,7 @@ def _year_on_column(plan: Plan, window: Window, year_col, context: SchemaContext
 def _distinct_years(context: SchemaContext, table: str, column: str) -> list[int]:
     """The distinct values of an integer year column (few: it has levels), read from the warehouse."""
     col = sa.table(table, sa.column(column)).c[column]
+    if context.engine is None:  # a context built by hand: no warehouse to read the years from
+        return []
     with context.engine.connect() as conn:
         return sorted(int(v) for (v,) in conn.execute(sa.select(col).where(col.is_not(None)).distinct()))

@@ -271,9 +271,9 @@ def extract_time(text: str, today: date) -> TimeSpec:
             used(m)
             return spec
     if m := _ORDINAL_QUARTER.search(text):  # "the fourth quarter (of 2015)"
-        quarter, year = _ORDINALS[m[1]], m[2]
-        window = quarter_window(int(year) if year else today.year, quarter)
-        spec.window = window if year else Window(window.start, window.end, f"Q{quarter}", implied=True)
+        quarter, said_year = _ORDINALS[m[1]], m[2]
+        whole = quarter_window(int(said_year) if said_year else today.year, quarter)
+        spec.window = whole if said_year else Window(whole.start, whole.end, f"Q{quarter}", implied=True)
         used(m)
         return spec
     if m := re.search(r"(?<![\w-])" + _PERIOD + r"(?![\w-])", text):
