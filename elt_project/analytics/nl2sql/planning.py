@@ -12,7 +12,7 @@ from elt_project.analytics.nl2sql import vocabulary as vocab
 from elt_project.analytics.nl2sql.grammar import ROW_WORDS, UNIT_WORDS, NotUnderstood, Reading
 from elt_project.analytics.nl2sql.reading import Comparison, Words, comparisons, read_words, settle_partial, top_n
 from elt_project.analytics.nl2sql.roles import choose_roles
-from elt_project.analytics.nl2sql.rowcount import counted_key, refuse_guessed_row_count
+from elt_project.analytics.nl2sql.rowcount import counted_key, refuse_guessed_row_count, repeats
 from elt_project.analytics.nl2sql.sqlbuild import Col, Dim, Filter, Measure, Plan
 from elt_project.analytics.nl2sql.timecolumns import time_on_columns
 from elt_project.analytics.nl2sql.timewindows import TimeSpec, Window, extract_time, place_in_data
@@ -104,6 +104,9 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
                 measure_cols = [c for c in lookup.measure_columns("revenue", context) if c.table == base][:1]
                 if not measure_cols:
                     raise NotUnderstood("I could not tell what to rank by; add e.g. 'by revenue'.", reading.understood)
+    if ranking and not words.dims and words.entity == base and (label := _repeated_label(base, words, context)):
+        words.dims.append(([label], words.entity_word or base))  # "top 3 pizzas": one row per pizza sold, by name
+        reading.understood.append(f"each {words.entity_word or base} by {label.column}")
     _add_measure(plan, words, measure_cols, context, reading)
     _add_dims_and_filters(plan, words, values, context, reading)
     _add_comparisons(plan, compares, compared, words, context, reading)
@@ -194,6 +197,16 @@ def _choose_base(
     if facts:
         return facts[0]
     raise NotUnderstood("I found no table with dates and measures to answer from.", reading.understood)
+
+
+def _repeated_label(base: str, words: Words, context: SchemaContext) -> Col | None:
+    """The column naming what the rows are ("name", or "pizza_name" for "pizzas") when rows repeat it (sales
+    lines naming the pizza): rank the names. A ``product_name`` on order lines names products, not orders."""
+    label = lookup.label_column(context, base)
+    noun = vocab.singular(words.entity_word or "")
+    if label is None or label.column.lower() not in ("name", f"{noun}_name", f"{vocab.entity_name(base)}_name"):
+        return None
+    return label if repeats(context, base, label.column) else None
 
 
 def _measure_table(

@@ -57,9 +57,9 @@ def counted_key(words: Words, base: str, context: SchemaContext, reading: Readin
     table = context.tables[base]
     named = [c.name for c in table.columns if noun in vocab.name_words(c.name) and vocab.is_key(table, c, context)]
     if named:
-        return named[0] if _repeats(context, base, named[0]) else None
+        return named[0] if repeats(context, base, named[0]) else None
     bare = [c.name for c in table.columns if c.name.lower() == "id"]
-    if bare and _repeats(context, base, bare[0]):
+    if bare and repeats(context, base, bare[0]):
         raise NotUnderstood(
             f"{word!r} could be the rows of {base} or its distinct {bare[0]} values ({bare[0]} repeats); "
             f"say 'rows' or 'distinct {bare[0]}'.",
@@ -68,7 +68,7 @@ def counted_key(words: Words, base: str, context: SchemaContext, reading: Readin
     return None
 
 
-def _repeats(context: SchemaContext, table: str, column: str) -> bool:
+def repeats(context: SchemaContext, table: str, column: str) -> bool:
     """Whether a column's values repeat across the table's rows (read once per schema context)."""
     if column in context.tables[table].unique or context.engine is None:
         return False
