@@ -242,3 +242,11 @@ def test_top_pizzas_rank_the_names_a_sales_table_repeats(ctx, rows):
     assert [(r[0], r[1]) for r in result.rows] == wanted
     result = answer_offline("Which pizza brought in the most revenue?", ctx)
     assert [r[0] for r in result.rows] == [max(revenue, key=revenue.get)]
+
+
+def test_a_number_after_an_integer_column_word_is_its_value(ctx, rows):
+    rides = rows["rides"]
+    assert answer_offline("How many rides at hour 8?", ctx).rows == [[sum(r["hour"] == 8 for r in rides)]]
+    result = answer_offline("Average ride distance at hour 17", ctx)
+    hour17 = [r["distance"] for r in rides if r["hour"] == 17]
+    assert float(result.rows[0][0] or 0) == pytest.approx(_mean(hour17) if hour17 else 0)

@@ -10,7 +10,15 @@ from elt_project.analytics.nl2sql import columns as lookup
 from elt_project.analytics.nl2sql import guards, linking
 from elt_project.analytics.nl2sql import vocabulary as vocab
 from elt_project.analytics.nl2sql.grammar import ROW_WORDS, UNIT_WORDS, NotUnderstood, Reading
-from elt_project.analytics.nl2sql.reading import Comparison, Words, comparisons, read_words, settle_partial, top_n
+from elt_project.analytics.nl2sql.reading import (
+    Comparison,
+    Words,
+    comparisons,
+    numbered_values,
+    read_words,
+    settle_partial,
+    top_n,
+)
 from elt_project.analytics.nl2sql.roles import choose_roles
 from elt_project.analytics.nl2sql.rowcount import counted_key, refuse_guessed_row_count, repeats
 from elt_project.analytics.nl2sql.sqlbuild import Col, Dim, Filter, Measure, Plan
@@ -46,6 +54,7 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
     order, limit = top_n(reading)
     compares = comparisons(reading, context)
     values = vocab.find_values(reading.text, context, reading.original)
+    numbered = numbered_values(reading, context)
     for match in values:
         reading.blank(match.span)
     guards.refuse_unwritten_values(reading, context)
@@ -76,7 +85,7 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
     ranking = bool(limit or words.superlative or grouped_having)
     if ranking and not words.dims and words.row_names:  # "states with the highest poverty": name each one
         words.dims.append(words.row_names)
-    named = [cols for cols in compared if cols] + [cols for cols, _ in words.dims]
+    named = [cols for cols in compared if cols] + [cols for cols, _ in words.dims] + [cols for cols, _ in numbered]
     named += [words.counted_dim[0]] if words.counted_dim else []
     named += [words.row_names[0]] if words.row_names and not words.dims else []
     base = _choose_base(words, measure_cols, time, values, ranking, context, reading, named)
@@ -109,6 +118,12 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
         reading.understood.append(f"each {words.entity_word or base} by {label.column}")
     _add_measure(plan, words, measure_cols, context, reading)
     _add_dims_and_filters(plan, words, values, context, reading)
+    for cols, number in numbered:  # "plot 12", "hour 8"
+        col = lookup.pick(cols, plan.base, context)
+        if col is None:
+            raise NotUnderstood(f"I cannot relate {cols[0].column} {number} to {plan.base}.", reading.understood)
+        plan.filters.append(Filter(col, "in", [number]))
+        reading.understood.append(f"{col.table}.{col.column} = {number}")
     _add_comparisons(plan, compares, compared, words, context, reading)
     _add_time(plan, time, context, reading)
     _add_ranking(plan, order, limit, words, reading)

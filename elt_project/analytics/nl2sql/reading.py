@@ -86,6 +86,30 @@ def comparisons(reading: Reading, context: SchemaContext | None = None) -> list[
     return found
 
 
+def numbered_values(reading: Reading, context: SchemaContext) -> list[tuple[list[Col], int]]:
+    """ "plot 12", "hour 8", "store no. 4": an integer column named by the word before a number, equal to it.
+
+    The column is an integer dimension of that name (``hour``) or the word's id/number
+    column (``plot_id``, ``store_no``); the phrase is blanked out of the text.
+    """
+    found = []
+    for m in list(re.finditer(r"\b(@?[a-z][a-z_]*)\s+(?:number\s+|no\.?\s+|#)?(\d+)\b(?![.,]\d)", reading.text)):
+        word = m[1]
+        cols = lookup.numeric_dimensions(word, context) or _id_columns(word, context)
+        if cols:
+            found.append((cols, int(m[2])))
+            reading.blank(m.span())
+    return found
+
+
+def _id_columns(word: str, context: SchemaContext) -> list[Col]:
+    noun = vocab.singular(word.lstrip("@"))
+    names = {f"{noun}_id", f"{noun}id", f"{noun}_no", f"{noun}_number", f"{noun}_nr"}
+    return [
+        Col(t.name, c.name) for t in context.tables.values() for c in t.columns if c.integer and c.name.lower() in names
+    ]
+
+
 _NOT_AGGREGATES = {
     "most",
     "least",
