@@ -242,6 +242,8 @@ def test_top_pizzas_rank_the_names_a_sales_table_repeats(ctx, rows):
     assert [(r[0], r[1]) for r in result.rows] == wanted
     result = answer_offline("Which pizza brought in the most revenue?", ctx)
     assert [r[0] for r in result.rows] == [max(revenue, key=revenue.get)]
+    result = answer_offline("Most expensive pizza price", ctx)  # one row's price, not a ranking of names
+    assert result.rows == [[max(r["price"] for r in rows["pizzashop"])]]
 
 
 def test_a_number_after_an_integer_column_word_is_its_value(ctx, rows):

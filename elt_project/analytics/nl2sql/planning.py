@@ -113,7 +113,8 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
                 measure_cols = [c for c in lookup.measure_columns("revenue", context) if c.table == base][:1]
                 if not measure_cols:
                     raise NotUnderstood("I could not tell what to rank by; add e.g. 'by revenue'.", reading.understood)
-    if ranking and not words.dims and words.entity == base and (label := _repeated_label(base, words, context)):
+    names_asked = limit or reading.original.lower().lstrip().startswith(("which ", "what "))  # not "most expensive"
+    if names_asked and not words.dims and words.entity == base and (label := _repeated_label(base, words, context)):
         words.dims.append(([label], words.entity_word or base))  # "top 3 pizzas": one row per pizza sold, by name
         reading.understood.append(f"each {words.entity_word or base} by {label.column}")
     _add_measure(plan, words, measure_cols, context, reading)
