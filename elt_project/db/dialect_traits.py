@@ -47,6 +47,8 @@ class DialectTraits:
     text_compares_exactly: bool
     #: ORDER BY may name an aggregate by its quoted label; on SQL Server the aggregate is repeated instead.
     orders_by_label: bool
+    #: ORDER BY takes ``NULLS LAST`` (SQL Server has no such clause).
+    has_nulls_last: bool
     #: How the hub's queries are kept from writing: a read-only ``file`` connection, a reader ``role``
     #: in a read-only transaction, or a reader ``user`` the connection switches to for good.
     read_only_guard: str
@@ -71,6 +73,7 @@ _TRAITS = {
         exact_decimals=False,
         text_compares_exactly=True,
         orders_by_label=True,
+        has_nulls_last=True,
         read_only_guard="file",
         scripts_in_project=False,
     ),
@@ -90,6 +93,7 @@ _TRAITS = {
         exact_decimals=True,
         text_compares_exactly=True,
         orders_by_label=True,
+        has_nulls_last=True,
         read_only_guard="role",
         scripts_in_project=False,
     ),
@@ -109,6 +113,7 @@ _TRAITS = {
         exact_decimals=True,
         text_compares_exactly=False,
         orders_by_label=False,
+        has_nulls_last=False,
         read_only_guard="user",
         scripts_in_project=True,
     ),

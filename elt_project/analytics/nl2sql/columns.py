@@ -113,6 +113,17 @@ def entity_table(word: str, context: SchemaContext) -> str | None:
     return None
 
 
+def table_named_in_part(word: str, context: SchemaContext) -> str | None:
+    """The one table whose name holds ``word`` among its words ("taxi" or "trips" → taxi_trips), else None."""
+    if len(word) < 3 or word in vocab.STOPWORDS:
+        return None
+    word = vocab.singular(word)
+    named = [t for t in context.tables if word in {vocab.singular(w) for w in vocab.name_words(vocab.entity_name(t))}]
+    if not named and len(word) >= 4:  # "pizzas" of pizzaplace: the start of a name written as one word
+        named = [t for t in context.tables if vocab.entity_name(t).replace(" ", "").startswith(word)]
+    return named[0] if len(named) == 1 else None
+
+
 def reachable(context: SchemaContext, base: str, table: str) -> bool:
     return table == base or any(fk.ref_table == table for fk in context.references(base))
 

@@ -32,6 +32,14 @@ COMPARE = re.compile(
     + r")\s*\$?(\d[\d,]*(?:\.\d+)?)\s*(k|m|thousand|million)?\b"  # noqa: E501
 )
 GROUP_CUES = {"by", "per", "each", "every", "across", "which", "what", "for each", "among"}
+#: Units a number is said in ("a delay of more than 60 minutes"): after a named measure they name no column.
+UNIT_WORDS = {
+    "second", "seconds", "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks", "month", "months",
+    "year", "years", "mile", "miles", "km", "kilometers", "kilometres", "meter", "meters", "metres", "feet", "foot",
+    "inch", "inches", "gram", "grams", "g", "kg", "kilograms", "pound", "pounds", "lb", "lbs", "ounce", "ounces",
+    "dollar", "dollars", "euro", "euros", "cent", "cents", "percent", "degrees", "degree", "mm", "cm", "liters",
+    "litres", "gallons",
+}  # fmt: skip
 ROW_WORDS = {"order", "orders", "transaction", "transactions", "sale", "purchase", "purchases", "line", "lines"}
 
 
@@ -56,6 +64,7 @@ class Reading:
     terms: list = field(default_factory=list)  # glossary filters and expressions the question used
     glossary: list = field(default_factory=list)  # every term of the admins' glossary (the default measure)
     notes: list[str] = field(default_factory=list)  # choices the answer must state (a default measure)
+    said_as: dict = field(default_factory=dict)  # @column token found by meaning -> the word the question said
 
     def blank(self, span: tuple[int, int]) -> None:
         self.text = self.text[: span[0]] + " " * (span[1] - span[0]) + self.text[span[1] :]

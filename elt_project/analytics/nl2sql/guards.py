@@ -37,6 +37,7 @@ def by_meaning(text: str, unknown: list[str], context: SchemaContext, reading: R
             return None
         text = re.sub(rf"(?<![\w@]){re.escape(word)}(?![\w-])", f"@{name.lower()}", text)
         reading.by_meaning.add(f"@{name.lower()}")
+        reading.said_as[f"@{name.lower()}"] = word
         reading.understood.append(f"{word!r} read as {name} (closest in meaning)")
     return text
 
@@ -66,10 +67,44 @@ def refuse_unwritten_values(reading: Reading, context: SchemaContext) -> None:
 def check_join_roles(plan: Plan, context: SchemaContext, reading: Reading) -> None:
     """A table the base reaches by two columns (origin and dest both pointing at airports) is not guessed at."""
 
-    for table in {c.table for c in plan_columns(plan)} - {plan.base}:
+    for table in {c.table for c in plan_columns(plan)} - {plan.base} - set(plan.roles):
         roles = [fk.column for fk in context.references(plan.base) if fk.ref_table == table]
         if len(roles) > 1:
             raise NotUnderstood(
                 f"{table} is linked to {plan.base} by {' and by '.join(roles)}; I cannot tell which you mean.",
                 reading.understood,
             )
+
+
+def refuse_unmatched_value(dropped: list[str], context: SchemaContext, reading: Reading) -> None:
+    """A column word said where a value belongs ("airports in california", read as state) with no value matched.
+
+    The word names the column only by meaning or by its name; the value it stands for is
+    not in the data as written, so answering without it would drop a filter silently.
+    """
+    from elt_project.analytics.nl2sql.columns import dimension_columns
+
+    word = dropped[0]
+    cols = dimension_columns(word, context)
+    shown = cols[0].column if cols else word.lstrip("@")
+    said = f"{reading.said_as[word]!r}" if word in reading.said_as else "a word"
+    columns = (c for t in context.tables.values() for c in t.columns if c.name == shown and c.values)
+    examples: tuple[str, ...] = next((c.values[:3] for c in columns if c.values), ())
+    hint = f" (e.g. {', '.join(repr(v) for v in examples)})" if examples else ""
+    raise NotUnderstood(
+        f"I read {said} as a {shown} but found no {shown} value it names; write the value as the data does{hint}.",
+        reading.understood,
+    )
+
+
+_WHICH = re.compile(r"^(?:which|what)\s+(?!is\b|was\b|are\b|were\b|the\b|a\b|an\b)([a-z]+)")
+
+
+def refuse_which_without_names(plan: Plan, reading: Reading) -> None:
+    """ "Which pizza brought in the most revenue?" asks for names: one figure with no grouping is another answer."""
+    asked = _WHICH.match(reading.original.lower().strip())
+    if asked and not plan.dims:
+        raise NotUnderstood(
+            f"'which {asked[1]}' asks for names, but I found no column to name each {asked[1]} by.",
+            reading.understood,
+        )

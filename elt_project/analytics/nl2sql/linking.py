@@ -67,7 +67,10 @@ def abbreviates(short: str, word: str) -> bool:
     if len(short) >= 3 and len(word) > len(short) and word.startswith(short):
         return True  # temp → temperature, precip → precipitation, visib → visibility
     same_ends = len(short) >= 2 and len(word) > len(short) and short[0] == word[0] and short[-1] in word[-2:]
-    if same_ends and sum(c in _VOWELS for c in short[1:]) <= 1:  # qty, cst, dt, amt: consonants kept, in order
+    vowels = sum(c in _VOWELS for c in short[1:])
+    # qty, cst, dt, amt: consonants kept, in order; with a vowel kept (dept), more than one letter must be
+    # dropped, or "tip" would abbreviate "trip"
+    if same_ends and (vowels == 0 or (vowels == 1 and len(singular(word)) - len(short) >= 2)):
         it = iter(word)
         return all(c in it for c in short)
     return False
@@ -98,11 +101,20 @@ def _match_at(words: list[str], initials: str, tokens: list[str], i: int) -> tup
             j, score = j + 1, score + 2
         elif _joined(word, tokens, j):
             j, score = j + 2, score + 2  # dewp ← dew point
-        elif len(word) >= 2 and "".join(t[0] for t in tokens[j : j + len(word)]) == word:
+        elif _initials(word, tokens[j : j + len(word)], len(words) > 1):
             j, score = j + len(word), score + 2  # mpg ← miles per gallon
         else:
             return None
     return j - i, score
+
+
+def _initials(word: str, said: list[str], among_others: bool) -> bool:
+    """``word`` is the initials of the words ``said`` ("mpg" ← miles per gallon). Two letters alone are too
+    easily the initials of anything ("id" ← "in december"); beside other words of the name they are not
+    (``hs_grad`` ← "high school graduation"). The first and last words must be content words."""
+    if len(word) < (2 if among_others else 3) or len(said) != len(word) or "".join(t[0] for t in said) != word:
+        return False
+    return not {said[0], said[-1]} & vocabulary.STOPWORDS
 
 
 def _joined(word: str, tokens: list[str], j: int) -> bool:
@@ -179,6 +191,7 @@ def rewrite(text: str, context: SchemaContext) -> Rewritten:
     spans = [(m.start(), m.end(), m[0]) for m in TOKEN.finditer(text)]
     tokens = [t for _, _, t in spans]
     entities = {entity_name(name) for name in context.tables}
+    entities |= {singular(w) for name in context.tables for w in name_words(entity_name(name))}  # taxi_trips: trip
     result = Rewritten(text, [])
     out, last = [], 0
     for link in find_links(tokens, context):

@@ -10,9 +10,20 @@ from elt_project.analytics.nl2sql import columns as lookup
 from elt_project.analytics.nl2sql import guards, linking
 from elt_project.analytics.nl2sql import vocabulary as vocab
 from elt_project.analytics.nl2sql.defaults import default_measure_cols
-from elt_project.analytics.nl2sql.grammar import ROW_WORDS, NotUnderstood, Reading
-from elt_project.analytics.nl2sql.reading import Comparison, Words, comparisons, read_words, top_n
+from elt_project.analytics.nl2sql.grammar import ROW_WORDS, UNIT_WORDS, NotUnderstood, Reading
+from elt_project.analytics.nl2sql.reading import (
+    Comparison,
+    Words,
+    comparisons,
+    numbered_values,
+    read_words,
+    settle_partial,
+    top_n,
+)
+from elt_project.analytics.nl2sql.roles import choose_roles
+from elt_project.analytics.nl2sql.rowcount import counted_key, refuse_guessed_row_count, repeats
 from elt_project.analytics.nl2sql.sqlbuild import Col, Dim, Filter, Measure, Plan
+from elt_project.analytics.nl2sql.timecolumns import time_on_columns
 from elt_project.analytics.nl2sql.timewindows import TimeSpec, Window, extract_time, place_in_data
 from elt_project.analytics.nl2sql.vocabulary import ValueMatch
 from elt_project.analytics.schema_context import SchemaContext
@@ -42,25 +53,37 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
     if time.bucket:
         reading.understood.append(f"trend by {time.bucket}")
     order, limit = top_n(reading)
-    compares = comparisons(reading)
+    compares = comparisons(reading, context)
     values = vocab.find_values(reading.text, context, reading.original)
+    numbered = numbered_values(reading, context)
     for match in values:
         reading.blank(match.span)
     guards.refuse_unwritten_values(reading, context)
     words = read_words(reading.text, context, values, limit)
+    settle_partial(words)
     if words.ambiguous:
         raise NotUnderstood("; ".join(words.ambiguous) + ".", reading.understood)
+    if words.dropped:
+        guards.refuse_unmatched_value(words.dropped, context, reading)
     if words.agg is None and linked.implied_agg:
         words.agg = linked.implied_agg
     compared, grouped_having = _comparison_targets(compares, words)
     measure_cols = words.candidates[0][0] if words.candidates else []
+    if words.entity and any(c.table == words.entity for c in measure_cols):  # "taxi trip distance": the trips' one
+        measure_cols = sorted(measure_cols, key=lambda c: c.table != words.entity)
     guards.refuse_guessed_second_measure(words, reading)
     if not measure_cols and (words.wants_measure or words.selling and (words.superlative or limit)):
         measure_cols = default_measure_cols(reading, context, lookup.fact_tables(context))
     if words.unknown:
         if by_meaning and (text := guards.by_meaning(start_text, words.unknown, context, reading)):
             again = Reading(
-                text, start_understood, reading.original, reading.by_meaning, reading.terms, reading.glossary
+                text,
+                start_understood,
+                reading.original,
+                reading.by_meaning,
+                reading.terms,
+                reading.glossary,
+                said_as=reading.said_as,
             )
             return read_question(again, context, today, by_meaning=False)
         unknown = ", ".join(repr(w) for w in words.unknown)
@@ -69,7 +92,7 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
     ranking = bool(limit or words.superlative or grouped_having)
     if ranking and not words.dims and words.row_names:  # "states with the highest poverty": name each one
         words.dims.append(words.row_names)
-    named = [cols for cols in compared if cols] + [cols for cols, _ in words.dims]
+    named = [cols for cols in compared if cols] + [cols for cols, _ in words.dims] + [cols for cols, _ in numbered]
     named += [words.counted_dim[0]] if words.counted_dim else []
     named += [words.row_names[0]] if words.row_names and not words.dims else []
     base = _choose_base(words, measure_cols, time, values, ranking, context, reading, named)
@@ -78,7 +101,7 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
         if measure_cols:
             raise NotUnderstood(f"{expression.term!r} is already a measure; ask for one measure.", reading.understood)
         base = expression.table
-    plan = Plan(base=base)
+    plan = Plan(base=base, roles=dict(words.roles))
     for term in reading.terms:
         if term.table != base:
             raise NotUnderstood(f"{term.term!r} is defined on {term.table}, not on {base}.", reading.understood)
@@ -102,11 +125,23 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
                         "or give the measure a glossary term.",
                         reading.understood,
                     )
+    names_asked = limit or reading.original.lower().lstrip().startswith(("which ", "what "))  # not "most expensive"
+    if names_asked and not words.dims and words.entity == base and (label := _repeated_label(base, words, context)):
+        words.dims.append(([label], words.entity_word or base))  # "top 3 pizzas": one row per pizza sold, by name
+        reading.understood.append(f"each {words.entity_word or base} by {label.column}")
     _add_measure(plan, words, measure_cols, context, reading)
     _add_dims_and_filters(plan, words, values, context, reading)
+    for cols, number in numbered:  # "plot 12", "hour 8"
+        col = lookup.pick(cols, plan.base, context)
+        if col is None:
+            raise NotUnderstood(f"I cannot relate {cols[0].column} {number} to {plan.base}.", reading.understood)
+        plan.filters.append(Filter(col, "in", [number]))
+        reading.understood.append(f"{col.table}.{col.column} = {number}")
     _add_comparisons(plan, compares, compared, words, context, reading)
     _add_time(plan, time, context, reading)
     _add_ranking(plan, order, limit, words, reading)
+    choose_roles(plan, values, context, reading)
+    guards.refuse_which_without_names(plan, reading)
     guards.check_join_roles(plan, context, reading)
     plan.notes = list(dict.fromkeys(reading.notes))
     return plan
@@ -122,6 +157,10 @@ def _comparison_targets(compares: list[Comparison], words: Words) -> tuple[list[
     grouped = False
     for comparison in compares:
         after = [c for c in words.candidates if c[1] == comparison.followed_by and c[2] >= comparison.at]
+        named_before = any(0 <= comparison.at - c[2] <= 30 for c in words.candidates)
+        if after and comparison.followed_by in UNIT_WORDS and named_before:
+            words.candidates.remove(after[0])  # "a delay of more than 60 minutes": the unit of the delay
+            after = []
         if after:  # "more than 6 cylinders": the column named right after the number
             words.candidates.remove(after[0])
             compared.append(after[0][0])
@@ -158,10 +197,11 @@ def _choose_base(
     timed = bool(time.window or time.periods or time.bucket)
 
     def fact_for(table: str) -> str:
-        return next((f for f in facts if lookup.reachable(context, f, table)), facts[0])
+        return next((f for f in facts if lookup.reachable(context, f, table)), table)  # none reaches it: its own
 
+    wanted = [cols for cols in named] + [[Col(m.table, m.column) for m in values if m.value == v.value] for v in values]
     if measure_cols:
-        return measure_cols[0].table
+        return _measure_table(measure_cols, entity, wanted, context, reading)
     if entity and ranking and facts and not vocab.measures(context.tables[entity], context):
         return fact_for(entity)
     if (
@@ -176,7 +216,6 @@ def _choose_base(
         return fact_for(entity)
     if entity:
         return entity
-    wanted = [cols for cols in named] + [[Col(m.table, m.column) for m in values if m.value == v.value] for v in values]
     if wanted:
         ordered = facts + sorted(
             (t for t in context.tables if t not in facts), key=lambda t: -context.tables[t].row_count
@@ -189,6 +228,44 @@ def _choose_base(
     raise NotUnderstood("I found no table with dates and measures to answer from.", reading.understood)
 
 
+def _repeated_label(base: str, words: Words, context: SchemaContext) -> Col | None:
+    """The column naming what the rows are ("name", or "pizza_name" for "pizzas") when rows repeat it (sales
+    lines naming the pizza): rank the names. A ``product_name`` on order lines names products, not orders."""
+    label = lookup.label_column(context, base)
+    noun = vocab.singular(words.entity_word or "")
+    if label is None or label.column.lower() not in ("name", f"{noun}_name", f"{vocab.entity_name(base)}_name"):
+        return None
+    return label if repeats(context, base, label.column) else None
+
+
+def _measure_table(
+    measure_cols: list[Col], entity: str | None, wanted: list[list[Col]], context: SchemaContext, reading: Reading
+) -> str:
+    """The table of the measure; a column of that name in several tables is chosen by what else the question
+    names (its table, a value, a grouping), else refused: "average distance" of trips or of flights."""
+    first = measure_cols[0]
+    tables = list(dict.fromkeys(c.table for c in measure_cols if c.column == first.column))
+    related = [
+        t
+        for t in tables
+        if entity is None or lookup.reachable(context, t, entity) or lookup.reachable(context, entity, t)
+    ]
+    if not related:  # "total price of rides" where only another table has a price
+        raise NotUnderstood(
+            f"{first.column} is a column of {tables[0]}, which I cannot relate to {entity}.", reading.understood
+        )
+    if len(tables) == 1 or entity in tables:
+        return entity if entity in tables else first.table
+    fitting = [t for t in tables if all(any(lookup.reachable(context, t, c.table) for c in cols) for cols in wanted)]
+    if wanted and len(fitting) == 1:
+        return fitting[0]
+    raise NotUnderstood(
+        f"{first.column} is a column of {' and of '.join(tables)}; say which (e.g. '{first.column} of "
+        f"{vocab.entity_name(tables[0])}').",
+        reading.understood,
+    )
+
+
 def _add_measure(plan: Plan, words: Words, measure_cols: list[Col], context: SchemaContext, reading: Reading) -> None:
     base = plan.base
     if plan.measures:  # a glossary expression
@@ -196,6 +273,13 @@ def _add_measure(plan: Plan, words: Words, measure_cols: list[Col], context: Sch
     if words.counted_dim and measure_cols:
         raise NotUnderstood(
             f"I could not tell whether to count {words.counted_dim[1]!r} or to measure {measure_cols[0].column}.",
+            reading.understood,
+        )
+    if words.counted_dim and words.counted_dim[1] in reading.by_meaning:
+        token = words.counted_dim[1]  # "how many animals" read as species by meaning: the rows, or the species?
+        raise NotUnderstood(
+            f"{reading.said_as.get(token, token)!r} may be {token[1:]} only by meaning; I could not tell whether "
+            f"to count rows or distinct {token[1:]} values.",
             reading.understood,
         )
     if words.counted_dim:
@@ -214,7 +298,7 @@ def _add_measure(plan: Plan, words: Words, measure_cols: list[Col], context: Sch
             reading.understood.append(f"distinct {col.table}.{col.column}")
             return
     if measure_cols:
-        measure = measure_cols[0]
+        measure = next((c for c in measure_cols if c.table == base), measure_cols[0])
         chosen = words.agg if words.agg in ("sum", "avg", "min", "max") else "sum"
         if context.tables[measure.table].column(measure.column).kind == "date" and chosen not in ("min", "max"):
             raise NotUnderstood(
@@ -225,6 +309,11 @@ def _add_measure(plan: Plan, words: Words, measure_cols: list[Col], context: Sch
         plan.measures.append(Measure(chosen, measure, label))
         reading.understood.append(f"{_SPOKEN[chosen]} {measure.table}.{measure.column}")
     elif words.entity == base:
+        refuse_guessed_row_count(words, base, context, reading)
+        if key := counted_key(words, base, context, reading):
+            plan.measures.append(Measure("distinct", Col(base, key), f"distinct_{key}"))
+            reading.understood.append(f"distinct {base}.{key}")
+            return
         plan.measures.append(Measure("count", None, f"{vocab.entity_name(base).replace(' ', '_')}_count"))
         reading.understood.append(f"count of {base} rows")
     elif words.entity:
@@ -252,6 +341,8 @@ def _add_dims_and_filters(
     by_column: dict[Col, list] = {}
     for match in values:
         holders = list(dict.fromkeys(Col(m.table, m.column) for m in values if m.value == match.value))
+        named = [c for c in holders if c in words.value_columns]
+        holders = named if len(named) == 1 else holders  # "no tip": tip = 'no', not local = 'no'
         on_base = [c for c in holders if c.table == plan.base]
         if len(on_base) > 1 and not any(d.col in on_base for d in plan.dims):
             shown = " or ".join(f"{c.column} = {match.value!r}" for c in on_base)
@@ -301,7 +392,7 @@ def _add_time(plan: Plan, time: TimeSpec, context: SchemaContext, reading: Readi
         return
     dates = vocab.date_columns(context.tables[plan.base])
     if not dates:
-        _time_on_integer_columns(plan, time, context, reading)
+        time_on_columns(plan, time, context, reading)
         return
     plan.date_col = Col(plan.base, dates[0].name)
     plan.window, plan.periods = _placed(time.window, dates[0], reading), time.periods
@@ -328,28 +419,6 @@ def _placed(window: Window | None, column, reading: Reading) -> Window | None:
     return placed
 
 
-def _time_on_integer_columns(plan: Plan, time: TimeSpec, context: SchemaContext, reading: Reading) -> None:
-    """No date column: a year (or month) said or grouped on an integer column of that name, if there is one."""
-    table = context.tables[plan.base]
-
-    def integer(unit: str):
-        return next((c for c in table.columns if c.integer and c.name.lower() == unit), None)
-
-    window = time.window
-    if time.bucket and (column := integer(time.bucket)):
-        plan.dims.insert(0, Dim(Col(plan.base, column.name), column.name))
-    elif time.bucket:
-        raise NotUnderstood(f"{plan.base} has no date or {time.bucket} column to group by.", reading.understood)
-    if window is not None and not window.implied and (column := integer("year")):
-        whole_years = window.start == date(window.start.year, 1, 1) and window.end == date(window.start.year + 1, 1, 1)
-        if whole_years:
-            plan.filters.append(Filter(Col(plan.base, column.name), "in", [window.start.year]))
-            reading.understood.append(f"{column.name} = {window.start.year}")
-            return
-    if window is not None or time.periods:
-        raise NotUnderstood(f"{plan.base} has no date column for the time you asked about.", reading.understood)
-
-
 def _add_ranking(plan: Plan, order: str | None, limit: int | None, words: Words, reading: Reading) -> None:
     superlative = words.superlative
     if limit:
@@ -357,11 +426,16 @@ def _add_ranking(plan: Plan, order: str | None, limit: int | None, words: Words,
         if not plan.dims:
             raise NotUnderstood("a top-N needs something to rank (products, regions…).", reading.understood)
     elif superlative and plan.dims:
-        plural = any(word.endswith("s") and vocab.singular(word) != word for _, word in words.dims)
+        plural = any(_plural(word) for _, word in words.dims) and not words.one_named
         plan.order, plan.limit = superlative, 10 if plural else 1  # "best customers": a short list
         reading.understood.append("the highest" if superlative == "desc" else "the lowest")
     elif superlative and plan.measures[0].agg == "sum" and words.agg is None:
         plan.measures[0] = Measure("max" if superlative == "desc" else "min", plan.measures[0].col, "value")
+
+
+def _plural(word: str) -> bool:
+    """An English plural ("customers"), not a singular that ends in s ("genus", "status", "class", "basis")."""
+    return word.endswith("s") and not word.endswith(("ss", "us", "is")) and vocab.singular(word) != word
 
 
 def last_understood(plan: Plan) -> str:
@@ -380,4 +454,5 @@ def last_understood(plan: Plan) -> str:
         parts.append("comparing " + " and ".join(w.label for w in plan.periods))
     if plan.limit:
         parts.append(f"{'top' if plan.order == 'desc' else 'bottom'} {plan.limit}")
+    parts += [f"{table} through {column}" for table, column in plan.roles.items()]
     return f"Read from {plan.base}: " + "; ".join(parts + plan.notes) + "."

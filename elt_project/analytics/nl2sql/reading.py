@@ -18,11 +18,12 @@ from elt_project.analytics.nl2sql.grammar import (
     NUM,
     ROW_WORDS,
     TOP,
+    UNIT_WORDS,
     Reading,
     parse_number,
 )
 from elt_project.analytics.nl2sql.sqlbuild import Col
-from elt_project.analytics.nl2sql.vocabulary import ValueMatch
+from elt_project.analytics.nl2sql.vocabulary import ValueMatch, singular
 from elt_project.analytics.schema_context import SchemaContext
 
 _COUNTED = re.compile(r"\b(?:which|what|list|show|name)\s+(?:the\s+)?(\d+|" + "|".join(NUM) + r")\s+(?=[a-z]+s\b)")
@@ -59,13 +60,21 @@ class Comparison:
     followed_by: str  # the word after the number ("orders" in "more than 100 orders")
 
 
-def comparisons(reading: Reading) -> list[Comparison]:
-    """Numeric comparisons ("greater than 50", "5 or more"), blanked out of the text."""
+def comparisons(reading: Reading, context: SchemaContext | None = None) -> list[Comparison]:
+    """Numeric comparisons ("greater than 50", "5 or more"), blanked out of the text.
+
+    A unit said after the number ("60 minutes", "10 miles") is blanked too, unless a column
+    is called so: it names no column, and read by meaning it would become one (minutes → hour).
+    """
     found = []
+    columns = {c.name.lower() for t in context.tables.values() for c in t.columns} if context else set()
     for m in list(COMPARE.finditer(reading.text)):
-        after = re.match(r"\s*([a-z]+)", reading.text[m.end() :])
-        found.append(Comparison(COMPARATORS[m[1]], parse_number(m[2], m[3]), m.start(), after[1] if after else ""))
+        after = re.match(r"\s*(@?[a-z_]+)", reading.text[m.end() :])
+        word = after[1] if after else ""
+        found.append(Comparison(COMPARATORS[m[1]], parse_number(m[2], m[3]), m.start(), word))
         reading.blank(m.span())
+        if after and word in UNIT_WORDS and not ({word, vocab.singular(word)} & columns):
+            reading.blank((m.end() + after.start(1), m.end() + after.end(1)))
     for m in list(re.finditer(r"\b(\d[\d,]*(?:\.\d+)?)\s+or\s+(more|less|fewer|greater|higher)\b", reading.text)):
         op = ">=" if m[2] in ("more", "greater", "higher") else "<="
         found.append(Comparison(op, parse_number(m[1], None), m.start(), ""))
@@ -75,6 +84,30 @@ def comparisons(reading: Reading) -> list[Comparison]:
         found.append(Comparison("=", parse_number(m[1], None), m.start(2), m[2]))
         reading.blank(m.span(1))
     return found
+
+
+def numbered_values(reading: Reading, context: SchemaContext) -> list[tuple[list[Col], int]]:
+    """ "plot 12", "hour 8", "store no. 4": an integer column named by the word before a number, equal to it.
+
+    The column is an integer dimension of that name (``hour``) or the word's id/number
+    column (``plot_id``, ``store_no``); the phrase is blanked out of the text.
+    """
+    found = []
+    for m in list(re.finditer(r"\b(@?[a-z][a-z_]*)\s+(?:number\s+|no\.?\s+|#)?(\d+)\b(?![.,]\d)", reading.text)):
+        word = m[1]
+        cols = lookup.numeric_dimensions(word, context) or _id_columns(word, context)
+        if cols:
+            found.append((cols, int(m[2])))
+            reading.blank(m.span())
+    return found
+
+
+def _id_columns(word: str, context: SchemaContext) -> list[Col]:
+    noun = vocab.singular(word.lstrip("@"))
+    names = {f"{noun}_id", f"{noun}id", f"{noun}_no", f"{noun}_number", f"{noun}_nr"}
+    return [
+        Col(t.name, c.name) for t in context.tables.values() for c in t.columns if c.integer and c.name.lower() in names
+    ]
 
 
 _NOT_AGGREGATES = {
@@ -127,11 +160,24 @@ class Words:
     row_names: tuple[list[Col], str] | None = None
     #: The question asks for an amount without naming the column ("how much", "order value").
     wants_measure: bool = False
+    #: "which genus has the highest…": a singular verb asks for one answer, whatever the noun looks like.
+    one_named: bool = False
+    #: Column words dropped after "in"/"the" because a value was expected there ("in california" read as state).
+    dropped: list[str] = field(default_factory=list)
+    #: Words of a table's name said alone ("trips" of taxi_trips), with the table: see :func:`settle_partial`.
+    partial: list[tuple[str, str]] = field(default_factory=list)
+    #: Dimension table -> the role column that reaches it ("destination state": airports through dest).
+    roles: dict[str, str] = field(default_factory=dict)
+    #: Columns named beside a value of theirs ("no tip"): they settle a value several columns hold.
+    value_columns: list[Col] = field(default_factory=list)
+
+
+_ONE_NAMED = re.compile(r"\b(?:which|what)\s+(?:[@\w'-]+\s+){1,3}?(?:has|is|was|does)\b")
 
 
 def read_words(text: str, context: SchemaContext, values: list[ValueMatch], limit: int | None) -> Words:
     """Place every word left after the earlier steps; unplaceable ones go to ``unknown``."""
-    words = Words()
+    words = Words(one_named=bool(_ONE_NAMED.search(text)))
     found = [(m[0], m.start()) for m in re.finditer(r"@[a-z0-9_]+|[a-z][a-z0-9'&-]*", text)]
     tokens = [w for w, _ in found]
     skip: set[int] = set()
@@ -207,11 +253,24 @@ def _place(
     if exact and entity_table is None:  # a measure column of that very name ("amount"), even if also a filler
         words.candidates.append((exact, word, at))
         return
+    counting_sales = words.agg == "count" and word == "sales"  # "how many sales": rows, not money
+    if not counting_sales and (price := _price_as_money(word, context)):
+        words.candidates.append(([price], word, at))  # "revenue" of a table with one price per row sold
+        return
     if entity_table is not None:
         _place_entity(words, word, entity_table, dim_cols, context, limit)
         return
-    if dim_cols and words.agg == "count" and _is_counted(words, i, tokens, context):
+    valued = any(m.table == c.table and m.column == c.column for m in values for c in dim_cols)
+    if dim_cols and words.agg == "count" and not valued and _is_counted(words, i, tokens, context):
         words.counted_dim = (dim_cols, word)  # "how many countries": distinct values, not rows per value
+        return
+    if dim_cols and previous in ("a", "an", "with", "without") and (flag := _yes_no(dim_cols, previous, context)):
+        values.append(ValueMatch(flag[0].table, flag[0].column, flag[1], (at, at)))  # "trips with a tip"
+        words.value_columns.append(flag[0])
+        return
+    if dim_cols and i - 1 in words.dim_at and (role := _role_of(previous, dim_cols, context)):
+        words.dims[-1] = ([c for c in dim_cols if c.table == role[0]], f"{previous} {word}")  # "destination state"
+        words.roles[role[0]] = role[1]
         return
     if dim_cols:
         if i - 1 in words.dim_at:
@@ -219,6 +278,10 @@ def _place(
         elif not (any(m.column == c.column for m in values for c in dim_cols) or previous in ("the", "a", "in")):
             words.dims.append((dim_cols, word))  # "the West region": the value already names the column
             words.dim_at.add(i)
+        elif named := [c for c in dim_cols if any(m.table == c.table and m.column == c.column for m in values)]:
+            words.value_columns += named
+        elif not any(m.column == c.column for m in values for c in dim_cols):
+            words.dropped.append(word)  # "in <column>" with no value of it named: a value the data may not hold
         return
     if word not in vocab.STOPWORDS and (cols := lookup.measure_columns(word, context)):
         words.candidates.append((cols, word, at))
@@ -231,7 +294,45 @@ def _place(
         return
     if word in _QUALIFIERS and words.candidates and words.candidates[-1][1] == previous:
         return  # "murder rate", "urban percentage": the column just named, said with its unit
+    if table := lookup.table_named_in_part(word, context):
+        words.partial.append((table, word))  # "taxi trips" of taxi_trips: settled once the whole question is read
+        return
+    if plural_values := _plural_of_value(word, context):
+        values += [ValueMatch(e.table, e.column, e.value, (at, at)) for e in plural_values]  # "rodents": 'Rodent'
+        return
     words.unknown.append(word)
+
+
+_PRICES = {"price", "fare"}
+_QUANTITIES = {"quantity", "qty", "units", "unit", "volume", "count", "items", "pieces"}
+
+
+def _price_as_money(word: str, context: SchemaContext) -> Col | None:
+    """The one price column to sum for "revenue"/"sales" when no column is named for money.
+
+    Only where a row is one thing sold at its price: a table with a quantity column would
+    need price times quantity, and two price columns are two readings, so both give None.
+    """
+    if word not in vocab.MONEY_NOUNS:
+        return None
+    found = []
+    for table in context.tables.values():
+        names = [(c, set(vocab.name_words(c.name))) for c in vocab.measures(table, context)]
+        prices = [c for c, parts in names if parts & _PRICES]
+        if prices and any(parts & _QUANTITIES for _, parts in names):
+            return None
+        found += [Col(table.name, c.name) for c in prices]
+    return found[0] if len(found) == 1 else None
+
+
+def _plural_of_value(word: str, context: SchemaContext) -> list:
+    """The index entries of a one-word value whose plural the question says ("birds" for 'Bird')."""
+    from elt_project.analytics.nl2sql.values import value_index
+
+    one = singular(word)
+    if one == word or one in vocab.STOPWORDS or len(one) < 3:
+        return []
+    return value_index(context).lookup((one,))
 
 
 def _place_entity(
@@ -260,6 +361,33 @@ def _is_counted(words: Words, i: int, tokens: list[str], context: SchemaContext)
     return i == words.counted_at + 1 and lookup.entity_table(tokens[i - 1], context) is not None
 
 
+def _role_of(previous: str, cols: list[Col], context: SchemaContext) -> tuple[str, str] | None:
+    """(table, role column) when ``previous`` is a ``@column`` that references the table of one of ``cols``."""
+    if not previous.startswith("@"):
+        return None
+    for fk in context.foreign_keys:
+        if fk.column.lower() == previous[1:] and any(c.table == fk.ref_table for c in cols):
+            return fk.ref_table, fk.column
+    return None
+
+
+_YES = {"yes", "y", "true", "t", "1"}
+_NO = {"no", "n", "false", "f", "0"}
+
+
+def _yes_no(cols: list[Col], previous: str, context: SchemaContext) -> tuple[Col, str] | None:
+    """A text column holding only yes/no flags, said as "a tip" (its yes value) or "without tip" (its no value)."""
+    for col in cols:
+        info = context.tables[col.table].column(col.column)
+        values = (info.values if info else None) or ()
+        lowered = {v.lower(): v for v in values}
+        yes = [v for k, v in lowered.items() if k in _YES]
+        no = [v for k, v in lowered.items() if k in _NO]
+        if values and len(yes) == 1 and len(no) == 1 and len(lowered) == 2:
+            return col, (no[0] if previous == "without" else yes[0])
+    return None
+
+
 #: Cues before a plural that speak of all the rows ("across states"), not of groups.
 _ROW_CUES = {"across", "among"}
 
@@ -267,3 +395,17 @@ _ROW_CUES = {"across", "among"}
 def _names_rows(cols: list[Col], context: SchemaContext) -> bool:
     """Every column the word names holds one distinct value per row of its table."""
     return all(c.column in context.tables[c.table].unique for c in cols)
+
+
+def settle_partial(words: Words) -> None:
+    """Words that are part of one table's name name that table's rows when something is counted or measured
+    ("how many taxi trips", "average trip distance"); alone ("total electricity generated" over a table
+    iowa_electricity) they may name a number instead, so they stay unknown for the reading by meaning."""
+    if not words.partial:
+        return
+    tables = {table for table, _ in words.partial}
+    counted = words.superlative and any(w.endswith("s") and singular(w) != w for _, w in words.partial)
+    if words.entity is None and len(tables) == 1 and (words.agg == "count" or words.candidates or counted):
+        words.entity, words.entity_word = next(iter(tables)), words.partial[-1][1]
+    elif not (words.entity in tables and len(tables) == 1):
+        words.unknown += [word for _, word in words.partial]

@@ -60,6 +60,8 @@ class Plan:
     date_col: Col | None = None
     window: Window | None = None
     periods: list[Window] | None = None
+    #: Dimension table -> the base's column to join it through, where the base has several ("dest" for airports).
+    roles: dict[str, str] = field(default_factory=dict)
     order: str | None = None  # desc | asc
     limit: int | None = None
     raw_filters: list[str] = field(default_factory=list)  # glossary conditions on the base table
@@ -118,8 +120,13 @@ def build_sql(plan: Plan, context: SchemaContext, dialect: Dialect) -> str:
     # join would (the key is unique) without SQLite building an index over the whole fact table for it.
     lookups = used - {c.table for c in plan_columns(plan, filters=False)}
     source = base
+
+    def reference(ref: str):  # the base's key into ``ref``: the role column the question chose, else the first
+        refs = [fk for fk in context.references(plan.base) if fk.ref_table == ref]
+        return next((fk for fk in refs if fk.column == plan.roles.get(ref)), refs[0])
+
     for ref in sorted(used - lookups):
-        fk = next(fk for fk in context.references(plan.base) if fk.ref_table == ref)
+        fk = reference(ref)
         source = source.join(tables[ref], base.c[fk.column] == tables[ref].c[fk.ref_column])
 
     selected: list[sa.ColumnElement[Any]] = []
@@ -144,7 +151,7 @@ def build_sql(plan: Plan, context: SchemaContext, dialect: Dialect) -> str:
     query = sa.select(*selected).select_from(source)
     conditions = [_condition(column(f.col), f) for f in plan.filters if f.col.table not in lookups]
     for ref in sorted(lookups):
-        fk = next(fk for fk in context.references(plan.base) if fk.ref_table == ref)
+        fk = reference(ref)
         wanted = [_condition(column(f.col), f) for f in plan.filters if f.col.table == ref]
         conditions.append(base.c[fk.column].in_(sa.select(tables[ref].c[fk.ref_column]).where(*wanted)))
     conditions += [sa.text(f"({sql})") for sql in plan.raw_filters]
@@ -163,7 +170,10 @@ def build_sql(plan: Plan, context: SchemaContext, dialect: Dialect) -> str:
         # by the label, quoted as the dialect needs (a camelCase measure gives "avg_lifeExp")
         label = dialect.identifier_preparer.quote(aggregates[0].name)
         first = sa.literal_column(label) if traits(dialect).orders_by_label else aggregates[0].element
-        query = query.order_by(first.desc() if plan.order == "desc" else first.asc(), *group_by)
+        ranked = first.desc() if plan.order == "desc" else first.asc()
+        if traits(dialect).has_nulls_last:  # a group with no values is never "the highest" (PostgreSQL puts
+            ranked = ranked.nulls_last()  # NULL first when descending; SQL Server, which lacks the clause, last)
+        query = query.order_by(ranked, *group_by)
     elif group_by:
         query = query.order_by(*group_by)
     if plan.limit:

@@ -200,6 +200,12 @@ _COMPARE = re.compile(
 _COMPARE_CUES = ("compare", "comparing", "comparison", " vs", "versus", "against", "compared")
 
 
+_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+_ORDINAL_QUARTER = re.compile(
+    r"\b(?:the\s+)?(" + "|".join(_ORDINALS) + r")\s+quarter(?:\s+(?:of|in)\s+((?:19|20)\d\d))?\b"
+)
+
+
 def extract_time(text: str, today: date) -> TimeSpec:
     """Find the time phrases in lower-cased ``text``; ``spans`` are the character ranges used."""
     spec = TimeSpec(spans=[])
@@ -264,6 +270,12 @@ def extract_time(text: str, today: date) -> TimeSpec:
                 spec.window = Window(date(1900, 1, 1), day, f"before {day}")
             used(m)
             return spec
+    if m := _ORDINAL_QUARTER.search(text):  # "the fourth quarter (of 2015)"
+        quarter, said_year = _ORDINALS[m[1]], m[2]
+        whole = quarter_window(int(said_year) if said_year else today.year, quarter)
+        spec.window = whole if said_year else Window(whole.start, whole.end, f"Q{quarter}", implied=True)
+        used(m)
+        return spec
     if m := re.search(r"(?<![\w-])" + _PERIOD + r"(?![\w-])", text):
         window = _period(m[1], today)
         if window:

@@ -17,6 +17,9 @@ from elt_project.analytics.schema_context import ColumnInfo, SchemaContext, Tabl
 MEASURE_NOUNS = {"value", "values", "amount", "amounts"}
 #: Verbs of paying, in any business: "which customers spent the most" asks for the money measure.
 MONEY_VERBS = {"spend", "spends", "spent", "spending", "pay", "pays", "paid", "paying", "earn", "earns", "earned"}
+#: Nouns that mean money taken (or, counted, the sales themselves) in any business. They name no column:
+#: a glossary term or the one price column of a table of sales decides what they read (see ``reading``).
+MONEY_NOUNS = {"revenue", "sales", "turnover", "income", "takings", "earnings"}
 AGGREGATES: dict[str, str] = {
     "total": "sum", "sum": "sum", "overall": "sum", "combined": "sum", "altogether": "sum",
     "average": "avg", "avg": "avg", "mean": "avg", "typical": "avg", "per-order": "avg",
