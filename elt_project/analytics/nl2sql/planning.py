@@ -72,8 +72,14 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
     if words.entity and any(c.table == words.entity for c in measure_cols):  # "taxi trip distance": the trips' one
         measure_cols = sorted(measure_cols, key=lambda c: c.table != words.entity)
     guards.refuse_guessed_second_measure(words, reading)
-    if not measure_cols and (words.wants_measure or words.selling and (words.superlative or limit)):
+    defaulted = False  # "top 2 pizzas by number sold" counts: a named count takes no default measure
+    if (
+        not measure_cols
+        and words.agg != "count"
+        and (words.wants_measure or words.selling and (words.superlative or limit))
+    ):
         measure_cols = default_measure_cols(reading, context, lookup.fact_tables(context))
+        defaulted = bool(measure_cols)
     if words.unknown:
         if by_meaning and (text := guards.by_meaning(start_text, words.unknown, context, reading)):
             again = Reading(
@@ -96,6 +102,12 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
     named += [words.counted_dim[0]] if words.counted_dim else []
     named += [words.row_names[0]] if words.row_names and not words.dims else []
     base = _choose_base(words, measure_cols, time, values, ranking, context, reading, named)
+    if defaulted and words.agg == "avg" and (key := counted_key(words, base, context, reading)):
+        raise NotUnderstood(  # "average order value" over order lines: a row's value is not an order's
+            f"{words.entity_word!r} are not the rows of {base} ({key} repeats across them), so I cannot take "
+            f"an average {vocab.singular(words.entity_word or '')} value; ask for the total by {key}.",
+            reading.understood,
+        )
     expression = next((t for t in reading.terms if t.kind == "expression"), None)
     if expression is not None:
         if measure_cols:
