@@ -30,13 +30,16 @@ def _refusal(sql: str, dialect: str = "sqlite", **kwargs) -> tuple[str, str]:
         ("", "sqlite", "empty", "there is no SQL to run."),
         (" \n\t ", "sqlite", "empty", "there is no SQL to run."),
         ("SELECT 1; SELECT 2", "sqlite", "one-statement", "exactly one statement is allowed, found 2."),
-        ("SELECT * FROM orders WHERE", "sqlite", "unparseable", "the SQL could not be parsed, so it cannot be checked."),
+        ("SELECT * FROM orders WHERE", "sqlite", "unparseable",
+         "the SQL could not be parsed, so it cannot be checked."),
         ("INSERT INTO orders VALUES (1)", "sqlite", "query-only", "only a SELECT query is allowed, not INSERT."),
         ("(VALUES (1))", "sqlite", "query-only", "only a SELECT query is allowed, not SUBQUERY."),
         ("SELECT * INTO copy FROM orders", "sqlite", "query-only", "INTO is not allowed inside a query."),
         ("SELECT * FROM orders FOR UPDATE", "postgresql", "query-only", "LOCK is not allowed inside a query."),
-        ("SELECT pg_sleep(1)", "postgresql", "function-not-allowed", "the function pg_sleep() is not one the hub allows."),
-        ("SELECT * FROM orders WITH (NOLOCK)", "mssql", "locking", "table hints such as WITH (NOLOCK) are not allowed."),
+        ("SELECT pg_sleep(1)", "postgresql", "function-not-allowed",
+         "the function pg_sleep() is not one the hub allows."),
+        ("SELECT * FROM orders WITH (NOLOCK)", "mssql", "locking",
+         "table hints such as WITH (NOLOCK) are not allowed."),
         ("SELECT * FROM main.orders", "sqlite", "allowed-tables",
          "schema-qualified tables such as main.orders are not allowed."),
         ("SELECT * FROM shop..orders", "mssql", "allowed-tables",
@@ -118,8 +121,12 @@ def test_a_recursive_cte_sees_itself_but_not_later_ones():
 
 
 def test_nested_withs_see_the_names_of_every_enclosing_one():
-    inner_in_cte = "WITH a AS (SELECT 1), b AS (SELECT * FROM (WITH c AS (SELECT 1) SELECT * FROM c, a) s) SELECT * FROM b"
+    inner_in_cte = (
+        "WITH a AS (SELECT 1), b AS (SELECT * FROM (WITH c AS (SELECT 1) SELECT * FROM c, a) s) SELECT * FROM b"
+    )
     assert _check(inner_in_cte).tables == frozenset()
-    inner_cte_sees_outer = "WITH a AS (SELECT 1) SELECT * FROM (WITH b AS (SELECT 1), c AS (SELECT * FROM b, a) SELECT * FROM c) t"
+    inner_cte_sees_outer = (
+        "WITH a AS (SELECT 1) SELECT * FROM (WITH b AS (SELECT 1), c AS (SELECT * FROM b, a) SELECT * FROM c) t"
+    )
     assert _check(inner_cte_sees_outer).tables == frozenset()
     assert _check("WITH x AS (SELECT 1) SELECT * FROM (SELECT * FROM x, orders) y").tables == {"orders"}
