@@ -165,3 +165,34 @@ def test_failures_past_the_size_mark_prune_first(monkeypatch):
     assert throttle.tracked_keys() == 6  # four counters held when it came: not above the mark, nothing pruned
     throttle.record_failure("new1", "10.0.0.1")
     assert throttle.tracked_keys() == 4  # six held: the old names and pairs dropped first
+
+
+def test_a_fresh_throttle_lets_everyone_try_even_when_the_clock_starts_at_zero():
+    throttle = _throttle(Clock(0.0))
+    assert throttle.retry_after("ann", "10.0.0.1") == 0
+    throttle.record_success("ann", "10.0.0.1")  # a first login that succeeds has nothing to clear
+    assert throttle.tracked_keys() == 0
+
+
+def test_a_good_login_clears_failures_short_of_a_lockout():
+    clock = Clock()
+    throttle = _throttle(clock, slowdown_after=100)
+    for _ in range(2):
+        throttle.record_failure("ann", "10.0.0.1")
+    throttle.record_success("ann", "10.0.0.1")
+    for _ in range(2):
+        throttle.record_failure("ann", "10.0.0.1")
+    assert throttle.retry_after("ann", "10.0.0.1") == 0  # two and two, never three in a row
+
+
+def test_the_slowdown_runs_from_the_latest_failure():
+    clock = Clock()
+    throttle = _throttle(clock, max_failures=100)
+    for _ in range(4):
+        throttle.record_failure("ann", "10.0.0.1")
+        clock.now += 1.0
+    # failures at 1000, 1001, 1002 and 1003; the fourth asks for 2 s from 1003
+    clock.now = 1003.0
+    assert throttle.retry_after("ann", "10.0.0.2") == 3
+    clock.now = 1004.5
+    assert throttle.retry_after("ann", "10.0.0.2") == 1
