@@ -6,6 +6,8 @@ loaded once; these pin each step on its own rows, so a changed condition in one 
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -239,3 +241,128 @@ def test_snapshots_loaded_in_the_same_second_are_ordered_by_arrival(engine):
     ledger.reopen_superseded_snapshot(engine, IMPORT, second.sha256)
     ledger.reopen_superseded_snapshot(engine, IMPORT, first.sha256)
     assert (_rows(engine)[first.sha256][0], _rows(engine)[second.sha256][0]) == ("FAILED", "LOADED")
+
+
+def _updated_at(engine, identity: FileIdentity, import_name: str = IMPORT) -> datetime:
+    c = elt_file_ledger.c
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.select(c.updated_at).where(c.import_name == import_name, c.content_hash == identity.sha256)
+        ).scalar_one()
+
+
+def test_every_status_move_dates_the_row(engine):
+    a, b = _file("a.csv"), _file("b.csv")
+    long_ago = datetime(2000, 1, 1)
+    ledger.claim(engine, IMPORT, a, "run1")
+    ledger.claim(engine, IMPORT, b, "run1")
+    moves = [
+        lambda: ledger.note_narrowing(engine, IMPORT, a.sha256, "run1", "n"),
+        lambda: ledger.mark_failed(engine, IMPORT, "run1", "boom"),
+    ]
+    for move in moves:
+        _set(engine, a, updated_at=long_ago)
+        move()
+        assert _updated_at(engine, a) > long_ago
+    ledger.claim(engine, IMPORT, a, "run2")
+    _set(engine, a, updated_at=long_ago)
+    with engine.begin() as conn:
+        ledger.mark_loaded(conn, IMPORT, "run2", 1)
+    assert _updated_at(engine, a) > long_ago
+    ledger.claim(engine, IMPORT, a, "run3", reload=True)
+    _set(engine, a, updated_at=long_ago)
+    ledger.mark_failed(engine, IMPORT, "run3", "reload broke")
+    assert _updated_at(engine, a) > long_ago
+    ledger.claim(engine, IMPORT, b, "run4")
+    with engine.begin() as conn:
+        ledger.mark_loaded(conn, IMPORT, "run4", 1)
+    _set(engine, a, updated_at=long_ago)
+    ledger.reopen_superseded_snapshot(engine, IMPORT, a.sha256)
+    assert _rows(engine)[a.sha256][0] == "FAILED" and _updated_at(engine, a) > long_ago
+
+
+def test_ledger_times_are_utc_whatever_the_machines_zone(monkeypatch):
+    monkeypatch.setenv("TZ", "Asia/Kathmandu")  # UTC+05:45, never UTC
+    time.tzset()
+    try:
+        gap = ledger.utcnow() - datetime.now(UTC).replace(tzinfo=None)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert abs(gap) < timedelta(minutes=1)
+
+
+def test_each_write_touches_only_its_own_import_and_file(engine):
+    a, b = _file("a.csv"), _file("b.csv")
+    for import_name in (IMPORT, "other_csv"):
+        ledger.claim(engine, import_name, a, "run1")
+    ledger.claim(engine, IMPORT, b, "run1")
+    ledger.note_narrowing(engine, IMPORT, a.sha256, "run1", "only here")
+    assert _rows(engine)[b.sha256][3] is None and _rows(engine, "other_csv")[a.sha256][3] is None
+    ledger.mark_failed(engine, IMPORT, "run1", "boom")
+    assert _rows(engine, "other_csv")[a.sha256][0] == "STAGED"
+    with engine.begin() as conn:
+        ledger.mark_loaded(conn, "other_csv", "run1", 1)
+    ledger.claim(engine, IMPORT, a, "run2")
+    with engine.begin() as conn:
+        ledger.mark_loaded(conn, IMPORT, "run2", 1)
+    ledger.claim(engine, IMPORT, a, "run3", reload=True)
+    ledger.claim(engine, "other_csv", a, "run3", reload=True)
+    ledger.mark_failed(engine, IMPORT, "run3", "reload broke")
+    assert _rows(engine, "other_csv")[a.sha256][:2] == ("RELOADING", "run3")
+
+
+def test_a_refusal_does_not_overwrite_a_row_loaded_between_read_and_write(engine, monkeypatch):
+    """The update of a FAILED row is guarded by the status read (a stand-in rival, as in the claim test)."""
+    a = _file("a.csv")
+    ledger.record_failed(engine, IMPORT, [a], "run1", "boom")
+    real_execute = sa.engine.Connection.execute
+    rival = sa.update(elt_file_ledger).where(elt_file_ledger.c.content_hash == a.sha256).values(status="LOADED")
+    slipped_in = []
+
+    def execute(conn, statement, *args, **kwargs):
+        if isinstance(statement, sa.sql.dml.Update) and not slipped_in:
+            slipped_in.append(real_execute(conn, rival))
+        return real_execute(conn, statement, *args, **kwargs)
+
+    monkeypatch.setattr(sa.engine.Connection, "execute", execute)
+    ledger.record_refused(engine, IMPORT, a, "run2", "grew")
+    monkeypatch.undo()
+    assert _rows(engine)[a.sha256][:2] == ("LOADED", "run1")
+
+
+def test_the_hand_over_reads_and_writes_only_the_two_imports_named(engine):
+    mine, theirs, shared = _file("mine.csv"), _file("theirs.csv"), _file("shared.csv")
+    ledger.claim(engine, "old_replace", mine, "run1")
+    ledger.claim(engine, "old_replace", shared, "run1")
+    ledger.claim(engine, "unrelated", theirs, "run1")
+    with engine.begin() as conn:
+        ledger.mark_loaded(conn, "old_replace", "run1", 1)
+        ledger.mark_loaded(conn, "unrelated", "run1", 1)
+    ledger.record_failed(engine, "new_append", [shared], "run2", "boom")
+    with engine.begin() as conn:
+        assert ledger.hand_over(conn, "old_replace", "new_append", "run3") == 2
+    assert set(_rows(engine, "new_append")) == {mine.sha256, shared.sha256}
+    assert _rows(engine, "old_replace")[shared.sha256][:4] == ("LOADED", "run1", 1, None)
+
+
+def test_the_latest_snapshot_is_the_latest_loaded_one_of_this_import(engine):
+    first, second, later_elsewhere, staged = (_file(f"{n}.csv") for n in ("s1", "s2", "elsewhere", "staged"))
+    for run, identity in (("run1", first), ("run2", second)):
+        ledger.claim(engine, IMPORT, identity, run)
+        with engine.begin() as conn:
+            ledger.mark_loaded(conn, IMPORT, run, 1)
+    # the row written last (higher id) was loaded earlier: the load time decides, not the arrival
+    _set(engine, second, updated_at=datetime(2000, 1, 1))
+    ledger.claim(engine, "other_csv", later_elsewhere, "run3")
+    ledger.claim(engine, "other_csv", second, "run3")
+    with engine.begin() as conn:
+        ledger.mark_loaded(conn, "other_csv", "run3", 1)
+    ledger.claim(engine, IMPORT, staged, "run4")  # newer, but not loaded
+    ledger.reopen_superseded_snapshot(engine, IMPORT, first.sha256)
+    assert _rows(engine)[first.sha256][0] == "LOADED"
+    ledger.reopen_superseded_snapshot(engine, IMPORT, second.sha256)
+    assert _rows(engine)[second.sha256][0] == "FAILED"
+    assert _rows(engine, "other_csv")[second.sha256][0] == "LOADED"  # the other import's copy stands
+    ledger.reopen_superseded_snapshot(engine, IMPORT, staged.sha256)
+    assert _rows(engine)[staged.sha256][0] == "STAGED"  # only a LOADED row is reopened
