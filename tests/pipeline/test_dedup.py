@@ -44,6 +44,7 @@ def tables(engine):
         sa.Column("id", sa.String(20)),
         sa.Column("day", sa.String(20)),
         sa.Column("note", sa.String(20)),
+        sa.Column("batch", sa.String(20)),  # staging only
         sa.Column("dagster_run_id", sa.String(255)),
     )
     destination = sa.Table(
@@ -134,4 +135,9 @@ def test_a_key_column_missing_from_a_table_is_named(engine, tables):
         _dedup(engine, tables, _config(deduplication_key="id,region"))
     assert str(missing.value).startswith(
         "deduplication_key of import 'd_import' names column 'region', which table stg_d does not have"
+    )
+    with pytest.raises(ConfigurationError) as missing:
+        _dedup(engine, tables, _config(deduplication_key="id,batch"))
+    assert str(missing.value).startswith(
+        "deduplication_key of import 'd_import' names column 'batch', which table dest_d does not have"
     )
