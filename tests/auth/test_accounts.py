@@ -61,4 +61,6 @@ def test_accounts_are_listed_by_name_with_their_state_and_only_active_admins_cou
     accounts.set_role(engine, "adam", "admin")
     assert accounts.has_any_admin(engine)
     accounts.set_active(engine, "zoe", True)
+    accounts.set_role(engine, "adam", "user")
     assert accounts.get_account(engine, "zoe").is_active is True
+    assert accounts.has_any_admin(engine)  # the re-enabled admin counts again
