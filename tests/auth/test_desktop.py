@@ -45,7 +45,11 @@ def test_without_a_stored_login_or_db_username_the_person_is_told_where_to_add_i
 
 def test_the_account_row_decides_the_role_and_a_disabled_one_gets_nothing(settings, engine):
     desktop = _settings(settings)
-    assert desktop_account(engine, desktop, lambda target: " pc_login ") == Account("pc_login", "user", True)
+
+    def store(target: str) -> str | None:  # holds the login under the configured target only
+        return " pc_login " if target == desktop.credential_target else None
+
+    assert desktop_account(engine, desktop, store) == Account("pc_login", "user", True)
     accounts.create_user(engine, "pc_login", "password1", "steward")
     assert desktop_account(engine, desktop, lambda target: "pc_login") == Account("pc_login", "steward", True)
     accounts.set_active(engine, "pc_login", False)
