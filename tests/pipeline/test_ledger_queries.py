@@ -37,6 +37,12 @@ def rows(engine):
         ("other_csv", _h(9), "/in/a.csv", 10, 9.0, "LOADED", "run2", 1, None, datetime(2026, 1, 1)),
         ("other_csv", _h(10), "/in/h.csv", 11, 10.0, "FAILED", "run2", None, "theirs", datetime(2026, 1, 1)),
         ("other_csv", _h(11), "/in/i.csv", 12, 11.0, "STAGED", "run2", None, q.NARROWING_NOTE + "theirs", None),
+        (IMPORT, _h(12), "/in/j.csv", 22, 12.0, "STAGED", "run1", None, q.NARROWING_NOTE + "run1 note", None),
+        (IMPORT, _h(13), "/in/k.csv", 23, 13.0, "RELOADING", "run1", 7, None, datetime(2026, 1, 1)),
+        ("other_csv", _h(14), "/in/l.csv", 24, 14.0, "RELOADING", "run2", 8, None, datetime(2026, 1, 1)),
+        (IMPORT, _h(15), "/in/m.csv", 25, 15.0, "FAILED", "run2", None, q.NARROWING_NOTE + "old", datetime(2026, 1, 9)),
+        (IMPORT, _h(16), "/in/z.csv", 5, 16.0, "LOADED", "run3", 1, None, datetime(2026, 1, 1)),
+        (IMPORT, _h(17), "/in/z.csv", 15, 17.0, "LOADED", "run3", 1, None, datetime(2026, 1, 1)),
     ]
     columns = ("import_name", "content_hash", "file_path", "file_size", "file_mtime", "status", "run_id")
     columns += ("rows_loaded", "error_message", "updated_at")
@@ -46,12 +52,20 @@ def rows(engine):
     return engine
 
 
+def _rewrite(engine, n: int) -> None:
+    """Update a row in place without changing it: PostgreSQL then returns it last from an unordered scan."""
+    c = elt_file_ledger.c
+    with engine.begin() as conn:
+        conn.execute(sa.update(elt_file_ledger).where(c.content_hash == _h(n)).values(file_size=c.file_size))
+
+
 def test_hashes_in_the_ledger_by_status_asked_in_chunks(rows):
     candidates = {_h(n) for n in range(1, 12)}
     assert q.hashes_in(rows, IMPORT, candidates) == {_h(1), _h(2)}
+    assert q.hashes_in(rows, IMPORT, {_h(2), _h(9)}) == {_h(2)}
     assert q.hashes_in(rows, IMPORT, candidates, ("LOADED", "RELOADING")) == {_h(1), _h(2), _h(3)}
-    assert q.loaded_hashes(rows, IMPORT) == {_h(1), _h(2), _h(3)}
-    assert q.known_hashes(rows, IMPORT) == {_h(n) for n in range(1, 9)}
+    assert q.loaded_hashes(rows, IMPORT) == {_h(n) for n in (1, 2, 3, 13, 16, 17)}
+    assert q.known_hashes(rows, IMPORT) == {_h(n) for n in (*range(1, 9), 12, 13, 15, 16, 17)}
     # a folder of thousands: the LOADED hashes sit at both ends of the first and second chunk
     loaded = [0, q.HASH_CHUNK - 1, q.HASH_CHUNK, 2 * q.HASH_CHUNK - 1, 2 * q.HASH_CHUNK]
     with rows.begin() as conn:
@@ -66,6 +80,7 @@ def test_a_remote_file_counts_as_loaded_only_with_the_same_path_size_and_time(ro
     assert q.loaded_as(rows, IMPORT, "/in/a.csv", 100, 1)
     assert not q.loaded_as(rows, IMPORT, "/in/a.csv", 100, 1.5)
     assert not q.loaded_as(rows, IMPORT, "/in/a.csv", 99, 1.0)
+    assert not q.loaded_as(rows, IMPORT, "/in/moved.csv", 100, 1.0)
     assert not q.loaded_as(rows, IMPORT, "/in/e.csv", 40, 6.0)  # FAILED
     assert not q.loaded_as(rows, "other_csv", "/in/a.csv", 50, 2.0)
 
@@ -75,18 +90,21 @@ def test_earlier_smaller_loads_at_a_path_largest_first(rows):
     assert q.loaded_at_path(rows, IMPORT, "/in/a.csv", 100) == [(_h(2), 50, "run1")]
     assert q.loaded_at_path(rows, IMPORT, "C:\\in\\b.csv", 31) == [(_h(3), 30, "run2")]  # a reload counts
     assert q.loaded_at_path(rows, IMPORT, "/in/e.csv", 1000) == []
+    assert q.loaded_at_path(rows, IMPORT, "/in/z.csv", 1000) == [(_h(17), 15, "run3"), (_h(16), 5, "run3")]
 
 
 def test_what_one_run_did_for_one_import(rows):
+    _rewrite(rows, 3)  # staged files come in the order they were staged, whatever happened to the rows since
     with rows.connect() as conn:
         assert q.loaded_files(conn, "run1", IMPORT) == ["/in/a.csv", "/in/a.csv"]
         assert q.loaded_files(conn, "run2", IMPORT) == []
-        assert q.failed_paths(conn, "run2", IMPORT) == ["/in/e.csv"]
+        assert sorted(q.failed_paths(conn, "run2", IMPORT)) == ["/in/e.csv", "/in/m.csv"]
         assert sorted(q.staged_hashes(conn, "run2", IMPORT)) == [_h(3), _h(4), _h(5)]
         assert q.staged_files(conn, "run2", [IMPORT, "other_csv"]) == {
             IMPORT: ["C:\\in\\b.csv", "/in/c.csv", "/in/f.csv"],
-            "other_csv": ["/in/i.csv"],
+            "other_csv": ["/in/i.csv", "/in/l.csv"],
         }
+        assert q.staged_files(conn, "run2", [IMPORT]) == {IMPORT: ["C:\\in\\b.csv", "/in/c.csv", "/in/f.csv"]}
         assert q.staged_files(conn, "run2", []) == {}
         assert q.reloading_files(conn, "run2", IMPORT) == {_h(3): 3}
         assert q.narrowing_notes(conn, "run2", [IMPORT]) == ["x 1.5 -> 1"]
@@ -95,9 +113,11 @@ def test_what_one_run_did_for_one_import(rows):
 
 
 def test_failed_files_oldest_failure_first(rows):
+    _rewrite(rows, 6)  # failed at the same moment as _h(15): the first recorded comes first
     expected = [
         q.FailedFile(_h(7), "/in/d.csv", 41, 7.0, "run1", "older failure"),
         q.FailedFile(_h(6), "/in/e.csv", 40, 6.0, "run2", "newer failure"),
+        q.FailedFile(_h(15), "/in/m.csv", 25, 15.0, "run2", q.NARROWING_NOTE + "old"),
     ]
     assert q.failed_files(rows, IMPORT) == expected
     with rows.connect() as conn:
