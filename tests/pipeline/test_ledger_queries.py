@@ -113,7 +113,7 @@ def test_what_one_run_did_for_one_import(rows):
 
 
 def test_failed_files_oldest_failure_first(rows):
-    _rewrite(rows, 6)  # failed at the same moment as _h(15): the first recorded comes first
+    # _h(6) and _h(15) failed at the same moment: the first recorded comes first
     expected = [
         q.FailedFile(_h(7), "/in/d.csv", 41, 7.0, "run1", "older failure"),
         q.FailedFile(_h(6), "/in/e.csv", 40, 6.0, "run2", "newer failure"),
