@@ -57,3 +57,39 @@ def test_end_others_keeps_only_the_named_session():
     assert registry.end_others("ann", keep_sid=keep) == 3
     assert registry.check(keep, "ann", "s") and registry.check(bob, "bob", "s")
     assert not any(registry.check(sid, "ann", "s") for sid in others)
+
+
+def test_a_session_ends_exactly_at_its_expiry_and_is_pruned_then():
+    now = [0.0]
+    registry = SessionRegistry(lifetime_s=100, clock=lambda: now[0])
+    sid = registry.start("ann", "s")
+    assert registry.owner(sid) == "ann"
+    now[0] = 100
+    assert not registry.check(sid, "ann", "s")
+    assert registry.owner(sid) is None  # the failed check ended it
+    registry.start("bob", "s")
+    now[0] = 200
+    assert registry.prune() == 1 and len(registry) == 0
+
+
+def test_missing_ids_names_and_stamps_are_refused_without_harm():
+    registry = SessionRegistry(lifetime_s=100)
+    sid = registry.start("ann", "s")
+    assert registry.owner(None) is None and registry.owner("no-such-id") is None
+    assert not registry.check(None, "ann", "s") and not registry.check("", "ann", "s")
+    assert not registry.check(sid, None, "s") and not registry.check(sid, "", "s")
+    assert not registry.check("no-such-id", "ann", "s")
+    registry.restamp("no-such-id", "t")
+    registry.end(None)
+    assert registry.check(sid, "ann", "s")  # none of that touched the live session
+    assert not registry.check(sid, "ann", "other-stamp")  # a stamp that differs ends it
+    assert registry.owner(sid) is None
+
+
+def test_logging_out_ends_only_that_session():
+    registry = SessionRegistry(lifetime_s=100)
+    first, second = registry.start("ann", "s"), registry.start("ann", "s")
+    assert first != second
+    registry.end(first)
+    assert registry.owner(first) is None and registry.check(second, "ann", "s")
+    assert registry.end_others("ann", keep_sid=None) == 1 and len(registry) == 0
