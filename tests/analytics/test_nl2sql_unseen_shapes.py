@@ -253,3 +253,13 @@ def test_a_number_after_an_integer_column_word_is_its_value(ctx, rows):
     result = answer_offline("Average ride distance at hour 17", ctx)
     hour17 = [r["distance"] for r in rides if r["hour"] == 17]
     assert float(result.rows[0][0] or 0) == pytest.approx(_mean(hour17) if hour17 else 0)
+
+
+def test_sold_the_fewest_of_the_rows_named_counts_them(ctx, rows):
+    """A money-like price column is the default measure, yet "sold the fewest pizzas" counts the pizzas."""
+    counts: dict[str, int] = defaultdict(int)
+    for r in rows["pizzashop"]:
+        counts[r["kind"]] += 1
+    result = answer_offline("Which kind sold the fewest pizzas?", ctx)
+    assert [r[0] for r in result.rows] == [min(sorted(counts), key=counts.get)]
+    assert [r[1] for r in result.rows] == [min(counts.values())]

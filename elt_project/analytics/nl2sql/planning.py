@@ -72,12 +72,10 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
     if words.entity and any(c.table == words.entity for c in measure_cols):  # "taxi trip distance": the trips' one
         measure_cols = sorted(measure_cols, key=lambda c: c.table != words.entity)
     guards.refuse_guessed_second_measure(words, reading)
+    # "which title sells best" ranks by the default measure; "sold the fewest pizzas" counts the pizzas it names
+    selling = words.selling and (words.superlative or limit) and not words.entity_word
     defaulted = False  # "top 2 pizzas by number sold" counts: a named count takes no default measure
-    if (
-        not measure_cols
-        and words.agg != "count"
-        and (words.wants_measure or words.selling and (words.superlative or limit))
-    ):
+    if not measure_cols and words.agg != "count" and (words.wants_measure or selling):
         measure_cols = default_measure_cols(reading, context, lookup.fact_tables(context))
         defaulted = bool(measure_cols)
     if words.unknown:
