@@ -116,3 +116,25 @@ def default_measure_cols(
     else:
         reading.terms.append(term)
     return []
+
+
+PRICE_WORDS = {"price", "fare"}
+QUANTITY_WORDS = {"quantity", "qty", "units", "unit", "volume", "count", "items", "pieces"}
+
+
+def price_as_money(word: str, context: SchemaContext) -> Col | None:
+    """The one price column to sum for "revenue"/"sales" when no column is named for money.
+
+    Only where a row is one thing sold at its price: a table with a quantity column would
+    need price times quantity, and two price columns are two readings, so both give None.
+    """
+    if word not in vocab.MONEY_NOUNS:
+        return None
+    found = []
+    for table in context.tables.values():
+        names = [(c, set(vocab.name_words(c.name))) for c in vocab.measures(table, context)]
+        prices = [c for c, parts in names if parts & PRICE_WORDS]
+        if prices and any(parts & QUANTITY_WORDS for _, parts in names):
+            return None
+        found += [Col(table.name, c.name) for c in prices]
+    return found[0] if len(found) == 1 else None

@@ -9,10 +9,10 @@ from datetime import date
 from elt_project.analytics.nl2sql import columns as lookup
 from elt_project.analytics.nl2sql import guards, linking
 from elt_project.analytics.nl2sql import vocabulary as vocab
+from elt_project.analytics.nl2sql.comparing import add_comparisons, comparison_targets
 from elt_project.analytics.nl2sql.defaults import default_measure_cols
-from elt_project.analytics.nl2sql.grammar import ROW_WORDS, UNIT_WORDS, NotUnderstood, Reading
+from elt_project.analytics.nl2sql.grammar import NotUnderstood, Reading
 from elt_project.analytics.nl2sql.reading import (
-    Comparison,
     Words,
     comparisons,
     numbered_values,
@@ -23,8 +23,8 @@ from elt_project.analytics.nl2sql.reading import (
 from elt_project.analytics.nl2sql.roles import choose_roles
 from elt_project.analytics.nl2sql.rowcount import counted_key, refuse_guessed_row_count, repeats
 from elt_project.analytics.nl2sql.sqlbuild import Col, Dim, Filter, Measure, Plan
-from elt_project.analytics.nl2sql.timecolumns import time_on_columns
-from elt_project.analytics.nl2sql.timewindows import TimeSpec, Window, extract_time, place_in_data
+from elt_project.analytics.nl2sql.timecolumns import add_time
+from elt_project.analytics.nl2sql.timewindows import TimeSpec, extract_time
 from elt_project.analytics.nl2sql.vocabulary import ValueMatch
 from elt_project.analytics.schema_context import SchemaContext
 
@@ -67,7 +67,7 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
         guards.refuse_unmatched_value(words.dropped, context, reading)
     if words.agg is None and linked.implied_agg:
         words.agg = linked.implied_agg
-    compared, grouped_having = _comparison_targets(compares, words)
+    compared, grouped_having = comparison_targets(compares, words)
     measure_cols = words.candidates[0][0] if words.candidates else []
     if words.entity and any(c.table == words.entity for c in measure_cols):  # "taxi trip distance": the trips' one
         measure_cols = sorted(measure_cols, key=lambda c: c.table != words.entity)
@@ -147,53 +147,14 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
             raise NotUnderstood(f"I cannot relate {cols[0].column} {number} to {plan.base}.", reading.understood)
         plan.filters.append(Filter(col, "in", [number]))
         reading.understood.append(f"{col.table}.{col.column} = {number}")
-    _add_comparisons(plan, compares, compared, words, context, reading)
-    _add_time(plan, time, context, reading)
+    add_comparisons(plan, compares, compared, words, context, reading)
+    add_time(plan, time, context, reading)
     _add_ranking(plan, order, limit, words, reading)
     choose_roles(plan, values, context, reading)
     guards.refuse_which_without_names(plan, reading)
     guards.check_join_roles(plan, context, reading)
     plan.notes = list(dict.fromkeys(reading.notes))
     return plan
-
-
-def _comparison_targets(compares: list[Comparison], words: Words) -> tuple[list[list[Col] | None], bool]:
-    """Which column each comparison is about; True when one is on a grouped total.
-
-    A measure word just before a comparison names the compared column ("quantity of at
-    least 5"); "customers with revenue over 1000" compares each customer's total.
-    """
-    compared: list[list[Col] | None] = []
-    grouped = False
-    for comparison in compares:
-        after = [c for c in words.candidates if c[1] == comparison.followed_by and c[2] >= comparison.at]
-        named_before = any(0 <= comparison.at - c[2] <= 30 for c in words.candidates)
-        if after and comparison.followed_by in UNIT_WORDS and named_before:
-            words.candidates.remove(after[0])  # "a delay of more than 60 minutes": the unit of the delay
-            after = []
-        if after:  # "more than 6 cylinders": the column named right after the number
-            words.candidates.remove(after[0])
-            compared.append(after[0][0])
-            continue
-        near = [c for c in words.candidates if 0 <= comparison.at - c[2] <= 30]
-        counting = words.agg == "count" and not words.distinct
-        holds = near and (words.entity is None or any(col.table == words.entity for col in near[-1][0]))
-        if near and counting and (holds or words.entity_word in ROW_WORDS):
-            # "how many flights with a delay over 120": count the rows whose value passes
-            words.candidates.remove(near[-1])
-            compared.append(near[-1][0])
-        elif near and words.entity is not None and any(col.table == words.entity for col in near[-1][0]):
-            words.candidates.remove(near[-1])  # "states with poverty above 15": each state's own value
-            compared.append(near[-1][0])
-        elif near and words.entity is not None and words.entity_word not in ROW_WORDS:
-            compared.append(None)  # on the aggregate of the measure, per entity
-            grouped = True
-        elif near and (len(words.candidates) > 1 or words.entity is not None):
-            words.candidates.remove(near[-1])
-            compared.append(near[-1][0])
-        else:
-            compared.append(None)
-    return compared, grouped
 
 
 def _choose_base(
@@ -367,66 +328,6 @@ def _add_dims_and_filters(
         reading.understood.append(f"{col.table}.{col.column} in {found}")
         if len(found) > 1 and not any(d.col == col for d in plan.dims):
             plan.dims.append(Dim(col, col.column))  # "Apparel vs Toys": one row for each
-
-
-def _add_comparisons(
-    plan: Plan, compares: list[Comparison], compared: list[list[Col] | None], words: Words,
-    context: SchemaContext, reading: Reading,
-) -> None:  # fmt: skip
-    """On a named column per row, else on the grouped total, else on the measure's column."""
-    for comparison, named in zip(compares, compared, strict=True):
-        op, value = comparison.op, comparison.value
-        target = plan.measures[0]
-        col = lookup.pick(named, plan.base, context) if named else None
-        counts_rows = comparison.followed_by in ROW_WORDS and target.agg == "count" and target.col is None
-        if col is not None:
-            plan.filters.append(Filter(col, op, [value]))
-            reading.understood.append(f"{col.column} {op} {value}")
-        elif plan.dims and (counts_rows or target.col is not None and words.entity_word not in ROW_WORDS):
-            plan.having.append(Filter(target.col or Col(plan.base, "*"), op, [value]))
-            reading.understood.append(f"groups with {target.label} {op} {value}")
-        elif target.col is not None:
-            plan.filters.append(Filter(target.col, op, [value]))
-            reading.understood.append(f"{target.col.column} {op} {value}")
-        else:
-            found = default_measure_cols(reading, context, [plan.base], columns_only=True)
-            col = found[0] if found else None
-            if col is None:
-                raise NotUnderstood("I cannot tell which number the comparison is about.", reading.understood)
-            plan.filters.append(Filter(col, op, [value]))
-            reading.understood.append(f"{col.column} {op} {value}")
-
-
-def _add_time(plan: Plan, time: TimeSpec, context: SchemaContext, reading: Reading) -> None:
-    if not (time.window or time.periods or time.bucket):
-        return
-    dates = vocab.date_columns(context.tables[plan.base])
-    if not dates:
-        time_on_columns(plan, time, context, reading)
-        return
-    plan.date_col = Col(plan.base, dates[0].name)
-    plan.window, plan.periods = _placed(time.window, dates[0], reading), time.periods
-    if time.bucket:
-        plan.dims.insert(0, Dim(plan.date_col, time.bucket, bucket=time.bucket))
-
-
-def _placed(window: Window | None, column, reading: Reading) -> Window | None:
-    """A window said without a year, placed in the latest year of the data that has it (said in the answer)."""
-    if window is None or not window.implied:
-        return window
-    if not column.date_range:
-        raise NotUnderstood(
-            f"{column.name} holds no dates to place {window.label!r} in; add the year.", reading.understood
-        )
-    first, last = (date.fromisoformat(d) for d in column.date_range)
-    placed = place_in_data(window, first, last)
-    if placed is None:
-        raise NotUnderstood(
-            f"the data has no {window.label} ({column.name} runs from {first} to {last}); add the year.",
-            reading.understood,
-        )
-    reading.understood.append(f"{window.label} read as {placed.label}, the latest in the data")
-    return placed
 
 
 def _add_ranking(plan: Plan, order: str | None, limit: int | None, words: Words, reading: Reading) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from elt_project.analytics.nl2sql import columns as lookup
 from elt_project.analytics.nl2sql import vocabulary as vocab
+from elt_project.analytics.nl2sql.defaults import price_as_money
 from elt_project.analytics.nl2sql.grammar import (
     COMPARATORS,
     COMPARE,
@@ -254,7 +255,7 @@ def _place(
         words.candidates.append((exact, word, at))
         return
     counting_sales = words.agg == "count" and word == "sales"  # "how many sales": rows, not money
-    if not counting_sales and (price := _price_as_money(word, context)):
+    if not counting_sales and (price := price_as_money(word, context)):
         words.candidates.append(([price], word, at))  # "revenue" of a table with one price per row sold
         return
     if entity_table is not None:
@@ -301,28 +302,6 @@ def _place(
         values += [ValueMatch(e.table, e.column, e.value, (at, at)) for e in plural_values]  # "rodents": 'Rodent'
         return
     words.unknown.append(word)
-
-
-_PRICES = {"price", "fare"}
-_QUANTITIES = {"quantity", "qty", "units", "unit", "volume", "count", "items", "pieces"}
-
-
-def _price_as_money(word: str, context: SchemaContext) -> Col | None:
-    """The one price column to sum for "revenue"/"sales" when no column is named for money.
-
-    Only where a row is one thing sold at its price: a table with a quantity column would
-    need price times quantity, and two price columns are two readings, so both give None.
-    """
-    if word not in vocab.MONEY_NOUNS:
-        return None
-    found = []
-    for table in context.tables.values():
-        names = [(c, set(vocab.name_words(c.name))) for c in vocab.measures(table, context)]
-        prices = [c for c, parts in names if parts & _PRICES]
-        if prices and any(parts & _QUANTITIES for _, parts in names):
-            return None
-        found += [Col(table.name, c.name) for c in prices]
-    return found[0] if len(found) == 1 else None
 
 
 def _plural_of_value(word: str, context: SchemaContext) -> list:

@@ -13,9 +13,10 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from elt_project.analytics.nl2sql import vocabulary as vocab
 from elt_project.analytics.nl2sql.grammar import NotUnderstood, Reading
 from elt_project.analytics.nl2sql.sqlbuild import Col, Dim, Filter, Plan
-from elt_project.analytics.nl2sql.timewindows import TimeSpec, Window, add_months
+from elt_project.analytics.nl2sql.timewindows import TimeSpec, Window, add_months, place_in_data
 from elt_project.analytics.schema_context import SchemaContext
 
 
@@ -116,3 +117,36 @@ def _distinct_years(context: SchemaContext, table: str, column: str) -> list[int
         return []
     with context.engine.connect() as conn:
         return sorted(int(v) for (v,) in conn.execute(sa.select(col).where(col.is_not(None)).distinct()))
+
+
+def add_time(plan: Plan, time: TimeSpec, context: SchemaContext, reading: Reading) -> None:
+    """The question's time on the base table's first date column, else on its year/month/day columns."""
+    if not (time.window or time.periods or time.bucket):
+        return
+    dates = vocab.date_columns(context.tables[plan.base])
+    if not dates:
+        time_on_columns(plan, time, context, reading)
+        return
+    plan.date_col = Col(plan.base, dates[0].name)
+    plan.window, plan.periods = placed_in_data(time.window, dates[0], reading), time.periods
+    if time.bucket:
+        plan.dims.insert(0, Dim(plan.date_col, time.bucket, bucket=time.bucket))
+
+
+def placed_in_data(window: Window | None, column, reading: Reading) -> Window | None:
+    """A window said without a year, placed in the latest year of the data that has it (said in the answer)."""
+    if window is None or not window.implied:
+        return window
+    if not column.date_range:
+        raise NotUnderstood(
+            f"{column.name} holds no dates to place {window.label!r} in; add the year.", reading.understood
+        )
+    first, last = (date.fromisoformat(d) for d in column.date_range)
+    placed = place_in_data(window, first, last)
+    if placed is None:
+        raise NotUnderstood(
+            f"the data has no {window.label} ({column.name} runs from {first} to {last}); add the year.",
+            reading.understood,
+        )
+    reading.understood.append(f"{window.label} read as {placed.label}, the latest in the data")
+    return placed
