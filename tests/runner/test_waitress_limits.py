@@ -71,7 +71,7 @@ def _chunked_upload(host: str, port: int, total_bytes: int) -> tuple[bytes, int]
     with socket.create_connection((host, port), timeout=20) as sock:
         sock.sendall(
             b"POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
-            b"Content-Type: multipart/form-data; boundary=xx\r\nAccept: application/json\r\n\r\n"
+            b"Content-Type: multipart/form-data; boundary=xx\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
         )
         try:
             while sent < total_bytes:
