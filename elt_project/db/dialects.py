@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from elt_project.db import bulk_load as bulk_load_child
 from elt_project.db import postgres_load
+from elt_project.db.dialect_traits import traits
 from elt_project.errors import TransformError
 
 #: Below this many rows in the first batch the child process's start-up (~0.3 s)
@@ -63,7 +64,7 @@ def open_ddl_transaction(conn: Connection) -> None:
     PostgreSQL and SQL Server already are; Python's sqlite3 opens a transaction only
     before INSERT/UPDATE/DELETE, so an ALTER TABLE sent first would commit at once.
     """
-    if conn.dialect.name == "sqlite" and not conn.connection.driver_connection.in_transaction:
+    if traits(conn.dialect).ddl_needs_explicit_begin and not conn.connection.driver_connection.in_transaction:
         conn.exec_driver_sql("BEGIN")
 
 

@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect, Engine
 
 from elt_project.config.models import PipelineConfig, slugify
-from elt_project.db import ddl_text
+from elt_project.db import ddl_text, dialects
 from elt_project.db.dialect_traits import traits
 from elt_project.db.schema import RUN_ID_COLUMN, SOURCE_HASH_COLUMN, SOURCE_ROW_COLUMN, elt_pipeline_configs
 from elt_project.db.tsql_scripts import dialect_for
@@ -142,7 +142,7 @@ def apply_setup_sql(engine: Engine, result: SetupSql, settings: Settings) -> lis
         )
     done: list[str] = []
     with engine.begin() as conn:
-        _begin_ddl_transaction(conn)
+        dialects.open_ddl_transaction(conn)
         for statement in result.statements:
             if statement.kind == "procedure" and ddl_text.procedure_exists(conn, statement.name):
                 done.append(f"kept existing procedure {statement.name}")
@@ -200,16 +200,6 @@ def _store_mappings(conn: sa.Connection, mappings: dict[str, str]) -> list[str]:
         conn.execute(table.update().where(table.c.import_name == import_name).values(column_mapping=mapping))
         done.append(f"column_mapping of {import_name}")
     return done
-
-
-def _begin_ddl_transaction(conn: sa.Connection) -> None:
-    """Make SQLite's DDL part of the transaction, so a failed script leaves nothing behind.
-
-    Python's sqlite3 driver opens a transaction only before INSERT/UPDATE/DELETE, so
-    a CREATE TABLE would otherwise commit on its own.
-    """
-    if traits(conn.dialect).ddl_needs_explicit_begin and not conn.connection.dbapi_connection.in_transaction:
-        conn.exec_driver_sql("BEGIN")
 
 
 # ---- building the statements ---------------------------------------------------------------
