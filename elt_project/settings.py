@@ -30,8 +30,9 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 
+from elt_project import settings_urls
 from elt_project.errors import ConfigurationError
 from elt_project.settings_sources import (  # noqa: F401 — some re-exported: callers know them as settings' names
     ENV_FILE_OVERRIDE,
@@ -333,63 +334,12 @@ class Settings(BaseSettings):
         return self.dagster_home_dir if self.dagster_home_dir is not None else self.data_dir / "dagster_home"
 
     def dagster_storage(self) -> str | None:
-        """The URL Dagster's PostgreSQL storage connects with, or None for SQLite files in the Dagster home.
-
-        dagster-postgres brings psycopg2, while SQLAlchemy 2 reads a bare ``postgresql://``
-        as psycopg 3: a URL without a driver gets ``+psycopg2``, so it works whichever is installed.
-        """
-        if self.dagster_storage_url is None:
-            return None
-        try:
-            url = make_url(self.dagster_storage_url.get_secret_value())
-        except Exception:  # the library's message would echo the raw URL, password included
-            url = None
-        if url is None or url.get_backend_name() not in ("postgresql", "postgres"):
-            raise ConfigurationError(
-                "DAGSTER_STORAGE_URL must be a PostgreSQL URL of the form "
-                "postgresql://user:password@host:5432/database; fix it in .env."
-            )
-        if url.drivername in ("postgresql", "postgres"):
-            url = url.set(drivername="postgresql+psycopg2")
-        return url.render_as_string(hide_password=False)
+        """The URL Dagster's PostgreSQL storage connects with, or None for SQLite files in the Dagster home."""
+        return settings_urls.dagster_storage(self.dagster_storage_url)
 
     def warehouse_url(self) -> URL:
         """The SQLAlchemy URL of the warehouse, with secrets inside the URL object only."""
-        if self.database_url is not None:
-            try:
-                return make_url(self.database_url.get_secret_value())
-            except Exception:  # the library's message would echo the raw URL, password included
-                raise ConfigurationError(
-                    "DATABASE_URL is not a valid SQLAlchemy URL; use the form "
-                    "dialect+driver://user:password@host/database."
-                ) from None
-        if self.db_server:
-            return self._mssql_url()
-        return URL.create("sqlite", database=str(self.data_dir / "warehouse.db"))
-
-    def _mssql_url(self) -> URL:
-        if not self.db_database:
-            raise ConfigurationError("DB_SERVER is set but DB_DATABASE is empty; set DB_DATABASE in .env.")
-        username, password = keyring_login(self.credential_target)
-        if username is None:
-            username = self.db_username
-            password = self.db_password.get_secret_value() if self.db_password else None
-        if not username or password is None:
-            raise ConfigurationError(
-                f"No SQL Server login found: add a keyring entry named '{self.credential_target}' "
-                "(CREDENTIAL_TARGET) or set DB_USERNAME and DB_PASSWORD in .env."
-            )
-        query = {"driver": self.db_driver.strip("{}")}
-        if self.db_trust_server_certificate:
-            query["TrustServerCertificate"] = "yes"
-        return URL.create(
-            "mssql+pyodbc",
-            username=username,
-            password=password,
-            host=self.db_server,
-            database=self.db_database,
-            query=query,
-        )
+        return settings_urls.warehouse_url(self)
 
     def describe_warehouse(self) -> str:
         """A log-safe description of the warehouse (password hidden)."""

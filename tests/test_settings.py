@@ -38,7 +38,7 @@ def test_database_url_wins_over_db_server(tmp_path):
 
 
 def test_db_server_builds_mssql_url_from_documented_names_empty_stand_in_keyring(tmp_path, monkeypatch):
-    monkeypatch.setattr("elt_project.settings.keyring_login", lambda target: (None, None))
+    monkeypatch.setattr("elt_project.settings_urls.keyring_login", lambda target: (None, None))
     env_file = tmp_path / ".env"
     env_file.write_text(
         'DB_DRIVER="{ODBC Driver 17 for SQL Server}"\nDB_SERVER="sql01"\nDB_DATABASE="dagster_elt_framework"\n'
@@ -66,7 +66,7 @@ def test_keyring_entry_wins_over_env_credentials_stand_in_keyring(tmp_path, monk
         seen["target"] = target
         return "kr_user", "kr_pass"
 
-    monkeypatch.setattr("elt_project.settings.keyring_login", fake_keyring)
+    monkeypatch.setattr("elt_project.settings_urls.keyring_login", fake_keyring)
     settings = load_settings(
         env={"DB_SERVER": "sql01", "DB_DATABASE": "db", "DB_USERNAME": "env_user", "DB_PASSWORD": "env_pass"},
         env_file=tmp_path / "none.env",
@@ -77,7 +77,7 @@ def test_keyring_entry_wins_over_env_credentials_stand_in_keyring(tmp_path, monk
 
 
 def test_missing_credentials_is_one_clear_sentence_empty_stand_in_keyring(tmp_path, monkeypatch):
-    monkeypatch.setattr("elt_project.settings.keyring_login", lambda target: (None, None))
+    monkeypatch.setattr("elt_project.settings_urls.keyring_login", lambda target: (None, None))
     settings = load_settings(env={"DB_SERVER": "sql01", "DB_DATABASE": "db"}, env_file=tmp_path / "none.env")
     with pytest.raises(ConfigurationError, match="CREDENTIAL_TARGET.*DB_USERNAME and DB_PASSWORD"):
         settings.warehouse_url()
