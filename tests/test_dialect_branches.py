@@ -18,10 +18,10 @@ DIALECT_NAMES = frozenset({"sqlite", "postgresql", "postgres", "mssql", "tsql", 
 
 #: (file, line text) -> why the name may appear there. Each entry must still match something.
 EXEMPT = {
-    ("elt_project/settings.py", 'url.get_backend_name() not in ("postgresql", "postgres")'): (
+    ("elt_project/settings_urls.py", 'url.get_backend_name() not in ("postgresql", "postgres")'): (
         "Dagster's own run storage must be PostgreSQL; this is not the warehouse"
     ),
-    ("elt_project/settings.py", 'url.drivername in ("postgresql", "postgres")'): (
+    ("elt_project/settings_urls.py", 'url.drivername in ("postgresql", "postgres")'): (
         "the same Dagster storage URL gets the driver dagster-postgres brings"
     ),
     ("elt_project/analytics/sql_functions.py", "_BY_DIALECT = {"): (
