@@ -347,7 +347,7 @@ SEED = int(os.environ.get("ELT_STORM_SEED", "0")) or random.SystemRandom().randr
 
 @pytest.mark.slow
 def test_files_dropped_while_dagster_processes_are_killed_all_load_once(database_url, tmp_path):
-    run_storm(database_url, tmp_path, files=24, kills=4, seed=SEED, drop_s=12, settle_s=180)
+    run_storm(database_url, tmp_path, files=40, kills=6, seed=SEED, drop_s=20, settle_s=180)
 
 
 @pytest.mark.slow
