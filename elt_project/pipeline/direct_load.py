@@ -29,7 +29,7 @@ flow runs the whole run as before) whenever any import of it would not:
 - PostgreSQL with ``pgpq`` installed; the built-in transform (a procedure or script
   reads the staging table, so it keeps it); no reload, no remote fetch, no
   ``deduplication_key`` and no ``staging_retention_days`` (those need the staged rows);
-  no ``replace`` destination fed from two staging tables of the group;
+  no staging table shared by two imports of the run, nor a ``replace`` destination;
 - every quality rule one the stream can settle, and every row passing it (a failing
   or unsure rule needs the SQL pass to count, sample and copy the rejected rows);
 - the file's columns match the staging table (no drift to resolve), no value the
@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,7 +134,7 @@ def run_group(
     take over under the same run id, this attempt's run-log rows removed).
     """
     del settings  # the same signature as the staged flow; nothing here reads settings
-    if not work or any(not identities for _, identities in work) or _replace_shared(c for c, _ in work):
+    if not work or any(not identities for _, identities in work) or _shares_tables([c for c, _ in work]):
         return None
     imports: list[_Import] = []
     try:  # a missing table or a malformed rule: the staged flow reports it, with the ledger and run log
@@ -185,21 +185,18 @@ def run_group(
     return RunSummary(run_id=run_id, stages=[item.stage for item in imports], transform=result)
 
 
-def _replace_shared(configs: Iterable[PipelineConfig]) -> bool:
-    """A ``replace`` destination fed from more than one staging table in the group.
+def _shares_tables(configs: list[PipelineConfig]) -> bool:
+    """Two imports of the run staging into one table, or a ``replace`` destination fed by two imports.
 
-    The staged transform empties it once per (staging, destination) target, so the
-    later target's rows alone remain; emptying it once before every COPY would keep
-    them all. Such a group keeps the staged flow rather than change its result.
+    The staged flow's rules then read both imports' rows together (a UNIQUE across
+    them), and its transform empties such a destination once per staging table, so
+    the later one's rows alone remain. Such a run keeps the staged flow rather than
+    change its result.
     """
-    feeds: dict[str, set[str]] = {}
-    replaced: set[str] = set()
-    for config in configs:
-        destination = config.destination_table.lower()
-        feeds.setdefault(destination, set()).add(config.staging_table.lower())
-        if config.load_method == "replace":
-            replaced.add(destination)
-    return any(len(feeds[name]) > 1 for name in replaced)
+    stagings = [c.staging_table.lower() for c in configs]
+    destinations = [c.destination_table.lower() for c in configs]
+    replaced = {c.destination_table.lower() for c in configs if c.load_method == "replace"}
+    return len(set(stagings)) < len(stagings) or any(destinations.count(name) > 1 for name in replaced)
 
 
 def _prepare(engine: Engine, config: PipelineConfig, identities: Sequence[FileIdentity], run_id: str) -> _Import | None:
