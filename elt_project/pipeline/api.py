@@ -314,6 +314,9 @@ def run_import(
 def run_pipeline(engine: Engine, settings: Settings, pipeline_name: str, *, run_id: str | None = None) -> RunSummary:
     """Stage every active import of a group, then transform the ones that staged cleanly.
 
+    On the direct path (:func:`load_directly`) the imports with new files are loaded in
+    one transaction instead and the others only log NO_NEW_FILES; nothing is staged.
+
     One import's bad file or failed quality does not stop the others: their errors
     are collected in ``RunSummary.errors`` (one sentence each) and the caller checks
     ``summary.failed``. A failing transform is raised.

@@ -58,7 +58,18 @@ from elt_project.db import binary_copy, dialects, pg_binary, postgres_load
 from elt_project.db.schema import etl_pipeline_run_logs
 from elt_project.ingest.identity import FileIdentity
 from elt_project.ingest.nulls import na_values_for_typed
-from elt_project.pipeline import archive, conversion, growth, ledger, quality, remote, retention, run_log, transform
+from elt_project.pipeline import (
+    archive,
+    conversion,
+    growth,
+    ledger,
+    quality,
+    recovery,
+    remote,
+    retention,
+    run_log,
+    transform,
+)
 from elt_project.pipeline.crashpoints import crash_point
 from elt_project.pipeline.enrichment import Enricher, load_enricher
 from elt_project.pipeline.mapping import ColumnPlan, match_columns
@@ -261,14 +272,22 @@ def _claim(
     return claimed
 
 
+#: What a claim given back says; read only if the run dies before the staged flow claims the file again.
+_MOVING = "stopped while moving the file from the direct load to the staging table."
+
+
 def _step_aside(engine: Engine, imports: list[_Import], run_id: str) -> None:
     """Undo this attempt: its claims become FAILED (the staged flow takes them over under the same
-    run id, by the ledger's compare-and-set) and its run-log rows go (the staged flow writes its own)."""
+    run id, by the ledger's compare-and-set) and its run-log rows go (the staged flow writes its own).
+
+    The claims carry recovery's "Run lost" note: a run killed before its staged flow
+    claims them again leaves them to the sensor's recovery pass, like any lost file.
+    """
     try:
         for item in imports:
             if item.log_id is None:
                 continue
-            ledger.mark_failed(engine, item.config.import_name, run_id, "Loaded through the staging table instead.")
+            ledger.mark_failed(engine, item.config.import_name, run_id, f"{recovery.LOST_NOTE}run {run_id} {_MOVING}")
             with engine.begin() as conn:
                 conn.execute(sa.delete(etl_pipeline_run_logs).where(etl_pipeline_run_logs.c.id == item.log_id))
     except Exception:  # noqa: BLE001 - the warehouse is gone: the staged flow reports that, recovery frees the files

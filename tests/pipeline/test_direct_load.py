@@ -259,3 +259,27 @@ def test_one_import_that_must_be_staged_takes_the_whole_group_through_staging(tw
         assert {"stg_sales", "stg_returns"} <= seen  # both imports' rows went through staging
         transform_tx = {tx for what, tx in writes if not what.startswith("stg_")}
         assert len(transform_tx) == 1  # and the staged transform still committed them together
+
+
+def test_a_group_that_steps_aside_leaves_its_files_to_recovery_and_no_run_log(two_imports, settings, inbox):
+    """What a kill between giving the claims back and the staged flow's claim would leave: the files lost
+    (the sensor's recovery requests them again), no run log, nothing in either destination.
+    On SQLite the COPY itself fails, which steps aside the same way."""
+    from elt_project.config.repository import get_pipeline_config
+    from elt_project.ingest.identity import file_identity
+    from elt_project.pipeline import direct_load, recovery
+
+    engine = two_imports
+    add_rule(engine, "returns_active", "status", "IS_IN_SET", "'A'", severity="WARN", table="stg_returns")
+    work = [
+        (get_pipeline_config(engine, "sales_daily"), [file_identity(inbox / "sales_1.csv")]),
+        (get_pipeline_config(engine, "sales_returns"), [file_identity(inbox / "returns_1.csv")]),
+    ]
+    assert direct_load.run_group(engine, settings, work, run_id="run-aside") is None
+    assert [f.file_path for f in recovery.lost_files(engine, "sales_daily")] == [str(inbox / "sales_1.csv")]
+    assert [f.file_path for f in recovery.lost_files(engine, "sales_returns")] == [str(inbox / "returns_1.csv")]
+    assert query(engine, "SELECT COUNT(*) FROM etl_pipeline_run_logs") == [(0,)]
+    assert query(engine, "SELECT order_id FROM dest_sales") == [(8,)]
+    assert query(engine, "SELECT order_id FROM dest_returns") == [(7,)]
+    if engine.dialect.name == "postgresql":
+        assert query(engine, "SELECT what FROM group_writes") == []  # rolled back with the COPY
