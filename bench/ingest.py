@@ -17,6 +17,10 @@ One CSV is generated, then timed, each in a fresh database:
     built-in transform, so the engine loads the file straight into the destination
     (``elt_project/pipeline/direct_load.py``): its "staging load" part is parse → COPY
     into the destination, its "built-in transform" part the ledger and commit after it;
+(d2) the same import as its group's run (``python3 launch.py elt run --pipeline``) and
+    (d3) as a Dagster run of the generated job, executed in process on an ephemeral
+    instance — the sensor's and the Data Importer's path: its staging step loads the
+    file directly and its transform step finds nothing left (both PostgreSQL only);
 (f) the staged flow typed by hand into ``psql``, with no engine code at all:
     ``\\copy`` of the file with its lineage columns into the staging table, the three
     checks in one scan, then TRUNCATE + INSERT…SELECT with the same casts in one
@@ -71,14 +75,18 @@ from ingest_peers import (
 # ---- the engine, in a child process ----------------------------------------------------------
 
 
-def engine_child(database_url: str, csv_path: Path, workdir: Path) -> dict:
-    """Set up a warehouse, run the import end to end, report timings and peak RSS."""
+def engine_child(database_url: str, csv_path: Path, workdir: Path, how: str = "import") -> dict:
+    """Set up a warehouse, run the import end to end, report timings and peak RSS.
+
+    ``how``: ``import`` (``run_import``), ``group`` (``run_pipeline``) or ``dagster``
+    (the generated job, in process).
+    """
     import sqlalchemy as sa
 
     from elt_project.config.repository import get_pipeline_config
     from elt_project.db.engine import create_warehouse_engine
     from elt_project.db.migrate import upgrade
-    from elt_project.pipeline.api import run_import
+    from elt_project.pipeline.api import run_import, run_pipeline
     from elt_project.settings import load_settings
 
     engine = create_warehouse_engine(database_url)
@@ -111,16 +119,24 @@ def engine_child(database_url: str, csv_path: Path, workdir: Path) -> dict:
         transforms_dir=str(workdir / "transforms"),
     )
     config = get_pipeline_config(engine, "bench_orders")
+    if how == "dagster":
+        os.environ["ELT_MONITORED_ROOTS"] = str(csv_path.parent)  # the run's resource reads the environment
+        return {**dagster_run(engine, settings, workdir), "peak_rss_mb": own_peak_rss_mb(), "loader_rss_mb": 0.0}
     os.sync()
     started = time.perf_counter()
-    summary = run_import(engine, settings, config, [csv_path])
+    if how == "group":
+        summary = run_pipeline(engine, settings, "bench")
+    else:
+        summary = run_import(engine, settings, config, [csv_path])
     total = time.perf_counter() - started
     stage = summary.stages[0]
     with engine.connect() as conn:
         loaded = conn.execute(sa.text("SELECT COUNT(*) FROM dest_bench")).scalar()
+        staged = conn.execute(sa.text("SELECT COUNT(*) FROM stg_bench")).scalar()
     engine.dispose()
     return {
         "total": total,
+        "staged": staged,
         "load": stage.timings.get("load", 0.0),
         "quality": stage.timings.get("quality", 0.0),
         "transform": summary.transform.duration_s if summary.transform else 0.0,
@@ -128,6 +144,46 @@ def engine_child(database_url: str, csv_path: Path, workdir: Path) -> dict:
         "peak_rss_mb": own_peak_rss_mb(),
         # SQLite loads through a child process (elt_project.db.bulk_load): its peak, separately.
         "loader_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
+
+
+def dagster_run(engine, settings, workdir: Path) -> dict:
+    """The generated job's staging and transform steps for the folder's file, as a sensor's run would ask."""
+    import dagster as dg
+    import sqlalchemy as sa
+
+    from elt_project.orchestration.factory import build_definitions
+    from elt_project.orchestration.resources import WarehouseResource
+    from elt_project.orchestration.snapshot import read_snapshot
+
+    warehouse = WarehouseResource.for_settings(settings, output_dir=workdir / "out")
+    job = build_definitions(read_snapshot(engine), settings, warehouse=warehouse).resolve_job_def("bench_job")
+    keys = [dg.AssetKey("bench_orders_extract_and_load_staging"), dg.AssetKey("bench_transform")]
+    with dg.DagsterInstance.ephemeral() as instance:
+        os.sync()
+        started = time.perf_counter()
+        result = job.execute_in_process(
+            instance=instance, asset_selection=keys, run_config={"ops": {"bench_stage_imports": {"config": {}}}}
+        )
+        total = time.perf_counter() - started
+    assert result.success
+    metadata = {
+        e.event_specific_data.materialization.asset_key: e.event_specific_data.materialization.metadata
+        for e in result.all_events
+        if e.event_type_value == "ASSET_MATERIALIZATION"
+    }
+    with engine.connect() as conn:
+        loaded = conn.execute(sa.text("SELECT COUNT(*) FROM dest_bench")).scalar()
+        staged = conn.execute(sa.text("SELECT COUNT(*) FROM stg_bench")).scalar()
+    engine.dispose()
+    return {
+        "total": total,
+        "staged": staged,
+        "load": metadata[keys[0]]["duration_s"].value,
+        "quality": 0.0,
+        "transform": metadata[keys[1]]["duration_s"].value,
+        "transform_says": metadata[keys[1]]["imports"].value,
+        "rows": loaded,
     }
 
 
@@ -201,6 +257,7 @@ class Timings:
 SQLITE_E2E, DOT_IMPORT = "(a) engine SQLite end to end", "(b) sqlite3 .import"
 SQLITE_LOAD = "    SQLite staging load"
 PG_E2E, PG_COPY = "(d) engine PostgreSQL end to end", "(e) psql \\copy"
+PG_GROUP, PG_DAGSTER = "(d2) engine PostgreSQL, group run", "(d3) engine PostgreSQL, Dagster run"
 SQLITE_FLOOR, PG_FLOOR = "(g) same flow by hand in sqlite3", "(f) same flow by hand in psql"
 PG_DLT, PG_SLING = "(h) dlt parquet -> ADBC (PostgreSQL)", "(i) Sling (PostgreSQL)"
 #: (label, numerator step, denominator step, what it means), printed under the table.
@@ -211,6 +268,8 @@ RATIOS = [
     ("SQLite engine / flow by hand", SQLITE_E2E, SQLITE_FLOOR, "the engine's own overhead"),
     ("pandas to_sql / engine", "(c) pandas read_csv + to_sql", SQLITE_E2E, "target >= 2"),
     ("PG engine end to end / \\copy", PG_E2E, PG_COPY, "target <= 3"),
+    ("PG group run / \\copy", PG_GROUP, PG_COPY, "elt run --pipeline"),
+    ("PG Dagster run / \\copy", PG_DAGSTER, PG_COPY, "the sensor's path, in process"),
     ("PG engine end to end / dlt", PG_E2E, PG_DLT, "target <= 0.67 (1.5x faster)"),
     ("PG engine end to end / Sling", PG_E2E, PG_SLING, "lower is better"),
     ("PG flow by hand / \\copy", PG_FLOOR, PG_COPY, "the staged flow by hand"),
@@ -247,11 +306,18 @@ def run_round(work: Path, csv_path: Path, lineage_csv: Path, rows: int, number: 
     pg = postgres_urls()
     if pg and shutil.which("psql"):
         url, schema = pg
+        schemas = [schema]
         try:
             pg_engine = run_child("engine", url, str(csv_path), str(work))
             assert pg_engine["rows"] == rows, pg_engine
             reports["postgresql"] = pg_engine
             add_engine_report(timings, PG_E2E, "PG", pg_engine, f"peak RSS {pg_engine['peak_rss_mb']:.0f} MB")
+            for step, how in ((PG_GROUP, "group"), (PG_DAGSTER, "dagster")):
+                report = run_child("engine", *other_schema(schemas), str(csv_path), str(work), how)
+                assert report["rows"] == rows and report["staged"] == 0, report
+                timings.add(
+                    step, report["total"], f"staging {report['load']:.2f} s, transform {report['transform']:.2f} s"
+                )
             timings.add(PG_COPY, psql_copy(url, schema, csv_path))
             timings.add(PG_FLOOR, psql_floor(url, schema, lineage_csv))
             dlt = dlt_load(url, schema, csv_path, work)
@@ -259,10 +325,19 @@ def run_round(work: Path, csv_path: Path, lineage_csv: Path, rows: int, number: 
                 timings.add(PG_DLT, dlt[0], f"peak RSS {dlt[1]:.0f} MB")
             timings.add(PG_SLING, sling_load(url, schema, csv_path))
         finally:
-            drop_schema(schema)
+            for name in schemas:
+                drop_schema(name)
     for database in work.glob("*.db*"):
         database.unlink()
     return reports
+
+
+def other_schema(schemas: list[str]) -> tuple[str]:
+    """A fresh PostgreSQL schema for one more engine run (its tables and ledger of its own)."""
+    url, schema = postgres_urls() or (None, None)
+    assert url, "PostgreSQL stopped answering during the benchmark"
+    schemas.append(schema)
+    return (url,)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -275,7 +350,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.child:
         kind, *rest = args.child
         if kind == "engine":
-            print(json.dumps(engine_child(rest[0], Path(rest[1]), Path(rest[2]))))
+            print(json.dumps(engine_child(rest[0], Path(rest[1]), Path(rest[2]), *rest[3:])))
         else:
             print(json.dumps(pandas_child(Path(rest[0]), Path(rest[1]))))
         return

@@ -153,10 +153,48 @@ def build_staging_assets(
                 "Run config 'files' names the files of one import, but several imports are selected; "
                 "select one staging asset or leave 'files' empty."
             )
+        direct = _load_directly(context, warehouse, selected, config)
+        loaded = {stage.import_name: stage for stage in direct.stages} if direct else {}
         for import_config in selected:
-            yield from _stage_one(context, warehouse, import_config, rules.get(import_config.import_name, []), config)
+            import_rules = rules.get(import_config.import_name, [])
+            if import_config.import_name in loaded:
+                yield from _report(context, import_config, import_rules, loaded[import_config.import_name])
+            else:  # after a direct load only imports without new files are left: [] logs NO_NEW_FILES
+                yield from _stage_one(context, warehouse, import_config, import_rules, config, nothing=bool(direct))
 
     return _stage
+
+
+def _load_directly(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    selected: list[PipelineConfig],
+    config: StagingRunConfig,
+):
+    """The selected imports loaded straight into their destinations in one transaction, or None (stage them).
+
+    Only in a run that also materializes the group's transform (the sensor's, the
+    page's, a group run): a run of the staging assets alone loads staging and no
+    further. On this path the transform step finds nothing staged and says so.
+    """
+    from elt_project.pipeline.api import load_directly
+
+    wanted = context.run.asset_selection  # None: the whole job
+    if wanted is not None and dg.AssetKey(transform_asset_name(selected[0].pipeline_name)) not in wanted:
+        return None
+    summary = load_directly(
+        warehouse.engine(),
+        warehouse.settings(),
+        selected,
+        list(config.files) or None,
+        run_id=context.run.run_id,
+        trigger=config.trigger,
+        reload=config.reload,
+    )
+    if summary is not None:
+        names = ", ".join(stage.import_name for stage in summary.stages)
+        context.log.info(f"{names}: loaded straight into the destination in one transaction, without staging.")
+    return summary
 
 
 def _stage_one(
@@ -165,16 +203,18 @@ def _stage_one(
     import_config: PipelineConfig,
     rules: list[QualityRule],
     config: StagingRunConfig,
+    *,
+    nothing: bool = False,
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """Stage one import and report it; ``nothing``: stage no file (its group's others were loaded directly)."""
     from elt_project.pipeline.api import stage_import
 
-    key = dg.AssetKey(staging_asset_name(import_config))
     try:
         result = stage_import(
             warehouse.engine(),
             warehouse.settings(),
             import_config,
-            list(config.files) or None,
+            [] if nothing else (list(config.files) or None),
             run_id=context.run.run_id,
             trigger=config.trigger,
             raise_on_quality_failure=False,
@@ -182,6 +222,14 @@ def _stage_one(
         )
     except TransientError as exc:
         raise retry_transient(context, exc) from exc
+    yield from _report(context, import_config, rules, result)
+
+
+def _report(
+    context: dg.AssetExecutionContext, import_config: PipelineConfig, rules: list[QualityRule], result
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """One import's materialization and its checks' results, from its :class:`StageResult`."""
+    key = dg.AssetKey(staging_asset_name(import_config))
     for note in result.notes:  # new columns left out (schema_policy ignore_new): a warning on every run
         context.log.warning(note)
     for outcome in result.quality:
@@ -330,17 +378,22 @@ def build_transform_asset(pipeline_name: str, configs: list[PipelineConfig]) -> 
             )
         except TransientError as exc:
             raise retry_transient(context, exc) from exc
-        if result.imports:
+        if result.imports or result.loaded_directly:
             from elt_project.analytics.search.index import refresh_if_indexed
 
             refresh_if_indexed(warehouse.engine(), warehouse.settings(), destinations)
             _warm_ask(context, warehouse, destinations)
-        loaded = sum(result.rows_loaded.values())
+        loaded, direct = sum(result.rows_loaded.values()), sum(result.loaded_directly.values())
+        if result.loaded_directly:
+            context.log.info(f"Nothing left to transform: the staging step loaded {direct} row(s) directly.")
         return dg.MaterializeResult(
             metadata={
-                "dagster/row_count": dg.MetadataValue.int(loaded),
-                "imports": ", ".join(result.imports) or "(nothing staged in this run)",
+                "dagster/row_count": dg.MetadataValue.int(loaded + direct),
+                "imports": ", ".join(result.imports)
+                or (f"loaded directly by the staging step: {direct} rows" if result.loaded_directly else "")
+                or "(nothing staged in this run)",
                 "rows_loaded": dg.MetadataValue.json(result.rows_loaded),
+                "rows_loaded_directly": dg.MetadataValue.json(result.loaded_directly),
                 "rows_deduplicated": dg.MetadataValue.json(result.rows_deduplicated),
                 "rows_replaced_by_reload": dg.MetadataValue.json(result.rows_replaced),
                 "truncated_tables": ", ".join(result.truncated_tables) or "(none)",

@@ -23,6 +23,13 @@ Contract (kept stable for callers):
     in ONE transaction; then purge this run's staging rows per retention policy.
     Returns a :class:`TransformResult`.
 
+``load_directly(engine, settings, configs, files=None, *, run_id, trigger="manual", reload=False)``
+    On PostgreSQL with the built-in transform: the imports' new files straight into
+    their destinations, all in ONE transaction with their ledgers LOADED and run logs
+    SUCCESS (:mod:`.direct_load`); None when any import must be staged. ``run_import``,
+    ``run_pipeline`` and the Dagster staging step try it first; the transform step of
+    such a run then finds nothing staged (``TransformResult.loaded_directly``).
+
 ``run_import(engine, settings, config, files=None, *, run_id=None)`` and
 ``run_pipeline(engine, settings, pipeline_name, *, run_id=None)``
     Both steps end to end (CLI ``elt run``), returning a :class:`RunSummary`.
@@ -263,6 +270,8 @@ def transform_group(
             raise
         raise error from exc
     crash_point("after_commit")
+    if not result.imports:  # the staging step loaded this run's files directly (or found none)
+        result.loaded_directly = run_log.committed_rows(engine, run_id, [c.import_name for c in configs])
     by_name = {c.import_name: c for c in configs}
     taken = recovery.release_taken_over(engine, [c for c in configs if c.import_name not in result.imports], run_id)
     for name in result.imports:
@@ -291,16 +300,9 @@ def run_import(
 ) -> RunSummary:
     """Stage then transform one import (``elt run IMPORT [--reload]``); errors are raised as EltError."""
     run_id = run_id or new_run_id()
-    if direct_load.applies(engine, config, reload=reload):
-        try:
-            if config.monitored_directory:
-                check_monitored_root(config.monitored_directory, settings.monitored_root_folders())
-            identities = _source_files(engine, config, files)
-        except EltError:
-            identities = []  # the staged flow reports it
-        direct = direct_load.run(engine, settings, config, identities, run_id=run_id)
-        if direct is not None:
-            return direct
+    direct = load_directly(engine, settings, [config], files, run_id=run_id, reload=reload)
+    if direct is not None:
+        return direct
     summary = RunSummary(run_id=run_id)
     stage = stage_import(engine, settings, config, files, run_id=run_id, reload=reload)
     summary.stages.append(stage)
@@ -311,6 +313,9 @@ def run_import(
 
 def run_pipeline(engine: Engine, settings: Settings, pipeline_name: str, *, run_id: str | None = None) -> RunSummary:
     """Stage every active import of a group, then transform the ones that staged cleanly.
+
+    On the direct path (:func:`load_directly`) the imports with new files are loaded in
+    one transaction instead and the others only log NO_NEW_FILES; nothing is staged.
 
     One import's bad file or failed quality does not stop the others: their errors
     are collected in ``RunSummary.errors`` (one sentence each) and the caller checks
@@ -324,21 +329,58 @@ def run_pipeline(engine: Engine, settings: Settings, pipeline_name: str, *, run_
             f"No active import belongs to pipeline '{pipeline_name}'; check the name with "
             "`python3 launch.py elt imports`."
         )
-    summary = RunSummary(run_id=run_id)
+    summary = load_directly(engine, settings, configs, run_id=run_id)
+    direct = summary is not None
+    summary = summary or RunSummary(run_id=run_id)
+    done = {stage.import_name for stage in summary.stages}
     errors: list[EltError] = []
-    for config in configs:
-        try:
-            stage = stage_import(engine, settings, config, run_id=run_id, raise_on_quality_failure=False)
+    for config in (c for c in configs if c.import_name not in done):
+        try:  # after a direct load only the imports without new files are left: they log NO_NEW_FILES
+            stage = stage_import(
+                engine, settings, config, [] if direct else None, run_id=run_id, raise_on_quality_failure=False
+            )
         except EltError as exc:
             errors.append(exc)
             continue
         summary.stages.append(stage)
         if stage.quality_failed:
             errors.append(_quality_failure(config, run_id, stage))
-    if any(stage.staged_files and not stage.quality_failed for stage in summary.stages):
+    if not direct and any(stage.staged_files and not stage.quality_failed for stage in summary.stages):
         summary.transform = transform_group(engine, settings, configs, run_id=run_id)
     summary.errors = [str(e) for e in errors]
     return summary
+
+
+def load_directly(
+    engine: Engine,
+    settings: Settings,
+    configs: Sequence[PipelineConfig],
+    files: Sequence[str | Path] | None = None,
+    *,
+    run_id: str,
+    trigger: str = "manual",
+    reload: bool = False,
+) -> RunSummary | None:
+    """Load the imports among ``configs`` that have new files straight into their destinations, together.
+
+    One transaction for all of them (:mod:`.direct_load`), so a group commits as one, as
+    its staged transform does. None when any of them must take the staged flow (or none
+    has a new file): nothing was done and the caller stages them all as before. The
+    imports without new files are not in the summary; the caller logs them.
+    """
+    if not configs or not all(direct_load.applies(engine, c, reload=reload) for c in configs):
+        return None
+    work = []
+    for config in configs:
+        try:
+            if config.monitored_directory:
+                check_monitored_root(config.monitored_directory, settings.monitored_root_folders())
+            identities = _source_files(engine, config, files)
+        except EltError:
+            return None  # the staged flow reports it
+        if identities:
+            work.append((config, identities))
+    return direct_load.run_group(engine, settings, work, run_id=run_id, trigger=trigger)
 
 
 def _source_files(engine: Engine, config: PipelineConfig, files) -> list:

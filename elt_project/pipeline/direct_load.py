@@ -1,13 +1,15 @@
-"""One write per row: a file parsed straight into its destination, in the transaction that marks it LOADED.
+"""One write per row: files parsed straight into their destinations, in the transaction that marks them LOADED.
 
 The staged flow writes every row twice — into the staging table, then, cast, into the
 destination — and on PostgreSQL the second write (text cast to each type, WAL for
-both) cost as much as parsing the file. When an import run end to end in one process
-(``run_import``, behind ``python3 launch.py elt run`` and ``elt retry``) uses the
-built-in transform, the typed Arrow batches go by binary ``COPY`` (:mod:`elt_project.db.pg_binary`)
-straight into the destination instead, and ONE transaction holds, in order:
+both) cost as much as parsing the file. When the imports of a run use the built-in
+transform, the typed Arrow batches go by binary ``COPY`` (:mod:`elt_project.db.pg_binary`)
+straight into the destinations instead. This serves ``run_import`` (``python3 launch.py elt run
+IMPORT``, ``elt retry``), ``run_pipeline`` (``elt run --pipeline GROUP``) and the Dagster
+staging step (:func:`elt_project.pipeline.api.load_directly`), and ONE transaction
+holds, for every import of the run at once (the group commits together):
 
-1. ``TRUNCATE`` of a ``replace`` destination, then the ``COPY`` of every file's rows
+1. ``TRUNCATE`` of each ``replace`` destination, then the ``COPY`` of every file's rows
    (a reader waits for the commit, or of an ``append`` sees the earlier rows; never a
    half-loaded table);
 2. the quality rules' log (every rule was settled on the batches as they went by,
@@ -16,17 +18,18 @@ straight into the destination instead, and ONE transaction holds, in order:
 
 The files are claimed in the ledger first, committed, as in the staged flow (a
 concurrent run meets the same compare-and-set). A kill at any later moment rolls the
-transaction back: no row in the destination, the files STAGED and the run log
+transaction back: no row in any destination, the files STAGED and the run logs
 STARTED, which recovery releases as a lost run, exactly as after a kill of a staged
-load; there are no staged rows that a transform could mistake for the file.
+load; there are no staged rows that a transform could mistake for the files.
 
 Nothing the staged flow guarantees is weakened: this path is only taken when it gives
 the same result, and it steps aside (rolls back, releases its claims, and the staged
-flow runs the file as before) whenever it would not:
+flow runs the whole run as before) whenever any import of it would not:
 
 - PostgreSQL with ``pgpq`` installed; the built-in transform (a procedure or script
   reads the staging table, so it keeps it); no reload, no remote fetch, no
   ``deduplication_key`` and no ``staging_retention_days`` (those need the staged rows);
+  no staging table shared by two imports of the run, nor a ``replace`` destination;
 - every quality rule one the stream can settle, and every row passing it (a failing
   or unsure rule needs the SQL pass to count, sample and copy the rejected rows);
 - the file's columns match the staging table (no drift to resolve), no value the
@@ -42,6 +45,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +58,18 @@ from elt_project.db import binary_copy, dialects, pg_binary, postgres_load
 from elt_project.db.schema import etl_pipeline_run_logs
 from elt_project.ingest.identity import FileIdentity
 from elt_project.ingest.nulls import na_values_for_typed
-from elt_project.pipeline import archive, conversion, growth, ledger, quality, remote, retention, run_log, transform
+from elt_project.pipeline import (
+    archive,
+    conversion,
+    growth,
+    ledger,
+    quality,
+    recovery,
+    remote,
+    retention,
+    run_log,
+    transform,
+)
 from elt_project.pipeline.crashpoints import crash_point
 from elt_project.pipeline.enrichment import Enricher, load_enricher
 from elt_project.pipeline.mapping import ColumnPlan, match_columns
@@ -91,64 +106,154 @@ def run(
     run_id: str,
     trigger: str = "manual",
 ) -> RunSummary | None:
-    """Load ``identities`` straight into the destination; None when the staged flow must do it.
+    """Load ``identities`` of one import straight into its destination; None when the staged flow must do it."""
+    return run_group(engine, settings, [(config, identities)], run_id=run_id, trigger=trigger)
 
-    Returning None leaves nothing behind: the transaction rolled back and the run-log
-    row this attempt wrote is removed, so the staged flow starts clean with the same run id.
+
+@dataclass
+class _Import:
+    """One import of a direct run: what it loads into, its rules, and what it has done so far."""
+
+    config: PipelineConfig
+    identities: Sequence[FileIdentity]
+    staging: sa.Table
+    destination: sa.Table
+    rules: list
+    checks: StreamChecks
+    enricher: Enricher
+    stage: StageResult
+    log_id: int | None = None
+    claimed: list[FileIdentity] = field(default_factory=list)
+
+
+def run_group(
+    engine: Engine,
+    settings: Settings,
+    work: Sequence[tuple[PipelineConfig, Sequence[FileIdentity]]],
+    *,
+    run_id: str,
+    trigger: str = "manual",
+) -> RunSummary | None:
+    """Load every ``(config, files)`` of one group straight into the destinations, in ONE transaction.
+
+    The group commits together, as its staged transform does: every file is claimed
+    first (committed), then one transaction empties the ``replace`` destinations,
+    COPYs every import's files in the given (``depends_on``) order, writes every
+    import's rules' log, ledger LOADED, switch and run log SUCCESS, and commits once.
+    If any import would not give the staged flow's result, none is loaded directly:
+    None is returned and nothing is left behind (claims FAILED for the staged flow to
+    take over under the same run id, this attempt's run-log rows removed).
     """
     del settings  # the same signature as the staged flow; nothing here reads settings
-    try:  # a missing table or a malformed rule: the staged flow reports it, with the ledger and run log
-        if not identities or any(growth.grown_reason(engine, config, identity) for identity in identities):
-            return None
-        staging = reflect_table(engine, config.staging_table, what="staging table")
-        lineage_columns(staging)
-        destination = reflect_table(engine, config.destination_table, what="destination table")
-        rules = quality.load_rules(engine, config)
-        checks = StreamChecks(rules, staging, engine.dialect.name)
-        transform.check_switch_targets(engine, [config])
-        if len(checks.passed()) != len(rules):
-            return None  # a rule only the SQL pass can settle
-        retention.purge_expired(engine, config, staging, current_run_id=run_id)
-        started = time.perf_counter()
-        log_id = run_log.start(engine, run_id, config, trigger)
-    except Exception:  # noqa: BLE001
+    if not work or any(not identities for _, identities in work) or _shares_tables([c for c, _ in work]):
         return None
-    stage = StageResult(config.import_name, config.pipeline_name, run_id, config.staging_table)
-    result = TransformResult(pipeline_name=config.pipeline_name, run_id=run_id)
+    imports: list[_Import] = []
+    try:  # a missing table or a malformed rule: the staged flow reports it, with the ledger and run log
+        for config, identities in work:
+            item = _prepare(engine, config, identities, run_id)
+            if item is None:
+                return None
+            imports.append(item)
+        transform.check_switch_targets(engine, [item.config for item in imports])
+        for item in imports:
+            retention.purge_expired(engine, item.config, item.staging, current_run_id=run_id)
+        started = time.perf_counter()
+        for item in imports:
+            item.log_id = run_log.start(engine, run_id, item.config, trigger)
+    except Exception:  # noqa: BLE001
+        _step_aside(engine, imports, run_id)
+        return None
+    configs = [item.config for item in imports]
+    result = TransformResult(pipeline_name=configs[0].pipeline_name, run_id=run_id)
     try:
-        claimed = _claim(engine, config, identities, run_id)
-        enricher = load_enricher(engine, staging, config.staging_table)
+        for item in imports:
+            item.claimed = _claim(engine, item.config, item.identities, run_id)
         with engine.begin() as conn:
-            if config.load_method == "replace":
-                dialects.truncate(conn, destination)
-                result.truncated_tables.append(config.destination_table)
-            loader = _FileLoader(conn, config, staging, destination, enricher, checks, run_id)
-            for identity in claimed:
-                rows = loader.load(identity)
-                stage.files.append(FileOutcome(identity.path, identity.sha256, identity.size, "staged", rows))
-                stage.rows_read += rows
-                crash_point("after_staging_write")
-            stage.preview = loader.preview
-            if len(checks.passed()) != len(rules) or (config.load_method == "replace" and not stage.rows_read):
-                raise StepAside  # a rule a row may fail, or an empty replace: the staged flow reports them
-            stage.rows_staged = stage.rows_read
+            _truncate(conn, imports, result)
+            for item in imports:
+                _load(conn, item, run_id, started)
+                started = time.perf_counter()
             loaded = time.perf_counter()
-            stage.timings["load"] = stage.duration_s = loaded - started  # parse → COPY, as a staging load
-            stage.quality, _ = quality.evaluate(conn, config, staging, run_id, rules, passed=checks.passed())
-            crash_point("after_quality")
-            _log_files(conn, log_id, stage)
-            result.rows_loaded[config.import_name] = stage.rows_read
+            for item in imports:
+                item.stage.quality, _ = quality.evaluate(
+                    conn, item.config, item.staging, run_id, item.rules, passed=item.checks.passed()
+                )
+                crash_point("after_quality")
+                _log_files(conn, item.log_id, item.stage)
+                result.rows_loaded[item.config.import_name] = item.stage.rows_read
             crash_point("mid_transform")
-            transform.finish(conn, [config], run_id, result, {config.import_name: [i.sha256 for i in claimed]})
+            claimed = {item.config.import_name: [i.sha256 for i in item.claimed] for item in imports}
+            transform.finish(conn, configs, run_id, result, claimed)
             crash_point("before_commit")
     except Exception:  # noqa: BLE001 - whatever it was, the staged flow meets it again and reports it
-        _step_aside(engine, config, run_id, log_id)
+        _step_aside(engine, imports, run_id)
         return None
     crash_point("after_commit")
-    result.duration_s = time.perf_counter() - loaded  # rules' log, ledger, run log and commit
-    result.imports = [config.import_name]
-    archive.archive(config, [Path(i.path) for i in claimed], "processed")
-    return RunSummary(run_id=run_id, stages=[stage], transform=result)
+    result.duration_s = time.perf_counter() - loaded  # rules' log, ledgers, run logs and commit
+    result.imports = [c.import_name for c in configs]
+    for item in imports:
+        archive.archive(item.config, [Path(i.path) for i in item.claimed], "processed")
+    return RunSummary(run_id=run_id, stages=[item.stage for item in imports], transform=result)
+
+
+def _shares_tables(configs: list[PipelineConfig]) -> bool:
+    """Two imports of the run staging into one table, or a ``replace`` destination fed by two imports.
+
+    The staged flow's rules then read both imports' rows together (a UNIQUE across
+    them), and its transform empties such a destination once per staging table, so
+    the later one's rows alone remain. Such a run keeps the staged flow rather than
+    change its result.
+    """
+    stagings = [c.staging_table.lower() for c in configs]
+    destinations = [c.destination_table.lower() for c in configs]
+    replaced = {c.destination_table.lower() for c in configs if c.load_method == "replace"}
+    return len(set(stagings)) < len(stagings) or any(destinations.count(name) > 1 for name in replaced)
+
+
+def _prepare(engine: Engine, config: PipelineConfig, identities: Sequence[FileIdentity], run_id: str) -> _Import | None:
+    """Tables, rules and enrichment of one import, or None when it must take the staged flow."""
+    if any(growth.grown_reason(engine, config, identity) for identity in identities):
+        return None
+    staging = reflect_table(engine, config.staging_table, what="staging table")
+    lineage_columns(staging)
+    destination = reflect_table(engine, config.destination_table, what="destination table")
+    rules = quality.load_rules(engine, config)
+    checks = StreamChecks(rules, staging, engine.dialect.name)
+    if len(checks.passed()) != len(rules):
+        return None  # a rule only the SQL pass can settle
+    enricher = load_enricher(engine, staging, config.staging_table)
+    stage = StageResult(config.import_name, config.pipeline_name, run_id, config.staging_table)
+    return _Import(config, identities, staging, destination, rules, checks, enricher, stage)
+
+
+def _truncate(conn: Connection, imports: list[_Import], result: TransformResult) -> None:
+    """Empty the group's ``replace`` destinations, each once, in name order.
+
+    One order for every direct run, so two of them emptying the same tables queue
+    behind each other instead of deadlocking.
+    """
+    tables = {
+        item.config.destination_table: item.destination for item in imports if item.config.load_method == "replace"
+    }
+    for name in sorted(tables, key=str.lower):
+        dialects.truncate(conn, tables[name])
+        result.truncated_tables.append(name)
+
+
+def _load(conn: Connection, item: _Import, run_id: str, started: float) -> None:
+    """COPY one import's claimed files into its destination, on the group's connection."""
+    config, stage = item.config, item.stage
+    loader = _FileLoader(conn, config, item.staging, item.destination, item.enricher, item.checks, run_id)
+    for identity in item.claimed:
+        rows = loader.load(identity)
+        stage.files.append(FileOutcome(identity.path, identity.sha256, identity.size, "staged", rows))
+        stage.rows_read += rows
+        crash_point("after_staging_write")
+    stage.preview = loader.preview
+    if len(item.checks.passed()) != len(item.rules) or (config.load_method == "replace" and not stage.rows_read):
+        raise StepAside  # a rule a row may fail, or an empty replace: the staged flow reports them
+    stage.rows_staged = stage.rows_read
+    stage.timings["load"] = stage.duration_s = time.perf_counter() - started  # parse → COPY, as a staging load
 
 
 def _claim(
@@ -167,13 +272,24 @@ def _claim(
     return claimed
 
 
-def _step_aside(engine: Engine, config: PipelineConfig, run_id: str, log_id: int) -> None:
+#: What a claim given back says; read only if the run dies before the staged flow claims the file again.
+_MOVING = "stopped while moving the file from the direct load to the staging table."
+
+
+def _step_aside(engine: Engine, imports: list[_Import], run_id: str) -> None:
     """Undo this attempt: its claims become FAILED (the staged flow takes them over under the same
-    run id, by the ledger's compare-and-set) and its run-log row goes (the staged flow writes its own)."""
+    run id, by the ledger's compare-and-set) and its run-log rows go (the staged flow writes its own).
+
+    The claims carry recovery's "Run lost" note: a run killed before its staged flow
+    claims them again leaves them to the sensor's recovery pass, like any lost file.
+    """
     try:
-        ledger.mark_failed(engine, config.import_name, run_id, "Loaded through the staging table instead.")
-        with engine.begin() as conn:
-            conn.execute(sa.delete(etl_pipeline_run_logs).where(etl_pipeline_run_logs.c.id == log_id))
+        for item in imports:
+            if item.log_id is None:
+                continue
+            ledger.mark_failed(engine, item.config.import_name, run_id, f"{recovery.LOST_NOTE}run {run_id} {_MOVING}")
+            with engine.begin() as conn:
+                conn.execute(sa.delete(etl_pipeline_run_logs).where(etl_pipeline_run_logs.c.id == item.log_id))
     except Exception:  # noqa: BLE001 - the warehouse is gone: the staged flow reports that, recovery frees the files
         return
 

@@ -85,6 +85,9 @@ class TransformResult:
     truncated_tables: list[str] = field(default_factory=list)
     activated_imports: list[str] = field(default_factory=list)
     duration_s: float = 0.0
+    #: Rows the run's staging step already loaded straight into the destinations, per import
+    #: (a Dagster run on the direct path): this transform had nothing left to do.
+    loaded_directly: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

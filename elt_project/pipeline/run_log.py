@@ -116,3 +116,18 @@ def record_skipped_copy(
             )
         )
     return run_id
+
+
+def committed_rows(engine: Engine, run_id: str, import_names: list[str]) -> dict[str, int]:
+    """Rows the run already committed, per import whose run-log row is SUCCESS.
+
+    A Dagster transform step whose staging step loaded the files directly finds
+    nothing staged; this is what that step loaded instead.
+    """
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(run_logs.c.import_name, run_logs.c.rows_loaded).where(
+                run_logs.c.run_id == run_id, run_logs.c.import_name.in_(import_names), run_logs.c.status == SUCCESS
+            )
+        ).all()
+    return {name: int(loaded or 0) for name, loaded in rows}

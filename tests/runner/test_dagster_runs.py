@@ -128,6 +128,65 @@ def test_an_uploaded_file_is_loaded_and_its_run_is_shown(stack, person):
     assert run["run_id"] in {r["run_id"] for r in client.get("/api/runs").get_json()["runs"]}
 
 
+def test_a_launched_run_loads_postgresql_in_one_write_and_reports_its_checks(stack, person):
+    """The page's run of a replace import with a rule the stream settles: on PostgreSQL the staging step
+    loads the destination directly (a trigger on staging sees no write) and the transform step has
+    nothing left; on SQLite the same run goes through staging."""
+    client, token = person
+    watched = stack.backend == "postgresql"
+    if watched:
+        with stack.engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE stg_inventory_writes (n INTEGER)"))
+            conn.execute(
+                sa.text(
+                    "CREATE FUNCTION stg_inventory_seen() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$ BEGIN INSERT INTO stg_inventory_writes VALUES (1); RETURN NULL; END $$"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "CREATE TRIGGER stg_inventory_seen AFTER INSERT ON stg_inventory FOR EACH STATEMENT "
+                    "EXECUTE FUNCTION stg_inventory_seen()"
+                )
+            )
+    rows = "".join(f"SKU-{i:05d},WH-Test,{i},2026-12-01\n" for i in range(1, 26))
+    try:
+        response = client.post(
+            "/upload",
+            data={
+                "csrf_token": token,
+                "import_name": "inventory_snapshot",
+                "file": (io.BytesIO(("sku,warehouse,on_hand,snapshot_date\n" + rows).encode()), "stock.csv"),
+            },
+            headers={"Accept": "application/json"},
+        )
+        assert response.status_code == 200, response.get_data(as_text=True)
+        [run] = response.get_json()["launched"]
+        final, _ = wait_for_run(client, run["run_id"])
+        assert final["status"] == "SUCCESS" and final["rows_loaded"] == 25, final
+        with stack.engine.connect() as conn:
+            landed = conn.execute(sa.text("SELECT warehouse, count(*) FROM dest_inventory GROUP BY warehouse")).all()
+            staged_rows = conn.execute(sa.text("SELECT count(*) FROM stg_inventory")).scalar()
+            writes = conn.execute(sa.text("SELECT count(*) FROM stg_inventory_writes")).scalar() if watched else None
+        assert [tuple(r) for r in landed] == [("WH-Test", 25)]  # replaced, each row once
+        assert staged_rows == 0
+        events = DagsterClient(stack.dagster_url).run_events(run["run_id"])
+        checks = [e.message for e in events if e.kind == "ASSET_CHECK_EVALUATION"]
+        assert checks == [
+            "Asset check 'inventory_on_hand_not_negative' on 'inventory_snapshot_extract_and_load_staging' passed."
+        ]
+        direct = [e for e in events if "the staging step loaded 25 row(s) directly" in e.message]
+        if watched:
+            assert writes == 0  # not one row went through staging
+            assert [e.step_key for e in direct] == ["inventory_transform"]
+        else:
+            assert direct == []
+    finally:
+        if watched:
+            with stack.engine.begin() as conn:
+                conn.execute(sa.text("DROP TRIGGER stg_inventory_seen ON stg_inventory"))
+
+
 def test_a_failed_run_says_why_in_plain_words(stack, person):
     client, token = person
     bad = SALES_HEADER + "BAD-00001,2026-11-30,North,SKU-00020,,Online,C000001,-3,10.00,-30.00\n"
