@@ -24,9 +24,11 @@ Nothing the staged flow guarantees is weakened: this path is only taken when it 
 the same result, and it steps aside (rolls back, releases its claims, and the staged
 flow runs the file as before) whenever it would not:
 
-- PostgreSQL with ``pgpq`` installed; the built-in transform (a procedure or script
+- a warehouse with a direct writer (:mod:`elt_project.db.direct_write`: PostgreSQL with
+  ``pgpq``, SQL Server through pyodbc); the built-in transform (a procedure or script
   reads the staging table, so it keeps it); no reload, no remote fetch, no
-  ``deduplication_key`` and no ``staging_retention_days`` (those need the staged rows);
+  ``staging_retention_days`` (those need the staged rows), and a ``deduplication_key``
+  only where the writer applies it (SQL Server's MERGE);
 - every quality rule one the stream can settle, and every row passing it (a failing
   or unsure rule needs the SQL pass to count, sample and copy the rejected rows);
 - the file's columns match the staging table (no drift to resolve), no value the
@@ -50,7 +52,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from elt_project.config.models import PipelineConfig
-from elt_project.db import binary_copy, dialects, pg_binary, postgres_load
+from elt_project.db import binary_copy, direct_write, postgres_load
 from elt_project.db.schema import etl_pipeline_run_logs
 from elt_project.ingest.identity import FileIdentity
 from elt_project.ingest.nulls import na_values_for_typed
@@ -71,13 +73,14 @@ class StepAside(Exception):
 
 def applies(engine: Engine, config: PipelineConfig, *, reload: bool) -> bool:
     """Whether the import may be loaded directly at all (the checks that need no file)."""
+    writes, deduplicates = direct_write.supports(engine)
     return (
-        pg_binary.available(engine)
+        writes
         and not config.transform_procedure
         and not reload
         and not remote.is_remote(config)
         and not remote.is_download_only(config)
-        and not (config.load_method == "append" and config.deduplication_key)
+        and not (config.load_method == "append" and config.deduplication_key and not deduplicates)
         and not (config.staging_retention_days and config.staging_retention_days > 0)
     )
 
@@ -119,10 +122,12 @@ def run(
         claimed = _claim(engine, config, identities, run_id)
         enricher = load_enricher(engine, staging, config.staging_table)
         with engine.begin() as conn:
+            writer = direct_write.open_writer(
+                conn, destination, load_method=config.load_method, deduplication_key=config.deduplication_key or ()
+            )
             if config.load_method == "replace":
-                dialects.truncate(conn, destination)
                 result.truncated_tables.append(config.destination_table)
-            loader = _FileLoader(conn, config, staging, destination, enricher, checks, run_id)
+            loader = _FileLoader(conn, config, staging, destination, enricher, checks, run_id, writer)
             for identity in claimed:
                 rows = loader.load(identity)
                 stage.files.append(FileOutcome(identity.path, identity.sha256, identity.size, "staged", rows))
@@ -131,13 +136,16 @@ def run(
             stage.preview = loader.preview
             if len(checks.passed()) != len(rules) or (config.load_method == "replace" and not stage.rows_read):
                 raise StepAside  # a rule a row may fail, or an empty replace: the staged flow reports them
+            deduplicated = writer.finish()
+            if deduplicated:
+                result.rows_deduplicated[config.import_name] = deduplicated
             stage.rows_staged = stage.rows_read
             loaded = time.perf_counter()
             stage.timings["load"] = stage.duration_s = loaded - started  # parse → COPY, as a staging load
             stage.quality, _ = quality.evaluate(conn, config, staging, run_id, rules, passed=checks.passed())
             crash_point("after_quality")
             _log_files(conn, log_id, stage)
-            result.rows_loaded[config.import_name] = stage.rows_read
+            result.rows_loaded[config.import_name] = stage.rows_read - deduplicated
             crash_point("mid_transform")
             transform.finish(conn, [config], run_id, result, {config.import_name: [i.sha256 for i in claimed]})
             crash_point("before_commit")
@@ -179,7 +187,7 @@ def _step_aside(engine: Engine, config: PipelineConfig, run_id: str, log_id: int
 
 
 class _FileLoader:
-    """Parse, shape and check each file exactly as staging would, then COPY it into the destination."""
+    """Parse, shape and check each file exactly as staging would, then hand it to the warehouse's writer."""
 
     def __init__(
         self,
@@ -190,9 +198,10 @@ class _FileLoader:
         enricher: Enricher,
         checks: StreamChecks,
         run_id: str,
+        writer: direct_write.Writer,
     ) -> None:
         self.conn, self.config, self.staging, self.destination = conn, config, staging, destination
-        self.enricher, self.checks, self.run_id = enricher, checks, run_id
+        self.enricher, self.checks, self.run_id, self.writer = enricher, checks, run_id, writer
         self.na_values = na_values_for_typed(config.scraper_config)
         self.preview: list[dict[str, Any]] = []
         # Per file: rows read so far, (destination column, batch position) pairs, their binary adapters.
@@ -201,7 +210,7 @@ class _FileLoader:
         self.adapters: list[binary_copy.Adapter] = []
 
     def load(self, identity: FileIdentity) -> int:
-        """COPY one file's rows into the destination; returns how many."""
+        """Write one file's rows through the writer; returns how many."""
         from elt_project.ingest import reader
 
         path = Path(identity.path)
@@ -234,7 +243,7 @@ class _FileLoader:
             if first_out is None:
                 return 0
             names = [name for name, _ in self.pairs]
-            pg_binary.copy_batches(self.conn, self.destination, names, itertools.chain([first_out], stream))
+            self.writer.write(names, itertools.chain([first_out], stream))
         except conversion.WideningNeeded as exc:
             raise StepAside from exc  # the staged flow records the ALTER TABLE that would make it fit
         return self.rows
@@ -244,7 +253,7 @@ class _FileLoader:
     ) -> Iterator[pa.RecordBatch]:
         """The batches as staging would receive them: mapped, enriched, length- and number-checked, watched."""
         path = Path(identity.path)
-        typed = conversion.plan_targets(self.staging, plan.targets, "postgresql", self.destination)
+        typed = conversion.plan_targets(self.staging, plan.targets, self.conn.dialect.name, self.destination)
         limits = conversion.text_limits(self.staging, plan.targets, self.destination)
         lineage = {  # only the lineage columns the destination takes (the built-in transform copies those)
             role: name if name and find_column(self.destination, name) is not None else None
@@ -276,12 +285,12 @@ class _FileLoader:
             yield shaped
 
     def _picked(self, shaped: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        """The destination's columns of each batch, in their binary forms."""
+        """The destination's columns of each batch, in their exact forms for the writer."""
         for batch in shaped:
             if not self.pairs:
                 self.pairs = self._pairs(batch)
                 fields = [batch.schema.field(i) if i is not None else pa.field(n, pa.string()) for n, i in self.pairs]
-                adapters = pg_binary.plan([self.destination.c[name] for name, _ in self.pairs], pa.schema(fields))
+                adapters = self.writer.plan([self.destination.c[name] for name, _ in self.pairs], pa.schema(fields))
                 if adapters is None:
                     raise StepAside  # a column only the server's cast can convert
                 self.adapters = adapters
@@ -290,8 +299,8 @@ class _FileLoader:
             ]
             picked = pa.RecordBatch.from_arrays(columns, names=[name for name, _ in self.pairs])
             try:
-                yield pg_binary.adapt(picked, self.adapters)
-            except pg_binary.NotBinary as exc:
+                yield self.writer.adapt(picked, self.adapters)
+            except direct_write.NotExact as exc:
                 raise StepAside from exc
 
     def _pairs(self, shaped: pa.RecordBatch) -> list[tuple[str, int | None]]:
