@@ -163,9 +163,10 @@ def statements(
         f"INSERT INTO {quote(temp.name)} ({', '.join(quote(name) for name in sent)}) "  # noqa: S608 — identifiers quoted by the dialect; values are bound markers
         f"VALUES ({', '.join('?' for _ in sent)})"
     )
-    selected = sa.select(*(temp.c[name] for name in columns))
+    sent_rows = temp.alias("sent")  # columns named by the alias, not the '#' name: plainer T-SQL
+    selected = sa.select(*(sent_rows.c[name] for name in columns))
     if keys:
-        write = _merge(dialect, destination, temp, columns, keys)
+        write = _merge(dialect, destination, sent_rows, columns, keys)
     else:
         write = _compiled(dialect, destination.insert().from_select(list(columns), selected))
     truncate = f"TRUNCATE TABLE {dialect.identifier_preparer.format_table(destination)}"
@@ -184,7 +185,7 @@ def _compiled(dialect: sa.engine.Dialect, clause: Any) -> str:
 
 
 def _merge(
-    dialect: sa.engine.Dialect, destination: sa.Table, temp: sa.Table, columns: Sequence[str], keys: Sequence[str]
+    dialect: sa.engine.Dialect, destination: sa.Table, temp: sa.FromClause, columns: Sequence[str], keys: Sequence[str]
 ) -> str:
     """Insert the run's rows whose key is new: the first of each key (by send order), and all with a NULL key part.
 
