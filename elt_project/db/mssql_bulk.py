@@ -270,7 +270,11 @@ class Writer:
         return rows
 
     def finish(self) -> int:
-        """Write the destination once (after TRUNCATE for ``replace``); returns the rows the key left out."""
+        """Write the destination once (after TRUNCATE for ``replace``); returns the rows the key left out.
+
+        The count comes from the driver's row count; a server session with ``SET NOCOUNT ON``
+        hides it, and then no row is reported as left out.
+        """
         if self.plan_ is None:
             return 0
         if self.plan_.truncate:
