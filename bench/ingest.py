@@ -29,6 +29,13 @@ One CSV is generated, then timed, each in a fresh database:
 (g) the same for SQLite in the ``sqlite3`` CLI: ``.import`` of the file with its
     lineage columns into a staging table of a WAL database (the warehouse's mode),
     the checks, then DELETE + INSERT…SELECT with the built-in transform's casts;
+(a') and (d'), unless ``--no-procedure``: the engine again on each warehouse, with a
+    procedure transform instead (``transform_procedure``, as the product documents
+    them: a PostgreSQL procedure called (``CALL``) with the run id and the tables to truncate,
+    a SQL script on SQLite) that reads the run's staged rows and casts them into the
+    destination with the same casts as (f)/(g). A procedure reads the staging table,
+    so these runs take the staged flow on both warehouses: (a') ÷ (g) and (d') ÷ (f) are
+    the engine's overhead over the same flow typed by hand;
 (h) dlt on its fastest PostgreSQL path (Arrow batches → parquet → ADBC), when dlt is
     installed (the ``bench`` extra), and (i) Sling's ``sling run`` of the file into
     PostgreSQL, when its binary is (the ``sling-linux-amd64`` wheel).
@@ -36,6 +43,9 @@ One CSV is generated, then timed, each in a fresh database:
 Disk timings on a shared machine are noisy, so every timed step starts after
 ``sync`` (no earlier step's dirty pages are flushed on its clock), the steps run in
 interleaved rounds (``--repeat``), and ratios are taken between medians.
+
+A summary under the ratios gives, per transform and warehouse, the engine's median
+over the bare load and over the flow by hand, with the largest peak RSS of its runs.
 
 The last line is machine-readable:
 ``ingest_ratio_vs_sqlite_import=X.XX peak_rss_mb=N`` where the ratio is the engine's
@@ -59,11 +69,13 @@ from pathlib import Path
 from ingest_peers import (
     COLUMNS,
     DESTINATION_COLUMNS,
+    PROCEDURE,
     STAGING_COLUMNS,
     dlt_load,
     drop_schema,
     generate_csv,
     postgres_urls,
+    procedure_sql,
     psql_copy,
     psql_floor,
     sling_load,
@@ -75,11 +87,14 @@ from ingest_peers import (
 # ---- the engine, in a child process ----------------------------------------------------------
 
 
-def engine_child(database_url: str, csv_path: Path, workdir: Path, how: str = "import") -> dict:
+def engine_child(
+    database_url: str, csv_path: Path, workdir: Path, how: str = "import", transform: str = "builtin"
+) -> dict:
     """Set up a warehouse, run the import end to end, report timings and peak RSS.
 
     ``how``: ``import`` (``run_import``), ``group`` (``run_pipeline``) or ``dagster``
-    (the generated job, in process).
+    (the generated job, in process); ``transform`` is ``builtin`` or ``procedure``
+    (:func:`ingest_peers.procedure_sql`).
     """
     import sqlalchemy as sa
 
@@ -91,16 +106,24 @@ def engine_child(database_url: str, csv_path: Path, workdir: Path, how: str = "i
 
     engine = create_warehouse_engine(database_url)
     upgrade(engine)
+    procedure = PROCEDURE if transform == "procedure" else None
+    transforms_dir = workdir / "transforms"
+    if procedure and engine.dialect.name == "sqlite":
+        transforms_dir.mkdir(exist_ok=True)
+        (transforms_dir / f"{procedure}.sql").write_text(procedure_sql("sqlite", "dest_bench", "stg_bench"))
     with engine.begin() as conn:
         conn.execute(sa.text(f"CREATE TABLE stg_bench ({STAGING_COLUMNS})"))
         conn.execute(sa.text(f"CREATE TABLE dest_bench ({DESTINATION_COLUMNS})"))
+        if procedure and engine.dialect.name == "postgresql":
+            conn.execute(sa.text(procedure_sql("postgresql", "dest_bench", "stg_bench")))
         conn.execute(
             sa.text(
                 "INSERT INTO elt_pipeline_configs (pipeline_name, import_name, file_pattern, monitored_directory, "
-                "file_type, staging_table, destination_table, load_method, is_active) VALUES "
-                "('bench', 'bench_orders', 'orders*.csv', :folder, 'csv', 'stg_bench', 'dest_bench', 'replace', 1)"
+                "file_type, staging_table, destination_table, transform_procedure, load_method, is_active) VALUES "
+                "('bench', 'bench_orders', 'orders*.csv', :folder, 'csv', 'stg_bench', 'dest_bench', :procedure, "
+                "'replace', 1)"
             ),
-            {"folder": str(csv_path.parent)},
+            {"folder": str(csv_path.parent), "procedure": procedure},
         )
         conn.execute(
             sa.text(
@@ -116,7 +139,7 @@ def engine_child(database_url: str, csv_path: Path, workdir: Path, how: str = "i
         env_file=workdir / "none.env",
         database_url=database_url,
         data_dir=str(workdir / "data"),
-        transforms_dir=str(workdir / "transforms"),
+        transforms_dir=str(transforms_dir),
     )
     config = get_pipeline_config(engine, "bench_orders")
     if how == "dagster":
@@ -255,6 +278,7 @@ class Timings:
 
 
 SQLITE_E2E, DOT_IMPORT = "(a) engine SQLite end to end", "(b) sqlite3 .import"
+SQLITE_PROC, PG_PROC = "(a') engine SQLite, procedure", "(d') engine PostgreSQL, procedure"
 SQLITE_LOAD = "    SQLite staging load"
 PG_E2E, PG_COPY = "(d) engine PostgreSQL end to end", "(e) psql \\copy"
 PG_GROUP, PG_DAGSTER = "(d2) engine PostgreSQL, group run", "(d3) engine PostgreSQL, Dagster run"
@@ -274,6 +298,17 @@ RATIOS = [
     ("PG engine end to end / Sling", PG_E2E, PG_SLING, "lower is better"),
     ("PG flow by hand / \\copy", PG_FLOOR, PG_COPY, "the staged flow by hand"),
     ("PG engine / flow by hand", PG_E2E, PG_FLOOR, "the engine's own overhead"),
+    ("SQLite procedure / .import", SQLITE_PROC, DOT_IMPORT, "staged flow, procedure transform"),
+    ("SQLite procedure / flow by hand", SQLITE_PROC, SQLITE_FLOOR, "the engine's own overhead"),
+    ("PG procedure / \\copy", PG_PROC, PG_COPY, "staged flow, procedure transform"),
+    ("PG procedure / flow by hand", PG_PROC, PG_FLOOR, "the engine's own overhead"),
+]
+#: (transform, warehouse, engine step, bare load step, flow-by-hand step, report key) of the summary.
+SUMMARY = [
+    ("built-in", "SQLite", SQLITE_E2E, DOT_IMPORT, SQLITE_FLOOR, "sqlite"),
+    ("procedure", "SQLite", SQLITE_PROC, DOT_IMPORT, SQLITE_FLOOR, "sqlite_procedure"),
+    ("built-in", "PostgreSQL", PG_E2E, PG_COPY, PG_FLOOR, "postgresql"),
+    ("procedure", "PostgreSQL", PG_PROC, PG_COPY, PG_FLOOR, "postgresql_procedure"),
 ]
 
 
@@ -282,10 +317,28 @@ ENGINE_PARTS = {"load": "staging load", "quality": "3 quality rules", "transform
 
 
 def add_engine_report(timings: Timings, step: str, warehouse: str, report: dict, note: str) -> None:
-    """The engine's total under ``step`` and its parts indented below it."""
+    """The engine's total under ``step`` and its parts indented below it (a procedure's transform is its CALL)."""
     timings.add(step, report["total"], note)
     for key, label in ENGINE_PARTS.items():
+        if key == "transform" and step in (SQLITE_PROC, PG_PROC):
+            label = "procedure transform"
         timings.add(f"    {warehouse} {label}", report[key])
+
+
+def summary_table(timings: Timings, peaks: dict[str, float]) -> str:
+    """Engine ÷ bare load and ÷ flow by hand, per transform and warehouse, with the largest peak RSS."""
+    header = f"{'transform':10} {'warehouse':11} {'engine s':>8} {'÷ bare load':>12} {'÷ by hand':>10}"
+    lines = [f"{header} {'peak RSS MB':>12}"]
+    for transform, warehouse, step, bare, by_hand, key in SUMMARY:
+        engine, load, hand = timings.median(step), timings.median(bare), timings.median(by_hand)
+        if engine is None:
+            continue
+        over_load = f"{engine / load:.2f}" if load else "-"
+        over_hand = f"{engine / hand:.2f}" if hand else "-"
+        lines.append(
+            f"{transform:10} {warehouse:11} {engine:8.2f} {over_load:>12} {over_hand:>10} {peaks.get(key, 0):12.0f}"
+        )
+    return "\n".join(lines)
 
 
 def ratio_line(label: str, numerator: float | None, denominator: float | None, target: str) -> str | None:
@@ -294,24 +347,40 @@ def ratio_line(label: str, numerator: float | None, denominator: float | None, t
     return f"{label:36} = {numerator / denominator:5.2f}  ({target})"
 
 
-def run_round(work: Path, csv_path: Path, lineage_csv: Path, rows: int, number: int, timings: Timings) -> dict:
-    """One round of (a), (b), (g), (d), (e), (f); returns the engine children's reports."""
-    engine = run_child("engine", f"sqlite:///{work / f'engine{number}.db'}", str(csv_path), str(work))
-    assert engine["rows"] == rows, engine
-    note = f"peak RSS {engine['peak_rss_mb']:.0f} MB (loader child {engine['loader_rss_mb']:.0f} MB)"
-    add_engine_report(timings, SQLITE_E2E, "SQLite", engine, note)
+def run_round(
+    work: Path, csv_path: Path, lineage_csv: Path, rows: int, number: int, timings: Timings, procedure: bool
+) -> dict:
+    """One round of (a), (a'), (b), (g), (d), (d'), (e), (f) and the peers; returns the engine children's reports."""
+    reports: dict[str, dict] = {}
+    sqlite_runs = [(SQLITE_E2E, "sqlite", "builtin"), (SQLITE_PROC, "sqlite_procedure", "procedure")]
+    for step, key, transform in sqlite_runs[: 2 if procedure else 1]:
+        url = f"sqlite:///{work / f'engine{number}_{transform}.db'}"
+        engine = run_child("engine", url, str(csv_path), str(work), "import", transform)
+        assert engine["rows"] == rows, engine
+        note = f"peak RSS {engine['peak_rss_mb']:.0f} MB (loader child {engine['loader_rss_mb']:.0f} MB)"
+        add_engine_report(timings, step, "SQLite" if transform == "builtin" else "SQLite proc", engine, note)
+        reports[key] = engine
     timings.add(DOT_IMPORT, sqlite_import(work / f"cli{number}.db", csv_path))
     timings.add(SQLITE_FLOOR, sqlite_floor(work / f"floor{number}.db", lineage_csv))
-    reports = {"sqlite": engine}
-    pg = postgres_urls()
-    if pg and shutil.which("psql"):
+    pg_runs = [(PG_E2E, "postgresql", "builtin"), (PG_PROC, "postgresql_procedure", "procedure")]
+    for step, key, transform in pg_runs[: 2 if procedure else 1]:
+        pg = postgres_urls() if shutil.which("psql") else None
+        if pg is None:
+            break
+        url, schema = pg
+        try:
+            pg_engine = run_child("engine", url, str(csv_path), str(work), "import", transform)
+        finally:
+            drop_schema(schema)
+        assert pg_engine["rows"] == rows, pg_engine
+        reports[key] = pg_engine
+        label = "PG" if transform == "builtin" else "PG proc"
+        add_engine_report(timings, step, label, pg_engine, f"peak RSS {pg_engine['peak_rss_mb']:.0f} MB")
+    pg = postgres_urls() if reports.get("postgresql") else None
+    if pg:
         url, schema = pg
         schemas = [schema]
         try:
-            pg_engine = run_child("engine", url, str(csv_path), str(work))
-            assert pg_engine["rows"] == rows, pg_engine
-            reports["postgresql"] = pg_engine
-            add_engine_report(timings, PG_E2E, "PG", pg_engine, f"peak RSS {pg_engine['peak_rss_mb']:.0f} MB")
             for step, how in ((PG_GROUP, "group"), (PG_DAGSTER, "dagster")):
                 report = run_child("engine", *other_schema(schemas), str(csv_path), str(work), how)
                 assert report["rows"] == rows and report["staged"] == 0, report
@@ -345,6 +414,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3, help="Interleaved rounds; ratios use medians.")
     parser.add_argument("--no-pandas", action="store_true", help="Skip the (slow) pandas peer.")
+    parser.add_argument("--no-procedure", action="store_true", help="Skip the procedure-transform runs (a'), (d').")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -369,9 +439,12 @@ def main(argv: list[str] | None = None) -> None:
 
         timings = Timings()
         peak = 0.0
+        peaks: dict[str, float] = {}
         for number in range(args.repeat):
-            reports = run_round(work, csv_path, lineage_csv, args.rows, number, timings)
+            reports = run_round(work, csv_path, lineage_csv, args.rows, number, timings, not args.no_procedure)
             peak = max([peak, *(report["peak_rss_mb"] for report in reports.values())])
+            for key, report in reports.items():
+                peaks[key] = max(peaks.get(key, 0.0), report["peak_rss_mb"], report.get("loader_rss_mb", 0.0))
             print(f"round {number + 1}/{args.repeat} done", flush=True)
         if not args.no_pandas:
             pandas = run_child("pandas", str(work / "pandas.db"), str(csv_path))
@@ -386,6 +459,8 @@ def main(argv: list[str] | None = None) -> None:
             for label, numerator, denominator, note in RATIOS
         ]
         print("\n".join(line for line in lines if line))
+        print()
+        print(summary_table(timings, peaks))
         load, dot_import = median(SQLITE_LOAD), median(DOT_IMPORT)
         ratio = load / dot_import if load and dot_import else float("nan")
         print(f"ingest_ratio_vs_sqlite_import={ratio:.2f} peak_rss_mb={peak:.0f}")

@@ -26,6 +26,32 @@ DESTINATION_COLUMNS = (
     "id BIGINT, customer VARCHAR(50), city VARCHAR(50), amount NUMERIC(12,2), qty INTEGER, status VARCHAR(5), "
     "order_date DATE, code VARCHAR(10), email VARCHAR(100), note VARCHAR(100), score FLOAT, flag VARCHAR(5)"
 )
+#: The staging → destination casts of the flow by hand, and of the procedure transform the engine is timed with.
+SQLITE_CASTS = (
+    "CAST(id AS BIGINT), customer, city, CAST(amount AS NUMERIC(12,2)), CAST(qty AS INTEGER), status, "
+    "order_date, code, email, note, CAST(score AS FLOAT), flag"
+)
+PG_CASTS = (
+    "id::bigint, customer, city, amount::numeric(12,2), qty::integer, status, order_date::date, code, email, "
+    "note, score::float, flag"
+)
+PROCEDURE = "sp_transform_bench"
+
+
+def procedure_sql(dialect: str, destination: str, staging: str) -> str:
+    """A transform procedure as the product documents them: it reads this run's staged rows and casts them.
+
+    PostgreSQL: a procedure called ``CALL sp_transform_bench(run_id, tables_to_truncate)``
+    that truncates what it is given, then one INSERT…SELECT. SQLite: the script's text
+    (the engine truncates the destination itself before running it).
+    """
+    if dialect == "sqlite":
+        return f"INSERT INTO {destination} SELECT {SQLITE_CASTS} FROM {staging} WHERE dagster_run_id = :run_id;\n"
+    return (
+        f"CREATE PROCEDURE {PROCEDURE}(p_run_id text, p_tables text) LANGUAGE plpgsql AS $$ BEGIN "
+        "IF p_tables IS NOT NULL THEN EXECUTE format('TRUNCATE TABLE %I', p_tables); END IF; "
+        f"INSERT INTO {destination} SELECT {PG_CASTS} FROM {staging} WHERE dagster_run_id = p_run_id; END $$"
+    )
 
 
 def generate_csv(path: Path, rows: int) -> None:
@@ -129,10 +155,7 @@ def sqlite_floor(database_path: Path, lineage_csv: Path) -> float | None:
         return None
     setup = f"PRAGMA journal_mode=WAL; CREATE TABLE stg ({STAGING_COLUMNS}); CREATE TABLE dest ({DESTINATION_COLUMNS});"
     subprocess.run(["sqlite3", str(database_path), setup], check=True, stdout=subprocess.DEVNULL)
-    casts = (
-        "CAST(id AS BIGINT), customer, city, CAST(amount AS NUMERIC(12,2)), CAST(qty AS INTEGER), status, "
-        "order_date, code, email, note, CAST(score AS FLOAT), flag"
-    )
+    casts = SQLITE_CASTS
     commands = [
         "PRAGMA synchronous=NORMAL",
         f".import --csv {lineage_csv} stg",
@@ -161,10 +184,7 @@ def psql_floor(sqlalchemy_url: str, schema: str, lineage_csv: Path) -> float:
         f"CREATE TABLE stg_floor ({STAGING_COLUMNS})",
         f"CREATE TABLE dest_floor ({DESTINATION_COLUMNS})",
     )
-    casts = (
-        "id::bigint, customer, city, amount::numeric(12,2), qty::integer, status, order_date::date, code, email, "
-        "note, score::float, flag"
-    )
+    casts = PG_CASTS
     os.sync()
     return psql(
         sqlalchemy_url,

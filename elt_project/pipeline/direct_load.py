@@ -26,10 +26,12 @@ Nothing the staged flow guarantees is weakened: this path is only taken when it 
 the same result, and it steps aside (rolls back, releases its claims, and the staged
 flow runs the whole run as before) whenever any import of it would not:
 
-- PostgreSQL with ``pgpq`` installed; the built-in transform (a procedure or script
+- a warehouse with a direct writer (:mod:`elt_project.db.direct_write`: PostgreSQL with
+  ``pgpq``, SQL Server through pyodbc); the built-in transform (a procedure or script
   reads the staging table, so it keeps it); no reload, no remote fetch, no
-  ``deduplication_key`` and no ``staging_retention_days`` (those need the staged rows);
-  no staging table shared by two imports of the run, nor a ``replace`` destination;
+  ``staging_retention_days`` (those need the staged rows), and a ``deduplication_key``
+  only where the writer applies it (SQL Server's MERGE); no staging table shared by two
+  imports of the run, nor a ``replace`` destination fed by two;
 - every quality rule one the stream can settle, and every row passing it (a failing
   or unsure rule needs the SQL pass to count, sample and copy the rejected rows);
 - the file's columns match the staging table (no drift to resolve), no value the
@@ -54,7 +56,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from elt_project.config.models import PipelineConfig
-from elt_project.db import binary_copy, dialects, pg_binary, postgres_load
+from elt_project.db import binary_copy, direct_write, postgres_load
 from elt_project.db.schema import etl_pipeline_run_logs
 from elt_project.ingest.identity import FileIdentity
 from elt_project.ingest.nulls import na_values_for_typed
@@ -86,13 +88,14 @@ class StepAside(Exception):
 
 def applies(engine: Engine, config: PipelineConfig, *, reload: bool) -> bool:
     """Whether the import may be loaded directly at all (the checks that need no file)."""
+    writes, deduplicates = direct_write.supports(engine)
     return (
-        pg_binary.available(engine)
+        writes
         and not config.transform_procedure
         and not reload
         and not remote.is_remote(config)
         and not remote.is_download_only(config)
-        and not (config.load_method == "append" and config.deduplication_key)
+        and not (config.load_method == "append" and config.deduplication_key and not deduplicates)
         and not (config.staging_retention_days and config.staging_retention_days > 0)
     )
 
@@ -124,6 +127,8 @@ class _Import:
     stage: StageResult
     log_id: int | None = None
     claimed: list[FileIdentity] = field(default_factory=list)
+    writer: direct_write.Writer | None = None
+    deduplicated: int = 0
 
 
 def run_group(
@@ -169,9 +174,9 @@ def run_group(
         for item in imports:
             item.claimed = _claim(engine, item.config, item.identities, run_id)
         with engine.begin() as conn:
-            _truncate(conn, imports, result)
+            _open_writers(conn, imports, result)
             for item in imports:
-                _load(conn, item, run_id, started)
+                _load(conn, item, result, run_id, started)
                 started = time.perf_counter()
             loaded = time.perf_counter()
             for item in imports:
@@ -180,7 +185,7 @@ def run_group(
                 )
                 crash_point("after_quality")
                 _log_files(conn, item.log_id, item.stage)
-                result.rows_loaded[item.config.import_name] = item.stage.rows_read
+                result.rows_loaded[item.config.import_name] = item.stage.rows_read - item.deduplicated
             crash_point("mid_transform")
             claimed = {item.config.import_name: [i.sha256 for i in item.claimed] for item in imports}
             transform.finish(conn, configs, run_id, result, claimed)
@@ -226,24 +231,29 @@ def _prepare(engine: Engine, config: PipelineConfig, identities: Sequence[FileId
     return _Import(config, identities, staging, destination, rules, checks, enricher, stage)
 
 
-def _truncate(conn: Connection, imports: list[_Import], result: TransformResult) -> None:
-    """Empty the group's ``replace`` destinations, each once, in name order.
+def _open_writers(conn: Connection, imports: list[_Import], result: TransformResult) -> None:
+    """One warehouse writer per import, opened in destination-name order.
 
-    One order for every direct run, so two of them emptying the same tables queue
-    behind each other instead of deadlocking.
+    A writer empties a ``replace`` destination (PostgreSQL as it opens, SQL Server
+    just before its one INSERT); one order for every direct run means two of them
+    emptying the same tables queue behind each other instead of deadlocking.
     """
-    tables = {
-        item.config.destination_table: item.destination for item in imports if item.config.load_method == "replace"
-    }
-    for name in sorted(tables, key=str.lower):
-        dialects.truncate(conn, tables[name])
-        result.truncated_tables.append(name)
+    for item in sorted(imports, key=lambda item: item.config.destination_table.lower()):
+        config = item.config
+        item.writer = direct_write.open_writer(
+            conn, item.destination, load_method=config.load_method, deduplication_key=config.deduplication_key or ()
+        )
+        if config.load_method == "replace":
+            result.truncated_tables.append(config.destination_table)
 
 
-def _load(conn: Connection, item: _Import, run_id: str, started: float) -> None:
-    """COPY one import's claimed files into its destination, on the group's connection."""
+def _load(conn: Connection, item: _Import, result: TransformResult, run_id: str, started: float) -> None:
+    """Write one import's claimed files through its writer, on the group's connection."""
     config, stage = item.config, item.stage
-    loader = _FileLoader(conn, config, item.staging, item.destination, item.enricher, item.checks, run_id)
+    writer = item.writer
+    if writer is None:  # writers are opened before any import is loaded
+        raise StepAside
+    loader = _FileLoader(conn, config, item.staging, item.destination, item.enricher, item.checks, run_id, writer)
     for identity in item.claimed:
         rows = loader.load(identity)
         stage.files.append(FileOutcome(identity.path, identity.sha256, identity.size, "staged", rows))
@@ -252,6 +262,9 @@ def _load(conn: Connection, item: _Import, run_id: str, started: float) -> None:
     stage.preview = loader.preview
     if len(item.checks.passed()) != len(item.rules) or (config.load_method == "replace" and not stage.rows_read):
         raise StepAside  # a rule a row may fail, or an empty replace: the staged flow reports them
+    item.deduplicated = writer.finish()
+    if item.deduplicated:
+        result.rows_deduplicated[config.import_name] = item.deduplicated
     stage.rows_staged = stage.rows_read
     stage.timings["load"] = stage.duration_s = time.perf_counter() - started  # parse → COPY, as a staging load
 
@@ -295,7 +308,7 @@ def _step_aside(engine: Engine, imports: list[_Import], run_id: str) -> None:
 
 
 class _FileLoader:
-    """Parse, shape and check each file exactly as staging would, then COPY it into the destination."""
+    """Parse, shape and check each file exactly as staging would, then hand it to the warehouse's writer."""
 
     def __init__(
         self,
@@ -306,9 +319,10 @@ class _FileLoader:
         enricher: Enricher,
         checks: StreamChecks,
         run_id: str,
+        writer: direct_write.Writer,
     ) -> None:
         self.conn, self.config, self.staging, self.destination = conn, config, staging, destination
-        self.enricher, self.checks, self.run_id = enricher, checks, run_id
+        self.enricher, self.checks, self.run_id, self.writer = enricher, checks, run_id, writer
         self.na_values = na_values_for_typed(config.scraper_config)
         self.preview: list[dict[str, Any]] = []
         # Per file: rows read so far, (destination column, batch position) pairs, their binary adapters.
@@ -317,7 +331,7 @@ class _FileLoader:
         self.adapters: list[binary_copy.Adapter] = []
 
     def load(self, identity: FileIdentity) -> int:
-        """COPY one file's rows into the destination; returns how many."""
+        """Write one file's rows through the writer; returns how many."""
         from elt_project.ingest import reader
 
         path = Path(identity.path)
@@ -350,7 +364,7 @@ class _FileLoader:
             if first_out is None:
                 return 0
             names = [name for name, _ in self.pairs]
-            pg_binary.copy_batches(self.conn, self.destination, names, itertools.chain([first_out], stream))
+            self.writer.write(names, itertools.chain([first_out], stream))
         except conversion.WideningNeeded as exc:
             raise StepAside from exc  # the staged flow records the ALTER TABLE that would make it fit
         return self.rows
@@ -360,7 +374,7 @@ class _FileLoader:
     ) -> Iterator[pa.RecordBatch]:
         """The batches as staging would receive them: mapped, enriched, length- and number-checked, watched."""
         path = Path(identity.path)
-        typed = conversion.plan_targets(self.staging, plan.targets, "postgresql", self.destination)
+        typed = conversion.plan_targets(self.staging, plan.targets, self.conn.dialect.name, self.destination)
         limits = conversion.text_limits(self.staging, plan.targets, self.destination)
         lineage = {  # only the lineage columns the destination takes (the built-in transform copies those)
             role: name if name and find_column(self.destination, name) is not None else None
@@ -392,12 +406,12 @@ class _FileLoader:
             yield shaped
 
     def _picked(self, shaped: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        """The destination's columns of each batch, in their binary forms."""
+        """The destination's columns of each batch, in their exact forms for the writer."""
         for batch in shaped:
             if not self.pairs:
                 self.pairs = self._pairs(batch)
                 fields = [batch.schema.field(i) if i is not None else pa.field(n, pa.string()) for n, i in self.pairs]
-                adapters = pg_binary.plan([self.destination.c[name] for name, _ in self.pairs], pa.schema(fields))
+                adapters = self.writer.plan([self.destination.c[name] for name, _ in self.pairs], pa.schema(fields))
                 if adapters is None:
                     raise StepAside  # a column only the server's cast can convert
                 self.adapters = adapters
@@ -406,8 +420,8 @@ class _FileLoader:
             ]
             picked = pa.RecordBatch.from_arrays(columns, names=[name for name, _ in self.pairs])
             try:
-                yield pg_binary.adapt(picked, self.adapters)
-            except pg_binary.NotBinary as exc:
+                yield self.writer.adapt(picked, self.adapters)
+            except direct_write.NotExact as exc:
                 raise StepAside from exc
 
     def _pairs(self, shaped: pa.RecordBatch) -> list[tuple[str, int | None]]:
