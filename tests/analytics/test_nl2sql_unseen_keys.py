@@ -1,7 +1,7 @@
 """Ask on a schema with undeclared integer keys: the joins it finds, and the readings it must refuse.
 
 Built here, not the demo: ``visits`` records one animal per row with a ``site_no`` that
-refers to ``sites`` (numbered 1…12, no key declared) and a ``month`` whose values 1…12 lie
+refers to ``sites`` (numbered 1…12, no key declared, each with the year it opened) and a ``month`` whose values 1…12 lie
 inside that numbering by chance; ``loans`` refer to ``books`` by ``item`` (sparse ids, no
 name in common) and carry a ``member`` number inside the books' dense low ids; ``staff``
 is a wide table with CamelCase columns; ``shows`` numbers its episodes 1…8 per season.
@@ -11,7 +11,7 @@ Every expected figure is computed in Python from the rows inserted, on SQLite an
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -23,8 +23,8 @@ from elt_project.analytics.search import minilm
 TODAY = date(2026, 6, 15)
 TEXT, INT, REAL = sa.String(40), sa.Integer, sa.Float
 COLUMNS = {
-    "visits": [("site_no", INT), ("month", INT), ("kind", TEXT), ("weight", INT)],
-    "sites": [("site_no", INT), ("site_type", TEXT)],
+    "visits": [("site_no", INT), ("month", INT), ("kind", TEXT), ("weight", INT), ("seen_on", sa.Date)],
+    "sites": [("site_no", INT), ("site_type", TEXT), ("year", INT)],
     "kinds": [("kind", TEXT), ("genus", TEXT), ("taxa", TEXT)],
     "loans": [("item", INT), ("member", INT), ("days", INT)],
     "books": [("book_no", INT), ("title", TEXT), ("year", INT)],
@@ -37,10 +37,10 @@ KINDS = [("DM", "Dipodomys", "Rodent"), ("NL", "Neotoma", "Rodent"), ("RO", "Rod
 
 def _rows() -> dict[str, list[dict]]:
     rng = random.Random(7)
-    sites = [{"site_no": n, "site_type": "Control" if n % 3 else "Exclosure"} for n in range(1, 13)]
+    sites = [{"site_no": n, "site_type": "Control" if n % 3 else "Exclosure", "year": 2000 + n} for n in range(1, 13)]
     visits = [
         {"site_no": rng.randrange(1, 13), "month": rng.randrange(1, 13), "kind": rng.choice(KINDS)[0],
-         "weight": rng.randrange(5, 250)}
+         "weight": rng.randrange(5, 250), "seen_on": date(2012, 1, 1) + timedelta(days=rng.randrange(900))}
         for _ in range(300)
     ]  # fmt: skip
     book_ids = list(range(1, 41)) + [1000 + 497 * n for n in range(40)]  # dense at the low end, sparse above
@@ -103,6 +103,8 @@ def test_readings_that_would_be_a_wrong_number_are_refused(ctx):
     assert "kinds.genus = 'Rodent'" in reason and "kinds.taxa = 'Rodent'" in reason
     assert "'50'" in _refused("How many staff are wiser than 50?", ctx)  # a number nothing placed is not dropped
     assert "distinct episode" in _refused("How many episodes are there?", ctx)  # episode numbers are not summed
+    assert "not a category" in _refused("Number of visits by weight", ctx)  # no SUM(weight) for a count by it
+    assert "sites.year or the dates of visits" in _refused("How many sites after 2010?", ctx)  # two times
 
 
 def test_aggregate_words_and_comparative_adjectives_on_camel_case_columns(ctx, rows):

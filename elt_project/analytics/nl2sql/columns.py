@@ -157,3 +157,8 @@ def yes_no(cols: list[Col], previous: str, context: SchemaContext) -> tuple[Col,
         if values and len(yes) == 1 and len(no) == 1 and len(lowered) == 2:
             return col, (no[0] if previous == "without" else yes[0])
     return None
+
+
+def own_year(context: SchemaContext, table: str) -> str | None:
+    """An integer ``year`` column of ``table`` itself (a film's release year), when it has one."""
+    return next((c.name for c in context.tables[table].columns if c.integer and c.name.lower() == "year"), None)

@@ -187,6 +187,10 @@ def _choose_base(
         return entity
     other_dim = words.dims and not any(c.table == entity for c in words.dims[0][0])
     if entity and facts and (timed or any(m.table != entity for m in values) or other_dim):
+        if timed and fact_for(entity) != entity and (own := lookup.own_year(context, entity)):
+            raise NotUnderstood(  # "movies after 2010": the year they came out, or the year they were rated?
+                f"the time could be {entity}.{own} or the dates of {fact_for(entity)}; say which.", reading.understood
+            )
         return fact_for(entity)
     if entity:
         return entity
@@ -317,7 +321,7 @@ def _add_dims_and_filters(
         holders = list(dict.fromkeys(Col(m.table, m.column) for m in values if m.value == match.value))
         named = [c for c in holders if c in words.value_columns]
         holders = named if len(named) == 1 else holders  # "no tip": tip = 'no', not local = 'no'
-        on_base = _distinct_holders(holders, plan.base, context)
+        on_base = [c for c in holders if c.table == plan.base] or _distinct_holders(holders, plan.base, context)
         if len(on_base) > 1 and not any(d.col in on_base for d in plan.dims):
             shown = " or ".join(f"{c.table}.{c.column} = {match.value!r}" for c in on_base)
             raise NotUnderstood(f"{match.value!r} could be {shown}; say which.", reading.understood)
@@ -334,8 +338,8 @@ def _add_dims_and_filters(
 
 
 def _distinct_holders(holders: list[Col], base: str, context: SchemaContext) -> list[Col]:
-    """The columns holding a value that ``base`` reaches, a key and the column referring to it counted once:
-    'Rodent' as a genus and as a taxa of the species a capture refers to are two readings."""
+    """The columns holding a value that ``base`` reaches (none of them its own), a key and the column referring
+    to it counted once: 'Rodent' as a genus and as a taxa of the species a capture refers to are two readings."""
     reached = [c for c in holders if lookup.reachable(context, base, c.table)]
     refs = {(fk.ref_table, fk.ref_column) for fk in context.foreign_keys if Col(fk.table, fk.column) in reached}
     return [c for c in reached if (c.table, c.column) not in refs]

@@ -251,6 +251,12 @@ def _place(
         words.dims.append((numbers, word))  # "by hour": an integer column with few values groups rows
         words.dim_at.add(i)
         return
+    grouped_measure = previous in ("by", "per") and not ranking and words.agg == "count" and entity_table is None
+    if grouped_measure and (cols := exact or lookup.measure_columns(word, context)) and word not in vocab.STOPWORDS:
+        words.ambiguous.append(  # "number of ratings by score": a count grouped by a measure is no SUM of it
+            f"{cols[0].column} is a number with many values, not a category to group by"
+        )
+        return
     if exact and entity_table is None:  # a measure column of that very name ("amount"), even if also a filler
         words.candidates.append((exact, word, at))
         return
