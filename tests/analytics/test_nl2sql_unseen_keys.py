@@ -4,7 +4,7 @@ Built here, not the demo: ``visits`` records one animal per row with a ``site_no
 refers to ``sites`` (numbered 1…12, no key declared, each with the year it opened) and a ``month`` whose values 1…12 lie
 inside that numbering by chance; ``loans`` refer to ``books`` by ``item`` (sparse ids, no
 name in common) and carry a ``member`` number inside the books' dense low ids; ``staff``
-is a wide table with CamelCase columns; ``shows`` numbers its episodes 1…8 per season.
+is a wide table with CamelCase columns; ``shows`` numbers its episodes 1…8 per season and flags the finale 0/1.
 Every expected figure is computed in Python from the rows inserted, on SQLite and PostgreSQL.
 """
 
@@ -29,7 +29,7 @@ COLUMNS = {
     "loans": [("item", INT), ("member", INT), ("days", INT)],
     "books": [("book_no", INT), ("title", TEXT), ("year", INT)],
     "staff": [("Age", INT), ("MonthlyIncome", INT), ("Department", TEXT)],
-    "shows": [("season", INT), ("episode", INT), ("viewers", REAL)],
+    "shows": [("season", INT), ("episode", INT), ("viewers", REAL), ("finale", INT)],
 }
 KINDS = [("DM", "Dipodomys", "Rodent"), ("NL", "Neotoma", "Rodent"), ("RO", "Rodent", "Rodent"),
          ("SP", "Sparrow", "Bird")]  # fmt: skip
@@ -50,7 +50,9 @@ def _rows() -> dict[str, list[dict]]:
     staff = [{"Age": rng.randrange(20, 65), "MonthlyIncome": rng.randrange(1500, 20000),
               "Department": rng.choice(["Sales", "Research"])} for _ in range(120)]  # fmt: skip
     shows = [
-        {"season": s, "episode": e, "viewers": round(rng.uniform(2, 12), 2)} for s in (1, 2, 3) for e in range(1, 9)
+        {"season": s, "episode": e, "viewers": round(rng.uniform(2, 12), 2), "finale": int(e == 8)}
+        for s in (1, 2, 3)
+        for e in range(1, 9)
     ]
     kinds = [{"kind": k, "genus": g, "taxa": t} for k, g, t in KINDS]
     return {"visits": visits, "sites": sites, "kinds": kinds, "loans": loans, "books": books, "staff": staff,
@@ -103,6 +105,7 @@ def test_readings_that_would_be_a_wrong_number_are_refused(ctx):
     assert "kinds.genus = 'Rodent'" in reason and "kinds.taxa = 'Rodent'" in reason
     assert "'50'" in _refused("How many staff are wiser than 50?", ctx)  # a number nothing placed is not dropped
     assert "distinct episode" in _refused("How many episodes are there?", ctx)  # episode numbers are not summed
+    assert "viewers or finale" in _refused("Average viewers of finale shows", ctx)  # a 0/1 flag is not dropped
     assert "not a category" in _refused("Number of visits by weight", ctx)  # no SUM(weight) for a count by it
     assert "sites.year or the dates of visits" in _refused("How many sites after 2010?", ctx)  # two times
 
