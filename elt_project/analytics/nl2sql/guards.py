@@ -19,10 +19,10 @@ from elt_project.analytics.schema_context import SchemaContext
 
 
 def refuse_guessed_second_measure(words: Words, reading: Reading) -> None:
-    """A column found only by meaning must not compete with a measure the question names ("flew … distance")."""
+    """Two numbers named where one is measured: neither is guessed, whether found by meaning ("flew … distance")
+    or by name ("average age of series winners", where series_winner is a 0/1 column)."""
     named = {cols[0].column: word for cols, word, _ in words.candidates if cols}
-    guessed = [word for word in named.values() if word in reading.by_meaning]
-    if guessed and len(named) > 1:
+    if len(named) > 1:  # one would be taken and the other dropped without a word ("age of series winners")
         shown = " or ".join(named)
         raise NotUnderstood(f"I could not tell which number you mean: {shown}.", reading.understood)
 
