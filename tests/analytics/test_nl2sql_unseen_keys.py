@@ -4,7 +4,8 @@ Built here, not the demo: ``visits`` records one animal per row with a ``site_no
 refers to ``sites`` (numbered 1…12, no key declared, each with the year it opened) and a ``month`` whose values 1…12 lie
 inside that numbering by chance; ``loans`` refer to ``books`` by ``item`` (sparse ids, no
 name in common) and carry a ``member`` number inside the books' dense low ids; ``staff``
-is a wide table with CamelCase columns; ``shows`` numbers its episodes 1…8 per season and flags the finale 0/1.
+is a wide table with CamelCase columns; ``shows`` numbers its episodes 1…8 per season and flags the finale 0/1;
+``moves`` reach ``depots`` by two role columns, ``origin`` and ``dest``.
 Every expected figure is computed in Python from the rows inserted, on SQLite and PostgreSQL.
 """
 
@@ -29,6 +30,8 @@ COLUMNS = {
     "loans": [("item", INT), ("member", INT), ("days", INT)],
     "books": [("book_no", INT), ("title", TEXT), ("year", INT)],
     "staff": [("Age", INT), ("MonthlyIncome", INT), ("Department", TEXT)],
+    "moves": [("origin", TEXT), ("dest", TEXT), ("minutes", INT)],
+    "depots": [("code", TEXT), ("city", TEXT)],
     "shows": [("season", INT), ("episode", INT), ("viewers", REAL), ("finale", INT)],
 }
 KINDS = [("DM", "Dipodomys", "Rodent"), ("NL", "Neotoma", "Rodent"), ("RO", "Rodent", "Rodent"),
@@ -55,8 +58,11 @@ def _rows() -> dict[str, list[dict]]:
         for e in range(1, 9)
     ]
     kinds = [{"kind": k, "genus": g, "taxa": t} for k, g, t in KINDS]
+    depots = [{"code": c, "city": city} for c, city in (("LDN", "London"), ("MAN", "Manchester"), ("LDS", "Leeds"))]
+    moves = [{"origin": rng.choice(["LDN", "MAN"]), "dest": rng.choice(["LDN", "MAN", "LDS"]),
+              "minutes": rng.randrange(30, 300)} for _ in range(90)]  # fmt: skip
     return {"visits": visits, "sites": sites, "kinds": kinds, "loans": loans, "books": books, "staff": staff,
-            "shows": shows}  # fmt: skip
+            "shows": shows, "moves": moves, "depots": depots}  # fmt: skip
 
 
 @pytest.fixture
@@ -133,3 +139,11 @@ def test_a_noun_naming_a_tables_rows_by_meaning_counts_them_and_says_so(ctx, row
     result = answer_offline("How many employees are there?", ctx)  # the rows of staff, by meaning
     assert result.rows == [[len(rows["staff"])]]
     assert "rows of staff" in result.explanation
+
+
+def test_a_role_column_named_before_its_tables_rows_groups_by_that_role(ctx, rows):
+    result = answer_offline("Number of moves by origin depot", ctx)  # origin, not dest: no guess between the two
+    counts: dict[str, int] = {}
+    for move in rows["moves"]:
+        counts[move["origin"]] = counts.get(move["origin"], 0) + 1
+    assert {r[0]: r[1] for r in result.rows} == counts

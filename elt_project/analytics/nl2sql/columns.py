@@ -162,3 +162,19 @@ def yes_no(cols: list[Col], previous: str, context: SchemaContext) -> tuple[Col,
 def own_year(context: SchemaContext, table: str) -> str | None:
     """An integer ``year`` column of ``table`` itself (a film's release year), when it has one."""
     return next((c.name for c in context.tables[table].columns if c.integer and c.name.lower() == "year"), None)
+
+
+def role_named(word: str, following: str, context: SchemaContext) -> Col | None:
+    """The role column ``word`` (``origin``) when ``following`` names the rows of the table it refers to
+    ("origin airport"): one of two columns reaching airports, named, so no join is needed to group by it."""
+    table = entity_table(following, context) if following else None
+    if table is None:
+        return None
+    return next(
+        (
+            Col(fk.table, fk.column)
+            for fk in context.foreign_keys
+            if fk.column.lower() == word.lstrip("@") and fk.ref_table == table
+        ),
+        None,
+    )

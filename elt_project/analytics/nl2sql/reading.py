@@ -189,7 +189,13 @@ def read_words(text: str, context: SchemaContext, values: list[ValueMatch], limi
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
         pair = f"{word} {following}" if following else ""
         ranking = limit or words.superlative
-        if pair and (cols := lookup.dimension_columns(pair, context)) and (previous in GROUP_CUES | {"and"} or ranking):
+        if pair and previous in ("by", "per") and (role := lookup.role_named(word, following, context)):
+            words.dims.append(([role], pair))  # "by origin airport": the origin column names the airport
+            words.dim_at.add(i)
+            skip.add(i + 1)
+        elif (
+            pair and (cols := lookup.dimension_columns(pair, context)) and (previous in GROUP_CUES | {"and"} or ranking)
+        ):
             words.dims.append((cols, pair))
             skip.add(i + 1)
         elif pair and (cols := lookup.measure_columns(pair.replace(" ", "_"), context)):
