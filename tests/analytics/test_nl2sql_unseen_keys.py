@@ -31,7 +31,7 @@ COLUMNS = {
     "books": [("book_no", INT), ("title", TEXT), ("year", INT)],
     "staff": [("Age", INT), ("MonthlyIncome", INT), ("Department", TEXT)],
     "moves": [("origin", TEXT), ("dest", TEXT), ("minutes", INT)],
-    "depots": [("code", TEXT), ("city", TEXT)],
+    "depots": [("code", TEXT), ("name", TEXT)],
     "shows": [("season", INT), ("episode", INT), ("viewers", REAL), ("finale", INT)],
 }
 KINDS = [("DM", "Dipodomys", "Rodent"), ("NL", "Neotoma", "Rodent"), ("RO", "Rodent", "Rodent"),
@@ -58,7 +58,7 @@ def _rows() -> dict[str, list[dict]]:
         for e in range(1, 9)
     ]
     kinds = [{"kind": k, "genus": g, "taxa": t} for k, g, t in KINDS]
-    depots = [{"code": c, "city": city} for c, city in (("LDN", "London"), ("MAN", "Manchester"), ("LDS", "Leeds"))]
+    depots = [{"code": c, "name": name} for c, name in (("LDN", "London"), ("MAN", "Manchester"), ("LDS", "Leeds"))]
     moves = [{"origin": rng.choice(["LDN", "MAN"]), "dest": rng.choice(["LDN", "MAN", "LDS"]),
               "minutes": rng.randrange(30, 300)} for _ in range(90)]  # fmt: skip
     return {"visits": visits, "sites": sites, "kinds": kinds, "loans": loans, "books": books, "staff": staff,
