@@ -14,7 +14,8 @@ ranked questions, as multisets otherwise, numbers to 4 decimals, column order ig
 A refusal is counted apart from a wrong answer; a wrong answer is "silently wrong".
 The headline line is ``heldout_execution_accuracy=X.XX`` (``fresh_execution_accuracy`` for the second
 held-out set, bench/nl2sql_fresh.py, on schemas of its own: ``--split fresh``; ``fresh2_execution_accuracy``
-for the third, bench/nl2sql_fresh2.py: ``--split fresh2``).
+for the third, bench/nl2sql_fresh2.py: ``--split fresh2``; ``fresh3_execution_accuracy`` for the fourth,
+bench/nl2sql_fresh3.py: ``--split fresh3``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from bench.nl2sql_dev import DEV  # noqa: E402
 from bench.nl2sql_first import first_question_times  # noqa: E402
 from bench.nl2sql_fresh import FRESH  # noqa: E402
 from bench.nl2sql_fresh2 import FRESH2  # noqa: E402
+from bench.nl2sql_fresh3 import FRESH3  # noqa: E402
 from bench.nl2sql_heldout import HELD_OUT  # noqa: E402
 from elt_project.analytics.nl2sql import AskContext, answer_offline  # noqa: E402
 from elt_project.analytics.nl2sql.parser import parse  # noqa: E402
@@ -124,6 +126,29 @@ def _fresh2_frames(schema: str) -> dict[str, pd.DataFrame]:
 
         return {"taxi_trips": r_data("modeldata", "taxi"), "flights": r_data("openintro", "nycflights"),
                 "airports": local_data.airports()}  # fmt: skip
+    return _fresh3_frames(schema, r_data)
+
+
+def _fresh3_frames(schema: str, r_data) -> dict[str, pd.DataFrame]:
+    """The schemas of the fourth held-out set (bench/nl2sql_fresh3.py), typed as a load would type them.
+
+    ``movielens`` ships as one flat table; a warehouse holds it as a fact table of ratings and a
+    dimension table of movies, joined by the integer ``movieId`` (no key declared).
+    """
+    if schema == "movies":
+        flat = r_data("dslabs", "movielens")
+        movies = flat[["movieId", "title", "year", "genres"]].drop_duplicates("movieId").astype({"year": "Int64"})
+        ratings = flat[["userId", "movieId", "rating"]].assign(rated_at=pd.to_datetime(flat["timestamp"], unit="s"))
+        return {"ratings": ratings, "movies": movies}
+    if schema == "hr":
+        return {"employees": r_data("modeldata", "attrition")}
+    if schema == "bakeoff":
+        bakers, ratings = r_data("bakeoff", "bakers"), r_data("bakeoff", "ratings")
+        for frame, columns in ((bakers, ("first_date_appeared", "last_date_appeared")),
+                               (ratings, ("uk_airdate", "us_airdate"))):  # fmt: skip
+            for column in columns:
+                frame[column] = pd.to_datetime(frame[column], format="mixed")
+        return {"bakers": bakers, "ratings": ratings}
     raise ValueError(schema)
 
 
@@ -242,15 +267,15 @@ def main() -> int:
     parser.add_argument("--dialect", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument(
         "--split",
-        choices=("heldout", "fresh", "fresh2", "dev", "both"),
+        choices=("heldout", "fresh", "fresh2", "fresh3", "dev", "both"),
         default="both",
-        help="both: heldout and dev; fresh, fresh2: the second and third held-out sets, on schemas of their own",
+        help="both: heldout and dev; fresh, fresh2, fresh3: the second, third and fourth held-out sets",
     )
     parser.add_argument("--schema", action="append", help="only these schemas (flights, vega, penguins, gapminder…)")
     parser.add_argument("--scale", type=int, default=1, help="repeat the flights fact table (3 gives ~1M rows)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
-    splits = {"heldout": HELD_OUT, "fresh": FRESH, "fresh2": FRESH2, "dev": DEV}
+    splits = {"heldout": HELD_OUT, "fresh": FRESH, "fresh2": FRESH2, "fresh3": FRESH3, "dev": DEV}
     chosen = ["heldout", "dev"] if args.split == "both" else [args.split]
     workdir = Path(tempfile.mkdtemp(prefix="nl2sql_public_"))
     totals = {name: Counter() for name in chosen}
@@ -278,7 +303,7 @@ def main() -> int:
               f"silently_wrong={total['wrong']}")  # fmt: skip
     print(f"median_answer_s={statistics.median(times):.3f} max_answer_s={max(times):.3f} dialect={args.dialect}")
     print(f"median_reading_s={statistics.median(plan_times):.3f} (linking and planning, without running the SQL)")
-    for split in ("heldout", "fresh", "fresh2"):
+    for split in ("heldout", "fresh", "fresh2", "fresh3"):
         if split in totals:
             print(f"{split}_execution_accuracy={totals[split]['correct'] / totals[split]['n']:.2f}")
     return 0

@@ -155,20 +155,6 @@ def _overlap(engine: Engine, table: str, column: str, ref_table: str, ref_column
     return found / total
 
 
-def _name_matches(column: str, ref_table: str, ref_column: str) -> bool:
-    """``customer_id`` ~ customers.customer_id; ``product_sku`` ~ products.sku; ``sku`` ~ products.sku."""
-    col, key = column.lower(), ref_column.lower()
-    if col == key:
-        return True
-    entity = ref_table.lower()
-    for prefix in ("dim_", "fact_", "dest_", "tbl_"):
-        entity = entity.removeprefix(prefix)
-    singular = entity[:-1] if entity.endswith("s") else entity
-    return col in (f"{singular}_{key}", f"{entity}_{key}", f"{singular}{key}") or (
-        col.endswith(f"_{key}") and col.startswith(singular)
-    )
-
-
 def _infer_foreign_keys(engine: Engine, tables: dict[str, TableInfo], declared: list[ForeignKey]) -> list[ForeignKey]:
     known = {(fk.table, fk.column) for fk in declared}
     inferred = []
@@ -186,7 +172,7 @@ def _infer_foreign_keys(engine: Engine, tables: dict[str, TableInfo], declared: 
                 if column.name in table.primary_key and len(table.primary_key) == 1 and column.name == key:
                     continue  # two tables sharing a key are peers, not a reference
                 if (
-                    _name_matches(column.name, ref.name, key)
+                    profile.name_matches(column.name, ref.name, key)
                     and _overlap(engine, table.name, column.name, ref.name, key) >= FK_OVERLAP
                 ):
                     inferred.append(ForeignKey(table.name, column.name, ref.name, key, inferred=True))
@@ -317,8 +303,9 @@ def _value_foreign_keys(
     }
     with engine.connect() as conn:
         key_sets = {key: profile.key_values(conn, *key) for key in sorted(keys)}
-    known = {(fk.table, fk.column) for fk in known_fks}
-    found = profile.value_references(samples, key_sets, keys, known, VALUE_FK_OVERLAP)
+        known = {(fk.table, fk.column) for fk in known_fks}
+        found = profile.value_references(samples, key_sets, keys, known, VALUE_FK_OVERLAP)
+        found += profile.integer_references(conn, tables, known, VALUE_FK_OVERLAP, MAX_KEY_ROWS, FK_SAMPLE)
     return [ForeignKey(t, c, rt, rc, inferred=True, overlap=share) for t, c, rt, rc, share in found]
 
 

@@ -119,3 +119,71 @@ def value_references(
         if best:
             found.append(best)
     return found
+
+
+def name_matches(column: str, ref_table: str, ref_column: str) -> bool:
+    """``customer_id`` ~ customers.customer_id; ``product_sku`` ~ products.sku; ``sku`` ~ products.sku."""
+    col, key = column.lower(), ref_column.lower()
+    if col == key:
+        return True
+    entity = ref_table.lower()
+    for prefix in ("dim_", "fact_", "dest_", "tbl_"):
+        entity = entity.removeprefix(prefix)
+    singular = entity[:-1] if entity.endswith("s") else entity
+    return col in (f"{singular}_{key}", f"{entity}_{key}", f"{singular}{key}") or (
+        col.endswith(f"_{key}") and col.startswith(singular)
+    )
+
+
+def integer_references(
+    conn: Connection, tables, known: set[tuple[str, str]], threshold: float, max_key_rows: int, sample: int
+) -> list[tuple[str, str, str, str, float]]:
+    """(table, column, ref_table, ref_column, overlap) for integer columns that point at another table's
+    unique integer column (``surveys.plot_id`` → ``plots.plot_id``, with no key declared).
+
+    Containment alone is weak evidence between integers: ``month`` (1–12) lies inside any
+    dense key 1…24, and user ids 1…671 inside movie ids that are dense at the low end. So
+    where the key is dense over the referring values' range (more than half of those
+    integers are keys) the names must agree as well (``plot_id`` ~ plots); where it is
+    sparse (9 000 movie ids spread up to 160 000) the values alone are trusted. The
+    referring column's sampled distinct values must reach ``threshold`` inside the key.
+    """
+    keys: dict[tuple[str, str], set[int]] = {}
+    for table in tables.values():
+        if not 1 < table.row_count <= max_key_rows:
+            continue
+        for column in (c for c in table.columns if c.integer):
+            col = sa.table(table.name, sa.column(column.name)).c[column.name]
+            distinct, filled = conn.execute(sa.select(sa.func.count(sa.distinct(col)), sa.func.count(col))).one()
+            if distinct == filled == table.row_count:
+                keys[(table.name, column.name)] = {int(v) for v in conn.execute(sa.select(col)).scalars()}
+    found = []
+    for table in tables.values():
+        for column in (c for c in table.columns if c.integer):
+            if (table.name, column.name) in known or (table.name, column.name) in keys:
+                continue
+            candidates = [ref for ref in keys if ref[0] != table.name]
+            if not candidates:
+                continue
+            big = table.row_count > 100_000
+            col = _column(table.name, column.name, 100_000 if big else None)  # a big table: its first rows
+            query = sa.select(col).where(col.is_not(None)).distinct().limit(sample)
+            values = [int(v) for v in conn.execute(query).scalars()]
+            if len(values) < 2:
+                continue
+            shares = [(sum(v in keys[ref] for v in values) / len(values), ref) for ref in candidates]
+            trusted = [
+                (share, ref)
+                for share, ref in shares
+                if share >= threshold
+                and (name_matches(column.name, *ref) or _chance(keys[ref], min(values), max(values)) <= 0.5)
+            ]
+            if trusted:
+                share, ref = max(trusted)
+                found.append((table.name, column.name, ref[0], ref[1], round(share, 3)))
+    return found
+
+
+def _chance(key: set[int], low: int, high: int) -> float:
+    """The share of the integers low…high that are in ``key``: what containment would be by chance alone."""
+    return sum(low <= v <= high for v in key) / (high - low + 1)

@@ -134,3 +134,47 @@ def pick(cols: list[Col], base: str, context: SchemaContext) -> Col | None:
         if col.table == base:
             return col
     return next((col for col in cols if reachable(context, base, col.table)), None)
+
+
+def numbered(cols: list[Col], context: SchemaContext) -> bool:
+    """Integer columns with few values (episode 1-10): they number things, they are not amounts to add up."""
+    infos = [context.tables[c.table].column(c.column) for c in cols]
+    return all(info is not None and info.integer and info.levels is not None for info in infos)
+
+
+_YES = {"yes", "y", "true", "t", "1"}
+_NO = {"no", "n", "false", "f", "0"}
+
+
+def yes_no(cols: list[Col], previous: str, context: SchemaContext) -> tuple[Col, str] | None:
+    """A text column holding only yes/no flags, said as "a tip" (its yes value) or "without tip" (its no value)."""
+    for col in cols:
+        info = context.tables[col.table].column(col.column)
+        values = (info.values if info else None) or ()
+        lowered = {v.lower(): v for v in values}
+        yes = [v for k, v in lowered.items() if k in _YES]
+        no = [v for k, v in lowered.items() if k in _NO]
+        if values and len(yes) == 1 and len(no) == 1 and len(lowered) == 2:
+            return col, (no[0] if previous == "without" else yes[0])
+    return None
+
+
+def own_year(context: SchemaContext, table: str) -> str | None:
+    """An integer ``year`` column of ``table`` itself (a film's release year), when it has one."""
+    return next((c.name for c in context.tables[table].columns if c.integer and c.name.lower() == "year"), None)
+
+
+def role_named(word: str, following: str, context: SchemaContext) -> Col | None:
+    """The role column ``word`` (``origin``) when ``following`` names the rows of the table it refers to
+    ("origin airport"): one of two columns reaching airports, named, so no join is needed to group by it."""
+    table = entity_table(following, context) if following else None
+    if table is None:
+        return None
+    return next(
+        (
+            Col(fk.table, fk.column)
+            for fk in context.foreign_keys
+            if fk.column.lower() == word.lstrip("@") and fk.ref_table == table
+        ),
+        None,
+    )

@@ -31,6 +31,21 @@ COMPARE = re.compile(
     + "|".join(re.escape(k) for k in sorted(COMPARATORS, key=len, reverse=True))
     + r")\s*\$?(\d[\d,]*(?:\.\d+)?)\s*(k|m|thousand|million)?\b"  # noqa: E501
 )
+#: Comparative adjectives stand for a comparison on the quantity they describe ("older than 50" is age over 50):
+#: the quantity noun then links to a column by name or by meaning like any other word, or the question is refused.
+ADJECTIVE_COMPARISONS = {
+    "older": ("age", "over"), "younger": ("age", "under"), "heavier": ("weight", "over"),
+    "lighter": ("weight", "under"), "taller": ("height", "over"), "longer": ("length", "over"),
+    "more expensive": ("price", "over"), "cheaper": ("price", "under"), "less expensive": ("price", "under"),
+}  # fmt: skip
+_ADJECTIVE = re.compile(r"\b(" + "|".join(ADJECTIVE_COMPARISONS) + r")\s+than\s+(?=\$?\d)")
+
+
+def spell_out_comparatives(text: str) -> str:
+    """ "older than 50" → "age over 50": the adjective said as the quantity it compares."""
+    return _ADJECTIVE.sub(lambda m: " ".join(ADJECTIVE_COMPARISONS[m[1]]) + " ", text)
+
+
 GROUP_CUES = {"by", "per", "each", "every", "across", "which", "what", "for each", "among"}
 #: Units a number is said in ("a delay of more than 60 minutes"): after a named measure they name no column.
 UNIT_WORDS = {

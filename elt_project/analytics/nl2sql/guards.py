@@ -19,10 +19,10 @@ from elt_project.analytics.schema_context import SchemaContext
 
 
 def refuse_guessed_second_measure(words: Words, reading: Reading) -> None:
-    """A column found only by meaning must not compete with a measure the question names ("flew … distance")."""
+    """Two numbers named where one is measured: neither is guessed, whether found by meaning ("flew … distance")
+    or by name ("average age of series winners", where series_winner is a 0/1 column)."""
     named = {cols[0].column: word for cols, word, _ in words.candidates if cols}
-    guessed = [word for word in named.values() if word in reading.by_meaning]
-    if guessed and len(named) > 1:
+    if len(named) > 1:  # one would be taken and the other dropped without a word ("age of series winners")
         shown = " or ".join(named)
         raise NotUnderstood(f"I could not tell which number you mean: {shown}.", reading.understood)
 
@@ -31,6 +31,12 @@ def by_meaning(text: str, unknown: list[str], context: SchemaContext, reading: R
     """``text`` with each unknown word replaced by the one column it means, or None (noting candidates)."""
     for word in dict.fromkeys(unknown):
         name, candidates = linking.semantic_link(word, context)
+        plural = vocab.singular(word) != word and not word.startswith("@")
+        if name is None and plural and (table := linking.table_link(word, context)):
+            text = re.sub(rf"(?<![\w@]){re.escape(word)}(?![\w-])", table.lower(), text)  # "episodes": its rows
+            reading.understood.append(f"{word!r} read as the rows of {table} (closest in meaning)")
+            reading.notes.append(f"{word!r} read as the rows of {table}")
+            continue
         if name is None:
             if candidates:
                 reading.understood.append(f"{word!r} might be {' or '.join(candidates)}")
@@ -106,5 +112,18 @@ def refuse_which_without_names(plan: Plan, reading: Reading) -> None:
     if asked and not plan.dims:
         raise NotUnderstood(
             f"'which {asked[1]}' asks for names, but I found no column to name each {asked[1]} by.",
+            reading.understood,
+        )
+
+
+_NUMBER = re.compile(r"(?<![\w@.])\d[\d,]*(?:\.\d+)?(?![\w])")
+
+
+def refuse_unplaced_numbers(reading: Reading) -> None:
+    """A number left over once time, top-N, comparisons and numbered values have taken theirs is a condition
+    the reading did not understand ("older than 50"): answering without it would be another question."""
+    if m := _NUMBER.search(reading.text):
+        raise NotUnderstood(
+            f"I could not tell what {m[0]!r} refers to; say it as a comparison (e.g. 'weight over {m[0]}').",
             reading.understood,
         )

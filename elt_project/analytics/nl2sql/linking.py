@@ -40,6 +40,9 @@ _GRAMMAR = (
     | {"longest", "shortest", "heaviest", "lightest", "tallest", "latest", "earliest", "oldest", "youngest",
        "hottest", "coldest", "warmest", "coolest", "fewest"}
 )  # fmt: skip
+#: Aggregate words: they shorten only to another aggregate word (maximum → temp_max), never to a column's word.
+_AGGREGATE_NAMES = {"average", "avg", "mean", "total", "tot", "sum", "maximum", "max", "minimum", "min", "count",
+                    "cnt", "number", "num"}  # fmt: skip
 #: The model's cosine similarity a link needs, and its lead over the next column.
 SEMANTIC_MIN = 0.55
 SEMANTIC_MARGIN = 0.08
@@ -64,6 +67,8 @@ def abbreviates(short: str, word: str) -> bool:
         return True
     if word in _GRAMMAR:
         return False  # "longest" is a superlative, not the column lon
+    if word in _AGGREGATE_NAMES and short not in _AGGREGATE_NAMES:
+        return False  # "average" asks for an aggregate; it does not abbreviate to the column age
     if len(short) >= 3 and len(word) > len(short) and word.startswith(short):
         return True  # temp → temperature, precip → precipitation, visib → visibility
     same_ends = len(short) >= 2 and len(word) > len(short) and short[0] == word[0] and short[-1] in word[-2:]
@@ -222,6 +227,8 @@ def _counts_as_columns(text: str, context: SchemaContext) -> str:
         noun = singular(match[1] or match[2])
         names = {f"{noun}s", f"{noun}_count", f"num_{noun}s", f"n_{noun}s", f"{noun}_cnt", f"nbr_{noun}s"}
         for table in context.tables.values():
+            if any(c.integer and c.name.lower() in (noun, f"{noun}_id", f"{noun}id") for c in table.columns):
+                continue  # episode numbers beside an episode_count: its rows may be what is counted
             for column in table.columns:
                 if column.kind == "number" and column.name.lower() in names:
                     return f"@{column.name.lower()}"
@@ -289,3 +296,40 @@ def semantic_link(phrase: str, context: SchemaContext, allowed: set[tuple[str, s
     if best[1] >= SEMANTIC_MIN and best[1] - runner_up >= SEMANTIC_MARGIN:
         return best[0], candidates
     return None, candidates
+
+
+#: A plural noun names a table's rows by meaning ("episodes" of a ratings table holding one row per episode)
+#: when the model scores it this close to the table's description, this far ahead of the next table.
+TABLE_MIN = 0.4
+TABLE_MARGIN = 0.15
+_table_vectors: dict[str, tuple[list[str], np.ndarray]] = {}
+
+
+def table_link(noun: str, context: SchemaContext) -> str | None:
+    """The table whose rows ``noun`` names by meaning, compared with each table's name and column words."""
+    from elt_project.analytics.search import minilm
+    from elt_project.analytics.search.encoders import MiniLMEncoder
+
+    if not minilm.available() or len(context.tables) < 1:
+        return None
+    key = f"{context.fingerprint}|{sorted(context.tables)}"
+    with _lock:
+        found = _table_vectors.get(key)
+    if found is None:
+        names = sorted(context.tables)
+        texts = [
+            f"{vocabulary.entity_name(name)}: "
+            + ", ".join(
+                " ".join(column_words(c))
+                for c in context.tables[name].columns
+                if not is_key(context.tables[name], c, context)
+            )  # fmt: skip
+            for name in names
+        ]
+        found = (names, MiniLMEncoder().encode(texts))
+        with _lock:
+            _table_vectors[key] = found
+    names, matrix = found
+    scores = sorted(zip((matrix @ encode(noun)).tolist(), names, strict=True), reverse=True)
+    runner_up = scores[1][0] if len(scores) > 1 else 0.0
+    return scores[0][1] if scores[0][0] >= TABLE_MIN and scores[0][0] - runner_up >= TABLE_MARGIN else None

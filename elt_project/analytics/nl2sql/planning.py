@@ -11,7 +11,7 @@ from elt_project.analytics.nl2sql import guards, linking
 from elt_project.analytics.nl2sql import vocabulary as vocab
 from elt_project.analytics.nl2sql.comparing import add_comparisons, comparison_targets
 from elt_project.analytics.nl2sql.defaults import default_measure_cols
-from elt_project.analytics.nl2sql.grammar import NotUnderstood, Reading
+from elt_project.analytics.nl2sql.grammar import NotUnderstood, Reading, spell_out_comparatives
 from elt_project.analytics.nl2sql.reading import (
     Words,
     comparisons,
@@ -40,6 +40,7 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
     if not reading.text:
         raise NotUnderstood("the question is empty.", [])
     start_text, start_understood = reading.text, list(reading.understood)
+    reading.text = spell_out_comparatives(reading.text)
     linked = linking.rewrite(reading.text, context)
     reading.text = linked.text
     reading.understood += [f"linked {said}" for said in linked.said]
@@ -58,6 +59,7 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
     numbered = numbered_values(reading, context)
     for match in values:
         reading.blank(match.span)
+    guards.refuse_unplaced_numbers(reading)
     guards.refuse_unwritten_values(reading, context)
     words = read_words(reading.text, context, values, limit)
     settle_partial(words)
@@ -87,6 +89,7 @@ def read_question(reading: Reading, context: SchemaContext, today: date, *, by_m
                 reading.by_meaning,
                 reading.terms,
                 reading.glossary,
+                notes=reading.notes,  # choices made by meaning ("'employees' read as the rows of staff")
                 said_as=reading.said_as,
             )
             return read_question(again, context, today, by_meaning=False)
@@ -184,6 +187,10 @@ def _choose_base(
         return entity
     other_dim = words.dims and not any(c.table == entity for c in words.dims[0][0])
     if entity and facts and (timed or any(m.table != entity for m in values) or other_dim):
+        if timed and fact_for(entity) != entity and (own := lookup.own_year(context, entity)):
+            raise NotUnderstood(  # "movies after 2010": the year they came out, or the year they were rated?
+                f"the time could be {entity}.{own} or the dates of {fact_for(entity)}; say which.", reading.understood
+            )
         return fact_for(entity)
     if entity:
         return entity
@@ -314,9 +321,9 @@ def _add_dims_and_filters(
         holders = list(dict.fromkeys(Col(m.table, m.column) for m in values if m.value == match.value))
         named = [c for c in holders if c in words.value_columns]
         holders = named if len(named) == 1 else holders  # "no tip": tip = 'no', not local = 'no'
-        on_base = [c for c in holders if c.table == plan.base]
+        on_base = [c for c in holders if c.table == plan.base] or _distinct_holders(holders, plan.base, context)
         if len(on_base) > 1 and not any(d.col in on_base for d in plan.dims):
-            shown = " or ".join(f"{c.column} = {match.value!r}" for c in on_base)
+            shown = " or ".join(f"{c.table}.{c.column} = {match.value!r}" for c in on_base)
             raise NotUnderstood(f"{match.value!r} could be {shown}; say which.", reading.understood)
         col = lookup.pick(holders, plan.base, context)
         if col is None:
@@ -328,6 +335,14 @@ def _add_dims_and_filters(
         reading.understood.append(f"{col.table}.{col.column} in {found}")
         if len(found) > 1 and not any(d.col == col for d in plan.dims):
             plan.dims.append(Dim(col, col.column))  # "Apparel vs Toys": one row for each
+
+
+def _distinct_holders(holders: list[Col], base: str, context: SchemaContext) -> list[Col]:
+    """The columns holding a value that ``base`` reaches (none of them its own), a key and the column referring
+    to it counted once: 'Rodent' as a genus and as a taxa of the species a capture refers to are two readings."""
+    reached = [c for c in holders if lookup.reachable(context, base, c.table)]
+    refs = {(fk.ref_table, fk.ref_column) for fk in context.foreign_keys if Col(fk.table, fk.column) in reached}
+    return [c for c in reached if (c.table, c.column) not in refs]
 
 
 def _add_ranking(plan: Plan, order: str | None, limit: int | None, words: Words, reading: Reading) -> None:

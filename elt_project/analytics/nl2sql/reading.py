@@ -189,7 +189,13 @@ def read_words(text: str, context: SchemaContext, values: list[ValueMatch], limi
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
         pair = f"{word} {following}" if following else ""
         ranking = limit or words.superlative
-        if pair and (cols := lookup.dimension_columns(pair, context)) and (previous in GROUP_CUES | {"and"} or ranking):
+        if pair and previous in ("by", "per") and (role := lookup.role_named(word, following, context)):
+            words.dims.append(([role], pair))  # "by origin airport": the origin column names the airport
+            words.dim_at.add(i)
+            skip.add(i + 1)
+        elif (
+            pair and (cols := lookup.dimension_columns(pair, context)) and (previous in GROUP_CUES | {"and"} or ranking)
+        ):
             words.dims.append((cols, pair))
             skip.add(i + 1)
         elif pair and (cols := lookup.measure_columns(pair.replace(" ", "_"), context)):
@@ -251,6 +257,12 @@ def _place(
         words.dims.append((numbers, word))  # "by hour": an integer column with few values groups rows
         words.dim_at.add(i)
         return
+    grouped_measure = previous in ("by", "per") and not ranking and words.agg == "count" and entity_table is None
+    if grouped_measure and (cols := exact or lookup.measure_columns(word, context)) and word not in vocab.STOPWORDS:
+        words.ambiguous.append(  # "number of ratings by score": a count grouped by a measure is no SUM of it
+            f"{cols[0].column} is a number with many values, not a category to group by"
+        )
+        return
     if exact and entity_table is None:  # a measure column of that very name ("amount"), even if also a filler
         words.candidates.append((exact, word, at))
         return
@@ -265,7 +277,7 @@ def _place(
     if dim_cols and words.agg == "count" and not valued and _is_counted(words, i, tokens, context):
         words.counted_dim = (dim_cols, word)  # "how many countries": distinct values, not rows per value
         return
-    if dim_cols and previous in ("a", "an", "with", "without") and (flag := _yes_no(dim_cols, previous, context)):
+    if dim_cols and previous in ("a", "an", "with", "without") and (flag := lookup.yes_no(dim_cols, previous, context)):
         values.append(ValueMatch(flag[0].table, flag[0].column, flag[1], (at, at)))  # "trips with a tip"
         words.value_columns.append(flag[0])
         return
@@ -285,6 +297,11 @@ def _place(
             words.dropped.append(word)  # "in <column>" with no value of it named: a value the data may not hold
         return
     if word not in vocab.STOPWORDS and (cols := lookup.measure_columns(word, context)):
+        if words.agg == "count" and _is_counted(words, i, tokens, context) and lookup.numbered(cols[:1], context):
+            words.ambiguous.append(  # "how many episodes" over episode numbers 1-10: rows, or a sum of numbers?
+                f"'{word}' could count the rows or the distinct {cols[0].column} numbers; say 'rows' or 'distinct'"
+            )
+            return
         words.candidates.append((cols, word, at))
         return
     if word in vocab.MEASURE_NOUNS or word in vocab.MONEY_VERBS:
@@ -347,23 +364,6 @@ def _role_of(previous: str, cols: list[Col], context: SchemaContext) -> tuple[st
     for fk in context.foreign_keys:
         if fk.column.lower() == previous[1:] and any(c.table == fk.ref_table for c in cols):
             return fk.ref_table, fk.column
-    return None
-
-
-_YES = {"yes", "y", "true", "t", "1"}
-_NO = {"no", "n", "false", "f", "0"}
-
-
-def _yes_no(cols: list[Col], previous: str, context: SchemaContext) -> tuple[Col, str] | None:
-    """A text column holding only yes/no flags, said as "a tip" (its yes value) or "without tip" (its no value)."""
-    for col in cols:
-        info = context.tables[col.table].column(col.column)
-        values = (info.values if info else None) or ()
-        lowered = {v.lower(): v for v in values}
-        yes = [v for k, v in lowered.items() if k in _YES]
-        no = [v for k, v in lowered.items() if k in _NO]
-        if values and len(yes) == 1 and len(no) == 1 and len(lowered) == 2:
-            return col, (no[0] if previous == "without" else yes[0])
     return None
 
 

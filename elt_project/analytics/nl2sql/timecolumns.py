@@ -33,10 +33,16 @@ def time_on_columns(plan: Plan, time: TimeSpec, context: SchemaContext, reading:
     elif time.bucket:
         raise NotUnderstood(f"{plan.base} has no date or {time.bucket} column to group by.", reading.understood)
     if window is not None and not window.implied and (column := integer("year")):
-        whole_years = window.start == date(window.start.year, 1, 1) and window.end == date(window.start.year + 1, 1, 1)
-        if whole_years:
-            plan.filters.append(Filter(Col(plan.base, column.name), "in", [window.start.year]))
-            reading.understood.append(f"{column.name} = {window.start.year}")
+        first, last = window.start.year, window.end.year - 1
+        whole_years = window.start == date(first, 1, 1) and window.end == date(last + 1, 1, 1)
+        if whole_years and first == last:
+            plan.filters.append(Filter(Col(plan.base, column.name), "in", [first]))
+            reading.understood.append(f"{column.name} = {first}")
+            return
+        if whole_years:  # "after 2010", "between 1990 and 1995": a range of years
+            plan.filters += [Filter(Col(plan.base, column.name), ">=", [first]),
+                             Filter(Col(plan.base, column.name), "<=", [last])]  # fmt: skip
+            reading.understood.append(f"{column.name} from {first} to {last}")
             return
     if window is not None and _window_on_columns(plan, window, integer, table, context, reading):
         return
