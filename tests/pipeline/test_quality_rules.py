@@ -32,10 +32,11 @@ CONFIG = PipelineConfig(
 )
 RUN, OTHER = "run-1", "run-0"
 # t, n, i, source_row_number — this run's rows
+# (inserted out of source order, so the rejected rows' order must come from source_row_number)
 ROWS = [
     ("A", 5, 1, 1),
-    ("B", -1, 2, 2),
     ("toolong", 150, 2, 3),
+    ("B", -1, 2, 2),
     (None, None, None, 4),
     ("A", 0, 3, 5),
 ]
@@ -155,9 +156,10 @@ def test_recorded_checks_log_each_rule_and_copy_fail_rows_in_source_order(engine
 
 
 def test_passed_rules_are_logged_without_a_scan_and_samples_stop_at_five(engine, monkeypatch):
-    rows = [(f"v{k}", k, k, k) for k in range(1, 8)]
+    rows = [(f"v{k}", k, k, k) for k in (7, 1, 3, 2, 6, 4, 5)]
     staging = _staged(engine, rows=rows, other_rows=[])
     rules = [_rule("NOT_NULL", "t", name="seen_in_stream"), _rule("IS_IN_SET", "t", "'v1'", name="t_set")]
+    monkeypatch.setattr(quality, "MAX_REJECTED_ROWS", 2)
     scanned = []
     real_count_all = quality._count_all
     monkeypatch.setattr(quality, "_count_all", lambda *a: scanned.append(len(a[3])) or real_count_all(*a))
@@ -167,9 +169,14 @@ def test_passed_rules_are_logged_without_a_scan_and_samples_stop_at_five(engine,
     assert (outcomes[1].failing_rows, len(outcomes[1].samples), len(set(outcomes[1].samples))) == (6, 5, 5)
     logged = query(engine, "SELECT rule_name, status FROM data_quality_run_logs ORDER BY rule_name")
     assert logged == [("seen_in_stream", "PASS"), ("t_set", "WARN")]
+    # a FAIL rule copies its failing rows up to the cap, first rows of the file first; the count stays exact
+    failing = _rule("IS_IN_SET", "t", "'v1'", name="t_set_fail", severity="FAIL")
+    outcomes, rejected = quality.evaluate(engine, CONFIG, staging, RUN, [failing])
+    assert (outcomes[0].failing_rows, rejected) == (6, 2)
+    assert query(engine, "SELECT source_row_number FROM elt_rejected_rows ORDER BY id") == [(2,), (3,)]
     # every rule already passed: no scan at all
     quality.evaluate(engine, CONFIG, staging, RUN, rules[:1], record=False, passed=frozenset({0}))
-    assert scanned == [1]
+    assert scanned == [1, 1]  # the FAIL rule's scan only
     assert quality.evaluate(engine, CONFIG, staging, RUN, []) == ([], 0)
 
 
@@ -199,7 +206,9 @@ MALFORMED = [
     (_rule("RANGE", "n", "1,2,3", name="r3"), r"'r3' \(RANGE\)"),
     (_rule("RANGE", "n", "a,2", name="r4"), r"'r4' \(RANGE\)"),
     (_rule("EXISTS_IN", "t", "ref_codes", name="ref"), r"'ref' \(EXISTS_IN\) needs check_expression 'table\.column', "),
-    (_rule("EXISTS_IN", "t", "ref_codes.nope", name="ref_col"), r"nope"),
+    (_rule("EXISTS_IN", "t", "ref_codes.nope", name="ref_col"), r"^Data quality rule 'ref_col' names column 'nope'"),
+    (_rule("EXISTS_IN", "t", None, name="ref_none"), r"'ref_none' \(EXISTS_IN\) needs .*'table\.column', not ''\.$"),
+    (_rule("EXISTS_IN", "t", "nowhere.code", name="nt"), r"^The reference table of data quality rule 'nt' 'nowhere'"),
 ]
 
 
@@ -208,6 +217,12 @@ def test_malformed_rules_are_named_in_one_sentence(engine):
     for rule, message in MALFORMED:
         with pytest.raises(ConfigurationError, match=message):
             quality.evaluate(engine, CONFIG, staging, RUN, [rule], record=False)
+    # a schema-qualified reference: the table name is all but the last part
+    with engine.connect() as conn:
+        schema = sa.inspect(conn).default_schema_name
+    qualified = _rule("EXISTS_IN", "t", f"{schema}.ref_codes.code")
+    outcomes, _ = quality.evaluate(engine, CONFIG, staging, RUN, [qualified], record=False)
+    assert outcomes[0].failing_rows == 2
 
 
 def test_value_sets_read_quotes_doubled_quotes_and_bare_words():
@@ -228,3 +243,13 @@ def test_rule_condition_checks_a_whole_table_outside_a_load(engine):
         # across both runs: 1 (twice), 2 (twice), 3 (twice)
         assert conn.execute(sa.select(sa.func.count()).select_from(staging).where(unique)).scalar() == 6
         assert quality.rule_condition(conn, staging, _rule("ROW_COUNT_MIN", None, "1")) is None
+
+
+def test_rejected_rows_of_a_staging_table_without_row_numbers_are_copied_without_them(engine):
+    execute(engine, "CREATE TABLE stg_plain (t VARCHAR(10), dagster_run_id VARCHAR(255))")
+    execute(engine, "INSERT INTO stg_plain VALUES (NULL, 'run-1'), ('x', 'run-1'), (NULL, 'run-0')")
+    staging = sa.Table("stg_plain", sa.MetaData(), autoload_with=engine)
+    _, rejected = quality.evaluate(engine, CONFIG, staging, RUN, [_rule("NOT_NULL", "t", severity="FAIL")])
+    assert rejected == 1
+    (copied,) = query(engine, "SELECT source_row_number, row_data FROM elt_rejected_rows")
+    assert (copied[0], json.loads(copied[1])) == (None, {"t": None, "dagster_run_id": RUN})
