@@ -89,6 +89,8 @@ def test_patterns_settle_only_when_every_warehouse_reads_them_alike():
         assert not _settles(_rule("MATCHES", "Code", pattern), _text("AB")), pattern
     assert not _settles(_rule("MATCHES", "i", "^1"), {"i": pa.array(["1"], pa.string())})  # not a text column
     assert not _settles(_rule("MATCHES", "Code", "***=A"), _text("A"))  # RE2 refuses it: SQL decides
+    # no pattern at all: the SQL pass must see the rule to name it, even over a column of nulls
+    assert not _settles(_rule("MATCHES", "Code", None), _text(None))
 
 
 def test_ranges_settle_plain_numbers_within_both_bounds():
