@@ -94,8 +94,13 @@ CASES = [
 def test_every_check_counts_and_samples_only_this_runs_failing_rows(engine):
     staging = _staged(engine)
     rules = [rule for rule, *_ in CASES]
+    statements: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2].lstrip().lower()))
     outcomes, rejected = quality.evaluate(engine, CONFIG, staging, RUN, rules, record=False)
     assert rejected == 0
+    # every rule is counted in the one scan: no rule falls back to a count of its own
+    assert [s for s in statements if s.startswith("select count(")] == []
+    assert len([s for s in statements if s.startswith("select sum(case")]) == 1
     for (rule, failing, samples, message), outcome in zip(CASES, outcomes, strict=True):
         assert (outcome.rule_name, outcome.check_type, outcome.column) == (
             rule.rule_name,
