@@ -110,8 +110,13 @@ def test_every_check_counts_and_samples_only_this_runs_failing_rows(engine):
         assert (outcome.passed, outcome.failing_rows, outcome.message) == (failing == 0, failing, message), rule
         assert sorted(outcome.samples, key=lambda v: (v is not None, str(v))) == samples, rule
         assert outcome.severity == "WARN"
-    # record=False only reads
+    # record=False only reads: no log, and a FAIL rule's rows are not copied
+    outcomes, rejected = quality.evaluate(
+        engine, CONFIG, staging, RUN, [_rule("NOT_NULL", "t", severity="FAIL")], record=False
+    )
+    assert (outcomes[0].failing_rows, rejected) == (1, 0)
     assert query(engine, "SELECT COUNT(*) FROM data_quality_run_logs") == [(0,)]
+    assert query(engine, "SELECT COUNT(*) FROM elt_rejected_rows") == [(0,)]
 
 
 def test_recorded_checks_log_each_rule_and_copy_fail_rows_in_source_order(engine):
@@ -169,8 +174,8 @@ def test_passed_rules_are_logged_without_a_scan_and_samples_stop_at_five(engine,
     scanned = []
     real_count_all = quality._count_all
     monkeypatch.setattr(quality, "_count_all", lambda *a: scanned.append(len(a[3])) or real_count_all(*a))
-    outcomes, _ = quality.evaluate(engine, CONFIG, staging, RUN, rules, passed=frozenset({0}))
-    assert scanned == [1]
+    outcomes, rejected = quality.evaluate(engine, CONFIG, staging, RUN, rules, passed=frozenset({0}))
+    assert (scanned, rejected) == ([1], 0)
     assert (outcomes[0].passed, outcomes[0].message) == (True, "All rows pass.")
     assert (outcomes[1].failing_rows, len(outcomes[1].samples), len(set(outcomes[1].samples))) == (6, 5, 5)
     logged = query(engine, "SELECT rule_name, status FROM data_quality_run_logs ORDER BY rule_name")
