@@ -209,6 +209,7 @@ MALFORMED = [
     (_rule("MATCHES", "t", None, name="no_re"), r"'no_re' \(MATCHES\) needs a regular expression\."),
     (_rule("MATCHES", "t", "(", name="bad_re"), r"'bad_re' has an invalid regular expression \("),
     (_rule("IS_IN_SET", "t", " ", name="empty_set"), r"'empty_set' \(IS_IN_SET\) needs values like 'A', 'I'\."),
+    (_rule("IS_IN_SET", "t", None, name="no_set"), r"'no_set' \(IS_IN_SET\) needs values like 'A', 'I'\."),
     (_rule("IS_IN_SET", "i", "1, x", name="nan_set"), r"'nan_set' lists 'x', which is not a number like column i"),
     (_rule("MAX_LENGTH", "t", "2.5", name="len"), r"'len' \(MAX_LENGTH\) needs a whole number .* not '2\.5'\."),
     (_rule("ROW_COUNT_MIN", None, None, name="rows"), r"'rows' \(ROW_COUNT_MIN\) needs a whole number .*not None"),
@@ -261,7 +262,10 @@ def test_rejected_rows_of_a_staging_table_without_row_numbers_are_copied_without
     execute(engine, "INSERT INTO stg_plain VALUES (NULL, '2026-12-08', 'run-1'), ('x', NULL, 'run-1')")
     execute(engine, "INSERT INTO stg_plain VALUES (NULL, NULL, 'run-0')")
     staging = sa.Table("stg_plain", sa.MetaData(), autoload_with=engine)
-    _, rejected = quality.evaluate(engine, CONFIG, staging, RUN, [_rule("NOT_NULL", "t", severity="FAIL")])
+    rules = [_rule("NOT_NULL", "t", severity="FAIL"), _rule("MAX_LENGTH", "d", "5").model_copy(update={"id": 42})]
+    _, rejected = quality.evaluate(engine, CONFIG, staging, RUN, rules)
     assert rejected == 1
+    logged = query(engine, "SELECT rule_id, sample_failing_values FROM data_quality_run_logs ORDER BY rule_name")
+    assert logged == [(42, '["2026-12-08"]'), (None, "[null]")]  # a date sample is logged as text
     (copied,) = query(engine, "SELECT source_row_number, row_data FROM elt_rejected_rows")
     assert (copied[0], json.loads(copied[1])) == (None, {"t": None, "d": "2026-12-08", "dagster_run_id": RUN})
