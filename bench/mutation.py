@@ -4,6 +4,8 @@
     python bench/mutation.py sql_safety auth_roles     # those modules, each with its own tests
     python bench/mutation.py elt_project/auth/roles.py --tests tests/auth/test_auth.py
     python bench/mutation.py --all                     # the whole [tool.mutmut] target (hours)
+    python bench/mutation.py quality --keep            # keep the copy, then after writing tests:
+    python bench/mutation.py --recheck /tmp/elt-mutation-XXXX   # its survivors against the new tests
 
 mutmut (``[tool.mutmut]`` in pyproject.toml) copies the project into ``mutants/``, changes one
 thing at a time (an operator, a constant, a condition) and runs the tests that reach the changed
@@ -87,6 +89,13 @@ def _mutated_line(mutmut: list[str], copy: Path, env: dict[str, str], mutant: st
     return next((line for line in added if not line.startswith("++")), "")
 
 
+_MUTMUT = [sys.executable, "-m", "mutmut"]
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the mutated copy must win
+
+
 def run_mutmut(targets: list[str], tests: list[str] | None, args: argparse.Namespace, plan: dict) -> dict[str, Outcome]:
     """One mutmut run over ``targets`` with ``tests``, in a throwaway copy of the tree; outcome per module."""
     work = Path(tempfile.mkdtemp(prefix="elt-mutation-"))
@@ -96,45 +105,72 @@ def run_mutmut(targets: list[str], tests: list[str] | None, args: argparse.Names
         shutil.copytree(ROOT, copy, ignore=ignore)
         if targets:
             _narrow(copy / "pyproject.toml", targets, tests)
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the mutated copy must win
-        mutmut = [sys.executable, "-m", "mutmut"]
         subprocess.run(
-            [*mutmut, "run", "--max-children", str(args.max_children)],
+            [*_MUTMUT, "run", "--max-children", str(args.max_children)],
             cwd=copy,
-            env=env,
+            env=_env(),
             check=False,
             stdout=None if args.verbose else subprocess.DEVNULL,
         )
-        results = subprocess.run(
-            [*mutmut, "results", "--all", "true"], cwd=copy, env=env, capture_output=True, text=True, check=False
-        )
-        equivalents = plan.get("equivalent", {})
-        outcomes: dict[str, Outcome] = collections.defaultdict(Outcome)
-        for line in results.stdout.splitlines():
-            match = _STATUS.match(line)
-            if not match:
-                continue
-            name, status = match["name"], match["status"].strip()
-            outcome = outcomes[_module_of(name)]
-            outcome.counts[status] += 1
-            if status != "survived":
-                continue
-            known = equivalents.get(name)
-            if known and _mutated_line(mutmut, copy, env, name) == known["line"]:
-                outcome.equivalent.append(name)
-            else:
-                outcome.survivors.append(name)
-                if known:
-                    print(f"stale equivalent entry (its line changed): {name}")
-                if args.diff:
-                    shown = subprocess.run([*mutmut, "show", name], cwd=copy, env=env, capture_output=True, text=True)
-                    print(shown.stdout)
-        return outcomes
+        return collect(copy, args, plan)
     finally:
         if args.keep:
             print(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def recheck(work: Path, args: argparse.Namespace, plan: dict) -> dict[str, Outcome]:
+    """Run a kept copy's survivors again against the checkout's current tests, then report the whole copy.
+
+    For the loop of writing tests against survivors: the mutants and every earlier result stay, only
+    the survivors are tested again (mutmut picks up the new tests itself). The mutated source is the
+    one the copy was made from, so use it only while that source is unchanged.
+    """
+    copy = work / "project"
+    for target in (copy / "tests", copy / "mutants" / "tests"):
+        shutil.copytree(ROOT / "tests", target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    results = subprocess.run([*_MUTMUT, "results"], cwd=copy, env=_env(), capture_output=True, text=True, check=False)
+    survivors = [m["name"] for m in map(_STATUS.match, results.stdout.splitlines()) if m and m["status"] == "survived"]
+    if survivors:
+        subprocess.run(
+            [*_MUTMUT, "run", "--max-children", str(args.max_children), *survivors],
+            cwd=copy,
+            env=_env(),
+            check=False,
+            stdout=None if args.verbose else subprocess.DEVNULL,
+        )
+    return collect(copy, args, plan)
+
+
+def collect(copy: Path, args: argparse.Namespace, plan: dict) -> dict[str, Outcome]:
+    """The outcome per module of the mutants in ``copy``, equivalent survivors told apart."""
+    env = _env()
+    results = subprocess.run(
+        [*_MUTMUT, "results", "--all", "true"], cwd=copy, env=env, capture_output=True, text=True, check=False
+    )
+    equivalents = plan.get("equivalent", {})
+    outcomes: dict[str, Outcome] = collections.defaultdict(Outcome)
+    for line in results.stdout.splitlines():
+        match = _STATUS.match(line)
+        if not match:
+            continue
+        name, status = match["name"], match["status"].strip()
+        outcome = outcomes[_module_of(name)]
+        outcome.counts[status] += 1
+        if status != "survived":
+            continue
+        known = equivalents.get(name)
+        if known and _mutated_line(_MUTMUT, copy, env, name) == known["line"]:
+            outcome.equivalent.append(name)
+        else:
+            outcome.survivors.append(name)
+            if known:
+                print(f"stale equivalent entry (its line changed): {name}")
+            if args.diff:
+                shown = subprocess.run([*_MUTMUT, "show", name], cwd=copy, env=env, capture_output=True, text=True)
+                print(shown.stdout)
+    return outcomes
 
 
 def report(outcomes: dict[str, Outcome]) -> None:
@@ -168,8 +204,14 @@ def main() -> int:
     parser.add_argument("--diff", action="store_true", help="print the diff of each surviving mutant")
     parser.add_argument("--keep", action="store_true", help="keep the temporary copy (its mutants/ folder)")
     parser.add_argument("--verbose", action="store_true", help="show mutmut's own progress")
+    parser.add_argument(
+        "--recheck", metavar="DIR", help="a --keep copy: test its survivors again with the current tests"
+    )
     args = parser.parse_args()
     plan = tomllib.loads(PLAN.read_text(encoding="utf-8"))
+    if args.recheck:
+        report(recheck(Path(args.recheck), args, plan))
+        return 0
     modules = plan["modules"]
     if args.list:
         for name, entry in modules.items():

@@ -58,6 +58,8 @@ class Enricher:
                 current = batch.column(index)
                 if current.type != looked_up.type:
                     looked_up = _cast_like(looked_up, current.type)
+                if current.type != looked_up.type:  # lookups the column's type cannot hold: both as text
+                    current = pc.cast(current, pa.string())
                 batch = batch.set_column(index, fill.target_column, pc.coalesce(current, looked_up))
             else:
                 batch = batch.append_column(fill.target_column, looked_up)
@@ -65,6 +67,7 @@ class Enricher:
 
 
 def _cast_like(values: pa.Array, type_: pa.DataType) -> pa.Array:
+    """``values`` in the batch column's type, or as text when that type cannot hold them."""
     try:
         return pc.cast(values, type_)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

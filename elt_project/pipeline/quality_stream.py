@@ -156,8 +156,9 @@ def _in_set(allowed: pa.Array) -> Check:
     def check(values: pa.Array) -> bool:
         if not _is_text(values):
             return False
-        outside = pc.invert(pc.is_in(values, value_set=allowed))
-        return not pc.any(outside).as_py()  # nulls pass, as in SQL
+        # nulls pass, as in SQL; is_in alone would count them as outside the set
+        outside = pc.invert(pc.is_in(values.drop_null(), value_set=allowed))
+        return not pc.any(outside).as_py()
 
     return check
 

@@ -144,6 +144,33 @@ def test_a_file_claimed_earlier_in_the_run_sends_every_rule_to_sql(settings, sal
     assert quality_stream.settled_rules(engine, config, run_id, ["h0", "h1"], checks) == frozenset({0})
 
 
+def test_files_of_the_run_staged_into_other_tables_leave_the_stream_settled(sales_tables, add_config, inbox):
+    """Only another import staging into the SAME table adds rows the stream did not see."""
+    engine = sales_tables
+    add_rule(engine, "status_in_set", "status", "IS_IN_SET", "'A', 'I'")
+    config = add_config()
+    add_config(import_name="elsewhere", staging_table="stg_other", monitored_directory=str(inbox.parent / "o"))
+    run_id = new_run_id()
+    checks = quality_stream.StreamChecks(quality.load_rules(engine, config), _sales_staging(engine), "postgresql")
+    checks.observe(pa.record_batch([pa.array(["A"])], names=["status"]))
+    execute(
+        engine,
+        "INSERT INTO elt_file_ledger (import_name, content_hash, file_path, file_size, file_mtime, status, run_id) "
+        "VALUES ('sales_daily', 'h1', 'sales_1.csv', 1, 0, 'STAGED', :r), "
+        "('elsewhere', 'h9', 'other_1.csv', 1, 0, 'STAGED', :r)",
+        params={"r": run_id},
+    )
+    assert quality_stream.settled_rules(engine, config, run_id, ["h1"], checks) == frozenset({0})
+    # a ledger row of an import no config names any more: the stream cannot tell where it staged
+    execute(
+        engine,
+        "INSERT INTO elt_file_ledger (import_name, content_hash, file_path, file_size, file_mtime, status, run_id) "
+        "VALUES ('gone', 'h8', 'gone_1.csv', 1, 0, 'STAGED', :r)",
+        params={"r": run_id},
+    )
+    assert quality_stream.settled_rules(engine, config, run_id, ["h1"], checks) == frozenset()
+
+
 def _sales_staging(engine) -> sa.Table:
     return sa.Table("stg_sales", sa.MetaData(), autoload_with=engine)
 
