@@ -50,7 +50,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from elt_project.config.models import PipelineConfig
-from elt_project.db import binary_copy, dialects, pg_binary, postgres_load
+from elt_project.db import binary_copy, dialects, pg_binary, postgres_load, sqlite_scratch
 from elt_project.db.schema import etl_pipeline_run_logs
 from elt_project.ingest.identity import FileIdentity
 from elt_project.ingest.nulls import na_values_for_typed
@@ -72,7 +72,7 @@ class StepAside(Exception):
 def applies(engine: Engine, config: PipelineConfig, *, reload: bool) -> bool:
     """Whether the import may be loaded directly at all (the checks that need no file)."""
     return (
-        pg_binary.available(engine)
+        (pg_binary.available(engine) or sqlite_scratch.available(engine))
         and not config.transform_procedure
         and not reload
         and not remote.is_remote(config)
@@ -227,6 +227,10 @@ class _FileLoader:
         self.rows, self.pairs, self.adapters = 0, [], []
         shaped = self._shaped(itertools.chain([first], batches), plan, identity)
         try:
+            if self.conn.dialect.name == "sqlite":  # the staged batches, into a scratch staging table, then copied
+                scratch = sqlite_scratch.fill(self.conn, self.staging, shaped)
+                transform.builtin_insert(self.conn, scratch, self.destination, None)
+                return self.rows
             # Parsing and checking (Arrow, which releases the GIL) in a thread of their own, while this one
             # adapts, encodes and sends the batch before: the producer is the slower side, so it gets less.
             stream = self._picked(postgres_load.prefetch(shaped))
@@ -244,7 +248,8 @@ class _FileLoader:
     ) -> Iterator[pa.RecordBatch]:
         """The batches as staging would receive them: mapped, enriched, length- and number-checked, watched."""
         path = Path(identity.path)
-        typed = conversion.plan_targets(self.staging, plan.targets, "postgresql", self.destination)
+        dialect = self.conn.dialect.name
+        typed = conversion.plan_targets(self.staging, plan.targets, dialect, self.destination)
         limits = conversion.text_limits(self.staging, plan.targets, self.destination)
         lineage = {  # only the lineage columns the destination takes (the built-in transform copies those)
             role: name if name and find_column(self.destination, name) is not None else None
@@ -264,7 +269,7 @@ class _FileLoader:
                 first_row=first_row,
                 file_name=path.name,
                 problems=problems,
-                keep_checked=True,
+                keep_checked=dialect != "sqlite",  # SQLite gets the staged text, cast by the built-in transform
             )
             if problems:
                 raise StepAside  # the built-in transform would refuse a value: reported by the staged flow

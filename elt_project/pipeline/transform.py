@@ -191,14 +191,15 @@ def builtin_insert(
     conn: Connection,
     staging: sa.Table,
     destination: sa.Table,
-    run_id: str,
+    run_id: str | None,
     content_hashes: list[str] | None = None,
 ) -> int:
     """INSERT INTO destination (shared columns) SELECT them FROM staging for this run; returns rows.
 
     With ``content_hashes`` only the rows of those files are inserted (a staging table
-    shared by imports with different destinations). Text going into a number column
-    was checked while it was staged, null markers staged as NULL (:mod:`.conversion`);
+    shared by imports with different destinations). ``run_id`` None takes every row: a
+    scratch copy of staging holding one file's rows (:mod:`elt_project.db.sqlite_scratch`).
+    Text going into a number column was checked while it was staged, null markers staged as NULL (:mod:`.conversion`);
     here it is cast, on SQLite parsed exactly (:mod:`elt_project.db.exact_casts`).
     """
     pairs = []
@@ -212,7 +213,7 @@ def builtin_insert(
             "column names; rename the columns or set transform_procedure."
         )
     lineage = lineage_columns(staging)
-    condition = staging.c[lineage["run"]] == run_id
+    condition = staging.c[lineage["run"]] == run_id if run_id is not None else sa.true()
     if content_hashes is not None:
         condition = sa.and_(condition, staging.c[lineage["hash"]].in_(content_hashes))
     numbers = {
