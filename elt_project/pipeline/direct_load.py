@@ -194,6 +194,7 @@ class _FileLoader:
         self.conn, self.config, self.staging, self.destination = conn, config, staging, destination
         self.enricher, self.checks, self.run_id = enricher, checks, run_id
         self.na_values = na_values_for_typed(config.scraper_config)
+        self.through_scratch = sqlite_scratch.available(conn.engine)
         self.preview: list[dict[str, Any]] = []
         # Per file: rows read so far, (destination column, batch position) pairs, their binary adapters.
         self.rows = 0
@@ -227,7 +228,7 @@ class _FileLoader:
         self.rows, self.pairs, self.adapters = 0, [], []
         shaped = self._shaped(itertools.chain([first], batches), plan, identity)
         try:
-            if self.conn.dialect.name == "sqlite":  # the staged batches, into a scratch staging table, then copied
+            if self.through_scratch:  # SQLite: the staged batches into a scratch staging table, copied from there
                 scratch = sqlite_scratch.fill(self.conn, self.staging, shaped)
                 transform.builtin_insert(self.conn, scratch, self.destination, None)
                 return self.rows
@@ -248,8 +249,7 @@ class _FileLoader:
     ) -> Iterator[pa.RecordBatch]:
         """The batches as staging would receive them: mapped, enriched, length- and number-checked, watched."""
         path = Path(identity.path)
-        dialect = self.conn.dialect.name
-        typed = conversion.plan_targets(self.staging, plan.targets, dialect, self.destination)
+        typed = conversion.plan_targets(self.staging, plan.targets, self.conn.dialect.name, self.destination)
         limits = conversion.text_limits(self.staging, plan.targets, self.destination)
         lineage = {  # only the lineage columns the destination takes (the built-in transform copies those)
             role: name if name and find_column(self.destination, name) is not None else None
@@ -269,7 +269,7 @@ class _FileLoader:
                 first_row=first_row,
                 file_name=path.name,
                 problems=problems,
-                keep_checked=dialect != "sqlite",  # SQLite gets the staged text, cast by the built-in transform
+                keep_checked=not self.through_scratch,  # a scratch staging table takes the staged text
             )
             if problems:
                 raise StepAside  # the built-in transform would refuse a value: reported by the staged flow

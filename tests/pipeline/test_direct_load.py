@@ -11,8 +11,12 @@ aside to the staged flow does not.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
+from elt_project.db import sqlite_scratch
 from elt_project.errors import DataQualityFailure
 from elt_project.pipeline.api import run_import
 from tests.pipeline.conftest import add_config, add_rule, execute, inbox, query, sales_tables, write_csv  # noqa: F401
@@ -226,3 +230,21 @@ def test_a_value_the_transform_would_refuse_is_reported_by_the_staged_flow(sales
     assert query(engine, "SELECT COUNT(*) FROM dest_sales") == [(0,)]
     assert query(engine, "SELECT status FROM elt_file_ledger") == [("FAILED",)]
     assert staging_writes(engine) > 0
+
+
+def test_no_scratch_file_or_attachment_outlives_a_load(sales_tables, add_config, inbox, settings):
+    """SQLite: the scratch file is gone and detached after the load; one a killed run left is removed."""
+    engine = sales_tables
+    if not sqlite_scratch.available(engine):
+        assert engine.dialect.name == "postgresql"  # COPY on the transaction's own connection: no scratch file
+        return
+    folder = Path(engine.url.database).parent
+    orphan = folder / ".elt-direct-999999999-a1b2.db"  # a pid above pid_max: its run is gone
+    live = folder / f".elt-direct-{os.getpid()}-c3d4.db"  # a load still running in a live process
+    orphan.write_bytes(b"")
+    live.write_bytes(b"")
+    run_import(engine, settings, add_config(), [write_csv(inbox / "sales_1.csv", ROWS)])
+    assert query(engine, "SELECT COUNT(*) FROM dest_sales") == [(3,)]
+    assert [path.name for path in folder.glob(".elt-direct-*")] == [live.name]
+    with engine.connect() as conn:  # the pooled connection the load used
+        assert "elt_direct_1" not in [row[1] for row in conn.exec_driver_sql("PRAGMA database_list")]
