@@ -24,8 +24,9 @@ Nothing the staged flow guarantees is weakened: this path is only taken when it 
 the same result, and it steps aside (rolls back, releases its claims, and the staged
 flow runs the file as before) whenever it would not:
 
-- PostgreSQL with ``pgpq`` installed; the built-in transform (a procedure or script
-  reads the staging table, so it keeps it); no reload, no remote fetch, no
+- PostgreSQL with ``pgpq`` installed, or SQLite in a file (which writes through a scratch
+  copy of staging attached to the transaction, :mod:`elt_project.db.sqlite_scratch`); the
+  built-in transform (a procedure or script reads the staging table, so it keeps it); no reload, no remote fetch, no
   ``deduplication_key`` and no ``staging_retention_days`` (those need the staged rows);
 - every quality rule one the stream can settle, and every row passing it (a failing
   or unsure rule needs the SQL pass to count, sample and copy the rejected rows);
