@@ -16,8 +16,10 @@ the destination.
 
 So the rows land as the staged flow lands them, by construction: the same ADBC (or,
 for a small file, executemany) write, the same declared column types (the staging
-table's own ``CREATE TABLE``), the same SQL casts. What the warehouse no longer does:
-write the staged rows with their lineage columns to the WAL and checkpoint them, and
+table's own ``CREATE TABLE``), the same SQL casts — except that text for a REAL or
+NUMERIC destination column is parsed in Arrow, beside it, instead of by Python's
+``float`` once per value in SQL (:func:`_with_reals` says why that gives the same double).
+What the warehouse no longer does: write the staged rows with their lineage columns to the WAL and checkpoint them, and
 delete them afterwards; and no loader child starts or reads a pipe.
 
 The file lives beside the warehouse (same disk, same "disk full"), is removed as soon
@@ -32,15 +34,16 @@ import itertools
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
-from elt_project.db import adbc_ingest, dialects, postgres_load
+from elt_project.db import adbc_ingest, dialects, exact_casts, postgres_load
 from elt_project.db import bulk_load as bulk_load_child
 
 #: The schema names the scratch files are attached under: ``elt_direct_1``, ``_2``, … (one per file of a run;
@@ -55,11 +58,15 @@ def available(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite" and _warehouse_path(engine) is not None
 
 
-def fill(conn: Connection, staging: sa.Table, batches: Iterable[pa.RecordBatch]) -> sa.Table:
-    """Write ``batches`` into a scratch copy of ``staging`` and attach it to ``conn``; returns that table.
+def fill(
+    conn: Connection, staging: sa.Table, destination: sa.Table, batches: Iterable[pa.RecordBatch]
+) -> tuple[sa.Table, dict[str, str]]:
+    """Write ``batches`` into a scratch copy of ``staging`` and attach it to ``conn``.
 
-    ``batches`` are exactly what a staged load would append to ``staging``; the
-    returned table (schema :data:`ALIAS`) is read inside ``conn``'s transaction.
+    ``batches`` are exactly what a staged load would append to ``staging``. Returns
+    the scratch table (schema :data:`ALIAS`, read inside ``conn``'s transaction) and,
+    for each text column feeding a REAL or NUMERIC column of ``destination``, the name
+    of the column beside it holding the exact double of its text (:func:`_with_reals`).
     """
     warehouse = _warehouse_path(conn.engine)
     if warehouse is None:
@@ -72,8 +79,14 @@ def fill(conn: Connection, staging: sa.Table, batches: Iterable[pa.RecordBatch])
         with contextlib.closing(sqlite3.connect(path)) as raw:
             raw.execute(_create_statement(conn, staging))
             raw.commit()
-        batches = iter(batches)
+        reals = _real_columns(staging, destination)
+        batches = _with_reals(batches, reals)
         first = next(batches, None)
+        reals = {name: extra for name, extra in reals.items() if first is not None and extra in first.schema.names}
+        with contextlib.closing(sqlite3.connect(path)) as raw:
+            for extra in reals.values():
+                raw.execute(f'ALTER TABLE "{staging.name}" ADD COLUMN "{extra}" REAL')
+            raw.commit()
         if first is not None and first.num_rows >= dialects.SQLITE_CHILD_MIN_ROWS and bulk_load_child.available():
             _append_in_process(path, staging.name, itertools.chain([first], batches))
         elif first is not None:  # a small file: executemany, as a small file is staged
@@ -86,7 +99,46 @@ def fill(conn: Connection, staging: sa.Table, batches: Iterable[pa.RecordBatch])
         alias = _attach(conn, path)
     finally:
         path.unlink(missing_ok=True)
-    return staging.to_metadata(sa.MetaData(), schema=alias)
+    table = staging.to_metadata(sa.MetaData(), schema=alias)
+    for extra in reals.values():
+        table.append_column(sa.Column(extra, sa.Float()))
+    return table, reals
+
+
+def _real_columns(staging: sa.Table, destination: sa.Table) -> dict[str, str]:
+    """Text staging column -> the scratch column for its exact double, where the destination's namesake is a real.
+
+    The built-in transform parses such text with Python's ``float`` in SQL, one call
+    per value (:mod:`.exact_casts`); the double is computed here in Arrow instead.
+    """
+    targets = {column.name.lower(): column for column in destination.columns}
+    reals = {}
+    for column in staging.columns:
+        target = targets.get(column.name.lower())
+        real = target is not None and exact_casts.number_kind(target.type) in ("float", "decimal")
+        if real and isinstance(column.type, sa.String):
+            reals[column.name] = f"elt_real__{column.name}"
+    return reals
+
+
+def _with_reals(batches: Iterable[pa.RecordBatch], reals: dict[str, str]) -> Iterator[pa.RecordBatch]:
+    """Each batch plus, per text column of ``reals``, the double its text parses to.
+
+    The text was checked by the conversion rules (:mod:`elt_project.pipeline.conversion`):
+    a number that gives its own text back, null markers staged as NULL. For such text
+    Arrow's parse and Python's ``float`` are both correctly rounded, so the double is
+    the one ``elt_real`` would compute. A column that is not text (a workbook's native
+    numbers are staged as SQLite writes them as text) keeps the transform's parse.
+    """
+    for batch in batches:
+        names = list(batch.schema.names)
+        columns = list(batch.columns)
+        for name, extra in reals.items():
+            if name in names and pa.types.is_string(batch.schema.field(name).type):
+                text = pc.utf8_trim_whitespace(batch.column(name))
+                columns.append(pc.cast(text, pa.float64()))
+                names.append(extra)
+        yield pa.RecordBatch.from_arrays(columns, names=names)
 
 
 def _append_in_process(path: Path, table_name: str, batches: Iterable[pa.RecordBatch]) -> None:

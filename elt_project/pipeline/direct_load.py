@@ -230,8 +230,8 @@ class _FileLoader:
         shaped = self._shaped(itertools.chain([first], batches), plan, identity)
         try:
             if self.through_scratch:  # SQLite: the staged batches into a scratch staging table, copied from there
-                scratch = sqlite_scratch.fill(self.conn, self.staging, shaped)
-                transform.builtin_insert(self.conn, scratch, self.destination, None)
+                scratch, reals = sqlite_scratch.fill(self.conn, self.staging, self.destination, shaped)
+                transform.builtin_insert(self.conn, scratch, self.destination, None, exact_reals=reals)
                 return self.rows
             # Parsing and checking (Arrow, which releases the GIL) in a thread of their own, while this one
             # adapts, encodes and sends the batch before: the producer is the slower side, so it gets less.

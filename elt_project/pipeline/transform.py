@@ -27,6 +27,7 @@ LOADED, and a :class:`TransformError` names the procedure, script or table.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -193,12 +194,15 @@ def builtin_insert(
     destination: sa.Table,
     run_id: str | None,
     content_hashes: list[str] | None = None,
+    *,
+    exact_reals: Mapping[str, str] | None = None,
 ) -> int:
     """INSERT INTO destination (shared columns) SELECT them FROM staging for this run; returns rows.
 
     With ``content_hashes`` only the rows of those files are inserted (a staging table
     shared by imports with different destinations). ``run_id`` None takes every row: a
-    scratch copy of staging holding one file's rows (:mod:`elt_project.db.sqlite_scratch`).
+    scratch copy of staging holding one file's rows (:mod:`elt_project.db.sqlite_scratch`), where
+    ``exact_reals`` names, per text column, a column holding the exact double its text parses to.
     Text going into a number column was checked while it was staged, null markers staged as NULL (:mod:`.conversion`);
     here it is cast, on SQLite parsed exactly (:mod:`elt_project.db.exact_casts`).
     """
@@ -223,9 +227,12 @@ def builtin_insert(
     }
     if numbers:
         exact_casts.prepare_connection(conn)
+    exact_reals = exact_reals or {}
     select = sa.select(
         *(
-            exact_casts.cast_number(source, column, conn.dialect)
+            staging.c[exact_reals[source.name]]
+            if column.name in numbers and source.name in exact_reals
+            else exact_casts.cast_number(source, column, conn.dialect)
             if column.name in numbers
             else dialect_expressions.cast_to_destination(source, column, conn.dialect)
             for column, source in pairs

@@ -142,6 +142,7 @@ TYPED_ROWS = [
     ["0", "", "0", "0.30000000000000004", "0001-01-01", "", "NA", "", "", ""],
     ["42", "7", "-99.5", "2.5", "2100-06-15", "true", "x", "0", "2.0", "2100-06-15"],
     [" 8 ", "1", "10.50", " 1.5 ", "2024-01-05", " No ", " padded ", "3", "1e-7", "2024-01-05"],
+    ["5", "2", "-87.5955", "-87.59553528", "2024-03-01", "n", "NULL", "1", "123456.789", "2024-03-01"],
 ]
 TYPED_COLUMNS = TYPED_HEADER + ["source_row_number"]
 
@@ -156,12 +157,13 @@ def landed_exactly(engine, table: str) -> list[tuple]:
     return [tuple((type(value).__name__, value) for value in row) for row in rows]
 
 
-@pytest.mark.parametrize("copies", [1, 7_000], ids=["small file", "35k rows"])
+@pytest.mark.parametrize("copies", [1, 6_000], ids=["small file", "36k rows"])
 def test_typed_values_land_as_the_staged_steps_land_them(engine, add_config, inbox, settings, copies):
     """The same file by ``run_import`` (direct) and by the staged steps the Dagster assets run.
 
-    35k rows: a first batch of 32k goes through ADBC on both paths (in the loader child
-    into staging, in process into SQLite's scratch file); 5 rows go through executemany.
+    -87.59553528 is one of the texts SQLite's own parse gets wrong (by one unit in the last place).
+    36k rows: a first batch of 32k goes through ADBC on both paths (in the loader child
+    into staging, in process into SQLite's scratch file); 6 rows go through executemany.
     """
     from elt_project.pipeline.api import new_run_id, stage_import, transform_group
 
@@ -177,9 +179,9 @@ def test_typed_values_land_as_the_staged_steps_land_them(engine, add_config, inb
     landed = landed_exactly(engine, "dest_direct")
     assert len(landed) == len(TYPED_ROWS) * copies
     assert landed == landed_exactly(engine, "dest_staged")
-    assert [row[0][1] for row in landed[:5]] in (
-        [9007199254740993, -1, 0, 42, 8],  # PostgreSQL
-        ["integer", "integer", "integer", "integer", "integer"],  # SQLite: the storage class comes first
+    assert [row[0][1] for row in landed[:6]] in (
+        [9007199254740993, -1, 0, 42, 8, 5],  # PostgreSQL
+        ["integer"] * 6,  # SQLite: the storage class comes first
     )
     assert staging_writes(engine) == 0
 
