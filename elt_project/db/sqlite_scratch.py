@@ -19,8 +19,9 @@ for a small file, executemany) write, the same declared column types (the stagin
 table's own ``CREATE TABLE``), the same SQL casts — except that text for a REAL or
 NUMERIC destination column is parsed in Arrow, beside it, instead of by Python's
 ``float`` once per value in SQL (:func:`_with_reals` says why that gives the same double).
-What the warehouse no longer does: write the staged rows with their lineage columns to the WAL and checkpoint them, and
-delete them afterwards; and no loader child starts or reads a pipe.
+What the warehouse no longer does: write the staged rows with their lineage columns to
+the WAL and checkpoint them, and delete them afterwards; and no loader child starts or
+reads a pipe.
 
 The file lives beside the warehouse (same disk, same "disk full"), is removed as soon
 as it is attached (SQLite reads it through the open handle), and is detached when the
