@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
 from elt_project.db import adbc_ingest, dialects, exact_casts, postgres_load
 from elt_project.db import bulk_load as bulk_load_child
@@ -205,7 +205,7 @@ def _create_statement(conn: Connection, staging: sa.Table) -> str:
     return str(found)
 
 
-def _unjournaled(dbapi_connection, _record) -> None:
+def _unjournaled(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     dbapi_connection.execute("PRAGMA journal_mode=OFF")
     dbapi_connection.execute("PRAGMA synchronous=OFF")
 
@@ -224,7 +224,7 @@ def _attach(conn: Connection, path: Path) -> str:
     return alias
 
 
-def _detach(dbapi_connection, record) -> None:
+def _detach(dbapi_connection: sqlite3.Connection | None, record: ConnectionPoolEntry) -> None:
     """After the commit or rollback: let the scratch files go (their space is freed when SQLite closes them)."""
     aliases = record.info.pop(_ATTACHED, None)
     if dbapi_connection is None or not aliases:

@@ -240,9 +240,11 @@ def builtin_insert(
     ).where(condition)
     statement = sa.insert(destination).from_select([column.name for column, _ in pairs], select)
     rowcount = conn.execution_options(preserve_rowcount=True).execute(statement).rowcount
-    if rowcount is None or rowcount < 0:  # some drivers do not report INSERT ... SELECT counts
-        rowcount = count_run_rows(conn, staging, run_id, content_hashes)
-    return rowcount
+    if rowcount is not None and rowcount >= 0:
+        return rowcount
+    if run_id is None:  # some drivers do not report INSERT ... SELECT counts
+        return int(conn.execute(sa.select(sa.func.count()).select_from(staging)).scalar_one())
+    return count_run_rows(conn, staging, run_id, content_hashes)
 
 
 def _refuse_narrowing(engine: Engine, configs: list[PipelineConfig], run_id: str) -> None:
