@@ -250,3 +250,16 @@ def test_no_scratch_file_or_attachment_outlives_a_load(sales_tables, add_config,
     assert [path.name for path in folder.glob(".elt-direct-*")] == [live.name]
     with engine.connect() as conn:  # the pooled connection the load used
         assert "elt_direct_1" not in [row[1] for row in conn.exec_driver_sql("PRAGMA database_list")]
+
+
+@pytest.mark.parametrize("files", [2, 11])
+def test_several_files_of_one_run_land_together(sales_tables, add_config, inbox, settings, files):
+    """SQLite attaches one scratch file per file, at most 10: a run of 11 goes the staged way, as whole."""
+    engine = sales_tables
+    count_staging_writes(engine)
+    paths = [write_csv(inbox / f"sales_{n}.csv", [[n, f"c{n}", "1", "A"]]) for n in range(files)]
+    run_import(engine, settings, add_config(load_method="append"), paths)
+    assert query(engine, "SELECT order_id FROM dest_sales ORDER BY order_id") == [(n,) for n in range(files)]
+    assert query(engine, "SELECT status, COUNT(*) FROM elt_file_ledger GROUP BY status") == [("LOADED", files)]
+    through_staging = engine.dialect.name == "sqlite" and files > 10
+    assert (staging_writes(engine) > 0) is through_staging
