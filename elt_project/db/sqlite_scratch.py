@@ -77,14 +77,12 @@ def fill(
     os.close(handle)
     path = Path(name)
     try:
-        with contextlib.closing(sqlite3.connect(path)) as raw:
-            raw.execute(_create_statement(conn, staging))
-            raw.commit()
         reals = _real_columns(staging, destination)
         batches = _with_reals(batches, reals)
         first = next(batches, None)
         reals = {name: extra for name, extra in reals.items() if first is not None and extra in first.schema.names}
         with contextlib.closing(sqlite3.connect(path)) as raw:
+            raw.execute(_create_statement(conn, staging))
             for extra in reals.values():
                 raw.execute(f'ALTER TABLE "{staging.name}" ADD COLUMN "{extra}" REAL')
             raw.commit()
