@@ -4,7 +4,8 @@ On PostgreSQL the direct path writes each row once, by binary ``COPY`` on the
 transaction's own connection. SQLite has no such statement: from Python a row reaches
 a table through ``sqlite3.executemany``, one bound value at a time, and for the
 benchmark's 1M rows x 12 columns that write alone took 5.2–5.8 s, more than the whole
-staged flow (4.5 s), whose staging write is ADBC's (C, Arrow batches bound directly).
+staged flow (4.5 s; docs/engine.md has the figures), whose staging write is ADBC's (C,
+Arrow batches bound directly).
 ADBC cannot write into the warehouse connection's transaction (SQLite: one connection,
 one transaction; and its bundled SQLite library must not open the warehouse file in
 this process, :mod:`.bulk_load`), so here it writes the batches, exactly as a staged
