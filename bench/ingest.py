@@ -7,9 +7,12 @@ Run on demand (not a test)::
 
 One CSV is generated, then timed, each in a fresh database:
 
-(a) this engine on SQLite, end to end: parse → stage → 3 quality rules → built-in
-    transform into a typed destination (in a child process, whose peak RSS is read
-    with ``resource.getrusage``);
+(a) this engine on SQLite, end to end, into a typed destination with 3 quality rules (in
+    a child process, whose peak RSS is read with ``resource.getrusage``). The import uses
+    the built-in transform, so it takes the direct path: its "staging load" part is parse →
+    a scratch copy of staging → INSERT…SELECT into the destination
+    (``elt_project/db/sqlite_scratch.py``), its "built-in transform" part the ledger and
+    commit after it;
 (b) the ``sqlite3`` CLI's ``.import`` of the same file;
 (c) ``pandas.read_csv`` + ``DataFrame.to_sql`` into SQLite (once: it is slow);
 (d) this engine on PostgreSQL and (e) ``psql \\copy`` — when PostgreSQL answers at

@@ -71,7 +71,7 @@ def open_ddl_transaction(conn: Connection) -> None:
 # ---- bulk load ---------------------------------------------------------------------------
 
 
-def _normalise_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+def normalise_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
     """Null-typed columns (all-empty Excel/JSON columns) become strings every driver can bind."""
     if not any(pa.types.is_null(field.type) for field in batch.schema):
         return batch
@@ -90,7 +90,7 @@ def bulk_load(engine: Engine, table: sa.Table, batches: Iterable[pa.RecordBatch]
     first = next(iterator, None)
     if first is None:
         return 0
-    first = _normalise_batch(first)
+    first = normalise_batch(first)
     name = engine.dialect.name
     big = first.num_rows >= SQLITE_CHILD_MIN_ROWS  # a full first batch: more are coming
     if name == "sqlite" and big and _file_database(engine) and bulk_load_child.available():
@@ -108,7 +108,7 @@ def _file_database(engine: Engine) -> str | None:
 def _chain(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     yield first
     for batch in rest:
-        yield _normalise_batch(batch)
+        yield normalise_batch(batch)
 
 
 def _executemany_load(engine: Engine, table: sa.Table, first: pa.RecordBatch, rest: Iterator) -> int:

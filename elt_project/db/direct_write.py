@@ -21,6 +21,10 @@ itself; one that cannot leaves such imports to the staged flow.
   first; no deduplication.
 - SQL Server: ``fast_executemany`` into a session temp table, then one
   ``INSERT … SELECT`` or ``MERGE`` (:mod:`.mssql_bulk`).
+- SQLite in a file: ``through_scratch`` — the direct path hands the staged batches to
+  :mod:`.sqlite_scratch` (an unjournaled copy of staging, attached to the transaction)
+  and copies them in with the built-in transform's INSERT … SELECT; the writer itself
+  only empties a ``replace`` destination.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from elt_project.db import binary_copy, dialects, mssql_bulk, pg_binary
+from elt_project.db import binary_copy, dialects, mssql_bulk, pg_binary, sqlite_scratch
 
 #: Raised by ``adapt`` on a value with no exact form in its column's type (every writer shares the check).
 NotExact = pg_binary.NotBinary
@@ -40,6 +44,8 @@ NotExact = pg_binary.NotBinary
 
 class Writer(Protocol):
     deduplicates: bool
+    #: The rows go through a scratch staging table the direct path copies from (SQLite), not plan/adapt/write.
+    through_scratch: bool
 
     def plan(self, columns: list[sa.Column[Any]], schema: pa.Schema) -> list[binary_copy.Adapter] | None: ...
 
@@ -56,6 +62,8 @@ def supports(engine: Engine) -> tuple[bool, bool]:
         return True, _PostgresWriter.deduplicates
     if mssql_bulk.available(engine):
         return True, mssql_bulk.Writer.deduplicates
+    if sqlite_scratch.available(engine):
+        return True, _ScratchWriter.deduplicates
     return False, False
 
 
@@ -66,7 +74,9 @@ def open_writer(
     if conn.dialect.name == "mssql":
         return mssql_bulk.Writer(conn, destination, load_method=load_method, deduplication_key=deduplication_key)
     if deduplication_key and load_method == "append":
-        raise ValueError("the PostgreSQL direct writer does not apply a deduplication_key")
+        raise ValueError("this warehouse's direct writer does not apply a deduplication_key")
+    if conn.dialect.name == "sqlite":
+        return _ScratchWriter(conn, destination, load_method=load_method)
     return _PostgresWriter(conn, destination, load_method=load_method)
 
 
@@ -74,6 +84,7 @@ class _PostgresWriter:
     """Binary ``COPY`` straight into the destination, after the ``TRUNCATE`` of a ``replace`` one."""
 
     deduplicates = False
+    through_scratch = False
 
     def __init__(self, conn: Connection, destination: sa.Table, *, load_method: str) -> None:
         self.conn, self.destination = conn, destination
@@ -91,3 +102,18 @@ class _PostgresWriter:
 
     def finish(self) -> int:
         return 0
+
+
+class _ScratchWriter(_PostgresWriter):
+    """SQLite: empties a ``replace`` destination; the rows go through :mod:`.sqlite_scratch` instead."""
+
+    through_scratch = True
+
+    def plan(self, columns: list[sa.Column[Any]], schema: pa.Schema) -> list[binary_copy.Adapter] | None:
+        raise NotImplementedError("SQLite's direct rows go through sqlite_scratch.fill")
+
+    def adapt(self, batch: pa.RecordBatch, adapters: list[binary_copy.Adapter]) -> pa.RecordBatch:
+        raise NotImplementedError("SQLite's direct rows go through sqlite_scratch.fill")
+
+    def write(self, columns: list[str], batches: Iterator[pa.RecordBatch]) -> int:
+        raise NotImplementedError("SQLite's direct rows go through sqlite_scratch.fill")

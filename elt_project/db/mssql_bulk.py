@@ -215,6 +215,7 @@ class Writer:
     """The direct path's SQL Server side (see :mod:`elt_project.db.direct_write` for the contract)."""
 
     deduplicates = True
+    through_scratch = False
 
     def __init__(
         self, conn: Connection, destination: sa.Table, *, load_method: str, deduplication_key: Sequence[str] = ()

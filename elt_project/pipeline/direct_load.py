@@ -27,7 +27,8 @@ the same result, and it steps aside (rolls back, releases its claims, and the st
 flow runs the whole run as before) whenever any import of it would not:
 
 - a warehouse with a direct writer (:mod:`elt_project.db.direct_write`: PostgreSQL with
-  ``pgpq``, SQL Server through pyodbc); the built-in transform (a procedure or script
+  ``pgpq``, SQL Server through pyodbc, SQLite in a file through a scratch copy of staging
+  attached to the transaction); the built-in transform (a procedure or script
   reads the staging table, so it keeps it); no reload, no remote fetch, no
   ``staging_retention_days`` (those need the staged rows), and a ``deduplication_key``
   only where the writer applies it (SQL Server's MERGE); no staging table shared by two
@@ -56,7 +57,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from elt_project.config.models import PipelineConfig
-from elt_project.db import binary_copy, direct_write, postgres_load
+from elt_project.db import binary_copy, direct_write, postgres_load, sqlite_scratch
 from elt_project.db.schema import etl_pipeline_run_logs
 from elt_project.ingest.identity import FileIdentity
 from elt_project.ingest.nulls import na_values_for_typed
@@ -324,6 +325,7 @@ class _FileLoader:
         self.conn, self.config, self.staging, self.destination = conn, config, staging, destination
         self.enricher, self.checks, self.run_id, self.writer = enricher, checks, run_id, writer
         self.na_values = na_values_for_typed(config.scraper_config)
+        self.through_scratch = writer.through_scratch
         self.preview: list[dict[str, Any]] = []
         # Per file: rows read so far, (destination column, batch position) pairs, their binary adapters.
         self.rows = 0
@@ -357,6 +359,10 @@ class _FileLoader:
         self.rows, self.pairs, self.adapters = 0, [], []
         shaped = self._shaped(itertools.chain([first], batches), plan, identity)
         try:
+            if self.through_scratch:  # SQLite: the staged batches into a scratch staging table, copied from there
+                scratch, reals = sqlite_scratch.fill(self.conn, self.staging, self.destination, shaped)
+                transform.builtin_insert(self.conn, scratch, self.destination, None, exact_reals=reals)
+                return self.rows
             # Parsing and checking (Arrow, which releases the GIL) in a thread of their own, while this one
             # adapts, encodes and sends the batch before: the producer is the slower side, so it gets less.
             stream = self._picked(postgres_load.prefetch(shaped))
@@ -394,7 +400,7 @@ class _FileLoader:
                 first_row=first_row,
                 file_name=path.name,
                 problems=problems,
-                keep_checked=True,
+                keep_checked=not self.through_scratch,  # a scratch staging table takes the staged text
             )
             if problems:
                 raise StepAside  # the built-in transform would refuse a value: reported by the staged flow
@@ -428,8 +434,9 @@ class _FileLoader:
         """(destination column name, batch position) for the columns the built-in transform would copy.
 
         The built-in transform fills every destination column that has a namesake in
-        staging. One whose staging column the file does not fill gets NULL there (not
-        the column's default): position None, sent as NULL.
+        staging. One whose staging column the file does not fill holds, staged, that
+        column's DEFAULT, or NULL without one: position None, sent as NULL, and a
+        column with a DEFAULT steps aside (the staged flow stages the default).
         """
         positions = {name.lower(): i for i, name in enumerate(shaped.schema.names)}
         pairs: list[tuple[str, int | None]] = []
@@ -437,7 +444,10 @@ class _FileLoader:
             source = find_column(self.staging, column.name)
             if source is None:
                 continue
-            pairs.append((column.name, positions.get(source.name.lower())))
+            position = positions.get(source.name.lower())
+            if position is None and source.server_default is not None:
+                raise StepAside
+            pairs.append((column.name, position))
         if not pairs:
             raise StepAside  # no shared column: the staged flow's transform names the problem
         return pairs

@@ -27,6 +27,7 @@ LOADED, and a :class:`TransformError` names the procedure, script or table.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -191,14 +192,18 @@ def builtin_insert(
     conn: Connection,
     staging: sa.Table,
     destination: sa.Table,
-    run_id: str,
+    run_id: str | None,
     content_hashes: list[str] | None = None,
+    *,
+    exact_reals: Mapping[str, str] | None = None,
 ) -> int:
     """INSERT INTO destination (shared columns) SELECT them FROM staging for this run; returns rows.
 
     With ``content_hashes`` only the rows of those files are inserted (a staging table
-    shared by imports with different destinations). Text going into a number column
-    was checked while it was staged, null markers staged as NULL (:mod:`.conversion`);
+    shared by imports with different destinations). ``run_id`` None takes every row: a
+    scratch copy of staging holding one file's rows (:mod:`elt_project.db.sqlite_scratch`), where
+    ``exact_reals`` names, per text column, a column holding the exact double its text parses to.
+    Text going into a number column was checked while it was staged, null markers staged as NULL (:mod:`.conversion`);
     here it is cast, on SQLite parsed exactly (:mod:`elt_project.db.exact_casts`).
     """
     pairs = []
@@ -212,7 +217,7 @@ def builtin_insert(
             "column names; rename the columns or set transform_procedure."
         )
     lineage = lineage_columns(staging)
-    condition = staging.c[lineage["run"]] == run_id
+    condition = staging.c[lineage["run"]] == run_id if run_id is not None else sa.true()
     if content_hashes is not None:
         condition = sa.and_(condition, staging.c[lineage["hash"]].in_(content_hashes))
     numbers = {
@@ -222,9 +227,12 @@ def builtin_insert(
     }
     if numbers:
         exact_casts.prepare_connection(conn)
+    exact_reals = exact_reals or {}
     select = sa.select(
         *(
-            exact_casts.cast_number(source, column, conn.dialect)
+            staging.c[exact_reals[source.name]]
+            if column.name in numbers and source.name in exact_reals
+            else exact_casts.cast_number(source, column, conn.dialect)
             if column.name in numbers
             else dialect_expressions.cast_to_destination(source, column, conn.dialect)
             for column, source in pairs
@@ -232,9 +240,11 @@ def builtin_insert(
     ).where(condition)
     statement = sa.insert(destination).from_select([column.name for column, _ in pairs], select)
     rowcount = conn.execution_options(preserve_rowcount=True).execute(statement).rowcount
-    if rowcount is None or rowcount < 0:  # some drivers do not report INSERT ... SELECT counts
-        rowcount = count_run_rows(conn, staging, run_id, content_hashes)
-    return rowcount
+    if rowcount is not None and rowcount >= 0:
+        return rowcount
+    if run_id is None:  # some drivers do not report INSERT ... SELECT counts
+        return int(conn.execute(sa.select(sa.func.count()).select_from(staging)).scalar_one())
+    return count_run_rows(conn, staging, run_id, content_hashes)
 
 
 def _refuse_narrowing(engine: Engine, configs: list[PipelineConfig], run_id: str) -> None:

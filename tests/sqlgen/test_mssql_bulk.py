@@ -306,9 +306,7 @@ def test_the_direct_path_takes_a_keyed_append_only_where_the_writer_deduplicates
     assert direct_load.applies(on_sql_server, keyed, reload=False)
     assert direct_load.applies(on_sql_server, config(load_method="replace"), reload=False)
     assert not direct_load.applies(on_sql_server, config(transform_procedure="sp_orders"), reload=False)
-    if engine.dialect.name == "postgresql":  # COPY cannot drop a row whose key exists: staged flow
-        assert direct_load.applies(engine, config(), reload=False)
-        assert not direct_load.applies(engine, keyed, reload=False)
-    else:  # SQLite has no direct writer
-        assert direct_write.supports(engine) == (False, False)
-        assert not direct_load.applies(engine, config(), reload=False)
+    # PostgreSQL's COPY and SQLite's scratch copy cannot drop a row whose key exists: staged flow
+    assert direct_write.supports(engine) == (True, False)
+    assert direct_load.applies(engine, config(), reload=False)
+    assert not direct_load.applies(engine, keyed, reload=False)
