@@ -261,9 +261,9 @@ def extract_time(text: str, today: date) -> TimeSpec:
         return spec
     if m := re.search(r"\b(since|after|before|until|from)\s+((?:19|20)\d\d)\b(?![-/]|\s+(?:and|to)\b)", text):
         year = int(m[2])  # "after 2010": the years after it, not 2010 itself
-        first, last = {"since": (year, None), "from": (year, None), "after": (year + 1, None),
-                       "before": (None, year - 1), "until": (None, year)}[m[1]]  # fmt: skip
-        start, end = date(first or 1900, 1, 1), date((last or max(today.year, year + 1)) + 1, 1, 1)
+        low, high = {"since": (year, None), "from": (year, None), "after": (year + 1, None),
+                     "before": (None, year - 1), "until": (None, year)}[m[1]]  # fmt: skip
+        start, end = date(low or 1900, 1, 1), date((high or max(today.year, year + 1)) + 1, 1, 1)
         spec.window = Window(start, end, f"{m[1]} {year}")
         used(m)
         return spec
