@@ -310,11 +310,16 @@ def _refresh_table(db: sqlite3.Connection, engine: Engine, encoder, table: sa.Ta
     report.rows_removed += len(removed)
 
 
-def _encode_values(encoder, texts: list[str]):
-    """Vectors of the values ``texts``; for a meaning model, each the mean of its reading in context and bare."""
+def _encode_values(encoder, texts: list[str], cells: set[str]):
+    """Vectors of the values ``texts``; for a meaning model, a row's cell (in ``cells``) is the mean of its
+    reading in context and bare (:func:`in_context`); a table or column document is read as written."""
+    vectors = encoder.encode(texts)
     if not encoder.dense:
-        return encoder.encode(texts)
-    vectors = encoder.encode(texts) + encoder.encode([_bare(text) for text in texts])
+        return vectors
+    bare = [i for i, text in enumerate(texts) if text in cells]
+    if bare:
+        vectors = np.array(vectors, dtype=np.float32)
+        vectors[bare] += encoder.encode([_bare(texts[i]) for i in bare])
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
@@ -322,6 +327,7 @@ def _write_documents(db: sqlite3.Connection, encoder, table_name: str, pending, 
     if not pending:
         return
     wanted = sorted({value for *_, values in pending for value in values})
+    cells = {value for kind, *_, values in pending if kind == "row" for value in values}
     known = {}
     for start in range(0, len(wanted), 900):
         part = wanted[start : start + 900]
@@ -330,7 +336,7 @@ def _write_documents(db: sqlite3.Connection, encoder, table_name: str, pending, 
     new = [value for value in wanted if value not in known]
     for start in range(0, len(new), _EMBED_BATCH):
         batch = new[start : start + _EMBED_BATCH]
-        vectors = _encode_values(encoder, batch)
+        vectors = _encode_values(encoder, batch, cells)
         rows = [(text, encode_vector(vectors[i], encoder.dense)) for i, text in enumerate(batch)]
         db.executemany("INSERT INTO vals (text, vec) VALUES (?, ?)", rows)
         report.values_embedded += len(batch)
