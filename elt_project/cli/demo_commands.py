@@ -19,7 +19,7 @@ def demo() -> None:
     click.echo(f"Demo installed in {settings.describe_warehouse()}:")
     for line in report.lines():
         click.echo(f"  {line}")
-    indexed = refresh_when_landed(engine, settings, None)  # built now, so the first search only ranks
+    indexed = refresh_when_landed(engine, settings, None, build=True)  # built now, so the first search only ranks
     if indexed is not None:
         click.echo(f"  {indexed.summary()}")
 

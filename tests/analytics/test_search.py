@@ -301,8 +301,11 @@ def test_a_landing_builds_the_index_and_a_query_on_a_fresh_one_only_ranks(wareho
     from elt_project.analytics import search as search_package
     from elt_project.analytics.search import freshness, search_warehouse
 
-    settings = settings.model_copy(update={"search_engine": "tfidf"})
+    settings = settings.model_copy(update={"search_engine": "tfidf", "search_index_on_load": False})
     _landed(warehouse, "r1")
+    assert freshness.refresh_when_landed(warehouse, settings, ["catalog_items"]) is None  # switched off: no build
+    assert freshness.stored_mark(settings.data_dir, encoders.TfidfEncoder()) is None
+    settings = settings.model_copy(update={"search_index_on_load": True})  # the default
     built = freshness.refresh_when_landed(warehouse, settings, ["catalog_items"])
     assert built is not None and built.rows_written == len(ITEMS)  # no index yet: built as the data landed
 

@@ -79,18 +79,23 @@ def refresh_to_mark(engine: Engine, encoder, data_dir: Path, tables: list[str] |
     return report
 
 
-def refresh_when_landed(engine: Engine, settings, tables: list[str] | None) -> RefreshReport | None:
+def refresh_when_landed(
+    engine: Engine, settings, tables: list[str] | None, *, build: bool | None = None
+) -> RefreshReport | None:
     """What a load calls once its rows are committed: build the index if there is none, else refresh ``tables``.
 
     Built when data lands (and when the demo is installed), so the first search does not
-    pay for it. A failure is logged, never raised: the load committed, and the next query
-    sees from the landing mark that the index is behind and catches it up.
+    pay for it; ``build`` overrides ``ELT_SEARCH_INDEX_ON_LOAD`` (the demo's command always
+    builds). A failure is logged, never raised: the load committed, and the next query sees
+    from the landing mark that the index is behind and catches it up.
     """
     from elt_project.analytics.search import encoder_for  # the package imports this module
 
     try:
         encoder = encoder_for(settings)
         if stored_mark(settings.data_dir, encoder) is None:
+            if not (settings.search_index_on_load if build is None else build):
+                return None  # ELT_SEARCH_INDEX_ON_LOAD=no: the first search builds it
             return refresh_to_mark(engine, encoder, settings.data_dir)
         if tables is not None and _edited_since(stored_mark(settings.data_dir, encoder), landing_mark(engine)):
             tables = None  # a steward edit the index has not seen: every table is compared
