@@ -143,6 +143,11 @@ class Settings(BaseSettings):
     search_engine: Literal["embeddings", "openai", "tfidf"] | None = _env(
         "ELT_SEARCH_ENGINE", default=None, description="Semantic search engine: embeddings (default), openai or tfidf."
     )
+    search_index_on_load: bool = _env(
+        "ELT_SEARCH_INDEX_ON_LOAD",
+        default=True,
+        description="A load builds the search index when there is none yet (an existing one is always refreshed).",
+    )
     data_dir: Path = _env(
         "ELT_DATA_DIR",
         default=Path("data"),

@@ -20,6 +20,10 @@ from elt_project.db.migrate import upgrade
 from elt_project.db.reader_role import default_role_name, drop_reader_role
 from elt_project.settings import Settings, load_settings
 
+# Loads in tests (in this process, in `elt` subprocesses, in Dagster runs) do not build a search
+# index of every table they touch: the search tests that pin that behaviour switch it on.
+os.environ.setdefault("ELT_SEARCH_INDEX_ON_LOAD", "no")
+
 DEFAULT_PG_URL = "postgresql+psycopg://elt:elt@127.0.0.1:5432/elt_test"
 #: The skip reason of every test that needs the server and cannot reach it; the run's last
 #: line counts the skips that carry it (skips of one leg by design, e.g. a PostgreSQL-only
@@ -113,6 +117,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         data_dir=str(tmp_path / "data"),
         transforms_dir=str(tmp_path / "transforms"),
         monitored_roots=str(tmp_path),  # tests drop files in folders under tmp_path, as an administrator may allow
+        search_index_on_load=False,  # see ELT_SEARCH_INDEX_ON_LOAD above
     )
 
 

@@ -10,6 +10,7 @@ from elt_project.cli.context import cli_engine, cli_settings
 @click.command("demo")
 def demo() -> None:
     """Create the demo domain (Sales and Inventory pipelines, rules, two years of history). Idempotent."""
+    from elt_project.analytics.search.freshness import refresh_when_landed
     from elt_project.demo.install import install_demo
 
     settings = cli_settings()
@@ -18,6 +19,9 @@ def demo() -> None:
     click.echo(f"Demo installed in {settings.describe_warehouse()}:")
     for line in report.lines():
         click.echo(f"  {line}")
+    indexed = refresh_when_landed(engine, settings, None, build=True)  # built now, so the first search only ranks
+    if indexed is not None:
+        click.echo(f"  {indexed.summary()}")
 
 
 COMMANDS = [demo]

@@ -53,10 +53,10 @@ def run_command(import_name: str | None, files: tuple[str, ...], pipeline_name: 
         paths = [str(Path(f).expanduser().absolute()) for f in files]
         summary = run_import(engine, settings, config, paths or None, reload=reload)
     if summary.transform is not None and summary.transform.imports:
-        from elt_project.analytics.search.index import refresh_if_indexed
+        from elt_project.analytics.search.freshness import refresh_when_landed
 
         loaded = {get_pipeline_config(engine, name).destination_table for name in summary.transform.imports}
-        refresh_if_indexed(engine, settings, sorted(loaded))
+        refresh_when_landed(engine, settings, sorted(loaded))
     print_summary(summary, time.perf_counter() - started)
     if summary.failed:
         for error in summary.errors:

@@ -35,10 +35,14 @@ def prepare_warehouse(engine: Engine, settings: Settings, *, demo: bool) -> list
     if traits(engine.dialect).has_reader_role:
         lines.append(ensure_reader_role(engine, settings.hub_reader_role).message)
     if demo and traits(engine.dialect).embedded and _has_no_pipelines(engine):
+        from elt_project.analytics.search.freshness import refresh_when_landed
         from elt_project.demo.install import install_demo
 
         report = install_demo(engine, settings)
         lines += [f"demo: {line}" for line in report.lines()]
+        indexed = refresh_when_landed(engine, settings, None)  # built now, so the first search only ranks
+        if indexed is not None:
+            lines.append(f"demo: {indexed.summary()}")
     return lines
 
 

@@ -379,9 +379,9 @@ def build_transform_asset(pipeline_name: str, configs: list[PipelineConfig]) -> 
         except TransientError as exc:
             raise retry_transient(context, exc) from exc
         if result.imports or result.loaded_directly:
-            from elt_project.analytics.search.index import refresh_if_indexed
+            from elt_project.analytics.search.freshness import refresh_when_landed
 
-            refresh_if_indexed(warehouse.engine(), warehouse.settings(), destinations)
+            refresh_when_landed(warehouse.engine(), warehouse.settings(), destinations)
             _warm_ask(context, warehouse, destinations)
         loaded, direct = sum(result.rows_loaded.values()), sum(result.loaded_directly.values())
         if result.loaded_directly:

@@ -278,21 +278,58 @@ def test_a_query_reads_the_index_and_a_load_refreshes_it_through_the_hook(wareho
     assert hits[0].key == "16"
 
 
-def test_a_load_refreshes_an_existing_index_and_never_builds_one(warehouse, settings):
-    """`elt run` and the transform asset call this after a commit: nothing without an index, new rows with one."""
-    from elt_project.analytics.search import search_warehouse
-    from elt_project.analytics.search.index import refresh_if_indexed
+def _landed(engine, run_id: str) -> None:
+    """A successful run in the run log, as a load's transform leaves one."""
+    from datetime import datetime
 
-    settings = settings.model_copy(update={"search_engine": "tfidf"})
-    assert refresh_if_indexed(warehouse, settings, ["catalog_items"]) is None  # nobody searched: no index built
-    assert not (settings.data_dir / "search").exists() or not any((settings.data_dir / "search").glob("*.sqlite"))
-    search_warehouse(warehouse, settings, "kettle", limit=3)  # the first search builds it
+    from elt_project.db.schema import etl_pipeline_run_logs
+
+    with engine.begin() as conn:
+        conn.execute(
+            etl_pipeline_run_logs.insert(),
+            {"run_id": run_id, "import_name": "items", "status": "SUCCESS", "start_time": datetime(2026, 1, 1)},
+        )
+
+
+def test_a_landing_builds_the_index_and_a_query_on_a_fresh_one_only_ranks(warehouse, settings, monkeypatch):
+    """`elt run`, the transform asset and `elt demo` call the hook: it builds the index, the first query just ranks.
+
+    A query compares the landing mark and, when it matches, never reads the published tables
+    (the refresh is made to raise to prove it); a run the hook did not see moves the mark,
+    and the next query catches the index up.
+    """
+    from elt_project.analytics import search as search_package
+    from elt_project.analytics.search import freshness, search_warehouse
+
+    settings = settings.model_copy(update={"search_engine": "tfidf", "search_index_on_load": False})
+    _landed(warehouse, "r1")
+    assert freshness.refresh_when_landed(warehouse, settings, ["catalog_items"]) is None  # switched off: no build
+    assert freshness.stored_mark(settings.data_dir, encoders.TfidfEncoder()) is None
+    settings = settings.model_copy(update={"search_index_on_load": True})  # the default
+    built = freshness.refresh_when_landed(warehouse, settings, ["catalog_items"])
+    assert built is not None and built.rows_written == len(ITEMS)  # no index yet: built as the data landed
+
+    def no_refresh(*_args, **_kwargs):
+        raise AssertionError("a query on an up-to-date index refreshed it")
+
+    monkeypatch.setattr(freshness, "refresh", no_refresh)
+    _name, hits, report = search_warehouse(warehouse, settings, "kettle", limit=3)
+    assert report is None and hits[0].key == "1"
+    monkeypatch.undo()
+
     with warehouse.begin() as conn:
         conn.execute(catalog.insert(), [{"item_id": 17, "title": "Espresso grinder", "department": "Kitchen"}])
-    report = refresh_if_indexed(warehouse, settings, ["catalog_items"])
-    assert report is not None and report.rows_written == 1
-    _name, hits, _report = search_warehouse(warehouse, settings, "espresso grinder", limit=3)
-    assert hits[0].key == "17"
+    report = freshness.refresh_when_landed(warehouse, settings, ["catalog_items"])
+    assert report is not None and report.rows_written == 1  # the landing refreshed the table it wrote
+    _name, hits, report = search_warehouse(warehouse, settings, "espresso grinder", limit=3)
+    assert report is None and hits[0].key == "17"
+
+    with warehouse.begin() as conn:  # a load whose hook did not run (failed, or another process)
+        conn.execute(catalog.insert(), [{"item_id": 18, "title": "Cordless drill", "department": "Tools"}])
+    _landed(warehouse, "r3")
+    _name, hits, report = search_warehouse(warehouse, settings, "cordless drill", limit=3)
+    assert report is not None and report.rows_written == 1 and hits[0].key == "18"
+    assert search_package.search_warehouse(warehouse, settings, "drill", limit=3)[2] is None  # caught up
 
 
 def test_codes_do_not_shape_a_row_for_meaning_but_stay_searchable_by_spelling(engine, tmp_path):
@@ -325,12 +362,14 @@ def test_codes_do_not_shape_a_row_for_meaning_but_stay_searchable_by_spelling(en
         def encode(self, texts):
             return super().encode(texts).toarray()
 
-    for encoder, expected in ((Meaning(), ["Turbo-prop"]), (encoders.TfidfEncoder(), ["N10156", "Turbo-prop"])):
+    # A meaning engine reads a value after its table and column; TF-IDF reads it as spelt.
+    cases = ((Meaning(), ["fleet engine: Turbo-prop"]), (encoders.TfidfEncoder(), ["N10156", "Turbo-prop"]))
+    for encoder, expected in cases:
         refresh(engine, encoder, tmp_path, tables=["fleet"])
         with sqlite3.connect(index_path(tmp_path, encoder)) as db:
             values = sorted(v for (v,) in db.execute("SELECT text FROM vals"))
             text = db.execute("SELECT text FROM docs WHERE kind = 'row'").fetchone()[0]
-        assert [v for v in values if v in {"N10156", "Turbo-prop"}] == sorted(expected), encoder.name
+        assert [v for v in values if "N10156" in v or "Turbo-prop" in v] == sorted(expected), encoder.name
         assert "N10156" in text
 
 
@@ -354,7 +393,8 @@ def test_dense_scores_are_centred_so_what_sets_a_value_apart_counts(engine, tmp_
         name, model_id, dense = "handmade", "handmade-6d", True
 
         def encode(self, texts):
-            rows = [vectors.get(text, e[4]) for text in texts]  # table and column documents: out of the way
+            # a cell reads the same bare or after its table and column; table and column documents: out of the way
+            rows = [vectors.get(text.split(": ", 1)[-1], e[4]) for text in texts]
             return np.array([r / np.linalg.norm(r) for r in rows], dtype=np.float32)
 
     kinds = sa.Table(
@@ -531,3 +571,40 @@ def test_rows_identical_in_what_the_ranking_reads_are_one_hit_with_a_count(engin
         "sun": 2,
         "snow": 1,
     }
+
+
+def test_the_one_cell_a_query_means_is_not_drowned_by_a_rows_other_cells(engine, tmp_path):
+    """A hand-made stand-in encoder (fixed vectors, not the model): a row of five cells, one of them the query.
+
+    Scored only by the cosine with the sum of its cells, that row (the match beside four
+    unrelated cells: names, street, city) falls below a one-cell row that only partly means
+    the query; the best cell's share puts it first.
+    """
+    e = np.eye(14, dtype=np.float32)
+    vectors = {"match": e[0], "Ann": e[1], "Lee": e[2], "Mill Lane": e[3], "York": e[4]}
+    vectors["partly"] = 0.8 * e[0] + 0.6 * e[5]
+    others = {f"other {i}": e[6 + i] for i in range(7)}  # more rows of unrelated jobs, so the mean is no one's
+    vectors.update(others)
+
+    class HandMade:
+        name, model_id, dense = "handmade", "handmade-14d", True
+
+        def encode(self, texts):  # a value reads the same bare or after its table and column
+            return np.array([vectors.get(text.split(": ", 1)[-1], e[13]) for text in texts], dtype=np.float32)
+
+    names = ("first_name", "last_name", "street", "city", "job")
+    people = sa.Table(
+        "people",
+        sa.MetaData(),
+        sa.Column("row_id", sa.Integer, primary_key=True),
+        *(sa.Column(name, sa.String(20)) for name in names),
+    )
+    people.create(engine)
+    rows = [("Ann", "Lee", "Mill Lane", "York", "match"), (None, None, None, None, "partly")]
+    rows += [(None, None, None, None, job) for job in others]
+    with engine.begin() as conn:
+        conn.execute(people.insert(), [{"row_id": i, **dict(zip(names, row))} for i, row in enumerate(rows, 1)])
+    encoder = HandMade()
+    refresh(engine, encoder, tmp_path, tables=["people"])
+    hits = [h for h in run_search(engine, encoder, tmp_path, "match", limit=10) if h.kind == "row"]
+    assert hits[0].key == "1", [h.text for h in hits]

@@ -3,6 +3,7 @@
 - :mod:`.minilm`: the local sentence-embedding model in NumPy (no PyTorch, no network);
 - :mod:`.encoders`: local model, OpenAI, or TF-IDF as the last resort;
 - :mod:`.index`: the on-disk index and its incremental refresh;
+- :mod:`.freshness`: when it is refreshed (as data lands; a query only checks);
 - :mod:`.lexical`: BM25 over cell values, the exact-word half of a meaning search;
 - :mod:`.query`: ranking, and what each person may see.
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from elt_project.analytics.search.encoders import choose_encoder
-from elt_project.analytics.search.index import RefreshReport, refresh
+from elt_project.analytics.search.index import RefreshReport
 from elt_project.analytics.search.query import Hit, run_search
 from elt_project.auth.accounts import Account
 from elt_project.settings import Settings
@@ -45,15 +46,15 @@ def search_warehouse(
     ``collapse`` (the page's and the command's way): rows identical in every value the
     ranking reads are one hit with a count (see :func:`.query.search`).
 
-    The index is kept fresh by :func:`.index.refresh_after_load` when data lands, so a
-    query costs only the ranking. ``refresh_first`` refreshes every table first (slow on a
-    big warehouse); an index that does not exist yet is built once, whatever it says.
+    The index is kept fresh by :func:`.freshness.refresh_when_landed` when data lands, so a
+    query costs the landing-mark check and the ranking; an index that is missing or behind
+    the mark is brought up to date first (see :mod:`.freshness`). ``refresh_first``
+    compares every table whatever the mark says (slow on a big warehouse).
     """
-    from elt_project.analytics.search.index import index_path
+    from elt_project.analytics.search.freshness import ensure_fresh
 
     encoder = encoder or encoder_for(settings)
-    missing = not index_path(settings.data_dir, encoder).is_file()
-    report = refresh(engine, encoder, settings.data_dir) if refresh_first or missing else None
+    report = ensure_fresh(engine, encoder, settings.data_dir, force=refresh_first)
     hits = run_search(engine, encoder, settings.data_dir, query, account=account, limit=limit, collapse=collapse)
     if report is not None and account is not None:  # the refresh covers every table; name only theirs
         from elt_project.analytics.search.query import visible_tables

@@ -18,9 +18,9 @@ per engine under ``<data_dir>/search/``; it is a cache and can be deleted at any
 time.
 
 When: not at query time (comparing every row's fingerprint of a 400k-row warehouse
-takes seconds). :func:`refresh_after_load` is the hook a load calls once its rows are
-committed, with the tables it wrote; a query reads the index as it is, and builds it
-only when there is none yet.
+takes seconds). :func:`.freshness.refresh_when_landed` is the hook a load (and the demo's
+install) calls once its rows are committed; a query only checks the landing mark
+(:mod:`.freshness`).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 MAX_ROWS_PER_TABLE = 500_000
 _FETCH = 10_000
 #: Bumped when the file's layout changes; an index of another layout is rebuilt.
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 _EMBED_BATCH = 512
 _TIMESTAMP_COLUMNS = ("load_timestamp", "updated_at", "loaded_at", "modified_at", "last_modified")
 _ID_LIKE = re.compile(r"(^id$|_id$|_key$|_hash$|sku$|_code$|^uuid$)", re.I)
@@ -166,6 +166,21 @@ def meaningful_values(values: list[str]) -> list[str]:
     return words or values
 
 
+def in_context(table: str, column: str, value: str) -> str:
+    """The text a meaning model embeds for a cell: the value after its table and column ("planes engine: Turbo-prop").
+
+    Why: a bare value is often a word the model cannot place ("Turbo-prop", "Van", "carni",
+    "Japan" as a car's origin); read after its table and column it means what the table says.
+    The stored vector is the mean of this reading and of the bare value (:func:`_encode_values`),
+    so a value still matches a query that names it alone.
+    """
+    return f"{_words(table)} {_words(column)}: {value}"
+
+
+def _bare(text: str) -> str:
+    return text.split(": ", 1)[-1]
+
+
 def _row_documents(engine: Engine, table: sa.Table, meaning: bool) -> Iterator[tuple[str, str, list[str]]]:
     """(row key, display text, cell values) per row, at most MAX_ROWS_PER_TABLE rows.
 
@@ -193,8 +208,11 @@ def _row_documents(engine: Engine, table: sa.Table, meaning: bool) -> Iterator[t
                     key = values[0] if len(values) == 1 else json.dumps(values)
                 else:
                     key = "#" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
-                values = [value for _, value in cells]
-                yield key, text, meaningful_values(values) if meaning else values
+                if meaning:
+                    kept = set(meaningful_values([value for _, value in cells]))
+                    yield key, text, [in_context(table.name, name, value) for name, value in cells if value in kept]
+                else:
+                    yield key, text, [value for _, value in cells]
 
 
 def _schema_documents(engine: Engine, table: sa.Table) -> list[tuple[str, str, str, list[str]]]:
@@ -270,22 +288,6 @@ def refresh_after_load(engine: Engine, settings, tables: list[str] | None = None
     return refresh(engine, encoder_for(settings), settings.data_dir, tables=tables)
 
 
-def refresh_if_indexed(engine: Engine, settings, tables: list[str]) -> RefreshReport | None:
-    """:func:`refresh_after_load` when a search index exists; what a load calls after it committed.
-
-    A load never builds an index (the first search does, once), so warehouses nobody
-    searches pay nothing. A failure is logged, never raised: the load committed, and
-    the next load or ``elt search --refresh`` catches the index up.
-    """
-    if not any((Path(settings.data_dir) / "search").glob("*.sqlite")):
-        return None
-    try:
-        return refresh_after_load(engine, settings, tables)
-    except Exception:
-        log.warning("The search index was not refreshed after loading %s", ", ".join(tables), exc_info=True)
-        return None
-
-
 def _refresh_table(db: sqlite3.Connection, engine: Engine, encoder, table: sa.Table, report: RefreshReport) -> None:
     stored = {
         key: fp for key, fp in db.execute("SELECT row_key, fingerprint FROM docs WHERE table_name = ?", (table.name,))
@@ -308,10 +310,24 @@ def _refresh_table(db: sqlite3.Connection, engine: Engine, encoder, table: sa.Ta
     report.rows_removed += len(removed)
 
 
+def _encode_values(encoder, texts: list[str], cells: set[str]):
+    """Vectors of the values ``texts``; for a meaning model, a row's cell (in ``cells``) is the mean of its
+    reading in context and bare (:func:`in_context`); a table or column document is read as written."""
+    vectors = encoder.encode(texts)
+    if not encoder.dense:
+        return vectors
+    bare = [i for i, text in enumerate(texts) if text in cells]
+    if bare:
+        vectors = np.array(vectors, dtype=np.float32)
+        vectors[bare] += encoder.encode([_bare(texts[i]) for i in bare])
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
 def _write_documents(db: sqlite3.Connection, encoder, table_name: str, pending, report: RefreshReport) -> None:
     if not pending:
         return
     wanted = sorted({value for *_, values in pending for value in values})
+    cells = {value for kind, *_, values in pending if kind == "row" for value in values}
     known = {}
     for start in range(0, len(wanted), 900):
         part = wanted[start : start + 900]
@@ -320,7 +336,7 @@ def _write_documents(db: sqlite3.Connection, encoder, table_name: str, pending, 
     new = [value for value in wanted if value not in known]
     for start in range(0, len(new), _EMBED_BATCH):
         batch = new[start : start + _EMBED_BATCH]
-        vectors = encoder.encode(batch)
+        vectors = _encode_values(encoder, batch, cells)
         rows = [(text, encode_vector(vectors[i], encoder.dense)) for i, text in enumerate(batch)]
         db.executemany("INSERT INTO vals (text, vec) VALUES (?, ?)", rows)
         report.values_embedded += len(batch)
