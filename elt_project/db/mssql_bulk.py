@@ -153,9 +153,10 @@ def statements(
     temp table's INSERT, bound by the driver.
     """
     loaded = {name.lower(): name for name in columns}
-    keys = [loaded.get(name.lower()) for name in deduplication_key] if load_method == "append" else []
-    if None in keys:
+    wanted = list(deduplication_key) if load_method == "append" else []
+    if any(name.lower() not in loaded for name in wanted):
         raise ValueError("a deduplication key column is not among the loaded columns")
+    keys = [loaded[name.lower()] for name in wanted]
     temp = temp_table(destination, columns, ordered=bool(keys))
     sent = [c.name for c in temp.columns]
     quote = dialect.identifier_preparer.quote
@@ -253,7 +254,10 @@ class Writer:
         ordered = ORDER_COLUMN in self.plan_.temp.c
         sizes = [input_size(c.type) for c in self.plan_.temp.columns]
         rows = 0
-        cursor = self.conn.connection.driver_connection.cursor()
+        driver = self.conn.connection.driver_connection
+        if driver is None:
+            raise RuntimeError("the connection is closed")
+        cursor = driver.cursor()
         try:
             cursor.fast_executemany = True
             for batch in batches:

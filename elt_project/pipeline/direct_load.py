@@ -56,7 +56,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from elt_project.config.models import PipelineConfig
+from elt_project.config.models import PipelineConfig, QualityRule
 from elt_project.db import binary_copy, direct_write, postgres_load, sqlite_scratch
 from elt_project.db.schema import etl_pipeline_run_logs
 from elt_project.ingest.identity import FileIdentity
@@ -122,7 +122,7 @@ class _Import:
     identities: Sequence[FileIdentity]
     staging: sa.Table
     destination: sa.Table
-    rules: list
+    rules: list[QualityRule]
     checks: StreamChecks
     enricher: Enricher
     stage: StageResult
@@ -185,6 +185,8 @@ def run_group(
                     conn, item.config, item.staging, run_id, item.rules, passed=item.checks.passed()
                 )
                 crash_point("after_quality")
+                if item.log_id is None:  # every run log is started before the transaction
+                    raise StepAside
                 _log_files(conn, item.log_id, item.stage)
                 result.rows_loaded[item.config.import_name] = item.stage.rows_read - item.deduplicated
             crash_point("mid_transform")

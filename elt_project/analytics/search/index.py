@@ -270,24 +270,6 @@ def refresh(engine: Engine, encoder, data_dir: Path, *, tables: list[str] | None
     return report
 
 
-def refresh_after_load(engine: Engine, settings, tables: list[str] | None = None) -> RefreshReport | None:
-    """Bring the search index up to date after a load wrote ``tables`` (all tables: None).
-
-    The hook for the orchestration: called after a transform commits, it costs the
-    new and changed rows of those tables only. Tables the hub may not read are not
-    indexed, so only the loaded tables that are also published are refreshed. Returns
-    None when no published table was loaded.
-    """
-    from elt_project.analytics.search import encoder_for  # the package imports this module
-
-    if tables is not None:
-        published = {name.lower(): name for name in hub_config.allowed_tables(engine)}
-        tables = sorted({published[t.lower()] for t in tables if t.lower() in published})
-        if not tables:
-            return None
-    return refresh(engine, encoder_for(settings), settings.data_dir, tables=tables)
-
-
 def _refresh_table(db: sqlite3.Connection, engine: Engine, encoder, table: sa.Table, report: RefreshReport) -> None:
     stored = {
         key: fp for key, fp in db.execute("SELECT row_key, fingerprint FROM docs WHERE table_name = ?", (table.name,))
