@@ -124,12 +124,14 @@ def recheck(work: Path, args: argparse.Namespace, plan: dict) -> dict[str, Outco
     """Run a kept copy's survivors again against the checkout's current tests, then report the whole copy.
 
     For the loop of writing tests against survivors: the mutants and every earlier result stay, only
-    the survivors are tested again (mutmut picks up the new tests itself). The mutated source is the
+    the survivors are tested again, after the tests are mapped to functions afresh. The mutated source is the
     one the copy was made from, so use it only while that source is unchanged.
     """
     copy = work / "project"
     for target in (copy / "tests", copy / "mutants" / "tests"):
         shutil.copytree(ROOT / "tests", target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    # mutmut re-maps only NEW tests to the functions they reach; a changed test may reach new ones too
+    (copy / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     results = subprocess.run([*_MUTMUT, "results"], cwd=copy, env=_env(), capture_output=True, text=True, check=False)
     survivors = [m["name"] for m in map(_STATUS.match, results.stdout.splitlines()) if m and m["status"] == "survived"]
     if survivors:

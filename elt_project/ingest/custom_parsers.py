@@ -41,4 +41,5 @@ def parse_report_with_footer(file_path: str) -> pd.DataFrame:
     except pd.errors.EmptyDataError as exc:
         raise SourceFileError(f"{path.name}: file is empty below its title lines; check the export.") from exc
     except pd.errors.ParserError as exc:
-        raise SourceFileError(f"{path.name}: the report body is not valid CSV ({str(exc).strip()}); check the export.") from exc
+        reason = str(exc).strip()  # pandas ends its message with a line break
+        raise SourceFileError(f"{path.name}: the report body is not valid CSV ({reason}); check the export.") from exc

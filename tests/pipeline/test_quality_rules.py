@@ -77,6 +77,8 @@ CASES = [
     (_rule("UNIQUE", "i"), 2, [2], "2 row(s) fail UNIQUE on i."),
     (_rule("IS_IN_SET", "t", "'A', \"B\""), 1, ["toolong"], "1 row(s) fail IS_IN_SET on t."),
     (_rule("IS_IN_SET", "i", "1, 2", name="set_numbers"), 1, [3], "1 row(s) fail IS_IN_SET on i."),
+    # an empty set fails every value, and still passes NULL
+    (_rule("IS_IN_SET", "t", ",", name="set_empty"), 4, ["A", "B", "toolong"], "4 row(s) fail IS_IN_SET on t."),
     (_rule("NOT_NEGATIVE", "n"), 1, [-1.0], "1 row(s) fail NOT_NEGATIVE on n."),
     (_rule("RANGE", "n", "0,100"), 2, [-1.0, 150.0], "2 row(s) fail RANGE on n."),
     (_rule("RANGE", "n", ",100", name="range_high"), 1, [150.0], "1 row(s) fail RANGE on n."),
@@ -205,6 +207,7 @@ def test_a_pattern_only_python_reads_is_named_on_postgresql_and_counted_on_sqlit
 
 MALFORMED = [
     (_rule("NO_SUCH", "t", name="bad_type"), "'bad_type' has check_type 'NO_SUCH', which is not one of EXISTS_IN, "),
+    (_rule("NOT_NULL", "zz", name="gone"), r"^Data quality rule 'gone' names column 'zz', which table stg_r"),
     (_rule("NOT_NULL", None, name="no_col"), r"'no_col' \(NOT_NULL\) needs a target_column; fix the rule\."),
     (_rule("MATCHES", "t", None, name="no_re"), r"'no_re' \(MATCHES\) needs a regular expression\."),
     (_rule("MATCHES", "t", "(", name="bad_re"), r"'bad_re' has an invalid regular expression \("),
