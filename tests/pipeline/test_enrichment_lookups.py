@@ -105,10 +105,12 @@ def test_mixed_lookup_values_are_read_as_text_and_no_rules_give_an_empty_enriche
     execute(
         engine,
         "CREATE TABLE dim_m (k VARCHAR(5), v VARCHAR(10))",
-        "INSERT INTO dim_m VALUES ('a', 'one')",
         RULE + "('m', 'stg_e', 'code', 'dim_m', 'cust', 'k', 'v', 1)",
     )
     staging = sa.Table("stg_e", sa.MetaData(), autoload_with=engine)
+    # an empty lookup table fills nothing
+    assert load_enricher(engine, staging, "stg_e").apply(batch).column(1).to_pylist() == [None]
+    execute(engine, "INSERT INTO dim_m VALUES ('a', 'one')")
     out = load_enricher(engine, staging, "STG_E").apply(batch)
     assert out.column(1).to_pylist() == ["one"]
 
