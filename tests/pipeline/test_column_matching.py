@@ -114,3 +114,20 @@ def test_drift_is_true_only_when_something_differs_and_its_errors_name_the_colum
     )
     with pytest.raises(SourceFileError, match="lacks column"):
         plan_columns(["b"], staging, "a > col_1, b > col_2", import_name="i", file_name="g")
+
+
+def test_plan_errors_name_the_import_and_the_file():
+    staging = _staging()
+    with pytest.raises(SourceFileError, match=r"^File g\.csv lacks column\(s\) 'a' .* of import 'imp'; fix"):
+        plan_columns(["b"], staging, "a > col_1, b > col_2", import_name="imp", file_name="g.csv")
+    with pytest.raises(SourceFileError, match=r"^File g\.csv has two columns that both map to 'col_1'"):
+        plan_columns(["col_1", "COL_1"], staging, None, import_name="imp", file_name="g.csv")
+    with pytest.raises(ConfigurationError, match=r"^column_mapping of import 'imp' has 'x' without '>'"):
+        plan_columns(["x"], staging, "x", import_name="imp", file_name="g.csv")
+    with pytest.raises(ConfigurationError, match=r"^column_mapping of import 'imp' names column\(s\) 'nope'"):
+        plan_columns(["x"], staging, "x > nope", import_name="imp", file_name="g.csv")
+
+
+def test_an_underscore_in_the_header_matches_a_space_in_the_column():
+    plan, drift = _match(["COL_THREE"])
+    assert (plan.targets, bool(drift)) == (("Col Three",), False)

@@ -64,6 +64,24 @@ def test_lookups_fill_only_nulls_by_text_key_first_row_winning(engine):
     assert enricher.apply(untouched).equals(untouched)
 
 
+def test_a_batch_without_one_rules_key_still_gets_the_others(engine):
+    execute(
+        engine,
+        "CREATE TABLE dim_two (k VARCHAR(5), v VARCHAR(10))",
+        "INSERT INTO dim_two VALUES ('a', 'x')",
+        "CREATE TABLE dim_c2 (k VARCHAR(5), v VARCHAR(10))",
+        "INSERT INTO dim_c2 VALUES ('a', 'y')",
+    )
+    enricher = _enricher(
+        engine,
+        "('by_code', 'stg_e', 'seg', 'dim_two', 'code', 'k', 'v', 1), "
+        "('by_cust', 'stg_e', 'code', 'dim_c2', 'cust', 'k', 'v', 1)",
+    )
+    assert enricher.target_columns == ["seg", "code"]
+    out = enricher.apply(_batch(cust=pa.array(["a"])))  # no code column: the first rule has no key
+    assert out.schema.names == ["cust", "code"] and out.column(1).to_pylist() == ["y"]
+
+
 def test_values_that_do_not_fit_the_batch_type_arrive_as_text(engine):
     execute(
         engine,
@@ -71,8 +89,10 @@ def test_values_that_do_not_fit_the_batch_type_arrive_as_text(engine):
         "INSERT INTO dim_t VALUES ('a', 'x1'), ('b', '42')",
     )
     enricher = _enricher(engine, "('lbl', 'stg_e', 'qty', 'dim_t', 'cust', 'k', 'label', 1)")
-    out = enricher.apply(_batch(cust=pa.array(["a", "b"]), qty=pa.array([None, None], pa.int64())))
-    assert out.column(1).to_pylist() == ["x1", "42"]  # 'x1' is no integer: the lookup is kept as text
+    out = enricher.apply(_batch(cust=pa.array(["a", "b"]), qty=pa.array([5, None], pa.int64())))
+    assert out.column(1).to_pylist() == ["5", "42"]  # 'x1' is no integer: the column is filled as text
+    # number keys in the file are compared as text with lookup keys that are not numbers
+    assert enricher.apply(_batch(cust=pa.array([5], pa.int64()))).column(1).to_pylist() == [None]
     fits = enricher.apply(_batch(cust=pa.array(["b"]), qty=pa.array([None], pa.int64())))
     assert (fits.column(1).to_pylist(), fits.schema.field("qty").type) == ([42], pa.int64())
 
@@ -85,10 +105,12 @@ def test_mixed_lookup_values_are_read_as_text_and_no_rules_give_an_empty_enriche
     execute(
         engine,
         "CREATE TABLE dim_m (k VARCHAR(5), v VARCHAR(10))",
-        "INSERT INTO dim_m VALUES ('a', 'one')",
         RULE + "('m', 'stg_e', 'code', 'dim_m', 'cust', 'k', 'v', 1)",
     )
     staging = sa.Table("stg_e", sa.MetaData(), autoload_with=engine)
+    # an empty lookup table fills nothing
+    assert load_enricher(engine, staging, "stg_e").apply(batch).column(1).to_pylist() == [None]
+    execute(engine, "INSERT INTO dim_m VALUES ('a', 'one')")
     out = load_enricher(engine, staging, "STG_E").apply(batch)
     assert out.column(1).to_pylist() == ["one"]
 

@@ -71,6 +71,7 @@ def test_purge_removes_only_this_imports_runs_older_than_the_window(engine):
     assert retention.purge_expired(engine, _config(staging_retention_days=2), staging, current_run_id="x") == 2
     left = sorted({run for (run,) in query(engine, "SELECT dagster_run_id FROM stg_k")})
     assert left == ["neighbour", "unlogged", "young"]
+    assert retention.purge_expired(engine, _config(staging_retention_days=2), staging, current_run_id="x") == 0
 
 
 def test_a_successful_run_is_deleted_at_once_unless_kept(engine):
@@ -96,7 +97,7 @@ def test_archive_moves_only_files_of_the_monitored_folder_beside_it(tmp_path):
     loaded.write_text("1")
     elsewhere = tmp_path / "b.csv"
     elsewhere.write_text("2")
-    moved = archive.archive(config, [loaded, elsewhere, inbox / "vanished.csv"], "processed")
+    moved = archive.archive(config, [elsewhere, inbox / "vanished.csv", loaded], "processed")
     assert moved == [tmp_path / "processed" / "a.csv"]
     assert moved[0].read_text() == "1" and not loaded.exists() and elsewhere.exists()
     # the same name again gets a time stamp instead of overwriting the first
@@ -139,6 +140,13 @@ def test_a_full_disk_stops_archiving_and_leaves_the_file(tmp_path, monkeypatch, 
         "the file stays in the monitored folder); free space on that disk."
     )
     assert path.exists() and not (tmp_path / outcome / "a.csv").exists()
+
+    def full_before_any_byte(source, target):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(shutil, "move", full_before_any_byte)
+    with pytest.raises(DiskFull):  # no partial copy to remove: still the same clear error
+        archive.archive(config, [path], outcome)
 
     def refused(source, target):
         raise PermissionError(errno.EACCES, "Permission denied")
