@@ -25,6 +25,7 @@ decimal wider than its column) stops the load in one sentence, as the server wou
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -115,6 +116,22 @@ def plan(table: sa.Table, schema: pa.Schema) -> list[Adapter] | None:
         if column is None:
             return None
         adapter = adapter_for(column.type, field.type)
+        if adapter is None:
+            return None
+        adapters.append(adapter)
+    return adapters
+
+
+def plan_pairs(
+    columns: list[sa.Column[Any]],
+    schema: pa.Schema,
+    adapter_of: Callable[[sa.types.TypeEngine[Any], pa.DataType], Adapter | None],
+) -> list[Adapter] | None:
+    """One adapter per (target column, Arrow field) pair from a warehouse's ``adapter_of``, or None
+    when one pair has no exact form (the file then takes the staged flow, where the server casts)."""
+    adapters = []
+    for column, field in zip(columns, schema, strict=True):
+        adapter = adapter_of(column.type, field.type)
         if adapter is None:
             return None
         adapters.append(adapter)

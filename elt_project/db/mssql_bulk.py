@@ -227,13 +227,7 @@ class Writer:
         self.sent = 0
 
     def plan(self, columns: list[sa.Column[Any]], schema: pa.Schema) -> list[binary_copy.Adapter] | None:
-        adapters = []
-        for column, field in zip(columns, schema):
-            adapter = adapter_for(column.type, field.type)
-            if adapter is None:
-                return None
-            adapters.append(adapter)
-        return adapters
+        return binary_copy.plan_pairs(columns, schema, adapter_for)
 
     def adapt(self, batch: pa.RecordBatch, adapters: list[binary_copy.Adapter]) -> pa.RecordBatch:
         return pg_binary.adapt(batch, adapters)

@@ -68,13 +68,7 @@ def adapter_for(column_type: sa.types.TypeEngine[Any], arrow_type: pa.DataType) 
 
 def plan(columns: list[sa.Column[Any]], schema: pa.Schema) -> list[binary_copy.Adapter] | None:
     """One adapter per (target column, Arrow field) pair, or None when one has no exact form."""
-    adapters = []
-    for column, field in zip(columns, schema):
-        adapter = adapter_for(column.type, field.type)
-        if adapter is None:
-            return None
-        adapters.append(adapter)
-    return adapters
+    return binary_copy.plan_pairs(columns, schema, adapter_for)
 
 
 def adapt(batch: pa.RecordBatch, adapters: list[binary_copy.Adapter]) -> pa.RecordBatch:
