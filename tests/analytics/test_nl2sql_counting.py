@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from elt_project.analytics.nl2sql import AskContext, answer_offline
-from elt_project.analytics.schema_context import get_context
+from tests.analytics.unseen_schema import ask_over
 
 TODAY = date(2026, 6, 15)
 TABLES = {"country_years", "state_figures", "cities", "iris", "trips"}
@@ -47,22 +47,16 @@ def rows():
 
 @pytest.fixture
 def ctx(bare_engine, rows) -> AskContext:
-    meta = sa.MetaData()
-    tables = {
-        "country_years": sa.Table("country_years", meta, sa.Column("country", sa.String(20)),
-                                  sa.Column("continent", sa.String(20)), sa.Column("year", sa.Integer),
-                                  sa.Column("lifeExp", sa.Float), sa.Column("gdpPercap", sa.Float)),
-        "state_figures": sa.Table("state_figures", meta, sa.Column("state", sa.String(20)),
-                                  sa.Column("murder", sa.Float), sa.Column("poverty", sa.Float)),
-        "cities": sa.Table("cities", meta, sa.Column("city", sa.String(20)), sa.Column("rainfall", sa.Integer)),
-        "iris": sa.Table("iris", meta, sa.Column("species", sa.String(20)), sa.Column("petalWidth", sa.Float)),
-        "trips": sa.Table("trips", meta, sa.Column("trip_dt", sa.Date), sa.Column("fare", sa.Integer)),
+    text, integer, real = sa.String(20), sa.Integer, sa.Float
+    columns = {
+        "country_years": [("country", text), ("continent", text), ("year", integer), ("lifeExp", real),
+                          ("gdpPercap", real)],
+        "state_figures": [("state", text), ("murder", real), ("poverty", real)],
+        "cities": [("city", text), ("rainfall", integer)],
+        "iris": [("species", text), ("petalWidth", real)],
+        "trips": [("trip_dt", sa.Date), ("fare", integer)],
     }  # fmt: skip
-    meta.create_all(bare_engine)
-    with bare_engine.begin() as conn:
-        for name, table in tables.items():
-            conn.execute(table.insert(), rows[name])
-    return AskContext(bare_engine, set(TABLES), get_context(bare_engine, set(TABLES), force=True), TODAY)
+    return ask_over(bare_engine, columns, rows, TABLES, TODAY)
 
 
 def _mean(values) -> float:

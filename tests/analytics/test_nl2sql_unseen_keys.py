@@ -18,8 +18,8 @@ import pytest
 import sqlalchemy as sa
 
 from elt_project.analytics.nl2sql import AskContext, NotUnderstood, answer_offline
-from elt_project.analytics.schema_context import get_context
 from elt_project.analytics.search import minilm
+from tests.analytics.unseen_schema import ask_over
 
 TODAY = date(2026, 6, 15)
 TEXT, INT, REAL = sa.String(40), sa.Integer, sa.Float
@@ -72,13 +72,7 @@ def rows():
 
 @pytest.fixture
 def ctx(bare_engine, rows) -> AskContext:
-    meta = sa.MetaData()
-    tables = {name: sa.Table(name, meta, *(sa.Column(c, t) for c, t in cols)) for name, cols in COLUMNS.items()}
-    meta.create_all(bare_engine)  # no primary or foreign key declared, as a file load leaves them
-    with bare_engine.begin() as conn:
-        for name, table in tables.items():
-            conn.execute(table.insert(), rows[name])
-    return AskContext(bare_engine, set(COLUMNS), get_context(bare_engine, set(COLUMNS), force=True), TODAY)
+    return ask_over(bare_engine, COLUMNS, rows, COLUMNS, TODAY)
 
 
 def _refused(question: str, ctx: AskContext) -> str:

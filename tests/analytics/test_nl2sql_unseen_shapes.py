@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from elt_project.analytics.nl2sql import AskContext, NotUnderstood, answer_offline
 from elt_project.analytics.schema_context import get_context
 from elt_project.analytics.search import minilm
+from tests.analytics.unseen_schema import ask_over
 
 TODAY = date(2026, 6, 15)
 TABLES = {"pizzashop", "rides", "hauls", "sites", "captures", "departures", "legs", "ports", "quarterly"}
@@ -71,7 +72,6 @@ def rows():
 
 @pytest.fixture
 def ctx(bare_engine, rows) -> AskContext:
-    meta = sa.MetaData()
     text, integer, real = sa.String(30), sa.Integer, sa.Float
     columns = {
         "pizzashop": [("id", text), ("sold_on", sa.Date), ("kind", text), ("name", text), ("price", real)],
@@ -85,12 +85,7 @@ def ctx(bare_engine, rows) -> AskContext:
         "shipments": [("shipped_on", sa.Date), ("weight", integer)],  # not in TABLES: a context of its own
         "quarterly": [("year", integer), ("quarter", integer), ("rate", real)],
     }
-    tables = {name: sa.Table(name, meta, *(sa.Column(c, t) for c, t in cols)) for name, cols in columns.items()}
-    meta.create_all(bare_engine)
-    with bare_engine.begin() as conn:
-        for name, table in tables.items():
-            conn.execute(table.insert(), rows[name])
-    return AskContext(bare_engine, set(TABLES), get_context(bare_engine, set(TABLES), force=True), TODAY)
+    return ask_over(bare_engine, columns, rows, TABLES, TODAY)
 
 
 def _mean(values) -> float:
