@@ -42,6 +42,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
@@ -51,6 +52,7 @@ from elt_project.db import bulk_load as bulk_load_child
 #: The schema names the scratch files are attached under: ``elt_direct_1``, ``_2``, … (one per file of a run;
 #: SQLite attaches at most 10 databases, so a run of more files fails here and goes the staged way).
 ALIAS = "elt_direct"
+_quote = sqlite_dialect.dialect().identifier_preparer.quote
 _PREFIX = ".elt-direct-"
 _ATTACHED = "elt_direct_attached"
 
@@ -85,7 +87,7 @@ def fill(
         with contextlib.closing(sqlite3.connect(path)) as raw:
             raw.execute(_create_statement(conn, staging))
             for extra in reals.values():
-                raw.execute(f'ALTER TABLE "{staging.name}" ADD COLUMN "{extra}" REAL')
+                raw.execute(f"ALTER TABLE {_quote(staging.name)} ADD COLUMN {_quote(extra)} REAL")
             raw.commit()
         if first is not None and first.num_rows >= dialects.SQLITE_CHILD_MIN_ROWS and bulk_load_child.available():
             _append_in_process(path, staging.name, itertools.chain([first], batches))
@@ -218,7 +220,7 @@ def _attach(conn: Connection, path: Path) -> str:
         sa.event.listen(conn.engine, "checkin", _detach)
     attached = conn.connection.info.setdefault(_ATTACHED, [])
     alias = f"{ALIAS}_{len(attached) + 1}"
-    raw.execute(f"ATTACH DATABASE ? AS {alias}", (str(path),))
+    raw.execute(f"ATTACH DATABASE ? AS {_quote(alias)}", (str(path),))
     attached.append(alias)
     return alias
 
@@ -230,6 +232,6 @@ def _detach(dbapi_connection: sqlite3.Connection | None, record: ConnectionPoolE
         return
     try:
         for alias in aliases:
-            dbapi_connection.execute(f"DETACH DATABASE {alias}")
+            dbapi_connection.execute(f"DETACH DATABASE {_quote(alias)}")
     except sqlite3.Error:
         record.invalidate()  # a connection that cannot let go of a file is closed instead

@@ -44,5 +44,6 @@ def copy_env(root: Path, **extra: str) -> dict[str, str]:
         if not k.startswith(("DB_", "DATABASE_URL", "DAGSTER_", "ELT_", "PYTEST_", "RUNNER_", "HUB_", "BIND_"))
     }
     env["PYTHONPATH"] = str(root)
+    env["ELT_SEARCH_INDEX_ON_LOAD"] = "no"  # as in tests/conftest.py: embedding every landed table is search's test
     env.update(extra)
     return env

@@ -34,6 +34,7 @@ def demo_env(engine, settings, database_url, tmp_path: Path) -> dict[str, str]:
             "ELT_DATA_DIR": str(settings.data_dir),
             "ELT_TRANSFORMS_DIR": str(settings.transforms_dir),
             "DAGSTER_HOME": str(home),
+            "ELT_SEARCH_INDEX_ON_LOAD": "no",  # as in tests/conftest.py
             "PYTHONPATH": os.pathsep.join([str(project_root()), env.get("PYTHONPATH", "")]),
         }
     )

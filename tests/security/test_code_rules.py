@@ -33,6 +33,9 @@ SQL_BUILD_ALLOWED = {
     ("elt_project/analytics/readonly.py", "_use_reader_role"): "SET LOCAL ROLE of a dialect-quoted role",
     ("elt_project/analytics/readonly.py", "_mssql_run"): "user passed checked_role_name (letters, digits, _)",
     ("elt_project/analytics/search/index.py", "_write_documents"): "joins only '?' placeholders; values bound",
+    ("elt_project/db/sqlite_scratch.py", "fill"): "ALTER TABLE of dialect-quoted table and column names",
+    ("elt_project/db/sqlite_scratch.py", "_attach"): "ATTACH of a bound path as a dialect-quoted constant alias",
+    ("elt_project/db/sqlite_scratch.py", "_detach"): "DETACH of the dialect-quoted aliases _attach made",
     ("elt_project/pipeline/schema_drift.py", "undo_staging"): "DROP COLUMN of dialect-quoted table and column names",
     # Glossary conditions an admin saved: checked by the SQL validator when saved (glossary.py), and the
     # whole question's SQL passes the validator again before it runs (analytics/nl2sql run_sql).
