@@ -177,12 +177,12 @@ def _load_directly(
     page's, a group run): a run of the staging assets alone loads staging and no
     further. On this path the transform step finds nothing staged and says so.
     """
-    from elt_project.pipeline.api import load_directly
+    from elt_project.pipeline.direct_load import load_new_files
 
     wanted = context.run.asset_selection  # None: the whole job
     if wanted is not None and dg.AssetKey(transform_asset_name(selected[0].pipeline_name)) not in wanted:
         return None
-    summary = load_directly(
+    summary = load_new_files(
         warehouse.engine(),
         warehouse.settings(),
         selected,

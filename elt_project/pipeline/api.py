@@ -23,8 +23,8 @@ Contract (kept stable for callers):
     in ONE transaction; then purge this run's staging rows per retention policy.
     Returns a :class:`TransformResult`.
 
-``load_directly(engine, settings, configs, files=None, *, run_id, trigger="manual", reload=False)``
-    On PostgreSQL with the built-in transform: the imports' new files straight into
+``direct_load.load_new_files(engine, settings, configs, files=None, *, run_id, trigger="manual", reload=False)``
+    With the built-in transform: the imports' new files straight into
     their destinations, all in ONE transaction with their ledgers LOADED and run logs
     SUCCESS (:mod:`.direct_load`); None when any import must be staged. ``run_import``,
     ``run_pipeline`` and the Dagster staging step try it first; the transform step of
@@ -63,8 +63,7 @@ from elt_project.errors import (
     SourceFileError,
     TransientError,
 )
-from elt_project.ingest.identity import file_identity
-from elt_project.ingest.paths import check_monitored_root, list_matching_files, resolve_source_file
+from elt_project.ingest.paths import check_monitored_root
 from elt_project.pipeline import (
     archive,
     direct_load,
@@ -76,6 +75,7 @@ from elt_project.pipeline import (
     remote,
     retention,
     run_log,
+    source_files,
     transform,
 )
 from elt_project.pipeline import reload as reload_mod
@@ -138,7 +138,7 @@ def stage_import(
             fetch = remote.RemoteFetch(engine, settings, config, run_id)
             identities = fetch.identities()
         else:
-            identities = _source_files(engine, config, files)
+            identities = source_files.source_files(engine, config, files)
         enricher = load_enricher(engine, staging, config.staging_table)
         rules = quality.load_rules(engine, config)
         stream_checks = StreamChecks(rules, staging, engine.dialect.name)
@@ -300,7 +300,7 @@ def run_import(
 ) -> RunSummary:
     """Stage then transform one import (``elt run IMPORT [--reload]``); errors are raised as EltError."""
     run_id = run_id or new_run_id()
-    direct = load_directly(engine, settings, [config], files, run_id=run_id, reload=reload)
+    direct = direct_load.load_new_files(engine, settings, [config], files, run_id=run_id, reload=reload)
     if direct is not None:
         return direct
     summary = RunSummary(run_id=run_id)
@@ -314,7 +314,7 @@ def run_import(
 def run_pipeline(engine: Engine, settings: Settings, pipeline_name: str, *, run_id: str | None = None) -> RunSummary:
     """Stage every active import of a group, then transform the ones that staged cleanly.
 
-    On the direct path (:func:`load_directly`) the imports with new files are loaded in
+    On the direct path (:func:`.direct_load.load_new_files`) the imports with new files are loaded in
     one transaction instead and the others only log NO_NEW_FILES; nothing is staged.
 
     One import's bad file or failed quality does not stop the others: their errors
@@ -329,7 +329,7 @@ def run_pipeline(engine: Engine, settings: Settings, pipeline_name: str, *, run_
             f"No active import belongs to pipeline '{pipeline_name}'; check the name with "
             "`python3 launch.py elt imports`."
         )
-    summary = load_directly(engine, settings, configs, run_id=run_id)
+    summary = direct_load.load_new_files(engine, settings, configs, run_id=run_id)
     direct = summary is not None
     summary = summary or RunSummary(run_id=run_id)
     done = {stage.import_name for stage in summary.stages}
@@ -351,54 +351,6 @@ def run_pipeline(engine: Engine, settings: Settings, pipeline_name: str, *, run_
     return summary
 
 
-def load_directly(
-    engine: Engine,
-    settings: Settings,
-    configs: Sequence[PipelineConfig],
-    files: Sequence[str | Path] | None = None,
-    *,
-    run_id: str,
-    trigger: str = "manual",
-    reload: bool = False,
-) -> RunSummary | None:
-    """Load the imports among ``configs`` that have new files straight into their destinations, together.
-
-    One transaction for all of them (:mod:`.direct_load`), so a group commits as one, as
-    its staged transform does. None when any of them must take the staged flow (or none
-    has a new file): nothing was done and the caller stages them all as before. The
-    imports without new files are not in the summary; the caller logs them.
-    """
-    if not configs or not all(direct_load.applies(engine, c, reload=reload) for c in configs):
-        return None
-    work = []
-    for config in configs:
-        try:
-            if config.monitored_directory:
-                check_monitored_root(config.monitored_directory, settings.monitored_root_folders())
-            identities = _source_files(engine, config, files)
-        except EltError:
-            return None  # the staged flow reports it
-        if identities:
-            work.append((config, identities))
-    return direct_load.run_group(engine, settings, work, run_id=run_id, trigger=trigger)
-
-
-def _source_files(engine: Engine, config: PipelineConfig, files) -> list:
-    """Identities of the files to stage: the given ones, or the folder's files not yet LOADED."""
-    if files is not None:
-        if not config.monitored_directory:
-            return [file_identity(Path(f)) for f in files]
-        return [file_identity(resolve_source_file(config.monitored_directory, f)) for f in files]
-    if not config.monitored_directory or not config.file_pattern:
-        raise ConfigurationError(
-            f"Import '{config.import_name}' has no monitored_directory/file_pattern to look in; "
-            "set them or pass the files to load."
-        )
-    loaded = ledger.loaded_hashes(engine, config.import_name)
-    identities = (file_identity(p) for p in list_matching_files(config.monitored_directory, config.file_pattern))
-    return [identity for identity in identities if identity.sha256 not in loaded]
-
-
 def _record_unclaimed(engine: Engine, config: PipelineConfig, files, identities, result, run_id, message) -> None:
     """Files the failed run was to load but never reached (no table yet, an earlier file broke) become FAILED.
 
@@ -409,7 +361,7 @@ def _record_unclaimed(engine: Engine, config: PipelineConfig, files, identities,
         return  # a remote import fetches afresh on its next run; its downloads are gone already
     if identities is None:
         try:
-            identities = _source_files(engine, config, files)
+            identities = source_files.source_files(engine, config, files)
         except EltError:  # the folder or a named file is the problem: nothing to record
             return
     reached = {f.content_hash for f in result.files}

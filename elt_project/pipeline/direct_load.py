@@ -6,7 +6,7 @@ both) cost as much as parsing the file. When the imports of a run use the built-
 transform, the typed Arrow batches go by binary ``COPY`` (:mod:`elt_project.db.pg_binary`)
 straight into the destinations instead. This serves ``run_import`` (``python3 launch.py elt run
 IMPORT``, ``elt retry``), ``run_pipeline`` (``elt run --pipeline GROUP``) and the Dagster
-staging step (:func:`elt_project.pipeline.api.load_directly`), and ONE transaction
+staging step (:func:`load_new_files`), and ONE transaction
 holds, for every import of the run at once (the group commits together):
 
 1. ``TRUNCATE`` of each ``replace`` destination, then the ``COPY`` of every file's rows
@@ -56,7 +56,9 @@ from sqlalchemy.engine import Connection, Engine
 from elt_project.config.models import PipelineConfig, QualityRule
 from elt_project.db import direct_write
 from elt_project.db.schema import etl_pipeline_run_logs
+from elt_project.errors import EltError
 from elt_project.ingest.identity import FileIdentity
+from elt_project.ingest.paths import check_monitored_root
 from elt_project.pipeline import (
     archive,
     growth,
@@ -66,6 +68,7 @@ from elt_project.pipeline import (
     remote,
     retention,
     run_log,
+    source_files,
     transform,
 )
 from elt_project.pipeline.crashpoints import crash_point
@@ -313,3 +316,35 @@ def _log_files(conn: Connection, log_id: int, stage: StageResult) -> None:
         rows_staged=stage.rows_staged,
         rows_rejected=0,
     )
+
+
+def load_new_files(
+    engine: Engine,
+    settings: Settings,
+    configs: Sequence[PipelineConfig],
+    files: Sequence[str | Path] | None = None,
+    *,
+    run_id: str,
+    trigger: str = "manual",
+    reload: bool = False,
+) -> RunSummary | None:
+    """Load the imports among ``configs`` that have new files straight into their destinations, together.
+
+    One transaction for all of them (:func:`run_group`), so a group commits as one, as
+    its staged transform does. None when any of them must take the staged flow (or none
+    has a new file): nothing was done and the caller stages them all as before. The
+    imports without new files are not in the summary; the caller logs them.
+    """
+    if not configs or not all(applies(engine, c, reload=reload) for c in configs):
+        return None
+    work = []
+    for config in configs:
+        try:
+            if config.monitored_directory:
+                check_monitored_root(config.monitored_directory, settings.monitored_root_folders())
+            identities = source_files.source_files(engine, config, files)
+        except EltError:
+            return None  # the staged flow reports it
+        if identities:
+            work.append((config, identities))
+    return run_group(engine, settings, work, run_id=run_id, trigger=trigger)
