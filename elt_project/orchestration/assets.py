@@ -16,9 +16,9 @@ from elt_project.config.models import PipelineConfig, QualityRule, slugify
 from elt_project.config.ordering import dependency_order
 from elt_project.errors import ConfigurationError, TransientError
 from elt_project.ingest.source_kinds import REMOTE_SOURCE_FUNCTIONS
+from elt_project.orchestration.asset_metadata import staging_metadata
 from elt_project.orchestration.resources import WarehouseResource
 
-PREVIEW_ROWS = 5
 #: A step failing with TransientError is retried this many times, after 10 s, 20 s, 40 s.
 TRANSIENT_RETRIES = 3
 TRANSIENT_FIRST_WAIT_S = 10
@@ -311,42 +311,6 @@ def _recheck_one(
             },
             description=f"Evaluated on the rows staged by run {found.run_id}.",
         )
-
-
-def staging_metadata(result) -> dict:
-    """Dagster metadata of a :class:`StageResult`: counts, files, duration and a preview."""
-    files = [f"{f.path.name} ({f.status}, sha256 {f.content_hash[:12]})" for f in result.files]
-    return {
-        "dagster/row_count": dg.MetadataValue.int(result.rows_staged),
-        "rows_read": dg.MetadataValue.int(result.rows_read),
-        "rows_staged": dg.MetadataValue.int(result.rows_staged),
-        "rows_rejected": dg.MetadataValue.int(result.rows_rejected),
-        "files": dg.MetadataValue.json(
-            [
-                {"name": f.path.name, "sha256": f.content_hash, "status": f.status, "rows": f.rows_read}
-                for f in result.files
-            ]
-        ),
-        "file_names": ", ".join(files) or "(no new files)",
-        "duration_s": dg.MetadataValue.float(round(result.duration_s, 3)),
-        "quality_failed": result.quality_failed,
-        "preview": dg.MetadataValue.md(markdown_table(result.preview[:PREVIEW_ROWS])),
-    }
-
-
-def markdown_table(rows: list[dict]) -> str:
-    """A small Markdown table; cell text is escaped so a '|' in the data cannot break it."""
-    if not rows:
-        return "_no rows staged_"
-    columns = list(rows[0].keys())
-
-    def cell(value: object) -> str:
-        text = "" if value is None else str(value)
-        return text.replace("|", "\\|").replace("\n", " ")[:80]
-
-    lines = ["| " + " | ".join(cell(c) for c in columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(row.get(c)) for c in columns) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def build_transform_asset(pipeline_name: str, configs: list[PipelineConfig]) -> dg.AssetsDefinition:
