@@ -69,6 +69,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ingest_dagster import dagster_run, landed_counts
 from ingest_peers import (
     COLUMNS,
     DESTINATION_COLUMNS,
@@ -156,10 +157,7 @@ def engine_child(
         summary = run_import(engine, settings, config, [csv_path])
     total = time.perf_counter() - started
     stage = summary.stages[0]
-    with engine.connect() as conn:
-        loaded = conn.execute(sa.text("SELECT COUNT(*) FROM dest_bench")).scalar()
-        staged = conn.execute(sa.text("SELECT COUNT(*) FROM stg_bench")).scalar()
-    engine.dispose()
+    loaded, staged = landed_counts(engine)
     return {
         "total": total,
         "staged": staged,
@@ -170,46 +168,6 @@ def engine_child(
         "peak_rss_mb": own_peak_rss_mb(),
         # SQLite loads through a child process (elt_project.db.bulk_load): its peak, separately.
         "loader_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-    }
-
-
-def dagster_run(engine, settings, workdir: Path) -> dict:
-    """The generated job's staging and transform steps for the folder's file, as a sensor's run would ask."""
-    import dagster as dg
-    import sqlalchemy as sa
-
-    from elt_project.orchestration.factory import build_definitions
-    from elt_project.orchestration.resources import WarehouseResource
-    from elt_project.orchestration.snapshot import read_snapshot
-
-    warehouse = WarehouseResource.for_settings(settings, output_dir=workdir / "out")
-    job = build_definitions(read_snapshot(engine), settings, warehouse=warehouse).resolve_job_def("bench_job")
-    keys = [dg.AssetKey("bench_orders_extract_and_load_staging"), dg.AssetKey("bench_transform")]
-    with dg.DagsterInstance.ephemeral() as instance:
-        os.sync()
-        started = time.perf_counter()
-        result = job.execute_in_process(
-            instance=instance, asset_selection=keys, run_config={"ops": {"bench_stage_imports": {"config": {}}}}
-        )
-        total = time.perf_counter() - started
-    assert result.success
-    metadata = {
-        e.event_specific_data.materialization.asset_key: e.event_specific_data.materialization.metadata
-        for e in result.all_events
-        if e.event_type_value == "ASSET_MATERIALIZATION"
-    }
-    with engine.connect() as conn:
-        loaded = conn.execute(sa.text("SELECT COUNT(*) FROM dest_bench")).scalar()
-        staged = conn.execute(sa.text("SELECT COUNT(*) FROM stg_bench")).scalar()
-    engine.dispose()
-    return {
-        "total": total,
-        "staged": staged,
-        "load": metadata[keys[0]]["duration_s"].value,
-        "quality": 0.0,
-        "transform": metadata[keys[1]]["duration_s"].value,
-        "transform_says": metadata[keys[1]]["imports"].value,
-        "rows": loaded,
     }
 
 
